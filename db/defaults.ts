@@ -1,0 +1,46 @@
+import type { AlertSeverity, EscalationStep } from './schema/alerts';
+import type { ResidentThresholds } from './schema/people';
+
+/**
+ * Product defaults from the brief's "Domain defaults" (Korea's emergency-safety service for seniors living alone).
+ * A resident's own `thresholds` override these key by key.
+ */
+export const defaultThresholds: Required<ResidentThresholds> = {
+  // 6 h puts a resident on the day's check list (reported by analytics); alerts start at 12 h.
+  inactivityHours: { caution: 12, warning: 18, danger: 24 },
+  heartRate: { min: 60, max: 100 },
+  // 14–20 for older adults (the general adult band is 12–20).
+  breathing: { min: 14, max: 20 },
+  // Room temperature in °C: below or above risks hypothermia or heat illness for a frail resident.
+  temperature: { min: 16, max: 30 },
+  fallConfidence: 0.6,
+};
+
+/** Escalation ladders per severity, written into each new organisation; editable per organisation. */
+export const defaultEscalationPolicies: Record<AlertSeverity, { steps: EscalationStep[]; repeat: number }> = {
+  critical: {
+    steps: [
+      { notify: 'assigned', order: 1, waitSeconds: 60 },
+      { notify: 'assigned', waitSeconds: 60 },
+      { notify: 'managers', waitSeconds: 120 },
+      { notify: 'admins', waitSeconds: 120 },
+    ],
+    repeat: 3,
+  },
+  high: {
+    steps: [
+      { notify: 'assigned', order: 1, waitSeconds: 180 },
+      { notify: 'assigned', waitSeconds: 300 },
+      { notify: 'managers', waitSeconds: 600 },
+    ],
+    repeat: 2,
+  },
+  medium: {
+    steps: [
+      { notify: 'assigned', waitSeconds: 900 },
+      { notify: 'managers', waitSeconds: 1800 },
+    ],
+    repeat: 1,
+  },
+  low: { steps: [{ notify: 'assigned', waitSeconds: 3600 }], repeat: 1 },
+};

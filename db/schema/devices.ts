@@ -1,0 +1,123 @@
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { id, timestamps } from './_helpers';
+import { organisations } from './organisations';
+import { residents, staff } from './people';
+
+export const hubPowerState = pgEnum('hub_power_state', ['mains', 'battery', 'cut', 'unknown']);
+
+/** Sensor kinds a home gateway carries (the brief's "Domain defaults"). */
+export const deviceKind = pgEnum('device_kind', [
+  'activity',
+  'door',
+  'fire',
+  'gas',
+  'emergency_button',
+  'fall_detector',
+  'heart_rate',
+  'breathing',
+  'temperature',
+  'humidity',
+  'light',
+  'bed',
+]);
+
+/** The gateway in a resident's home. Its API key is shown once at creation; only its SHA-256 is stored. */
+export const hubs = pgTable(
+  'hubs',
+  {
+    id: id(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    residentId: uuid('resident_id').references(() => residents.id, { onDelete: 'set null' }),
+    name: text('name').notNull(),
+    /** First characters of the key, safe to show so staff can tell keys apart. */
+    apiKeyPrefix: text('api_key_prefix').notNull(),
+    apiKeyHash: text('api_key_hash').notNull(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }),
+    firmware: text('firmware'),
+    powerState: hubPowerState('power_state').notNull().default('unknown'),
+    batteryPct: integer('battery_pct'),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('hubs_api_key_hash_key').on(t.apiKeyHash),
+    index('hubs_org_idx').on(t.orgId),
+    index('hubs_resident_idx').on(t.residentId),
+  ],
+);
+
+export const devices = pgTable(
+  'devices',
+  {
+    id: id(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    hubId: uuid('hub_id')
+      .notNull()
+      .references(() => hubs.id, { onDelete: 'cascade' }),
+    kind: deviceKind('kind').notNull(),
+    room: text('room'),
+    label: text('label'),
+    batteryPct: integer('battery_pct'),
+    /** False alarms reported against this device; past 3 it is flagged for inspection. */
+    falseAlarmCount: integer('false_alarm_count').notNull().default(0),
+    needsInspection: boolean('needs_inspection').notNull().default(false),
+    lastEventAt: timestamp('last_event_at', { withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [
+    index('devices_hub_idx').on(t.hubId),
+    index('devices_org_idx').on(t.orgId),
+    check('devices_battery_range', sql`${t.batteryPct} is null or ${t.batteryPct} between 0 and 100`),
+  ],
+);
+
+/** Where a camera's video comes from: RTP pushed by the camera/hub, or the built-in test pattern. */
+export type CameraSource =
+  | { type: 'rtp'; port: number; ssrc?: number; payloadType?: number }
+  | { type: 'test-pattern'; width?: number; height?: number; fps?: number; gopSeconds?: number };
+
+export const cameras = pgTable(
+  'cameras',
+  {
+    id: id(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    residentId: uuid('resident_id')
+      .notNull()
+      .references(() => residents.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    room: text('room'),
+    source: jsonb('source').$type<CameraSource>().notNull(),
+    /** Who consented (the resident or a named guardian); no consent, no stream. */
+    consentGivenBy: text('consent_given_by'),
+    consentRecordedBy: uuid('consent_recorded_by').references(() => staff.id, { onDelete: 'set null' }),
+    consentRecordedAt: timestamp('consent_recorded_at', { withTimezone: true }),
+    enabled: boolean('enabled').notNull().default(true),
+    ...timestamps,
+  },
+  (t) => [index('cameras_resident_idx').on(t.residentId), index('cameras_org_idx').on(t.orgId)],
+);
+
+export type Hub = typeof hubs.$inferSelect;
+export type NewHub = typeof hubs.$inferInsert;
+export type Device = typeof devices.$inferSelect;
+export type NewDevice = typeof devices.$inferInsert;
+export type Camera = typeof cameras.$inferSelect;
+export type NewCamera = typeof cameras.$inferInsert;

@@ -1,0 +1,23 @@
+import { jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import { id, timestamps } from './_helpers';
+
+/** Org-wide defaults that residents inherit unless their own thresholds override them. */
+export interface OrganisationSettings {
+  /** IANA zone used for "night" and "today" (default Asia/Seoul). */
+  timeZone?: string;
+  /** Door openings between these local hours raise a night-door alert, e.g. { start: 23, end: 6 }. */
+  nightHours?: { start: number; end: number };
+  /** Minutes without a hub heartbeat before "hub offline". */
+  hubOfflineMinutes?: number;
+}
+
+/** A care organisation (regional care centre); every other row belongs to exactly one. */
+export const organisations = pgTable('organisations', {
+  id: id(),
+  name: text('name').notNull(),
+  settings: jsonb('settings').$type<OrganisationSettings>().notNull().default({}),
+  ...timestamps,
+});
+
+export type Organisation = typeof organisations.$inferSelect;
+export type NewOrganisation = typeof organisations.$inferInsert;

@@ -1,0 +1,9 @@
+import { createBaseApp } from './create-app';
+import { healthRoutes } from './routes/health/health.routes';
+
+/** The whole HTTP API: the same app object runs on Node and on Cloudflare Workers. */
+export function createApp() {
+  return createBaseApp().route('/', healthRoutes);
+}
+
+export type AppType = ReturnType<typeof createApp>;

@@ -1,0 +1,11 @@
+/**
+ * A read-through cache. Implementations never throw: a failing backend behaves as a miss, so the API stays
+ * correct (uncached) when the cache is down, and `health()` reports the outage.
+ */
+export interface Cache {
+  readonly kind: 'memory' | 'upstash';
+  get<T>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
+  delete(...keys: string[]): Promise<void>;
+  health(): Promise<{ ok: boolean; error?: string }>;
+}

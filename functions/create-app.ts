@@ -1,0 +1,58 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import type { AppEnv } from './lib/context';
+import { notFound, onError } from './lib/on-error';
+import { ApiError } from './lib/problem';
+
+/** Default request body limit; routes that take larger bodies (ingest batches) set their own. */
+export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
+
+/** A bare router with the app's environment type, for resource folders to mount. */
+export function createRouter() {
+  return new Hono<AppEnv>({ strict: false });
+}
+
+/**
+ * Builds the app with its cross-cutting middleware wired once: request id → secure headers → CORS → access log →
+ * body limit, plus the problem+json `notFound`/`onError`. Tests build through here too.
+ */
+export function createBaseApp() {
+  const app = createRouter();
+  app.use(requestId({ headerName: 'x-request-id' }));
+  app.use(secureHeaders());
+  app.use('*', async (c, next) => {
+    const origins = c.env.services.config.CORS_ORIGINS;
+    return cors({ origin: origins, credentials: true, maxAge: 600, exposeHeaders: ['x-request-id', 'retry-after'] })(
+      c,
+      next,
+    );
+  });
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    c.env.services.logger.info('request', {
+      requestId: c.get('requestId'),
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+    });
+  });
+  app.use(
+    bodyLimit({
+      maxSize: DEFAULT_BODY_LIMIT_BYTES,
+      onError: () => {
+        throw new ApiError({
+          code: 'PAYLOAD_TOO_LARGE',
+          detail: `Request body exceeds ${DEFAULT_BODY_LIMIT_BYTES} bytes`,
+        });
+      },
+    }),
+  );
+  app.notFound(notFound);
+  app.onError(onError);
+  return app;
+}

@@ -1,0 +1,47 @@
+import * as v from 'valibot';
+
+const optionalText = v.optional(v.pipe(v.string(), v.trim(), v.minLength(1)));
+/** A TCP port; 0 asks the OS for a free one (tests). */
+const port = (fallback: string) =>
+  v.pipe(v.optional(v.string(), fallback), v.transform(Number), v.integer(), v.minValue(0), v.maxValue(65_535));
+
+/** Configuration of the functions app, read from `process.env` on Node and from bindings on Workers. */
+export const FunctionsEnv = v.object({
+  DATABASE_URL: v.pipe(
+    v.string('DATABASE_URL is required'),
+    v.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  ),
+  JWT_SECRET: v.pipe(v.string('JWT_SECRET is required'), v.minLength(32, 'must be at least 32 characters')),
+  PORT: port('8787'),
+  LOG_LEVEL: v.optional(v.picklist(['debug', 'info', 'warn', 'error']), 'info'),
+  /** Comma-separated origins allowed by CORS (the mobile web app); empty = same-origin only. */
+  CORS_ORIGINS: v.pipe(
+    v.optional(v.string(), ''),
+    v.transform((text) =>
+      text
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    ),
+  ),
+  UPSTASH_REDIS_REST_URL: v.optional(v.pipe(v.string(), v.url())),
+  UPSTASH_REDIS_REST_TOKEN: optionalText,
+});
+
+export type FunctionsConfig = v.InferOutput<typeof FunctionsEnv>;
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`invalid configuration:\n${issues.map((issue) => `  - ${issue}`).join('\n')}`);
+  }
+}
+
+/** Parses configuration once at start; every bad field is reported together. */
+export function parseEnv<TSchema extends v.GenericSchema>(
+  schema: TSchema,
+  source: Record<string, unknown>,
+): v.InferOutput<TSchema> {
+  const result = v.safeParse(schema, source, { abortEarly: false });
+  if (result.success) return result.output;
+  throw new ConfigError(result.issues.map((issue) => `${v.getDotPath(issue) ?? '(root)'}: ${issue.message}`));
+}

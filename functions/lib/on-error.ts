@@ -1,0 +1,36 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { AppEnv } from './context';
+import { ApiError, codeForStatus, type Problem, problemFor } from './problem';
+
+export function problemResponse(c: Context<AppEnv>, problem: Problem, headers: Record<string, string> = {}) {
+  const body: Problem = { ...problem, instance: c.req.path, requestId: c.get('requestId') };
+  return c.body(JSON.stringify(body), problem.status as ContentfulStatusCode, {
+    ...headers,
+    'content-type': 'application/problem+json',
+  });
+}
+
+/** The one place errors become responses: known errors keep their code; anything else is a logged, generic 500. */
+export function onError(error: Error, c: Context<AppEnv>) {
+  if (error instanceof ApiError) {
+    return problemResponse(c, problemFor(error.code, error.detail, { errors: error.errors }), error.headers);
+  }
+  if (error instanceof HTTPException) {
+    const code = codeForStatus(error.status);
+    return problemResponse(c, problemFor(code, error.message || 'Request rejected'));
+  }
+  c.env.services.logger.error('unhandled error', {
+    requestId: c.get('requestId'),
+    method: c.req.method,
+    path: c.req.path,
+    error: error.message,
+    stack: error.stack,
+  });
+  return problemResponse(c, problemFor('INTERNAL', 'An unexpected error occurred; it has been logged.'));
+}
+
+export function notFound(c: Context<AppEnv>) {
+  return problemResponse(c, problemFor('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`));
+}

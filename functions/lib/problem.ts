@@ -1,0 +1,96 @@
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+/** Every error the API can answer with; the status map and the OpenAPI error responses derive from this list. */
+export const errorCodes = {
+  BAD_REQUEST: 400,
+  VALIDATION_FAILED: 422,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+const titles: Record<ErrorCode, string> = {
+  BAD_REQUEST: 'Bad request',
+  VALIDATION_FAILED: 'Validation failed',
+  UNAUTHORIZED: 'Authentication required',
+  FORBIDDEN: 'Forbidden',
+  NOT_FOUND: 'Not found',
+  METHOD_NOT_ALLOWED: 'Method not allowed',
+  CONFLICT: 'Conflict',
+  PAYLOAD_TOO_LARGE: 'Payload too large',
+  UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
+  RATE_LIMITED: 'Too many requests',
+  INTERNAL: 'Internal server error',
+  UNAVAILABLE: 'Service unavailable',
+};
+
+/** A per-field message, as in RFC 9457's "invalid-params" extension. */
+export interface FieldError {
+  /** Dotted path into the input, prefixed by where it came from: `body.email`, `query.limit`. */
+  field: string;
+  message: string;
+}
+
+/** RFC 9457 problem details body. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  instance?: string;
+  requestId?: string;
+  errors?: FieldError[];
+}
+
+export interface ApiErrorOptions {
+  code: ErrorCode;
+  detail: string;
+  errors?: FieldError[];
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+/** The one error type handlers throw; `onError` turns it into problem+json. */
+export class ApiError extends HTTPException {
+  readonly code: ErrorCode;
+  readonly detail: string;
+  readonly errors?: FieldError[];
+  readonly headers?: Record<string, string>;
+
+  constructor({ code, detail, errors, headers, cause }: ApiErrorOptions) {
+    super(errorCodes[code], { message: detail, cause });
+    this.code = code;
+    this.detail = detail;
+    this.errors = errors;
+    this.headers = headers;
+  }
+}
+
+export function problemFor(code: ErrorCode, detail: string, extra: Partial<Problem> = {}): Problem {
+  return {
+    type: `https://carewatch.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`,
+    title: titles[code],
+    status: errorCodes[code],
+    detail,
+    code,
+    ...extra,
+  };
+}
+
+/** Maps a bare HTTP status (from Hono's own HTTPExceptions, e.g. bodyLimit) to our code list. */
+export function codeForStatus(status: number): ErrorCode {
+  const found = (Object.entries(errorCodes) as [ErrorCode, number][]).find(([, value]) => value === status);
+  if (found) return found[0];
+  return status >= 500 ? 'INTERNAL' : 'BAD_REQUEST';
+}

