@@ -1,0 +1,34 @@
+import { createMiddleware } from 'hono/factory';
+import type { AppEnv } from '../lib/context';
+import { ApiError } from '../lib/problem';
+import { type StaffRole, verifyAccessToken } from './access-token';
+
+/** Reads `Authorization: Bearer <access token>`; on success `c.get('identity')` holds the caller. */
+export function requireStaff(options: { roles?: readonly StaffRole[] } = {}) {
+  const roles = options.roles;
+  if (roles && roles.length === 0) throw new Error('requireStaff: roles, when given, must name at least one role');
+  return createMiddleware<AppEnv>(async function requireStaffMiddleware(c, next) {
+    const header = c.req.header('authorization') ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match?.[1]) {
+      throw new ApiError({
+        code: 'UNAUTHORIZED',
+        detail: 'Send an access token as "Authorization: Bearer <token>"',
+        headers: { 'www-authenticate': 'Bearer realm="carewatch"' },
+      });
+    }
+    const identity = await verifyAccessToken(match[1], c.env.services.config.JWT_SECRET);
+    if (!identity) {
+      throw new ApiError({
+        code: 'UNAUTHORIZED',
+        detail: 'The access token is invalid or expired',
+        headers: { 'www-authenticate': 'Bearer realm="carewatch", error="invalid_token"' },
+      });
+    }
+    if (roles && !roles.includes(identity.role)) {
+      throw new ApiError({ code: 'FORBIDDEN', detail: `This action needs one of the roles: ${roles.join(', ')}` });
+    }
+    c.set('identity', identity);
+    await next();
+  });
+}
