@@ -15,17 +15,27 @@ export interface DatabaseOptions {
   idleTimeout?: number;
 }
 
-/** One postgres.js client and the drizzle instance over it. */
+/**
+ * A raw postgres.js client for hand-written SQL and a drizzle instance for typed queries.
+ * They are two clients on purpose: drizzle replaces its client's date and json serializers with pass-throughs,
+ * which would make `sql\`… ${new Date()}\`` fail on a shared client. Connections open lazily, so the second pool
+ * costs nothing until drizzle is used. Call `close()` to end both.
+ */
 export function createDatabase(url: string, options: DatabaseOptions = {}) {
-  const sql = postgres(url, {
+  const clientOptions = {
     max: options.max ?? 10,
     idle_timeout: options.idleTimeout ?? 30,
     connect_timeout: 10,
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'carewatch' },
-  });
-  const db = drizzle(sql, { schema, casing: 'snake_case' });
-  return { sql, db };
+  };
+  const sql = postgres(url, clientOptions);
+  const ormClient = postgres(url, clientOptions);
+  const db = drizzle(ormClient, { schema, casing: 'snake_case' });
+  const close = async (timeoutSeconds = 5) => {
+    await Promise.all([sql.end({ timeout: timeoutSeconds }), ormClient.end({ timeout: timeoutSeconds })]);
+  };
+  return { sql, db, close };
 }
 
 /** Adapts a postgres.js client to the migration runner. */

@@ -17,7 +17,7 @@ export interface RunningFunctions {
 /** Node runtime: one pooled database client for the process, the app served by @hono/node-server. */
 export async function startFunctions(config: FunctionsConfig, host = '127.0.0.1'): Promise<RunningFunctions> {
   const logger = createLogger('functions', config.LOG_LEVEL);
-  const { db, sql } = createDatabase(config.DATABASE_URL, { max: 20, applicationName: 'carewatch-functions' });
+  const { db, sql, close } = createDatabase(config.DATABASE_URL, { max: 20, applicationName: 'carewatch-functions' });
   const services: Services = { config, db, sql, cache: createMemoryCache(), logger };
   const app = createApp();
   const env = { services };
@@ -34,7 +34,7 @@ export async function startFunctions(config: FunctionsConfig, host = '127.0.0.1'
     services,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await sql.end({ timeout: 5 });
+      await close();
     },
   };
 }

@@ -1,8 +1,5 @@
-import { createDatabase } from '../db/client';
 import { createTestDatabase, type TestDatabase } from '../db/testing/database';
-import { createMemoryCache } from './cache/memory-cache';
 import { type FunctionsConfig, FunctionsEnv, parseEnv } from './env';
-import { createLogger } from './lib/logger';
 import { type RunningFunctions, startFunctions } from './node';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';
@@ -34,11 +31,4 @@ export async function startTestFunctions(overrides: Record<string, string> = {})
       await database.drop();
     },
   };
-}
-
-/** Services for calling `app.fetch` directly in a test, through the full middleware chain. */
-export function testServices(databaseUrl: string) {
-  const config = testConfig(databaseUrl);
-  const { db, sql } = createDatabase(databaseUrl, { max: 2 });
-  return { config, db, sql, cache: createMemoryCache(), logger: createLogger('test', 'error') };
 }

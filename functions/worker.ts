@@ -20,7 +20,7 @@ const app = createApp();
 export default {
   async fetch(request: Request, bindings: Record<string, unknown>, context: WorkerExecutionContext) {
     const config = parseEnv(FunctionsEnv, bindings);
-    const { db, sql } = createDatabase(config.DATABASE_URL, {
+    const { db, sql, close } = createDatabase(config.DATABASE_URL, {
       max: 5,
       idleTimeout: 0,
       applicationName: 'carewatch-worker',
@@ -35,7 +35,7 @@ export default {
     try {
       return await app.fetch(request, { services }, context);
     } finally {
-      context.waitUntil(sql.end({ timeout: 5 }));
+      context.waitUntil(close());
     }
   },
 };

@@ -7,12 +7,12 @@ if (!url) {
   console.error('DATABASE_URL is required');
   process.exit(1);
 }
-const { sql } = createDatabase(url, { max: 1, applicationName: 'carewatch-migrate' });
+const { sql, close } = createDatabase(url, { max: 1, applicationName: 'carewatch-migrate' });
 try {
   const result = await migrate(postgresMigrationTarget(sql));
   console.log(
     `${result.applied.length ? `applied ${result.applied.join(', ')}` : 'up to date'}; time series on ${result.timescale ? 'TimescaleDB' : 'plain PostgreSQL'}`,
   );
 } finally {
-  await sql.end();
+  await close();
 }

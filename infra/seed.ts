@@ -7,9 +7,9 @@ if (!url) {
   console.error('DATABASE_URL is required');
   process.exit(1);
 }
-const { sql, db } = createDatabase(url, { max: 1, applicationName: 'carewatch-seed' });
+const { db, close } = createDatabase(url, { max: 1, applicationName: 'carewatch-seed' });
 try {
   console.log(JSON.stringify(await seedDemoOrganisation(db), null, 2));
 } finally {
-  await sql.end();
+  await close();
 }

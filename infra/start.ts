@@ -33,14 +33,14 @@ async function main() {
   }
   const env = { ...process.env, DATABASE_URL: databaseUrl, JWT_SECRET: process.env.JWT_SECRET ?? developmentSecret() };
 
-  const { sql, db } = createDatabase(databaseUrl, { max: 2, applicationName: 'carewatch-start' });
+  const { sql, db, close } = createDatabase(databaseUrl, { max: 2, applicationName: 'carewatch-start' });
   const migration = await migrate(postgresMigrationTarget(sql));
   console.log(
     `migrations           ${migration.applied.length ? `applied ${migration.applied.join(', ')}` : 'up to date'}; ` +
       `time series on ${migration.timescale ? 'TimescaleDB' : 'plain PostgreSQL'}`,
   );
   if (flags.demo) printDemo(await seedDemoOrganisation(db));
-  await sql.end();
+  await close();
 
   const functions = await startFunctions(parseEnv(FunctionsEnv, env), process.env.HOST ?? '127.0.0.1');
   stops.unshift(functions.close);

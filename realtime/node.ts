@@ -17,7 +17,10 @@ export interface RealtimeNode {
 export async function startRealtimeNode(config: RealtimeConfig, host = '127.0.0.1'): Promise<RealtimeNode> {
   const nodeId = config.NODE_ID ?? `${hostname()}:${process.pid}`;
   const logger = createLogger('realtime', config.LOG_LEVEL);
-  const { sql } = createDatabase(config.DATABASE_URL, { max: 10, applicationName: `carewatch-realtime ${nodeId}` });
+  const { sql, close } = createDatabase(config.DATABASE_URL, {
+    max: 10,
+    applicationName: `carewatch-realtime ${nodeId}`,
+  });
   const app = uWS.App();
 
   app.get('/healthz', (res) => {
@@ -56,7 +59,7 @@ export async function startRealtimeNode(config: RealtimeConfig, host = '127.0.0.
     logger,
     stop: async () => {
       uWS.us_listen_socket_close(listenSocket);
-      await sql.end({ timeout: 5 });
+      await close();
     },
   };
 }

@@ -17,14 +17,15 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name} template ${TEMPLATE_DATABASE}`);
   const url = withDatabase(serverUrl, name);
-  const { sql, db } = createDatabase(url, { max: 5, applicationName: 'carewatch-test' });
+  const { sql, db, close } = createDatabase(url, { max: 5, applicationName: 'carewatch-test' });
   return {
     url,
     name,
     sql,
     db,
+    close,
     drop: async () => {
-      await sql.end({ timeout: 5 });
+      await close();
       await admin.unsafe(`drop database if exists ${name} with (force)`);
       await admin.end();
     },
