@@ -161,7 +161,8 @@ async function recentReadings(tx: Tx, residentId: string, event: DetectionEvent)
   const rows = await tx<{ value: number }[]>`
     select value from sensor_events
      where resident_id = ${residentId} and kind = ${event.kind}::sensor_event_kind and value is not null
-       and time <= ${event.time} and time > ${event.time} - make_interval(mins => ${withinMinutes})
+       and time <= ${event.time.toISOString()}::timestamptz
+       and time > ${event.time.toISOString()}::timestamptz - make_interval(mins => ${withinMinutes})
      order by time desc limit ${readings}`;
   return rows.map((row) => row.value);
 }

@@ -3,13 +3,17 @@ import { type SeededOrganisation, seedDemoOrganisation } from '../../db/seed';
 import { startTestFunctions } from '../testing';
 
 /** A real functions server on its own database with one seeded organisation; typed helpers for hub requests. */
-export async function startIngestHarness(overrides: Record<string, string> = {}) {
+export async function startIngestHarness(overrides: Record<string, string> = {}, residents = 4) {
   const harness = await startTestFunctions({
     INGEST_HUB_RATE_PER_SECOND: '1000',
     INGEST_HUB_BURST: '1000',
     ...overrides,
   });
-  const org = await seedDemoOrganisation(harness.database.db, { orgName: 'Ingest Test Centre', slug: 'ingest' });
+  const org = await seedDemoOrganisation(harness.database.db, {
+    orgName: 'Ingest Test Centre',
+    slug: 'ingest',
+    residents,
+  });
   const url = `${harness.server.url}/v1/ingest/events`;
 
   async function post(apiKey: string, body: unknown, headers: Record<string, string> = {}) {
