@@ -20,6 +20,8 @@ export interface RaiseAlertInput {
   details?: Record<string, unknown>;
   sourceEventId?: string | null;
   sourceEventTime?: Date | null;
+  /** Matching events this call stands for (a batch with several presses raises once); default 1. */
+  eventCount?: number;
 }
 
 export interface RaisedAlert {
@@ -41,13 +43,13 @@ export async function raiseAlert(tx: Tx, input: RaiseAlertInput, nodeId?: string
   const at = input.sourceEventTime ?? new Date();
   const [row] = await tx<{ id: string; created: boolean; severity: AlertSeverity; raised: boolean }[]>`
     insert into alerts (org_id, resident_id, hub_id, device_id, kind, severity, dedup_key, title, details,
-                        source_event_id, source_event_time, last_event_at)
+                        source_event_id, source_event_time, last_event_at, event_count)
     values (${input.orgId}, ${input.residentId}, ${input.hubId ?? null}, ${input.deviceId ?? null}, ${input.kind},
             ${input.severity}, ${input.dedupKey}, ${input.title}, ${jsonText(input.details ?? {})}::jsonb,
             ${input.sourceEventId ?? null}, ${input.sourceEventTime?.toISOString() ?? null}::timestamptz,
-            ${at.toISOString()}::timestamptz)
+            ${at.toISOString()}::timestamptz, ${input.eventCount ?? 1})
     on conflict (org_id, dedup_key) where status <> 'resolved' do update set
-      event_count = alerts.event_count + 1,
+      event_count = alerts.event_count + excluded.event_count,
       last_event_at = greatest(alerts.last_event_at, excluded.last_event_at),
       severity = least(alerts.severity, excluded.severity),
       title = case when excluded.severity < alerts.severity then excluded.title else alerts.title end,

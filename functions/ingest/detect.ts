@@ -33,6 +33,7 @@ export interface DetectionOutcome {
 }
 
 type SustainedEffect = Extract<Effect, { type: 'sustained' }>;
+type RaiseEffect = Extract<Effect, { type: 'raise' }>;
 
 /**
  * Runs the rules of `rules.ts` over the events a batch newly stored (never over duplicates), inside the ingest
@@ -49,20 +50,14 @@ export async function detect(
   const outcome = new Outcome();
   if (!residentId) return outcome.result();
 
-  // Self-clearing conditions first, so an event later in this batch can open a fresh alert.
-  const selfCleared = [dedupKey(residentId, 'hub_offline')];
-  if (accepted.some((event) => eventRules[event.kind].activity)) selfCleared.push(dedupKey(residentId, 'no_activity'));
-  if (status.powerState === 'mains') selfCleared.push(dedupKey(residentId, 'power_cut'));
-  outcome.clear(
-    await resolveBySystem(tx, { orgId: hub.orgId, dedupKeys: selfCleared, note: 'Cleared: the hub reports again' }),
-  );
-
   const raise = async (
     effect: { alert: AlertKind; severity: AlertSeverity; title: string; perDevice?: boolean },
     event: DetectionEvent | null,
     details: Record<string, unknown>,
+    eventCount = 1,
   ) => {
     const raised = await raiseAlert(tx, {
+      eventCount,
       orgId: hub.orgId,
       residentId,
       hubId: hub.id,
@@ -96,15 +91,28 @@ export async function detect(
     });
   }
 
+  // Consecutive raises with the same dedup key become one raiseAlert call counting them all (a batch often carries
+  // several presses or door openings); any other effect flushes them first, so order is kept (press, then cancel).
+  const pending = new Map<string, { effect: RaiseEffect; first: DetectionEvent; count: number }>();
+  const flush = async () => {
+    for (const { effect, first, count } of pending.values()) await raise(effect, first, eventDetails(first), count);
+    pending.clear();
+  };
+
   const vitals = new Map<SustainedEffect, DetectionEvent>();
   for (const event of accepted) {
     const effect = eventRules[event.kind].effect;
     if (!effect) continue;
+    if (effect.type !== 'raise' && effect.type !== 'sustained') await flush();
     switch (effect.type) {
-      case 'raise':
+      case 'raise': {
         if (effect.when && !conditions[effect.when](event, settings)) break;
-        await raise(effect, event, eventDetails(event));
+        const key = dedupKey(residentId, effect.alert, effect.perDevice ? event.deviceId : null);
+        const group = pending.get(key);
+        if (group) group.count++;
+        else pending.set(key, { effect, first: event, count: 1 });
         break;
+      }
       case 'sustained': {
         const band = settings.thresholds[effect.band];
         const outside = event.value != null && (event.value < band.min || event.value > band.max);
@@ -139,6 +147,7 @@ export async function detect(
     }
   }
 
+  await flush();
   for (const [effect, event] of vitals) {
     const band = settings.thresholds[effect.band];
     const readings = await recentReadings(tx, residentId, event);
@@ -193,4 +202,40 @@ class Outcome {
   result(): DetectionOutcome {
     return { alerts: [...this.alerts.values()], cleared: [...this.cleared.values()] };
   }
+}
+
+/**
+ * Alerts a batch clears by merely arriving: the hub is heard from (hub offline), activity resumed (no activity),
+ * the heartbeat says mains power (power cut). Resolved in the same statement that stores the batch.
+ */
+export function selfClearingKeys(hub: HubContext, status: HubStatus, events: DetectionEvent[]): string[] {
+  if (!hub.residentId) return [];
+  const keys = [dedupKey(hub.residentId, 'hub_offline')];
+  if (events.some((event) => eventRules[event.kind].activity)) keys.push(dedupKey(hub.residentId, 'no_activity'));
+  if (status.powerState === 'mains') keys.push(dedupKey(hub.residentId, 'power_cut'));
+  return keys;
+}
+
+/**
+ * Whether any rule could act on these events (evaluated on every valid event, duplicates included, so it may say
+ * yes needlessly but never no wrongly). A routine batch — motion, vitals in range — skips the rules' transaction.
+ */
+export function rulesMayAct(
+  hub: HubContext,
+  settings: DetectionSettings,
+  status: HubStatus,
+  events: DetectionEvent[],
+): boolean {
+  if (!hub.residentId) return false;
+  if (status.powerState === 'cut') return true;
+  return events.some((event) => {
+    const effect = eventRules[event.kind].effect;
+    if (!effect) return false;
+    if (effect.type === 'raise') return !effect.when || conditions[effect.when](event, settings);
+    if (effect.type === 'sustained') {
+      const band = settings.thresholds[effect.band];
+      return event.value != null && (event.value < band.min || event.value > band.max);
+    }
+    return true;
+  });
 }

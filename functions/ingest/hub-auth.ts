@@ -3,6 +3,7 @@ import type { OrganisationSettings } from '../../db/schema/organisations';
 import type { ResidentThresholds } from '../../db/schema/people';
 import { hashHubKey } from '../auth/hub-key';
 import { timingSafeEqual } from '../auth/password';
+import type { Cache } from '../cache/cache';
 import { ApiError } from '../lib/problem';
 
 /** Header carrying the optional body signature: `sha256=<hex HMAC-SHA256 of the raw body, keyed by the hub key>`. */
@@ -19,14 +20,24 @@ export interface HubContext {
   devices: Set<string>;
 }
 
-/** Finds the hub by the SHA-256 of its bearer key (indexed); 401 for a missing or unknown key. */
+/** How long a hub's context is cached: key revocation and threshold edits take effect within this time. */
+export const HUB_CACHE_SECONDS = 30;
+
+interface CachedHub extends Omit<HubContext, 'devices'> {
+  devices: string[];
+}
+
+/**
+ * Finds the hub by the SHA-256 of its bearer key (indexed lookup, cached for HUB_CACHE_SECONDS); 401 for a missing
+ * or unknown key. `deviceIds` are the devices the batch names: one the cached context does not know (a device
+ * added since) reloads it, so a new device's events are never rejected for a stale cache.
+ */
 export async function authenticateHub(
   sql: postgres.Sql,
   authorization: string | undefined,
-): Promise<{
-  hub: HubContext;
-  key: string;
-}> {
+  cache?: Cache,
+  deviceIds: readonly string[] = [],
+): Promise<{ hub: HubContext; key: string }> {
   const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
   const key = match?.[1];
   if (!key) {
@@ -36,12 +47,31 @@ export async function authenticateHub(
       headers: { 'www-authenticate': 'Bearer realm="carewatch-hubs"' },
     });
   }
+  const hash = await hashHubKey(key);
+  const cacheKey = `ingest:hub:${hash}`;
+  const cached = await cache?.get<CachedHub>(cacheKey);
+  if (cached && deviceIds.every((id) => cached.devices.includes(id.toLowerCase()))) {
+    return { key, hub: { ...cached, devices: new Set(cached.devices) } };
+  }
+  const hub = await loadHub(sql, hash);
+  if (!hub) {
+    throw new ApiError({
+      code: 'UNAUTHORIZED',
+      detail: 'Unknown hub API key',
+      headers: { 'www-authenticate': 'Bearer realm="carewatch-hubs", error="invalid_token"' },
+    });
+  }
+  await cache?.set(cacheKey, { ...hub, devices: [...hub.devices] } satisfies CachedHub, HUB_CACHE_SECONDS);
+  return { key, hub };
+}
+
+async function loadHub(sql: postgres.Sql, hash: string): Promise<HubContext | undefined> {
   const [row] = await sql<
     {
       id: string;
       orgId: string;
       residentId: string | null;
-      settings: OrganisationSettings;
+      settings: OrganisationSettings | null;
       thresholds: ResidentThresholds | null;
       devices: string[];
     }[]
@@ -51,24 +81,15 @@ export async function authenticateHub(
       from hubs h
       join organisations o on o.id = h.org_id
       left join residents r on r.id = h.resident_id
-     where h.api_key_hash = ${await hashHubKey(key)}`;
-  if (!row) {
-    throw new ApiError({
-      code: 'UNAUTHORIZED',
-      detail: 'Unknown hub API key',
-      headers: { 'www-authenticate': 'Bearer realm="carewatch-hubs", error="invalid_token"' },
-    });
-  }
+     where h.api_key_hash = ${hash}`;
+  if (!row) return undefined;
   return {
-    key,
-    hub: {
-      id: row.id,
-      orgId: row.orgId,
-      residentId: row.residentId,
-      orgSettings: row.settings ?? {},
-      thresholds: row.thresholds ?? {},
-      devices: new Set(row.devices),
-    },
+    id: row.id,
+    orgId: row.orgId,
+    residentId: row.residentId,
+    orgSettings: row.settings ?? {},
+    thresholds: row.thresholds ?? {},
+    devices: new Set(row.devices),
   };
 }
 

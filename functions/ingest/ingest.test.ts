@@ -80,6 +80,15 @@ describe('POST /v1/ingest/events (Node server, real PostgreSQL)', () => {
     expect(stored.map((row) => row.event_id).sort()).toEqual([good.eventId, repeated.eventId].sort());
   });
 
+  test('a device added after the hub was cached is known at once (the cache reloads on an unknown device)', async () => {
+    const hub = h.hub(2);
+    expect((await h.post(hub.apiKey, { events: [event(hub.device('activity'), 'activity')] })).body?.accepted).toBe(1);
+    const [device] = await h.database.sql<{ id: string }[]>`
+      insert into devices (org_id, hub_id, kind, room) values (${h.org.orgId}, ${hub.id}, 'light', 'kitchen') returning id`;
+    const response = await h.post(hub.apiKey, { events: [event(device?.id ?? '', 'light', { value: 300 })] });
+    expect(response.body).toMatchObject({ accepted: 1, rejected: 0 });
+  });
+
   test('authentication: missing or unknown key is 401; a hub never writes for another org', async () => {
     const body = { events: [event(h.hub(0).device('activity'), 'activity')] };
     const missing = await fetch(h.url, { method: 'POST', body: JSON.stringify(body) });

@@ -31,7 +31,7 @@ describe('detection rules through POST /v1/ingest/events', () => {
        where resident_id = ${residentId} order by opened_at`;
 
   beforeAll(async () => {
-    h = await startIngestHarness({}, 24);
+    h = await startIngestHarness({}, 32);
   });
   afterAll(() => h.stop());
 
@@ -206,6 +206,26 @@ describe('detection rules through POST /v1/ingest/events', () => {
     expect(again.body?.alerts[0]?.alertId).not.toBe(first.body?.alerts[0]?.alertId);
   });
 
+  test('several presses in one batch make one alert counting them all; press then cancel in one batch keeps order', async () => {
+    const hub = home();
+    const button = hub.device('emergency_button');
+    const presses = [3, 2, 1].map((secondsAgo) => event(button, 'emergency_button', { secondsAgo }));
+    const response = await h.post(hub.apiKey, { events: presses });
+    expect(response.body?.alerts).toEqual([expect.objectContaining({ kind: 'sos', created: true })]);
+    expect((await alertsOf(hub.residentId))[0]?.event_count).toBe(3);
+
+    const other = home();
+    const otherButton = other.device('emergency_button');
+    const both = await h.post(other.apiKey, {
+      events: [
+        event(otherButton, 'emergency_button_cancel', { secondsAgo: 1 }),
+        event(otherButton, 'emergency_button', { secondsAgo: 2 }),
+      ],
+    });
+    expect(both.body?.alerts).toEqual([expect.objectContaining({ kind: 'sos', created: true })]);
+    expect(both.body?.cleared).toEqual([expect.objectContaining({ kind: 'sos', resolved: false })]);
+  });
+
   test('a retried batch with an SOS does not count the press twice', async () => {
     const hub = home();
     const body = { events: [event(hub.device('emergency_button'), 'emergency_button')] };
@@ -217,10 +237,15 @@ describe('detection rules through POST /v1/ingest/events', () => {
 
   test('going out pauses (presence out), coming back home is activity; both update the resident', async () => {
     const hub = home();
-    await h.post(hub.apiKey, { events: [event(null, 'going_out', { secondsAgo: 60 })] });
+    // Presence events older than the last presence change (seeding, a staff edit) do not override it.
+    await h.post(hub.apiKey, { events: [event(null, 'going_out', { secondsAgo: 3600 })] });
+    const [stale] = await h.database.sql`select presence from residents where id = ${hub.residentId}`;
+    expect(stale?.presence).toBe('home');
+    await h.post(hub.apiKey, { events: [event(null, 'going_out')] });
     const [out] = await h.database.sql`select presence from residents where id = ${hub.residentId}`;
     expect(out?.presence).toBe('out');
-    const back = event(null, 'back_home', { secondsAgo: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const back = event(null, 'back_home');
     await h.post(hub.apiKey, { events: [back] });
     const [home2] = await h.database.sql<{ presence: string; last: string }[]>`
       select presence, to_char(last_activity_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as last
