@@ -1,4 +1,5 @@
 import type { AlertSeverity, EscalationStep } from './schema/alerts';
+import type { OrganisationSettings } from './schema/organisations';
 import type { ResidentThresholds } from './schema/people';
 
 /**
@@ -44,3 +45,23 @@ export const defaultEscalationPolicies: Record<AlertSeverity, { steps: Escalatio
   },
   low: { steps: [{ notify: 'assigned', waitSeconds: 3600 }], repeat: 1 },
 };
+
+/** Organisation settings used when an organisation has not set its own (see `OrganisationSettings`). */
+export const defaultOrganisationSettings: Required<OrganisationSettings> = {
+  timeZone: 'Asia/Seoul',
+  nightHours: { start: 23, end: 6 },
+  hubOfflineMinutes: 30,
+};
+
+/** Detection constants that are product-wide rather than per resident. */
+export const detectionDefaults = {
+  /** A device or hub battery at or below this percentage raises a low-battery alert. */
+  lowBatteryPct: 20,
+  /** False alarms after which a device is flagged for inspection ("after 3"). */
+  falseAlarmInspectionCount: 3,
+  /**
+   * A vital sign alerts when this many consecutive readings of the same kind, all within `withinMinutes` of the
+   * newest, are outside the resident's band: one stray reading (a radar glitch, the resident getting up) does not.
+   */
+  sustainedVitals: { readings: 3, withinMinutes: 10 },
+} as const;

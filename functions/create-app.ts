@@ -9,6 +9,8 @@ import { ApiError } from './lib/problem';
 
 /** Default request body limit; routes that take larger bodies (ingest batches) set their own. */
 export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
+/** Paths whose routes apply their own, larger body limit (sensor batches of up to 1,000 events). */
+const LARGE_BODY_PREFIXES = ['/v1/ingest/'];
 
 /** A bare router with the app's environment type, for resource folders to mount. */
 export function createRouter() {
@@ -41,17 +43,18 @@ export function createBaseApp() {
       ms: Math.round((performance.now() - started) * 10) / 10,
     });
   });
-  app.use(
-    bodyLimit({
-      maxSize: DEFAULT_BODY_LIMIT_BYTES,
-      onError: () => {
-        throw new ApiError({
-          code: 'PAYLOAD_TOO_LARGE',
-          detail: `Request body exceeds ${DEFAULT_BODY_LIMIT_BYTES} bytes`,
-        });
-      },
-    }),
-  );
+  const defaultBodyLimit = bodyLimit({
+    maxSize: DEFAULT_BODY_LIMIT_BYTES,
+    onError: () => {
+      throw new ApiError({
+        code: 'PAYLOAD_TOO_LARGE',
+        detail: `Request body exceeds ${DEFAULT_BODY_LIMIT_BYTES} bytes`,
+      });
+    },
+  });
+  app.use(async function defaultBodyLimitUnlessOwn(c, next) {
+    return LARGE_BODY_PREFIXES.some((prefix) => c.req.path.startsWith(prefix)) ? next() : defaultBodyLimit(c, next);
+  });
   app.notFound(notFound);
   app.onError(onError);
   return app;

@@ -26,6 +26,11 @@ export const FunctionsEnv = v.object({
   ),
   UPSTASH_REDIS_REST_URL: v.optional(v.pipe(v.string(), v.url())),
   UPSTASH_REDIS_REST_TOKEN: optionalText,
+  /** Ingest batches a hub may send per second (token bucket refill) and in a burst; beyond it answers 429. */
+  INGEST_HUB_RATE_PER_SECOND: v.pipe(v.optional(v.string(), '5'), v.transform(Number), v.number(), v.minValue(0.01)),
+  INGEST_HUB_BURST: v.pipe(v.optional(v.string(), '20'), v.transform(Number), v.integer(), v.minValue(1)),
+  /** How often a Node process evaluates the silence rules (no activity, hub offline); 0 turns it off. */
+  SILENCE_CHECK_INTERVAL_MS: v.pipe(v.optional(v.string(), '60000'), v.transform(Number), v.integer(), v.minValue(0)),
 });
 
 export type FunctionsConfig = v.InferOutput<typeof FunctionsEnv>;

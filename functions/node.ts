@@ -4,6 +4,7 @@ import { createDatabase } from '../db/client';
 import { createApp } from './app';
 import { createMemoryCache } from './cache/memory-cache';
 import { type FunctionsConfig, FunctionsEnv, parseEnv } from './env';
+import { evaluateSilence } from './ingest/silence';
 import { createLogger } from './lib/logger';
 import type { Services } from './services';
 
@@ -26,6 +27,17 @@ export async function startFunctions(config: FunctionsConfig, host = '127.0.0.1'
     server.once('listening', resolve);
     server.once('error', reject);
   });
+  // Silence rules (no activity, hub offline) on an interval; Workers run them from the Cron Trigger instead.
+  let silenceRun: Promise<unknown> = Promise.resolve();
+  const silenceTimer =
+    config.SILENCE_CHECK_INTERVAL_MS > 0
+      ? setInterval(() => {
+          silenceRun = evaluateSilence(sql).catch((error: Error) =>
+            logger.error('silence rules failed', { error: error.message }),
+          );
+        }, config.SILENCE_CHECK_INTERVAL_MS)
+      : undefined;
+  silenceTimer?.unref();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   return {
@@ -33,7 +45,9 @@ export async function startFunctions(config: FunctionsConfig, host = '127.0.0.1'
     port,
     services,
     close: async () => {
+      clearInterval(silenceTimer);
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await silenceRun;
       await close();
     },
   };

@@ -1,0 +1,81 @@
+import { bodyLimit } from 'hono/body-limit';
+import { createRouter } from '../create-app';
+import { ApiError } from '../lib/problem';
+import { authenticateHub, SIGNATURE_HEADER, verifyBodySignature } from './hub-auth';
+import { ingestBatch } from './ingest-batch';
+import { ingestLimits } from './limits';
+import { createMemoryRateLimiter, type RateLimiter } from './rate-limiter';
+
+export const INGEST_PATH = '/v1/ingest/events';
+
+/**
+ * `POST /v1/ingest/events` from a sensor hub (README "Sensor ingest"). The limiter is per app instance: one per
+ * Node process, one per Workers isolate; pass a shared one to limit across processes.
+ */
+export function ingestRoutes(options: { limiter?: RateLimiter } = {}) {
+  const limiter = options.limiter ?? createMemoryRateLimiter();
+  return createRouter().post(
+    INGEST_PATH,
+    bodyLimit({
+      maxSize: ingestLimits.maxBodyBytes,
+      onError: () => {
+        throw new ApiError({
+          code: 'PAYLOAD_TOO_LARGE',
+          detail: `An ingest batch is at most ${ingestLimits.maxBodyBytes} bytes`,
+        });
+      },
+    }),
+    async function ingestEvents(c) {
+      const { sql, config, cache } = c.env.services;
+      const { hub, key } = await authenticateHub(sql, c.req.header('authorization'), cache);
+      const contentType = c.req.header('content-type');
+      if (contentType && !/^application\/json\b/i.test(contentType)) {
+        throw new ApiError({ code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'Send the batch as application/json' });
+      }
+      const decision = await limiter.take(`ingest:hub:${hub.id}`, {
+        perSecond: config.INGEST_HUB_RATE_PER_SECOND,
+        burst: config.INGEST_HUB_BURST,
+      });
+      if (!decision.allowed) {
+        throw new ApiError({
+          code: 'RATE_LIMITED',
+          detail: `This hub sends more than ${config.INGEST_HUB_RATE_PER_SECOND} batches per second; retry later`,
+          headers: { 'retry-after': String(decision.retryAfterSeconds) },
+        });
+      }
+      const raw = new Uint8Array(await c.req.arrayBuffer());
+      await verifyBodySignature(key, raw, c.req.header(SIGNATURE_HEADER));
+      let body: unknown;
+      try {
+        body = JSON.parse(new TextDecoder().decode(raw));
+      } catch {
+        throw new ApiError({ code: 'BAD_REQUEST', detail: 'The body is not valid JSON' });
+      }
+      const named = deviceIdsIn(body);
+      // A device the cached hub does not know may have been added since: look the hub up afresh once.
+      const current = named.every((id) => hub.devices.has(id))
+        ? hub
+        : (await authenticateHub(sql, `Bearer ${key}`, cache, named)).hub;
+      const result = await ingestBatch(sql, current, body, new Date());
+      if (result.alerts.length > 0) {
+        c.env.services.logger.info('ingest raised alerts', {
+          requestId: c.get('requestId'),
+          hubId: hub.id,
+          alerts: result.alerts,
+        });
+      }
+      return c.json(result, 200);
+    },
+  );
+}
+
+function deviceIdsIn(body: unknown): string[] {
+  const events = (body as { events?: unknown } | null)?.events;
+  if (!Array.isArray(events)) return [];
+  const ids = new Set<string>();
+  for (const event of events) {
+    const id = (event as { deviceId?: unknown } | null)?.deviceId;
+    if (typeof id === 'string') ids.add(id.toLowerCase());
+  }
+  return [...ids];
+}

@@ -1,0 +1,188 @@
+import type postgres from 'postgres';
+import { resolveBySystem } from '../../db/alerts/clear-alert';
+import { raiseAlert } from '../../db/alerts/raise-alert';
+import { defaultOrganisationSettings, defaultThresholds } from '../../db/defaults';
+import type { AlertSeverity } from '../../db/schema/alerts';
+import { dedupKey } from './rules';
+
+/**
+ * The no-activity ladder: hours without activity → step → severity. Steps only ever rise while the alert is open
+ * (raiseAlert keeps the more severe one); activity returning resolves it.
+ */
+export const inactivityLadder = [
+  { step: 'danger', severity: 'critical' },
+  { step: 'warning', severity: 'high' },
+  { step: 'caution', severity: 'medium' },
+] as const satisfies readonly { step: 'caution' | 'warning' | 'danger'; severity: AlertSeverity }[];
+
+export const HUB_OFFLINE_SEVERITY: AlertSeverity = 'medium';
+
+export interface SilenceOutcome {
+  skipped: boolean;
+  raised: {
+    alertId: string;
+    residentId: string;
+    kind: 'no_activity' | 'hub_offline';
+    severity: AlertSeverity;
+    created: boolean;
+  }[];
+  resolved: { alertId: string; residentId: string; kind: string }[];
+}
+
+// Arbitrary constant: one evaluation at a time across every process sharing the database.
+const SILENCE_LOCK_KEY = 7_340_222;
+const severityRank: Record<AlertSeverity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
+
+/**
+ * Evaluates the time-driven rules for every organisation at `now`: residents at home past a step of their
+ * no-activity ladder (paused while out or on a long absence), and hubs not heard from for the organisation's
+ * `hubOfflineMinutes`. Both clear themselves when activity or the hub returns. Each alert is raised in its own
+ * transaction through raiseAlert (dedup, outbox, NOTIFY); a run that finds another run in progress skips.
+ */
+export async function evaluateSilence(sql: postgres.Sql, now: Date = new Date()): Promise<SilenceOutcome> {
+  const outcome: SilenceOutcome = { skipped: false, raised: [], resolved: [] };
+  const lock = await sql.reserve();
+  try {
+    const [acquired] = await lock<{ ok: boolean }[]>`select pg_try_advisory_lock(${SILENCE_LOCK_KEY}) as ok`;
+    if (!acquired?.ok) return { ...outcome, skipped: true };
+    try {
+      await noActivity(sql, now, outcome);
+      await hubsOffline(sql, now, outcome);
+    } finally {
+      await lock`select pg_advisory_unlock(${SILENCE_LOCK_KEY})`;
+    }
+  } finally {
+    lock.release();
+  }
+  return outcome;
+}
+
+async function noActivity(sql: postgres.Sql, now: Date, outcome: SilenceOutcome): Promise<void> {
+  const at = now.toISOString();
+  const { caution, warning, danger } = defaultThresholds.inactivityHours;
+  // Residents past their first step, or with an open no-activity alert (which may need raising or clearing).
+  const rows = await sql<
+    {
+      residentId: string;
+      orgId: string;
+      name: string;
+      presence: string;
+      hoursSilent: number;
+      caution: number;
+      warning: number;
+      danger: number;
+      openSeverity: AlertSeverity | null;
+    }[]
+  >`
+    select * from (
+      select r.id as "residentId", r.org_id as "orgId", r.name, r.presence::text as presence,
+             extract(epoch from (${at}::timestamptz - r.last_activity_at)) / 3600 as "hoursSilent",
+             coalesce((r.thresholds -> 'inactivityHours' ->> 'caution')::float8, ${caution}) as caution,
+             coalesce((r.thresholds -> 'inactivityHours' ->> 'warning')::float8, ${warning}) as warning,
+             coalesce((r.thresholds -> 'inactivityHours' ->> 'danger')::float8, ${danger}) as danger,
+             a.severity as "openSeverity"
+        from residents r
+        left join alerts a on a.org_id = r.org_id and a.dedup_key = r.id::text || ':no_activity'
+                          and a.status <> 'resolved'
+       where r.status = 'active' and r.last_activity_at is not null
+    ) s
+     where "openSeverity" is not null or (presence = 'home' and "hoursSilent" >= caution)`;
+
+  for (const row of rows) {
+    const reached = inactivityLadder.find((rung) => row.hoursSilent >= row[rung.step]);
+    if (!reached) {
+      // Activity came back (written by ingest or by hand) without the batch that would have cleared it.
+      await sql.begin(async (tx) => {
+        const resolved = await resolveBySystem(tx, {
+          orgId: row.orgId,
+          dedupKeys: [dedupKey(row.residentId, 'no_activity')],
+          note: 'Cleared: activity resumed',
+        });
+        for (const alert of resolved) outcome.resolved.push({ ...alert, residentId: row.residentId });
+      });
+      continue;
+    }
+    if (row.presence !== 'home') continue; // paused while out: keep what is open, raise nothing new
+    if (row.openSeverity && severityRank[row.openSeverity] <= severityRank[reached.severity]) continue;
+    const hours = Math.floor(row.hoursSilent);
+    const raised = await sql.begin((tx) =>
+      raiseAlert(tx, {
+        orgId: row.orgId,
+        residentId: row.residentId,
+        kind: 'no_activity',
+        severity: reached.severity,
+        dedupKey: dedupKey(row.residentId, 'no_activity'),
+        title: `No activity for ${hours} h (${reached.step})`,
+        details: {
+          hoursSilent: hours,
+          step: reached.step,
+          ladder: { caution: row.caution, warning: row.warning, danger: row.danger },
+        },
+      }),
+    );
+    outcome.raised.push({
+      alertId: raised.alertId,
+      residentId: row.residentId,
+      kind: 'no_activity',
+      severity: raised.severity,
+      created: raised.created,
+    });
+  }
+}
+
+async function hubsOffline(sql: postgres.Sql, now: Date, outcome: SilenceOutcome): Promise<void> {
+  const at = now.toISOString();
+  const rows = await sql<
+    {
+      hubId: string;
+      orgId: string;
+      residentId: string;
+      name: string;
+      minutesSilent: number;
+      offline: boolean;
+      open: boolean;
+    }[]
+  >`
+    select * from (
+      select h.id as "hubId", h.org_id as "orgId", h.resident_id as "residentId", h.name,
+             extract(epoch from (${at}::timestamptz - h.last_seen_at)) / 60 as "minutesSilent",
+             h.last_seen_at < ${at}::timestamptz - make_interval(mins =>
+               coalesce((o.settings ->> 'hubOfflineMinutes')::int, ${defaultOrganisationSettings.hubOfflineMinutes})) as offline,
+             exists (select 1 from alerts a where a.org_id = h.org_id and a.status <> 'resolved'
+                        and a.dedup_key = h.resident_id::text || ':hub_offline') as open
+        from hubs h join organisations o on o.id = h.org_id
+       where h.resident_id is not null and h.last_seen_at is not null
+    ) s
+     where offline <> open`;
+
+  for (const row of rows) {
+    await sql.begin(async (tx) => {
+      if (row.open) {
+        const resolved = await resolveBySystem(tx, {
+          orgId: row.orgId,
+          dedupKeys: [dedupKey(row.residentId, 'hub_offline')],
+          note: 'Cleared: the hub is reporting again',
+        });
+        for (const alert of resolved) outcome.resolved.push({ ...alert, residentId: row.residentId });
+        return;
+      }
+      const raised = await raiseAlert(tx, {
+        orgId: row.orgId,
+        residentId: row.residentId,
+        hubId: row.hubId,
+        kind: 'hub_offline',
+        severity: HUB_OFFLINE_SEVERITY,
+        dedupKey: dedupKey(row.residentId, 'hub_offline'),
+        title: `${row.name} offline`,
+        details: { minutesSilent: Math.floor(row.minutesSilent) },
+      });
+      outcome.raised.push({
+        alertId: raised.alertId,
+        residentId: row.residentId,
+        kind: 'hub_offline',
+        severity: raised.severity,
+        created: raised.created,
+      });
+    });
+  }
+}

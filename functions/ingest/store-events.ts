@@ -1,0 +1,121 @@
+import type postgres from 'postgres';
+import { ALERTS_CHANNEL } from '../../db/alerts/channel';
+import type { ClearedAlert } from '../../db/alerts/clear-alert';
+import type { AlertKind } from '../../db/schema/alerts';
+import type { HubContext } from './hub-auth';
+import type { DetectionEvent } from './rules';
+import { eventRules } from './rules';
+import type { HubStatus } from './validate-batch';
+
+export interface StoredBatch {
+  /** Positions (into the given events) of the rows this call inserted; the others were stored before: duplicates. */
+  inserted: Set<number>;
+  /** Self-clearing alerts this batch resolved (hub heard from again, activity resumed, mains power back). */
+  resolved: ClearedAlert[];
+}
+
+/**
+ * Stores a batch in ONE statement, so a routine batch costs one round trip and is atomic on its own:
+ * - the events: `insert … select from unnest(…) on conflict (hub_id, event_id, time) do nothing` — the database's
+ *   unique key decides what is a duplicate, so a retried batch can never be stored twice;
+ * - the hub's heartbeat (last seen, firmware, battery, power), the resident's last activity and presence, and each
+ *   device's last event and battery — computed from every valid event, duplicates included, with `greatest()` and
+ *   time guards so a replay changes nothing;
+ * - the self-clearing alerts named by `selfClearing`, resolved by the system (resolved_by null) with the same
+ *   NOTIFY 'resolved' payload as `notify()`, sent on commit.
+ */
+export async function storeBatch(
+  sql: postgres.Sql | postgres.TransactionSql,
+  hub: HubContext,
+  status: HubStatus,
+  events: DetectionEvent[],
+  selfClearing: { dedupKeys: string[]; note: string },
+): Promise<StoredBatch> {
+  let lastActivity: Date | null = null;
+  let presence: { mode: 'out' | 'home'; at: Date } | null = null;
+  const devices = new Map<string, { at: Date; battery: number | null }>();
+  for (const event of events) {
+    const rule = eventRules[event.kind];
+    if (rule.activity && (!lastActivity || event.time > lastActivity)) lastActivity = event.time;
+    if (rule.presence && (!presence || event.time >= presence.at)) presence = { mode: rule.presence, at: event.time };
+    if (event.deviceId) {
+      const seen = devices.get(event.deviceId);
+      const battery =
+        event.kind === 'battery' && event.value != null ? Math.min(100, Math.max(0, Math.round(event.value))) : null;
+      if (!seen || event.time >= seen.at)
+        devices.set(event.deviceId, { at: event.time, battery: battery ?? seen?.battery ?? null });
+    }
+  }
+  const deviceIds = [...devices.keys()];
+  const deviceTimes = deviceIds.map((id) => devices.get(id)?.at.toISOString() ?? null);
+  const deviceBatteries = deviceIds.map((id) => {
+    const battery = devices.get(id)?.battery;
+    return battery == null ? null : String(battery);
+  });
+  const activityAt = lastActivity?.toISOString() ?? null;
+  const presenceAt = presence?.at.toISOString() ?? null;
+
+  const rows = await sql<
+    { eventId: string | null; ms: number | null; alertId: string | null; alertKind: AlertKind | null }[]
+  >`
+    with input as (
+      select * from unnest(${events.map((e) => e.time.toISOString())}::text[],
+                           ${events.map((e) => e.deviceId)}::text[],
+                           ${events.map((e) => e.kind)}::text[],
+                           ${events.map((e) => (e.value == null ? null : String(e.value)))}::text[],
+                           ${events.map((e) => (e.payload == null ? null : JSON.stringify(e.payload)))}::text[],
+                           ${events.map((e) => e.eventId)}::text[])
+               as t(time, device_id, kind, value, payload, event_id)
+    ), inserted as (
+      insert into sensor_events (time, org_id, resident_id, hub_id, device_id, kind, value, payload, event_id)
+      select time::timestamptz, ${hub.orgId}::uuid, ${hub.residentId}::uuid, ${hub.id}::uuid, device_id::uuid,
+             kind::sensor_event_kind, value::float8, payload::jsonb, event_id
+        from input
+      on conflict (hub_id, event_id, time) do nothing
+      returning event_id, time
+    ), hub as (
+      update hubs set last_seen_at = now(),
+             firmware = coalesce(${status.firmware ?? null}, firmware),
+             battery_pct = coalesce(${status.batteryPct ?? null}::int, battery_pct),
+             power_state = coalesce(${status.powerState ?? null}::hub_power_state, power_state)
+       where id = ${hub.id}
+    ), resident as (
+      update residents set
+             last_activity_at = greatest(last_activity_at, ${activityAt}::timestamptz),
+             presence = case when ${presenceAt}::timestamptz > presence_changed_at
+                             then coalesce(${presence?.mode ?? null}::presence_mode, presence) else presence end,
+             presence_changed_at = greatest(presence_changed_at, ${presenceAt}::timestamptz)
+       where id = ${hub.residentId}::uuid and (${activityAt}::timestamptz is not null or ${presenceAt}::timestamptz is not null)
+    ), device as (
+      update devices d set last_event_at = greatest(d.last_event_at, u.at),
+             battery_pct = case when u.battery is not null and u.at >= coalesce(d.last_event_at, u.at)
+                                then u.battery else d.battery_pct end
+        from (select id::uuid, at::timestamptz, battery::int
+                from unnest(${deviceIds}::text[], ${deviceTimes}::text[], ${deviceBatteries}::text[]) as t(id, at, battery)) u
+       where d.id = u.id and d.hub_id = ${hub.id}
+    ), resolved as (
+      update alerts set status = 'resolved', resolved_at = now(), resolved_by = null,
+             resolution_note = ${selfClearing.note}, next_escalation_at = null, updated_at = now()
+       where org_id = ${hub.orgId} and dedup_key = any(${selfClearing.dedupKeys}::text[]) and status <> 'resolved'
+      returning id, kind,
+                pg_notify(${ALERTS_CHANNEL}, json_build_object('alertId', id, 'orgId', org_id, 'change', 'resolved')::text)::text
+    )
+    select event_id as "eventId", (extract(epoch from time) * 1000)::float8 as ms, null::text as "alertId",
+           null::alert_kind as "alertKind"
+      from inserted
+    union all
+    select null, null, id::text, kind from resolved`;
+
+  // Times were sent with millisecond precision, so (event id, epoch ms) names each inserted row exactly.
+  const insertedKeys = new Set<string>();
+  const resolved: ClearedAlert[] = [];
+  for (const row of rows) {
+    if (row.alertId && row.alertKind) resolved.push({ alertId: row.alertId, kind: row.alertKind, resolved: true });
+    else if (row.eventId != null && row.ms != null) insertedKeys.add(`${row.eventId}\u0000${Math.round(row.ms)}`);
+  }
+  const inserted = new Set<number>();
+  events.forEach((event, position) => {
+    if (insertedKeys.has(`${event.eventId}\u0000${event.time.getTime()}`)) inserted.add(position);
+  });
+  return { inserted, resolved };
+}
