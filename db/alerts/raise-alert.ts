@@ -43,8 +43,9 @@ export async function raiseAlert(tx: Tx, input: RaiseAlertInput, nodeId?: string
     insert into alerts (org_id, resident_id, hub_id, device_id, kind, severity, dedup_key, title, details,
                         source_event_id, source_event_time, last_event_at)
     values (${input.orgId}, ${input.residentId}, ${input.hubId ?? null}, ${input.deviceId ?? null}, ${input.kind},
-            ${input.severity}, ${input.dedupKey}, ${input.title}, ${tx.json(toJson(input.details ?? {}))},
-            ${input.sourceEventId ?? null}, ${input.sourceEventTime ?? null}, ${at})
+            ${input.severity}, ${input.dedupKey}, ${input.title}, ${jsonText(input.details ?? {})}::jsonb,
+            ${input.sourceEventId ?? null}, ${input.sourceEventTime?.toISOString() ?? null}::timestamptz,
+            ${at.toISOString()}::timestamptz)
     on conflict (org_id, dedup_key) where status <> 'resolved' do update set
       event_count = alerts.event_count + 1,
       last_event_at = greatest(alerts.last_event_at, excluded.last_event_at),
@@ -100,7 +101,7 @@ async function startEscalation(
     select id from staff where org_id = ${alert.orgId} and active and role in ('admin', 'manager')`;
   const staffIds = (privileged.length > 0 ? privileged : fallback).map((person) => person.id);
   await tx`
-    update alerts set details = details || ${tx.json({ escalation: 'no one on the ladder; told every admin and manager' })},
+    update alerts set details = details || ${jsonText({ escalation: 'no one on the ladder; told every admin and manager' })}::jsonb,
            next_escalation_at = null
      where id = ${alert.alertId}`;
   return createDeliveries(tx, { alertId: alert.alertId, orgId: alert.orgId, staffIds, level: 0, nodeId: alert.nodeId });
@@ -122,6 +123,10 @@ export async function notify(tx: Tx | postgres.Sql, notification: AlertNotificat
 
 export type { AlertChange };
 
-function toJson(value: Record<string, unknown>): postgres.JSONValue {
-  return JSON.parse(JSON.stringify(value)) as postgres.JSONValue;
+/**
+ * JSON and timestamps are sent as text with a cast: drizzle's postgres-js driver replaces the client's json and
+ * timestamp serializers with pass-throughs, so `tx.json()` objects and `Date`s fail on a client shared with drizzle.
+ */
+export function jsonText(value: Record<string, unknown>): string {
+  return JSON.stringify(value);
 }
