@@ -1,12 +1,21 @@
 import { ALERTS_CHANNEL, type AlertChange, type AlertNotification } from '../db/alerts/channel';
 import { escalateDueAlerts } from '../db/alerts/escalate';
-import { type ClaimedDelivery, claimDeliveries, failExhaustedDeliveries } from '../db/alerts/outstanding';
+import {
+  type ClaimedDelivery,
+  claimDeliveries,
+  failExhaustedDeliveries,
+  type PeekedDelivery,
+  peekDeliveries,
+} from '../db/alerts/outstanding';
 import { type AlertSnapshot, alertSnapshots } from '../db/alerts/snapshot';
 import type { Sql } from '../db/client';
+import type { DeliveryState } from '../db/schema/alerts';
 import type { Logger } from '../functions/lib/logger';
 import { encode, encodeAlertFrame } from './frames';
 import type { Hub } from './hub';
 import type { Metrics } from './metrics';
+
+const OUTSTANDING: DeliveryState[] = ['pending', 'sent'];
 
 type UpdateChange = Exclude<AlertChange, 'created'>;
 
@@ -134,28 +143,40 @@ export class Dispatcher {
   ): Promise<void> {
     const { sql, hub, nodeId, resendSeconds, maxSends } = this.options;
     const claimed: ClaimedDelivery[] = [];
+    const peeked: PeekedDelivery[] = [];
     const connectedFresh = fresh.filter((staffId) => hub.clientsOf(staffId));
     const base = { resendSeconds, maxSends, nodeId };
     if (connectedFresh.length > 0) {
       claimed.push(...(await claimDeliveries(sql, { ...base, staffIds: connectedFresh, ignoreSchedule: true })));
+      peeked.push(...(await peekDeliveries(sql, { staffIds: connectedFresh, states: OUTSTANDING })));
     }
     if (hub.staffCount > 0 && (sweep || woken.length > 0)) {
       const staffIds = hub.staffIds();
       claimed.push(...(await claimDeliveries(sql, { ...base, staffIds, alertIds: sweep ? undefined : woken })));
+      if (woken.length > 0)
+        peeked.push(...(await peekDeliveries(sql, { staffIds, alertIds: woken, states: OUTSTANDING })));
     }
     if (sweep) await failExhaustedDeliveries(sql, maxSends, nodeId);
 
     const updateTargets = updates.length > 0 ? await this.updateTargets(updates.map(([alertId]) => alertId)) : [];
-    if (claimed.length === 0 && updateTargets.length === 0) return;
+    // Another node may have claimed some of these: its send is recorded there; ours only reaches our sockets.
+    const claimedIds = new Set(claimed.map((delivery) => delivery.id));
+    const others = peeked.filter((delivery) => !claimedIds.has(delivery.id));
+    if (claimed.length === 0 && others.length === 0 && updateTargets.length === 0) return;
     const snapshots = await alertSnapshots(sql, [
       ...claimed.map((delivery) => delivery.alertId),
+      ...others.map((delivery) => delivery.alertId),
       ...updates.map(([alertId]) => alertId),
     ]);
-    this.sendDeliveries(claimed, snapshots);
+    // Sequence order per staff member, whichever query found the delivery.
+    this.sendDeliveries(
+      [...claimed, ...others].sort((a, b) => a.seq - b.seq),
+      snapshots,
+    );
     await this.sendUpdates(updates, updateTargets, snapshots);
   }
 
-  private sendDeliveries(claimed: ClaimedDelivery[], snapshots: Map<string, AlertSnapshot>): void {
+  private sendDeliveries(claimed: (ClaimedDelivery | PeekedDelivery)[], snapshots: Map<string, AlertSnapshot>): void {
     const { hub, metrics } = this.options;
     const alertJson = new Map<string, string>();
     const resendMs = this.options.resendSeconds * 1000;
@@ -171,7 +192,8 @@ export class Dispatcher {
       }
       const frame = encodeAlertFrame(delivery.id, delivery.seq, json);
       for (const client of clients) client.deliver({ deliveryId: delivery.id, seq: delivery.seq, frame }, resendMs);
-      if (delivery.sendCount === 1) metrics.observeDeliveryLatency((now - delivery.pendingAtMs) / 1000);
+      if ('sendCount' in delivery && delivery.sendCount === 1)
+        metrics.observeDeliveryLatency((now - delivery.pendingAtMs) / 1000);
     }
   }
 

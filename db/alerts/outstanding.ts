@@ -74,6 +74,33 @@ export async function claimDeliveries(sql: Sql, options: ClaimOptions): Promise<
   return rows;
 }
 
+/** A delivery looked at without claiming it: another node may be sending it right now. */
+export interface PeekedDelivery {
+  id: string;
+  alertId: string;
+  staffId: string;
+  seq: number;
+}
+
+/**
+ * Deliveries of the given staff in the given states, without locking or changing them. A node uses this next to
+ * `claimDeliveries` so that a staff member connected to several nodes sees a new alert on every connection,
+ * whichever node claimed (and records) the send.
+ */
+export async function peekDeliveries(
+  sql: Sql,
+  input: { staffIds: string[]; alertIds?: string[]; states: DeliveryState[] },
+): Promise<PeekedDelivery[]> {
+  if (input.staffIds.length === 0) return [];
+  return sql<PeekedDelivery[]>`
+    select id, alert_id as "alertId", staff_id as "staffId", seq::float8 as seq
+      from alert_deliveries
+     where staff_id = any(${input.staffIds}::uuid[])
+       and (${input.alertIds ?? null}::uuid[] is null or alert_id = any(${input.alertIds ?? null}::uuid[]))
+       and state = any(${input.states}::delivery_state[])
+     order by staff_id, seq`;
+}
+
 /**
  * Gives up on sent deliveries that were sent `maxSends` times without a receipt: they become `failed` (the
  * alert's escalation carries on regardless, and a resuming dashboard still replays them). Safe on any node.
