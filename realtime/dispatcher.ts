@@ -16,6 +16,7 @@ import type { Hub } from './hub';
 import type { Metrics } from './metrics';
 
 const OUTSTANDING: DeliveryState[] = ['pending', 'sent'];
+const CLAIM_LIMIT = 5000;
 
 type UpdateChange = Exclude<AlertChange, 'created'>;
 
@@ -145,16 +146,28 @@ export class Dispatcher {
     const claimed: ClaimedDelivery[] = [];
     const peeked: PeekedDelivery[] = [];
     const connectedFresh = fresh.filter((staffId) => hub.clientsOf(staffId));
-    const base = { resendSeconds, maxSends, nodeId };
+    const base = { resendSeconds, maxSends, nodeId, limit: CLAIM_LIMIT };
     if (connectedFresh.length > 0) {
-      claimed.push(...(await claimDeliveries(sql, { ...base, staffIds: connectedFresh, ignoreSchedule: true })));
+      const rows = await claimDeliveries(sql, { ...base, staffIds: connectedFresh, ignoreSchedule: true });
+      if (rows.length >= CLAIM_LIMIT) for (const staffId of connectedFresh) this.freshStaff.add(staffId);
+      claimed.push(...rows);
       peeked.push(...(await peekDeliveries(sql, { staffIds: connectedFresh, states: OUTSTANDING })));
     }
-    if (hub.staffCount > 0 && (sweep || woken.length > 0)) {
-      const staffIds = hub.staffIds();
-      claimed.push(...(await claimDeliveries(sql, { ...base, staffIds, alertIds: sweep ? undefined : woken })));
-      if (woken.length > 0)
-        peeked.push(...(await peekDeliveries(sql, { staffIds, alertIds: woken, states: OUTSTANDING })));
+    if (hub.staffCount > 0 && woken.length > 0) {
+      // Woken alerts: look first (by alert, cheap), keep what is for someone connected here, claim those by id.
+      const found = (await peekDeliveries(sql, { alertIds: woken, states: OUTSTANDING })).filter((delivery) =>
+        hub.clientsOf(delivery.staffId),
+      );
+      const rows = await claimDeliveries(sql, { ...base, deliveryIds: found.map((delivery) => delivery.id) });
+      // A full batch means more is waiting (e.g. a broadcast to thousands): go round again at once.
+      if (rows.length >= CLAIM_LIMIT) for (const alertId of woken) this.wokenAlerts.add(alertId);
+      claimed.push(...rows);
+      peeked.push(...found);
+    }
+    if (hub.staffCount > 0 && sweep) {
+      const rows = await claimDeliveries(sql, { ...base, staffIds: hub.staffIds() });
+      if (rows.length >= CLAIM_LIMIT) this.sweepDue = true;
+      claimed.push(...rows);
     }
     if (sweep) await failExhaustedDeliveries(sql, maxSends, nodeId);
 
@@ -201,9 +214,10 @@ export class Dispatcher {
   private async updateTargets(alertIds: string[]): Promise<{ alertId: string; staffId: string }[]> {
     const { sql, hub } = this.options;
     if (hub.staffCount === 0) return [];
-    return sql<{ alertId: string; staffId: string }[]>`
+    const rows = await sql<{ alertId: string; staffId: string }[]>`
       select distinct alert_id as "alertId", staff_id as "staffId" from alert_deliveries
-       where alert_id = any(${alertIds}::uuid[]) and staff_id = any(${hub.staffIds()}::uuid[])`;
+       where alert_id = any(${alertIds}::uuid[])`;
+    return rows.filter((row) => hub.clientsOf(row.staffId));
   }
 
   private async sendUpdates(

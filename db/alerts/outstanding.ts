@@ -19,9 +19,9 @@ export interface ClaimedDelivery {
 
 export interface ClaimOptions {
   /** Staff connected to the claiming node: only their deliveries are claimed. */
-  staffIds: string[];
-  /** Restrict to these alerts (a wake-up for particular alerts); all alerts when absent. */
-  alertIds?: string[];
+  staffIds?: string[];
+  /** Exactly these deliveries (found by `peekDeliveries`), if still outstanding. */
+  deliveryIds?: string[];
   /** Claim every outstanding delivery, not only those due: a fresh connection gets them at once. */
   ignoreSchedule?: boolean;
   /** Seconds until an unreceived delivery is sent again. */
@@ -33,23 +33,25 @@ export interface ClaimOptions {
 }
 
 /**
- * Claims outstanding deliveries (pending, or sent without a receipt and due again) of the given staff and marks
- * them `sent` with a history row, in one statement. Rows are locked with SKIP LOCKED and pushed `resendSeconds`
- * into the future, so concurrent nodes never claim the same delivery for the same send. Ordered by staff and seq.
- * Sending happens after this commits: a crash in between leaves a `sent` row that is re-sent when due.
+ * Claims outstanding deliveries (pending, or sent without a receipt and due again) of the given staff or ids and
+ * marks them `sent` with a history row, in one statement. Rows are locked with SKIP LOCKED and pushed
+ * `resendSeconds` into the future, so concurrent nodes never claim the same delivery for the same send. Ordered
+ * by staff and seq. Sending happens after this commits: a crash in between leaves a `sent` row that is re-sent
+ * when due.
  */
 export async function claimDeliveries(sql: Sql, options: ClaimOptions): Promise<ClaimedDelivery[]> {
-  if (options.staffIds.length === 0) return [];
-  const alertIds = options.alertIds ?? null;
-  const ignoreSchedule = options.ignoreSchedule ?? false;
+  const { staffIds, deliveryIds } = options;
+  if (!staffIds?.length && !deliveryIds?.length) return [];
+  // Each filter is its own fragment, so every shape of this query gets its own prepared plan.
+  const target = deliveryIds?.length
+    ? sql`d.id = any(${deliveryIds}::uuid[])`
+    : sql`d.staff_id = any(${staffIds ?? []}::uuid[])`;
+  const schedule = options.ignoreSchedule ? sql`` : sql`and d.next_send_at <= now()`;
   const rows = await sql<ClaimedDelivery[]>`
     with due as (
       select d.id, d.state as previous
         from alert_deliveries d
-       where d.state in ('pending', 'sent')
-         and d.staff_id = any(${options.staffIds}::uuid[])
-         and (${alertIds}::uuid[] is null or d.alert_id = any(${alertIds}::uuid[]))
-         and (${ignoreSchedule} or d.next_send_at <= now())
+       where ${target} and d.state in ('pending', 'sent') ${schedule}
          and d.send_count < ${options.maxSends}
        order by d.staff_id, d.seq
        limit ${options.limit ?? 5000}
@@ -89,15 +91,17 @@ export interface PeekedDelivery {
  */
 export async function peekDeliveries(
   sql: Sql,
-  input: { staffIds: string[]; alertIds?: string[]; states: DeliveryState[] },
+  input: { staffIds?: string[]; alertIds?: string[]; states: DeliveryState[] },
 ): Promise<PeekedDelivery[]> {
-  if (input.staffIds.length === 0) return [];
+  const { staffIds, alertIds } = input;
+  if (!staffIds?.length && !alertIds?.length) return [];
+  const target = alertIds?.length
+    ? sql`alert_id = any(${alertIds}::uuid[])`
+    : sql`staff_id = any(${staffIds ?? []}::uuid[])`;
   return sql<PeekedDelivery[]>`
     select id, alert_id as "alertId", staff_id as "staffId", seq::float8 as seq
       from alert_deliveries
-     where staff_id = any(${input.staffIds}::uuid[])
-       and (${input.alertIds ?? null}::uuid[] is null or alert_id = any(${input.alertIds ?? null}::uuid[]))
-       and state = any(${input.states}::delivery_state[])
+     where ${target} and state = any(${input.states}::delivery_state[])
      order by staff_id, seq`;
 }
 
