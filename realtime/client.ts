@@ -56,7 +56,9 @@ export class Client {
   private readonly writer: Writer;
   private closed = false;
   private badFrames = 0;
-  private resuming: OutgoingDelivery[] | null = null;
+  private resuming: (OutgoingDelivery & { backlog: boolean })[] | null = null;
+  private readonly outbox: (OutgoingDelivery & { backlog: boolean })[] = [];
+  private backlogQueued = 0;
   /** Deliveries sent on this connection without a receipt yet, and when: a second node or wake-up never repeats one early. */
   private readonly unreceived = new Map<string, number>();
 
@@ -65,11 +67,8 @@ export class Client {
     readonly connectionId: string,
     private readonly context: ClientContext,
   ) {
-    this.writer = new Writer(socket as uWS.WebSocket<unknown>, context.writer, () => {
-      context.metrics.slowClientsDropped++;
-      context.logger.warn('slow client dropped', { connectionId, staffId: this.staffId });
-      this.end(closeCodes.slowClient, 'send queue overflow; reconnect and resume');
-    });
+    // A close frame could not get through a full buffer anyway: the connection is dropped at once.
+    this.writer = new Writer(socket as uWS.WebSocket<unknown>, context.writer, () => this.dropSlow());
   }
 
   get staffId(): string | undefined {
@@ -92,18 +91,46 @@ export class Client {
     this.context.onReady(this);
   }
 
-  /** Hands an alert frame to the socket unless this connection already has it unreceived and recently sent. */
-  deliver(delivery: OutgoingDelivery, resendMs: number): boolean {
+  /**
+   * Hands an alert frame to this connection, at the client's pace: while the socket is backpressured, deliveries
+   * wait in the outbox in order. `backlog` deliveries (everything outstanding when the connection opened) may
+   * wait there without limit, as the client asked for them; live ones beyond `maxQueuedFrames` mean the client
+   * cannot keep up, and it is dropped to recover by `resume`. A delivery already sent here and still unreceived
+   * is not repeated before half the resend interval.
+   */
+  deliver(delivery: OutgoingDelivery, resendMs: number, backlog = false): boolean {
     if (this.closed) return false;
     if (this.resuming) {
-      this.resuming.push(delivery);
+      // Live deliveries wait for the replay; a client that cannot even take those is too slow to keep.
+      const live = this.resuming.filter((waiting) => !waiting.backlog).length;
+      if (!backlog && live >= this.context.writer.maxQueuedFrames) return this.dropSlow();
+      this.resuming.push({ ...delivery, backlog });
       return true;
     }
+    if (this.outbox.length > 0 || !this.writer.writable) {
+      if (!backlog && this.outbox.length - this.backlogQueued >= this.context.writer.maxQueuedFrames) {
+        return this.dropSlow();
+      }
+      this.outbox.push({ ...delivery, backlog });
+      if (backlog) this.backlogQueued++;
+      return true;
+    }
+    return this.write(delivery, resendMs);
+  }
+
+  private write(delivery: OutgoingDelivery, resendMs: number): boolean {
     const sentAt = this.unreceived.get(delivery.deliveryId);
     const now = Date.now();
     if (sentAt !== undefined && now - sentAt < resendMs / 2) return false;
     this.unreceived.set(delivery.deliveryId, now);
     return this.sendEncoded(delivery.frame);
+  }
+
+  private dropSlow(): false {
+    this.context.metrics.slowClientsDropped++;
+    this.context.logger.warn('slow client dropped', { connectionId: this.connectionId, staffId: this.staffId });
+    this.forceClose();
+    return false;
   }
 
   sendEncoded(frame: string): boolean {
@@ -117,8 +144,16 @@ export class Client {
     return !this.closed && this.writer.send(encode(frame));
   }
 
+  /** uWS drained: the writer hands over its queue, then the outbox follows while the socket stays writable. */
   drain(): void {
     this.writer.drain();
+    const resendMs = this.context.resendSeconds * 1000;
+    while (!this.closed && this.outbox.length > 0 && this.writer.writable) {
+      const next = this.outbox.shift();
+      if (!next) break;
+      if (next.backlog) this.backlogQueued--;
+      this.write(next, resendMs);
+    }
   }
 
   /** The socket is gone (uWS close handler): forget it everywhere. */
@@ -132,6 +167,18 @@ export class Client {
         error: error.message,
       }),
     );
+  }
+
+  forceClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.writer.close();
+    this.context.hub.remove(this);
+    try {
+      this.socket.close();
+    } catch {
+      // Already gone.
+    }
   }
 
   end(code: number, reason: string): void {
@@ -234,7 +281,7 @@ export class Client {
       this.fail(errors.resumeInProgress, 'resume');
       return;
     }
-    const buffered: OutgoingDelivery[] = [];
+    const buffered: (OutgoingDelivery & { backlog: boolean })[] = [];
     this.resuming = buffered;
     const replayedIds = new Set<string>();
     const resendMs = this.context.resendSeconds * 1000;
@@ -255,19 +302,23 @@ export class Client {
           const snapshot = snapshots.get(row.alertId);
           if (!snapshot || this.closed) continue;
           replayedIds.add(row.id);
-          const sentHere = this.unreceived.get(row.id);
-          if (sentHere !== undefined && Date.now() - sentHere < resendMs / 2) continue;
-          if (row.state === 'sent') this.unreceived.set(row.id, Date.now());
-          this.sendEncoded(encodeAlertFrame(row.id, row.seq, JSON.stringify(snapshot)));
+          if (!this.writer.writable) await this.writer.whenWritable();
+          if (this.closed) break;
+          const frame = encodeAlertFrame(row.id, row.seq, JSON.stringify(snapshot));
+          // Outstanding ones go through the dedup (no repeat of a frame just sent here); the rest are history.
+          if (row.state === 'sent') this.write({ deliveryId: row.id, seq: row.seq, frame }, resendMs);
+          else this.sendEncoded(frame);
         }
         const last = page.at(-1);
-        if (!last || page.length < 500) break;
+        if (this.closed || !last || page.length < 500) break;
         after = last.seq;
       }
       this.send({ type: 'resumed', afterSeq: lastSeq, replayed: replayedIds.size });
     } finally {
       this.resuming = null;
-      for (const delivery of buffered) if (!replayedIds.has(delivery.deliveryId)) this.deliver(delivery, resendMs);
+      for (const delivery of buffered) {
+        if (!replayedIds.has(delivery.deliveryId)) this.deliver(delivery, resendMs, delivery.backlog);
+      }
     }
   }
 

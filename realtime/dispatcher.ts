@@ -182,14 +182,21 @@ export class Dispatcher {
       ...updates.map(([alertId]) => alertId),
     ]);
     // Sequence order per staff member, whichever query found the delivery.
+    const backlog = new Set(connectedFresh);
     this.sendDeliveries(
       [...claimed, ...others].sort((a, b) => a.seq - b.seq),
       snapshots,
+      backlog,
     );
     await this.sendUpdates(updates, updateTargets, snapshots);
   }
 
-  private sendDeliveries(claimed: (ClaimedDelivery | PeekedDelivery)[], snapshots: Map<string, AlertSnapshot>): void {
+  /** `backlog`: staff whose connection just opened; what they get now is their backlog, paced, never "too slow". */
+  private sendDeliveries(
+    claimed: (ClaimedDelivery | PeekedDelivery)[],
+    snapshots: Map<string, AlertSnapshot>,
+    backlog: Set<string>,
+  ): void {
     const { hub, metrics } = this.options;
     const alertJson = new Map<string, string>();
     const resendMs = this.options.resendSeconds * 1000;
@@ -204,7 +211,10 @@ export class Dispatcher {
         alertJson.set(delivery.alertId, json);
       }
       const frame = encodeAlertFrame(delivery.id, delivery.seq, json);
-      for (const client of clients) client.deliver({ deliveryId: delivery.id, seq: delivery.seq, frame }, resendMs);
+      const isBacklog = backlog.has(delivery.staffId);
+      for (const client of clients) {
+        client.deliver({ deliveryId: delivery.id, seq: delivery.seq, frame }, resendMs, isBacklog);
+      }
       if ('sendCount' in delivery && delivery.sendCount === 1)
         metrics.observeDeliveryLatency((now - delivery.pendingAtMs) / 1000);
     }

@@ -12,6 +12,7 @@ import { closeCodes } from './errors';
 import { Hub } from './hub';
 import { Metrics } from './metrics';
 import { BEARER_PREFIX, PROTOCOL } from './protocol';
+import type { WriterOptions } from './writer';
 
 export interface RealtimeNode {
   readonly nodeId: string;
@@ -30,6 +31,8 @@ export interface RealtimeNodeOptions {
   camera?: CameraSignalling;
   /** Registers extra HTTP routes (e.g. WHEP) on the same uWS app before it listens. */
   routes?: (app: uWS.TemplatedApp) => void;
+  /** Send-queue limits per connection (defaults suit dashboards; tests shrink them to provoke a slow client). */
+  writer?: Partial<WriterOptions>;
 }
 
 /**
@@ -68,7 +71,7 @@ export async function startRealtimeNode(
     camera: options.camera,
     resendSeconds: config.REALTIME_RESEND_SECONDS,
     maxBadFrames: 10,
-    writer: { highWaterBytes: 256 * 1024, maxQueuedFrames: 1000 },
+    writer: { highWaterBytes: 256 * 1024, maxQueuedFrames: 1000, ...options.writer },
     onReady: (client) => {
       if (client.staffId) dispatcher.connected(client.staffId);
     },

@@ -16,6 +16,7 @@ export interface WriterOptions {
 export class Writer {
   private readonly queue: (string | Uint8Array)[] = [];
   private closed = false;
+  private waiters: (() => void)[] = [];
 
   constructor(
     private readonly socket: uWS.WebSocket<unknown>,
@@ -28,8 +29,7 @@ export class Writer {
     if (this.closed) return false;
     if (this.queue.length > 0 || this.socket.getBufferedAmount() > this.options.highWaterBytes) {
       if (this.queue.length >= this.options.maxQueuedFrames) {
-        this.closed = true;
-        this.queue.length = 0;
+        this.close();
         this.onOverflow();
         return false;
       }
@@ -50,6 +50,27 @@ export class Writer {
       if (this.socket.send(frame, false) === 2) return;
       this.queue.shift();
     }
+    if (this.writable) this.release();
+  }
+
+  /** Nothing waits here and uWS is below the high-water mark: a bulk sender may hand over more. */
+  get writable(): boolean {
+    return !this.closed && this.queue.length === 0 && this.socket.getBufferedAmount() <= this.options.highWaterBytes;
+  }
+
+  /**
+   * Resolves once the socket is writable again (or closed). Bulk senders (a resume replaying thousands of
+   * deliveries) await this between frames, so they follow the client's pace instead of overflowing the queue.
+   */
+  whenWritable(): Promise<void> {
+    if (this.writable || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private release(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   get queued(): number {
@@ -59,5 +80,6 @@ export class Writer {
   close(): void {
     this.closed = true;
     this.queue.length = 0;
+    this.release();
   }
 }
