@@ -59,6 +59,7 @@ export class Client {
   private resuming: (OutgoingDelivery & { backlog: boolean })[] | null = null;
   private readonly outbox: (OutgoingDelivery & { backlog: boolean })[] = [];
   private backlogQueued = 0;
+  private expiryTimer: NodeJS.Timeout | null = null;
   /** Deliveries sent on this connection without a receipt yet, and when: a second node or wake-up never repeats one early. */
   private readonly unreceived = new Map<string, number>();
 
@@ -78,6 +79,7 @@ export class Client {
   /** Binds the connection to a verified staff member, says welcome, and joins the hub. */
   async ready(identity: StaffIdentity): Promise<void> {
     this.identity = identity;
+    this.scheduleExpiry(identity);
     const lastSeq = await lastSequence(this.context.sql, identity.staffId);
     if (this.closed) return;
     this.send({
@@ -159,6 +161,7 @@ export class Client {
   /** The socket is gone (uWS close handler): forget it everywhere. */
   closedBySocket(): void {
     this.closed = true;
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
     this.writer.close();
     this.context.hub.remove(this);
     this.context.camera?.disconnect(this.connectionId).catch((error: Error) =>
@@ -257,17 +260,33 @@ export class Client {
     }
   }
 
+  /**
+   * First-frame authentication, or a token refresh on an open connection: a fresh token for the same staff
+   * member moves the connection's expiry; anything else is refused. A connection never outlives its token.
+   */
   private async authenticateWith(token: string): Promise<void> {
+    const identity = await authenticate(this.context.sql, token, this.context.jwtSecret);
     if (this.identity) {
-      this.fail(errors.alreadyAuthenticated, 'auth');
+      if (!identity || identity.staffId !== this.identity.staffId || identity.orgId !== this.identity.orgId) {
+        this.reject(errors.alreadyAuthenticated, 'auth');
+        return;
+      }
+      this.identity = identity;
+      this.scheduleExpiry(identity);
       return;
     }
-    const identity = await authenticate(this.context.sql, token, this.context.jwtSecret);
     if (!identity) {
       this.end(closeCodes.unauthorized, 'invalid or expired token');
       return;
     }
     await this.ready(identity);
+  }
+
+  private scheduleExpiry(identity: StaffIdentity): void {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    const ms = Math.max(0, identity.expiresAt * 1000 - Date.now());
+    this.expiryTimer = setTimeout(() => this.end(closeCodes.tokenExpired, 'token expired; reconnect and resume'), ms);
+    this.expiryTimer.unref();
   }
 
   /**

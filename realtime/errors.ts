@@ -9,7 +9,11 @@ export interface ProtocolError {
 export const errors = {
   badFrame: { code: 1001, message: 'frame is not valid JSON for protocol carewatch.v1', retryable: false },
   notAuthenticated: { code: 1002, message: 'authenticate first: send an auth frame', retryable: false },
-  alreadyAuthenticated: { code: 1003, message: 'connection is already authenticated', retryable: false },
+  alreadyAuthenticated: {
+    code: 1003,
+    message: 'connection is authenticated; a refresh needs a valid token for the same staff member',
+    retryable: false,
+  },
   unknownDelivery: { code: 1004, message: 'no such delivery for this staff member', retryable: false },
   unknownAlert: { code: 1005, message: 'no such alert', retryable: false },
   cameraUnavailable: { code: 1006, message: 'camera service unavailable', retryable: true },
@@ -23,6 +27,8 @@ export const closeCodes = {
   unauthorized: 4001,
   /** No auth frame within the deadline. */
   authTimeout: 4002,
+  /** The access token expired without a refresh (`auth` frame). Reconnect with a fresh token and resume. */
+  tokenExpired: 4003,
   /** The send queue overflowed: the client was too slow. Reconnect and resume. */
   slowClient: 4008,
   /** Too many bad frames. */

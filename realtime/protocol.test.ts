@@ -93,6 +93,28 @@ describe('authentication', () => {
     expect(await refusedWith(['chat'])).toBe(400);
   });
 
+  test('a connection closes when its token expires, unless refreshed with an auth frame', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const expiring = await connect(await tokenFor(carer(), { ttlSeconds: 2 }));
+    await expiring.next('welcome');
+    const refreshed = await connect(await tokenFor(carer(), { ttlSeconds: 2 }));
+    await refreshed.next('welcome');
+    refreshed.send({ type: 'auth', token: await tokenFor(carer(), { ttlSeconds: 600, now }) });
+    expect(await expiring.closed).toBe(closeCodes.tokenExpired);
+    refreshed.send({ type: 'ping', t: 1 });
+    expect(await refreshed.next('pong')).toEqual({ type: 'pong', t: 1 });
+    expect(refreshed.closeCode).toBeNull();
+  });
+
+  test("a refresh with another staff member's token is refused", async () => {
+    const client = await connect(await tokenFor(carer()));
+    await client.next('welcome');
+    const manager = org.logins.find((entry) => entry.role === 'admin');
+    if (!manager) throw new Error('seed has no admin');
+    client.send({ type: 'auth', token: await tokenFor({ staffId: manager.staffId, orgId: org.orgId, role: 'admin' }) });
+    expect(await client.next('error')).toMatchObject({ code: errors.alreadyAuthenticated.code });
+  });
+
   test('a bad token in the first frame closes the socket as unauthorized', async () => {
     const client = await connect('not-a-jwt', { firstFrame: true });
     expect(await client.closed).toBe(closeCodes.unauthorized);
