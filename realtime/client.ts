@@ -1,7 +1,7 @@
 import type uWS from 'uWebSockets.js';
 import * as v from 'valibot';
 import { acknowledgeDelivery } from '../db/alerts/acknowledge';
-import { lastSequence, markDelivered, replayDeliveries } from '../db/alerts/outstanding';
+import { lastSequence, replayDeliveries } from '../db/alerts/outstanding';
 import { resolveAlert } from '../db/alerts/resolve';
 import { alertSnapshots } from '../db/alerts/snapshot';
 import type { Sql } from '../db/client';
@@ -14,6 +14,7 @@ import { encode, encodeAlertFrame, errorFrame } from './frames';
 import type { Hub } from './hub';
 import type { Metrics } from './metrics';
 import { ClientFrame, type ServerFrame } from './protocol';
+import type { ReceiptBatcher } from './receipts';
 import { Writer } from './writer';
 
 /** What every connection shares with its node. */
@@ -29,6 +30,7 @@ export interface ClientContext {
   /** Bad frames tolerated on one connection before it is closed. */
   maxBadFrames: number;
   writer: { highWaterBytes: number; maxQueuedFrames: number };
+  receipts: ReceiptBatcher;
   /** A fresh connection asks the dispatcher for everything outstanding for its staff member. */
   onReady(client: Client): void;
 }
@@ -230,7 +232,7 @@ export class Client {
     const { sql, nodeId } = this.context;
     switch (frame.type) {
       case 'received': {
-        const result = await markDelivered(sql, { ...identity, deliveryId: frame.deliveryId, nodeId });
+        const result = await this.context.receipts.record({ ...identity, deliveryId: frame.deliveryId });
         this.unreceived.delete(frame.deliveryId);
         if (result === 'unknown') this.reject(errors.unknownDelivery, frame.deliveryId);
         return;

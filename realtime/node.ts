@@ -12,6 +12,7 @@ import { closeCodes } from './errors';
 import { Hub } from './hub';
 import { Metrics } from './metrics';
 import { BEARER_PREFIX, PROTOCOL } from './protocol';
+import { ReceiptBatcher } from './receipts';
 import type { WriterOptions } from './writer';
 
 export interface RealtimeNode {
@@ -70,6 +71,7 @@ export async function startRealtimeNode(
     logger,
     camera: options.camera,
     resendSeconds: config.REALTIME_RESEND_SECONDS,
+    receipts: new ReceiptBatcher(sql, nodeId, logger),
     maxBadFrames: 10,
     writer: { highWaterBytes: 256 * 1024, maxQueuedFrames: 1000, ...options.writer },
     onReady: (client) => {

@@ -180,29 +180,48 @@ export async function lastSequence(sql: Sql, staffId: string): Promise<number> {
 
 export type ReceiptResult = 'delivered' | 'already' | 'unknown';
 
+export interface Receipt {
+  deliveryId: string;
+  staffId: string;
+  orgId: string;
+}
+
 /**
- * Records the client's receipt: pending/sent → delivered with its timestamp and a history row. Only the staff
- * member the delivery is for may confirm it; anything else is `unknown` (indistinguishable from not existing).
+ * Records client receipts: pending/sent → delivered with its timestamp and a history row, many in one statement
+ * (a broadcast brings thousands at once). Only the staff member a delivery is for may confirm it; anything else
+ * is `unknown` (indistinguishable from not existing). Rows are locked in id order, so concurrent batches on
+ * several nodes cannot deadlock each other.
  */
-export async function markDelivered(
-  sql: Sql,
-  input: { deliveryId: string; staffId: string; orgId: string; nodeId: string },
-): Promise<ReceiptResult> {
+export async function markDeliveredMany(sql: Sql, receipts: Receipt[], nodeId: string): Promise<ReceiptResult[]> {
+  if (receipts.length === 0) return [];
   const rows = await sql<{ id: string; changed: boolean }[]>`
-    with target as (
-      select id, state from alert_deliveries
-       where id = ${input.deliveryId} and staff_id = ${input.staffId} and org_id = ${input.orgId}
-       for update
+    with input as (
+      select * from unnest(${receipts.map((r) => r.deliveryId)}::uuid[], ${receipts.map((r) => r.staffId)}::uuid[],
+                           ${receipts.map((r) => r.orgId)}::uuid[]) as t(id, staff_id, org_id)
+    ), target as (
+      select d.id, d.state from alert_deliveries d
+        join input i on i.id = d.id and i.staff_id = d.staff_id and i.org_id = d.org_id
+       order by d.id
+       for update of d
     ), updated as (
       update alert_deliveries d set state = 'delivered', delivered_at = now(), next_send_at = null
         from target where d.id = target.id and target.state in ('pending', 'sent')
       returning d.id, target.state as previous
     ), history as (
       insert into alert_delivery_history (delivery_id, from_state, to_state, node_id)
-      select id, previous, 'delivered', ${input.nodeId} from updated
+      select id, previous, 'delivered', ${nodeId} from updated
     )
-    select target.id, exists (select 1 from updated) as changed from target`;
-  const [row] = rows;
-  if (!row) return 'unknown';
-  return row.changed ? 'delivered' : 'already';
+    select target.id, exists (select 1 from updated u where u.id = target.id) as changed from target`;
+  const found = new Map(rows.map((row) => [row.id, row.changed]));
+  return receipts.map((receipt) => {
+    const changed = found.get(receipt.deliveryId);
+    if (changed === undefined) return 'unknown';
+    return changed ? 'delivered' : 'already';
+  });
+}
+
+/** One receipt; see `markDeliveredMany`. */
+export async function markDelivered(sql: Sql, input: Receipt & { nodeId: string }): Promise<ReceiptResult> {
+  const [result] = await markDeliveredMany(sql, [input], input.nodeId);
+  return result ?? 'unknown';
 }
