@@ -43,14 +43,18 @@ export default {
   /** Cron Trigger (wrangler.toml `[triggers]`): evaluates the silence rules (no activity, hub offline). */
   async scheduled(_controller: unknown, bindings: Record<string, unknown>, context: WorkerExecutionContext) {
     const config = parseEnv(FunctionsEnv, bindings);
-    const { sql } = createDatabase(config.DATABASE_URL, { max: 2, idleTimeout: 0, applicationName: 'carewatch-cron' });
+    const { sql, close } = createDatabase(config.DATABASE_URL, {
+      max: 2,
+      idleTimeout: 0,
+      applicationName: 'carewatch-cron',
+    });
     const logger = createLogger('functions-worker', config.LOG_LEVEL);
     const run = evaluateSilence(sql)
       .then((outcome) =>
         logger.info('silence rules', { raised: outcome.raised.length, resolved: outcome.resolved.length }),
       )
       .catch((error: Error) => logger.error('silence rules failed', { error: error.message }))
-      .finally(() => sql.end({ timeout: 5 }));
+      .finally(() => close());
     context.waitUntil(run);
     await run;
   },

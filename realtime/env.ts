@@ -1,5 +1,10 @@
 import * as v from 'valibot';
 
+const positive = (fallback: string) =>
+  v.pipe(v.optional(v.string(), fallback), v.transform(Number), v.number(), v.minValue(0.001));
+const count = (fallback: string) =>
+  v.pipe(v.optional(v.string(), fallback), v.transform(Number), v.integer(), v.minValue(1));
+
 const port = (fallback: string) =>
   v.pipe(v.optional(v.string(), fallback), v.transform(Number), v.integer(), v.minValue(0), v.maxValue(65_535));
 
@@ -14,6 +19,18 @@ export const RealtimeEnv = v.object({
   LOG_LEVEL: v.optional(v.picklist(['debug', 'info', 'warn', 'error']), 'info'),
   /** Identifies this node in delivery history rows; defaults to host:pid. */
   NODE_ID: v.optional(v.pipe(v.string(), v.minLength(1))),
+  /** Seconds before a sent delivery without a receipt is sent again. */
+  REALTIME_RESEND_SECONDS: positive('15'),
+  /** Sends without a receipt before a delivery is marked failed (escalation goes on regardless). */
+  REALTIME_MAX_SENDS: count('8'),
+  /** Safety-net sweep for outstanding deliveries (lost NOTIFY, resends, restart). */
+  REALTIME_SWEEP_MS: count('2000'),
+  /** How often this node runs the escalation sweep (every node may; SKIP LOCKED keeps it single). */
+  REALTIME_ESCALATION_MS: count('1000'),
+  /** Deadline for the first-frame `auth` when the token was not in the subprotocol. */
+  REALTIME_AUTH_TIMEOUT_MS: count('5000'),
+  /** uWS idle timeout; the server pings automatically well before it. Multiple of 4, at least 8. */
+  REALTIME_IDLE_TIMEOUT_SECONDS: count('60'),
 });
 
 export type RealtimeConfig = v.InferOutput<typeof RealtimeEnv>;

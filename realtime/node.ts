@@ -1,27 +1,161 @@
 import uWS from 'uWebSockets.js';
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { createDatabase, type Sql } from '../db/client';
 import { createLogger, type Logger } from '../functions/lib/logger';
+import { authenticate } from './auth';
+import type { CameraSignalling } from './camera-signalling';
+import { Client, type ClientContext, type ConnectionData } from './client';
+import { Dispatcher } from './dispatcher';
 import type { RealtimeConfig } from './env';
+import { closeCodes } from './errors';
+import { Hub } from './hub';
+import { Metrics } from './metrics';
+import { BEARER_PREFIX, PROTOCOL } from './protocol';
+import { ReceiptBatcher } from './receipts';
+import type { WriterOptions } from './writer';
 
 export interface RealtimeNode {
   readonly nodeId: string;
   readonly port: number;
   readonly url: string;
+  /** ws:// URL of the dashboard endpoint. */
+  readonly wsUrl: string;
   readonly sql: Sql;
   readonly logger: Logger;
+  readonly hub: Hub;
   stop(): Promise<void>;
 }
 
-/** Starts the realtime node: one uWebSockets.js app serving health now, dashboards and signalling as they land. */
-export async function startRealtimeNode(config: RealtimeConfig, host = '127.0.0.1'): Promise<RealtimeNode> {
+export interface RealtimeNodeOptions {
+  /** Brokers camera.* frames; without one they are answered "camera service unavailable". */
+  camera?: CameraSignalling;
+  /** Registers extra HTTP routes (e.g. WHEP) on the same uWS app before it listens. */
+  routes?: (app: uWS.TemplatedApp) => void;
+  /** Send-queue limits per connection (defaults suit dashboards; tests shrink them to provoke a slow client). */
+  writer?: Partial<WriterOptions>;
+}
+
+/**
+ * Starts the realtime node: one uWebSockets.js app serving `/ws` (dashboards), `/healthz` and `/metrics`, plus
+ * the dispatcher that turns database wake-ups into alert frames. Nothing lives only in memory: a node can be
+ * killed at any moment and its successor (or any other node) finds the outstanding deliveries in PostgreSQL.
+ */
+export async function startRealtimeNode(
+  config: RealtimeConfig,
+  host = '127.0.0.1',
+  options: RealtimeNodeOptions = {},
+): Promise<RealtimeNode> {
   const nodeId = config.NODE_ID ?? `${hostname()}:${process.pid}`;
   const logger = createLogger('realtime', config.LOG_LEVEL);
   const { sql, close } = createDatabase(config.DATABASE_URL, {
     max: 10,
     applicationName: `carewatch-realtime ${nodeId}`,
   });
+  const hub = new Hub();
+  const metrics = new Metrics();
+  const dispatcher = new Dispatcher({
+    sql,
+    hub,
+    metrics,
+    logger,
+    nodeId,
+    resendSeconds: config.REALTIME_RESEND_SECONDS,
+    maxSends: config.REALTIME_MAX_SENDS,
+    sweepIntervalMs: config.REALTIME_SWEEP_MS,
+    escalationIntervalMs: config.REALTIME_ESCALATION_MS,
+  });
+  const context: ClientContext = {
+    sql,
+    nodeId,
+    jwtSecret: config.JWT_SECRET,
+    hub,
+    metrics,
+    logger,
+    camera: options.camera,
+    resendSeconds: config.REALTIME_RESEND_SECONDS,
+    receipts: new ReceiptBatcher(sql, nodeId, logger),
+    maxBadFrames: 10,
+    writer: { highWaterBytes: 256 * 1024, maxQueuedFrames: 1000, ...options.writer },
+    onReady: (client) => {
+      if (client.staffId) dispatcher.connected(client.staffId);
+    },
+  };
   const app = uWS.App();
+  const clients = new Set<Client>();
+
+  app.ws<ConnectionData>('/ws', {
+    maxPayloadLength: 128 * 1024,
+    idleTimeout: config.REALTIME_IDLE_TIMEOUT_SECONDS,
+    sendPingsAutomatically: true,
+    maxBackpressure: 1024 * 1024,
+    upgrade: (res, req, upgradeContext) => {
+      const key = req.getHeader('sec-websocket-key');
+      const extensions = req.getHeader('sec-websocket-extensions');
+      const offered = req
+        .getHeader('sec-websocket-protocol')
+        .split(',')
+        .map((protocol) => protocol.trim());
+      if (!offered.includes(PROTOCOL)) {
+        res.writeStatus('400 Bad Request').writeHeader('content-type', 'application/problem+json');
+        res.end(problem(400, `offer the WebSocket subprotocol ${PROTOCOL}`));
+        return;
+      }
+      const connectionId = randomUUID();
+      const bearer = offered.find((protocol) => protocol.startsWith(BEARER_PREFIX));
+      if (!bearer) {
+        res.upgrade<ConnectionData>({ connectionId, identity: null }, key, PROTOCOL, extensions, upgradeContext);
+        return;
+      }
+      let aborted = false;
+      res.onAborted(() => {
+        aborted = true;
+      });
+      authenticate(sql, bearer.slice(BEARER_PREFIX.length), config.JWT_SECRET)
+        .catch((error: Error) => {
+          logger.error('upgrade authentication failed', { error: error.message });
+          return null;
+        })
+        .then((identity) => {
+          if (aborted) return;
+          res.cork(() => {
+            if (!identity) {
+              res.writeStatus('401 Unauthorized').writeHeader('content-type', 'application/problem+json');
+              res.end(problem(401, 'invalid or expired access token'));
+              return;
+            }
+            res.upgrade<ConnectionData>({ connectionId, identity }, key, PROTOCOL, extensions, upgradeContext);
+          });
+        });
+    },
+    open: (ws) => {
+      const data = ws.getUserData();
+      const client = new Client(ws, data.connectionId, context);
+      data.client = client;
+      clients.add(client);
+      if (data.identity) {
+        client.ready(data.identity).catch((error: Error) => {
+          logger.error('connection setup failed', { connectionId: data.connectionId, error: error.message });
+          client.end(closeCodes.goingAway, 'setup failed; reconnect');
+        });
+        return;
+      }
+      setTimeout(() => {
+        if (!client.identity) client.end(closeCodes.authTimeout, 'no auth frame in time');
+      }, config.REALTIME_AUTH_TIMEOUT_MS).unref();
+    },
+    message: (ws, message) => {
+      const text = Buffer.from(message).toString('utf8');
+      void ws.getUserData().client?.handle(text);
+    },
+    drain: (ws) => ws.getUserData().client?.drain(),
+    close: (ws) => {
+      const client = ws.getUserData().client;
+      if (!client) return;
+      clients.delete(client);
+      client.closedBySocket();
+    },
+  });
 
   app.get('/healthz', (res) => {
     let aborted = false;
@@ -38,10 +172,41 @@ export async function startRealtimeNode(config: RealtimeConfig, host = '127.0.0.
           res
             .writeStatus(database.ok ? '200 OK' : '503 Service Unavailable')
             .writeHeader('content-type', 'application/json')
-            .end(JSON.stringify({ status: database.ok ? 'ok' : 'down', service: 'realtime', nodeId, database }));
+            .end(
+              JSON.stringify({
+                status: database.ok ? 'ok' : 'down',
+                service: 'realtime',
+                nodeId,
+                connections: hub.connections,
+                database,
+              }),
+            );
         });
       });
   });
+
+  app.get('/metrics', (res) => {
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    metrics
+      .render(sql, { connections: hub.connections, staff: hub.staffCount, nodeId })
+      .then((body) => ({ status: '200 OK', body }))
+      .catch((error: Error) => {
+        logger.error('metrics failed', { error: error.message });
+        return { status: '503 Service Unavailable', body: 'metrics unavailable\n' };
+      })
+      .then(({ status, body }) => {
+        if (aborted) return;
+        res.cork(() => {
+          res.writeStatus(status).writeHeader('content-type', 'text/plain; version=0.0.4').end(body);
+        });
+      });
+  });
+
+  options.routes?.(app);
+  await dispatcher.start();
 
   const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
     app.listen(host, config.REALTIME_PORT, (socket) => {
@@ -55,11 +220,24 @@ export async function startRealtimeNode(config: RealtimeConfig, host = '127.0.0.
     nodeId,
     port,
     url: `http://${host}:${port}`,
+    wsUrl: `ws://${host}:${port}/ws`,
     sql,
     logger,
+    hub,
     stop: async () => {
       uWS.us_listen_socket_close(listenSocket);
+      for (const client of [...clients]) client.end(closeCodes.goingAway, 'node shutting down; reconnect and resume');
+      await dispatcher.stop();
       await close();
     },
   };
+}
+
+function problem(status: number, detail: string): string {
+  return JSON.stringify({
+    type: 'about:blank',
+    title: status === 401 ? 'Unauthorized' : 'Bad Request',
+    status,
+    detail,
+  });
 }

@@ -52,6 +52,8 @@ export interface AlertPayload {
   acknowledgedAt: string | null;
   acknowledgedBy: string | null;
   resolvedAt: string | null;
+  resolvedBy: string | null;
+  resolutionNote: string | null;
   escalationLevel: number;
 }
 

@@ -1,0 +1,71 @@
+import type postgres from 'postgres';
+import { notify } from './raise-alert';
+
+export type AcknowledgeResult =
+  | { outcome: 'acknowledged'; alertId: string }
+  /** Someone (maybe this person, on another device) acknowledged first; nothing changed. */
+  | { outcome: 'already'; alertId: string; acknowledgedBy: string | null }
+  | { outcome: 'unknown' };
+
+/**
+ * A human acknowledged the alert of one of their deliveries. In one transaction: the alert becomes acknowledged
+ * (who and when) and its escalation stops; this delivery becomes `acknowledged`; every other outstanding delivery
+ * of the alert becomes `superseded`; a NOTIFY tells every node to push `alert.updated`. The alert row is locked
+ * first, so two simultaneous acknowledgements serialise and exactly one wins.
+ */
+export async function acknowledgeDelivery(
+  sql: postgres.Sql,
+  input: { deliveryId: string; staffId: string; orgId: string; nodeId: string },
+): Promise<AcknowledgeResult> {
+  return (await sql.begin(async (tx) => {
+    const [delivery] = await tx<{ alertId: string }[]>`
+      select alert_id as "alertId" from alert_deliveries
+       where id = ${input.deliveryId} and staff_id = ${input.staffId} and org_id = ${input.orgId}`;
+    if (!delivery) return { outcome: 'unknown' } satisfies AcknowledgeResult;
+    const [alert] = await tx<{ status: string; acknowledgedBy: string | null }[]>`
+      select status, acknowledged_by as "acknowledgedBy" from alerts where id = ${delivery.alertId} for update`;
+    if (!alert) return { outcome: 'unknown' } satisfies AcknowledgeResult;
+    if (alert.status !== 'open') {
+      return { outcome: 'already', alertId: delivery.alertId, acknowledgedBy: alert.acknowledgedBy };
+    }
+    await tx`
+      update alerts set status = 'acknowledged', acknowledged_at = now(), acknowledged_by = ${input.staffId},
+             next_escalation_at = null, updated_at = now()
+       where id = ${delivery.alertId}`;
+    await tx`
+      with acked as (
+        update alert_deliveries d
+           set state = 'acknowledged', acknowledged_at = now(), delivered_at = coalesce(d.delivered_at, now()),
+               next_send_at = null
+          from alert_deliveries prior
+         where d.id = prior.id and d.id = ${input.deliveryId}
+        returning d.id, prior.state as previous
+      )
+      insert into alert_delivery_history (delivery_id, from_state, to_state, node_id, detail)
+      select id, previous, 'acknowledged', ${input.nodeId}, 'acknowledged by this staff member' from acked`;
+    await supersedeOutstanding(tx, delivery.alertId, input.nodeId, 'alert acknowledged by another staff member');
+    await notify(tx, { alertId: delivery.alertId, orgId: input.orgId, change: 'acknowledged' });
+    return { outcome: 'acknowledged', alertId: delivery.alertId } satisfies AcknowledgeResult;
+  })) as AcknowledgeResult;
+}
+
+/** Every delivery of the alert not yet acknowledged, failed or superseded becomes `superseded`, with history. */
+export async function supersedeOutstanding(
+  tx: postgres.TransactionSql,
+  alertId: string,
+  nodeId: string,
+  detail: string,
+): Promise<void> {
+  await tx`
+    with outstanding as (
+      select id, state from alert_deliveries
+       where alert_id = ${alertId} and state in ('pending', 'sent', 'delivered')
+       for update
+    ), superseded as (
+      update alert_deliveries d set state = 'superseded', superseded_at = now(), next_send_at = null
+        from outstanding where d.id = outstanding.id
+      returning d.id, outstanding.state as previous
+    )
+    insert into alert_delivery_history (delivery_id, from_state, to_state, node_id, detail)
+    select id, previous, 'superseded', ${nodeId}, ${detail} from superseded`;
+}

@@ -1,0 +1,58 @@
+import type postgres from 'postgres';
+import type { AlertSeverity } from '../schema/alerts';
+import { createDeliveries } from './deliveries';
+import { positionOnLadder, staffForStep } from './escalation-targets';
+import { jsonText, notify, policyFor } from './raise-alert';
+
+export interface EscalationOutcome {
+  alertId: string;
+  /** The level the alert moved to, or null when the ladder is exhausted (the alert stays open, unescalated). */
+  level: number | null;
+  deliveries: number;
+}
+
+/**
+ * Moves every open alert whose step wait has run out to the next step of its organisation's ladder that names
+ * someone: new pending deliveries for that step's staff, the next deadline, and a NOTIFY 'escalated'.
+ * Due alerts are locked with FOR UPDATE SKIP LOCKED, so any number of nodes may run this at once: each due alert
+ * is escalated by exactly one of them, and an acknowledgement (which locks the alert row) either happens
+ * before — the alert is no longer open — or waits for this transaction and then stops the new deliveries.
+ */
+export async function escalateDueAlerts(sql: postgres.Sql, nodeId: string, limit = 100): Promise<EscalationOutcome[]> {
+  return (await sql.begin(async (tx) => {
+    const due = await tx<{ id: string; orgId: string; residentId: string; severity: AlertSeverity; level: number }[]>`
+      select id, org_id as "orgId", resident_id as "residentId", severity, escalation_level as level
+        from alerts
+       where status = 'open' and next_escalation_at <= now()
+       order by next_escalation_at
+       limit ${limit}
+       for update skip locked`;
+    const outcomes: EscalationOutcome[] = [];
+    for (const alert of due) {
+      const policy = await policyFor(tx, alert.orgId, alert.severity);
+      let outcome: EscalationOutcome = { alertId: alert.id, level: null, deliveries: 0 };
+      for (let level = alert.level + 1; ; level++) {
+        const position = positionOnLadder(policy.steps, policy.repeat, level);
+        if (!position) break;
+        const staffIds = await staffForStep(tx, alert.orgId, alert.residentId, position.step);
+        if (staffIds.length === 0) continue;
+        const rows = await createDeliveries(tx, { alertId: alert.id, orgId: alert.orgId, staffIds, level, nodeId });
+        await tx`
+          update alerts set escalation_level = ${level}, updated_at = now(),
+                 next_escalation_at = now() + make_interval(secs => ${position.step.waitSeconds})
+           where id = ${alert.id}`;
+        outcome = { alertId: alert.id, level, deliveries: rows.length };
+        break;
+      }
+      if (outcome.level === null) {
+        await tx`
+          update alerts set next_escalation_at = null, updated_at = now(),
+                 details = details || ${jsonText({ escalation: 'ladder exhausted without acknowledgement' })}::jsonb
+           where id = ${alert.id}`;
+      }
+      await notify(tx, { alertId: alert.id, orgId: alert.orgId, change: 'escalated' });
+      outcomes.push(outcome);
+    }
+    return outcomes;
+  })) as EscalationOutcome[];
+}

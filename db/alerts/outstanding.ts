@@ -1,0 +1,227 @@
+import type postgres from 'postgres';
+import type { DeliveryState } from '../schema/alerts';
+
+type Sql = postgres.Sql | postgres.TransactionSql;
+
+// Sequences are bigint columns; they are read as float8 so JavaScript gets numbers (exact below 2^53).
+
+/** A delivery handed to a node for sending; the node has already recorded it as `sent`. */
+export interface ClaimedDelivery {
+  id: string;
+  alertId: string;
+  staffId: string;
+  seq: number;
+  state: DeliveryState;
+  sendCount: number;
+  /** When the delivery was created (epoch ms); the node measures delivery latency from here. */
+  pendingAtMs: number;
+}
+
+export interface ClaimOptions {
+  /** Staff connected to the claiming node: only their deliveries are claimed. */
+  staffIds?: string[];
+  /** Exactly these deliveries (found by `peekDeliveries`), if still outstanding. */
+  deliveryIds?: string[];
+  /** Claim every outstanding delivery, not only those due: a fresh connection gets them at once. */
+  ignoreSchedule?: boolean;
+  /** Seconds until an unreceived delivery is sent again. */
+  resendSeconds: number;
+  /** Sends without a receipt after which a delivery is left for `failExhaustedDeliveries`. */
+  maxSends: number;
+  nodeId: string;
+  limit?: number;
+}
+
+/**
+ * Claims outstanding deliveries (pending, or sent without a receipt and due again) of the given staff or ids and
+ * marks them `sent` with a history row, in one statement. Rows are locked with SKIP LOCKED and pushed
+ * `resendSeconds` into the future, so concurrent nodes never claim the same delivery for the same send. Ordered
+ * by staff and seq. Sending happens after this commits: a crash in between leaves a `sent` row that is re-sent
+ * when due.
+ */
+export async function claimDeliveries(sql: Sql, options: ClaimOptions): Promise<ClaimedDelivery[]> {
+  const { staffIds, deliveryIds } = options;
+  if (!staffIds?.length && !deliveryIds?.length) return [];
+  // Each filter is its own fragment, so every shape of this query gets its own prepared plan.
+  const target = deliveryIds?.length
+    ? sql`d.id = any(${deliveryIds}::uuid[])`
+    : sql`d.staff_id = any(${staffIds ?? []}::uuid[])`;
+  const schedule = options.ignoreSchedule ? sql`` : sql`and d.next_send_at <= now()`;
+  const rows = await sql<ClaimedDelivery[]>`
+    with due as (
+      select d.id, d.state as previous
+        from alert_deliveries d
+       where ${target} and d.state in ('pending', 'sent') ${schedule}
+         and d.send_count < ${options.maxSends}
+       order by d.staff_id, d.seq
+       limit ${options.limit ?? 5000}
+       for update of d skip locked
+    ), claimed as (
+      update alert_deliveries d
+         set state = 'sent', sent_at = coalesce(d.sent_at, now()), send_count = d.send_count + 1,
+             next_send_at = now() + make_interval(secs => ${options.resendSeconds})
+        from due
+       where d.id = due.id
+      returning d.id, d.alert_id, d.staff_id, d.seq, d.send_count, d.pending_at, due.previous
+    ), history as (
+      insert into alert_delivery_history (delivery_id, from_state, to_state, node_id, detail)
+      select id, previous, 'sent', ${options.nodeId},
+             case when send_count > 1 then 'send #' || send_count else null end
+        from claimed
+    )
+    select id, alert_id as "alertId", staff_id as "staffId", seq::float8 as seq, 'sent'::delivery_state as state,
+           send_count as "sendCount", extract(epoch from pending_at)::float8 * 1000 as "pendingAtMs"
+      from claimed
+     order by staff_id, seq`;
+  return rows;
+}
+
+/** A delivery looked at without claiming it: another node may be sending it right now. */
+export interface PeekedDelivery {
+  id: string;
+  alertId: string;
+  staffId: string;
+  seq: number;
+}
+
+/**
+ * Deliveries of the given staff in the given states, without locking or changing them. A node uses this next to
+ * `claimDeliveries` so that a staff member connected to several nodes sees a new alert on every connection,
+ * whichever node claimed (and records) the send.
+ */
+export async function peekDeliveries(
+  sql: Sql,
+  input: { staffIds?: string[]; alertIds?: string[]; states: DeliveryState[] },
+): Promise<PeekedDelivery[]> {
+  const { staffIds, alertIds } = input;
+  if (!staffIds?.length && !alertIds?.length) return [];
+  const target = alertIds?.length
+    ? sql`alert_id = any(${alertIds}::uuid[])`
+    : sql`staff_id = any(${staffIds ?? []}::uuid[])`;
+  return sql<PeekedDelivery[]>`
+    select id, alert_id as "alertId", staff_id as "staffId", seq::float8 as seq
+      from alert_deliveries
+     where ${target} and state = any(${input.states}::delivery_state[])
+     order by staff_id, seq`;
+}
+
+/**
+ * Gives up on sent deliveries that were sent `maxSends` times without a receipt: they become `failed` (the
+ * alert's escalation carries on regardless, and a resuming dashboard still replays them). Safe on any node.
+ */
+export async function failExhaustedDeliveries(sql: Sql, maxSends: number, nodeId: string): Promise<number> {
+  const rows = await sql`
+    with exhausted as (
+      select id from alert_deliveries
+       where state = 'sent' and send_count >= ${maxSends} and next_send_at <= now()
+       for update skip locked
+    ), failed as (
+      update alert_deliveries d set state = 'failed', failed_at = now(), next_send_at = null,
+             last_error = 'no receipt after ' || d.send_count || ' sends'
+        from exhausted where d.id = exhausted.id
+      returning d.id
+    )
+    insert into alert_delivery_history (delivery_id, from_state, to_state, node_id, detail)
+    select id, 'sent', 'failed', ${nodeId}, 'no receipt' from failed
+    returning delivery_id`;
+  return rows.length;
+}
+
+/** A delivery replayed on `resume`, whatever its state now. */
+export interface ReplayedDelivery {
+  id: string;
+  alertId: string;
+  seq: number;
+  state: DeliveryState;
+}
+
+/**
+ * Every delivery of one staff member with a sequence above `afterSeq`, in sequence order (one page). Deliveries
+ * still outstanding are recorded as sent again, as the replay sends them. Per-staff sequences commit in order
+ * (see createDeliveries), so nothing with a lower sequence can commit after this read.
+ */
+export async function replayDeliveries(
+  sql: Sql,
+  input: { staffId: string; afterSeq: number; resendSeconds: number; nodeId: string; limit?: number },
+): Promise<ReplayedDelivery[]> {
+  const rows = await sql<ReplayedDelivery[]>`
+    select id, alert_id as "alertId", seq::float8 as seq, state from alert_deliveries
+     where staff_id = ${input.staffId} and seq > ${input.afterSeq}
+     order by seq
+     limit ${input.limit ?? 500}`;
+  const outstanding = rows.filter((row) => row.state === 'pending' || row.state === 'sent').map((row) => row.id);
+  if (outstanding.length > 0) {
+    const marked = await sql<{ id: string }[]>`
+      with marked as (
+        select id, state as previous from alert_deliveries
+         where id = any(${outstanding}::uuid[]) and state in ('pending', 'sent')
+         for update
+      ), updated as (
+        update alert_deliveries d
+           set state = 'sent', sent_at = coalesce(d.sent_at, now()), send_count = d.send_count + 1,
+               next_send_at = now() + make_interval(secs => ${input.resendSeconds})
+          from marked where d.id = marked.id
+        returning d.id, marked.previous
+      )
+      insert into alert_delivery_history (delivery_id, from_state, to_state, node_id, detail)
+      select id, previous, 'sent', ${input.nodeId}, 'resume' from updated
+      returning delivery_id as id`;
+    const markedIds = new Set(marked.map((row) => row.id));
+    for (const row of rows) if (markedIds.has(row.id)) row.state = 'sent';
+  }
+  return rows;
+}
+
+/** The highest sequence handed to this staff member so far (what `welcome.lastSeq` reports). */
+export async function lastSequence(sql: Sql, staffId: string): Promise<number> {
+  const [row] = await sql<{ seq: number }[]>`select delivery_seq::int8 as seq from staff where id = ${staffId}`;
+  return Number(row?.seq ?? 0);
+}
+
+export type ReceiptResult = 'delivered' | 'already' | 'unknown';
+
+export interface Receipt {
+  deliveryId: string;
+  staffId: string;
+  orgId: string;
+}
+
+/**
+ * Records client receipts: pending/sent → delivered with its timestamp and a history row, many in one statement
+ * (a broadcast brings thousands at once). Only the staff member a delivery is for may confirm it; anything else
+ * is `unknown` (indistinguishable from not existing). Rows are locked in id order, so concurrent batches on
+ * several nodes cannot deadlock each other.
+ */
+export async function markDeliveredMany(sql: Sql, receipts: Receipt[], nodeId: string): Promise<ReceiptResult[]> {
+  if (receipts.length === 0) return [];
+  const rows = await sql<{ id: string; changed: boolean }[]>`
+    with input as (
+      select * from unnest(${receipts.map((r) => r.deliveryId)}::uuid[], ${receipts.map((r) => r.staffId)}::uuid[],
+                           ${receipts.map((r) => r.orgId)}::uuid[]) as t(id, staff_id, org_id)
+    ), target as (
+      select d.id, d.state from alert_deliveries d
+        join input i on i.id = d.id and i.staff_id = d.staff_id and i.org_id = d.org_id
+       order by d.id
+       for update of d
+    ), updated as (
+      update alert_deliveries d set state = 'delivered', delivered_at = now(), next_send_at = null
+        from target where d.id = target.id and target.state in ('pending', 'sent')
+      returning d.id, target.state as previous
+    ), history as (
+      insert into alert_delivery_history (delivery_id, from_state, to_state, node_id)
+      select id, previous, 'delivered', ${nodeId} from updated
+    )
+    select target.id, exists (select 1 from updated u where u.id = target.id) as changed from target`;
+  const found = new Map(rows.map((row) => [row.id, row.changed]));
+  return receipts.map((receipt) => {
+    const changed = found.get(receipt.deliveryId);
+    if (changed === undefined) return 'unknown';
+    return changed ? 'delivered' : 'already';
+  });
+}
+
+/** One receipt; see `markDeliveredMany`. */
+export async function markDelivered(sql: Sql, input: Receipt & { nodeId: string }): Promise<ReceiptResult> {
+  const [result] = await markDeliveredMany(sql, [input], input.nodeId);
+  return result ?? 'unknown';
+}

@@ -1,0 +1,272 @@
+// `npm run bench:realtime`: 10,000 authenticated dashboards on one realtime node (its own process), dashboards
+// in separate processes, SOS alerts injected at a steady rate through the one inject helper, then a broadcast
+// burst. Prints one JSON line of figures last. Knobs: BENCH_CONNECTIONS, BENCH_RATE, BENCH_SECONDS,
+// BENCH_CLIENT_PROCESSES, BENCH_DATABASE_URL (else an embedded PostgreSQL in a temporary directory).
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { createDatabase, postgresMigrationTarget } from '../../db/client';
+import { startEmbeddedPostgres } from '../../db/embedded';
+import { migrate } from '../../db/migrate';
+import { seedDemoOrganisation } from '../../db/seed';
+import { issueAccessToken } from '../../functions/auth/access-token';
+import { injectSosAlert } from '../../realtime/inject';
+import type { FromClients, ToClients } from './realtime-clients';
+
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10_000);
+const RATE = Number(process.env.BENCH_RATE ?? 100);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CLIENT_PROCESSES = Number(process.env.BENCH_CLIENT_PROCESSES ?? 2);
+const JWT_SECRET = 'bench-secret-that-is-long-enough-for-hs256-signing';
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const log = (message: string) => console.log(`[bench] ${message}`);
+const cleanups: (() => Promise<void> | void)[] = [];
+
+async function main() {
+  let databaseUrl = process.env.BENCH_DATABASE_URL;
+  if (!databaseUrl) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'carewatch-bench-pg-'));
+    const server = await startEmbeddedPostgres({
+      dataDir,
+      port: 56_000 + Math.floor(Math.random() * 4_000),
+      database: 'bench',
+      persistent: false,
+    });
+    cleanups.unshift(async () => {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    databaseUrl = server.url;
+  }
+  const { sql, db } = createDatabase(databaseUrl, { max: 10, applicationName: 'carewatch-bench' });
+  cleanups.unshift(() => sql.end({ timeout: 5 }));
+  await migrate(postgresMigrationTarget(sql));
+  const org = await seedDemoOrganisation(db, {
+    orgName: `Bench Centre ${Date.now()}`,
+    slug: `bench${Date.now()}`,
+    residents: 1,
+  });
+  const setup = await prepare(sql, org.orgId);
+  log(`seeded ${setup.staff.length} dashboard staff and residents`);
+
+  const node = await spawnNode(databaseUrl);
+  cleanups.unshift(async () => {
+    if (node.child.exitCode !== null || node.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => node.child.once('exit', resolve));
+    node.child.kill('SIGTERM');
+    await exited;
+  });
+  await sleep(1_000);
+  const rssBefore = rssMb(node.child.pid);
+
+  // Dashboards: tokens are issued here, sockets opened by the client processes.
+  const tokens = await Promise.all(
+    setup.staff.map(async (staffId) => {
+      const { token } = await issueAccessToken({ staffId, orgId: org.orgId, role: 'manager' }, JWT_SECRET, 3600);
+      return token;
+    }),
+  );
+  const arrivals = new Map<string, number[]>();
+  const clients = Array.from({ length: CLIENT_PROCESSES }, () => spawnClients(arrivals));
+  cleanups.unshift(() => {
+    for (const client of clients) if (client.exitCode === null) client.kill('SIGKILL');
+  });
+  const started = now();
+  const share = Math.ceil(tokens.length / CLIENT_PROCESSES);
+  const reports = await Promise.all(
+    clients.map((client, index) => {
+      const connected = once(client, 'connected');
+      send(client, { type: 'connect', wsUrl: node.wsUrl, tokens: tokens.slice(index * share, (index + 1) * share) });
+      return connected;
+    }),
+  );
+  const connections = reports.reduce((sum, report) => sum + report.connected, 0);
+  const failed = reports.reduce((sum, report) => sum + report.failed, 0);
+  log(`${connections} dashboards connected (${failed} failed) in ${Math.round(now() - started)} ms`);
+  await sleep(3_000);
+  const rssIdle = rssMb(node.child.pid);
+  const rssPer1k = ((rssIdle - rssBefore) / connections) * 1000;
+  log(`node RSS ${rssBefore.toFixed(1)} MB before, ${rssIdle.toFixed(1)} MB with ${connections} idle connections`);
+
+  // Steady phase: RATE alerts per second, each to one dashboard; latency = inject call → frame received.
+  const injectedAt = new Map<string, number>();
+  const total = RATE * SECONDS;
+  const phaseStart = now();
+  const injections: Promise<unknown>[] = [];
+  const commitTimes: number[] = [];
+  for (let index = 0; index < total; index++) {
+    const due = phaseStart + (index * 1000) / RATE;
+    const wait = due - now();
+    if (wait > 0) await sleep(wait);
+    const residentId = setup.residents[index % setup.residents.length];
+    if (!residentId) break;
+    const at = now();
+    injectedAt.set(residentId, at);
+    injections.push(
+      injectSosAlert(sql, { orgId: org.orgId, residentId }).then(() => {
+        commitTimes.push(now() - at);
+        if (process.env.BENCH_DEBUG && now() - at > 100)
+          log(`slow inject at +${Math.round(at - phaseStart)} ms: ${Math.round(now() - at)} ms`);
+      }),
+    );
+  }
+  await Promise.all(injections);
+  const achievedRate = total / ((now() - phaseStart) / 1000);
+  await waitFor(() => [...injectedAt.keys()].every((residentId) => arrivals.has(residentId)), 15_000);
+  const latencies = [...injectedAt].flatMap(([residentId, at]) => {
+    const first = arrivals.get(residentId)?.[0];
+    return first === undefined ? [] : [first - at];
+  });
+  latencies.sort((a, b) => a - b);
+  const missing = injectedAt.size - latencies.length;
+  commitTimes.sort((a, b) => a - b);
+  log(
+    `inject → committed: p50 ${round(percentile(commitTimes, 0.5))} ms, p99 ${round(percentile(commitTimes, 0.99))} ms`,
+  );
+  log(`${latencies.length}/${injectedAt.size} alerts received at ${achievedRate.toFixed(1)}/s; ${missing} missing`);
+
+  // Burst: one alert told to every connected dashboard at once (a resident with no carers → managers).
+  const burstStart = now();
+  await injectSosAlert(sql, { orgId: org.orgId, residentId: setup.broadcastResident });
+  const committed = now();
+  await waitFor(() => (arrivals.get(setup.broadcastResident)?.length ?? 0) >= connections, 60_000);
+  const burstArrivals = arrivals.get(setup.broadcastResident) ?? [];
+  const lastArrival = Math.max(...burstArrivals);
+  const burstRate = burstArrivals.length / ((lastArrival - committed) / 1000);
+  log(
+    `burst: ${burstArrivals.length} deliveries; insert+commit ${Math.round(committed - burstStart)} ms, ` +
+      `commit → last frame ${Math.round(lastArrival - committed)} ms`,
+  );
+
+  const metrics = await (await fetch(`${node.wsUrl.replace('ws://', 'http://').replace(/\/ws$/, '')}/metrics`)).text();
+  const sum = Number(/^carewatch_realtime_delivery_latency_seconds_sum\{[^}]*\} (\S+)$/m.exec(metrics)?.[1]);
+  const count = Number(/^carewatch_realtime_delivery_latency_seconds_count\{[^}]*\} (\S+)$/m.exec(metrics)?.[1]);
+  log(`node-side latency (delivery created → frame sent): mean ${((sum / count) * 1000).toFixed(1)} ms over ${count}`);
+
+  for (const client of clients) send(client, { type: 'close' });
+  await Promise.all(clients.map((client) => once(client, 'closed')));
+  console.log(
+    JSON.stringify({
+      connections,
+      p50_ms: round(percentile(latencies, 0.5)),
+      p99_ms: round(percentile(latencies, 0.99)),
+      burst_deliveries_per_s: Math.round(burstRate),
+      rss_mb_per_1k: round(rssPer1k),
+    }),
+  );
+}
+
+/** CONNECTIONS staff (managers, so a broadcast reaches all), one resident each, and one resident with nobody. */
+async function prepare(sql: ReturnType<typeof createDatabase>['sql'], orgId: string) {
+  // No escalation during the run: the ladder's first wait outlasts it.
+  await sql`
+    update escalation_policies set steps = jsonb_set(steps, '{0,waitSeconds}', '3600')
+     where org_id = ${orgId} and severity = 'critical'`;
+  const staff = await sql<{ id: string }[]>`
+    insert into staff (org_id, name, email, role, password_hash)
+    select ${orgId}, 'Bench ' || g, 'bench' || g || '@bench.carewatch.test', 'manager', 'not-a-login'
+      from generate_series(1, ${CONNECTIONS}) g
+    returning id`;
+  const residents = await sql<{ id: string }[]>`
+    insert into residents (org_id, name) select ${orgId}, 'Bench resident ' || g from generate_series(1, ${CONNECTIONS}) g
+    returning id`;
+  await sql`
+    insert into assignments (org_id, staff_id, resident_id, escalation_order)
+    select ${orgId}, s, r, 1 from unnest(${staff.map((row) => row.id)}::uuid[], ${residents.map((row) => row.id)}::uuid[]) as t(s, r)`;
+  const [broadcast] = await sql<{ id: string }[]>`
+    insert into residents (org_id, name) values (${orgId}, 'Broadcast resident') returning id`;
+  if (!broadcast) throw new Error('broadcast resident insert failed');
+  return {
+    staff: staff.map((row) => row.id),
+    residents: residents.map((row) => row.id),
+    broadcastResident: broadcast.id,
+  };
+}
+
+async function spawnNode(databaseUrl: string): Promise<{ child: ChildProcess; wsUrl: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'realtime/main.ts'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      JWT_SECRET,
+      REALTIME_PORT: '0',
+      HOST: '127.0.0.1',
+      NODE_ID: 'bench',
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`realtime node exited with ${code}`)));
+    lines.on('line', (line) => {
+      const entry = JSON.parse(line) as { message?: string; url?: string };
+      if (entry.message === 'realtime listening' && entry.url) resolve(entry.url);
+    });
+  });
+  return { child, wsUrl: `${url.replace('http://', 'ws://')}/ws` };
+}
+
+function spawnClients(arrivals: Map<string, number[]>): ChildProcess {
+  const child = fork(join(import.meta.dirname, 'realtime-clients.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  child.on('message', (message: FromClients) => {
+    if (message.type !== 'frames') return;
+    for (const [residentId, at] of message.items) {
+      const list = arrivals.get(residentId);
+      if (list) list.push(at);
+      else arrivals.set(residentId, [at]);
+    }
+  });
+  return child;
+}
+
+function send(child: ChildProcess, message: ToClients): void {
+  child.send(message);
+}
+
+function once<T extends FromClients['type']>(child: ChildProcess, type: T): Promise<Extract<FromClients, { type: T }>> {
+  return new Promise((resolve) => {
+    const listener = (message: FromClients) => {
+      if (message.type !== type) return;
+      child.off('message', listener);
+      resolve(message as Extract<FromClients, { type: T }>);
+    };
+    child.on('message', listener);
+  });
+}
+
+async function waitFor(done: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done() && Date.now() < deadline) await sleep(50);
+}
+
+function rssMb(pid: number | undefined): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
+main()
+  .catch((error: Error) => {
+    console.error(`[bench] failed: ${error.stack ?? error.message}`);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    for (const cleanup of cleanups) await Promise.resolve(cleanup()).catch(() => {});
+    process.exit();
+  });

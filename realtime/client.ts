@@ -1,0 +1,383 @@
+import type uWS from 'uWebSockets.js';
+import * as v from 'valibot';
+import { acknowledgeDelivery } from '../db/alerts/acknowledge';
+import { lastSequence, replayDeliveries } from '../db/alerts/outstanding';
+import { resolveAlert } from '../db/alerts/resolve';
+import { alertSnapshots } from '../db/alerts/snapshot';
+import type { Sql } from '../db/client';
+import type { StaffIdentity } from '../functions/auth/access-token';
+import type { Logger } from '../functions/lib/logger';
+import { authenticate } from './auth';
+import type { CameraSignalling } from './camera-signalling';
+import { closeCodes, errors, type ProtocolError } from './errors';
+import { encode, encodeAlertFrame, errorFrame } from './frames';
+import type { Hub } from './hub';
+import type { Metrics } from './metrics';
+import { ClientFrame, type ServerFrame } from './protocol';
+import type { ReceiptBatcher } from './receipts';
+import { Writer } from './writer';
+
+/** What every connection shares with its node. */
+export interface ClientContext {
+  sql: Sql;
+  nodeId: string;
+  jwtSecret: string;
+  hub: Hub;
+  metrics: Metrics;
+  logger: Logger;
+  camera?: CameraSignalling;
+  resendSeconds: number;
+  /** Bad frames tolerated on one connection before it is closed. */
+  maxBadFrames: number;
+  writer: { highWaterBytes: number; maxQueuedFrames: number };
+  receipts: ReceiptBatcher;
+  /** A fresh connection asks the dispatcher for everything outstanding for its staff member. */
+  onReady(client: Client): void;
+}
+
+export interface ConnectionData {
+  connectionId: string;
+  /** Set when the upgrade carried a valid bearer subprotocol. */
+  identity: StaffIdentity | null;
+  client?: Client;
+}
+
+interface OutgoingDelivery {
+  deliveryId: string;
+  seq: number;
+  frame: string;
+}
+
+/**
+ * One dashboard connection (after centrifuge's client.go): authentication, frame validation and commands.
+ * Ordering: alert frames reach the socket in the order the dispatcher hands them over; while a `resume` replays
+ * from the database, live ones wait in a buffer and follow the replay, so the client sees no gap.
+ */
+export class Client {
+  identity: StaffIdentity | null = null;
+  private readonly writer: Writer;
+  private closed = false;
+  private badFrames = 0;
+  private resuming: (OutgoingDelivery & { backlog: boolean })[] | null = null;
+  private readonly outbox: (OutgoingDelivery & { backlog: boolean })[] = [];
+  private backlogQueued = 0;
+  private expiryTimer: NodeJS.Timeout | null = null;
+  /** Deliveries sent on this connection without a receipt yet, and when: a second node or wake-up never repeats one early. */
+  private readonly unreceived = new Map<string, number>();
+
+  constructor(
+    private readonly socket: uWS.WebSocket<ConnectionData>,
+    readonly connectionId: string,
+    private readonly context: ClientContext,
+  ) {
+    // A close frame could not get through a full buffer anyway: the connection is dropped at once.
+    this.writer = new Writer(socket as uWS.WebSocket<unknown>, context.writer, () => this.dropSlow());
+  }
+
+  get staffId(): string | undefined {
+    return this.identity?.staffId;
+  }
+
+  /** Binds the connection to a verified staff member, says welcome, and joins the hub. */
+  async ready(identity: StaffIdentity): Promise<void> {
+    this.identity = identity;
+    this.scheduleExpiry(identity);
+    const lastSeq = await lastSequence(this.context.sql, identity.staffId);
+    if (this.closed) return;
+    this.send({
+      type: 'welcome',
+      staffId: identity.staffId,
+      orgId: identity.orgId,
+      nodeId: this.context.nodeId,
+      lastSeq,
+    });
+    this.context.hub.add(this);
+    this.context.onReady(this);
+  }
+
+  /**
+   * Hands an alert frame to this connection, at the client's pace: while the socket is backpressured, deliveries
+   * wait in the outbox in order. `backlog` deliveries (everything outstanding when the connection opened) may
+   * wait there without limit, as the client asked for them; live ones beyond `maxQueuedFrames` mean the client
+   * cannot keep up, and it is dropped to recover by `resume`. A delivery already sent here and still unreceived
+   * is not repeated before half the resend interval.
+   */
+  deliver(delivery: OutgoingDelivery, resendMs: number, backlog = false): boolean {
+    if (this.closed) return false;
+    if (this.resuming) {
+      // Live deliveries wait for the replay; a client that cannot even take those is too slow to keep.
+      const live = this.resuming.filter((waiting) => !waiting.backlog).length;
+      if (!backlog && live >= this.context.writer.maxQueuedFrames) return this.dropSlow();
+      this.resuming.push({ ...delivery, backlog });
+      return true;
+    }
+    if (this.outbox.length > 0 || !this.writer.writable) {
+      if (!backlog && this.outbox.length - this.backlogQueued >= this.context.writer.maxQueuedFrames) {
+        return this.dropSlow();
+      }
+      this.outbox.push({ ...delivery, backlog });
+      if (backlog) this.backlogQueued++;
+      return true;
+    }
+    return this.write(delivery, resendMs);
+  }
+
+  private write(delivery: OutgoingDelivery, resendMs: number): boolean {
+    const sentAt = this.unreceived.get(delivery.deliveryId);
+    const now = Date.now();
+    if (sentAt !== undefined && now - sentAt < resendMs / 2) return false;
+    this.unreceived.set(delivery.deliveryId, now);
+    return this.sendEncoded(delivery.frame);
+  }
+
+  private dropSlow(): false {
+    this.context.metrics.slowClientsDropped++;
+    this.context.logger.warn('slow client dropped', { connectionId: this.connectionId, staffId: this.staffId });
+    this.forceClose();
+    return false;
+  }
+
+  sendEncoded(frame: string): boolean {
+    if (this.closed) return false;
+    const sent = this.writer.send(frame);
+    if (sent) this.context.metrics.framesSent++;
+    return sent;
+  }
+
+  send(frame: ServerFrame): boolean {
+    return !this.closed && this.writer.send(encode(frame));
+  }
+
+  /** uWS drained: the writer hands over its queue, then the outbox follows while the socket stays writable. */
+  drain(): void {
+    this.writer.drain();
+    const resendMs = this.context.resendSeconds * 1000;
+    while (!this.closed && this.outbox.length > 0 && this.writer.writable) {
+      const next = this.outbox.shift();
+      if (!next) break;
+      if (next.backlog) this.backlogQueued--;
+      this.write(next, resendMs);
+    }
+  }
+
+  /** The socket is gone (uWS close handler): forget it everywhere. */
+  closedBySocket(): void {
+    this.closed = true;
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.writer.close();
+    this.context.hub.remove(this);
+    this.context.camera?.disconnect(this.connectionId).catch((error: Error) =>
+      this.context.logger.error('camera disconnect failed', {
+        connectionId: this.connectionId,
+        error: error.message,
+      }),
+    );
+  }
+
+  forceClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.writer.close();
+    this.context.hub.remove(this);
+    try {
+      this.socket.close();
+    } catch {
+      // Already gone.
+    }
+  }
+
+  end(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.writer.close();
+    this.context.hub.remove(this);
+    try {
+      this.socket.end(code, reason);
+    } catch {
+      // Already closed by the peer; uWS has run (or will run) the close handler.
+    }
+  }
+
+  /** One text frame from the socket. Never throws: failures become error frames. */
+  async handle(text: string): Promise<void> {
+    let frame: ClientFrame;
+    try {
+      const parsed = v.safeParse(ClientFrame, JSON.parse(text));
+      if (!parsed.success) throw new Error(parsed.issues.map((issue) => issue.message).join('; '));
+      frame = parsed.output;
+    } catch (error) {
+      this.reject(errors.badFrame, (error as Error).message);
+      return;
+    }
+    try {
+      await this.dispatch(frame);
+    } catch (error) {
+      this.context.logger.error('frame handling failed', {
+        connectionId: this.connectionId,
+        type: frame.type,
+        error: (error as Error).message,
+      });
+      this.fail(errors.internal, frame.type);
+    }
+  }
+
+  private async dispatch(frame: ClientFrame): Promise<void> {
+    if (frame.type === 'auth') return this.authenticateWith(frame.token);
+    const identity = this.identity;
+    if (!identity) {
+      this.fail(errors.notAuthenticated, frame.type);
+      this.end(closeCodes.unauthorized, 'not authenticated');
+      return;
+    }
+    const { sql, nodeId } = this.context;
+    switch (frame.type) {
+      case 'received': {
+        const result = await this.context.receipts.record({ ...identity, deliveryId: frame.deliveryId });
+        this.unreceived.delete(frame.deliveryId);
+        if (result === 'unknown') this.reject(errors.unknownDelivery, frame.deliveryId);
+        return;
+      }
+      case 'ack': {
+        const result = await acknowledgeDelivery(sql, { ...identity, deliveryId: frame.deliveryId, nodeId });
+        this.unreceived.delete(frame.deliveryId);
+        if (result.outcome === 'unknown') this.reject(errors.unknownDelivery, frame.deliveryId);
+        else if (result.outcome === 'already') await this.sendCurrent(result.alertId, 'acknowledged');
+        return;
+      }
+      case 'resolve': {
+        const result = await resolveAlert(sql, { alertId: frame.alertId, identity, note: frame.note, nodeId });
+        if (result.outcome === 'unknown') this.reject(errors.unknownAlert, frame.alertId);
+        else if (result.outcome === 'already') await this.sendCurrent(frame.alertId, 'resolved');
+        return;
+      }
+      case 'resume':
+        return this.resume(frame.lastSeq);
+      case 'ping':
+        this.send({ type: 'pong', t: frame.t });
+        return;
+      case 'pong':
+        return;
+      default:
+        return this.camera(frame, identity);
+    }
+  }
+
+  /**
+   * First-frame authentication, or a token refresh on an open connection: a fresh token for the same staff
+   * member moves the connection's expiry; anything else is refused. A connection never outlives its token.
+   */
+  private async authenticateWith(token: string): Promise<void> {
+    const identity = await authenticate(this.context.sql, token, this.context.jwtSecret);
+    if (this.identity) {
+      if (!identity || identity.staffId !== this.identity.staffId || identity.orgId !== this.identity.orgId) {
+        this.reject(errors.alreadyAuthenticated, 'auth');
+        return;
+      }
+      this.identity = identity;
+      this.scheduleExpiry(identity);
+      return;
+    }
+    if (!identity) {
+      this.end(closeCodes.unauthorized, 'invalid or expired token');
+      return;
+    }
+    await this.ready(identity);
+  }
+
+  private scheduleExpiry(identity: StaffIdentity): void {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    const ms = Math.max(0, identity.expiresAt * 1000 - Date.now());
+    this.expiryTimer = setTimeout(() => this.end(closeCodes.tokenExpired, 'token expired; reconnect and resume'), ms);
+    this.expiryTimer.unref();
+  }
+
+  /**
+   * Replays every delivery after `lastSeq` in sequence order (pages of 500), then the live ones that arrived
+   * meanwhile. A delivery both replayed and live is sent once.
+   */
+  private async resume(lastSeq: number): Promise<void> {
+    const staffId = this.staffId;
+    if (!staffId) return;
+    if (this.resuming) {
+      this.fail(errors.resumeInProgress, 'resume');
+      return;
+    }
+    const buffered: (OutgoingDelivery & { backlog: boolean })[] = [];
+    this.resuming = buffered;
+    const replayedIds = new Set<string>();
+    const resendMs = this.context.resendSeconds * 1000;
+    try {
+      let after = lastSeq;
+      for (;;) {
+        const page = await replayDeliveries(this.context.sql, {
+          staffId,
+          afterSeq: after,
+          resendSeconds: this.context.resendSeconds,
+          nodeId: this.context.nodeId,
+        });
+        const snapshots = await alertSnapshots(
+          this.context.sql,
+          page.map((row) => row.alertId),
+        );
+        for (const row of page) {
+          const snapshot = snapshots.get(row.alertId);
+          if (!snapshot || this.closed) continue;
+          replayedIds.add(row.id);
+          if (!this.writer.writable) await this.writer.whenWritable();
+          if (this.closed) break;
+          const frame = encodeAlertFrame(row.id, row.seq, JSON.stringify(snapshot));
+          // Outstanding ones go through the dedup (no repeat of a frame just sent here); the rest are history.
+          if (row.state === 'sent') this.write({ deliveryId: row.id, seq: row.seq, frame }, resendMs);
+          else this.sendEncoded(frame);
+        }
+        const last = page.at(-1);
+        if (this.closed || !last || page.length < 500) break;
+        after = last.seq;
+      }
+      this.send({ type: 'resumed', afterSeq: lastSeq, replayed: replayedIds.size });
+    } finally {
+      this.resuming = null;
+      for (const delivery of buffered) {
+        if (!replayedIds.has(delivery.deliveryId)) this.deliver(delivery, resendMs, delivery.backlog);
+      }
+    }
+  }
+
+  private async sendCurrent(alertId: string, change: 'acknowledged' | 'resolved'): Promise<void> {
+    const snapshot = (await alertSnapshots(this.context.sql, [alertId])).get(alertId);
+    if (snapshot) this.send({ type: 'alert.updated', alertId, change, alert: snapshot });
+  }
+
+  private async camera(
+    frame: Extract<ClientFrame, { type: `camera.${string}` }>,
+    identity: StaffIdentity,
+  ): Promise<void> {
+    const camera = this.context.camera;
+    if (!camera) {
+      this.fail(errors.cameraUnavailable, frame.type);
+      return;
+    }
+    switch (frame.type) {
+      case 'camera.watch':
+        return camera.watch(identity, this.connectionId, frame.cameraId, (out) => this.send(out));
+      case 'camera.answer':
+        return camera.answer(this.connectionId, frame.sessionId, frame.sdp);
+      case 'camera.candidate':
+        return camera.candidate(this.connectionId, frame.sessionId, frame.candidate, frame.mid);
+      case 'camera.stop':
+        return camera.stop(this.connectionId, frame.sessionId);
+    }
+  }
+
+  /** The client sent something wrong: an error frame, and the socket closes once it keeps doing so. */
+  private reject(error: ProtocolError, ref?: string): void {
+    this.context.metrics.badFrames++;
+    this.context.logger.warn('bad frame', { connectionId: this.connectionId, code: error.code, ref });
+    this.fail(error, ref);
+    if (++this.badFrames > this.context.maxBadFrames) this.end(closeCodes.abuse, 'too many bad frames');
+  }
+
+  private fail(error: ProtocolError, ref?: string): void {
+    this.sendEncoded(errorFrame(error, ref?.slice(0, 200)));
+  }
+}

@@ -1,0 +1,131 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { type SeededOrganisation, seedDemoOrganisation } from '../db/seed';
+import { createTestDatabase, type TestDatabase } from '../db/testing/database';
+import { type RealtimeNode, startRealtimeNode } from './node';
+import { injectSosAlert, TestDashboard, testRealtimeConfig, tokenFor } from './testing';
+
+let database: TestDatabase;
+let org: SeededOrganisation;
+const nodes: RealtimeNode[] = [];
+const open: TestDashboard[] = [];
+
+function login(role: 'manager' | 'caregiver', index = 0) {
+  const person = org.logins.filter((entry) => entry.role === role)[index];
+  if (!person) throw new Error(`no ${role}`);
+  return { staffId: person.staffId, orgId: org.orgId, role: person.role };
+}
+
+async function startNode(name: string) {
+  const node = await startRealtimeNode(testRealtimeConfig(database.url, { NODE_ID: name }));
+  nodes.push(node);
+  return node;
+}
+
+async function dashboard(node: RealtimeNode, who: ReturnType<typeof login>) {
+  const client = await TestDashboard.connect(node.wsUrl, await tokenFor(who));
+  open.push(client);
+  await client.next('welcome');
+  return client;
+}
+
+let residentCursor = 0;
+async function nextResidentOfCarer1(): Promise<string> {
+  const rows = await database.sql<{ residentId: string }[]>`
+    select resident_id as "residentId" from assignments
+     where staff_id = ${login('caregiver', 0).staffId} and escalation_order = 1 order by resident_id`;
+  const row = rows[residentCursor++];
+  if (!row) throw new Error('out of residents');
+  return row.residentId;
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  org = await seedDemoOrganisation(database.db, { orgName: 'Cluster Centre', slug: 'cluster', residents: 12 });
+  await database.sql`
+    update escalation_policies set repeat = 1, steps = ${JSON.stringify([
+      { notify: 'assigned', order: 1, waitSeconds: 2 },
+      { notify: 'managers', waitSeconds: 2 },
+    ])}::jsonb where org_id = ${org.orgId} and severity = 'critical'`;
+});
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((client) => client.close()));
+  await Promise.all(nodes.splice(0).map((node) => node.stop()));
+});
+
+afterAll(async () => {
+  await database.drop();
+});
+
+describe('two realtime nodes on one database', () => {
+  test('a dashboard on node B gets an alert created while only node A was awake', async () => {
+    const a = await startNode('node-a');
+    const raised = await injectSosAlert(database.sql, { orgId: org.orgId, residentId: await nextResidentOfCarer1() });
+    // Node A has nobody to tell: the delivery stays pending in the database.
+    const [pending] = await database.sql<{ state: string }[]>`
+      select state from alert_deliveries where alert_id = ${raised.alertId}`;
+    expect(pending?.state).toBe('pending');
+    expect(a.hub.connections).toBe(0);
+
+    const b = await startNode('node-b');
+    const carer = await dashboard(b, login('caregiver'));
+    const alert = await carer.next('alert', (frame) => frame.alert.id === raised.alertId);
+    carer.send({ type: 'ack', deliveryId: alert.deliveryId });
+    await carer.next('alert.updated', (frame) => frame.alertId === raised.alertId);
+    const nodesInHistory = await database.sql<{ node: string }[]>`
+      select distinct h.node_id as node from alert_delivery_history h
+        join alert_deliveries d on d.id = h.delivery_id
+       where d.alert_id = ${raised.alertId} and h.to_state in ('sent', 'acknowledged')`;
+    expect(nodesInHistory.map((row) => row.node)).toEqual(['node-b']);
+  });
+
+  test('connections of one staff member on both nodes each get the alert exactly once', async () => {
+    const a = await startNode('node-a');
+    const b = await startNode('node-b');
+    const onA = await dashboard(a, login('caregiver'));
+    const onB = await dashboard(b, login('caregiver'));
+    const raised = await injectSosAlert(database.sql, { orgId: org.orgId, residentId: await nextResidentOfCarer1() });
+    const first = await onA.next('alert', (frame) => frame.alert.id === raised.alertId);
+    const second = await onB.next('alert', (frame) => frame.alert.id === raised.alertId);
+    expect(second.deliveryId).toBe(first.deliveryId);
+    onA.send({ type: 'received', deliveryId: first.deliveryId });
+    onB.send({ type: 'received', deliveryId: first.deliveryId });
+    onA.send({ type: 'ack', deliveryId: first.deliveryId });
+    await onA.next('alert.updated', (frame) => frame.alertId === raised.alertId);
+    await onB.next('alert.updated', (frame) => frame.alertId === raised.alertId);
+    for (const client of [onA, onB]) {
+      expect(client.of('alert').filter((frame) => frame.alert.id === raised.alertId)).toHaveLength(1);
+    }
+  });
+
+  test('an ack on node A stops escalation on node B and updates dashboards there', async () => {
+    const a = await startNode('node-a');
+    const b = await startNode('node-b');
+    const carer = await dashboard(a, login('caregiver'));
+    const manager = await dashboard(b, login('manager'));
+    const raised = await injectSosAlert(database.sql, { orgId: org.orgId, residentId: await nextResidentOfCarer1() });
+    const alert = await carer.next('alert', (frame) => frame.alert.id === raised.alertId);
+    // Escalation reaches the manager on B; B's sweep and A's sweep both run, SKIP LOCKED keeps it to one step.
+    const escalated = await manager.next('alert', (frame) => frame.alert.id === raised.alertId, 15_000);
+    expect(escalated.alert.escalationLevel).toBe(1);
+    carer.send({ type: 'ack', deliveryId: alert.deliveryId });
+    const updated = await manager.next(
+      'alert.updated',
+      (frame) => frame.alertId === raised.alertId && frame.change === 'acknowledged',
+    );
+    expect(updated.by?.staffId).toBe(login('caregiver').staffId);
+    const [row] = await database.sql<{ next: string | null; level: number }[]>`
+      select next_escalation_at::text as next, escalation_level as level from alerts where id = ${raised.alertId}`;
+    expect(row).toEqual({ next: null, level: 1 });
+    const managerDeliveries = await database.sql<{ state: string }[]>`
+      select d.state from alert_deliveries d where d.alert_id = ${raised.alertId} and d.staff_id = ${login('manager').staffId}`;
+    expect(managerDeliveries).toEqual([{ state: 'superseded' }]);
+    const levels = await database.sql<{ level: number; count: number }[]>`
+      select escalation_level as level, count(*)::int as count from alert_deliveries
+       where alert_id = ${raised.alertId} group by escalation_level order by escalation_level`;
+    expect(levels).toEqual([
+      { level: 0, count: 1 },
+      { level: 1, count: 1 },
+    ]);
+  });
+});

@@ -1,0 +1,292 @@
+import { afterAll, afterEach, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
+import { type SeededOrganisation, seedDemoOrganisation } from '../db/seed';
+import { createTestDatabase, type TestDatabase } from '../db/testing/database';
+import { type RealtimeNode, startRealtimeNode } from './node';
+import { injectSosAlert, TestDashboard, testRealtimeConfig, tokenFor } from './testing';
+
+let database: TestDatabase;
+let node: RealtimeNode;
+let org: SeededOrganisation;
+const open: TestDashboard[] = [];
+
+function login(role: 'admin' | 'manager' | 'caregiver', index = 0) {
+  const person = org.logins.filter((entry) => entry.role === role)[index];
+  if (!person) throw new Error(`no ${role} ${index}`);
+  return { staffId: person.staffId, orgId: org.orgId, role: person.role };
+}
+const carer1 = () => login('caregiver', 0);
+const carer2 = () => login('caregiver', 1);
+
+async function dashboard(who: { staffId: string; orgId: string; role: 'admin' | 'manager' | 'caregiver' }) {
+  const client = await TestDashboard.connect(node.wsUrl, await tokenFor(who));
+  open.push(client);
+  await client.next('welcome');
+  return client;
+}
+
+/** Resident whose primary (escalation order 1) caregiver is `carer1`. */
+async function residentOfCarer1(): Promise<string> {
+  const [row] = await database.sql<{ residentId: string }[]>`
+    select resident_id as "residentId" from assignments
+     where staff_id = ${carer1().staffId} and escalation_order = 1
+       and resident_id not in (select resident_id from alerts where status <> 'resolved')
+     limit 1`;
+  if (!row) throw new Error('no free resident for carer1');
+  return row.residentId;
+}
+
+async function deliveryRow(id: string) {
+  const [row] = await database.sql<
+    {
+      state: string;
+      sentAt: number | null;
+      deliveredAt: number | null;
+      acknowledgedAt: number | null;
+      sendCount: number;
+    }[]
+  >`select state, send_count as "sendCount", extract(epoch from sent_at)::float8 as "sentAt",
+           extract(epoch from delivered_at)::float8 as "deliveredAt",
+           extract(epoch from acknowledged_at)::float8 as "acknowledgedAt"
+      from alert_deliveries where id = ${id}`;
+  return row;
+}
+
+async function history(id: string) {
+  const rows = await database.sql<{ from: string | null; to: string }[]>`
+    select from_state as from, to_state as to from alert_delivery_history where delivery_id = ${id} order by id`;
+  return rows.map((row) => `${row.from ?? '∅'}→${row.to}`);
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  org = await seedDemoOrganisation(database.db, { orgName: 'Delivery Centre', slug: 'delivery', residents: 30 });
+  // Short ladder so escalation can be watched: carer of order 1, then every assigned carer, then managers.
+  await database.sql`
+    update escalation_policies set repeat = 1, steps = ${JSON.stringify([
+      { notify: 'assigned', order: 1, waitSeconds: 2 },
+      { notify: 'assigned', waitSeconds: 2 },
+      { notify: 'managers', waitSeconds: 2 },
+    ])}::jsonb where org_id = ${org.orgId} and severity = 'critical'`;
+  node = await startRealtimeNode(testRealtimeConfig(database.url, { REALTIME_RESEND_SECONDS: '1' }));
+});
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((client) => client.close()));
+});
+
+afterAll(async () => {
+  await node.stop();
+  await database.drop();
+});
+
+describe('delivery, receipt and acknowledgement', () => {
+  test('an SOS reaches the assigned caregiver; receipt and ack are recorded with timestamps and history', async () => {
+    const carer = await dashboard(carer1());
+    const other = await dashboard(carer2());
+    const residentId = await residentOfCarer1();
+
+    const raised = await injectSosAlert(database.sql, { orgId: org.orgId, residentId });
+    const alert = await carer.next('alert', (frame) => frame.alert.id === raised.alertId);
+    expect(alert.alert).toMatchObject({ residentId, kind: 'sos', severity: 'critical', status: 'open' });
+    expect(alert.seq).toBeGreaterThan(0);
+    expect((await deliveryRow(alert.deliveryId))?.state).toBe('sent');
+
+    carer.send({ type: 'received', deliveryId: alert.deliveryId });
+    await expect.poll(async () => (await deliveryRow(alert.deliveryId))?.state).toBe('delivered');
+
+    carer.send({ type: 'ack', deliveryId: alert.deliveryId });
+    const updated = await carer.next('alert.updated', (frame) => frame.alertId === raised.alertId);
+    expect(updated).toMatchObject({ change: 'acknowledged', by: { staffId: carer1().staffId } });
+    expect(updated.alert).toMatchObject({ status: 'acknowledged', acknowledgedBy: carer1().staffId });
+
+    const row = await deliveryRow(alert.deliveryId);
+    expect(row).toMatchObject({ state: 'acknowledged' });
+    expect(row?.sentAt).toEqual(expect.any(Number));
+    expect(row?.deliveredAt).toBeGreaterThanOrEqual(row?.sentAt ?? Number.NaN);
+    expect(row?.acknowledgedAt).toBeGreaterThanOrEqual(row?.deliveredAt ?? Number.NaN);
+    expect(await history(alert.deliveryId)).toEqual([
+      '∅→pending',
+      'pending→sent',
+      'sent→delivered',
+      'delivered→acknowledged',
+    ]);
+    const [stored] = await database.sql<{ status: string; by: string; next: string | null }[]>`
+      select status, acknowledged_by as by, next_escalation_at::text as next from alerts where id = ${raised.alertId}`;
+    expect(stored).toEqual({ status: 'acknowledged', by: carer1().staffId, next: null });
+    // carer2 is only the backup: never told, so no update either.
+    expect(other.of('alert').filter((frame) => frame.alert.id === raised.alertId)).toEqual([]);
+  });
+
+  test('an unreceived delivery is sent again on the same connection until the client confirms it', async () => {
+    const carer = await dashboard(carer1());
+    const raised = await injectSosAlert(database.sql, { orgId: org.orgId, residentId: await residentOfCarer1() });
+    const first = await carer.next('alert', (frame) => frame.alert.id === raised.alertId);
+    await expect
+      .poll(() => carer.of('alert').filter((frame) => frame.deliveryId === first.deliveryId).length, {
+        timeout: 10_000,
+      })
+      .toBeGreaterThanOrEqual(2);
+    carer.send({ type: 'received', deliveryId: first.deliveryId });
+    await expect.poll(async () => (await deliveryRow(first.deliveryId))?.state).toBe('delivered');
+    expect((await deliveryRow(first.deliveryId))?.sendCount).toBeGreaterThanOrEqual(2);
+    expect(await history(first.deliveryId)).toContain('sent→sent');
+    carer.send({ type: 'ack', deliveryId: first.deliveryId });
+    await carer.next('alert.updated', (frame) => frame.alertId === raised.alertId);
+  });
+
+  test('resolve closes the alert with a note and tells everyone who was told', async () => {
+    const carer = await dashboard(carer1());
+    const raised = await injectSosAlert(database.sql, { orgId: org.orgId, residentId: await residentOfCarer1() });
+    const alert = await carer.next('alert', (frame) => frame.alert.id === raised.alertId);
+    carer.send({ type: 'resolve', alertId: raised.alertId, note: 'false alarm, resident is fine' });
+    const updated = await carer.next('alert.updated', (frame) => frame.change === 'resolved');
+    expect(updated.alert).toMatchObject({ status: 'resolved', resolvedBy: carer1().staffId });
+    expect(updated.alert.resolutionNote).toBe('false alarm, resident is fine');
+    expect((await deliveryRow(alert.deliveryId))?.state).toBe('superseded');
+  });
+});
+
+describe('escalation', () => {
+  test('no ack escalates step by step on schedule; an ack stops it for everyone at once', async () => {
+    const primary = await dashboard(carer1());
+    const backup = await dashboard(carer2());
+    const manager = await dashboard(login('manager'));
+    const residentId = await residentOfCarer1();
+    const raised = await injectSosAlert(database.sql, { orgId: org.orgId, residentId });
+
+    await primary.next('alert', (frame) => frame.alert.id === raised.alertId);
+    expect(backup.of('alert').some((frame) => frame.alert.id === raised.alertId)).toBe(false);
+    // Step 2 (every assigned carer) after ~2 s without an ack.
+    const escalated = await backup.next('alert', (frame) => frame.alert.id === raised.alertId, 15_000);
+    expect(escalated.alert.escalationLevel).toBe(1);
+    await primary.next('alert.updated', (frame) => frame.alertId === raised.alertId && frame.change === 'escalated');
+    expect(manager.of('alert').some((frame) => frame.alert.id === raised.alertId)).toBe(false);
+
+    backup.send({ type: 'ack', deliveryId: escalated.deliveryId });
+    for (const client of [primary, backup]) {
+      await client.next(
+        'alert.updated',
+        (frame) => frame.alertId === raised.alertId && frame.change === 'acknowledged',
+      );
+    }
+    const [alert] = await database.sql<{ level: number; next: string | null; by: string }[]>`
+      select escalation_level as level, next_escalation_at::text as next, acknowledged_by as by
+        from alerts where id = ${raised.alertId}`;
+    expect(alert).toEqual({ level: 1, next: null, by: carer2().staffId });
+    const states = await database.sql<{ staffId: string; state: string }[]>`
+      select staff_id as "staffId", state from alert_deliveries where alert_id = ${raised.alertId}`;
+    expect(states.filter((row) => row.state === 'acknowledged').map((row) => row.staffId)).toEqual([carer2().staffId]);
+    expect(states.every((row) => row.state === 'acknowledged' || row.state === 'superseded')).toBe(true);
+
+    // Past the next deadline: the managers' step never comes.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(manager.of('alert').some((frame) => frame.alert.id === raised.alertId)).toBe(false);
+    const [after] = await database.sql<{ level: number }[]>`
+      select escalation_level as level from alerts where id = ${raised.alertId}`;
+    expect(after?.level).toBe(1);
+  });
+
+  test('an unacknowledged alert climbs to the managers and is delivered to whoever connects later', async () => {
+    const residentId = await residentOfCarer1();
+    const raised = await injectSosAlert(database.sql, { orgId: org.orgId, residentId });
+    await expect
+      .poll(
+        async () =>
+          (
+            await database.sql`select 1 from alert_deliveries d join staff s on s.id = d.staff_id
+                               where d.alert_id = ${raised.alertId} and s.role = 'manager'`
+          ).length,
+        { timeout: 15_000 },
+      )
+      .toBe(1);
+    // Nobody was connected: the manager's delivery waits, pending, and arrives on connect.
+    const manager = await dashboard(login('manager'));
+    const alert = await manager.next('alert', (frame) => frame.alert.id === raised.alertId);
+    expect(alert.alert.escalationLevel).toBe(2);
+    manager.send({ type: 'ack', deliveryId: alert.deliveryId });
+    await manager.next('alert.updated', (frame) => frame.alertId === raised.alertId);
+  });
+});
+
+describe('recovery by resume', () => {
+  test('a reconnecting dashboard gets exactly what it missed, in sequence order, then live alerts', async () => {
+    // No escalation during this test: the set of deliveries must stay what the test computes.
+    await database.sql`
+      update escalation_policies set steps = jsonb_set(steps, '{0,waitSeconds}', '600')
+       where org_id = ${org.orgId} and severity = 'critical'`;
+    onTestFinished(async () => {
+      await database.sql`
+        update escalation_policies set steps = jsonb_set(steps, '{0,waitSeconds}', '2')
+         where org_id = ${org.orgId} and severity = 'critical'`;
+    });
+    let carer = await dashboard(carer1());
+    const before = await injectSosAlert(database.sql, { orgId: org.orgId, residentId: await residentOfCarer1() });
+    const seen = await carer.next('alert', (frame) => frame.alert.id === before.alertId);
+    carer.send({ type: 'received', deliveryId: seen.deliveryId });
+    await expect.poll(async () => (await deliveryRow(seen.deliveryId))?.state).toBe('delivered');
+    await carer.close();
+
+    const missed = [];
+    for (let index = 0; index < 2; index++) {
+      missed.push(await injectSosAlert(database.sql, { orgId: org.orgId, residentId: await residentOfCarer1() }));
+    }
+    const expected = await database.sql<{ id: string; seq: number }[]>`
+      select id, seq::float8 as seq from alert_deliveries where staff_id = ${carer1().staffId} and seq > ${seen.seq} order by seq`;
+    expect(expected.length).toBeGreaterThanOrEqual(2);
+
+    carer = await TestDashboard.connect(node.wsUrl, await tokenFor(carer1()));
+    open.push(carer);
+    const welcome = await carer.next('welcome');
+    expect(welcome.lastSeq).toBe(expected.at(-1)?.seq);
+    carer.send({ type: 'resume', lastSeq: seen.seq });
+    const resumed = await carer.next('resumed');
+    expect(resumed).toEqual({ type: 'resumed', afterSeq: seen.seq, replayed: expected.length });
+
+    const alerts = carer.of('alert');
+    const distinct = [...new Set(alerts.map((frame) => frame.deliveryId))];
+    expect(distinct.sort()).toEqual(expected.map((row) => row.id).sort());
+    expect(alerts.length).toBe(distinct.length);
+    expect(alerts.map((frame) => frame.seq)).toEqual([...alerts.map((frame) => frame.seq)].sort((a, b) => a - b));
+    for (const raised of missed) expect(alerts.some((frame) => frame.alert.id === raised.alertId)).toBe(true);
+
+    const live = await injectSosAlert(database.sql, { orgId: org.orgId, residentId: await residentOfCarer1() });
+    const liveFrame = await carer.next('alert', (frame) => frame.alert.id === live.alertId);
+    expect(liveFrame.seq).toBeGreaterThan(expected.at(-1)?.seq ?? 0);
+    for (const deliveryId of [seen.deliveryId, ...carer.of('alert').map((frame) => frame.deliveryId)]) {
+      carer.send({ type: 'ack', deliveryId });
+    }
+    await expect.poll(async () => (await database.sql`select 1 from alerts where status = 'open'`).length).toBe(0);
+  });
+});
+
+describe('isolation between organisations and residents', () => {
+  test("a caregiver never receives another organisation's or an unassigned resident's alert", async () => {
+    const other = await seedDemoOrganisation(database.db, { orgName: 'Other Centre', slug: 'other', residents: 2 });
+    const outsider = other.logins.find((entry) => entry.role === 'caregiver');
+    const otherManager = other.logins.find((entry) => entry.role === 'manager');
+    if (!outsider || !otherManager) throw new Error('seed');
+    const outsiderClient = await dashboard({ staffId: outsider.staffId, orgId: other.orgId, role: 'caregiver' });
+    const otherManagerClient = await dashboard({ staffId: otherManager.staffId, orgId: other.orgId, role: 'manager' });
+
+    // carer2 is no longer assigned to this resident at all: the whole ladder must pass them by.
+    const residentId = await residentOfCarer1();
+    await database.sql`delete from assignments where resident_id = ${residentId} and staff_id = ${carer2().staffId}`;
+    const unassigned = await dashboard(carer2());
+    const manager = await dashboard(login('manager'));
+
+    const raised = await injectSosAlert(database.sql, { orgId: org.orgId, residentId });
+    const managerAlert = await manager.next('alert', (frame) => frame.alert.id === raised.alertId, 20_000);
+    manager.send({ type: 'ack', deliveryId: managerAlert.deliveryId });
+    await manager.next('alert.updated', (frame) => frame.alertId === raised.alertId);
+
+    for (const client of [outsiderClient, otherManagerClient, unassigned]) {
+      expect(client.frames.some((frame) => 'alertId' in frame && frame.alertId === raised.alertId)).toBe(false);
+      expect(client.of('alert').some((frame) => frame.alert.id === raised.alertId)).toBe(false);
+    }
+    // Not theirs to acknowledge or resolve either.
+    outsiderClient.send({ type: 'ack', deliveryId: managerAlert.deliveryId });
+    expect((await outsiderClient.next('error')).code).toBe(1004);
+    outsiderClient.send({ type: 'resolve', alertId: raised.alertId, note: 'not mine' });
+    expect((await outsiderClient.next('error', (frame) => frame.code === 1005)).ref).toBe(raised.alertId);
+  });
+});

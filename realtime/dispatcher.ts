@@ -1,0 +1,281 @@
+import { ALERTS_CHANNEL, type AlertChange, type AlertNotification } from '../db/alerts/channel';
+import { escalateDueAlerts } from '../db/alerts/escalate';
+import {
+  type ClaimedDelivery,
+  claimDeliveries,
+  failExhaustedDeliveries,
+  type PeekedDelivery,
+  peekDeliveries,
+} from '../db/alerts/outstanding';
+import { type AlertSnapshot, alertSnapshots } from '../db/alerts/snapshot';
+import type { Sql } from '../db/client';
+import type { DeliveryState } from '../db/schema/alerts';
+import type { Logger } from '../functions/lib/logger';
+import { encode, encodeAlertFrame } from './frames';
+import type { Hub } from './hub';
+import type { Metrics } from './metrics';
+
+const OUTSTANDING: DeliveryState[] = ['pending', 'sent'];
+const CLAIM_LIMIT = 5000;
+
+type UpdateChange = Exclude<AlertChange, 'created'>;
+
+export interface DispatcherOptions {
+  sql: Sql;
+  hub: Hub;
+  metrics: Metrics;
+  logger: Logger;
+  nodeId: string;
+  resendSeconds: number;
+  maxSends: number;
+  sweepIntervalMs: number;
+  escalationIntervalMs: number;
+}
+
+/**
+ * Turns database wake-ups into frames. Sources of work: NOTIFY on `carewatch_alerts` (fast path), a periodic
+ * sweep (safety net for lost notifications, resends and a restarted node), a fresh connection (everything
+ * outstanding for its staff member) and the escalation timer. Work is coalesced and run by one loop, so frames
+ * for one staff member leave in the order the database handed out their sequences.
+ */
+export class Dispatcher {
+  private readonly wokenAlerts = new Set<string>();
+  private readonly updates = new Map<string, UpdateChange>();
+  private readonly freshStaff = new Set<string>();
+  private sweepDue = false;
+  private running: Promise<void> | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private unlisten: (() => Promise<void>) | null = null;
+  private escalating = false;
+  private stopped = false;
+
+  constructor(private readonly options: DispatcherOptions) {}
+
+  async start(): Promise<void> {
+    const { sql, logger } = this.options;
+    // postgres.js re-runs the on-listen callback after it reconnects: notifications may have been missed, so sweep.
+    const listening = await sql.listen(
+      ALERTS_CHANNEL,
+      (payload) => this.onNotification(payload),
+      () => {
+        this.sweepDue = true;
+        this.kick();
+      },
+    );
+    this.unlisten = listening.unlisten;
+    this.timers.push(
+      setInterval(() => {
+        this.sweepDue = true;
+        this.kick();
+      }, this.options.sweepIntervalMs),
+      setInterval(() => void this.escalate(), this.options.escalationIntervalMs),
+    );
+    for (const timer of this.timers) timer.unref();
+    logger.debug('dispatcher listening', { channel: ALERTS_CHANNEL });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers) clearInterval(timer);
+    await this.unlisten?.().catch(() => {});
+    await this.running;
+  }
+
+  /** A connection just joined the hub: send it everything outstanding now, not when it is next due. */
+  connected(staffId: string): void {
+    this.freshStaff.add(staffId);
+    this.kick();
+  }
+
+  private onNotification(payload: string): void {
+    let notification: AlertNotification;
+    try {
+      notification = JSON.parse(payload) as AlertNotification;
+    } catch {
+      this.options.logger.warn('unreadable notification', { payload: payload.slice(0, 200) });
+      return;
+    }
+    if (notification.change === 'created' || notification.change === 'escalated') {
+      this.wokenAlerts.add(notification.alertId);
+    }
+    const change = notification.change;
+    if (change !== 'created') this.updates.set(notification.alertId, change);
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.stopped || this.running) return;
+    this.running = this.loop().finally(() => {
+      this.running = null;
+      if (this.hasWork()) this.kick();
+    });
+  }
+
+  private hasWork(): boolean {
+    return this.sweepDue || this.wokenAlerts.size > 0 || this.updates.size > 0 || this.freshStaff.size > 0;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped && this.hasWork()) {
+      const fresh = [...this.freshStaff];
+      const woken = [...this.wokenAlerts];
+      const updates = [...this.updates];
+      const sweep = this.sweepDue;
+      this.freshStaff.clear();
+      this.wokenAlerts.clear();
+      this.updates.clear();
+      this.sweepDue = false;
+      try {
+        await this.runOnce(fresh, woken, updates, sweep);
+      } catch (error) {
+        // The database is the source of truth: whatever was not sent stays outstanding for the next sweep.
+        this.options.logger.error('dispatch failed', { error: (error as Error).message });
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        this.sweepDue = true;
+      }
+    }
+  }
+
+  private async runOnce(
+    fresh: string[],
+    woken: string[],
+    updates: [string, UpdateChange][],
+    sweep: boolean,
+  ): Promise<void> {
+    const { sql, hub, nodeId, resendSeconds, maxSends } = this.options;
+    const claimed: ClaimedDelivery[] = [];
+    const peeked: PeekedDelivery[] = [];
+    const connectedFresh = fresh.filter((staffId) => hub.clientsOf(staffId));
+    const base = { resendSeconds, maxSends, nodeId, limit: CLAIM_LIMIT };
+    if (connectedFresh.length > 0) {
+      const rows = await claimDeliveries(sql, { ...base, staffIds: connectedFresh, ignoreSchedule: true });
+      if (rows.length >= CLAIM_LIMIT) for (const staffId of connectedFresh) this.freshStaff.add(staffId);
+      claimed.push(...rows);
+      peeked.push(...(await peekDeliveries(sql, { staffIds: connectedFresh, states: OUTSTANDING })));
+    }
+    if (hub.staffCount > 0 && woken.length > 0) {
+      // Woken alerts: look first (by alert, cheap), keep what is for someone connected here, claim those by id.
+      const found = (await peekDeliveries(sql, { alertIds: woken, states: OUTSTANDING })).filter((delivery) =>
+        hub.clientsOf(delivery.staffId),
+      );
+      const rows = await claimDeliveries(sql, { ...base, deliveryIds: found.map((delivery) => delivery.id) });
+      // A full batch means more is waiting (e.g. a broadcast to thousands): go round again at once.
+      if (rows.length >= CLAIM_LIMIT) for (const alertId of woken) this.wokenAlerts.add(alertId);
+      claimed.push(...rows);
+      peeked.push(...found);
+    }
+    if (hub.staffCount > 0 && sweep) {
+      const rows = await claimDeliveries(sql, { ...base, staffIds: hub.staffIds() });
+      if (rows.length >= CLAIM_LIMIT) this.sweepDue = true;
+      claimed.push(...rows);
+    }
+    if (sweep) await failExhaustedDeliveries(sql, maxSends, nodeId);
+
+    const updateTargets = updates.length > 0 ? await this.updateTargets(updates.map(([alertId]) => alertId)) : [];
+    // Another node may have claimed some of these: its send is recorded there; ours only reaches our sockets.
+    const claimedIds = new Set(claimed.map((delivery) => delivery.id));
+    const others = peeked.filter((delivery) => !claimedIds.has(delivery.id));
+    if (claimed.length === 0 && others.length === 0 && updateTargets.length === 0) return;
+    const snapshots = await alertSnapshots(sql, [
+      ...claimed.map((delivery) => delivery.alertId),
+      ...others.map((delivery) => delivery.alertId),
+      ...updates.map(([alertId]) => alertId),
+    ]);
+    // Sequence order per staff member, whichever query found the delivery.
+    const backlog = new Set(connectedFresh);
+    this.sendDeliveries(
+      [...claimed, ...others].sort((a, b) => a.seq - b.seq),
+      snapshots,
+      backlog,
+    );
+    await this.sendUpdates(updates, updateTargets, snapshots);
+  }
+
+  /** `backlog`: staff whose connection just opened; what they get now is their backlog, paced, never "too slow". */
+  private sendDeliveries(
+    claimed: (ClaimedDelivery | PeekedDelivery)[],
+    snapshots: Map<string, AlertSnapshot>,
+    backlog: Set<string>,
+  ): void {
+    const { hub, metrics } = this.options;
+    const alertJson = new Map<string, string>();
+    const resendMs = this.options.resendSeconds * 1000;
+    const now = Date.now();
+    for (const delivery of claimed) {
+      const clients = hub.clientsOf(delivery.staffId);
+      const snapshot = snapshots.get(delivery.alertId);
+      if (!clients || !snapshot) continue;
+      let json = alertJson.get(delivery.alertId);
+      if (json === undefined) {
+        json = JSON.stringify(snapshot);
+        alertJson.set(delivery.alertId, json);
+      }
+      const frame = encodeAlertFrame(delivery.id, delivery.seq, json);
+      const isBacklog = backlog.has(delivery.staffId);
+      for (const client of clients) {
+        client.deliver({ deliveryId: delivery.id, seq: delivery.seq, frame }, resendMs, isBacklog);
+      }
+      if ('sendCount' in delivery && delivery.sendCount === 1)
+        metrics.observeDeliveryLatency((now - delivery.pendingAtMs) / 1000);
+    }
+  }
+
+  /** Connected staff who were told about each alert: they get its `alert.updated`. */
+  private async updateTargets(alertIds: string[]): Promise<{ alertId: string; staffId: string }[]> {
+    const { sql, hub } = this.options;
+    if (hub.staffCount === 0) return [];
+    const rows = await sql<{ alertId: string; staffId: string }[]>`
+      select distinct alert_id as "alertId", staff_id as "staffId" from alert_deliveries
+       where alert_id = any(${alertIds}::uuid[])`;
+    return rows.filter((row) => hub.clientsOf(row.staffId));
+  }
+
+  private async sendUpdates(
+    updates: [string, UpdateChange][],
+    targets: { alertId: string; staffId: string }[],
+    snapshots: Map<string, AlertSnapshot>,
+  ): Promise<void> {
+    const byAlert = new Map<string, string[]>();
+    for (const target of targets) byAlert.set(target.alertId, [...(byAlert.get(target.alertId) ?? []), target.staffId]);
+    const names = await this.staffNames(
+      [...snapshots.values()].flatMap((snapshot) => [snapshot.acknowledgedBy, snapshot.resolvedBy]).filter(isId),
+    );
+    for (const [alertId, change] of updates) {
+      const staffIds = byAlert.get(alertId);
+      const alert = snapshots.get(alertId);
+      if (!staffIds || !alert) continue;
+      const actor = change === 'acknowledged' ? alert.acknowledgedBy : change === 'resolved' ? alert.resolvedBy : null;
+      const by = actor ? { staffId: actor, name: names.get(actor) ?? '' } : undefined;
+      this.options.hub.broadcastToStaff(staffIds, encode({ type: 'alert.updated', alertId, change, alert, by }));
+    }
+  }
+
+  private async staffNames(ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.options.sql<{ id: string; name: string }[]>`
+      select id, name from staff where id = any(${[...new Set(ids)]}::uuid[])`;
+    return new Map(rows.map((row) => [row.id, row.name]));
+  }
+
+  /** Runs the escalation sweep; safe on every node at once (SKIP LOCKED). Deliveries follow via NOTIFY. */
+  private async escalate(): Promise<void> {
+    if (this.escalating || this.stopped) return;
+    this.escalating = true;
+    try {
+      const outcomes = await escalateDueAlerts(this.options.sql, this.options.nodeId);
+      for (const outcome of outcomes) {
+        if (outcome.level === null) continue;
+        this.options.metrics.escalations++;
+        this.options.logger.info('alert escalated', { ...outcome });
+      }
+    } catch (error) {
+      this.options.logger.error('escalation sweep failed', { error: (error as Error).message });
+    } finally {
+      this.escalating = false;
+    }
+  }
+}
+
+function isId(value: string | null): value is string {
+  return value !== null;
+}

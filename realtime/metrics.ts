@@ -1,0 +1,69 @@
+import type { Sql } from '../db/client';
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/** Counters the node keeps in memory; delivery states are read from the database when scraped. */
+export class Metrics {
+  readonly latencyCounts = new Array<number>(LATENCY_BUCKETS.length).fill(0);
+  latencySum = 0;
+  latencyCount = 0;
+  framesSent = 0;
+  escalations = 0;
+  slowClientsDropped = 0;
+  badFrames = 0;
+
+  /** Seconds from a delivery's creation to its first frame leaving this node. */
+  observeDeliveryLatency(seconds: number): void {
+    this.latencySum += seconds;
+    this.latencyCount++;
+    for (const [index, bound] of LATENCY_BUCKETS.entries()) {
+      if (seconds <= bound) {
+        this.latencyCounts[index] = (this.latencyCounts[index] ?? 0) + 1;
+        break;
+      }
+    }
+  }
+
+  /** Prometheus text exposition (version 0.0.4). */
+  async render(sql: Sql, gauges: { connections: number; staff: number; nodeId: string }): Promise<string> {
+    const states = await sql<{ state: string; count: number }[]>`
+      select state, count(*)::int as count from alert_deliveries group by state order by state`;
+    const node = `node="${gauges.nodeId.replace(/["\\\n]/g, '_')}"`;
+    const lines = [
+      '# HELP carewatch_realtime_connections Authenticated WebSocket connections on this node.',
+      '# TYPE carewatch_realtime_connections gauge',
+      `carewatch_realtime_connections{${node}} ${gauges.connections}`,
+      '# HELP carewatch_realtime_staff_connected Distinct staff members connected to this node.',
+      '# TYPE carewatch_realtime_staff_connected gauge',
+      `carewatch_realtime_staff_connected{${node}} ${gauges.staff}`,
+      '# HELP carewatch_alert_deliveries Alert deliveries by state (whole database).',
+      '# TYPE carewatch_alert_deliveries gauge',
+      ...states.map((row) => `carewatch_alert_deliveries{state="${row.state}"} ${row.count}`),
+      '# HELP carewatch_realtime_delivery_latency_seconds From delivery creation to its first frame sent.',
+      '# TYPE carewatch_realtime_delivery_latency_seconds histogram',
+    ];
+    let cumulative = 0;
+    for (const [index, bound] of LATENCY_BUCKETS.entries()) {
+      cumulative += this.latencyCounts[index] ?? 0;
+      lines.push(`carewatch_realtime_delivery_latency_seconds_bucket{${node},le="${bound}"} ${cumulative}`);
+    }
+    lines.push(
+      `carewatch_realtime_delivery_latency_seconds_bucket{${node},le="+Inf"} ${this.latencyCount}`,
+      `carewatch_realtime_delivery_latency_seconds_sum{${node}} ${this.latencySum}`,
+      `carewatch_realtime_delivery_latency_seconds_count{${node}} ${this.latencyCount}`,
+      '# HELP carewatch_realtime_escalations_total Alerts this node moved up their escalation ladder.',
+      '# TYPE carewatch_realtime_escalations_total counter',
+      `carewatch_realtime_escalations_total{${node}} ${this.escalations}`,
+      '# HELP carewatch_realtime_frames_sent_total Alert and update frames handed to sockets.',
+      '# TYPE carewatch_realtime_frames_sent_total counter',
+      `carewatch_realtime_frames_sent_total{${node}} ${this.framesSent}`,
+      '# HELP carewatch_realtime_slow_clients_dropped_total Connections closed because their send queue overflowed.',
+      '# TYPE carewatch_realtime_slow_clients_dropped_total counter',
+      `carewatch_realtime_slow_clients_dropped_total{${node}} ${this.slowClientsDropped}`,
+      '# HELP carewatch_realtime_bad_frames_total Client frames rejected with an error frame.',
+      '# TYPE carewatch_realtime_bad_frames_total counter',
+      `carewatch_realtime_bad_frames_total{${node}} ${this.badFrames}`,
+    );
+    return `${lines.join('\n')}\n`;
+  }
+}

@@ -1,0 +1,119 @@
+import WebSocket from 'ws';
+import { issueAccessToken, type StaffRole } from '../functions/auth/access-token';
+import { parseEnv } from '../functions/env';
+import { TEST_JWT_SECRET } from '../functions/testing';
+import { type RealtimeConfig, RealtimeEnv } from './env';
+
+export { injectSosAlert } from './inject';
+
+import { BEARER_PREFIX, PROTOCOL, type ServerFrame } from './protocol';
+
+/** Realtime configuration for a test node: random port, quick resends and sweeps. */
+export function testRealtimeConfig(databaseUrl: string, overrides: Record<string, string> = {}): RealtimeConfig {
+  return parseEnv(RealtimeEnv, {
+    DATABASE_URL: databaseUrl,
+    JWT_SECRET: TEST_JWT_SECRET,
+    REALTIME_PORT: '0',
+    LOG_LEVEL: 'error',
+    REALTIME_RESEND_SECONDS: '30',
+    REALTIME_SWEEP_MS: '500',
+    REALTIME_ESCALATION_MS: '250',
+    ...overrides,
+  });
+}
+
+export async function tokenFor(
+  staff: { staffId: string; orgId: string; role: StaffRole },
+  options: { secret?: string; ttlSeconds?: number; now?: number } = {},
+): Promise<string> {
+  const { token } = await issueAccessToken(
+    { staffId: staff.staffId, orgId: staff.orgId, role: staff.role },
+    options.secret ?? TEST_JWT_SECRET,
+    options.ttlSeconds,
+    options.now,
+  );
+  return token;
+}
+
+/**
+ * A real WebSocket dashboard (the `ws` package) that records every frame, answers nothing on its own,
+ * and lets a test wait for the frame it expects.
+ */
+export class TestDashboard {
+  readonly frames: ServerFrame[] = [];
+  private waiters: { match: (frame: ServerFrame) => boolean; resolve: (frame: ServerFrame) => void }[] = [];
+  closeCode: number | null = null;
+  readonly closed: Promise<number>;
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as ServerFrame;
+      this.frames.push(frame);
+      this.waiters = this.waiters.filter((waiter) => {
+        if (!waiter.match(frame)) return true;
+        waiter.resolve(frame);
+        return false;
+      });
+    });
+    this.closed = new Promise((resolve) =>
+      socket.on('close', (code) => {
+        this.closeCode = code;
+        resolve(code);
+      }),
+    );
+  }
+
+  /** Connects with the token in the subprotocol (default) or, with `firstFrame`, in an `auth` frame. */
+  static async connect(wsUrl: string, token: string, options: { firstFrame?: boolean } = {}): Promise<TestDashboard> {
+    const protocols = options.firstFrame ? [PROTOCOL] : [PROTOCOL, `${BEARER_PREFIX}${token}`];
+    const socket = new WebSocket(wsUrl, protocols);
+    const dashboard = new TestDashboard(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+      socket.once('unexpected-response', (_request, response) =>
+        reject(new Error(`upgrade refused with ${response.statusCode}`)),
+      );
+    });
+    if (options.firstFrame) dashboard.send({ type: 'auth', token });
+    return dashboard;
+  }
+
+  send(frame: Record<string, unknown>): void {
+    this.socket.send(JSON.stringify(frame));
+  }
+
+  /** The first frame (already received or still to come) that matches. */
+  next<T extends ServerFrame['type']>(
+    type: T,
+    match: (frame: Extract<ServerFrame, { type: T }>) => boolean = () => true,
+    timeoutMs = 10_000,
+  ): Promise<Extract<ServerFrame, { type: T }>> {
+    const test = (frame: ServerFrame): frame is Extract<ServerFrame, { type: T }> =>
+      frame.type === type && match(frame as Extract<ServerFrame, { type: T }>);
+    const found = this.frames.find(test);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no ${type} frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames)}`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        match: test,
+        resolve: (frame) => {
+          clearTimeout(timer);
+          resolve(frame as Extract<ServerFrame, { type: T }>);
+        },
+      });
+    });
+  }
+
+  of<T extends ServerFrame['type']>(type: T): Extract<ServerFrame, { type: T }>[] {
+    return this.frames.filter((frame): frame is Extract<ServerFrame, { type: T }> => frame.type === type);
+  }
+
+  async close(): Promise<void> {
+    if (this.closeCode === null) this.socket.close();
+    await this.closed;
+  }
+}
