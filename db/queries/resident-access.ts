@@ -1,4 +1,4 @@
-import { and, eq, exists, type SQL, sql as sqlTag } from 'drizzle-orm';
+import { and, eq, type SQL, sql as sqlTag } from 'drizzle-orm';
 import type postgres from 'postgres';
 import type { StaffIdentity } from '../../functions/auth/access-token';
 import { assignments, residents } from '../schema';
@@ -34,12 +34,9 @@ export function readableResidents(sql: postgres.Sql, identity: StaffIdentity) {
 export function residentReadableBy(identity: StaffIdentity): SQL {
   const sameOrg = eq(residents.orgId, identity.orgId);
   if (identity.role !== 'caregiver') return sameOrg;
-  return and(
-    sameOrg,
-    exists(
-      sqlTag`select 1 from ${assignments} where ${assignments.residentId} = ${residents.id} and ${assignments.staffId} = ${identity.staffId}`,
-    ),
-  ) as SQL;
+  const assigned = sqlTag`exists (select 1 from ${assignments}
+    where ${assignments.residentId} = ${residents.id} and ${assignments.staffId} = ${identity.staffId})`;
+  return and(sameOrg, assigned) as SQL;
 }
 
 /** The same rule over data already loaded (a cached resident profile), so a cache hit needs no query. */
