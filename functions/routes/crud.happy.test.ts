@@ -107,7 +107,8 @@ describe('every CRUD route, happy path (Node server, real PostgreSQL)', () => {
     const erased = await h.request('DELETE', `/v1/residents/${resident.id}`, { token: admin });
     expect(erased.status).toBe(200);
     expect(erased.body).toEqual({ erased: true, sensorEventsDeleted: 2 });
-    const [events] = await h.database.sql`select count(*)::int as n from sensor_events where resident_id = ${resident.id}`;
+    const [events] = await h.database
+      .sql`select count(*)::int as n from sensor_events where resident_id = ${resident.id}`;
     expect(events?.n).toBe(0);
     expect((await h.request('GET', `/v1/residents/${resident.id}`, { token: admin })).status).toBe(404);
     const [audit] = await h.database.sql`
@@ -118,7 +119,12 @@ describe('every CRUD route, happy path (Node server, real PostgreSQL)', () => {
   test('staff: create, list (filters), get, update, deactivate', async () => {
     const created = await h.request<Row>('POST', '/v1/staff', {
       token: manager,
-      body: { name: '생활지원사 Park', email: 'Park@North.Carewatch.Test', role: 'caregiver', password: 'twelve chars ok' },
+      body: {
+        name: '생활지원사 Park',
+        email: 'Park@North.Carewatch.Test',
+        role: 'caregiver',
+        password: 'twelve chars ok',
+      },
     });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ email: 'park@north.carewatch.test', active: true });
@@ -192,9 +198,13 @@ describe('every CRUD route, happy path (Node server, real PostgreSQL)', () => {
     });
     expect(renamed.body).toMatchObject({ name: 'Hall hub', residentId: null });
 
-    const rotated = await h.request<{ hub: Row; apiKey: string }>('POST', `/v1/hubs/${created.body.hub.id}/rotate-key`, {
-      token: manager,
-    });
+    const rotated = await h.request<{ hub: Row; apiKey: string }>(
+      'POST',
+      `/v1/hubs/${created.body.hub.id}/rotate-key`,
+      {
+        token: manager,
+      },
+    );
     expect(rotated.status).toBe(200);
     expect(rotated.body.apiKey).not.toBe(created.body.apiKey);
     const [stored] = await h.database.sql`select api_key_hash from hubs where id = ${created.body.hub.id}`;
@@ -216,7 +226,8 @@ describe('every CRUD route, happy path (Node server, real PostgreSQL)', () => {
     expect(created.status).toBe(201);
     const list = await h.request<Page<Row>>(`GET`, `/v1/devices?hubId=${hub.id}&kind=temperature`, { token: manager });
     expect(list.body.items.map((item) => item.id)).toEqual([created.body.id]);
-    await h.database.sql`update devices set false_alarm_count = 4, needs_inspection = true where id = ${created.body.id}`;
+    await h.database
+      .sql`update devices set false_alarm_count = 4, needs_inspection = true where id = ${created.body.id}`;
     const flagged = await h.request<Page<Row>>('GET', '/v1/devices?needsInspection=true', { token: manager });
     expect(flagged.body.items.map((item) => item.id)).toEqual([created.body.id]);
     const inspected = await h.request<Row>('PATCH', `/v1/devices/${created.body.id}`, {
@@ -233,7 +244,12 @@ describe('every CRUD route, happy path (Node server, real PostgreSQL)', () => {
     if (!resident) throw new Error('seed');
     const created = await h.request<Row>('POST', '/v1/cameras', {
       token: manager,
-      body: { residentId: resident.id, name: 'Bedroom camera', source: { type: 'rtp', port: 5004 }, consentGivenBy: '이영호 (resident)' },
+      body: {
+        residentId: resident.id,
+        name: 'Bedroom camera',
+        source: { type: 'rtp', port: 5004 },
+        consentGivenBy: '이영호 (resident)',
+      },
     });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({
