@@ -13,7 +13,9 @@ export function fieldErrors(target: keyof ValidationTargets, issues: readonly St
     const path = (issue.path ?? []).map((segment) =>
       typeof segment === 'object' && segment !== null ? String(segment.key) : String(segment),
     );
-    return { field: [prefix, ...path].join('.'), message: issue.message };
+    // valibot reports a key a strict object does not know as "expected never"; say it plainly.
+    const unknownKey = 'expected' in issue && issue.expected === 'never';
+    return { field: [prefix, ...path].join('.'), message: unknownKey ? 'is not a known field' : issue.message };
   });
 }
 

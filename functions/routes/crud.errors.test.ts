@@ -61,7 +61,7 @@ describe('bad input answers problem+json with per-field errors and the request i
   test('unknown body fields are rejected, naming the field', async () => {
     const response = await h.request('POST', '/v1/hubs', { token: admin, body: { name: 'Hub', apiKeyHash: 'mine' } });
     const body = expectProblem(response, 422, 'VALIDATION_FAILED');
-    expect(body.errors).toEqual([{ field: 'body.apiKeyHash', message: expect.stringContaining('apiKeyHash') }]);
+    expect(body.errors).toEqual([{ field: 'body.apiKeyHash', message: 'is not a known field' }]);
   });
 
   test('path and query parameters are validated', async () => {

@@ -126,4 +126,17 @@ describe('auth: login, refresh rotation, logout, me (Node server, real PostgreSQ
     const refresh = await h.request('POST', '/v1/auth/refresh', { body: { refreshToken: session.body.refreshToken } });
     expect(refresh.status).toBe(401);
   });
+
+  // Last: it blocks this server's loopback address for the rest of the window.
+  test('failed logins are also limited per client address, across accounts', async () => {
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 60 && !statuses.includes(429); attempt++) {
+      statuses.push((await login(`nobody-${attempt}@north.carewatch.test`, 'wrong-password')).status);
+    }
+    expect(statuses.at(-1)).toBe(429);
+    expect(statuses.slice(0, -1).every((status) => status === 401)).toBe(true);
+    const account = h.loginOf('own', 'admin');
+    const blocked = await login(account.email, account.password);
+    expect(blocked.status).toBe(429);
+  });
 });
