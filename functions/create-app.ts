@@ -41,17 +41,17 @@ export function createBaseApp() {
       ms: Math.round((performance.now() - started) * 10) / 10,
     });
   });
-  app.use(
-    bodyLimit({
-      maxSize: DEFAULT_BODY_LIMIT_BYTES,
-      onError: () => {
-        throw new ApiError({
-          code: 'PAYLOAD_TOO_LARGE',
-          detail: `Request body exceeds ${DEFAULT_BODY_LIMIT_BYTES} bytes`,
-        });
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: DEFAULT_BODY_LIMIT_BYTES,
+    onError: () => {
+      throw new ApiError({
+        code: 'PAYLOAD_TOO_LARGE',
+        detail: `Request body exceeds ${DEFAULT_BODY_LIMIT_BYTES} bytes`,
+      });
+    },
+  });
+  // GET/HEAD carry no body; skipping them also spares @hono/node-server from building a full Request per read.
+  app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
   app.notFound(notFound);
   app.onError(onError);
   return app;
