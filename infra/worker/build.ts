@@ -1,28 +1,10 @@
-import { build, type Plugin } from 'esbuild';
+import { build } from 'esbuild';
+
+/** The same aliases as wrangler.toml's [alias]: schema libraries hono-openapi could load but we never use. */
+const unusedSchemaVendors = ['effect', 'sury', 'zod-openapi', 'zod-to-json-schema', 'zod/v4/core'];
 
 /**
- * hono-openapi's schema converters import every validation library they support on demand; only valibot is
- * used here, so the others become a module that fails if ever loaded (workerd refuses unresolved imports).
- */
-const unusedSchemaVendors: Plugin = {
-  name: 'unused-schema-vendors',
-  setup(builder) {
-    builder.onResolve(
-      { filter: /^(effect|sury|zod|zod-openapi|zod-to-json-schema|arktype|@sinclair\/typebox)(\/.*)?$/ },
-      (args) => ({
-        path: args.path,
-        namespace: 'unused-schema-vendor',
-      }),
-    );
-    builder.onLoad({ filter: /.*/, namespace: 'unused-schema-vendor' }, (args) => ({
-      contents: `throw new Error(${JSON.stringify(`${args.path} is not bundled in the worker`)});`,
-      loader: 'js',
-    }));
-  },
-};
-
-/**
- * Bundles functions/worker.ts for workerd the way wrangler does (esbuild, `workerd` export condition, ESM),
+ * Bundles functions/worker.ts for workerd the way `wrangler deploy` does (esbuild, `workerd` export condition, ESM),
  * leaving `cloudflare:*` and `node:*` imports to the runtime (`nodejs_compat`).
  */
 export async function buildWorker(outfile: string): Promise<void> {
@@ -36,9 +18,8 @@ export async function buildWorker(outfile: string): Promise<void> {
     conditions: ['workerd', 'worker', 'browser', 'import'],
     mainFields: ['module', 'main'],
     external: ['cloudflare:*', 'node:*'],
-    plugins: [unusedSchemaVendors],
+    alias: Object.fromEntries(unusedSchemaVendors.map((name) => [name, './infra/worker/unused-schema-vendor.js'])),
     logLevel: 'warning',
-    minify: false,
   });
 }
 
