@@ -16,7 +16,7 @@ describe('bad input answers problem+json with per-field errors and the request i
   let h: ApiHarness;
   let admin: string;
   beforeAll(async () => {
-    h = await startApiHarness();
+    h = await startApiHarness({ CORS_ORIGINS: 'https://app.carewatch.test, https://staging.carewatch.test' });
     admin = await h.tokenFor('own', 'admin');
   });
   afterAll(() => h.stop());
@@ -132,5 +132,23 @@ describe('bad input answers problem+json with per-field errors and the request i
       body: { residentId: h.orgs.own.residents[0]?.id, name: 'Cam', source: { type: 'rtsp', url: 'x' } },
     });
     expect(expectProblem(camera, 422, 'VALIDATION_FAILED').errors?.[0]?.field).toBe('body.source.type');
+  });
+
+  test('CORS answers the configured app origins only, with credentials, and exposes the request id', async () => {
+    const preflight = await h.request('OPTIONS', '/v1/residents', {
+      headers: {
+        origin: 'https://app.carewatch.test',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.carewatch.test');
+    expect(preflight.headers.get('access-control-allow-credentials')).toBe('true');
+    const read = await h.request('GET', '/healthz', { headers: { origin: 'https://staging.carewatch.test' } });
+    expect(read.headers.get('access-control-allow-origin')).toBe('https://staging.carewatch.test');
+    expect(read.headers.get('access-control-expose-headers')).toContain('x-request-id');
+    const stranger = await h.request('GET', '/healthz', { headers: { origin: 'https://evil.example' } });
+    expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
