@@ -43,7 +43,7 @@ export function createBaseApp() {
       ms: Math.round((performance.now() - started) * 10) / 10,
     });
   });
-  const defaultBodyLimit = bodyLimit({
+  const limitBody = bodyLimit({
     maxSize: DEFAULT_BODY_LIMIT_BYTES,
     onError: () => {
       throw new ApiError({
@@ -52,8 +52,11 @@ export function createBaseApp() {
       });
     },
   });
+  // GET/HEAD carry no body (skipping them also spares @hono/node-server from building a full Request per read);
+  // routes that take larger bodies (ingest batches) enforce their own limit.
   app.use(async function defaultBodyLimitUnlessOwn(c, next) {
-    return LARGE_BODY_PREFIXES.some((prefix) => c.req.path.startsWith(prefix)) ? next() : defaultBodyLimit(c, next);
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    return LARGE_BODY_PREFIXES.some((prefix) => c.req.path.startsWith(prefix)) ? next() : limitBody(c, next);
   });
   app.notFound(notFound);
   app.onError(onError);

@@ -1,11 +1,16 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { createDatabase } from '../db/client';
 import { createApp } from './app';
+import { configuredCache } from './cache/configured-cache';
 import { createMemoryCache } from './cache/memory-cache';
 import { type FunctionsConfig, FunctionsEnv, parseEnv } from './env';
 import { evaluateSilence } from './ingest/silence';
 import { createLogger } from './lib/logger';
+import type { DocsAssetReader } from './routes/docs/docs-assets';
 import type { Services } from './services';
 
 export interface RunningFunctions {
@@ -19,10 +24,15 @@ export interface RunningFunctions {
 export async function startFunctions(config: FunctionsConfig, host = '127.0.0.1'): Promise<RunningFunctions> {
   const logger = createLogger('functions', config.LOG_LEVEL);
   const { db, sql, close } = createDatabase(config.DATABASE_URL, { max: 20, applicationName: 'carewatch-functions' });
-  const services: Services = { config, db, sql, cache: createMemoryCache(), logger };
+  const cache = configuredCache(config, logger, () => createMemoryCache());
+  const services: Services = { config, db, sql, cache, logger, docsAssets: swaggerUiFromNodeModules() };
   const app = createApp();
-  const env = { services };
-  const server = serve({ fetch: (request) => app.fetch(request, env), port: config.PORT, hostname: host });
+  const server = serve({
+    fetch: (request, nodeEnv: { incoming?: { socket?: { remoteAddress?: string } } }) =>
+      app.fetch(request, { services, clientIp: nodeEnv.incoming?.socket?.remoteAddress }),
+    port: config.PORT,
+    hostname: host,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
@@ -50,6 +60,20 @@ export async function startFunctions(config: FunctionsConfig, host = '127.0.0.1'
       await silenceRun;
       await close();
     },
+  };
+}
+
+/** The /docs UI's files, read once from the installed swagger-ui-dist package. */
+function swaggerUiFromNodeModules(): DocsAssetReader {
+  const packageDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+  const loaded = new Map<string, Promise<string | undefined>>();
+  return (file) => {
+    let text = loaded.get(file);
+    if (!text) {
+      text = readFile(join(packageDir, file), 'utf8').catch(() => undefined);
+      loaded.set(file, text);
+    }
+    return text;
   };
 }
 

@@ -2,6 +2,7 @@ import type { Database, Sql } from '../db/client';
 import type { Cache } from './cache/cache';
 import type { FunctionsConfig } from './env';
 import type { Logger } from './lib/logger';
+import type { DocsAssetReader } from './routes/docs/docs-assets';
 
 /** What handlers need from the outside world; the runtime entry files build it. */
 export interface Services {
@@ -10,4 +11,6 @@ export interface Services {
   sql: Sql;
   cache: Cache;
   logger: Logger;
+  /** Serves the /docs UI's files; absent = /docs without its assets. */
+  docsAssets?: DocsAssetReader;
 }

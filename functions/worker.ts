@@ -1,5 +1,7 @@
 import { createDatabase } from '../db/client';
 import { createApp } from './app';
+import type { Cache } from './cache/cache';
+import { configuredCache } from './cache/configured-cache';
 import { createMemoryCache } from './cache/memory-cache';
 import { FunctionsEnv, parseEnv } from './env';
 import { evaluateSilence } from './ingest/silence';
@@ -13,6 +15,11 @@ interface WorkerExecutionContext {
 }
 
 const app = createApp();
+/**
+ * One cache client per isolate: Upstash when configured, else an isolate-local memory cache (only useful for
+ * `wrangler dev`; a deployment sets UPSTASH_REDIS_REST_URL/TOKEN so every isolate shares one cache).
+ */
+let isolateCache: Cache | undefined;
 
 /**
  * Cloudflare Workers runtime: bindings are the environment; each request opens a small postgres.js client
@@ -21,20 +28,17 @@ const app = createApp();
 export default {
   async fetch(request: Request, bindings: Record<string, unknown>, context: WorkerExecutionContext) {
     const config = parseEnv(FunctionsEnv, bindings);
+    const logger = createLogger('functions-worker', config.LOG_LEVEL);
+    isolateCache ??= configuredCache(config, logger, () => createMemoryCache(1000));
     const { db, sql, close } = createDatabase(config.DATABASE_URL, {
       max: 5,
       idleTimeout: 0,
       applicationName: 'carewatch-worker',
     });
-    const services: Services = {
-      config,
-      db,
-      sql,
-      cache: createMemoryCache(),
-      logger: createLogger('functions-worker', config.LOG_LEVEL),
-    };
+    const services: Services = { config, db, sql, cache: isolateCache, logger };
+    const clientIp = request.headers.get('cf-connecting-ip') ?? undefined;
     try {
-      return await app.fetch(request, { services }, context);
+      return await app.fetch(request, { services, clientIp }, context);
     } finally {
       context.waitUntil(close());
     }

@@ -1,5 +1,7 @@
+import { and, eq, type SQL, sql as sqlTag } from 'drizzle-orm';
 import type postgres from 'postgres';
 import type { StaffIdentity } from '../../functions/auth/access-token';
+import { assignments, residents } from '../schema';
 
 /**
  * The one rule for who may read a resident: admins and managers see every resident of their organisation;
@@ -26,4 +28,22 @@ export async function canReadResident(
 export function readableResidents(sql: postgres.Sql, identity: StaffIdentity) {
   return sql`r.org_id = ${identity.orgId} and (${identity.role} <> 'caregiver'
     or exists (select 1 from assignments a where a.resident_id = r.id and a.staff_id = ${identity.staffId}))`;
+}
+
+/** The same rule as a drizzle condition on the `residents` table, for drizzle list queries. */
+export function residentReadableBy(identity: StaffIdentity): SQL {
+  const sameOrg = eq(residents.orgId, identity.orgId);
+  if (identity.role !== 'caregiver') return sameOrg;
+  const assigned = sqlTag`exists (select 1 from ${assignments}
+    where ${assignments.residentId} = ${residents.id} and ${assignments.staffId} = ${identity.staffId})`;
+  return and(sameOrg, assigned) as SQL;
+}
+
+/** The same rule over data already loaded (a cached resident profile), so a cache hit needs no query. */
+export function canReadLoadedResident(
+  identity: StaffIdentity,
+  resident: { orgId: string; assignedStaffIds: readonly string[] },
+): boolean {
+  if (resident.orgId !== identity.orgId) return false;
+  return identity.role !== 'caregiver' || resident.assignedStaffIds.includes(identity.staffId);
 }

@@ -1,3 +1,5 @@
+import { base64Url, sha256Hex } from './sha256';
+
 // Hub API keys are 32 random bytes; a single SHA-256 is the right hash for a high-entropy secret
 // (no dictionary to resist), and it lets ingest find the hub by an indexed lookup on the hash.
 const KEY_PREFIX = 'cwh_';
@@ -20,14 +22,6 @@ export async function hubKeyFrom(key: string): Promise<HubKey> {
   return { key, prefix: key.slice(0, KEY_PREFIX.length + 6), hash: await hashHubKey(key) };
 }
 
-export async function hashHubKey(key: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key));
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
-}
-
-function base64Url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes))
-    .replaceAll('+', '-')
-    .replaceAll('/', '_')
-    .replace(/=+$/, '');
+export function hashHubKey(key: string): Promise<string> {
+  return sha256Hex(key);
 }

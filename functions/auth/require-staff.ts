@@ -1,7 +1,19 @@
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../lib/context';
 import { ApiError } from '../lib/problem';
-import { type StaffRole, verifyAccessToken } from './access-token';
+import type { StaffRole } from './access-token';
+import { createVerifiedTokenCache } from './verified-tokens';
+
+/** One verified-token memo per JWT secret (one per process in practice; tests may run several secrets). */
+const verifiers = new Map<string, ReturnType<typeof createVerifiedTokenCache>>();
+function verifierFor(secret: string) {
+  let verify = verifiers.get(secret);
+  if (!verify) {
+    verify = createVerifiedTokenCache(secret);
+    verifiers.set(secret, verify);
+  }
+  return verify;
+}
 
 /** Reads `Authorization: Bearer <access token>`; on success `c.get('identity')` holds the caller. */
 export function requireStaff(options: { roles?: readonly StaffRole[] } = {}) {
@@ -17,7 +29,7 @@ export function requireStaff(options: { roles?: readonly StaffRole[] } = {}) {
         headers: { 'www-authenticate': 'Bearer realm="carewatch"' },
       });
     }
-    const identity = await verifyAccessToken(match[1], c.env.services.config.JWT_SECRET);
+    const identity = await verifierFor(c.env.services.config.JWT_SECRET)(match[1]);
     if (!identity) {
       throw new ApiError({
         code: 'UNAUTHORIZED',

@@ -7,5 +7,7 @@ export interface Cache {
   get<T>(key: string): Promise<T | undefined>;
   set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
   delete(...keys: string[]): Promise<void>;
+  /** Adds one to a counter that expires `ttlSeconds` after its first increment; undefined when the backend is down. */
+  increment(key: string, ttlSeconds: number): Promise<number | undefined>;
   health(): Promise<{ ok: boolean; error?: string }>;
 }

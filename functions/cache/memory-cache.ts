@@ -26,6 +26,13 @@ export function createMemoryCache(maxEntries = 10_000, now: () => number = Date.
     async delete(...keys) {
       for (const key of keys) entries.delete(key);
     },
+    async increment(key, ttlSeconds) {
+      const entry = entries.get(key);
+      const live = entry && entry.expiresAt > now() ? entry : undefined;
+      const count = (live ? (JSON.parse(live.value) as number) : 0) + 1;
+      entries.set(key, { value: JSON.stringify(count), expiresAt: live?.expiresAt ?? now() + ttlSeconds * 1000 });
+      return count;
+    },
     async health() {
       return { ok: true };
     },

@@ -26,6 +26,7 @@ export function onError(error: Error, c: Context<AppEnv>) {
     method: c.req.method,
     path: c.req.path,
     error: error.message,
+    cause: error.cause instanceof Error ? error.cause.message : undefined,
     stack: error.stack,
   });
   return problemResponse(c, problemFor('INTERNAL', 'An unexpected error occurred; it has been logged.'));

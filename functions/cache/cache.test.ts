@@ -1,0 +1,164 @@
+import { hc } from 'hono/client';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startTestBridge } from '../../infra/redis-rest-bridge/testing';
+import type { AppType } from '../app';
+import { type ApiHarness, startApiHarness } from '../test-harness';
+
+type Bridge = Awaited<ReturnType<typeof startTestBridge>>;
+interface Profile {
+  name: string;
+  phone: string | null;
+  assignedStaff: { staffId: string; name: string }[];
+}
+
+describe.each(['memory', 'upstash'] as const)('read-through cache on %s (Node server, real PostgreSQL)', (kind) => {
+  let h: ApiHarness;
+  let bridge: Bridge | undefined;
+  let admin: string;
+  beforeAll(async () => {
+    bridge = kind === 'upstash' ? await startTestBridge() : undefined;
+    h = await startApiHarness(
+      bridge ? { UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: bridge.token } : {},
+    );
+    admin = await h.tokenFor('own', 'admin');
+  });
+  afterAll(async () => {
+    await h.stop();
+    await bridge?.close();
+  });
+
+  const profile = (id: string, token = admin) => h.request<Profile>('GET', `/v1/residents/${id}`, { token });
+
+  test('health names the cache and reports it up', async () => {
+    const health = await h.request('GET', '/healthz');
+    expect(health.body).toMatchObject({ status: 'ok', cache: { kind, ok: true } });
+  });
+
+  test('a resident profile is a miss, then a hit; a PATCH invalidates it', async () => {
+    const id = h.orgs.own.residents[0]?.id ?? '';
+    expect((await profile(id)).headers.get('x-cache')).toBe('miss');
+    const hit = await profile(id);
+    expect(hit.headers.get('x-cache')).toBe('hit');
+    await h.request('PATCH', `/v1/residents/${id}`, { token: admin, body: { phone: '010-2020-3030' } });
+    const after = await profile(id);
+    expect(after.headers.get('x-cache')).toBe('miss');
+    expect(after.body.phone).toBe('010-2020-3030');
+    expect((await profile(id)).headers.get('x-cache')).toBe('hit');
+  });
+
+  test('a cached profile still applies the caregiver rule', async () => {
+    const id = h.orgs.own.residents[1]?.id ?? '';
+    await profile(id);
+    expect((await profile(id)).headers.get('x-cache')).toBe('hit');
+    // carer1 backs up resident 1; after the assignment is removed the cached profile must not be shown to them.
+    const carer = h.loginOf('own', 'caregiver');
+    const carerToken = await h.tokenFor('own', 'caregiver');
+    expect((await profile(id, carerToken)).status).toBe(200);
+    const [assignment] = await h.database.sql`
+      select id from assignments where resident_id = ${id} and staff_id = ${carer.staffId}`;
+    const removed = await h.request('DELETE', `/v1/assignments/${assignment?.id}`, { token: admin });
+    expect(removed.status).toBe(204);
+    const denied = await profile(id, carerToken);
+    expect(denied.status).toBe(404);
+    const otherOrg = await profile(id, await h.tokenFor('other', 'admin'));
+    expect(otherOrg.status).toBe(404);
+  });
+
+  test('assignment and staff writes invalidate the profiles that show them', async () => {
+    const id = h.orgs.own.residents[2]?.id ?? '';
+    const manager = h.loginOf('own', 'manager');
+    await profile(id);
+    const assigned = await h.request('POST', '/v1/assignments', {
+      token: admin,
+      body: { staffId: manager.staffId, residentId: id, escalationOrder: 5 },
+    });
+    expect(assigned.status).toBe(201);
+    const withManager = await profile(id);
+    expect(withManager.headers.get('x-cache')).toBe('miss');
+    expect(withManager.body.assignedStaff.map((person) => person.staffId)).toContain(manager.staffId);
+    expect((await profile(id)).headers.get('x-cache')).toBe('hit');
+    await h.request('PATCH', `/v1/staff/${manager.staffId}`, { token: admin, body: { name: 'Renamed Manager' } });
+    const renamed = await profile(id);
+    expect(renamed.headers.get('x-cache')).toBe('miss');
+    expect(renamed.body.assignedStaff.find((person) => person.staffId === manager.staffId)?.name).toBe(
+      'Renamed Manager',
+    );
+  });
+
+  test('staff lists are cached per query and every staff write invalidates them', async () => {
+    const list = () => h.request<{ items: { name: string }[] }>('GET', '/v1/staff?sort=name', { token: admin });
+    expect((await list()).headers.get('x-cache')).toBe('miss');
+    expect((await list()).headers.get('x-cache')).toBe('hit');
+    const other = await h.request('GET', '/v1/staff?role=caregiver', { token: admin });
+    expect(other.headers.get('x-cache')).toBe('miss');
+    await h.request('POST', '/v1/staff', {
+      token: admin,
+      body: {
+        name: 'Aaron New',
+        email: `new-${kind}@north.carewatch.test`,
+        role: 'caregiver',
+        password: 'twelve chars ok',
+      },
+    });
+    const after = await list();
+    expect(after.headers.get('x-cache')).toBe('miss');
+    expect(after.body.items.map((item) => item.name)).toContain('Aaron New');
+    expect((await h.request('GET', '/v1/staff?role=caregiver', { token: admin })).headers.get('x-cache')).toBe('miss');
+  });
+
+  test('the typed Hono RPC client (AppType) reads a profile', async () => {
+    const client = hc<AppType>(h.baseUrl, { headers: { authorization: `Bearer ${admin}` } });
+    const id = h.orgs.own.residents[0]?.id ?? '';
+    const response = await client.v1.residents[':id'].$get({ param: { id } });
+    expect(response.status).toBe(200);
+    if (response.status !== 200) return;
+    const body = await response.json();
+    expect(body.id).toBe(id);
+    expect(Array.isArray(body.openAlerts)).toBe(true);
+  });
+});
+
+describe.each([
+  ['bridge up, Redis down', 'redis-down'],
+  ['REST endpoint unreachable', 'endpoint-down'],
+] as const)('cache outage (%s): the API stays correct and health says degraded', (_label, mode) => {
+  let h: ApiHarness;
+  let bridge: Bridge | undefined;
+  beforeAll(async () => {
+    bridge = mode === 'redis-down' ? await startTestBridge({ redisPort: 1 }) : undefined;
+    h = await startApiHarness({
+      UPSTASH_REDIS_REST_URL: bridge?.url ?? 'http://127.0.0.1:9',
+      UPSTASH_REDIS_REST_TOKEN: bridge?.token ?? 'no-such-token',
+      LOG_LEVEL: 'error',
+    });
+  });
+  afterAll(async () => {
+    await h.stop();
+    await bridge?.close();
+  });
+
+  test('health is 200 "degraded" with the cache error', async () => {
+    const health = await h.request('GET', '/healthz');
+    expect(health.status).toBe(200);
+    expect(health.body).toMatchObject({
+      status: 'degraded',
+      database: { ok: true },
+      cache: { kind: 'upstash', ok: false },
+    });
+  });
+
+  test('login, reads and writes work uncached and stay consistent', async () => {
+    const admin = await h.tokenFor('own', 'admin');
+    const id = h.orgs.own.residents[0]?.id ?? '';
+    const first = await h.request<Profile>('GET', `/v1/residents/${id}`, { token: admin });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-cache')).toBe('miss');
+    const patched = await h.request('PATCH', `/v1/residents/${id}`, { token: admin, body: { phone: '010-4040-5050' } });
+    expect(patched.status).toBe(200);
+    const second = await h.request<Profile>('GET', `/v1/residents/${id}`, { token: admin });
+    expect(second.headers.get('x-cache')).toBe('miss');
+    expect(second.body.phone).toBe('010-4040-5050');
+    const staff = await h.request('GET', '/v1/staff', { token: admin });
+    expect(staff.status).toBe(200);
+  });
+});

@@ -1,0 +1,87 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { type DescribeRouteOptions, describeRoute, resolver } from 'hono-openapi';
+import * as v from 'valibot';
+import { type ErrorCode, errorCodes, problemFor } from './problem';
+
+/** RFC 9457 problem details, as every error response of the API carries them. */
+export const ProblemSchema = v.pipe(
+  v.object({
+    type: v.string(),
+    title: v.string(),
+    status: v.number(),
+    detail: v.string(),
+    code: v.picklist(Object.keys(errorCodes) as ErrorCode[]),
+    instance: v.optional(v.string()),
+    requestId: v.optional(v.string()),
+    errors: v.optional(v.array(v.object({ field: v.string(), message: v.string() }))),
+  }),
+  v.metadata({ ref: 'Problem' }),
+);
+
+const errorDescriptions: Record<ErrorCode, string> = {
+  BAD_REQUEST: 'Malformed request (for example a body that is not JSON)',
+  VALIDATION_FAILED: 'A body, path or query field is invalid; `errors` lists each one',
+  UNAUTHORIZED: 'Missing, invalid or expired credentials',
+  FORBIDDEN: "The caller's role may not do this",
+  NOT_FOUND: 'No such record in the caller’s organisation (another organisation’s ids answer the same)',
+  METHOD_NOT_ALLOWED: 'Method not allowed',
+  CONFLICT: 'The change conflicts with existing data',
+  PAYLOAD_TOO_LARGE: 'The body exceeds the size limit',
+  UNSUPPORTED_MEDIA_TYPE: 'The body must be application/json',
+  RATE_LIMITED: 'Too many attempts; retry after the `retry-after` seconds',
+  INTERNAL: 'Unexpected error (logged with the request id)',
+  UNAVAILABLE: 'A dependency is down',
+};
+
+/** Error responses generated from the one error-code list, so documentation and behaviour cannot drift. */
+export function errorResponses(...codes: ErrorCode[]): NonNullable<DescribeRouteOptions['responses']> {
+  const responses: NonNullable<DescribeRouteOptions['responses']> = {};
+  for (const code of new Set<ErrorCode>([...codes, 'INTERNAL'])) {
+    const status = String(errorCodes[code]);
+    const example = problemFor(code, errorDescriptions[code]);
+    const existing = responses[status];
+    const description =
+      existing && 'description' in existing
+        ? `${existing.description}; ${errorDescriptions[code]}`
+        : errorDescriptions[code];
+    responses[status] = {
+      description,
+      content: { 'application/problem+json': { schema: resolver(ProblemSchema), example } },
+    };
+  }
+  return responses;
+}
+
+/** A JSON success response documented from its valibot schema. */
+export function jsonResponse(description: string, schema: StandardSchemaV1) {
+  return { description, content: { 'application/json': { schema: resolver(schema) } } };
+}
+
+/** Errors every authenticated route can answer with. */
+const authenticatedErrors: ErrorCode[] = ['UNAUTHORIZED', 'FORBIDDEN'];
+
+/** Describes an operation that needs a staff access token. */
+export function describeStaffRoute(
+  options: Omit<DescribeRouteOptions, 'responses' | 'security'> & {
+    responses: NonNullable<DescribeRouteOptions['responses']>;
+    errors?: ErrorCode[];
+  },
+) {
+  const { responses, errors = [], ...rest } = options;
+  return describeRoute({
+    ...rest,
+    security: [{ bearerAuth: [] }],
+    responses: { ...responses, ...errorResponses(...authenticatedErrors, ...errors) },
+  });
+}
+
+/** Describes an operation that takes no staff token (login, refresh). */
+export function describePublicRoute(
+  options: Omit<DescribeRouteOptions, 'responses' | 'security'> & {
+    responses: NonNullable<DescribeRouteOptions['responses']>;
+    errors?: ErrorCode[];
+  },
+) {
+  const { responses, errors = [], ...rest } = options;
+  return describeRoute({ ...rest, security: [], responses: { ...responses, ...errorResponses(...errors) } });
+}

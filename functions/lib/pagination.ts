@@ -1,0 +1,89 @@
+import { type AnyColumn, type SQL, sql, type Table } from 'drizzle-orm';
+import * as v from 'valibot';
+import { ApiError } from './problem';
+
+/** Query fields every list route takes: keyset pagination over `(sort column, id)`. */
+export function pageQueryFields<const TSort extends readonly [string, ...string[]]>(sorts: TSort) {
+  return {
+    limit: v.pipe(
+      v.optional(v.string(), '50'),
+      v.regex(/^\d+$/, 'must be a whole number'),
+      v.transform(Number),
+      v.minValue(1, 'must be at least 1'),
+      v.maxValue(100, 'must be at most 100'),
+    ),
+    cursor: v.optional(v.pipe(v.string(), v.maxLength(512))),
+    sort: v.optional(v.picklist(sorts), sorts[0]),
+    order: v.optional(v.picklist(['asc', 'desc']), 'asc'),
+  };
+}
+
+export interface PageRequest {
+  limit: number;
+  cursor?: string;
+  order: 'asc' | 'desc';
+}
+
+const cursorError = () =>
+  new ApiError({
+    code: 'VALIDATION_FAILED',
+    detail: 'The request query is invalid',
+    errors: [{ field: 'query.cursor', message: 'is not a cursor this API issued' }],
+  });
+
+/** The cursor is opaque to clients: base64url of the id of the last row returned. */
+function decodeCursor(cursor: string): string {
+  let id = '';
+  try {
+    id = atob(cursor.replaceAll('-', '+').replaceAll('_', '/'));
+  } catch {
+    throw cursorError();
+  }
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw cursorError();
+  return id;
+}
+
+function encodeCursor(id: string): string {
+  return btoa(id).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+}
+
+/**
+ * WHERE and ORDER BY for one page after the cursor. The sort value of the cursor row is read back from the
+ * table itself, so timestamps compare at full precision and the cursor leaks nothing but an id.
+ */
+export function keyset(
+  table: Table,
+  sortColumn: AnyColumn,
+  idColumn: AnyColumn,
+  page: PageRequest,
+): { after?: SQL; orderBy: SQL[] } {
+  const direction = page.order === 'desc' ? sql`desc` : sql`asc`;
+  const orderBy = [sql`${sortColumn} ${direction}`, sql`${idColumn} ${direction}`];
+  if (!page.cursor) return { orderBy };
+  const id = decodeCursor(page.cursor);
+  const cursorRow = sql`(select ${sortColumn}, ${idColumn} from ${table} where ${idColumn} = ${id})`;
+  const after =
+    page.order === 'desc'
+      ? sql`(${sortColumn}, ${idColumn}) < ${cursorRow}`
+      : sql`(${sortColumn}, ${idColumn}) > ${cursorRow}`;
+  return { after, orderBy };
+}
+
+/** Cuts the one extra row fetched to learn whether another page exists. */
+export function toPage<Row extends { id: string }>(
+  rows: Row[],
+  limit: number,
+): { items: Row[]; nextCursor: string | null } {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  if (rows.length <= limit || !last) return { items, nextCursor: null };
+  return { items, nextCursor: encodeCursor(last.id) };
+}
+
+/** Response schema of a page of items. */
+export function pageSchema<TItem extends v.GenericSchema>(item: TItem, ref: string) {
+  return v.pipe(
+    v.object({ items: v.array(item), nextCursor: v.nullable(v.string()) }),
+    v.metadata({ ref, description: 'One page; pass nextCursor as `cursor` for the next (null = last page)' }),
+  );
+}

@@ -1,0 +1,41 @@
+import * as v from 'valibot';
+import { alertKind, alertSeverity, alertStatus } from '../../../db/schema';
+import { pageQueryFields, pageSchema } from '../../lib/pagination';
+import { Timestamp, Uuid } from '../../lib/schemas';
+
+export const ListAlertsQuery = v.object({
+  ...pageQueryFields(['openedAt'] as const),
+  order: v.optional(v.picklist(['asc', 'desc']), 'desc'),
+  status: v.optional(v.picklist(alertStatus.enumValues)),
+  severity: v.optional(v.picklist(alertSeverity.enumValues)),
+  kind: v.optional(v.picklist(alertKind.enumValues)),
+  residentId: v.optional(Uuid),
+});
+
+export const AlertSchema = v.pipe(
+  v.object({
+    id: Uuid,
+    orgId: Uuid,
+    residentId: Uuid,
+    hubId: v.nullable(Uuid),
+    deviceId: v.nullable(Uuid),
+    kind: v.picklist(alertKind.enumValues),
+    severity: v.picklist(alertSeverity.enumValues),
+    status: v.picklist(alertStatus.enumValues),
+    title: v.string(),
+    details: v.record(v.string(), v.unknown()),
+    eventCount: v.number(),
+    lastEventAt: Timestamp,
+    openedAt: Timestamp,
+    acknowledgedAt: v.nullable(Timestamp),
+    acknowledgedBy: v.nullable(Uuid),
+    resolvedAt: v.nullable(Timestamp),
+    resolvedBy: v.nullable(Uuid),
+    resolutionNote: v.nullable(v.string()),
+    escalationLevel: v.number(),
+    nextEscalationAt: v.nullable(Timestamp),
+  }),
+  v.metadata({ ref: 'Alert' }),
+);
+
+export const AlertPageSchema = pageSchema(AlertSchema, 'AlertPage');

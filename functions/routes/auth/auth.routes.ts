@@ -1,0 +1,131 @@
+import { and, eq } from 'drizzle-orm';
+import type { Context } from 'hono';
+import { staff } from '../../../db/schema';
+import { ACCESS_TOKEN_TTL_SECONDS, issueAccessToken } from '../../auth/access-token';
+import { assertLoginAllowed, recordLoginFailure } from '../../auth/login-rate-limit';
+import { hashPassword, verifyPassword } from '../../auth/password';
+import {
+  issueRefreshToken,
+  revokeAllRefreshTokens,
+  revokeRefreshFamily,
+  rotateRefreshToken,
+} from '../../auth/refresh-tokens';
+import { requireStaff } from '../../auth/require-staff';
+import { createRouter } from '../../create-app';
+import type { AppEnv } from '../../lib/context';
+import { describePublicRoute, describeStaffRoute, jsonResponse } from '../../lib/openapi';
+import { ApiError } from '../../lib/problem';
+import { validate } from '../../lib/validate';
+import { LoginBody, LogoutBody, RefreshBody, SessionSchema } from './auth.schemas';
+
+type StaffRow = typeof staff.$inferSelect;
+
+let dummyHash: Promise<string> | undefined;
+/** Verifying against a throwaway hash when no account matches keeps "no such email" as slow as "wrong password". */
+const timingDecoy = () => {
+  dummyHash ??= hashPassword('timing-decoy-password');
+  return dummyHash;
+};
+
+const invalidCredentials = () => new ApiError({ code: 'UNAUTHORIZED', detail: 'Invalid email or password' });
+
+async function sessionFor(c: Context<AppEnv>, person: StaffRow, refreshToken: string) {
+  const { token } = await issueAccessToken(
+    { staffId: person.id, orgId: person.orgId, role: person.role },
+    c.env.services.config.JWT_SECRET,
+  );
+  return {
+    accessToken: token,
+    tokenType: 'Bearer' as const,
+    expiresIn: ACCESS_TOKEN_TTL_SECONDS,
+    refreshToken,
+    staff: { id: person.id, orgId: person.orgId, name: person.name, role: person.role, email: person.email },
+  };
+}
+
+export const authRoutes = createRouter()
+  .post(
+    '/login',
+    describePublicRoute({
+      tags: ['auth'],
+      summary: 'Log in with email and password',
+      description:
+        'Returns a short-lived HS256 access token and a single-use refresh token. Failures never say whether the ' +
+        'email or the password was wrong. Failed attempts are limited per account and per client address (429).',
+      responses: { 200: jsonResponse('Logged in', SessionSchema) },
+      errors: ['VALIDATION_FAILED', 'BAD_REQUEST', 'RATE_LIMITED'],
+    }),
+    validate('json', LoginBody),
+    async (c) => {
+      const { email, password, orgId } = c.req.valid('json');
+      const { db, cache } = c.env.services;
+      const account = `${orgId ?? '*'}:${email}`;
+      await assertLoginAllowed(cache, account, c.env.clientIp);
+      const candidates = await db
+        .select()
+        .from(staff)
+        .where(and(eq(staff.email, email), eq(staff.active, true), orgId ? eq(staff.orgId, orgId) : undefined));
+      if (candidates.length === 0) await verifyPassword(password, await timingDecoy());
+      const matches: StaffRow[] = [];
+      for (const candidate of candidates) {
+        if (await verifyPassword(password, candidate.passwordHash)) matches.push(candidate);
+      }
+      const [person] = matches;
+      if (!person) {
+        await recordLoginFailure(cache, account, c.env.clientIp);
+        throw invalidCredentials();
+      }
+      if (matches.length > 1) {
+        throw new ApiError({
+          code: 'VALIDATION_FAILED',
+          detail: 'This account exists in several organisations; say which one',
+          errors: [{ field: 'body.orgId', message: 'is required for this email' }],
+        });
+      }
+      const refresh = await issueRefreshToken(db, person.id);
+      return c.json(await sessionFor(c, person, refresh.token), 200);
+    },
+  )
+  .post(
+    '/refresh',
+    describePublicRoute({
+      tags: ['auth'],
+      summary: 'Exchange a refresh token for a new session',
+      description:
+        'Refresh tokens rotate: the one presented is spent and a new one returned. Presenting a spent token again ' +
+        'revokes its whole family (reuse detection).',
+      responses: { 200: jsonResponse('New session', SessionSchema) },
+      errors: ['VALIDATION_FAILED', 'BAD_REQUEST'],
+    }),
+    validate('json', RefreshBody),
+    async (c) => {
+      const { refreshToken } = c.req.valid('json');
+      const rotation = await rotateRefreshToken(c.env.services.db, refreshToken);
+      if (!rotation.ok) {
+        if (rotation.reason === 'reused') {
+          c.env.services.logger.warn('refresh token reused; family revoked', { requestId: c.get('requestId') });
+        }
+        throw new ApiError({ code: 'UNAUTHORIZED', detail: 'The refresh token is invalid, expired or revoked' });
+      }
+      return c.json(await sessionFor(c, rotation.staff, rotation.refreshToken), 200);
+    },
+  )
+  .post(
+    '/logout',
+    describeStaffRoute({
+      tags: ['auth'],
+      summary: 'Log out',
+      description: 'Revokes the given refresh token family, or every refresh token of the caller when none is given.',
+      responses: { 204: { description: 'Logged out' } },
+      errors: ['VALIDATION_FAILED', 'BAD_REQUEST'],
+    }),
+    requireStaff(),
+    validate('json', LogoutBody),
+    async (c) => {
+      const { refreshToken } = c.req.valid('json');
+      const { staffId } = c.get('identity');
+      if (refreshToken) await revokeRefreshFamily(c.env.services.db, staffId, refreshToken);
+      else await revokeAllRefreshTokens(c.env.services.db, staffId);
+      return c.body(null, 204);
+    },
+  );

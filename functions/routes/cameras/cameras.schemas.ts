@@ -1,0 +1,88 @@
+import * as v from 'valibot';
+import { pageQueryFields, pageSchema } from '../../lib/pagination';
+import { Name, Timestamp, Uuid } from '../../lib/schemas';
+
+const Room = v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100));
+const positiveInt = (max: number) => v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(max));
+
+export const CameraSource = v.variant('type', [
+  v.strictObject({
+    type: v.literal('rtp'),
+    port: v.pipe(v.number(), v.integer(), v.minValue(1024), v.maxValue(65_535)),
+    ssrc: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+    payloadType: v.optional(v.pipe(v.number(), v.integer(), v.minValue(96), v.maxValue(127))),
+  }),
+  v.strictObject({
+    type: v.literal('test-pattern'),
+    width: v.optional(positiveInt(3840)),
+    height: v.optional(positiveInt(2160)),
+    fps: v.optional(positiveInt(60)),
+    gopSeconds: v.optional(positiveInt(60)),
+  }),
+]);
+
+const ConsentGivenBy = v.pipe(
+  v.string(),
+  v.trim(),
+  v.minLength(1),
+  v.maxLength(200),
+  v.description('Who consented: the resident or a named guardian. No consent, no stream.'),
+);
+
+export const CreateCameraBody = v.pipe(
+  v.strictObject({
+    residentId: Uuid,
+    name: Name,
+    room: v.optional(v.nullable(Room)),
+    source: CameraSource,
+    consentGivenBy: v.optional(v.nullable(ConsentGivenBy)),
+    enabled: v.optional(v.boolean()),
+  }),
+  v.metadata({
+    example: {
+      residentId: '9d7a1b2c-3e4f-4a5b-8c6d-7e8f9a0b1c2d',
+      name: 'Living room camera',
+      room: 'living room',
+      source: { type: 'rtp', port: 5004 },
+      consentGivenBy: '김순자 (resident)',
+    },
+  }),
+);
+
+export const UpdateCameraBody = v.pipe(
+  v.strictObject({
+    name: v.optional(Name),
+    room: v.optional(v.nullable(Room)),
+    source: v.optional(CameraSource),
+    consentGivenBy: v.optional(
+      v.nullable(v.pipe(ConsentGivenBy, v.description('null withdraws consent; a new value records it again'))),
+    ),
+    enabled: v.optional(v.boolean()),
+  }),
+  v.check((body) => Object.keys(body).length > 0, 'send at least one field to change'),
+);
+
+export const ListCamerasQuery = v.object({
+  ...pageQueryFields(['name', 'createdAt'] as const),
+  residentId: v.optional(Uuid),
+});
+
+export const CameraSchema = v.pipe(
+  v.object({
+    id: Uuid,
+    orgId: Uuid,
+    residentId: Uuid,
+    name: v.string(),
+    room: v.nullable(v.string()),
+    source: CameraSource,
+    consentGivenBy: v.nullable(v.string()),
+    consentRecordedBy: v.nullable(Uuid),
+    consentRecordedAt: v.nullable(Timestamp),
+    enabled: v.boolean(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  }),
+  v.metadata({ ref: 'Camera' }),
+);
+
+export const CameraPageSchema = pageSchema(CameraSchema, 'CameraPage');

@@ -1,0 +1,101 @@
+import { and, asc, desc, eq, ne } from 'drizzle-orm';
+import type { Database } from '../../../db/client';
+import { canReadLoadedResident } from '../../../db/queries/resident-access';
+import { alerts, assignments, residents, staff } from '../../../db/schema';
+import type { StaffIdentity } from '../../auth/access-token';
+import type { Cache } from '../../cache/cache';
+import { CACHE_TTL_SECONDS, residentProfileKey } from '../../cache/keys';
+
+/** Dates become ISO strings here, so a profile from the cache and one from the database are byte-identical. */
+type Jsonified<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
+
+export type ResidentJson = Jsonified<typeof residents.$inferSelect>;
+
+export function residentJson(row: typeof residents.$inferSelect): ResidentJson {
+  return {
+    ...row,
+    dischargedAt: row.dischargedAt?.toISOString() ?? null,
+    presenceChangedAt: row.presenceChangedAt.toISOString(),
+    lastActivityAt: row.lastActivityAt?.toISOString() ?? null,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+export interface ResidentProfile extends ResidentJson {
+  assignedStaff: {
+    staffId: string;
+    name: string;
+    role: (typeof staff.$inferSelect)['role'];
+    phone: string | null;
+    escalationOrder: number;
+  }[];
+  openAlerts: {
+    id: string;
+    kind: (typeof alerts.$inferSelect)['kind'];
+    severity: (typeof alerts.$inferSelect)['severity'];
+    status: (typeof alerts.$inferSelect)['status'];
+    title: string;
+    openedAt: string;
+  }[];
+}
+
+async function loadProfile(db: Database, orgId: string, residentId: string): Promise<ResidentProfile | undefined> {
+  const [resident] = await db
+    .select()
+    .from(residents)
+    .where(and(eq(residents.id, residentId), eq(residents.orgId, orgId)));
+  if (!resident) return undefined;
+  const [assigned, open] = await Promise.all([
+    db
+      .select({
+        staffId: staff.id,
+        name: staff.name,
+        role: staff.role,
+        phone: staff.phone,
+        escalationOrder: assignments.escalationOrder,
+      })
+      .from(assignments)
+      .innerJoin(staff, eq(staff.id, assignments.staffId))
+      .where(eq(assignments.residentId, residentId))
+      .orderBy(asc(assignments.escalationOrder), asc(staff.name)),
+    db
+      .select({
+        id: alerts.id,
+        kind: alerts.kind,
+        severity: alerts.severity,
+        status: alerts.status,
+        title: alerts.title,
+        openedAt: alerts.openedAt,
+      })
+      .from(alerts)
+      .where(and(eq(alerts.residentId, residentId), ne(alerts.status, 'resolved')))
+      .orderBy(desc(alerts.openedAt)),
+  ]);
+  return {
+    ...residentJson(resident),
+    assignedStaff: assigned,
+    openAlerts: open.map((alert) => ({ ...alert, openedAt: alert.openedAt.toISOString() })),
+  };
+}
+
+/**
+ * Read-through: the profile comes from the cache when present, else from PostgreSQL and is then cached. The
+ * read rule is applied to the loaded profile (org + assignments), so a hit costs no query. Undefined = 404.
+ */
+export async function readResidentProfile(
+  db: Database,
+  cache: Cache,
+  identity: StaffIdentity,
+  residentId: string,
+): Promise<{ profile?: ResidentProfile; hit: boolean }> {
+  const key = residentProfileKey(identity.orgId, residentId);
+  const cached = await cache.get<ResidentProfile>(key);
+  const profile = cached ?? (await loadProfile(db, identity.orgId, residentId));
+  if (!profile) return { hit: false };
+  if (!cached) await cache.set(key, profile, CACHE_TTL_SECONDS);
+  const assignedStaffIds = profile.assignedStaff.map((person) => person.staffId);
+  if (!canReadLoadedResident(identity, { orgId: profile.orgId, assignedStaffIds }))
+    return { hit: cached !== undefined };
+  return { profile, hit: cached !== undefined };
+}

@@ -1,0 +1,138 @@
+import * as v from 'valibot';
+import {
+  alertKind,
+  alertSeverity,
+  alertStatus,
+  presenceMode,
+  residentSex,
+  residentStatus,
+  staffRole,
+} from '../../../db/schema';
+import { pageQueryFields, pageSchema } from '../../lib/pagination';
+import { Name, Phone, SearchTerm, Timestamp, Uuid } from '../../lib/schemas';
+
+const Range = (min: number, max: number) =>
+  v.pipe(
+    v.strictObject({ min: v.pipe(v.number(), v.minValue(min)), max: v.pipe(v.number(), v.maxValue(max)) }),
+    v.check((range) => range.min < range.max, 'min must be below max'),
+  );
+
+const EmergencyContact = v.strictObject({
+  name: Name,
+  relation: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(50)),
+  phone: Phone,
+  guardian: v.optional(v.boolean()),
+});
+
+const Thresholds = v.strictObject({
+  inactivityHours: v.optional(
+    v.pipe(
+      v.strictObject({
+        caution: v.pipe(v.number(), v.minValue(1)),
+        warning: v.pipe(v.number(), v.minValue(1)),
+        danger: v.pipe(v.number(), v.minValue(1), v.maxValue(72)),
+      }),
+      v.check((h) => h.caution < h.warning && h.warning < h.danger, 'must rise: caution < warning < danger'),
+    ),
+  ),
+  heartRate: v.optional(Range(20, 250)),
+  breathing: v.optional(Range(4, 60)),
+  temperature: v.optional(Range(-10, 60)),
+  fallConfidence: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(1))),
+});
+
+const residentFields = {
+  name: Name,
+  birthDate: v.optional(v.nullable(v.pipe(v.string(), v.isoDate('must be a date YYYY-MM-DD')))),
+  sex: v.optional(v.picklist(residentSex.enumValues)),
+  address: v.optional(v.nullable(v.pipe(v.string(), v.trim(), v.maxLength(500)))),
+  phone: v.optional(v.nullable(Phone)),
+  emergencyContacts: v.optional(v.pipe(v.array(EmergencyContact), v.maxLength(10))),
+  careNotes: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(5000)))),
+  thresholds: v.optional(Thresholds),
+};
+
+export const CreateResidentBody = v.pipe(
+  v.strictObject(residentFields),
+  v.metadata({
+    example: {
+      name: '김순자',
+      birthDate: '1941-03-15',
+      sex: 'female',
+      address: '서울특별시 노원구 상계로 10길',
+      phone: '010-5555-1000',
+      emergencyContacts: [{ name: '이민수', relation: 'son', phone: '010-7777-0000', guardian: true }],
+    },
+  }),
+);
+
+export const UpdateResidentBody = v.pipe(
+  v.strictObject({
+    ...v.partial(v.strictObject(residentFields)).entries,
+    presence: v.optional(v.picklist(presenceMode.enumValues)),
+  }),
+  v.check((body) => Object.keys(body).length > 0, 'send at least one field to change'),
+  v.metadata({ example: { phone: '010-5555-2000', presence: 'out' } }),
+);
+
+export const ListResidentsQuery = v.object({
+  ...pageQueryFields(['name', 'createdAt'] as const),
+  status: v.optional(v.picklist(residentStatus.enumValues)),
+  q: v.optional(SearchTerm),
+});
+
+export const ResidentSchema = v.pipe(
+  v.object({
+    id: Uuid,
+    orgId: Uuid,
+    name: v.string(),
+    birthDate: v.nullable(v.string()),
+    sex: v.picklist(residentSex.enumValues),
+    address: v.nullable(v.string()),
+    phone: v.nullable(v.string()),
+    emergencyContacts: v.array(EmergencyContact),
+    careNotes: v.nullable(v.string()),
+    thresholds: Thresholds,
+    status: v.picklist(residentStatus.enumValues),
+    dischargedAt: v.nullable(Timestamp),
+    presence: v.picklist(presenceMode.enumValues),
+    presenceChangedAt: Timestamp,
+    lastActivityAt: v.nullable(Timestamp),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  }),
+  v.metadata({ ref: 'Resident' }),
+);
+
+export const ResidentPageSchema = pageSchema(ResidentSchema, 'ResidentPage');
+
+export const ResidentProfileSchema = v.pipe(
+  v.object({
+    ...v.object(ResidentSchema.entries).entries,
+    assignedStaff: v.array(
+      v.object({
+        staffId: Uuid,
+        name: v.string(),
+        role: v.picklist(staffRole.enumValues),
+        phone: v.nullable(v.string()),
+        escalationOrder: v.number(),
+      }),
+    ),
+    openAlerts: v.array(
+      v.object({
+        id: Uuid,
+        kind: v.picklist(alertKind.enumValues),
+        severity: v.picklist(alertSeverity.enumValues),
+        status: v.picklist(alertStatus.enumValues),
+        title: v.string(),
+        openedAt: Timestamp,
+      }),
+    ),
+  }),
+  v.metadata({ ref: 'ResidentProfile', description: 'A resident with assigned staff and unresolved alerts' }),
+);
+
+export const EraseResultSchema = v.pipe(
+  v.object({ erased: v.literal(true), sensorEventsDeleted: v.number() }),
+  v.metadata({ ref: 'EraseResult' }),
+);

@@ -1,0 +1,254 @@
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { raiseAlert } from '../../db/alerts/raise-alert';
+import type { StaffRole } from '../auth/access-token';
+import { type ApiHarness, type OrgKey, startApiHarness } from '../test-harness';
+
+type Ids = Record<OrgKey, string>;
+interface Resource {
+  name: string;
+  path: string;
+  read: readonly StaffRole[];
+  write: readonly StaffRole[];
+  remove: readonly StaffRole[];
+  update?: Record<string, unknown>;
+}
+
+const all = ['admin', 'manager', 'caregiver'] as const;
+const managers = ['admin', 'manager'] as const;
+const resources: Resource[] = [
+  {
+    name: 'residents',
+    path: '/v1/residents',
+    read: all,
+    write: managers,
+    remove: ['admin'],
+    update: { careNotes: 'x' },
+  },
+  {
+    name: 'staff',
+    path: '/v1/staff',
+    read: managers,
+    write: managers,
+    remove: ['admin'],
+    update: { phone: '010-1234-0000' },
+  },
+  {
+    name: 'assignments',
+    path: '/v1/assignments',
+    read: managers,
+    write: managers,
+    remove: managers,
+    update: { escalationOrder: 2 },
+  },
+  {
+    name: 'hubs',
+    path: '/v1/hubs',
+    read: managers,
+    write: managers,
+    remove: managers,
+    update: { name: 'Renamed hub' },
+  },
+  {
+    name: 'devices',
+    path: '/v1/devices',
+    read: managers,
+    write: managers,
+    remove: managers,
+    update: { label: 'Label' },
+  },
+  { name: 'cameras', path: '/v1/cameras', read: managers, write: managers, remove: managers, update: { room: 'hall' } },
+  { name: 'alerts', path: '/v1/alerts', read: all, write: [], remove: [] },
+];
+const roles: StaffRole[] = ['admin', 'manager', 'caregiver'];
+const orgKeys: OrgKey[] = ['own', 'other'];
+
+const cases = resources.flatMap((resource) =>
+  roles.flatMap((role) => orgKeys.map((org) => ({ resource: resource.name, role, org, spec: resource }))),
+);
+
+describe('authorisation matrix: role × resource × own/other organisation (Node server, real PostgreSQL)', () => {
+  let h: ApiHarness;
+  const ids = new Map<string, Ids>();
+  const otherOrgIds = new Set<string>();
+  beforeAll(async () => {
+    h = await startApiHarness();
+    const plain = postgres(h.database.url, { max: 1, onnotice: () => {} });
+    for (const org of orgKeys) {
+      const seeded = h.orgs[org];
+      const resident = seeded.residents[0];
+      const hub = seeded.hubs[0];
+      if (!resident || !hub) throw new Error('seed');
+      const alert = await plain.begin((tx) =>
+        raiseAlert(tx, {
+          orgId: seeded.orgId,
+          residentId: resident.id,
+          kind: 'sos',
+          severity: 'critical',
+          dedupKey: `${resident.id}:sos`,
+          title: 'SOS',
+        }),
+      );
+      const [assignment] =
+        await plain`select id from assignments where resident_id = ${resident.id} order by escalation_order limit 1`;
+      const row: Record<string, string> = {
+        residents: resident.id,
+        staff: h.loginOf(org, 'caregiver2').staffId,
+        assignments: String(assignment?.id),
+        hubs: hub.id,
+        devices: hub.devices.activity ?? '',
+        cameras: seeded.cameraId,
+        alerts: alert.alertId,
+      };
+      for (const [name, id] of Object.entries(row)) {
+        const entry = ids.get(name) ?? ({} as Ids);
+        entry[org] = id;
+        ids.set(name, entry);
+      }
+    }
+    await plain.end();
+    const otherRows = await h.database.sql`
+      select id::text from residents where org_id = ${h.orgs.other.orgId}
+      union all select id::text from staff where org_id = ${h.orgs.other.orgId}
+      union all select id::text from hubs where org_id = ${h.orgs.other.orgId}
+      union all select id::text from devices where org_id = ${h.orgs.other.orgId}
+      union all select id::text from cameras where org_id = ${h.orgs.other.orgId}
+      union all select id::text from assignments where org_id = ${h.orgs.other.orgId}
+      union all select id::text from alerts where org_id = ${h.orgs.other.orgId}`;
+    for (const row of otherRows) otherOrgIds.add(String(row.id));
+  });
+  afterAll(() => h.stop());
+
+  const idOf = (resource: string, org: OrgKey) => {
+    const id = ids.get(resource)?.[org];
+    if (!id) throw new Error(`no ${resource} id for ${org}`);
+    return id;
+  };
+
+  test.each(cases)('$role reads one of $resource in $org org', async ({ spec, role, org }) => {
+    const token = await h.tokenFor('own', role);
+    const response = await h.request('GET', `${spec.path}/${idOf(spec.name, org)}`, { token });
+    const expected = !spec.read.includes(role) ? 403 : org === 'other' ? 404 : 200;
+    expect(response.status).toBe(expected);
+    expect(JSON.stringify(response.body)).not.toContain(h.orgs.other.orgId);
+    if (expected !== 200) expect(response.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  test.each(cases.filter((entry) => entry.org === 'own'))(
+    '$role lists $resource: own org only',
+    async ({ spec, role }) => {
+      const token = await h.tokenFor('own', role);
+      const response = await h.request<{ items: { id: string; orgId: string }[] }>('GET', `${spec.path}?limit=100`, {
+        token,
+      });
+      if (!spec.read.includes(role)) {
+        expect(response.status).toBe(403);
+        return;
+      }
+      expect(response.status).toBe(200);
+      expect(response.body.items.length).toBeGreaterThan(0);
+      for (const item of response.body.items) {
+        expect(item.orgId).toBe(h.orgs.own.orgId);
+        expect(otherOrgIds.has(item.id)).toBe(false);
+      }
+    },
+  );
+
+  test.each(cases.filter((entry) => entry.spec.update))(
+    '$role updates $resource in $org org',
+    async ({ spec, role, org }) => {
+      const token = await h.tokenFor('own', role);
+      const response = await h.request('PATCH', `${spec.path}/${idOf(spec.name, org)}`, { token, body: spec.update });
+      const expected = !spec.write.includes(role) ? 403 : org === 'other' ? 404 : 200;
+      expect(response.status).toBe(expected);
+    },
+  );
+
+  test.each(cases.filter((entry) => entry.org === 'other' && entry.spec.update))(
+    '$role deletes $resource of the other org',
+    async ({ spec, role }) => {
+      const token = await h.tokenFor('own', role);
+      const response = await h.request('DELETE', `${spec.path}/${idOf(spec.name, 'other')}`, { token });
+      expect(response.status).toBe(spec.remove.includes(role) ? 404 : 403);
+    },
+  );
+
+  test('the other organisation’s rows are untouched after the whole matrix', async () => {
+    const [counts] = await h.database.sql`
+      select (select count(*)::int from residents where org_id = ${h.orgs.other.orgId}) as residents,
+             (select count(*)::int from staff where org_id = ${h.orgs.other.orgId} and active) as staff,
+             (select count(*)::int from hubs where org_id = ${h.orgs.other.orgId}) as hubs,
+             (select count(*)::int from cameras where org_id = ${h.orgs.other.orgId}) as cameras,
+             (select count(*)::int from residents where org_id = ${h.orgs.other.orgId} and care_notes = 'x') as changed`;
+    expect(counts).toEqual({ residents: 2, staff: 4, hubs: 2, cameras: 1, changed: 0 });
+  });
+
+  test('ids of another organisation in a body are refused like unknown ids', async () => {
+    const token = await h.tokenFor('own', 'admin');
+    const assignment = await h.request('POST', '/v1/assignments', {
+      token,
+      body: { staffId: idOf('staff', 'other'), residentId: idOf('residents', 'own') },
+    });
+    expect(assignment.status).toBe(422);
+    expect(assignment.body).toMatchObject({
+      errors: [{ field: 'body.staffId', message: 'does not exist in your organisation' }],
+    });
+    const camera = await h.request('POST', '/v1/cameras', {
+      token,
+      body: { residentId: idOf('residents', 'other'), name: 'x', source: { type: 'test-pattern' } },
+    });
+    expect(camera.status).toBe(422);
+    const hub = await h.request('POST', '/v1/hubs', {
+      token,
+      body: { name: 'x', residentId: idOf('residents', 'other') },
+    });
+    expect(hub.status).toBe(422);
+  });
+
+  test('managers cannot create or promote admins', async () => {
+    const token = await h.tokenFor('own', 'manager');
+    const create = await h.request('POST', '/v1/staff', {
+      token,
+      body: { name: 'Boss', email: 'boss@north.carewatch.test', role: 'admin', password: 'twelve chars ok' },
+    });
+    expect(create.status).toBe(403);
+    const promote = await h.request('PATCH', `/v1/staff/${idOf('staff', 'own')}`, { token, body: { role: 'admin' } });
+    expect(promote.status).toBe(403);
+    const adminId = h.loginOf('own', 'admin').staffId;
+    expect((await h.request('PATCH', `/v1/staff/${adminId}`, { token, body: { phone: '010-0000-0000' } })).status).toBe(
+      403,
+    );
+  });
+
+  const everyRoute: [string, string][] = [
+    ['GET', '/v1/me'],
+    ['POST', '/v1/auth/logout'],
+    ...resources.flatMap((resource): [string, string][] => [
+      ['GET', resource.path],
+      ['GET', `${resource.path}/00000000-0000-4000-8000-000000000000`],
+      ...(resource.update
+        ? ([
+            ['POST', resource.path],
+            ['PATCH', `${resource.path}/00000000-0000-4000-8000-000000000000`],
+            ['DELETE', `${resource.path}/00000000-0000-4000-8000-000000000000`],
+          ] as [string, string][])
+        : []),
+    ]),
+    ['POST', '/v1/residents/00000000-0000-4000-8000-000000000000/discharge'],
+    ['POST', '/v1/hubs/00000000-0000-4000-8000-000000000000/rotate-key'],
+  ];
+
+  test.each(everyRoute)('%s %s without a token is 401; with a forged token too', async (method, path) => {
+    const none = await h.request(method, path, { body: method === 'GET' ? undefined : {} });
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toContain('Bearer');
+    const { sign } = await import('hono/jwt');
+    const forged = await sign(
+      { sub: h.loginOf('own', 'admin').staffId, org: h.orgs.own.orgId, role: 'admin', iat: 0, exp: 4_000_000_000 },
+      'a-secret-that-is-not-the-server-secret-at-all',
+      'HS256',
+    );
+    const withForged = await h.request(method, path, { token: forged, body: method === 'GET' ? undefined : {} });
+    expect(withForged.status).toBe(401);
+  });
+});

@@ -1,0 +1,149 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Miniflare } from 'miniflare';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type SeededOrganisation, seedDemoOrganisation } from '../db/seed';
+import { createTestDatabase, type TestDatabase } from '../db/testing/database';
+import { startTestBridge } from '../infra/redis-rest-bridge/testing';
+import { buildWorker } from '../infra/worker/build';
+import { TEST_JWT_SECRET } from './testing';
+
+/** The edge build: functions/worker.ts bundled and run inside workerd (miniflare) against the real PostgreSQL. */
+describe('the API inside workerd (miniflare) against real PostgreSQL and the Upstash bridge', () => {
+  let mf: Miniflare;
+  let database: TestDatabase;
+  let bridge: Awaited<ReturnType<typeof startTestBridge>>;
+  let outDir: string;
+  let own: SeededOrganisation;
+  let token: string;
+
+  const call = async <T = Record<string, unknown>>(method: string, path: string, body?: unknown, auth = token) => {
+    const headers: Record<string, string> = {};
+    if (auth) headers.authorization = `Bearer ${auth}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await mf.dispatchFetch(`http://carewatch.test${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (text && (response.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text) as T,
+    };
+  };
+
+  beforeAll(async () => {
+    // Inside the project: workerd resolves module paths relative to the working directory and refuses `..`.
+    await mkdir('.wrangler', { recursive: true });
+    outDir = await mkdtemp(join('.wrangler', 'test-worker-'));
+    const scriptPath = join(outDir, 'worker.js');
+    [database, bridge] = await Promise.all([createTestDatabase(), startTestBridge(), buildWorker(scriptPath)]).then(
+      ([db, br]) => [db, br] as const,
+    );
+    own = await seedDemoOrganisation(database.db, { orgName: 'Edge North', slug: 'edge-north', residents: 2 });
+    await seedDemoOrganisation(database.db, { orgName: 'Edge South', slug: 'edge-south', residents: 1 });
+    mf = new Miniflare({
+      modules: true,
+      scriptPath,
+      compatibilityDate: '2026-04-01',
+      compatibilityFlags: ['nodejs_compat'],
+      bindings: {
+        DATABASE_URL: database.url,
+        JWT_SECRET: TEST_JWT_SECRET,
+        LOG_LEVEL: 'error',
+        UPSTASH_REDIS_REST_URL: bridge.url,
+        UPSTASH_REDIS_REST_TOKEN: bridge.token,
+      },
+    });
+    await mf.ready;
+    const admin = own.logins.find((login) => login.role === 'admin');
+    const login = await call<{ accessToken: string }>(
+      'POST',
+      '/v1/auth/login',
+      { email: admin?.email, password: admin?.password },
+      '',
+    );
+    expect(login.status).toBe(200);
+    token = login.body.accessToken;
+  }, 120_000);
+
+  afterAll(async () => {
+    await mf?.dispose();
+    await bridge?.close();
+    await database?.drop();
+    await rm(outDir, { recursive: true, force: true });
+  });
+
+  test('health: database reached over cloudflare:sockets, cache is Upstash', async () => {
+    const health = await call('GET', '/healthz', undefined, '');
+    expect(health.status).toBe(200);
+    expect(health.body).toMatchObject({ status: 'ok', database: { ok: true }, cache: { kind: 'upstash', ok: true } });
+  });
+
+  test('auth: login issued a token that reads /v1/me; refresh rotates; bad password is 401', async () => {
+    const me = await call('GET', '/v1/me');
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({ role: 'admin', orgId: own.orgId });
+    const carer = own.logins.find((login) => login.role === 'caregiver');
+    const session = await call<{ refreshToken: string }>(
+      'POST',
+      '/v1/auth/login',
+      { email: carer?.email, password: carer?.password },
+      '',
+    );
+    const refreshed = await call<{ refreshToken: string }>(
+      'POST',
+      '/v1/auth/refresh',
+      { refreshToken: session.body.refreshToken },
+      '',
+    );
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.refreshToken).not.toBe(session.body.refreshToken);
+    const bad = await call('POST', '/v1/auth/login', { email: carer?.email, password: 'wrong password' }, '');
+    expect(bad.status).toBe(401);
+    expect(await call('GET', '/v1/me', undefined, '')).toMatchObject({ status: 401 });
+  });
+
+  test('residents end to end: register, profile, update, discharge, erase', async () => {
+    const created = await call<{ id: string }>('POST', '/v1/residents', { name: '엣지 테스트', sex: 'female' });
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    const listed = await call<{ items: { id: string }[] }>('GET', '/v1/residents?q=엣지');
+    expect(listed.body.items.map((item) => item.id)).toEqual([id]);
+    expect((await call('GET', `/v1/residents/${id}`)).body).toMatchObject({ id, assignedStaff: [], openAlerts: [] });
+    const patched = await call('PATCH', `/v1/residents/${id}`, { careNotes: 'edge' });
+    expect(patched.body).toMatchObject({ careNotes: 'edge' });
+    const discharged = await call('POST', `/v1/residents/${id}/discharge`);
+    expect(discharged.body).toMatchObject({ status: 'discharged' });
+    const erased = await call('DELETE', `/v1/residents/${id}`);
+    expect(erased.body).toEqual({ erased: true, sensorEventsDeleted: 0 });
+    expect((await call('GET', `/v1/residents/${id}`)).status).toBe(404);
+  });
+
+  test('validation errors are problem+json with per-field messages', async () => {
+    const response = await call<{ code: string; errors: { field: string }[] }>('POST', '/v1/residents', {
+      name: '',
+      unknown: true,
+    });
+    expect(response.status).toBe(422);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(response.body.errors.map((error) => error.field).sort()).toEqual(['body.name', 'body.unknown']);
+  });
+
+  test('cache: profile miss then hit through Upstash, invalidated by a write', async () => {
+    const id = own.residents[0]?.id ?? '';
+    expect((await call('GET', `/v1/residents/${id}`)).headers.get('x-cache')).toBe('miss');
+    expect((await call('GET', `/v1/residents/${id}`)).headers.get('x-cache')).toBe('hit');
+    await call('PATCH', `/v1/residents/${id}`, { phone: '010-8080-9090' });
+    const after = await call<{ phone: string }>('GET', `/v1/residents/${id}`);
+    expect(after.headers.get('x-cache')).toBe('miss');
+    expect(after.body.phone).toBe('010-8080-9090');
+  });
+
+  test('another organisation’s resident is a 404 on the edge too', async () => {
+    const [row] = await database.sql`select id from residents where org_id <> ${own.orgId} limit 1`;
+    expect((await call('GET', `/v1/residents/${row?.id}`)).status).toBe(404);
+  });
+});

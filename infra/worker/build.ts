@@ -1,0 +1,28 @@
+import { build } from 'esbuild';
+
+/** The same aliases as wrangler.toml's [alias]: schema libraries hono-openapi could load but we never use. */
+const unusedSchemaVendors = ['effect', 'sury', 'zod-openapi', 'zod-to-json-schema', 'zod/v4/core'];
+
+/**
+ * Bundles functions/worker.ts for workerd the way `wrangler deploy` does (esbuild, `workerd` export condition, ESM),
+ * leaving `cloudflare:*` and `node:*` imports to the runtime (`nodejs_compat`).
+ */
+export async function buildWorker(outfile: string): Promise<void> {
+  await build({
+    entryPoints: ['functions/worker.ts'],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    conditions: ['workerd', 'worker', 'browser', 'import'],
+    mainFields: ['module', 'main'],
+    external: ['cloudflare:*', 'node:*'],
+    alias: Object.fromEntries(unusedSchemaVendors.map((name) => [name, './infra/worker/unused-schema-vendor.js'])),
+    logLevel: 'warning',
+  });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await buildWorker(process.argv[2] ?? '.wrangler/carewatch-worker.js');
+}
