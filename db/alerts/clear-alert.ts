@@ -22,7 +22,7 @@ export async function clearAlert(
 ): Promise<ClearedAlert | undefined> {
   const cleared = { note: input.note, eventId: input.eventId ?? null, at: input.at.toISOString() };
   const [row] = await tx<{ id: string; kind: AlertKind }[]>`
-    update alerts set details = details || ${jsonText({ cleared })}::jsonb, updated_at = now()
+    update alerts set details = details || ${jsonText({ cleared })}::text::jsonb, updated_at = now()
      where org_id = ${input.orgId} and dedup_key = ${input.dedupKey} and status <> 'resolved'
     returning id, kind`;
   if (!row) return undefined;

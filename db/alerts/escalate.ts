@@ -47,7 +47,7 @@ export async function escalateDueAlerts(sql: postgres.Sql, nodeId: string, limit
       if (outcome.level === null) {
         await tx`
           update alerts set next_escalation_at = null, updated_at = now(),
-                 details = details || ${jsonText({ escalation: 'ladder exhausted without acknowledgement' })}::jsonb
+                 details = details || ${jsonText({ escalation: 'ladder exhausted without acknowledgement' })}::text::jsonb
            where id = ${alert.id}`;
       }
       await notify(tx, { alertId: alert.id, orgId: alert.orgId, change: 'escalated' });

@@ -45,7 +45,7 @@ export async function raiseAlert(tx: Tx, input: RaiseAlertInput, nodeId?: string
     insert into alerts (org_id, resident_id, hub_id, device_id, kind, severity, dedup_key, title, details,
                         source_event_id, source_event_time, last_event_at, event_count)
     values (${input.orgId}, ${input.residentId}, ${input.hubId ?? null}, ${input.deviceId ?? null}, ${input.kind},
-            ${input.severity}, ${input.dedupKey}, ${input.title}, ${jsonText(input.details ?? {})}::jsonb,
+            ${input.severity}, ${input.dedupKey}, ${input.title}, ${jsonText(input.details ?? {})}::text::jsonb,
             ${input.sourceEventId ?? null}, ${input.sourceEventTime?.toISOString() ?? null}::timestamptz,
             ${at.toISOString()}::timestamptz, ${input.eventCount ?? 1})
     on conflict (org_id, dedup_key) where status <> 'resolved' do update set
@@ -103,7 +103,7 @@ async function startEscalation(
     select id from staff where org_id = ${alert.orgId} and active and role in ('admin', 'manager')`;
   const staffIds = (privileged.length > 0 ? privileged : fallback).map((person) => person.id);
   await tx`
-    update alerts set details = details || ${jsonText({ escalation: 'no one on the ladder; told every admin and manager' })}::jsonb,
+    update alerts set details = details || ${jsonText({ escalation: 'no one on the ladder; told every admin and manager' })}::text::jsonb,
            next_escalation_at = null
      where id = ${alert.alertId}`;
   return createDeliveries(tx, { alertId: alert.alertId, orgId: alert.orgId, staffIds, level: 0, nodeId: alert.nodeId });
@@ -126,8 +126,8 @@ export async function notify(tx: Tx | postgres.Sql, notification: AlertNotificat
 export type { AlertChange };
 
 /**
- * JSON and timestamps are sent as text with a cast: drizzle's postgres-js driver replaces the client's json and
- * timestamp serializers with pass-throughs, so `tx.json()` objects and `Date`s fail on a client shared with drizzle.
+ * JSON goes to the server as text and is cast in SQL (`${jsonText(x)}::text::jsonb`), so the result does not depend
+ * on which json serializer the postgres.js client has (drizzle's driver replaces its own client's serializers).
  */
 export function jsonText(value: Record<string, unknown>): string {
   return JSON.stringify(value);

@@ -131,7 +131,7 @@ describe('detection rules through POST /v1/ingest/events', () => {
   test("vital bands come from the resident's own thresholds when set", async () => {
     const hub = home();
     await h.database.sql`
-      update residents set thresholds = ${JSON.stringify({ breathing: { min: 8, max: 12 } })}::jsonb where id = ${hub.residentId}`;
+      update residents set thresholds = ${JSON.stringify({ breathing: { min: 8, max: 12 } })}::text::jsonb where id = ${hub.residentId}`;
     const breathing = hub.device('breathing');
     // 13/min is inside the product default (14–20)? No: below it; but above this resident's 8–12 band.
     const response = await h.post(hub.apiKey, {

@@ -83,7 +83,7 @@ describe('silence rules, driven with explicit "now" values', () => {
   test("the ladder follows the resident's own hours and pauses while the resident is out", async () => {
     const strict = home();
     await h.database.sql`
-      update residents set thresholds = ${JSON.stringify({ inactivityHours: { caution: 2, warning: 4, danger: 8 } })}::jsonb
+      update residents set thresholds = ${JSON.stringify({ inactivityHours: { caution: 2, warning: 4, danger: 8 } })}::text::jsonb
        where id = ${strict.residentId}`;
     const t0 = new Date();
     await lastActivity(strict.residentId, t0);
