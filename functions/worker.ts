@@ -1,3 +1,5 @@
+import swaggerUiCss from 'swagger-ui-dist/swagger-ui.css';
+import swaggerUiBundle from 'swagger-ui-dist/swagger-ui-bundle.js';
 import { createDatabase } from '../db/client';
 import { createApp } from './app';
 import type { Cache } from './cache/cache';
@@ -5,6 +7,7 @@ import { configuredCache } from './cache/configured-cache';
 import { createMemoryCache } from './cache/memory-cache';
 import { FunctionsEnv, parseEnv } from './env';
 import { createLogger } from './lib/logger';
+import type { DocsAssetReader } from './routes/docs/docs-assets';
 import type { Services } from './services';
 
 interface WorkerExecutionContext {
@@ -19,6 +22,8 @@ const app = createApp();
  * `wrangler dev`; a deployment sets UPSTASH_REDIS_REST_URL/TOKEN so every isolate shares one cache).
  */
 let isolateCache: Cache | undefined;
+/** The /docs UI's files, bundled into the worker as text modules (there is no file system to read them from). */
+const docsAssets: DocsAssetReader = async (file) => (file === 'swagger-ui.css' ? swaggerUiCss : swaggerUiBundle);
 
 /**
  * Cloudflare Workers runtime: bindings are the environment; each request opens a small postgres.js client
@@ -34,7 +39,7 @@ export default {
       idleTimeout: 0,
       applicationName: 'carewatch-worker',
     });
-    const services: Services = { config, db, sql, cache: isolateCache, logger };
+    const services: Services = { config, db, sql, cache: isolateCache, logger, docsAssets };
     const clientIp = request.headers.get('cf-connecting-ip') ?? undefined;
     try {
       return await app.fetch(request, { services, clientIp }, context);
