@@ -146,4 +146,15 @@ describe('the API inside workerd (miniflare) against real PostgreSQL and the Ups
     const [row] = await database.sql`select id from residents where org_id <> ${own.orgId} limit 1`;
     expect((await call('GET', `/v1/residents/${row?.id}`)).status).toBe(404);
   });
+
+  test('/openapi.json and the /docs UI assets are served by the worker itself', async () => {
+    const spec = await call<{ openapi: string }>('GET', '/openapi.json', undefined, '');
+    expect(spec.body.openapi).toBe('3.1.0');
+    const css = await call<string>('GET', '/docs/assets/swagger-ui.css', undefined, '');
+    expect(css.status).toBe(200);
+    expect(css.headers.get('content-type')).toContain('text/css');
+    expect(css.body).toContain('.swagger-ui');
+    const bundle = await call<string>('GET', '/docs/assets/swagger-ui-bundle.js', undefined, '');
+    expect(bundle.body).toContain('SwaggerUIBundle');
+  });
 });

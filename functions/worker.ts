@@ -1,3 +1,5 @@
+import swaggerUiCss from 'swagger-ui-dist/swagger-ui.css';
+import swaggerUiBundle from 'swagger-ui-dist/swagger-ui-bundle.js';
 import { createDatabase } from '../db/client';
 import { createApp } from './app';
 import type { Cache } from './cache/cache';
@@ -6,6 +8,7 @@ import { createMemoryCache } from './cache/memory-cache';
 import { FunctionsEnv, parseEnv } from './env';
 import { evaluateSilence } from './ingest/silence';
 import { createLogger } from './lib/logger';
+import type { DocsAssetReader } from './routes/docs/docs-assets';
 import type { Services } from './services';
 
 interface WorkerExecutionContext {
@@ -20,6 +23,8 @@ const app = createApp();
  * `wrangler dev`; a deployment sets UPSTASH_REDIS_REST_URL/TOKEN so every isolate shares one cache).
  */
 let isolateCache: Cache | undefined;
+/** The /docs UI's files, bundled into the worker as text modules (there is no file system to read them from). */
+const docsAssets: DocsAssetReader = async (file) => (file === 'swagger-ui.css' ? swaggerUiCss : swaggerUiBundle);
 
 /**
  * Cloudflare Workers runtime: bindings are the environment; each request opens a small postgres.js client
@@ -35,7 +40,7 @@ export default {
       idleTimeout: 0,
       applicationName: 'carewatch-worker',
     });
-    const services: Services = { config, db, sql, cache: isolateCache, logger };
+    const services: Services = { config, db, sql, cache: isolateCache, logger, docsAssets };
     const clientIp = request.headers.get('cf-connecting-ip') ?? undefined;
     try {
       return await app.fetch(request, { services, clientIp }, context);

@@ -1,7 +1,19 @@
-import { build } from 'esbuild';
+import { readFile } from 'node:fs/promises';
+import { build, type Plugin } from 'esbuild';
 
 /** The same aliases as wrangler.toml's [alias]: schema libraries hono-openapi could load but we never use. */
 const unusedSchemaVendors = ['effect', 'sury', 'zod-openapi', 'zod-to-json-schema', 'zod/v4/core'];
+
+/** The docs UI's files become text modules, like wrangler.toml's [[rules]] type "Text". */
+const docsAssetsAsText: Plugin = {
+  name: 'docs-assets-as-text',
+  setup(builder) {
+    builder.onLoad({ filter: /swagger-ui-dist[\\/](swagger-ui-bundle\.js|swagger-ui\.css)$/ }, async (args) => ({
+      contents: await readFile(args.path, 'utf8'),
+      loader: 'text',
+    }));
+  },
+};
 
 /**
  * Bundles functions/worker.ts for workerd the way `wrangler deploy` does (esbuild, `workerd` export condition, ESM),
@@ -19,6 +31,7 @@ export async function buildWorker(outfile: string): Promise<void> {
     mainFields: ['module', 'main'],
     external: ['cloudflare:*', 'node:*'],
     alias: Object.fromEntries(unusedSchemaVendors.map((name) => [name, './infra/worker/unused-schema-vendor.js'])),
+    plugins: [docsAssetsAsText],
     logLevel: 'warning',
   });
 }
