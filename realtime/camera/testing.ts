@@ -1,11 +1,14 @@
 // Test helpers for the camera service: a seeded database, a service on loopback, identities for each role, and a
 // node-datachannel viewer that answers the server's offer through the real CameraSignalling calls.
+
+import uWS from 'uWebSockets.js';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import nodeDataChannel from 'node-datachannel';
+import { chromium } from 'playwright-core';
 import { seedDemoOrganisation } from '../../db/seed';
 import { createTestDatabase, type TestDatabase } from '../../db/testing/database';
 import type { StaffIdentity } from '../../functions/auth/access-token';
@@ -16,6 +19,7 @@ import type { ServerFrame } from '../protocol';
 import { CameraService } from './camera-service';
 import { CameraEnv } from './env';
 import { H264Depacketizer } from './rtp';
+import { registerWhepRoutes } from './whep-routes';
 
 export interface CameraHarness {
   database: TestDatabase;
@@ -174,4 +178,37 @@ export async function probeH264(annexB: Buffer): Promise<{ frames: number; width
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** A uWebSockets.js app on a random loopback port with only the WHEP routes (until the realtime node hosts them). */
+export async function startWhepServer(
+  service: CameraService,
+  jwtSecret: string,
+): Promise<{ url: string; close(): void }> {
+  const app = uWS.App();
+  registerWhepRoutes(app, service, { jwtSecret, logger: createLogger('camera-test', 'warn') });
+  const socket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
+    app.listen('127.0.0.1', 0, (listen) => (listen ? resolve(listen) : reject(new Error('could not listen'))));
+  });
+  return {
+    url: `http://127.0.0.1:${uWS.us_socket_local_port(socket)}`,
+    close: () => uWS.us_listen_socket_close(socket),
+  };
+}
+
+/** Headless Debian Chromium with the flags that keep it off the network and away from real devices. */
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--use-fake-ui-for-media-stream',
+    ],
+  });
 }
