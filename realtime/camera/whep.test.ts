@@ -3,14 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { issueAccessToken, type StaffIdentity } from '../../functions/auth/access-token';
 import { TEST_JWT_SECRET } from '../../functions/testing';
 import { type CameraHarness, launchChromium, startCameraHarness, startWhepServer } from './testing';
-
-interface ViewerStats {
-  framesDecoded: number;
-  frameWidth: number;
-  videoWidth: number;
-  videoHeight: number;
-  firstFrameMs: number | null;
-}
+import type {} from './viewer-page';
 
 const tokenFor = async (identity: StaffIdentity) => (await issueAccessToken(identity, TEST_JWT_SECRET)).token;
 
@@ -44,7 +37,7 @@ describe('WHEP', () => {
     });
     expect(result.status).toBe(201);
     expect(result.location).toMatch(new RegExp(`^/whep/${harness.cameraId}/[0-9a-f-]{36}$`));
-    const stats = () => page.evaluate(() => window.camera.stats()) as Promise<ViewerStats>;
+    const stats = () => page.evaluate(() => window.camera.stats());
     await expect.poll(async () => (await stats()).framesDecoded, { timeout: 15_000 }).toBeGreaterThan(0);
     await expect.poll(async () => (await stats()).videoWidth, { timeout: 5000 }).toBe(640);
     expect((await stats()).videoHeight).toBe(480);
@@ -105,17 +98,3 @@ describe('WHEP', () => {
     expect(harness.service.stats().sessions).toBe(0);
   });
 });
-
-declare global {
-  interface Window {
-    camera: {
-      watchWhep(options: { cameraId: string; token: string; base?: string }): Promise<{
-        status: number;
-        location?: string;
-        problem?: Record<string, unknown>;
-      }>;
-      stats(): Promise<ViewerStats>;
-      stop(): Promise<void>;
-    };
-  }
-}
