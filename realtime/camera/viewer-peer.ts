@@ -15,6 +15,7 @@ export interface PeerEvents {
 
 /** Payload type of our own offers (the dashboard WebSocket flow); WHEP uses whatever the browser offered. */
 export const OFFER_PAYLOAD_TYPE = 96;
+const DISCONNECT_GRACE_MS = 5000;
 
 let openPeers = 0;
 /** Server-side peer connections currently open in this process (leak checks in tests and metrics). */
@@ -32,6 +33,7 @@ export class ViewerPeer implements FeedViewer {
   private track: Track | null = null;
   private closed = false;
   private connected = false;
+  private disconnectTimer: NodeJS.Timeout | null = null;
 
   private constructor(
     name: string,
@@ -46,13 +48,19 @@ export class ViewerPeer implements FeedViewer {
     });
     this.pc.onStateChange((state) => {
       if (this.closed) return;
+      if (this.disconnectTimer && state !== 'disconnected') {
+        clearTimeout(this.disconnectTimer);
+        this.disconnectTimer = null;
+      }
       if (state === 'connected' && !this.connected) {
         this.connected = true;
         this.events.onConnected();
       } else if (state === 'failed' || state === 'closed') {
         this.events.onGone(`peer ${state}`);
-      } else if (state === 'disconnected') {
-        this.events.onGone('peer disconnected');
+      } else if (state === 'disconnected' && !this.disconnectTimer) {
+        // A network blip may recover; a viewer that is really gone is freed a few seconds later.
+        this.disconnectTimer = setTimeout(() => this.events.onGone('peer disconnected'), DISCONNECT_GRACE_MS);
+        this.disconnectTimer.unref();
       }
     });
   }
@@ -150,6 +158,7 @@ export class ViewerPeer implements FeedViewer {
     if (this.closed) return;
     this.closed = true;
     openPeers--;
+    if (this.disconnectTimer) clearTimeout(this.disconnectTimer);
     try {
       this.track?.close();
     } catch {
