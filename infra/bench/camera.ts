@@ -18,6 +18,7 @@ import type {} from '../../realtime/camera/viewer-page';
 const TTFF_RUNS = Number(process.env.BENCH_TTFF_RUNS ?? 5);
 const CPU_WINDOW_MS = Number(process.env.BENCH_CPU_WINDOW_MS ?? 5000);
 const VIEWER_COUNTS = [1, 10, 25];
+let viewerRetries = 0;
 const JWT_SECRET = 'camera-bench-secret-camera-bench-secret-0123456789';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (values: number[]) => {
@@ -116,7 +117,9 @@ try {
     const total = await cpuPercent();
     const packets = viewers.reduce((sum, viewer) => sum + viewer.packets(), 0);
     perViewer[String(count)] = Math.round(((total - baseline) / count) * 100) / 100;
-    console.log(`${count} viewers: camera process ${total.toFixed(1)}% CPU, ${packets} packets received`);
+    console.log(
+      `${count} viewers: camera process ${total.toFixed(1)}% CPU, ${packets} packets received, ${viewerRetries} client retries`,
+    );
     await Promise.all(viewers.map((viewer) => viewer.close()));
     await sleep(500);
   }
@@ -136,8 +139,21 @@ try {
 // node-datachannel's threads keep the loop alive after cleanup on some builds; the figures are printed.
 process.exit(0);
 
+/** Opens a WHEP viewer, retrying a client whose libdatachannel agent lost its ICE transport (seen under load). */
+async function openWhepViewer(url: string, token: string): Promise<Awaited<ReturnType<typeof tryWhepViewer>>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await tryWhepViewer(url, token);
+    } catch (error) {
+      if (attempt === 3) throw error;
+      viewerRetries++;
+      console.log(`viewer setup failed (${(error as Error).message}); retrying`);
+    }
+  }
+}
+
 /** A node-datachannel WHEP client: offers a receive-only H264 track and counts the RTP packets it gets. */
-async function openWhepViewer(url: string, token: string) {
+async function tryWhepViewer(url: string, token: string) {
   const pc = new nodeDataChannel.PeerConnection('bench-viewer', { iceServers: [], bindAddress: '127.0.0.1' });
   const video = new nodeDataChannel.Video('0', 'RecvOnly');
   video.addH264Codec(96);
@@ -163,13 +179,19 @@ async function openWhepViewer(url: string, token: string) {
   });
   if (response.status !== 201) throw new Error(`WHEP answered ${response.status}: ${await response.text()}`);
   const location = response.headers.get('location');
-  pc.setRemoteDescription(await response.text(), 'answer');
+  const close = async () => {
+    pc.close();
+    await fetch(new URL(location ?? '', url), { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+  };
+  try {
+    pc.setRemoteDescription(await response.text(), 'answer');
+  } catch (error) {
+    await close();
+    throw error;
+  }
   return {
     receiving,
     packets: () => packets,
-    close: async () => {
-      pc.close();
-      await fetch(new URL(location ?? '', url), { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
-    },
+    close,
   };
 }
