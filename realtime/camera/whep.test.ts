@@ -13,7 +13,7 @@ describe('WHEP', () => {
   let browser: Browser;
   beforeAll(async () => {
     harness = await startCameraHarness();
-    server = await startWhepServer(harness.service, TEST_JWT_SECRET);
+    server = await startWhepServer(harness.service, TEST_JWT_SECRET, { withTestSocket: true });
     browser = await launchChromium();
   });
   afterAll(async () => {
@@ -54,6 +54,23 @@ describe('WHEP', () => {
       { action: 'camera.view.stop', transport: 'whep' },
     ]);
     await page.close();
+  });
+
+  test('the same page watches over the WebSocket signalling flow (server offers, trickle candidates)', async () => {
+    const page = await openViewer();
+    const token = await tokenFor(harness.identities.admin);
+    const result = await page.evaluate((options) => window.camera.watchWebSocket(options), {
+      url: `${server.url.replace('http', 'ws')}/ws`,
+      cameraId: harness.cameraId,
+      token,
+    });
+    expect(result.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    const stats = () => page.evaluate(() => window.camera.stats());
+    await expect.poll(async () => (await stats()).framesDecoded, { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect.poll(async () => (await stats()).videoWidth, { timeout: 5000 }).toBe(640);
+    expect((await stats()).states).toContain('camera live');
+    await page.close(); // the socket closes with the page: the connection's peer must be freed
+    await expect.poll(() => harness.service.stats().sessions).toBe(0);
   });
 
   test('an unassigned caregiver is refused (404, like any resident they cannot read) and nothing streams', async () => {
