@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createLogger } from '../../functions/lib/logger';
+import { TestPatternSource } from './test-pattern';
 import { type CameraHarness, probeH264, startCameraHarness, watchWithNodeViewer } from './testing';
 
 describe('camera service over the signalling interface', () => {
@@ -143,5 +145,41 @@ describe('camera service over the signalling interface', () => {
       for (const viewer of viewers) viewer.close();
     }
     expect(service.stats()).toMatchObject({ sessions: before.sessions, peers: before.peers });
+  });
+
+  test('RTP cameras pushing to one shared port are told apart by SSRC and forwarded without transcoding', async () => {
+    const { service, database, identities, residentId } = harness;
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const insertCamera = async (name: string, ssrc: number, width: number) => {
+      const [row] = await database.sql<{ id: string }[]>`
+        insert into cameras (org_id, resident_id, name, source, consent_given_by, consent_recorded_at)
+        values (${identities.admin.orgId}, ${residentId}, ${name},
+                ${JSON.stringify({ type: 'rtp', port, ssrc, payloadType: 96 })}::jsonb, 'resident', now())
+        returning id`;
+      const encoder = new TestPatternSource(
+        { width, height: 240, fps: 15, gopSeconds: 2, port, ssrc, payloadType: 96, ffmpegPath: 'ffmpeg' },
+        createLogger('camera-test', 'error'),
+      );
+      return { id: row?.id ?? '', encoder };
+    };
+    const hall = await insertCamera('Hall camera', 1111, 320);
+    const kitchen = await insertCamera('Kitchen camera', 2222, 352);
+    expect(await service.warmRtpCameras()).toBe(2);
+    hall.encoder.start();
+    kitchen.encoder.start();
+    try {
+      const hallViewer = await watchWithNodeViewer(service, identities.admin, hall.id, 'rtp-hall');
+      const kitchenViewer = await watchWithNodeViewer(service, identities.admin, kitchen.id, 'rtp-kitchen');
+      await Promise.all([hallViewer.waitForPackets(60), kitchenViewer.waitForPackets(60)]);
+      expect(await probeH264(hallViewer.depacketizer.annexB())).toMatchObject({ width: 320, height: 240 });
+      expect(await probeH264(kitchenViewer.depacketizer.annexB())).toMatchObject({ width: 352, height: 240 });
+      await service.disconnect('rtp-hall');
+      await service.disconnect('rtp-kitchen');
+      hallViewer.close();
+      kitchenViewer.close();
+    } finally {
+      hall.encoder.stop();
+      kitchen.encoder.stop();
+    }
   });
 });

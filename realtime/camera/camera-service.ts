@@ -201,6 +201,27 @@ export class CameraService implements CameraSignalling {
     return true;
   }
 
+  /**
+   * Opens the feeds of every enabled, consented RTP camera so their keyframe caches are warm before the first
+   * viewer (the first frame then never waits for the camera's next IDR). Returns how many were opened.
+   */
+  async warmRtpCameras(): Promise<number> {
+    const rows = await this.sql<{ id: string; source: WatchableCamera['source'] }[]>`
+      select id, source from cameras
+       where enabled and consent_given_by is not null and consent_recorded_at is not null
+         and source->>'type' = 'rtp'`;
+    let opened = 0;
+    for (const row of rows) {
+      try {
+        await this.feeds.acquire(row.id, row.source);
+        opened++;
+      } catch (error) {
+        this.logger.warn('camera feed could not be opened', { cameraId: row.id, error: (error as Error).message });
+      }
+    }
+    return opened;
+  }
+
   /** WHEP `Link: <url>; rel="ice-server"` header advertising the configured STUN/TURN servers. */
   iceServerLinks(): Record<string, string> {
     const links = this.config.ICE_SERVERS.flatMap((server) =>

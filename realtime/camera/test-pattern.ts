@@ -13,6 +13,12 @@ export interface TestPatternOptions {
   ffmpegPath: string;
 }
 
+/** Encoders of this process, killed if the process exits without stopping them (no orphaned ffmpeg). */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /**
  * The built-in camera for demos and tests: ffmpeg's moving test pattern encoded to H264 (constrained baseline,
  * parameter sets before every keyframe, fixed GOP) and pushed as RTP to the node's ingest like a real camera.
@@ -60,11 +66,13 @@ export class TestPatternSource {
     ];
     const child = spawn(this.options.ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.process = child;
+    running.add(child);
     const started = Date.now();
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (text: string) => this.logger.warn('test pattern ffmpeg', { message: text.trim() }));
     child.on('error', (error) => this.logger.error('test pattern ffmpeg failed to start', { error: error.message }));
     child.on('exit', (code, signal) => {
+      running.delete(child);
       if (this.process === child) this.process = null;
       if (this.stopped) return;
       if (Date.now() - started > 10_000) this.restartDelayMs = 500;
