@@ -48,6 +48,7 @@ export class CameraFeed {
   private state: CameraState = 'connecting';
   private lastPacketAt = 0;
   private upstreamSsrc: number | null = null;
+  private upstreamSequence = -1;
   private atFrameBoundary = true;
   private readonly watchdog: NodeJS.Timeout;
   readonly stats: FeedStats = { packetsIn: 0, packetsOut: 0, keyframeFlushes: 0, keyframeRequests: 0 };
@@ -106,12 +107,17 @@ export class CameraFeed {
     if (this.expectedPayloadType !== undefined && header.payloadType !== this.expectedPayloadType) return;
     this.stats.packetsIn++;
     this.lastPacketAt = Date.now();
-    if (this.upstreamSsrc !== header.ssrc) {
-      // A new upstream stream (camera or encoder restarted): old keyframes and sequence alignment are void.
+    const sequenceStep = (header.sequence - this.upstreamSequence) & 0xffff;
+    const jumped = this.upstreamSequence >= 0 && sequenceStep > 3000 && sequenceStep < 0xffff - 3000;
+    if (this.upstreamSsrc !== header.ssrc || jumped) {
+      // A new upstream stream (camera or encoder restarted, maybe with the same SSRC): old keyframes and
+      // sequence alignment are void. Realigning matters: a viewer's sequence going backwards would make SRTP
+      // drop every packet as a replay until it caught up.
       this.upstreamSsrc = header.ssrc;
       this.cache.reset();
       for (const state of this.viewers.values()) state.needsKeyframe = true;
     }
+    this.upstreamSequence = header.sequence;
     if (this.state !== 'live') this.setState('live');
 
     const frameStart = this.atFrameBoundary;

@@ -132,19 +132,22 @@ describe('camera service over the signalling interface', () => {
     expect(frames.at(-1)).toMatchObject({ type: 'error', code: 3104 });
     await service.disconnect('conn-x');
 
+    // Invariant checked at every quiet point: each open server peer belongs to a live session (no orphans).
     const before = service.stats();
+    expect(before.peers).toBe(before.sessions);
     for (let cycle = 0; cycle < 20; cycle++) {
       const viewers = await Promise.all(
         [0, 1, 2].map((index) => watchWithNodeViewer(service, identities.admin, cameraId, `cycle-${cycle}-${index}`)),
       );
       await Promise.all(viewers.map((viewer) => viewer.waitFor('camera.offer')));
-      expect(service.stats().peers).toBe(before.peers + 3);
+      expect(service.stats().sessions).toBe(before.sessions + 3);
+      expect(service.stats().peers).toBe(service.stats().sessions);
       const [first, ...rest] = viewers;
       if (first?.sessionId) await service.stop(`cycle-${cycle}-0`, first.sessionId);
       for (const [index] of rest.entries()) await service.disconnect(`cycle-${cycle}-${index + 1}`);
       for (const viewer of viewers) viewer.close();
+      expect(service.stats()).toMatchObject({ sessions: before.sessions, peers: before.peers });
     }
-    expect(service.stats()).toMatchObject({ sessions: before.sessions, peers: before.peers });
   });
 
   test('RTP cameras pushing to one shared port are told apart by SSRC and forwarded without transcoding', async () => {

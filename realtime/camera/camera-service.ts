@@ -267,7 +267,8 @@ export class CameraService implements CameraSignalling {
   private async authorize(identity: StaffIdentity, cameraId: string, transport: ViewTransport) {
     const access: CameraAccess = await checkCameraAccess(this.sql, identity, cameraId);
     if (access.ok) return access.camera;
-    if (access.reason !== 'not-found') this.audit.denied(identity, cameraId, { reason: access.reason, transport });
+    // Refusals are audited too, "not found" included: an unassigned caregiver trying a camera is worth knowing.
+    this.audit.denied(identity, cameraId, { reason: access.reason, transport });
     throw new CameraError(
       (
         {

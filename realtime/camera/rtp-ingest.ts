@@ -60,9 +60,15 @@ export class RtpIngest {
       bySsrc: new Map(),
       any: null,
       ready: new Promise<number>((resolve, reject) => {
-        socket.once('error', reject);
+        const failed = (error: Error) => {
+          // A port that cannot be bound (in use, no permission) must not stay registered as if it worked.
+          if (this.ports.get(port) === binding) this.ports.delete(port);
+          socket.close();
+          reject(error);
+        };
+        socket.once('error', failed);
         socket.bind(port, this.host, () => {
-          socket.off('error', reject);
+          socket.off('error', failed);
           const bound = socket.address().port;
           this.ports.set(bound, binding);
           resolve(bound);

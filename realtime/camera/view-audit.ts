@@ -3,7 +3,10 @@ import type { StaffIdentity } from '../../functions/auth/access-token';
 
 export type ViewTransport = 'websocket' | 'whep';
 
-/** Who watched which camera, when and for how long: one audit row when a view starts, one when it stops. */
+/**
+ * Who watched which camera, when and for how long: one audit row when a view starts, one when it stops, one per
+ * refusal. Rows go to the caller's organisation (a token for an organisation since deleted writes nothing).
+ */
 export class ViewAudit {
   private readonly pending = new Set<Promise<void>>();
 
@@ -32,8 +35,8 @@ export class ViewAudit {
   private write(identity: StaffIdentity, action: string, cameraId: string, details: Record<string, unknown>): void {
     const insert = this.sql`
       insert into audit_log (org_id, actor_type, actor_id, action, target_type, target_id, details)
-      values (${identity.orgId}, 'staff', ${identity.staffId}, ${action}, 'camera', ${cameraId},
-              ${JSON.stringify(details)}::jsonb)`
+      select o.id, 'staff', ${identity.staffId}, ${action}, 'camera', ${cameraId}, ${JSON.stringify(details)}::jsonb
+        from organisations o where o.id = ${identity.orgId}`
       .then(() => undefined)
       .catch((error: Error) => this.onError(error))
       .finally(() => this.pending.delete(insert));
