@@ -121,3 +121,32 @@ export type Device = typeof devices.$inferSelect;
 export type NewDevice = typeof devices.$inferInsert;
 export type Camera = typeof cameras.$inferSelect;
 export type NewCamera = typeof cameras.$inferInsert;
+
+/**
+ * Standing camera access an admin grants a caregiver for one resident's cameras, outside open alerts
+ * (e.g. a resident under close watch after discharge). Revoked by setting `revoked_at`; optional expiry.
+ */
+export const cameraAccessGrants = pgTable(
+  'camera_access_grants',
+  {
+    id: id(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    residentId: uuid('resident_id')
+      .notNull()
+      .references(() => residents.id, { onDelete: 'cascade' }),
+    staffId: uuid('staff_id')
+      .notNull()
+      .references(() => staff.id, { onDelete: 'cascade' }),
+    grantedBy: uuid('granted_by').references(() => staff.id, { onDelete: 'set null' }),
+    reason: text('reason').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [index('camera_access_grants_staff_resident_idx').on(t.staffId, t.residentId)],
+);
+
+export type CameraAccessGrant = typeof cameraAccessGrants.$inferSelect;
+export type NewCameraAccessGrant = typeof cameraAccessGrants.$inferInsert;

@@ -1,0 +1,197 @@
+// `npm run bench:camera`: time to first decoded frame in headless Chromium for a 5 s GOP source (keyframe cache),
+// and the camera process's CPU per forwarded 640×480/30 stream with 1, 10 and 25 viewers.
+// Last stdout line: {"ttff_ms_gop5s":…,"cpu_pct_per_viewer":{"1":…,"10":…,"25":…}}
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import nodeDataChannel from 'node-datachannel';
+import { createDatabase, postgresMigrationTarget } from '../../db/client';
+import { startEmbeddedPostgres } from '../../db/embedded';
+import { migrate } from '../../db/migrate';
+import { seedDemoOrganisation } from '../../db/seed';
+import { issueAccessToken } from '../../functions/auth/access-token';
+import { launchChromium } from '../../realtime/camera/testing';
+import type {} from '../../realtime/camera/viewer-page';
+
+const TTFF_RUNS = Number(process.env.BENCH_TTFF_RUNS ?? 5);
+const CPU_WINDOW_MS = Number(process.env.BENCH_CPU_WINDOW_MS ?? 5000);
+const VIEWER_COUNTS = [1, 10, 25];
+let viewerRetries = 0;
+const JWT_SECRET = 'camera-bench-secret-camera-bench-secret-0123456789';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+};
+
+const dataDir = mkdtempSync(join(tmpdir(), 'carewatch-camera-bench-'));
+const postgresServer = await startEmbeddedPostgres({
+  dataDir,
+  port: 56_000 + Math.floor(Math.random() * 3000),
+  persistent: false,
+});
+const { sql, db } = createDatabase(postgresServer.url, { max: 2 });
+let server: ChildProcess | null = null;
+try {
+  await migrate(postgresMigrationTarget(sql));
+  const seed = await seedDemoOrganisation(db, { orgName: 'Camera Bench Centre', slug: 'bench' });
+  await sql`update cameras set source = ${JSON.stringify({ type: 'test-pattern', width: 640, height: 480, fps: 30, gopSeconds: 5 })}::jsonb
+             where id = ${seed.cameraId}`;
+  const manager = seed.logins.find((login) => login.role === 'manager');
+  if (!manager) throw new Error('seed has no manager');
+  const { token } = await issueAccessToken(
+    { staffId: manager.staffId, orgId: seed.orgId, role: 'manager' },
+    JWT_SECRET,
+    3600,
+  );
+
+  server = spawn(process.execPath, ['--import', 'tsx', new URL('./camera-server.ts', import.meta.url).pathname], {
+    env: {
+      ...process.env,
+      DATABASE_URL: postgresServer.url,
+      JWT_SECRET,
+      CAMERA_ICE_BIND_ADDRESS: '127.0.0.1',
+      CAMERA_RTP_HOST: '127.0.0.1',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const ready = await new Promise<{ url: string; pid: number }>((resolve, reject) => {
+    server?.once('exit', (code) => reject(new Error(`camera server exited with ${code}`)));
+    createInterface({ input: server?.stdout ?? process.stdin }).once('line', (line) => resolve(JSON.parse(line)));
+  });
+  const whepUrl = `${ready.url}/whep/${seed.cameraId}`;
+
+  // --- time to first decoded frame in Chromium, joining at a random point of the 5 s GOP ---
+  const browser = await launchChromium();
+  const ttff: number[] = [];
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${ready.url}/camera/viewer`);
+    const watch = () =>
+      page.evaluate((options) => window.camera.watchWhep(options), { cameraId: seed.cameraId, token });
+    const firstFrameMs = async () => {
+      for (let waited = 0; waited < 15_000; waited += 20) {
+        const stats = await page.evaluate(() => window.camera.stats());
+        if (stats.firstFrameMs !== null && stats.framesDecoded > 0) return stats.firstFrameMs;
+        await sleep(20);
+      }
+      throw new Error('no frame decoded within 15 s');
+    };
+    // Warm-up: starts the encoder and fills the keyframe cache, as a camera that is already streaming would.
+    await watch();
+    await firstFrameMs();
+    await page.evaluate(() => window.camera.stop());
+    for (let run = 0; run < TTFF_RUNS; run++) {
+      await sleep(500 + Math.random() * 5000);
+      await watch();
+      ttff.push(await firstFrameMs());
+      await page.evaluate(() => window.camera.stop());
+    }
+  } finally {
+    await browser.close();
+  }
+  console.log(`ttff ms (5 s GOP): ${ttff.map((ms) => Math.round(ms)).join(', ')}`);
+
+  // --- CPU of the camera process per forwarded stream ---
+  const cpuTicks = () => {
+    const fields = readFileSync(`/proc/${ready.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks (100 Hz)
+  };
+  const cpuPercent = async () => {
+    const startTicks = cpuTicks();
+    const started = performance.now();
+    await sleep(CPU_WINDOW_MS);
+    return ((cpuTicks() - startTicks) / 100 / ((performance.now() - started) / 1000)) * 100;
+  };
+  const baseline = await cpuPercent();
+  console.log(`camera process CPU with the feed running and no viewer: ${baseline.toFixed(1)}%`);
+  const perViewer: Record<string, number> = {};
+  for (const count of VIEWER_COUNTS) {
+    const viewers: Awaited<ReturnType<typeof openWhepViewer>>[] = [];
+    for (let index = 0; index < count; index++) viewers.push(await openWhepViewer(whepUrl, token));
+    await Promise.all(viewers.map((viewer) => viewer.receiving));
+    await sleep(1000);
+    const total = await cpuPercent();
+    const packets = viewers.reduce((sum, viewer) => sum + viewer.packets(), 0);
+    perViewer[String(count)] = Math.round(((total - baseline) / count) * 100) / 100;
+    console.log(
+      `${count} viewers: camera process ${total.toFixed(1)}% CPU, ${packets} packets received, ${viewerRetries} client retries`,
+    );
+    await Promise.all(viewers.map((viewer) => viewer.close()));
+    await sleep(500);
+  }
+  console.log(JSON.stringify({ ttff_ms_gop5s: Math.round(median(ttff)), cpu_pct_per_viewer: perViewer }));
+} finally {
+  if (server && server.exitCode === null) {
+    const exited = new Promise((resolve) => server?.once('exit', resolve));
+    server.kill('SIGTERM');
+    await Promise.race([exited, sleep(3000)]);
+    if (server.exitCode === null) server.kill('SIGKILL');
+  }
+  await sql.end();
+  await postgresServer.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+  nodeDataChannel.cleanup();
+}
+// node-datachannel's threads keep the loop alive after cleanup on some builds; the figures are printed.
+process.exit(0);
+
+/** Opens a WHEP viewer, retrying a client whose libdatachannel agent lost its ICE transport (seen under load). */
+async function openWhepViewer(url: string, token: string): Promise<Awaited<ReturnType<typeof tryWhepViewer>>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await tryWhepViewer(url, token);
+    } catch (error) {
+      if (attempt === 3) throw error;
+      viewerRetries++;
+      console.log(`viewer setup failed (${(error as Error).message}); retrying`);
+    }
+  }
+}
+
+/** A node-datachannel WHEP client: offers a receive-only H264 track and counts the RTP packets it gets. */
+async function tryWhepViewer(url: string, token: string) {
+  const pc = new nodeDataChannel.PeerConnection('bench-viewer', { iceServers: [], bindAddress: '127.0.0.1' });
+  const video = new nodeDataChannel.Video('0', 'RecvOnly');
+  video.addH264Codec(96);
+  const track = pc.addTrack(video);
+  let packets = 0;
+  const receiving = new Promise<void>((resolve) => {
+    track.onMessage(() => {
+      packets++;
+      if (packets === 1) resolve();
+    });
+  });
+  const gathered = new Promise<void>((resolve) => {
+    pc.onGatheringStateChange((state) => {
+      if (state === 'complete') resolve();
+    });
+  });
+  pc.setLocalDescription();
+  await gathered;
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/sdp', authorization: `Bearer ${token}` },
+    body: pc.localDescription()?.sdp ?? '',
+  });
+  if (response.status !== 201) throw new Error(`WHEP answered ${response.status}: ${await response.text()}`);
+  const location = response.headers.get('location');
+  const close = async () => {
+    pc.close();
+    await fetch(new URL(location ?? '', url), { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+  };
+  try {
+    pc.setRemoteDescription(await response.text(), 'answer');
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return {
+    receiving,
+    packets: () => packets,
+    close,
+  };
+}

@@ -1,0 +1,194 @@
+import type { CameraState } from '../protocol';
+import { KeyframeCache } from './keyframe-cache';
+import { parseRtpHeader, rewriteRtpHeader } from './rtp';
+
+/** One viewer's end of a feed: its negotiated payload type and SSRC, and how to hand it a packet. */
+export interface FeedViewer {
+  readonly payloadType: number;
+  readonly ssrc: number;
+  /** False until the viewer's track is open: it stays waiting for a keyframe until then. */
+  readonly ready: boolean;
+  /** Sends one RTP packet; the buffer is reused after the call returns. False when the peer is not open yet. */
+  send(packet: Buffer): boolean;
+  onFeedState(state: CameraState, reason?: string): void;
+}
+
+interface ViewerState {
+  viewer: FeedViewer;
+  /** Waiting for a frame boundary to start (or restart after a PLI) with a keyframe. */
+  needsKeyframe: boolean;
+  /** Added to the upstream sequence number; keeps each viewer's sequence continuous across cache flushes. */
+  sequenceOffset: number;
+  nextSequence: number;
+  lastKeyframeRequestAt: number;
+}
+
+export interface FeedTiming {
+  /** No packet for this long: viewers are told the stream stalled. */
+  stallMs: number;
+  /** No packet for this long: viewers are told the camera is offline. */
+  offlineMs: number;
+}
+
+export interface FeedStats {
+  packetsIn: number;
+  packetsOut: number;
+  keyframeFlushes: number;
+  keyframeRequests: number;
+}
+
+/**
+ * One upstream H264 RTP stream fanned out to many viewers without transcoding: each viewer gets the cached
+ * keyframe at its first frame boundary, then live packets with its own SSRC, payload type and sequence numbers.
+ * Single-threaded: everything runs on the event loop, so no locking.
+ */
+export class CameraFeed {
+  private readonly viewers = new Map<FeedViewer, ViewerState>();
+  private readonly cache = new KeyframeCache();
+  private state: CameraState = 'connecting';
+  private lastPacketAt = 0;
+  private upstreamSsrc: number | null = null;
+  private upstreamSequence = -1;
+  private atFrameBoundary = true;
+  private readonly watchdog: NodeJS.Timeout;
+  readonly stats: FeedStats = { packetsIn: 0, packetsOut: 0, keyframeFlushes: 0, keyframeRequests: 0 };
+
+  constructor(
+    readonly cameraId: string,
+    private readonly timing: FeedTiming,
+    private readonly expectedPayloadType?: number,
+  ) {
+    this.watchdog = setInterval(() => this.checkLiveness(), Math.max(50, Math.min(timing.stallMs / 4, 500)));
+    this.watchdog.unref();
+  }
+
+  get currentState(): CameraState {
+    return this.state;
+  }
+
+  get viewerCount(): number {
+    return this.viewers.size;
+  }
+
+  get hasKeyframe(): boolean {
+    return this.cache.keyframe !== null;
+  }
+
+  addViewer(viewer: FeedViewer): void {
+    this.viewers.set(viewer, {
+      viewer,
+      needsKeyframe: true,
+      sequenceOffset: 0,
+      nextSequence: Math.floor(Math.random() * 0x8000),
+      lastKeyframeRequestAt: 0,
+    });
+    viewer.onFeedState(this.state);
+  }
+
+  removeViewer(viewer: FeedViewer): void {
+    this.viewers.delete(viewer);
+  }
+
+  /** A viewer lost a picture (PLI/FIR): it gets the cached keyframe again at the next frame boundary. */
+  requestKeyframe(viewer: FeedViewer): void {
+    const state = this.viewers.get(viewer);
+    if (!state) return;
+    const now = Date.now();
+    if (now - state.lastKeyframeRequestAt < 300) return;
+    state.lastKeyframeRequestAt = now;
+    state.needsKeyframe = true;
+    this.stats.keyframeRequests++;
+  }
+
+  /** One packet from upstream. `packet` may be rewritten in place and must not be used by the caller afterwards. */
+  ingest(packet: Buffer): void {
+    const header = parseRtpHeader(packet);
+    if (!header) return;
+    if (this.expectedPayloadType !== undefined && header.payloadType !== this.expectedPayloadType) return;
+    this.stats.packetsIn++;
+    this.lastPacketAt = Date.now();
+    const sequenceStep = (header.sequence - this.upstreamSequence) & 0xffff;
+    const jumped = this.upstreamSequence >= 0 && sequenceStep > 3000 && sequenceStep < 0xffff - 3000;
+    if (this.upstreamSsrc !== header.ssrc || jumped) {
+      // A new upstream stream (camera or encoder restarted, maybe with the same SSRC): old keyframes and
+      // sequence alignment are void. Realigning matters: a viewer's sequence going backwards would make SRTP
+      // drop every packet as a replay until it caught up.
+      this.upstreamSsrc = header.ssrc;
+      this.cache.reset();
+      for (const state of this.viewers.values()) state.needsKeyframe = true;
+    }
+    this.upstreamSequence = header.sequence;
+    if (this.state !== 'live') this.setState('live');
+
+    const frameStart = this.atFrameBoundary;
+    this.atFrameBoundary = header.marker;
+    const kind = this.cache.push(packet, header);
+    const cached = this.cache.keyframe;
+
+    for (const state of this.viewers.values()) {
+      if (state.needsKeyframe) {
+        if (!frameStart || !state.viewer.ready) continue;
+        if (kind === 'parameter-sets' || kind === 'idr') {
+          // A keyframe starts right now: the viewer joins live with it.
+        } else if (cached) {
+          this.flushKeyframe(state, cached, header.timestamp - 1);
+        } else {
+          continue;
+        }
+        state.needsKeyframe = false;
+        state.sequenceOffset = (state.nextSequence - header.sequence) & 0xffff;
+      }
+      const sequence = (header.sequence + state.sequenceOffset) & 0xffff;
+      rewriteRtpHeader(packet, {
+        payloadType: state.viewer.payloadType,
+        sequence,
+        timestamp: header.timestamp,
+        ssrc: state.viewer.ssrc,
+      });
+      state.nextSequence = (sequence + 1) & 0xffff;
+      if (state.viewer.send(packet)) this.stats.packetsOut++;
+    }
+  }
+
+  /** Sends the cached keyframe stamped just before the live frame that follows it, with continuous sequences. */
+  private flushKeyframe(state: ViewerState, packets: readonly Buffer[], timestamp: number): void {
+    this.stats.keyframeFlushes++;
+    for (const cachedPacket of packets) {
+      const copy = Buffer.from(cachedPacket);
+      rewriteRtpHeader(copy, {
+        payloadType: state.viewer.payloadType,
+        sequence: state.nextSequence,
+        timestamp,
+        ssrc: state.viewer.ssrc,
+      });
+      state.nextSequence = (state.nextSequence + 1) & 0xffff;
+      if (state.viewer.send(copy)) this.stats.packetsOut++;
+    }
+  }
+
+  private checkLiveness(): void {
+    if (this.state === 'connecting' && this.lastPacketAt === 0) return;
+    const silentFor = Date.now() - this.lastPacketAt;
+    if (silentFor >= this.timing.offlineMs) this.setState('offline', 'no video from the camera');
+    else if (silentFor >= this.timing.stallMs) this.setState('stalled', 'video paused');
+  }
+
+  private setState(state: CameraState, reason?: string): void {
+    if (state === this.state) return;
+    const resumingFromOffline = state === 'live' && this.state === 'offline';
+    this.state = state;
+    if (resumingFromOffline) {
+      // After a long gap every viewer restarts cleanly from a keyframe (an encoder restart with a new SSRC
+      // already cleared the cache in `ingest`). A short stall needs nothing: the same stream just continues.
+      for (const viewerState of this.viewers.values()) viewerState.needsKeyframe = true;
+    }
+    for (const { viewer } of this.viewers.values()) viewer.onFeedState(state, reason);
+  }
+
+  /** Tells viewers the feed ended and stops the watchdog. */
+  close(): void {
+    clearInterval(this.watchdog);
+    for (const { viewer } of this.viewers.values()) viewer.onFeedState('ended', 'camera feed closed');
+    this.viewers.clear();
+  }
+}

@@ -1,0 +1,188 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createLogger } from '../../functions/lib/logger';
+import { TestPatternSource } from './test-pattern';
+import { type CameraHarness, probeH264, startCameraHarness, watchWithNodeViewer } from './testing';
+
+describe('camera service over the signalling interface', () => {
+  let harness: CameraHarness;
+  beforeAll(async () => {
+    harness = await startCameraHarness({ CAMERA_STALL_MS: '600', CAMERA_OFFLINE_MS: '1500' });
+  });
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  test('a node-datachannel viewer receives decodable H264 from the test pattern, starting with a keyframe', async () => {
+    const viewer = await watchWithNodeViewer(harness.service, harness.identities.manager, harness.cameraId, 'conn-1');
+    const offer = await viewer.waitFor('camera.offer');
+    expect(offer.sdp).toContain('H264/90000');
+    await viewer.waitForPackets(400).catch((error: Error) => {
+      throw new Error(`${error.message}: ${viewer.rtpPackets} arrived; ${JSON.stringify(harness.service.stats())}`);
+    });
+    const annexB = viewer.depacketizer.annexB();
+    // The first NAL unit after the start code is an SPS: the viewer began with the cached keyframe group.
+    expect((annexB[4] ?? 0) & 0x1f).toBe(7);
+    const probe = await probeH264(annexB);
+    expect(probe.width).toBe(640);
+    expect(probe.height).toBe(480);
+    expect(probe.frames).toBeGreaterThan(10);
+    expect(viewer.frames).toContainEqual(expect.objectContaining({ type: 'camera.state', state: 'live' }));
+    await harness.service.stop('conn-1', offer.sessionId);
+    viewer.close();
+    expect(harness.service.stats().sessions).toBe(0);
+  });
+
+  test('a second viewer joining mid-GOP starts with the cached keyframe, not a P-frame', async () => {
+    const first = await watchWithNodeViewer(harness.service, harness.identities.admin, harness.cameraId, 'conn-a');
+    await first.waitForPackets(50);
+    const second = await watchWithNodeViewer(harness.service, harness.identities.manager, harness.cameraId, 'conn-b');
+    await second.waitForPackets(60);
+    const annexB = second.depacketizer.annexB();
+    expect((annexB[4] ?? 0) & 0x1f).toBe(7);
+    expect((await probeH264(annexB)).frames).toBeGreaterThan(0);
+    await harness.service.disconnect('conn-a');
+    await harness.service.disconnect('conn-b');
+    first.close();
+    second.close();
+  });
+
+  test('the stream stalls, goes offline and resumes by itself when the source comes back', async () => {
+    const viewer = await watchWithNodeViewer(harness.service, harness.identities.admin, harness.cameraId, 'conn-s');
+    await viewer.waitForPackets(30);
+    const source = harness.service.testPatternOf(harness.cameraId);
+    const pid = source?.pid;
+    expect(pid).toBeDefined();
+    process.kill(pid ?? 0, 'SIGSTOP');
+    const stateOf = (state: string) => () =>
+      viewer.frames.find((frame) => frame.type === 'camera.state' && frame.state === state);
+    await expect.poll(stateOf('stalled'), { timeout: 5000 }).toBeDefined();
+    await expect.poll(stateOf('offline'), { timeout: 5000 }).toBeDefined();
+    const before = viewer.rtpPackets;
+    process.kill(pid ?? 0, 'SIGCONT');
+    await expect.poll(() => viewer.rtpPackets, { timeout: 10_000 }).toBeGreaterThan(before + 30);
+    const states = viewer.frames.flatMap((frame) => (frame.type === 'camera.state' ? [frame.state] : []));
+    expect(states.slice(-3)).toEqual(['stalled', 'offline', 'live']);
+    await harness.service.disconnect('conn-s');
+    viewer.close();
+  });
+
+  test('access: no consent, unassigned caregiver, caregiver without an alert, then with an alert or a grant', async () => {
+    const { service, cameraId, identities, database, residentId } = harness;
+    const sessionsBefore = service.stats().sessions;
+    const errorOf = async (identity: typeof identities.admin, connectionId: string) => {
+      const frames: { type: string; code?: number }[] = [];
+      await service.watch(identity, connectionId, cameraId, (frame) => frames.push(frame));
+      await service.disconnect(connectionId);
+      return frames.find((frame) => frame.type === 'error')?.code ?? null;
+    };
+    expect(await errorOf(identities.unassignedCarer, 'deny-1')).toBe(3100);
+    expect(await errorOf(identities.carer, 'deny-2')).toBe(3102);
+    expect(await errorOf({ ...identities.admin, orgId: '00000000-0000-4000-8000-000000000000' }, 'deny-3')).toBe(3100);
+
+    const [grant] = await database.sql<{ id: string }[]>`
+      insert into camera_access_grants (org_id, resident_id, staff_id, granted_by, reason)
+      values (${identities.carer.orgId}, ${residentId}, ${identities.carer.staffId}, ${identities.admin.staffId},
+              'close watch after discharge') returning id`;
+    expect(await errorOf(identities.carer, 'grant-1')).toBeNull();
+    await database.sql`update camera_access_grants set revoked_at = now() where id = ${grant?.id ?? ''}`;
+    expect(await errorOf(identities.carer, 'grant-2')).toBe(3102);
+
+    await database.sql`
+      insert into alerts (org_id, resident_id, kind, severity, dedup_key, title)
+      values (${identities.carer.orgId}, ${residentId}, 'sos', 'critical', ${`${residentId}:sos`}, 'SOS')`;
+    expect(await errorOf(identities.carer, 'alert-1')).toBeNull();
+    expect(await errorOf(identities.unassignedCarer, 'alert-2')).toBe(3100);
+
+    await database.sql`update cameras set consent_given_by = null where id = ${cameraId}`;
+    expect(await errorOf(identities.admin, 'consent-1')).toBe(3101);
+    await database.sql`update cameras set consent_given_by = 'resident' where id = ${cameraId}`;
+    expect(service.stats().sessions).toBe(sessionsBefore);
+  });
+
+  test('every view start and stop is audited with who, which camera and how long', async () => {
+    const { service, cameraId, identities, database } = harness;
+    const viewer = await watchWithNodeViewer(service, identities.manager, cameraId, 'conn-audit');
+    const { sessionId } = await viewer.waitFor('camera.offer');
+    await viewer.waitForPackets(10);
+    await service.stop('conn-audit', sessionId);
+    viewer.close();
+    await service.flushAudit();
+    const rows = await database.sql<
+      { action: string; actorId: string; targetId: string; details: Record<string, unknown> }[]
+    >`
+      select action, actor_id as "actorId", target_id as "targetId", details from audit_log
+       where details->>'sessionId' = ${sessionId} order by id`;
+    expect(rows.map((row) => row.action)).toEqual(['camera.view.start', 'camera.view.stop']);
+    for (const row of rows) {
+      expect(row.actorId).toBe(identities.manager.staffId);
+      expect(row.targetId).toBe(cameraId);
+    }
+    expect(rows[1]?.details).toMatchObject({ transport: 'websocket', reason: 'stopped by viewer' });
+    expect(rows[1]?.details.watchedMs).toBeGreaterThan(0);
+    const denied = await database.sql`
+      select 1 from audit_log where action = 'camera.view.denied' and actor_id = ${identities.carer.staffId}`;
+    expect(denied.length).toBeGreaterThan(0);
+  });
+
+  test('unknown sessions get an error frame; a viewer leaving frees its peer over many join/leave cycles', async () => {
+    const { service, cameraId, identities } = harness;
+    const frames: { type: string; code?: number }[] = [];
+    await service.watch(identities.admin, 'conn-x', cameraId, (frame) => frames.push(frame));
+    await service.answer('conn-x', 'no-such-session', 'v=0');
+    expect(frames.at(-1)).toMatchObject({ type: 'error', code: 3104 });
+    await service.disconnect('conn-x');
+
+    // Invariant checked at every quiet point: each open server peer belongs to a live session (no orphans).
+    const before = service.stats();
+    expect(before.peers).toBe(before.sessions);
+    for (let cycle = 0; cycle < 20; cycle++) {
+      const viewers = await Promise.all(
+        [0, 1, 2].map((index) => watchWithNodeViewer(service, identities.admin, cameraId, `cycle-${cycle}-${index}`)),
+      );
+      await Promise.all(viewers.map((viewer) => viewer.waitFor('camera.offer')));
+      expect(service.stats().sessions).toBe(before.sessions + 3);
+      expect(service.stats().peers).toBe(service.stats().sessions);
+      const [first, ...rest] = viewers;
+      if (first?.sessionId) await service.stop(`cycle-${cycle}-0`, first.sessionId);
+      for (const [index] of rest.entries()) await service.disconnect(`cycle-${cycle}-${index + 1}`);
+      for (const viewer of viewers) viewer.close();
+      expect(service.stats()).toMatchObject({ sessions: before.sessions, peers: before.peers });
+    }
+  });
+
+  test('RTP cameras pushing to one shared port are told apart by SSRC and forwarded without transcoding', async () => {
+    const { service, database, identities, residentId } = harness;
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const insertCamera = async (name: string, ssrc: number, width: number) => {
+      const [row] = await database.sql<{ id: string }[]>`
+        insert into cameras (org_id, resident_id, name, source, consent_given_by, consent_recorded_at)
+        values (${identities.admin.orgId}, ${residentId}, ${name},
+                ${JSON.stringify({ type: 'rtp', port, ssrc, payloadType: 96 })}::jsonb, 'resident', now())
+        returning id`;
+      const encoder = new TestPatternSource(
+        { width, height: 240, fps: 15, gopSeconds: 2, port, ssrc, payloadType: 96, ffmpegPath: 'ffmpeg' },
+        createLogger('camera-test', 'error'),
+      );
+      return { id: row?.id ?? '', encoder };
+    };
+    const hall = await insertCamera('Hall camera', 1111, 320);
+    const kitchen = await insertCamera('Kitchen camera', 2222, 352);
+    expect(await service.warmRtpCameras()).toBe(2);
+    hall.encoder.start();
+    kitchen.encoder.start();
+    try {
+      const hallViewer = await watchWithNodeViewer(service, identities.admin, hall.id, 'rtp-hall');
+      const kitchenViewer = await watchWithNodeViewer(service, identities.admin, kitchen.id, 'rtp-kitchen');
+      await Promise.all([hallViewer.waitForPackets(60), kitchenViewer.waitForPackets(60)]);
+      expect(await probeH264(hallViewer.depacketizer.annexB())).toMatchObject({ width: 320, height: 240 });
+      expect(await probeH264(kitchenViewer.depacketizer.annexB())).toMatchObject({ width: 352, height: 240 });
+      await service.disconnect('rtp-hall');
+      await service.disconnect('rtp-kitchen');
+      hallViewer.close();
+      kitchenViewer.close();
+    } finally {
+      hall.encoder.stop();
+      kitchen.encoder.stop();
+    }
+  });
+});

@@ -1,0 +1,414 @@
+import { randomUUID } from 'node:crypto';
+import type { RtcConfig } from 'node-datachannel';
+import type { Sql } from '../../db/client';
+import { type CameraAccess, checkCameraAccess, type WatchableCamera } from '../../db/queries/camera-access';
+import type { StaffIdentity } from '../../functions/auth/access-token';
+import type { Logger } from '../../functions/lib/logger';
+import type { CameraSignalling } from '../camera-signalling';
+import type { CameraState, ServerFrame } from '../protocol';
+import { CameraError } from './camera-errors';
+import type { CameraFeed } from './camera-feed';
+import { type CameraConfig, toLibdatachannelIceServers } from './env';
+import { FeedRegistry } from './feed-registry';
+import { ViewAudit, type ViewTransport } from './view-audit';
+import { OfferError, openPeerCount, type PeerEvents, ViewerPeer } from './viewer-peer';
+
+/** At most this many camera sessions per dashboard connection (a wall of cameras, not a flood of peers). */
+const MAX_SESSIONS_PER_CONNECTION = 16;
+
+interface Session {
+  id: string;
+  identity: StaffIdentity;
+  camera: WatchableCamera;
+  connectionId: string;
+  transport: ViewTransport;
+  startedAt: number;
+  connectedAt: number | null;
+  peer: ViewerPeer | null;
+  feed: CameraFeed | null;
+  send: (frame: ServerFrame) => void;
+  connectTimer: NodeJS.Timeout;
+  closed: boolean;
+  lastState: CameraState | null;
+}
+
+export interface CameraServiceStats {
+  sessions: number;
+  peers: number;
+  feeds: number;
+}
+
+/**
+ * The camera service: access checks, one server-side WebRTC peer per viewer (offered over the dashboard
+ * WebSocket or answered over WHEP), feeds shared per camera, audit of every view.
+ * Guarantee: every session is freed exactly once — on stop, disconnect, WHEP DELETE, peer failure, connect
+ * timeout or service stop — releasing its peer, its place in the feed and writing the audit stop row.
+ */
+export class CameraService implements CameraSignalling {
+  private readonly sessions = new Map<string, Session>();
+  private readonly byConnection = new Map<string, Set<string>>();
+  /** Each dashboard connection's frame sender, for errors about sessions it does not (or no longer) have. */
+  private readonly senders = new Map<string, (frame: ServerFrame) => void>();
+  private readonly feeds: FeedRegistry;
+  private readonly audit: ViewAudit;
+  private readonly rtcConfig: RtcConfig;
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly config: CameraConfig,
+    private readonly logger: Logger,
+  ) {
+    this.feeds = new FeedRegistry(config, logger);
+    this.audit = new ViewAudit(sql, (error) => logger.error('camera audit write failed', { error: error.message }));
+    this.rtcConfig = {
+      iceServers: toLibdatachannelIceServers(config.ICE_SERVERS),
+      ...(config.CAMERA_PORT_RANGE_BEGIN > 0 && {
+        portRangeBegin: config.CAMERA_PORT_RANGE_BEGIN,
+        portRangeEnd: config.CAMERA_PORT_RANGE_END || config.CAMERA_PORT_RANGE_BEGIN,
+      }),
+      ...(config.CAMERA_ICE_UDP_MUX && { enableIceUdpMux: true }),
+      ...(config.CAMERA_ICE_BIND_ADDRESS && { bindAddress: config.CAMERA_ICE_BIND_ADDRESS }),
+    };
+  }
+
+  // ---- WebSocket signalling (CameraSignalling) ----
+
+  async watch(
+    identity: StaffIdentity,
+    connectionId: string,
+    cameraId: string,
+    send: (frame: ServerFrame) => void,
+  ): Promise<void> {
+    this.senders.set(connectionId, send);
+    let session: Session | undefined;
+    try {
+      if ((this.byConnection.get(connectionId)?.size ?? 0) >= MAX_SESSIONS_PER_CONNECTION) {
+        throw new CameraError('CAMERA_TOO_MANY_SESSIONS');
+      }
+      const camera = await this.authorize(identity, cameraId, 'websocket');
+      const created = this.createSession(identity, camera, connectionId, 'websocket', send);
+      session = created;
+      const pendingCandidates: ServerFrame[] = [];
+      let offered = false;
+      const { peer, sdp } = await ViewerPeer.offer(
+        `camera-${session.id}`,
+        this.rtcConfig,
+        this.peerEvents(created, (candidate, mid) => {
+          const frame: ServerFrame = { type: 'camera.candidate', sessionId: created.id, candidate, mid };
+          if (offered) send(frame);
+          else pendingCandidates.push(frame);
+        }),
+        `camera-${camera.id}`,
+      );
+      if (created.closed) {
+        peer.close();
+        return;
+      }
+      created.peer = peer;
+      send({ type: 'camera.offer', sessionId: created.id, cameraId, sdp, iceServers: this.config.ICE_SERVERS });
+      offered = true;
+      for (const frame of pendingCandidates) send(frame);
+      await this.attachFeed(created);
+    } catch (error) {
+      if (session) this.close(session, 'setup failed', false);
+      send(this.errorFrame(error, session?.id ?? cameraId));
+    }
+  }
+
+  async answer(connectionId: string, sessionId: string, sdp: string): Promise<void> {
+    const session = this.sessionOf(connectionId, sessionId);
+    if (!session) {
+      this.senders.get(connectionId)?.(this.errorFrame(new CameraError('CAMERA_SESSION_NOT_FOUND'), sessionId));
+      return;
+    }
+    try {
+      session.peer?.setAnswer(sdp);
+    } catch (error) {
+      session.send(this.errorFrame(new CameraError('CAMERA_BAD_SDP', (error as Error).message), sessionId));
+      this.close(session, 'answer rejected');
+    }
+  }
+
+  candidate(connectionId: string, sessionId: string, candidate: string, mid?: string): void {
+    const session = this.sessionOf(connectionId, sessionId);
+    if (!session?.peer) return;
+    try {
+      session.peer.addRemoteCandidate(candidate, mid ?? 'video');
+    } catch (error) {
+      // A candidate the peer cannot use is not fatal: others may work.
+      this.logger.debug('camera candidate ignored', { sessionId, error: (error as Error).message });
+    }
+  }
+
+  async stop(connectionId: string, sessionId: string): Promise<void> {
+    const session = this.sessionOf(connectionId, sessionId);
+    if (session) this.close(session, 'stopped by viewer');
+  }
+
+  async disconnect(connectionId: string): Promise<void> {
+    this.senders.delete(connectionId);
+    for (const sessionId of [...(this.byConnection.get(connectionId) ?? [])]) {
+      const session = this.sessions.get(sessionId);
+      if (session) this.close(session, 'connection closed', false);
+    }
+  }
+
+  // ---- WHEP ----
+
+  /** Answers a WHEP offer; throws CameraError for access problems and bad offers. */
+  async whepStart(
+    identity: StaffIdentity,
+    cameraId: string,
+    offerSdp: string,
+  ): Promise<{ sessionId: string; sdp: string }> {
+    const camera = await this.authorize(identity, cameraId, 'whep');
+    const session = this.createSession(identity, camera, `whep:${randomUUID()}`, 'whep', () => {});
+    try {
+      const { peer, sdp } = await ViewerPeer.answer(
+        `camera-${session.id}`,
+        this.rtcConfig,
+        this.peerEvents(session, () => {}),
+        `camera-${camera.id}`,
+        offerSdp,
+      );
+      if (session.closed) {
+        peer.close();
+        throw new CameraError('CAMERA_UNAVAILABLE', 'the session ended while answering');
+      }
+      session.peer = peer;
+      await this.attachFeed(session);
+      if (session.closed) throw new CameraError('CAMERA_UNAVAILABLE');
+      return { sessionId: session.id, sdp };
+    } catch (error) {
+      this.close(session, 'whep setup failed');
+      if (error instanceof OfferError) throw new CameraError('CAMERA_BAD_SDP', error.message);
+      throw error;
+    }
+  }
+
+  /** Ends a WHEP session of this caller; false when there is none (answered 404). */
+  whepStop(identity: StaffIdentity, cameraId: string, sessionId: string): boolean {
+    const session = this.sessions.get(sessionId);
+    if (
+      session?.transport !== 'whep' ||
+      session.camera.id !== cameraId ||
+      session.identity.staffId !== identity.staffId ||
+      session.identity.orgId !== identity.orgId
+    ) {
+      return false;
+    }
+    this.close(session, 'stopped by viewer');
+    return true;
+  }
+
+  /**
+   * Opens the feeds of every enabled, consented RTP camera so their keyframe caches are warm before the first
+   * viewer (the first frame then never waits for the camera's next IDR). Returns how many were opened.
+   */
+  async warmRtpCameras(): Promise<number> {
+    const rows = await this.sql<{ id: string; source: WatchableCamera['source'] }[]>`
+      select id, source from cameras
+       where enabled and consent_given_by is not null and consent_recorded_at is not null
+         and source->>'type' = 'rtp'`;
+    let opened = 0;
+    for (const row of rows) {
+      try {
+        await this.feeds.acquire(row.id, row.source);
+        opened++;
+      } catch (error) {
+        this.logger.warn('camera feed could not be opened', { cameraId: row.id, error: (error as Error).message });
+      }
+    }
+    return opened;
+  }
+
+  /** WHEP `Link: <url>; rel="ice-server"` header advertising the configured STUN/TURN servers. */
+  iceServerLinks(): Record<string, string> {
+    const links = this.config.ICE_SERVERS.flatMap((server) =>
+      (Array.isArray(server.urls) ? server.urls : [server.urls]).map((url) =>
+        server.username === undefined
+          ? `<${url}>; rel="ice-server"`
+          : `<${url}>; rel="ice-server"; username="${server.username}"; credential="${server.credential ?? ''}"; credential-type="password"`,
+      ),
+    );
+    return links.length > 0 ? { link: links.join(', ') } : {};
+  }
+
+  // ---- lifecycle ----
+
+  stats(): CameraServiceStats {
+    return { sessions: this.sessions.size, peers: openPeerCount(), feeds: this.feeds.size };
+  }
+
+  /** Packet counters and state of a camera's feed, when open. */
+  feedStats(cameraId: string) {
+    return this.feeds.feedStats(cameraId);
+  }
+
+  /** Test hook: the running test-pattern encoder of a camera. */
+  testPatternOf(cameraId: string) {
+    return this.feeds.testPattern(cameraId);
+  }
+
+  /** Resolves when every audit row so far is written. */
+  flushAudit(): Promise<void> {
+    return this.audit.flush();
+  }
+
+  /** Closes every session and feed (the node is stopping). */
+  async shutdown(): Promise<void> {
+    for (const session of [...this.sessions.values()]) this.close(session, 'server stopping');
+    this.feeds.close();
+    await this.audit.flush();
+  }
+
+  // ---- internals ----
+
+  private async authorize(identity: StaffIdentity, cameraId: string, transport: ViewTransport) {
+    const access: CameraAccess = await checkCameraAccess(this.sql, identity, cameraId);
+    if (access.ok) return access.camera;
+    // Refusals are audited too, "not found" included: an unassigned caregiver trying a camera is worth knowing.
+    this.audit.denied(identity, cameraId, { reason: access.reason, transport });
+    throw new CameraError(
+      (
+        {
+          'not-found': 'CAMERA_NOT_FOUND',
+          'no-consent': 'CAMERA_NO_CONSENT',
+          disabled: 'CAMERA_DISABLED',
+          'no-reason-to-watch': 'CAMERA_FORBIDDEN',
+        } as const
+      )[access.reason],
+    );
+  }
+
+  private createSession(
+    identity: StaffIdentity,
+    camera: WatchableCamera,
+    connectionId: string,
+    transport: ViewTransport,
+    send: (frame: ServerFrame) => void,
+  ): Session {
+    const session: Session = {
+      id: randomUUID(),
+      identity,
+      camera,
+      connectionId,
+      transport,
+      startedAt: Date.now(),
+      connectedAt: null,
+      peer: null,
+      feed: null,
+      send,
+      closed: false,
+      lastState: null,
+      connectTimer: setTimeout(
+        () => this.close(session, 'peer did not connect in time'),
+        this.config.CAMERA_CONNECT_TIMEOUT_MS,
+      ),
+    };
+    session.connectTimer.unref();
+    this.sessions.set(session.id, session);
+    let ids = this.byConnection.get(connectionId);
+    if (!ids) {
+      ids = new Set();
+      this.byConnection.set(connectionId, ids);
+    }
+    ids.add(session.id);
+    this.audit.started(identity, camera.id, { sessionId: session.id, transport, basis: camera.basis });
+    return session;
+  }
+
+  private async attachFeed(session: Session): Promise<void> {
+    let feed: CameraFeed;
+    try {
+      feed = await this.feeds.acquire(session.camera.id, session.camera.source);
+    } catch (error) {
+      this.logger.error('camera feed failed to start', {
+        cameraId: session.camera.id,
+        error: (error as Error).message,
+      });
+      this.close(session, 'feed unavailable');
+      throw new CameraError('CAMERA_UNAVAILABLE');
+    }
+    if (session.closed || !session.peer) {
+      this.feeds.release(session.camera.id);
+      return;
+    }
+    session.feed = feed;
+    feed.addViewer(session.peer);
+  }
+
+  private peerEvents(session: Session, onCandidate: PeerEvents['onCandidate']): PeerEvents {
+    return {
+      onCandidate,
+      onConnected: () => {
+        session.connectedAt = Date.now();
+        clearTimeout(session.connectTimer);
+        this.logger.info('camera view connected', {
+          sessionId: session.id,
+          cameraId: session.camera.id,
+          staffId: session.identity.staffId,
+          transport: session.transport,
+          setupMs: session.connectedAt - session.startedAt,
+        });
+      },
+      onGone: (reason) => this.close(session, reason),
+      onKeyframeRequest: () => {
+        if (session.peer) session.feed?.requestKeyframe(session.peer);
+      },
+      onFeedState: (state, reason) => {
+        if (state === session.lastState) return;
+        session.lastState = state;
+        session.send({ type: 'camera.state', sessionId: session.id, cameraId: session.camera.id, state, reason });
+      },
+    };
+  }
+
+  /** Frees a session exactly once. `notify` is false when the connection is already gone. */
+  private close(session: Session, reason: string, notify = true): void {
+    if (session.closed) return;
+    session.closed = true;
+    clearTimeout(session.connectTimer);
+    this.sessions.delete(session.id);
+    const ids = this.byConnection.get(session.connectionId);
+    ids?.delete(session.id);
+    if (ids?.size === 0) this.byConnection.delete(session.connectionId);
+    if (session.peer) {
+      session.feed?.removeViewer(session.peer);
+      session.peer.close();
+    }
+    if (session.feed) this.feeds.release(session.camera.id);
+    const now = Date.now();
+    this.audit.stopped(session.identity, session.camera.id, {
+      sessionId: session.id,
+      transport: session.transport,
+      reason,
+      startedAt: new Date(session.startedAt).toISOString(),
+      durationMs: now - session.startedAt,
+      watchedMs: session.connectedAt ? now - session.connectedAt : 0,
+    });
+    if (notify && session.transport === 'websocket') {
+      session.send({
+        type: 'camera.state',
+        sessionId: session.id,
+        cameraId: session.camera.id,
+        state: 'ended',
+        reason,
+      });
+    }
+  }
+
+  private sessionOf(connectionId: string, sessionId: string): Session | undefined {
+    const session = this.sessions.get(sessionId);
+    return session && session.connectionId === connectionId ? session : undefined;
+  }
+
+  private errorFrame(error: unknown, ref: string): ServerFrame {
+    if (error instanceof CameraError) {
+      return { type: 'error', code: error.code, message: error.message, retryable: error.retryable, ref };
+    }
+    this.logger.error('camera signalling failed', { ref, error: (error as Error).message });
+    const unavailable = new CameraError('CAMERA_UNAVAILABLE');
+    return { type: 'error', code: unavailable.code, message: unavailable.message, retryable: true, ref };
+  }
+}

@@ -1,0 +1,34 @@
+import type { TemplatedApp } from 'uWebSockets.js';
+import type { Sql } from '../../db/client';
+import { parseEnv } from '../../functions/env';
+import type { Logger } from '../../functions/lib/logger';
+import { CameraService } from './camera-service';
+import { CameraEnv } from './env';
+import { registerWhepRoutes } from './whep-routes';
+
+export { CameraService } from './camera-service';
+export { type CameraConfig, CameraEnv } from './env';
+export { registerWhepRoutes } from './whep-routes';
+
+export interface CameraAttachment {
+  /** Implements `CameraSignalling`: hand it to the dashboard WebSocket connection for camera.* frames. */
+  cameras: CameraService;
+  stop(): Promise<void>;
+}
+
+/**
+ * The one place the realtime node wires the camera in: parses the camera config from `env`, creates the
+ * service and registers WHEP and the viewer page on the node's uWebSockets.js app.
+ */
+export function attachCameraService(
+  app: TemplatedApp,
+  options: { sql: Sql; logger: Logger; jwtSecret: string; env: Record<string, unknown> },
+): CameraAttachment {
+  const config = parseEnv(CameraEnv, options.env);
+  const cameras = new CameraService(options.sql, config, options.logger);
+  registerWhepRoutes(app, cameras, { jwtSecret: options.jwtSecret, logger: options.logger });
+  void cameras.warmRtpCameras().catch((error: Error) => {
+    options.logger.warn('camera warm-up failed', { error: error.message });
+  });
+  return { cameras, stop: () => cameras.shutdown() };
+}

@@ -1,0 +1,127 @@
+import { describe, expect, test } from 'vitest';
+import { toLibdatachannelIceServers } from './env';
+import { KeyframeCache } from './keyframe-cache';
+import { classifyH264, isKeyframeRequest, parseRtpHeader, rewriteRtpHeader } from './rtp';
+import { pickH264 } from './viewer-peer';
+
+/** An RTP packet (PT 96) with the given H264 payload. */
+function rtp(payload: number[], { seq = 1, ts = 1000, marker = false, ssrc = 42 } = {}): Buffer {
+  const packet = Buffer.alloc(12 + payload.length);
+  packet[0] = 0x80;
+  packet[1] = (marker ? 0x80 : 0) | 96;
+  packet.writeUInt16BE(seq, 2);
+  packet.writeUInt32BE(ts, 4);
+  packet.writeUInt32BE(ssrc, 8);
+  Buffer.from(payload).copy(packet, 12);
+  return packet;
+}
+
+const sps = [0x67, 0x42, 0xc0, 0x1e];
+const pps = [0x68, 0xce, 0x3c, 0x80];
+const fuIdrStart = [0x7c, 0x85, 0xaa];
+const fuIdrEnd = [0x7c, 0x45, 0xbb];
+const pSlice = [0x41, 0x9a, 0x01];
+
+describe('RTP and H264 parsing', () => {
+  test('parses the header and classifies parameter sets, IDR fragments, STAP-A and P slices', () => {
+    const packet = rtp(sps, { seq: 65535, ts: 0xfffffff0, marker: true, ssrc: 0xdeadbeef });
+    expect(parseRtpHeader(packet)).toMatchObject({
+      marker: true,
+      payloadType: 96,
+      sequence: 65535,
+      timestamp: 0xfffffff0,
+      ssrc: 0xdeadbeef,
+      payloadOffset: 12,
+    });
+    const classify = (payload: number[]) => {
+      const p = rtp(payload);
+      const header = parseRtpHeader(p);
+      if (!header) throw new Error('unparsed');
+      return classifyH264(p, header);
+    };
+    expect(classify(sps)).toBe('parameter-sets');
+    expect(classify(fuIdrStart)).toBe('idr');
+    expect(classify(fuIdrEnd)).toBe('idr');
+    expect(classify(pSlice)).toBe('other');
+    expect(classify([0x78, 0, 4, ...sps, 0, 4, ...pps])).toBe('parameter-sets'); // STAP-A of SPS+PPS
+    expect(classify([0x78, 0, 4, ...sps, 0, 3, 0x65, 0x88, 0x80])).toBe('idr'); // STAP-A with an IDR
+    expect(parseRtpHeader(Buffer.from([0x40, 96, 0, 1]))).toBeNull();
+  });
+
+  test('rewrites SSRC, payload type, sequence and timestamp but keeps the marker and payload', () => {
+    const packet = rtp(pSlice, { marker: true });
+    rewriteRtpHeader(packet, { payloadType: 102, sequence: 7, timestamp: 99, ssrc: 1234 });
+    expect(parseRtpHeader(packet)).toMatchObject({
+      marker: true,
+      payloadType: 102,
+      sequence: 7,
+      timestamp: 99,
+      ssrc: 1234,
+    });
+    expect([...packet.subarray(12)]).toEqual(pSlice);
+  });
+
+  test('recognises PLI and FIR inside compound RTCP, and nothing else', () => {
+    const receiverReport = [0x80, 201, 0, 1, 0, 0, 0, 1];
+    const pli = [0x81, 206, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2];
+    const nack = [0x81, 205, 0, 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 5, 0, 0];
+    expect(isKeyframeRequest(Buffer.from([...receiverReport, ...pli]))).toBe(true);
+    expect(isKeyframeRequest(Buffer.from([0x84, 206, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2]))).toBe(true);
+    expect(isKeyframeRequest(Buffer.from([...receiverReport, ...nack]))).toBe(false);
+  });
+});
+
+describe('keyframe cache', () => {
+  test('keeps parameter sets and the last complete IDR, ignores P-frames and incomplete keyframes', () => {
+    const cache = new KeyframeCache();
+    const push = (packet: Buffer) => {
+      const header = parseRtpHeader(packet);
+      if (!header) throw new Error('unparsed');
+      return cache.push(packet, header);
+    };
+    push(rtp(pSlice, { ts: 1, marker: true }));
+    expect(cache.keyframe).toBeNull();
+    push(rtp(sps, { seq: 2, ts: 3000 }));
+    push(rtp(pps, { seq: 3, ts: 3000 }));
+    push(rtp(fuIdrStart, { seq: 4, ts: 3000 }));
+    expect(cache.keyframe).toBeNull();
+    push(rtp(fuIdrEnd, { seq: 5, ts: 3000, marker: true }));
+    expect(cache.keyframe?.map((packet) => packet.readUInt16BE(2))).toEqual([2, 3, 4, 5]);
+    push(rtp(pSlice, { seq: 6, ts: 6000, marker: true }));
+    push(rtp(fuIdrStart, { seq: 7, ts: 9000 })); // a keyframe that never completes
+    push(rtp(pSlice, { seq: 9, ts: 12000, marker: true }));
+    expect(cache.keyframe?.map((packet) => packet.readUInt16BE(2))).toEqual([2, 3, 4, 5]);
+    cache.reset();
+    expect(cache.keyframe).toBeNull();
+  });
+});
+
+describe('negotiation helpers', () => {
+  test('ICE servers become libdatachannel URLs with encoded TURN credentials', () => {
+    expect(
+      toLibdatachannelIceServers([
+        { urls: 'stun:stun.example:3478' },
+        { urls: ['turn:turn.example:3478?transport=tcp'], username: 'user@x', credential: 'p:w' },
+      ]),
+    ).toEqual(['stun:stun.example:3478', 'turn:user%40x:p%3Aw@turn.example:3478?transport=tcp']);
+  });
+
+  test("picks the offer's video mid and its H264 packetization-mode=1 payload type", () => {
+    const offer = [
+      'v=0',
+      'm=audio 9 UDP/TLS/RTP/SAVPF 111',
+      'a=mid:0',
+      'm=video 9 UDP/TLS/RTP/SAVPF 96 102 106',
+      'a=mid:1',
+      'a=recvonly',
+      'a=rtpmap:96 VP8/90000',
+      'a=rtpmap:102 H264/90000',
+      'a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42e01f',
+      'a=rtpmap:106 H264/90000',
+      'a=fmtp:106 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
+      '',
+    ].join('\r\n');
+    expect(pickH264(offer)).toEqual({ mid: '1', payloadType: 106 });
+    expect(pickH264('v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\na=rtpmap:96 VP8/90000\r\n')).toBeNull();
+  });
+});

@@ -1,0 +1,276 @@
+// Test helpers for the camera service: a seeded database, a service on loopback, identities for each role, and a
+// node-datachannel viewer that answers the server's offer through the real CameraSignalling calls.
+
+import uWS from 'uWebSockets.js';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import nodeDataChannel from 'node-datachannel';
+import { chromium } from 'playwright-core';
+import * as v from 'valibot';
+import { seedDemoOrganisation } from '../../db/seed';
+import { createTestDatabase, type TestDatabase } from '../../db/testing/database';
+import { type StaffIdentity, verifyAccessToken } from '../../functions/auth/access-token';
+import { hashPassword } from '../../functions/auth/password';
+import { parseEnv } from '../../functions/env';
+import { createLogger } from '../../functions/lib/logger';
+import { BEARER_PREFIX, ClientFrame, PROTOCOL, type ServerFrame } from '../protocol';
+import { CameraService } from './camera-service';
+import { CameraEnv } from './env';
+import { H264Depacketizer } from './rtp';
+import { registerWhepRoutes } from './whep-routes';
+
+export interface CameraHarness {
+  database: TestDatabase;
+  service: CameraService;
+  cameraId: string;
+  residentId: string;
+  identities: { admin: StaffIdentity; manager: StaffIdentity; carer: StaffIdentity; unassignedCarer: StaffIdentity };
+  close(): Promise<void>;
+}
+
+const identityOf = (staffId: string, orgId: string, role: StaffIdentity['role']): StaffIdentity => ({
+  staffId,
+  orgId,
+  role,
+  expiresAt: Math.floor(Date.now() / 1000) + 3600,
+});
+
+export async function startCameraHarness(env: Record<string, string> = {}): Promise<CameraHarness> {
+  const database = await createTestDatabase();
+  const seed = await seedDemoOrganisation(database.db, { orgName: 'Camera Test Centre', slug: 'cam' });
+  const [camera] = await database.sql<{ residentId: string }[]>`
+    select resident_id as "residentId" from cameras where id = ${seed.cameraId}`;
+  if (!camera) throw new Error('seed has no camera');
+  const [outsider] = await database.sql<{ id: string }[]>`
+    insert into staff (org_id, name, email, role, password_hash)
+    values (${seed.orgId}, 'Unassigned carer', 'carer3@cam.carewatch.test', 'caregiver', ${await hashPassword('x')})
+    returning id`;
+  const login = (role: string) => {
+    const found = seed.logins.find((person) => person.role === role);
+    if (!found) throw new Error(`seed has no ${role}`);
+    return found.staffId;
+  };
+  const config = parseEnv(CameraEnv, {
+    CAMERA_ICE_BIND_ADDRESS: '127.0.0.1',
+    CAMERA_RTP_HOST: '127.0.0.1',
+    CAMERA_TEST_PATTERN_LINGER_MS: '60000',
+    ...env,
+  });
+  const service = new CameraService(database.sql, config, createLogger('camera-test', 'warn'));
+  return {
+    database,
+    service,
+    cameraId: seed.cameraId,
+    residentId: camera.residentId,
+    identities: {
+      admin: identityOf(login('admin'), seed.orgId, 'admin'),
+      manager: identityOf(login('manager'), seed.orgId, 'manager'),
+      carer: identityOf(login('caregiver'), seed.orgId, 'caregiver'),
+      unassignedCarer: identityOf(outsider?.id ?? '', seed.orgId, 'caregiver'),
+    },
+    close: async () => {
+      await service.shutdown();
+      await database.drop();
+    },
+  };
+}
+
+export interface NodeViewer {
+  frames: ServerFrame[];
+  sessionId: string | null;
+  rtpPackets: number;
+  depacketizer: H264Depacketizer;
+  /** Resolves with the first frame of this type (or rejects after `timeoutMs`). */
+  waitFor<T extends ServerFrame['type']>(type: T, timeoutMs?: number): Promise<Extract<ServerFrame, { type: T }>>;
+  waitForPackets(count: number, timeoutMs?: number): Promise<void>;
+  close(): void;
+}
+
+/** A node-datachannel viewer that watches through `CameraSignalling` exactly as the WebSocket client would. */
+export async function watchWithNodeViewer(
+  service: CameraService,
+  identity: StaffIdentity,
+  cameraId: string,
+  connectionId: string,
+): Promise<NodeViewer> {
+  const pc = new nodeDataChannel.PeerConnection(`viewer-${connectionId}`, { iceServers: [], bindAddress: '127.0.0.1' });
+  const depacketizer = new H264Depacketizer();
+  const listeners = new Set<() => void>();
+  const notify = () => {
+    for (const listener of listeners) listener();
+  };
+  const viewer: NodeViewer = {
+    frames: [],
+    sessionId: null,
+    rtpPackets: 0,
+    depacketizer,
+    waitFor: (type, timeoutMs = 10_000) =>
+      until(() => viewer.frames.find((frame) => frame.type === type), listeners, timeoutMs, `${type} frame`) as never,
+    waitForPackets: async (count, timeoutMs = 15_000) => {
+      await until(() => viewer.rtpPackets >= count || undefined, listeners, timeoutMs, `${count} RTP packets`);
+    },
+    close: () => pc.close(),
+  };
+  pc.onTrack((track) => {
+    track.onMessage((message) => {
+      const packetType = message[1] ?? 0;
+      if (packetType >= 200 && packetType <= 206) return; // RTCP
+      viewer.rtpPackets++;
+      depacketizer.push(message);
+      notify();
+    });
+  });
+  pc.onLocalDescription((sdp, type) => {
+    if (type === 'answer' && viewer.sessionId) void service.answer(connectionId, viewer.sessionId, sdp);
+  });
+  pc.onLocalCandidate((candidate, mid) => {
+    if (viewer.sessionId) service.candidate(connectionId, viewer.sessionId, candidate, mid);
+  });
+  await service.watch(identity, connectionId, cameraId, (frame) => {
+    viewer.frames.push(frame);
+    if (frame.type === 'camera.offer') {
+      viewer.sessionId = frame.sessionId;
+      pc.setRemoteDescription(frame.sdp, 'offer');
+    } else if (frame.type === 'camera.candidate') {
+      pc.addRemoteCandidate(frame.candidate, frame.mid ?? 'video');
+    }
+    notify();
+  });
+  return viewer;
+}
+
+function until<T>(probe: () => T | undefined, listeners: Set<() => void>, timeoutMs: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const value = probe();
+      if (value === undefined) return;
+      cleanup();
+      resolve(value);
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`timed out waiting for ${what}`));
+    }, timeoutMs);
+    const cleanup = () => {
+      clearTimeout(timer);
+      listeners.delete(check);
+    };
+    listeners.add(check);
+    check();
+  });
+}
+
+/** Decodes an Annex B H264 stream with ffprobe: the frames it could decode and their size. */
+export async function probeH264(annexB: Buffer): Promise<{ frames: number; width: number; height: number }> {
+  const dir = await mkdtemp(join(tmpdir(), 'camera-probe-'));
+  try {
+    const file = join(dir, 'stream.h264');
+    await writeFile(file, annexB);
+    const { stdout } = await promisify(execFile)('ffprobe', [
+      ...['-v', 'error', '-f', 'h264', '-count_frames', '-select_streams', 'v:0'],
+      ...['-show_entries', 'stream=width,height,nb_read_frames', '-of', 'json', file],
+    ]);
+    const stream = (JSON.parse(stdout) as { streams: { width?: number; height?: number; nb_read_frames?: string }[] })
+      .streams[0];
+    return { frames: Number(stream?.nb_read_frames ?? 0), width: stream?.width ?? 0, height: stream?.height ?? 0 };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A uWebSockets.js app on a random loopback port with only the WHEP routes (until the realtime node hosts them). */
+export async function startWhepServer(
+  service: CameraService,
+  jwtSecret: string,
+  options: { withTestSocket?: boolean } = {},
+): Promise<{ url: string; close(): void }> {
+  const app = uWS.App();
+  registerWhepRoutes(app, service, { jwtSecret, logger: createLogger('camera-test', 'warn') });
+  if (options.withTestSocket) registerTestCameraSocket(app, service, jwtSecret);
+  const socket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
+    app.listen('127.0.0.1', 0, (listen) => (listen ? resolve(listen) : reject(new Error('could not listen'))));
+  });
+  return {
+    url: `http://127.0.0.1:${uWS.us_socket_local_port(socket)}`,
+    close: () => uWS.us_listen_socket_close(socket),
+  };
+}
+
+/** Headless Debian Chromium with the flags that keep it off the network and away from real devices. */
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--use-fake-ui-for-media-stream',
+    ],
+  });
+}
+
+interface TestSocketData {
+  identity: StaffIdentity;
+  connectionId: string;
+}
+
+/**
+ * A stand-in for the realtime node's `/ws` that speaks only the camera frames of `realtime/protocol.ts`, so the
+ * viewer page's WebSocket transport can be tested before the dashboard connection lands. Not used in production.
+ */
+export function registerTestCameraSocket(app: uWS.TemplatedApp, service: CameraService, jwtSecret: string): void {
+  let connections = 0;
+  app.ws<TestSocketData>('/ws', {
+    upgrade: (res, req, context) => {
+      const key = req.getHeader('sec-websocket-key');
+      const protocols = req
+        .getHeader('sec-websocket-protocol')
+        .split(',')
+        .map((p) => p.trim());
+      const extensions = req.getHeader('sec-websocket-extensions');
+      let aborted = false;
+      res.onAborted(() => {
+        aborted = true;
+      });
+      const bearer = protocols.find((p) => p.startsWith(BEARER_PREFIX))?.slice(BEARER_PREFIX.length) ?? '';
+      void verifyAccessToken(bearer, jwtSecret).then((identity) => {
+        if (aborted) return;
+        res.cork(() => {
+          if (!identity || !protocols.includes(PROTOCOL)) {
+            res.writeStatus('401 Unauthorized').end();
+            return;
+          }
+          res.upgrade({ identity, connectionId: `test-ws-${++connections}` }, key, PROTOCOL, extensions, context);
+        });
+      });
+    },
+    message: (ws, message) => {
+      const { identity, connectionId } = ws.getUserData();
+      const send = (frame: ServerFrame) => {
+        try {
+          ws.send(JSON.stringify(frame));
+        } catch {
+          // closed meanwhile
+        }
+      };
+      const parsed = v.safeParse(ClientFrame, JSON.parse(Buffer.from(message).toString('utf8')));
+      if (!parsed.success) return send({ type: 'error', code: 1000, message: 'bad frame', retryable: false });
+      const frame = parsed.output;
+      if (frame.type === 'camera.watch') void service.watch(identity, connectionId, frame.cameraId, send);
+      else if (frame.type === 'camera.answer') void service.answer(connectionId, frame.sessionId, frame.sdp);
+      else if (frame.type === 'camera.candidate') {
+        service.candidate(connectionId, frame.sessionId, frame.candidate, frame.mid);
+      } else if (frame.type === 'camera.stop') void service.stop(connectionId, frame.sessionId);
+    },
+    close: (ws) => {
+      void service.disconnect(ws.getUserData().connectionId);
+    },
+  });
+}

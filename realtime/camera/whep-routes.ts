@@ -1,0 +1,154 @@
+import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { readFileSync } from 'node:fs';
+import { type StaffIdentity, verifyAccessToken } from '../../functions/auth/access-token';
+import type { Logger } from '../../functions/lib/logger';
+import { CameraError } from './camera-errors';
+import type { CameraService } from './camera-service';
+
+const MAX_OFFER_BYTES = 64 * 1024;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const viewerPage = readFileSync(new URL('./viewer.html', import.meta.url));
+
+export interface WhepRouteOptions {
+  jwtSecret: string;
+  logger: Logger;
+}
+
+/**
+ * WHEP (RFC 9725) on the realtime node: `POST /whep/:cameraId` with an SDP offer answers 201 with the SDP answer
+ * and a Location to `DELETE` when done; bearer access token as for the API. Also serves the viewer page at
+ * `GET /camera/viewer` (WHEP or dashboard WebSocket), used by the demo and the browser tests.
+ */
+export function registerWhepRoutes(app: TemplatedApp, cameras: CameraService, options: WhepRouteOptions): void {
+  const { jwtSecret, logger } = options;
+
+  app.get('/camera/viewer', (res) => {
+    res
+      .writeHeader('content-type', 'text/html; charset=utf-8')
+      .writeHeader('cache-control', 'no-store')
+      .end(viewerPage);
+  });
+
+  app.post('/whep/:cameraId', (res, req) => {
+    const cameraId = req.getParameter(0) ?? '';
+    const authorization = req.getHeader('authorization');
+    const contentType = req.getHeader('content-type');
+    const request = track(res);
+    if (!contentType.toLowerCase().startsWith('application/sdp')) {
+      request.problem(415, 'UNSUPPORTED_MEDIA_TYPE', 'the body must be an SDP offer (application/sdp)');
+      return;
+    }
+    readBody(res, MAX_OFFER_BYTES, (body) => {
+      if (body === null) return request.problem(413, 'PAYLOAD_TOO_LARGE', `the offer exceeds ${MAX_OFFER_BYTES} bytes`);
+      void (async () => {
+        const identity = await authenticate(authorization, jwtSecret);
+        if (!identity) return request.problem(401, 'UNAUTHORIZED', 'a valid bearer access token is required');
+        if (!UUID.test(cameraId)) throw new CameraError('CAMERA_NOT_FOUND');
+        const { sessionId, sdp } = await cameras.whepStart(identity, cameraId, body.toString('utf8'));
+        const sent = request.respond('201 Created', sdp, {
+          'content-type': 'application/sdp',
+          location: `/whep/${cameraId}/${sessionId}`,
+          ...cameras.iceServerLinks(),
+        });
+        // The viewer went away while we answered: free the session now rather than at the connect timeout.
+        if (!sent) cameras.whepStop(identity, cameraId, sessionId);
+      })().catch((error: unknown) => request.fail(error, logger));
+    });
+  });
+
+  app.del('/whep/:cameraId/:sessionId', (res, req) => {
+    const cameraId = req.getParameter(0) ?? '';
+    const sessionId = req.getParameter(1) ?? '';
+    const authorization = req.getHeader('authorization');
+    const request = track(res);
+    void (async () => {
+      const identity = await authenticate(authorization, jwtSecret);
+      if (!identity) return request.problem(401, 'UNAUTHORIZED', 'a valid bearer access token is required');
+      if (!cameras.whepStop(identity, cameraId, sessionId)) throw new CameraError('CAMERA_SESSION_NOT_FOUND');
+      request.respond('200 OK', '', {});
+    })().catch((error: unknown) => request.fail(error, logger));
+  });
+
+  app.any('/whep/:cameraId/:sessionId', (res) => {
+    // Trickle ICE (PATCH) is optional in WHEP; our answers carry every candidate.
+    track(res).problem(405, 'METHOD_NOT_ALLOWED', 'only DELETE is supported on a WHEP session', { allow: 'DELETE' });
+  });
+}
+
+async function authenticate(authorization: string, secret: string): Promise<StaffIdentity | null> {
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+  return match?.[1] ? verifyAccessToken(match[1], secret) : null;
+}
+
+interface TrackedResponse {
+  /** Writes a response unless the client is gone; false when it was gone. */
+  respond(status: string, body: string, headers: Record<string, string>): boolean;
+  problem(status: number, code: string, detail: string, headers?: Record<string, string>): void;
+  fail(error: unknown, logger: Logger): void;
+}
+
+const statusText: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** uWS responses must not be touched after abort, and async writes must be corked. */
+function track(res: HttpResponse): TrackedResponse {
+  let aborted = false;
+  res.onAborted(() => {
+    aborted = true;
+  });
+  const respond = (status: string, body: string, headers: Record<string, string>) => {
+    if (aborted) return false;
+    res.cork(() => {
+      res.writeStatus(status);
+      for (const [name, value] of Object.entries(headers)) res.writeHeader(name, value);
+      res.end(body);
+    });
+    return true;
+  };
+  const problem = (status: number, code: string, detail: string, headers: Record<string, string> = {}) => {
+    const title = statusText[status] ?? 'Error';
+    respond(`${status} ${title}`, JSON.stringify({ type: 'about:blank', title, status, detail, code }), {
+      'content-type': 'application/problem+json',
+      ...headers,
+    });
+  };
+  return {
+    respond,
+    problem,
+    fail: (error, logger) => {
+      if (error instanceof CameraError) {
+        logger.info('whep request refused', { code: error.name, detail: error.message });
+        problem(error.status, error.name, error.message);
+        return;
+      }
+      logger.error('whep request failed', { error: (error as Error).message });
+      problem(500, 'INTERNAL', 'the camera session could not be set up');
+    },
+  };
+}
+
+/** Collects a request body up to `limit` bytes; `null` when it is larger. */
+function readBody(res: HttpResponse, limit: number, done: (body: Buffer | null) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let over = false;
+  res.onData((chunk, isLast) => {
+    if (!over) {
+      size += chunk.byteLength;
+      if (size > limit) over = true;
+      else chunks.push(Buffer.from(chunk.slice(0)));
+    }
+    if (isLast) done(over ? null : Buffer.concat(chunks));
+  });
+}
