@@ -43,6 +43,7 @@ export interface ConnectionData {
 }
 
 interface OutgoingDelivery {
+  /** Empty for an `alert.updated` frame queued in order with the deliveries. */
   deliveryId: string;
   seq: number;
   frame: string;
@@ -122,7 +123,27 @@ export class Client {
     return this.write(delivery, resendMs);
   }
 
+  /**
+   * An `alert.updated` frame: it queues behind any alert frames still waiting here, so a dashboard never sees an
+   * update overtaken by an older snapshot of the same alert.
+   */
+  sendUpdate(frame: string): boolean {
+    if (this.closed) return false;
+    const update = { deliveryId: '', seq: 0, frame, backlog: true };
+    if (this.resuming) {
+      this.resuming.push(update);
+      return true;
+    }
+    if (this.outbox.length > 0) {
+      this.outbox.push(update);
+      this.backlogQueued++;
+      return true;
+    }
+    return this.sendEncoded(frame);
+  }
+
   private write(delivery: OutgoingDelivery, resendMs: number): boolean {
+    if (!delivery.deliveryId) return this.sendEncoded(delivery.frame);
     const sentAt = this.unreceived.get(delivery.deliveryId);
     const now = Date.now();
     if (sentAt !== undefined && now - sentAt < resendMs / 2) return false;

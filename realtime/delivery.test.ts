@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
+import { createDeliveries } from '../db/alerts/deliveries';
 import { type SeededOrganisation, seedDemoOrganisation } from '../db/seed';
 import { createTestDatabase, type TestDatabase } from '../db/testing/database';
 import { type RealtimeNode, startRealtimeNode } from './node';
@@ -143,6 +144,32 @@ describe('delivery, receipt and acknowledgement', () => {
     expect(updated.alert).toMatchObject({ status: 'resolved', resolvedBy: carer1().staffId });
     expect(updated.alert.resolutionNote).toBe('false alarm, resident is fine');
     expect((await deliveryRow(alert.deliveryId))?.state).toBe('superseded');
+  });
+});
+
+describe('wake-ups', () => {
+  test('a delivery whose NOTIFY never came is found by the periodic sweep', async () => {
+    const carer = await dashboard(carer1());
+    const residentId = await residentOfCarer1();
+    // Written the way raiseAlert writes its outbox, but with no NOTIFY at all.
+    const deliveryId = await database.sql.begin(async (tx) => {
+      const [alert] = await tx<{ id: string }[]>`
+        insert into alerts (org_id, resident_id, kind, severity, dedup_key, title)
+        values (${org.orgId}, ${residentId}, 'fall', 'high', ${`${residentId}:fall`}, 'Fall detected')
+        returning id`;
+      if (!alert) throw new Error('alert insert failed');
+      const [delivery] = await createDeliveries(tx, {
+        alertId: alert.id,
+        orgId: org.orgId,
+        staffIds: [carer1().staffId],
+        level: 0,
+      });
+      return delivery?.id;
+    });
+    const alert = await carer.next('alert', (frame) => frame.deliveryId === deliveryId);
+    expect(alert.alert).toMatchObject({ kind: 'fall', residentId });
+    carer.send({ type: 'ack', deliveryId: alert.deliveryId });
+    await carer.next('alert.updated', (frame) => frame.alertId === alert.alert.id);
   });
 });
 

@@ -48,13 +48,13 @@ export class Hub {
     return this.byStaff.size;
   }
 
-  /** Sends one encoded frame to every connection of the given staff members here. */
+  /** Sends one encoded update frame to every connection of the given staff members here, in order per connection. */
   broadcastToStaff(staffIds: Iterable<string>, frame: string): number {
     let sent = 0;
     for (const staffId of staffIds) {
       const clients = this.byStaff.get(staffId);
       if (!clients) continue;
-      for (const client of clients) if (client.sendEncoded(frame)) sent++;
+      for (const client of clients) if (client.sendUpdate(frame)) sent++;
     }
     return sent;
   }

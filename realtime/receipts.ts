@@ -38,7 +38,7 @@ export class ReceiptBatcher {
           batch.map((entry) => entry.receipt),
           this.nodeId,
         );
-        batch.forEach((entry, index) => entry.resolve(results[index] ?? 'unknown'));
+        for (const [index, entry] of batch.entries()) entry.resolve(results[index] ?? 'unknown');
       } catch (error) {
         this.logger.warn('receipt batch failed; retrying one by one', { error: (error as Error).message });
         for (const entry of batch) {

@@ -97,6 +97,7 @@ async function main() {
   const phaseStart = now();
   const injections: Promise<unknown>[] = [];
   const commitTimes: number[] = [];
+  const committedAt = new Map<string, number>();
   for (let index = 0; index < total; index++) {
     const due = phaseStart + (index * 1000) / RATE;
     const wait = due - now();
@@ -108,6 +109,7 @@ async function main() {
     injections.push(
       injectSosAlert(sql, { orgId: org.orgId, residentId }).then(() => {
         commitTimes.push(now() - at);
+        committedAt.set(residentId, now());
         if (process.env.BENCH_DEBUG && now() - at > 100)
           log(`slow inject at +${Math.round(at - phaseStart)} ms: ${Math.round(now() - at)} ms`);
       }),
@@ -125,6 +127,16 @@ async function main() {
   commitTimes.sort((a, b) => a - b);
   log(
     `inject → committed: p50 ${round(percentile(commitTimes, 0.5))} ms, p99 ${round(percentile(commitTimes, 0.99))} ms`,
+  );
+  const afterCommit = [...committedAt]
+    .flatMap(([residentId, at]) => {
+      const first = arrivals.get(residentId)?.[0];
+      return first === undefined ? [] : [first - at];
+    })
+    .sort((a, b) => a - b);
+  log(
+    `committed → frame received (NOTIFY, claim, send): p50 ${round(percentile(afterCommit, 0.5))} ms, ` +
+      `p99 ${round(percentile(afterCommit, 0.99))} ms`,
   );
   log(`${latencies.length}/${injectedAt.size} alerts received at ${achievedRate.toFixed(1)}/s; ${missing} missing`);
 
