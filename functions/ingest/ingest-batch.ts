@@ -3,7 +3,7 @@ import type { ClearedAlert } from '../../db/alerts/clear-alert';
 import { type AlertOutcome, type DetectionOutcome, detect, rulesMayAct, selfClearingKeys } from './detect';
 import type { HubContext } from './hub-auth';
 import { detectionSettings } from './settings';
-import { storeBatch } from './store-events';
+import { storeBatch, storeRoutineBatch } from './store-events';
 import { type EventResult, validateBatch } from './validate-batch';
 
 /** The ingest response body (README "Sensor ingest"). `results[i]` answers the request's `events[i]`. */
@@ -43,7 +43,7 @@ export async function ingestBatch(
       let outcome: DetectionOutcome;
       if (!rulesMayAct(hub, settings, batch.hub, batch.events)) {
         // Routine batch: one statement, atomic on its own, no transaction round trips.
-        const stored = await storeBatch(sql, hub, batch.hub, batch.events, selfClearing);
+        const stored = await storeRoutineBatch(sql, hub, batch.hub, batch.events, selfClearing);
         inserted = stored.inserted;
         outcome = { alerts: [], cleared: stored.resolved };
       } else {

@@ -41,14 +41,22 @@ export function isNight(time: Date, settings: Pick<DetectionSettings, 'timeZone'
   return start > end ? hour >= start || hour < end : hour >= start && hour < end;
 }
 
+const zoneValidity = new Map<string, boolean>();
+
+/** Whether the runtime knows the zone; remembered, since building a formatter costs more than a whole batch's rules. */
 function validTimeZone(zone: string | undefined): string | undefined {
   if (!zone) return undefined;
-  try {
-    new Intl.DateTimeFormat('en-GB', { timeZone: zone });
-    return zone;
-  } catch {
-    return undefined;
+  let valid = zoneValidity.get(zone);
+  if (valid === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-GB', { timeZone: zone });
+      valid = true;
+    } catch {
+      valid = false;
+    }
+    if (zoneValidity.size < 1_000) zoneValidity.set(zone, valid);
   }
+  return valid ? zone : undefined;
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {
