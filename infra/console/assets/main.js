@@ -158,8 +158,7 @@ function renderCameraState(state, reason) {
 function renderConnection() {
   const element = $('connection');
   element.dataset.state = connectionState.state;
-  const seconds = Math.ceil((connectionState.retryInMs ?? 0) / 1000);
-  $('connection-text').textContent = t(`connection.${connectionState.state}`, { seconds });
+  $('connection-text').textContent = t(`connection.${connectionState.state}`);
 }
 
 function renderSoundButton() {
