@@ -1,7 +1,7 @@
 // The dashboard's WebSocket to the realtime node (protocol: realtime/protocol.ts). It confirms every alert frame
-// with `received` at once, hides duplicates by delivery id (delivery is at-least-once), remembers the highest
-// sequence in sessionStorage and asks for what it missed with `resume` after every reconnect, reconnects with
-// capped exponential backoff, and reports its state for the page to show.
+// with `received` at once, marks duplicates by delivery id (delivery is at-least-once), remembers the highest
+// sequence in sessionStorage, sends `resume` on every (re)connect from the point the page asks for, reconnects
+// with capped exponential backoff, and reports its state for the page to show.
 import { BEARER_PREFIX, PROTOCOL } from './protocol.js';
 
 const MAX_BACKOFF_MS = 30_000;
@@ -9,15 +9,22 @@ const CLIENT_PING_MS = 25_000;
 /** No frame at all for this long means the connection is dead even if the socket has not noticed. */
 const SILENCE_LIMIT_MS = 65_000;
 const SEEN_LIMIT = 5_000;
+/** Close code of the realtime node for a refused token. */
+const UNAUTHORIZED_CLOSE = 4001;
 
 export class AlertSocket extends EventTarget {
   /**
-   * @param {{url: string, staffId: string, accessToken: () => Promise<string>}} options
+   * @param {{url: string, staffId: string, accessToken: () => Promise<string>, refreshNow: () => Promise<void>,
+   *          resumePoint: () => number}} options
+   *   resumePoint: the sequence to resume after; the page may go lower than lastSeq to refresh what it shows.
    */
-  constructor({ url, staffId, accessToken }) {
+  constructor({ url, staffId, accessToken, refreshNow, resumePoint }) {
     super();
+    this.resumePoint = resumePoint;
     this.url = url;
     this.accessToken = accessToken;
+    this.refreshNow = refreshNow;
+    this.refreshBeforeConnect = false;
     this.seqKey = `carewatch.lastSeq.${staffId}`;
     this.state = 'offline';
     this.attempt = 0;
@@ -60,10 +67,16 @@ export class AlertSocket extends EventTarget {
     this.setState(this.attempt === 0 ? 'connecting' : 'reconnecting');
     let token;
     try {
+      if (this.refreshBeforeConnect) await this.refreshNow();
+      this.refreshBeforeConnect = false;
       token = await this.accessToken();
-    } catch {
-      this.emit('auth-lost', {});
-      return this.stop();
+    } catch (error) {
+      // A refused refresh ends the session; an unreachable API is just another reason to retry later.
+      if (error?.status === 401) {
+        this.emit('auth-lost', {});
+        return this.stop();
+      }
+      return this.scheduleReconnect();
     }
     if (this.stopped) return;
     const ws = new WebSocket(this.url, [PROTOCOL, `${BEARER_PREFIX}${token}`]);
@@ -86,10 +99,10 @@ export class AlertSocket extends EventTarget {
       case 'welcome':
         this.attempt = 0;
         this.setState('live');
-        if (this.lastSeq !== null) this.send({ type: 'resume', lastSeq: this.lastSeq });
+        this.emit('welcome', frame);
+        this.send({ type: 'resume', lastSeq: Math.max(0, this.resumePoint()) });
         clearInterval(this.timers.ping);
         this.timers.ping = setInterval(() => this.send({ type: 'ping', t: Date.now() }), CLIENT_PING_MS);
-        this.emit('welcome', frame);
         break;
       case 'alert':
         this.onAlert(frame);
@@ -110,10 +123,13 @@ export class AlertSocket extends EventTarget {
     if (Number.isInteger(frame.seq) && frame.seq > (this.lastSeq ?? -1)) {
       sessionStorage.setItem(this.seqKey, String(frame.seq));
     }
-    if (this.seen.has(frame.deliveryId)) return;
-    this.seen.add(frame.deliveryId);
-    if (this.seen.size > SEEN_LIMIT) this.seen.delete(this.seen.values().next().value);
-    this.emit('alert', frame);
+    // A duplicate still carries the alert's current state (a replay after a gap): the page refreshes, not re-alarms.
+    const duplicate = this.seen.has(frame.deliveryId);
+    if (!duplicate) {
+      this.seen.add(frame.deliveryId);
+      if (this.seen.size > SEEN_LIMIT) this.seen.delete(this.seen.values().next().value);
+    }
+    this.emit('alert', { ...frame, duplicate });
   }
 
   onClose(ws, event) {
@@ -123,6 +139,13 @@ export class AlertSocket extends EventTarget {
     clearTimeout(this.timers.silence);
     if (this.stopped) return;
     this.emit('closed', { code: event.code, reason: event.reason });
+    // 4001: the node refused the token (expired, revoked staff). A refresh that fails too ends the session.
+    if (event.code === UNAUTHORIZED_CLOSE) this.refreshBeforeConnect = true;
+    this.scheduleReconnect();
+  }
+
+  scheduleReconnect() {
+    if (this.stopped) return;
     const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** this.attempt) * (0.5 + Math.random() / 2);
     this.attempt += 1;
     this.setState('reconnecting', Math.round(delay));

@@ -13,26 +13,39 @@ export class AlertBoard {
    */
   constructor(options) {
     Object.assign(this, options);
-    /** alertId → { alert, deliveryId, element } */
+    /** alertId → { alert, deliveryId, seq, element } */
     this.entries = new Map();
     this.baseTitle = document.title;
   }
 
-  /** An `alert` frame (already de-duplicated by delivery id). */
-  addDelivery({ deliveryId, alert }) {
+  /** An `alert` frame; `duplicate` ones (same delivery again) only refresh what is shown. */
+  addDelivery({ deliveryId, seq, alert, duplicate }) {
     const existing = this.entries.get(alert.id);
     if (alert.status === 'resolved') return this.remove(alert.id);
     if (existing) {
-      existing.deliveryId = deliveryId;
+      if (!duplicate || existing.deliveryId === deliveryId) existing.deliveryId = deliveryId;
+      existing.seq = Math.min(existing.seq, seq);
       existing.alert = alert;
       this.render(existing);
     } else {
-      const entry = { alert, deliveryId, element: this.create(alert.id) };
+      const entry = { alert, deliveryId, seq, element: this.create(alert.id) };
       this.entries.set(alert.id, entry);
       this.render(entry);
-      if (alert.status === 'open') sound(alert.severity);
+      if (alert.status === 'open' && !duplicate) sound(alert.severity);
     }
     this.reorder();
+  }
+
+  /**
+   * The sequence to resume after so a replay brings back every alert still shown (with its current state):
+   * just below the oldest delivery on the board, or null when the board is empty.
+   */
+  floorSeq() {
+    let floor = null;
+    for (const entry of this.entries.values()) {
+      if (Number.isInteger(entry.seq)) floor = Math.min(floor ?? entry.seq, entry.seq - 1);
+    }
+    return floor;
   }
 
   /** An `alert.updated` frame: someone acknowledged, resolved or it escalated. */

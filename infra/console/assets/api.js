@@ -83,6 +83,8 @@ export function createApi(apiBase) {
     },
     onSessionChange: (listener) => listeners.add(listener),
     accessToken,
+    /** After the realtime node refused the token (close 4001): refresh now whatever its expiry says. */
+    refreshNow: refresh,
     async login(email, password, orgId) {
       const body = await send('POST', '/v1/auth/login', { email, password, ...(orgId ? { orgId } : {}) });
       save(fromTokenResponse(body));

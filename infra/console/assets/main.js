@@ -114,7 +114,13 @@ function showDashboard() {
   $('who').textContent = staff.name;
   renderSoundButton();
 
-  socket = new AlertSocket({ url: config.wsUrl, staffId: staff.id, accessToken: () => api.accessToken() });
+  socket = new AlertSocket({
+    url: config.wsUrl,
+    staffId: staff.id,
+    accessToken: () => api.accessToken(),
+    refreshNow: () => api.refreshNow(),
+    resumePoint: () => resumePoint(staff.id),
+  });
   board = new AlertBoard({
     list: $('alert-list'),
     empty: $('alerts-empty'),
@@ -130,11 +136,42 @@ function showDashboard() {
     renderConnection();
   });
   socket.addEventListener('alert', (event) => board.addDelivery(event.detail));
-  socket.addEventListener('alert.updated', (event) => board.update(event.detail));
+  socket.addEventListener('alert.updated', (event) => {
+    board.update(event.detail);
+    if (replayComplete) saveBoardFloor(staff.id);
+  });
+  // Once a replay is complete the board holds every alert still open: remember where it starts for a reload.
+  socket.addEventListener('resumed', () => saveBoardFloor(staff.id));
+  socket.addEventListener('alert', () => {
+    if (replayComplete) saveBoardFloor(staff.id);
+  });
+  socket.addEventListener('welcome', () => {
+    replayComplete = false;
+  });
   socket.addEventListener('auth-lost', () => showLogin());
   socket.start();
   residents.load();
   $('main').focus();
+}
+
+let replayComplete = false;
+const floorKey = (staffId) => `carewatch.boardFloor.${staffId}`;
+
+/**
+ * Where a (re)connect resumes: just below the oldest alert still on the board (saved after each complete replay and
+ * each alert since), so the replay re-sends those with their current state (acknowledged by a colleague meanwhile,
+ * resolved) and everything after. A new tab has nothing saved and resumes from 0: open alerts delivered before
+ * sign-in appear too.
+ */
+function resumePoint(staffId) {
+  const stored = Number(sessionStorage.getItem(floorKey(staffId)) ?? Number.NaN);
+  return Number.isInteger(stored) ? stored : 0;
+}
+
+function saveBoardFloor(staffId) {
+  replayComplete = true;
+  const lastSeq = socket?.lastSeq ?? 0;
+  sessionStorage.setItem(floorKey(staffId), String(Math.min(board?.floorSeq() ?? lastSeq, lastSeq)));
 }
 
 async function openCamera(alert) {
