@@ -16,12 +16,23 @@ export class ResidentsView {
     this.el.close.addEventListener('click', () => this.closeProfile());
   }
 
+  /** Every resident the API lists for this staff member (pages of 100, following nextCursor). */
   async load() {
+    const all = [];
     try {
-      this.residents = itemsOf(await this.api.get('/v1/residents?limit=200'));
+      let cursor = null;
+      for (let page = 0; page < 50; page++) {
+        const body = await this.api.get(
+          `/v1/residents?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        );
+        all.push(...itemsOf(body));
+        cursor = body?.nextCursor ?? null;
+        if (!cursor) break;
+      }
     } catch {
-      this.residents = [];
+      // Show what arrived; the list is a convenience, alerts do not depend on it.
     }
+    this.residents = all;
     this.renderList();
   }
 
@@ -101,9 +112,14 @@ export class ResidentsView {
     this.profile = null;
   }
 
-  /** The resident's first camera, or null (cameras are listed per resident by the API). */
+  /**
+   * The resident's first camera, or null: from the resident's profile (`cameras`), else from the camera list
+   * (which the API opens to managers and admins).
+   */
   async cameraFor(residentId) {
+    const profile = await this.api.get(`/v1/residents/${encodeURIComponent(residentId)}`);
+    if (Array.isArray(profile?.cameras)) return profile.cameras[0] ?? null;
     const cameras = itemsOf(await this.api.get(`/v1/cameras?residentId=${encodeURIComponent(residentId)}`));
-    return cameras.find((camera) => camera.residentId === residentId || camera.residentId === undefined) ?? null;
+    return cameras.find((camera) => camera.residentId === residentId) ?? null;
   }
 }
