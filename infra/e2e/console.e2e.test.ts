@@ -4,7 +4,14 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { alertDeliveries, alertDeliveryHistory, alerts, escalationPolicies } from '../../db/schema';
+import {
+  alertDeliveries,
+  alertDeliveryHistory,
+  alerts,
+  assignments,
+  cameras,
+  escalationPolicies,
+} from '../../db/schema';
 import { DEMO_PASSWORD, type SeededOrganisation, seedDemoOrganisation } from '../../db/seed';
 import { launchChromium, screenshot } from '../testing/browser';
 import { type EntryPointStack, startEntryPointStack } from '../testing/stack';
@@ -19,7 +26,7 @@ describe('e2e: a caregiver in Chromium, through nginx over HTTPS, on the whole s
   let page: Page;
   let seed: SeededOrganisation;
   let carer: SeededOrganisation['logins'][number];
-  /** Residents whose primary caregiver is `carer` (seed: resident i → caregiver i % 2), first one has the camera. */
+  /** Residents whose first caregiver is `carer`; the first of them has the demo camera. */
   let residents: SeededOrganisation['residents'];
 
   const db = () => stack.functions.database.db;
@@ -83,7 +90,16 @@ describe('e2e: a caregiver in Chromium, through nginx over HTTPS, on the whole s
     const first = caregivers.find((login) => login.email.startsWith('carer1@'));
     if (!first) throw new Error('seed has no carer1');
     carer = first;
-    residents = seed.residents.filter((_, index) => index % 2 === 0);
+    // carer1's own residents (first in their escalation order), the one with the demo camera first.
+    const primary = await db()
+      .select({ residentId: assignments.residentId })
+      .from(assignments)
+      .where(and(eq(assignments.staffId, carer.staffId), eq(assignments.escalationOrder, 1)));
+    const [camera] = await db().select().from(cameras).where(eq(cameras.id, seed.cameraId));
+    residents = seed.residents
+      .filter((resident) => primary.some((row) => row.residentId === resident.id))
+      .sort((a, b) => Number(b.id === camera?.residentId) - Number(a.id === camera?.residentId));
+    expect(residents[0]?.id).toBe(camera?.residentId);
     await db()
       .update(escalationPolicies)
       .set({
@@ -216,6 +232,15 @@ describe('e2e: a caregiver in Chromium, through nginx over HTTPS, on the whole s
     await stack.startRealtime();
     await page.locator('#connection[data-state="live"]').waitFor({ timeout: 30_000 });
     await shown;
+    // It reached this caregiver as the first step of its escalation, not later through escalation.
+    const missedDelivery = await page
+      .locator(`#alert-list [data-alert-id="${missed.alertId}"]`)
+      .getAttribute('data-delivery-id');
+    const [delivery] = await db()
+      .select()
+      .from(alertDeliveries)
+      .where(eq(alertDeliveries.id, missedDelivery ?? ''));
+    expect(delivery).toMatchObject({ staffId: carer.staffId, escalationLevel: 0 });
 
     const ids = await page.$$eval('#alert-list .alert', (elements) =>
       elements.map((element) => (element as HTMLElement).dataset.alertId),

@@ -170,7 +170,7 @@ export function applyTranslations(root) {
 export function formatTime(iso) {
   if (!iso) return '—';
   return new Intl.DateTimeFormat(language === 'ko' ? 'ko-KR' : 'en-GB', {
-    dateStyle: 'short',
+    dateStyle: 'medium',
     timeStyle: 'medium',
   }).format(new Date(iso));
 }
