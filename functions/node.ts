@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
 import { createDatabase } from '../db/client';
 import { createApp } from './app';
 import { configuredCache } from './cache/configured-cache';
@@ -20,13 +21,32 @@ export interface RunningFunctions {
   close(): Promise<void>;
 }
 
+/** The staff console's static files, served by the Node app when no nginx is in front (`npm start`). */
+export interface ConsoleAssets {
+  /** Folder holding index.html and assets/ (infra/console). */
+  dir: string;
+  /** Answered as /config.json: where the console finds the WebSocket when it is not on this origin. */
+  config: { wsUrl?: string; apiBase?: string };
+}
+
 /** Node runtime: one pooled database client for the process, the app served by @hono/node-server. */
-export async function startFunctions(config: FunctionsConfig, host = '127.0.0.1'): Promise<RunningFunctions> {
+export async function startFunctions(
+  config: FunctionsConfig,
+  host = '127.0.0.1',
+  options: { console?: ConsoleAssets } = {},
+): Promise<RunningFunctions> {
   const logger = createLogger('functions', config.LOG_LEVEL);
   const { db, sql, close } = createDatabase(config.DATABASE_URL, { max: 20, applicationName: 'carewatch-functions' });
   const cache = configuredCache(config, logger, () => createMemoryCache());
   const services: Services = { config, db, sql, cache, logger, docsAssets: swaggerUiFromNodeModules() };
   const app = createApp();
+  if (options.console) {
+    // Node only: the Workers build has no file system and nginx serves the console in deployments.
+    const assets = options.console;
+    app.get('/config.json', (c) => c.json(assets.config));
+    app.get('/', serveStatic({ path: join(assets.dir, 'index.html') }));
+    app.get('/assets/*', serveStatic({ root: assets.dir }));
+  }
   const server = serve({
     fetch: (request, nodeEnv: { incoming?: { socket?: { remoteAddress?: string } } }) =>
       app.fetch(request, { services, clientIp: nodeEnv.incoming?.socket?.remoteAddress }),

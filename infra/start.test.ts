@@ -87,6 +87,15 @@ describe('npm start (embedded PostgreSQL, both services)', () => {
       expect(await response.json()).toMatchObject({ status: 'ok', database: { ok: true } });
     }
     expect(first.output()).toContain('demo organisation    created');
+    // The console without nginx: served by the functions app, told where the realtime node's WebSocket is.
+    const index = await fetch(`http://127.0.0.1:${ports.functions}/`);
+    expect(index.status).toBe(200);
+    expect(await index.text()).toContain('id="app"');
+    expect((await fetch(`http://127.0.0.1:${ports.functions}/assets/main.js`)).headers.get('content-type')).toMatch(
+      /javascript/,
+    );
+    const consoleConfig = await fetch(`http://127.0.0.1:${ports.functions}/config.json`);
+    expect(await consoleConfig.json()).toEqual({ wsUrl: `ws://127.0.0.1:${ports.realtime}/ws` });
     console.log(first.output().match(/ready in \d+ ms/)?.[0]);
 
     await interrupt(first.child, pid ?? 0);

@@ -13,6 +13,7 @@ import { FunctionsEnv, parseEnv } from '../functions/env';
 import { startFunctions } from '../functions/node';
 import { RealtimeEnv } from '../realtime/env';
 import { startRealtimeNode } from '../realtime/node';
+import { consoleRoot } from './paths';
 
 const { values: flags } = parseArgs({ options: { demo: { type: 'boolean', default: false } }, strict: true });
 const dataDir = resolve(process.env.CAREWATCH_DATA_DIR ?? '.data');
@@ -42,11 +43,16 @@ async function main() {
   if (flags.demo) printDemo(await seedDemoOrganisation(db));
   await close();
 
-  const functions = await startFunctions(parseEnv(FunctionsEnv, env), process.env.HOST ?? '127.0.0.1');
-  stops.unshift(functions.close);
   const realtime = await startRealtimeNode(parseEnv(RealtimeEnv, env), process.env.HOST ?? '127.0.0.1');
   stops.unshift(realtime.stop);
+  // Without nginx the console is served by the functions app and reaches the realtime node on its own port.
+  const consoleAssets = { dir: consoleRoot, config: { wsUrl: `${realtime.url.replace(/^http/, 'ws')}/ws` } };
+  const functions = await startFunctions(parseEnv(FunctionsEnv, env), process.env.HOST ?? '127.0.0.1', {
+    console: consoleAssets,
+  });
+  stops.unshift(functions.close);
 
+  console.log(`staff console        ${functions.url}/`);
   console.log(`functions (API)      ${functions.url}   health: ${functions.url}/healthz`);
   console.log(`realtime node        ${realtime.url}   health: ${realtime.url}/healthz`);
   console.log(`cache                ${functions.services.cache.kind}`);

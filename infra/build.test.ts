@@ -1,0 +1,76 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createEmptyDatabase } from '../db/testing/database';
+import { TEST_JWT_SECRET } from '../functions/testing';
+
+const run = promisify(execFile);
+// Inside the project so the bundles resolve node_modules exactly as they do in the image (/app/dist → /app/node_modules).
+const outdir = join('node_modules', '.cache', `carewatch-dist-${process.pid}`);
+
+/** Starts a bundle with plain `node` (what the image's CMD runs) and waits for its "listening" log line. */
+function startBundle(file: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--enable-source-maps', join(outdir, file)], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const url = /"url":"(http:\/\/[^"]+)"/.exec(output)?.[1];
+      if (url) resolve({ child, url });
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}:\n${output}`)));
+  });
+}
+
+async function stop(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  return exited;
+}
+
+describe('production bundles (npm run build → what the container images run, without tsx)', () => {
+  let database: Awaited<ReturnType<typeof createEmptyDatabase>>;
+  beforeAll(async () => {
+    await run(process.execPath, ['--import', 'tsx', 'infra/build.ts', outdir]);
+    database = await createEmptyDatabase();
+  }, 120_000);
+  afterAll(async () => {
+    await database?.drop();
+    rmSync(outdir, { recursive: true, force: true });
+  });
+
+  test('the migrate bundle applies every migration to an empty database, then finds it up to date', async () => {
+    const env = { PATH: process.env.PATH ?? '', DATABASE_URL: database.url };
+    const first = await run(process.execPath, [join(outdir, 'migrate.mjs')], { env });
+    expect(first.stdout).toMatch(/^applied 0000_initial_schema, /);
+    const second = await run(process.execPath, [join(outdir, 'migrate.mjs')], { env });
+    expect(second.stdout).toMatch(/^up to date/);
+  });
+
+  test('the functions and realtime bundles start, answer health against the database, and stop on SIGTERM', async () => {
+    const env = { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET };
+    const functions = await startBundle('functions.mjs', { ...env, PORT: '0' });
+    const realtime = await startBundle('realtime.mjs', { ...env, REALTIME_PORT: '0' });
+    try {
+      for (const [service, url] of [
+        ['functions', functions.url],
+        ['realtime', realtime.url],
+      ]) {
+        const response = await fetch(`${url}/healthz`);
+        expect(response.status).toBe(200);
+        expect(await response.json()).toMatchObject({ status: 'ok', service, database: { ok: true } });
+      }
+    } finally {
+      expect(await stop(functions.child)).toBe(0);
+      expect(await stop(realtime.child)).toBe(0);
+    }
+  });
+});

@@ -1,0 +1,163 @@
+// The live alert list: newest urgent first, one entry per alert (several deliveries of the same alert update it),
+// Acknowledge / Resolve / Camera / Profile per alert, urgency by severity (colour, label, sound, title badge).
+import { sound } from './alarm.js';
+import { formatTime, t } from './i18n.js';
+
+const severityRank = { critical: 0, high: 1, medium: 2, low: 3 };
+
+export class AlertBoard {
+  /**
+   * @param {{list: HTMLOListElement, empty: HTMLElement, count: HTMLElement, template: HTMLTemplateElement,
+   *          send: (frame: object) => boolean, onOpenCamera: (alert: object) => void,
+   *          onOpenResident: (residentId: string) => void}} options
+   */
+  constructor(options) {
+    Object.assign(this, options);
+    /** alertId → { alert, deliveryId, seq, element } */
+    this.entries = new Map();
+    this.baseTitle = document.title;
+  }
+
+  /** An `alert` frame; `duplicate` ones (same delivery again) only refresh what is shown. */
+  addDelivery({ deliveryId, seq, alert, duplicate }) {
+    const existing = this.entries.get(alert.id);
+    if (alert.status === 'resolved') return this.remove(alert.id);
+    if (existing) {
+      if (!duplicate || existing.deliveryId === deliveryId) existing.deliveryId = deliveryId;
+      existing.seq = Math.min(existing.seq, seq);
+      existing.alert = alert;
+      this.render(existing);
+    } else {
+      const entry = { alert, deliveryId, seq, element: this.create(alert.id) };
+      this.entries.set(alert.id, entry);
+      this.render(entry);
+      if (alert.status === 'open' && !duplicate) sound(alert.severity);
+    }
+    this.reorder();
+  }
+
+  /**
+   * The sequence to resume after so a replay brings back every alert still shown (with its current state):
+   * just below the oldest delivery on the board, or null when the board is empty.
+   */
+  floorSeq() {
+    let floor = null;
+    for (const entry of this.entries.values()) {
+      if (Number.isInteger(entry.seq)) floor = Math.min(floor ?? entry.seq, entry.seq - 1);
+    }
+    return floor;
+  }
+
+  /** An `alert.updated` frame: someone acknowledged, resolved or it escalated. */
+  update({ alertId, change, alert, by }) {
+    if (change === 'resolved' || alert?.status === 'resolved') return this.remove(alertId);
+    const entry = this.entries.get(alertId);
+    if (!entry) return;
+    entry.alert = { ...entry.alert, ...alert };
+    entry.note = change === 'acknowledged' && by ? t('acknowledgedBy', { name: by.name }) : entry.note;
+    if (change === 'escalated') entry.note = t('escalated');
+    this.render(entry);
+    this.reorder();
+  }
+
+  acknowledge(alertId) {
+    const entry = this.entries.get(alertId);
+    if (!entry || !this.send({ type: 'ack', deliveryId: entry.deliveryId })) return;
+    entry.alert = { ...entry.alert, status: 'acknowledged', acknowledgedAt: new Date().toISOString() };
+    entry.note = t('acknowledged');
+    this.render(entry);
+    this.reorder();
+  }
+
+  resolve(alertId, note) {
+    if (!this.send({ type: 'resolve', alertId, note })) return false;
+    this.remove(alertId);
+    return true;
+  }
+
+  create(alertId) {
+    const element = this.template.content.firstElementChild.cloneNode(true);
+    element.dataset.alertId = alertId;
+    const form = element.querySelector('.resolve-form');
+    const noteField = form.querySelector('textarea');
+    element.querySelector('.ack').addEventListener('click', () => this.acknowledge(alertId));
+    element.querySelector('.resolve').addEventListener('click', () => {
+      form.hidden = false;
+      noteField.focus();
+    });
+    form.querySelector('.resolve-cancel').addEventListener('click', () => {
+      form.hidden = true;
+      element.querySelector('.resolve').focus();
+    });
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const note = noteField.value.trim();
+      if (!note) return noteField.focus();
+      this.resolve(alertId, note);
+    });
+    element.querySelector('.open-camera').addEventListener('click', () => {
+      const entry = this.entries.get(alertId);
+      if (entry) this.onOpenCamera(entry.alert);
+    });
+    element.querySelector('.open-resident').addEventListener('click', () => {
+      const entry = this.entries.get(alertId);
+      if (entry) this.onOpenResident(entry.alert.residentId);
+    });
+    return element;
+  }
+
+  render(entry) {
+    const { alert, element } = entry;
+    element.className = `alert severity-${alert.severity} status-${alert.status}`;
+    element.dataset.deliveryId = entry.deliveryId;
+    element.dataset.status = alert.status;
+    element.querySelector('.severity').textContent = t(`severity.${alert.severity}`);
+    element.querySelector('.alert-title').textContent = alert.title || alert.kind;
+    const meta = t('alertMeta', {
+      resident: alert.residentName,
+      time: formatTime(alert.openedAt),
+      status: t(`status.${alert.status}`),
+    });
+    element.querySelector('.alert-meta').textContent = entry.note ? `${meta} · ${entry.note}` : meta;
+    const ack = element.querySelector('.ack');
+    ack.disabled = alert.status !== 'open';
+    ack.textContent = alert.status === 'open' ? t('acknowledge') : t('acknowledged');
+    for (const node of element.querySelectorAll('[data-i18n]')) {
+      if (!node.classList.contains('ack')) node.textContent = t(node.dataset.i18n);
+    }
+  }
+
+  renderAll() {
+    for (const entry of this.entries.values()) this.render(entry);
+    this.reorder();
+  }
+
+  remove(alertId) {
+    const entry = this.entries.get(alertId);
+    if (!entry) return;
+    const hadFocus = entry.element.contains(document.activeElement);
+    entry.element.remove();
+    this.entries.delete(alertId);
+    this.reorder();
+    if (hadFocus) this.list.closest('section')?.querySelector('h2')?.focus();
+  }
+
+  reorder() {
+    const ordered = [...this.entries.values()].sort(
+      (a, b) =>
+        Number(a.alert.status !== 'open') - Number(b.alert.status !== 'open') ||
+        (severityRank[a.alert.severity] ?? 9) - (severityRank[b.alert.severity] ?? 9) ||
+        Date.parse(b.alert.openedAt) - Date.parse(a.alert.openedAt),
+    );
+    for (const entry of ordered) this.list.append(entry.element);
+    const open = ordered.filter((entry) => entry.alert.status === 'open').length;
+    this.count.textContent = String(ordered.length);
+    this.count.classList.toggle('urgent', open > 0);
+    this.empty.hidden = ordered.length > 0;
+    document.title = open > 0 ? `(${open}) ${this.baseTitle}` : this.baseTitle;
+  }
+
+  clear() {
+    for (const alertId of [...this.entries.keys()]) this.remove(alertId);
+  }
+}

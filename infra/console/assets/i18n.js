@@ -1,0 +1,176 @@
+// Korean (default: the users are Korean care workers) and English labels. Static text carries data-i18n keys;
+// code calls t(key, values).
+const dictionaries = {
+  ko: {
+    skipToContent: '본문으로 건너뛰기',
+    consoleTitle: '관제 콘솔',
+    loginTitle: '직원 로그인',
+    loginHint: '센터에서 받은 이메일과 비밀번호로 로그인하세요.',
+    email: '이메일',
+    password: '비밀번호',
+    orgOptional: '기관 ID (여러 기관에 속한 경우)',
+    orgId: '기관 ID',
+    login: '로그인',
+    loggingIn: '로그인 중…',
+    logout: '로그아웃',
+    loginFailed: '이메일 또는 비밀번호가 올바르지 않습니다.',
+    loginRateLimited: '시도가 너무 많습니다. 잠시 후 다시 시도하세요.',
+    networkError: '서버에 연결할 수 없습니다.',
+    liveAlerts: '실시간 알림',
+    noAlerts: '열린 알림이 없습니다.',
+    residents: '담당 어르신',
+    searchResidents: '어르신 검색',
+    noResidents: '표시할 어르신이 없습니다.',
+    close: '닫기',
+    activity7d: '최근 7일 활동',
+    assignedStaff: '담당자',
+    liveCamera: '실시간 카메라',
+    stopCamera: '카메라 닫기',
+    acknowledge: '확인(응답)',
+    acknowledged: '응답 완료',
+    resolve: '해결',
+    resolveConfirm: '해결 처리',
+    resolveNote: '조치 내용 (필수)',
+    cancel: '취소',
+    openCamera: '카메라',
+    profile: '프로필',
+    soundOn: '소리 켜짐',
+    soundOff: '소리 꺼짐',
+    'connection.connecting': '연결 중',
+    'connection.live': '실시간 연결됨',
+    'connection.reconnecting': '재연결 중…',
+    'connection.offline': '연결 끊김',
+    'severity.critical': '긴급',
+    'severity.high': '높음',
+    'severity.medium': '보통',
+    'severity.low': '낮음',
+    'status.open': '미응답',
+    'status.acknowledged': '응답됨',
+    'status.resolved': '해결됨',
+    alertMeta: '{resident} · {time} · {status}',
+    acknowledgedBy: '{name}님이 응답',
+    escalated: '상위 단계로 전달됨',
+    'camera.connecting': '카메라 연결 중…',
+    'camera.live': '실시간 영상',
+    'camera.stalled': '영상이 멈췄습니다. 다시 연결하는 중…',
+    'camera.offline': '카메라가 오프라인입니다.',
+    'camera.ended': '영상이 종료되었습니다.',
+    noCamera: '이 어르신의 카메라가 등록되어 있지 않습니다.',
+    events: '이벤트',
+    activityCaption: '시간별 센서 이벤트, 합계 {total}건',
+    noActivity: '최근 7일 활동 기록이 없습니다.',
+    birthDate: '생년월일',
+    address: '주소',
+    phone: '연락처',
+    lastActivity: '마지막 활동',
+    openAlerts: '열린 알림',
+    serverError: '오류: {message}',
+  },
+  en: {
+    skipToContent: 'Skip to content',
+    consoleTitle: 'Staff console',
+    loginTitle: 'Staff sign-in',
+    loginHint: 'Sign in with the email and password your care centre gave you.',
+    email: 'Email',
+    password: 'Password',
+    orgOptional: 'Organisation ID (if you belong to several)',
+    orgId: 'Organisation ID',
+    login: 'Sign in',
+    loggingIn: 'Signing in…',
+    logout: 'Sign out',
+    loginFailed: 'The email or password is not correct.',
+    loginRateLimited: 'Too many attempts. Please wait and try again.',
+    networkError: 'Cannot reach the server.',
+    liveAlerts: 'Live alerts',
+    noAlerts: 'No open alerts.',
+    residents: 'My residents',
+    searchResidents: 'Search residents',
+    noResidents: 'No residents to show.',
+    close: 'Close',
+    activity7d: 'Activity, last 7 days',
+    assignedStaff: 'Assigned staff',
+    liveCamera: 'Live camera',
+    stopCamera: 'Close camera',
+    acknowledge: 'Acknowledge',
+    acknowledged: 'Acknowledged',
+    resolve: 'Resolve',
+    resolveConfirm: 'Mark resolved',
+    resolveNote: 'What was done (required)',
+    cancel: 'Cancel',
+    openCamera: 'Camera',
+    profile: 'Profile',
+    soundOn: 'Sound on',
+    soundOff: 'Sound off',
+    'connection.connecting': 'Connecting',
+    'connection.live': 'Live',
+    'connection.reconnecting': 'Reconnecting…',
+    'connection.offline': 'Offline',
+    'severity.critical': 'Critical',
+    'severity.high': 'High',
+    'severity.medium': 'Medium',
+    'severity.low': 'Low',
+    'status.open': 'Unanswered',
+    'status.acknowledged': 'Acknowledged',
+    'status.resolved': 'Resolved',
+    alertMeta: '{resident} · {time} · {status}',
+    acknowledgedBy: 'Acknowledged by {name}',
+    escalated: 'Escalated',
+    'camera.connecting': 'Connecting to the camera…',
+    'camera.live': 'Live video',
+    'camera.stalled': 'Video stalled; reconnecting…',
+    'camera.offline': 'The camera is offline.',
+    'camera.ended': 'The stream has ended.',
+    noCamera: 'No camera is registered for this resident.',
+    events: 'events',
+    activityCaption: 'Sensor events per hour, {total} in total',
+    noActivity: 'No activity recorded in the last 7 days.',
+    birthDate: 'Date of birth',
+    address: 'Address',
+    phone: 'Phone',
+    lastActivity: 'Last activity',
+    openAlerts: 'Open alerts',
+    serverError: 'Error: {message}',
+  },
+};
+
+const STORAGE_KEY = 'carewatch.language';
+let language = localStorage.getItem(STORAGE_KEY) === 'en' ? 'en' : 'ko';
+const listeners = new Set();
+
+export function currentLanguage() {
+  return language;
+}
+
+/** The label for `key` in the current language, with `{name}` placeholders filled from `values`. */
+export function t(key, values = {}) {
+  const template = dictionaries[language][key] ?? dictionaries.ko[key] ?? key;
+  return template.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ''));
+}
+
+export function setLanguage(next) {
+  language = next === 'en' ? 'en' : 'ko';
+  localStorage.setItem(STORAGE_KEY, language);
+  applyTranslations(document);
+  for (const listener of listeners) listener(language);
+}
+
+export function onLanguageChange(listener) {
+  listeners.add(listener);
+}
+
+/** Fills every [data-i18n] element's text and [data-i18n-placeholder] placeholder under `root`. */
+export function applyTranslations(root) {
+  document.documentElement.lang = language;
+  for (const element of root.querySelectorAll('[data-i18n]')) element.textContent = t(element.dataset.i18n);
+  for (const element of root.querySelectorAll('[data-i18n-placeholder]')) {
+    element.placeholder = t(element.dataset.i18nPlaceholder);
+  }
+}
+
+export function formatTime(iso) {
+  if (!iso) return '—';
+  return new Intl.DateTimeFormat(language === 'ko' ? 'ko-KR' : 'en-GB', {
+    dateStyle: 'medium',
+    timeStyle: 'medium',
+  }).format(new Date(iso));
+}

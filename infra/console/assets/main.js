@@ -1,0 +1,213 @@
+// The staff console: sign in, then live alerts over the WebSocket, residents with their activity, and the live
+// camera of a resident with an open alert.
+
+import { setSoundEnabled, soundEnabled, unlockAudio } from './alarm.js';
+import { AlertSocket } from './alert-socket.js';
+import { AlertBoard } from './alerts-view.js';
+import { ApiError, createApi } from './api.js';
+import { CameraViewer } from './camera.js';
+import { loadConfig } from './config.js';
+import { applyTranslations, currentLanguage, onLanguageChange, setLanguage, t } from './i18n.js';
+import { ResidentsView } from './residents-view.js';
+
+const $ = (id) => document.getElementById(id);
+
+const config = await loadConfig();
+const api = createApi(config.apiBase);
+let socket = null;
+let board = null;
+let camera = null;
+let connectionState = { state: 'offline' };
+
+const residents = new ResidentsView({
+  api,
+  elements: {
+    list: $('resident-list'),
+    empty: $('residents-empty'),
+    filter: $('resident-filter'),
+    panel: $('profile'),
+    title: $('profile-title'),
+    close: $('profile-close'),
+    facts: $('profile-facts'),
+    staff: $('profile-staff'),
+    chart: $('activity-chart'),
+    caption: $('activity-caption'),
+  },
+});
+$('profile-title').tabIndex = -1;
+
+applyTranslations(document);
+renderLanguageButton();
+onLanguageChange(() => {
+  renderLanguageButton();
+  renderConnection();
+  renderSoundButton();
+  board?.renderAll();
+  residents.renderList();
+  residents.renderProfile();
+});
+
+$('language').addEventListener('click', () => setLanguage(currentLanguage() === 'ko' ? 'en' : 'ko'));
+$('sound-toggle').addEventListener('click', () => {
+  unlockAudio();
+  setSoundEnabled(!soundEnabled());
+  renderSoundButton();
+});
+$('logout').addEventListener('click', () => {
+  api.logout();
+  showLogin();
+});
+$('login-form').addEventListener('submit', onLogin);
+$('camera-stop').addEventListener('click', () => {
+  camera?.stop();
+  $('camera').hidden = true;
+});
+
+if (api.session) showDashboard();
+else showLogin();
+
+async function onLogin(event) {
+  event.preventDefault();
+  unlockAudio();
+  const error = $('login-error');
+  const submit = $('login-submit');
+  error.hidden = true;
+  submit.disabled = true;
+  submit.textContent = t('loggingIn');
+  try {
+    await api.login($('email').value.trim(), $('password').value, $('org-id').value.trim() || undefined);
+    $('password').value = '';
+    showDashboard();
+  } catch (failure) {
+    error.textContent = loginMessage(failure);
+    error.hidden = false;
+    $('password').focus();
+  } finally {
+    submit.disabled = false;
+    submit.textContent = t('login');
+  }
+}
+
+function loginMessage(failure) {
+  if (!(failure instanceof ApiError)) return t('networkError');
+  if (failure.status === 429) return t('loginRateLimited');
+  if (failure.status === 401 || failure.status === 422 || failure.status === 400) return t('loginFailed');
+  return t('serverError', { message: failure.message });
+}
+
+function showLogin() {
+  socket?.stop();
+  socket = null;
+  camera = null;
+  board?.clear();
+  $('login-view').hidden = false;
+  $('dashboard-view').hidden = true;
+  for (const id of ['logout', 'who', 'connection', 'sound-toggle']) $(id).hidden = true;
+  $('email').focus();
+}
+
+function showDashboard() {
+  const staff = api.session.staff;
+  $('login-view').hidden = true;
+  $('dashboard-view').hidden = false;
+  for (const id of ['logout', 'who', 'connection', 'sound-toggle']) $(id).hidden = false;
+  $('who').textContent = staff.name;
+  renderSoundButton();
+
+  socket = new AlertSocket({
+    url: config.wsUrl,
+    staffId: staff.id,
+    accessToken: () => api.accessToken(),
+    refreshNow: () => api.refreshNow(),
+    resumePoint: () => resumePoint(staff.id),
+  });
+  board = new AlertBoard({
+    list: $('alert-list'),
+    empty: $('alerts-empty'),
+    count: $('alert-count'),
+    template: $('alert-template'),
+    send: (frame) => socket.send(frame),
+    onOpenCamera: (alert) => openCamera(alert),
+    onOpenResident: (residentId) => residents.open(residentId),
+  });
+  camera = new CameraViewer({ socket, video: $('camera-video'), onState: renderCameraState });
+  socket.addEventListener('state', (event) => {
+    connectionState = event.detail;
+    renderConnection();
+  });
+  socket.addEventListener('alert', (event) => board.addDelivery(event.detail));
+  socket.addEventListener('alert.updated', (event) => {
+    board.update(event.detail);
+    if (replayComplete) saveBoardFloor(staff.id);
+  });
+  // Once a replay is complete the board holds every alert still open: remember where it starts for a reload.
+  socket.addEventListener('resumed', () => saveBoardFloor(staff.id));
+  socket.addEventListener('alert', () => {
+    if (replayComplete) saveBoardFloor(staff.id);
+  });
+  socket.addEventListener('welcome', () => {
+    replayComplete = false;
+  });
+  socket.addEventListener('auth-lost', () => showLogin());
+  socket.start();
+  residents.load();
+  $('main').focus();
+}
+
+let replayComplete = false;
+const floorKey = (staffId) => `carewatch.boardFloor.${staffId}`;
+
+/**
+ * Where a (re)connect resumes: just below the oldest alert still on the board (saved after each complete replay and
+ * each alert since), so the replay re-sends those with their current state (acknowledged by a colleague meanwhile,
+ * resolved) and everything after. A new tab has nothing saved and resumes from 0: open alerts delivered before
+ * sign-in appear too.
+ */
+function resumePoint(staffId) {
+  const stored = Number(sessionStorage.getItem(floorKey(staffId)) ?? Number.NaN);
+  return Number.isInteger(stored) ? stored : 0;
+}
+
+function saveBoardFloor(staffId) {
+  replayComplete = true;
+  const lastSeq = socket?.lastSeq ?? 0;
+  sessionStorage.setItem(floorKey(staffId), String(Math.min(board?.floorSeq() ?? lastSeq, lastSeq)));
+}
+
+async function openCamera(alert) {
+  $('camera').hidden = false;
+  $('camera-title').focus();
+  try {
+    const found = await residents.cameraFor(alert.residentId);
+    if (!found) return renderCameraState('none');
+    camera.watch(found.id);
+  } catch {
+    renderCameraState('offline');
+  }
+}
+
+function renderCameraState(state, reason) {
+  const element = $('camera-state');
+  element.dataset.state = state;
+  element.textContent = state === 'none' ? t('noCamera') : t(`camera.${state}`) + (reason ? ` (${reason})` : '');
+}
+
+function renderConnection() {
+  const element = $('connection');
+  element.dataset.state = connectionState.state;
+  $('connection-text').textContent = t(`connection.${connectionState.state}`);
+}
+
+function renderSoundButton() {
+  const button = $('sound-toggle');
+  button.setAttribute('aria-pressed', String(soundEnabled()));
+  button.textContent = soundEnabled() ? t('soundOn') : t('soundOff');
+}
+
+function renderLanguageButton() {
+  const button = $('language');
+  const toEnglish = currentLanguage() === 'ko';
+  button.textContent = toEnglish ? 'English' : '한국어';
+  button.lang = toEnglish ? 'en' : 'ko';
+  button.setAttribute('aria-label', toEnglish ? 'Switch to English' : '한국어로 전환');
+}

@@ -1,0 +1,118 @@
+import { pathToFileURL } from 'node:url';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { seedDemoOrganisation } from '../../db/seed';
+import { issueAccessToken } from '../../functions/auth/access-token';
+import { TEST_JWT_SECRET } from '../../functions/testing';
+import { BEARER_PREFIX, PROTOCOL } from '../../realtime/protocol';
+import { collectPageErrors, launchChromium, screenshot } from '../testing/browser';
+import { type EntryPointStack, startEntryPointStack } from '../testing/stack';
+
+describe('staff console in Chromium through nginx over HTTPS', () => {
+  let stack: EntryPointStack;
+  let browser: Browser;
+  let caregiver: { staffId: string; name: string; email: string; orgId: string };
+
+  beforeAll(async () => {
+    stack = await startEntryPointStack();
+    const seed = await seedDemoOrganisation(stack.functions.database.db, {
+      orgName: 'Console Centre',
+      slug: 'console',
+    });
+    const login = seed.logins.find((entry) => entry.role === 'caregiver');
+    if (!login) throw new Error('seed has no caregiver');
+    caregiver = { staffId: login.staffId, name: login.name, email: login.email, orgId: seed.orgId };
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  const newPage = async (viewport = { width: 1280, height: 860 }) => {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport });
+    return context.newPage();
+  };
+
+  test('the console speaks the same WebSocket protocol constants as the realtime node', async () => {
+    const consoleProtocol = (await import(pathToFileURL('infra/console/assets/protocol.js').href)) as {
+      PROTOCOL: string;
+      BEARER_PREFIX: string;
+    };
+    expect(consoleProtocol).toMatchObject({ PROTOCOL, BEARER_PREFIX });
+  });
+
+  test('login page: Korean by default, English on the toggle (kept across reloads), no errors or CSP violations', async () => {
+    const page = await newPage();
+    const errors = collectPageErrors(page);
+    await page.goto(`${stack.nginx.httpsUrl}/`);
+    await expect.poll(() => page.locator('#login-title').textContent()).toBe('직원 로그인');
+    expect(await page.getAttribute('html', 'lang')).toBe('ko');
+    await screenshot(page, 'console-login-ko');
+
+    await page.click('#language');
+    expect(await page.locator('#login-title').textContent()).toBe('Staff sign-in');
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    await page.reload();
+    await expect.poll(() => page.locator('#login-title').textContent()).toBe('Staff sign-in');
+    await screenshot(page, 'console-login-en');
+    await page.click('#language');
+    expect(await page.locator('#login-title').textContent()).toBe('직원 로그인');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  test('login form works from the keyboard alone and reports a failed sign-in where a screen reader hears it', async () => {
+    const page = await newPage({ width: 390, height: 844 });
+    await page.goto(`${stack.nginx.httpsUrl}/`);
+    await page.focus('#email');
+    const order: string[] = [];
+    for (let step = 0; step < 3; step++) {
+      await page.keyboard.press('Tab');
+      order.push(await page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName || ''));
+    }
+    expect(order).toEqual(['password', 'SUMMARY', 'login-submit']);
+    await page.focus('#email');
+    await page.keyboard.type('nobody@console.carewatch.test');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('definitely-wrong');
+    await page.keyboard.press('Enter');
+    const error = page.locator('#login-error');
+    await error.waitFor({ state: 'visible' });
+    expect(await error.getAttribute('role')).toBe('alert');
+    expect((await error.textContent())?.length).toBeGreaterThan(0);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('password');
+    await screenshot(page, 'console-login-failed-mobile');
+    await page.context().close();
+  });
+
+  test('signed in with no data yet: dashboard with an empty alert list and a visible connection state', async () => {
+    const { token, expiresAt } = await issueAccessToken(
+      { staffId: caregiver.staffId, orgId: caregiver.orgId, role: 'caregiver' },
+      TEST_JWT_SECRET,
+    );
+    for (const [name, viewport] of [
+      ['console-dashboard-empty', { width: 1280, height: 860 }],
+      ['console-dashboard-empty-mobile', { width: 390, height: 844 }],
+    ] as const) {
+      const page = await newPage(viewport);
+      const session = {
+        accessToken: token,
+        refreshToken: 'not-used-in-this-test',
+        expiresAt: expiresAt * 1000,
+        staff: { id: caregiver.staffId, orgId: caregiver.orgId, name: caregiver.name, role: 'caregiver' },
+      };
+      await page.addInitScript((value) => sessionStorage.setItem('carewatch.session', value), JSON.stringify(session));
+      await page.goto(`${stack.nginx.httpsUrl}/`);
+      await page.locator('#dashboard-view').waitFor({ state: 'visible' });
+      expect(await page.locator('#login-view').isHidden()).toBe(true);
+      expect(await page.locator('#who').textContent()).toBe(caregiver.name);
+      expect(await page.locator('#alerts-empty').textContent()).toBe('열린 알림이 없습니다.');
+      const state = await page.locator('#connection').getAttribute('data-state');
+      expect(['connecting', 'live', 'reconnecting']).toContain(state);
+      expect((await page.locator('#connection-text').textContent())?.length).toBeGreaterThan(0);
+      await screenshot(page, name);
+      await page.context().close();
+    }
+  });
+});

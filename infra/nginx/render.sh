@@ -1,0 +1,19 @@
+#!/bin/sh
+# Renders the nginx template: `render.sh <template> <output>`. Only the ${UPPER_CASE} names that appear in the
+# template are substituted (so nginx's own $variables stay), and every one of them must be set and non-empty.
+# The container and the local run (infra/nginx/local-nginx.ts) both render through this one script.
+set -eu
+template="${1:?usage: render.sh <template> <output>}"
+output="${2:?usage: render.sh <template> <output>}"
+names=$(grep -o '\${[A-Z][A-Z0-9_]*}' "$template" | sort -u | tr -d '${}')
+missing=""
+for name in $names; do
+  eval "value=\${$name:-}"
+  [ -n "$value" ] || missing="$missing $name"
+done
+if [ -n "$missing" ]; then
+  echo "render.sh: not set:$missing" >&2
+  exit 1
+fi
+shell_format=$(for name in $names; do printf '${%s} ' "$name"; done)
+envsubst "$shell_format" < "$template" > "$output"
