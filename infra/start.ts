@@ -43,7 +43,9 @@ async function main() {
   if (flags.demo) printDemo(await seedDemoOrganisation(db));
   await close();
 
-  const realtime = await startRealtimeNode(parseEnv(RealtimeEnv, env), process.env.HOST ?? '127.0.0.1');
+  const realtime = await startRealtimeNode(parseEnv(RealtimeEnv, env), process.env.HOST ?? '127.0.0.1', {
+    cameraEnv: env,
+  });
   stops.unshift(realtime.stop);
   // Without nginx the console is served by the functions app and reaches the realtime node on its own port.
   const consoleAssets = { dir: consoleRoot, config: { wsUrl: `${realtime.url.replace(/^http/, 'ws')}/ws` } };

@@ -3,7 +3,7 @@ import { RealtimeEnv } from './env';
 import { startRealtimeNode } from './node';
 
 const config = parseEnv(RealtimeEnv, process.env);
-const node = await startRealtimeNode(config, process.env.HOST ?? '0.0.0.0');
+const node = await startRealtimeNode(config, process.env.HOST ?? '0.0.0.0', { cameraEnv: process.env });
 node.logger.info('realtime listening', { url: node.url, nodeId: node.nodeId });
 
 const stop = async () => {

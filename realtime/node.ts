@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { createDatabase, type Sql } from '../db/client';
 import { createLogger, type Logger } from '../functions/lib/logger';
 import { authenticate } from './auth';
+import { attachCameraService } from './camera';
 import type { CameraSignalling } from './camera-signalling';
 import { Client, type ClientContext, type ConnectionData } from './client';
 import { Dispatcher } from './dispatcher';
@@ -30,6 +31,11 @@ export interface RealtimeNode {
 export interface RealtimeNodeOptions {
   /** Brokers camera.* frames; without one they are answered "camera service unavailable". */
   camera?: CameraSignalling;
+  /**
+   * Environment to configure the built-in camera service from (`realtime/camera`, ICE_SERVERS, CAMERA_*): when given,
+   * the node runs the camera service, brokers camera.* frames with it and serves WHEP on the same app.
+   */
+  cameraEnv?: Record<string, unknown>;
   /** Registers extra HTTP routes (e.g. WHEP) on the same uWS app before it listens. */
   routes?: (app: uWS.TemplatedApp) => void;
   /** Send-queue limits per connection (defaults suit dashboards; tests shrink them to provoke a slow client). */
@@ -65,6 +71,10 @@ export async function startRealtimeNode(
     sweepIntervalMs: config.REALTIME_SWEEP_MS,
     escalationIntervalMs: config.REALTIME_ESCALATION_MS,
   });
+  const app = uWS.App();
+  const cameraService = options.cameraEnv
+    ? attachCameraService(app, { sql, logger, jwtSecret: config.JWT_SECRET, env: options.cameraEnv })
+    : undefined;
   const context: ClientContext = {
     sql,
     nodeId,
@@ -72,7 +82,7 @@ export async function startRealtimeNode(
     hub,
     metrics,
     logger,
-    camera: options.camera,
+    camera: options.camera ?? cameraService?.cameras,
     resendSeconds: config.REALTIME_RESEND_SECONDS,
     receipts: new ReceiptBatcher(sql, nodeId, logger),
     maxBadFrames: 10,
@@ -81,7 +91,6 @@ export async function startRealtimeNode(
       if (client.staffId) dispatcher.connected(client.staffId);
     },
   };
-  const app = uWS.App();
   const clients = new Set<Client>();
 
   app.ws<ConnectionData>('/ws', {
@@ -228,6 +237,7 @@ export async function startRealtimeNode(
       uWS.us_listen_socket_close(listenSocket);
       for (const client of [...clients]) client.end(closeCodes.goingAway, 'node shutting down; reconnect and resume');
       await dispatcher.stop();
+      await cameraService?.stop();
       await close();
     },
   };
