@@ -7,6 +7,7 @@ import type * as v from 'valibot';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { FunctionsEnv } from '../../functions/env';
+import { CameraEnv } from '../../realtime/camera/env';
 import { RealtimeEnv } from '../../realtime/env';
 
 const run = promisify(execFile);
@@ -23,13 +24,6 @@ interface ComposeService {
 interface ComposeFile {
   services: Record<string, ComposeService>;
 }
-
-/**
- * Variables the camera branch's schema (CameraEnv in realtime/camera/env.ts, parsed by the realtime node) reads and
- * this branch cannot import yet. LEAD at merge: replace this list with `schemaVariables(CameraEnv).all` in the
- * realtime test below. The test fails if RealtimeEnv itself starts reading one of them, to say the list is stale.
- */
-const readOnOtherBranches: Record<string, string[]> = { realtime: ['ICE_SERVERS'] };
 
 /** Variables a schema declares, and those among them without a default. */
 function schemaVariables(schema: v.ObjectSchema<v.ObjectEntries, undefined>) {
@@ -117,10 +111,8 @@ describe('docker-compose.yml', () => {
 
   test('realtime: sets only variables the node reads, and every one it requires', () => {
     const schema = schemaVariables(RealtimeEnv);
-    const pending = readOnOtherBranches.realtime ?? [];
-    // Fails when the camera branch's variables have landed in the schema: then empty readOnOtherBranches.
-    expect(pending.filter((name) => schema.all.includes(name))).toEqual([]);
-    const reads = new Set([...schema.all, ...directReads('realtime/main.ts'), ...pending]);
+    // The node also configures its camera service from the same environment (realtime/camera/env.ts).
+    const reads = new Set([...schema.all, ...schemaVariables(CameraEnv).all, ...directReads('realtime/main.ts')]);
     const set = Object.keys(resolved.services.realtime?.environment ?? {});
     expect(set.filter((name) => !reads.has(name))).toEqual([]);
     expect(schema.required.filter((name) => !set.includes(name))).toEqual([]);

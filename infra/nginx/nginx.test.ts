@@ -177,10 +177,7 @@ describe('nginx entry point (real nginx in front of the real functions app and r
     });
     const line = await logLine((entry) => entry.requestId === requestId);
     expect(line?.upstream).toBe(`127.0.0.1:${realtime.port}`);
-    // TIGHTEN AT MERGE (realtime branch adds /ws): the node on this branch has no /ws route, and uWebSockets.js
-    // closes an unrouted request without answering, so nginx answers 502. Once /ws lands, replace the next line
-    // with: expect(outcome).toEqual({ upgraded: true, status: 101, protocol: 'carewatch.v1' });
-    expect(outcome).toMatchObject({ upgraded: false, status: 502 });
+    expect(outcome).toEqual({ upgraded: true, status: 101, protocol: 'carewatch.v1' });
   });
 
   // Last: it uses up this address's login allowance for a minute.

@@ -29,10 +29,9 @@ export async function startEntryPointStack(): Promise<EntryPointStack> {
     REALTIME_PORT: String(realtimePort),
     LOG_LEVEL: 'warn',
   });
-  // LEAD (merge with the camera branch): pass the camera here and in startRealtime() below, as realtime/main.ts
-  // will, e.g. `new CameraService(sql, parseEnv(CameraEnv, process.env), logger)` as `{ camera }` (3rd argument),
-  // and shut it down in stop(). Validated that way on a scratch merge of all branches.
-  let realtime: RealtimeNode | undefined = await startRealtimeNode(realtimeConfig);
+  // The node runs its built-in camera service (defaults: host ICE candidates, OS-assigned ports) as in production.
+  const startNode = () => startRealtimeNode(realtimeConfig, '127.0.0.1', { cameraEnv: {} });
+  let realtime: RealtimeNode | undefined = await startNode();
   const dir = mkdtempSync(join(tmpdir(), 'carewatch-stack-'));
   const nginx = await startLocalNginx({
     dir,
@@ -53,7 +52,7 @@ export async function startEntryPointStack(): Promise<EntryPointStack> {
       realtime = undefined;
     },
     startRealtime: async () => {
-      realtime = await startRealtimeNode(realtimeConfig);
+      realtime = await startNode();
       return realtime;
     },
     stop: async () => {
