@@ -1,5 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -45,6 +46,28 @@ describe('production bundles (npm run build → what the container images run, w
   afterAll(async () => {
     await database?.drop();
     rmSync(outdir, { recursive: true, force: true });
+  });
+
+  test('the bundles import only node built-ins and production dependencies (what npm ci --omit=dev installs)', () => {
+    const { dependencies } = JSON.parse(readFileSync('package.json', 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    const imported = new Set<string>();
+    for (const file of readdirSync(outdir).filter((name) => name.endsWith('.mjs'))) {
+      const code = readFileSync(join(outdir, file), 'utf8');
+      const statements = code.matchAll(/^import\s+(?:[^'";]+?\s+from\s+)?["']([^"']+)["']/gm);
+      const dynamic = code.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g);
+      for (const match of [...statements, ...dynamic]) {
+        if (/^[./]/.test(match[1] ?? '.')) continue;
+        const specifier = match[1] ?? '';
+        if (specifier.startsWith('node:') || builtinModules.includes(specifier)) continue;
+        imported.add(
+          specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : (specifier.split('/')[0] ?? ''),
+        );
+      }
+    }
+    expect(imported.size).toBeGreaterThan(3);
+    expect([...imported].filter((name) => !(name in dependencies))).toEqual([]);
   });
 
   test('the migrate bundle applies every migration to an empty database, then finds it up to date', async () => {
