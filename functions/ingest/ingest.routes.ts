@@ -57,10 +57,19 @@ export function ingestRoutes(options: { limiter?: RateLimiter } = {}) {
         ? hub
         : (await authenticateHub(sql, `Bearer ${key}`, cache, named)).hub;
       const result = await ingestBatch(sql, current, body, new Date());
+      if (result.rejected > 0) {
+        const first = result.results.find((entry) => entry.status === 'rejected');
+        c.env.services.logger.warn('ingest rejected events', {
+          requestId: c.get('requestId'),
+          hubId: current.id,
+          rejected: result.rejected,
+          firstReason: first && 'reason' in first ? first.reason : undefined,
+        });
+      }
       if (result.alerts.length > 0) {
         c.env.services.logger.info('ingest raised alerts', {
           requestId: c.get('requestId'),
-          hubId: hub.id,
+          hubId: current.id,
           alerts: result.alerts,
         });
       }
