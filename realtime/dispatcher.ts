@@ -145,6 +145,7 @@ export class Dispatcher {
     const { sql, hub, nodeId, resendSeconds, maxSends } = this.options;
     const claimed: ClaimedDelivery[] = [];
     const peeked: PeekedDelivery[] = [];
+    const known = new Map<string, AlertSnapshot>();
     const connectedFresh = fresh.filter((staffId) => hub.clientsOf(staffId));
     const base = { resendSeconds, maxSends, nodeId, limit: CLAIM_LIMIT };
     if (connectedFresh.length > 0) {
@@ -155,9 +156,13 @@ export class Dispatcher {
     }
     if (hub.staffCount > 0 && woken.length > 0) {
       // Woken alerts: look first (by alert, cheap), keep what is for someone connected here, claim those by id.
-      const found = (await peekDeliveries(sql, { alertIds: woken, states: OUTSTANDING })).filter((delivery) =>
-        hub.clientsOf(delivery.staffId),
-      );
+      // The alerts' snapshots are read alongside, saving a round trip on the path every new alert takes.
+      const [outstanding, snapshots] = await Promise.all([
+        peekDeliveries(sql, { alertIds: woken, states: OUTSTANDING }),
+        alertSnapshots(sql, woken),
+      ]);
+      for (const [alertId, snapshot] of snapshots) known.set(alertId, snapshot);
+      const found = outstanding.filter((delivery) => hub.clientsOf(delivery.staffId));
       const rows = await claimDeliveries(sql, { ...base, deliveryIds: found.map((delivery) => delivery.id) });
       // A full batch means more is waiting (e.g. a broadcast to thousands): go round again at once.
       if (rows.length >= CLAIM_LIMIT) for (const alertId of woken) this.wokenAlerts.add(alertId);
@@ -176,11 +181,13 @@ export class Dispatcher {
     const claimedIds = new Set(claimed.map((delivery) => delivery.id));
     const others = peeked.filter((delivery) => !claimedIds.has(delivery.id));
     if (claimed.length === 0 && others.length === 0 && updateTargets.length === 0) return;
-    const snapshots = await alertSnapshots(sql, [
+    const missing = [
       ...claimed.map((delivery) => delivery.alertId),
       ...others.map((delivery) => delivery.alertId),
       ...updates.map(([alertId]) => alertId),
-    ]);
+    ].filter((alertId) => !known.has(alertId));
+    const snapshots = missing.length > 0 ? await alertSnapshots(sql, missing) : new Map<string, AlertSnapshot>();
+    for (const [alertId, snapshot] of known) if (!snapshots.has(alertId)) snapshots.set(alertId, snapshot);
     // Sequence order per staff member, whichever query found the delivery.
     const backlog = new Set(connectedFresh);
     this.sendDeliveries(
