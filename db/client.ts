@@ -29,7 +29,19 @@ export function createDatabase(url: string, options: DatabaseOptions = {}) {
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'carewatch' },
   };
-  const sql = postgres(url, clientOptions);
+  const sql = postgres(url, {
+    ...clientOptions,
+    types: {
+      // A string bound to a json/jsonb parameter is taken as already-serialised JSON (as drizzle's own client does),
+      // so `${JSON.stringify(value)}::jsonb` and `${value}::jsonb` both store the object, never a JSON string.
+      json: {
+        to: 114,
+        from: [114, 3802],
+        serialize: (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value)),
+        parse: (text: string) => JSON.parse(text) as unknown,
+      },
+    },
+  });
   const ormClient = postgres(url, clientOptions);
   const db = drizzle(ormClient, { schema, casing: 'snake_case' });
   const close = async (timeoutSeconds = 5) => {
