@@ -1,7 +1,6 @@
 // Test helpers for the camera service: a seeded database, a service on loopback, identities for each role, and a
 // node-datachannel viewer that answers the server's offer through the real CameraSignalling calls.
 
-import uWS from 'uWebSockets.js';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,14 +8,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import nodeDataChannel from 'node-datachannel';
 import { chromium } from 'playwright-core';
-import * as v from 'valibot';
 import { seedDemoOrganisation } from '../../db/seed';
 import { createTestDatabase, type TestDatabase } from '../../db/testing/database';
-import { type StaffIdentity, verifyAccessToken } from '../../functions/auth/access-token';
+import type { StaffIdentity } from '../../functions/auth/access-token';
 import { hashPassword } from '../../functions/auth/password';
 import { parseEnv } from '../../functions/env';
 import { createLogger } from '../../functions/lib/logger';
-import { BEARER_PREFIX, ClientFrame, PROTOCOL, type ServerFrame } from '../protocol';
+import { RealtimeEnv } from '../env';
+import { startRealtimeNode } from '../node';
+import type { ServerFrame } from '../protocol';
 import { CameraService } from './camera-service';
 import { CameraEnv } from './env';
 import { H264Depacketizer } from './rtp';
@@ -181,22 +181,26 @@ export async function probeH264(annexB: Buffer): Promise<{ frames: number; width
   }
 }
 
-/** A uWebSockets.js app on a random loopback port with only the WHEP routes (until the realtime node hosts them). */
-export async function startWhepServer(
-  service: CameraService,
+/**
+ * The real realtime node (dashboard `/ws`, WHEP, viewer page) on a random loopback port, brokering camera frames
+ * with the harness's camera service — the same wiring `attachCameraService` gives production.
+ */
+export async function startCameraNode(
+  harness: CameraHarness,
   jwtSecret: string,
-  options: { withTestSocket?: boolean } = {},
-): Promise<{ url: string; close(): void }> {
-  const app = uWS.App();
-  registerWhepRoutes(app, service, { jwtSecret, logger: createLogger('camera-test', 'warn') });
-  if (options.withTestSocket) registerTestCameraSocket(app, service, jwtSecret);
-  const socket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
-    app.listen('127.0.0.1', 0, (listen) => (listen ? resolve(listen) : reject(new Error('could not listen'))));
-  });
-  return {
-    url: `http://127.0.0.1:${uWS.us_socket_local_port(socket)}`,
-    close: () => uWS.us_listen_socket_close(socket),
-  };
+): Promise<{ url: string; close(): Promise<void> }> {
+  const logger = createLogger('camera-test', 'warn');
+  const node = await startRealtimeNode(
+    parseEnv(RealtimeEnv, {
+      DATABASE_URL: harness.database.url,
+      JWT_SECRET: jwtSecret,
+      REALTIME_PORT: '0',
+      LOG_LEVEL: 'warn',
+    }),
+    '127.0.0.1',
+    { camera: harness.service, routes: (app) => registerWhepRoutes(app, harness.service, { jwtSecret, logger }) },
+  );
+  return { url: node.url, close: () => node.stop() };
 }
 
 /** Headless Debian Chromium with the flags that keep it off the network and away from real devices. */
@@ -213,64 +217,5 @@ export function launchChromium() {
       '--no-first-run',
       '--use-fake-ui-for-media-stream',
     ],
-  });
-}
-
-interface TestSocketData {
-  identity: StaffIdentity;
-  connectionId: string;
-}
-
-/**
- * A stand-in for the realtime node's `/ws` that speaks only the camera frames of `realtime/protocol.ts`, so the
- * viewer page's WebSocket transport can be tested before the dashboard connection lands. Not used in production.
- */
-export function registerTestCameraSocket(app: uWS.TemplatedApp, service: CameraService, jwtSecret: string): void {
-  let connections = 0;
-  app.ws<TestSocketData>('/ws', {
-    upgrade: (res, req, context) => {
-      const key = req.getHeader('sec-websocket-key');
-      const protocols = req
-        .getHeader('sec-websocket-protocol')
-        .split(',')
-        .map((p) => p.trim());
-      const extensions = req.getHeader('sec-websocket-extensions');
-      let aborted = false;
-      res.onAborted(() => {
-        aborted = true;
-      });
-      const bearer = protocols.find((p) => p.startsWith(BEARER_PREFIX))?.slice(BEARER_PREFIX.length) ?? '';
-      void verifyAccessToken(bearer, jwtSecret).then((identity) => {
-        if (aborted) return;
-        res.cork(() => {
-          if (!identity || !protocols.includes(PROTOCOL)) {
-            res.writeStatus('401 Unauthorized').end();
-            return;
-          }
-          res.upgrade({ identity, connectionId: `test-ws-${++connections}` }, key, PROTOCOL, extensions, context);
-        });
-      });
-    },
-    message: (ws, message) => {
-      const { identity, connectionId } = ws.getUserData();
-      const send = (frame: ServerFrame) => {
-        try {
-          ws.send(JSON.stringify(frame));
-        } catch {
-          // closed meanwhile
-        }
-      };
-      const parsed = v.safeParse(ClientFrame, JSON.parse(Buffer.from(message).toString('utf8')));
-      if (!parsed.success) return send({ type: 'error', code: 1000, message: 'bad frame', retryable: false });
-      const frame = parsed.output;
-      if (frame.type === 'camera.watch') void service.watch(identity, connectionId, frame.cameraId, send);
-      else if (frame.type === 'camera.answer') void service.answer(connectionId, frame.sessionId, frame.sdp);
-      else if (frame.type === 'camera.candidate') {
-        service.candidate(connectionId, frame.sessionId, frame.candidate, frame.mid);
-      } else if (frame.type === 'camera.stop') void service.stop(connectionId, frame.sessionId);
-    },
-    close: (ws) => {
-      void service.disconnect(ws.getUserData().connectionId);
-    },
   });
 }

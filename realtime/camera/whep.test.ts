@@ -2,23 +2,23 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { issueAccessToken, type StaffIdentity } from '../../functions/auth/access-token';
 import { TEST_JWT_SECRET } from '../../functions/testing';
-import { type CameraHarness, launchChromium, startCameraHarness, startWhepServer } from './testing';
+import { type CameraHarness, launchChromium, startCameraHarness, startCameraNode } from './testing';
 import type {} from './viewer-page';
 
 const tokenFor = async (identity: StaffIdentity) => (await issueAccessToken(identity, TEST_JWT_SECRET)).token;
 
 describe('WHEP', () => {
   let harness: CameraHarness;
-  let server: { url: string; close(): void };
+  let server: { url: string; close(): Promise<void> };
   let browser: Browser;
   beforeAll(async () => {
     harness = await startCameraHarness();
-    server = await startWhepServer(harness.service, TEST_JWT_SECRET, { withTestSocket: true });
+    server = await startCameraNode(harness, TEST_JWT_SECRET);
     browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
-    server?.close();
+    await server?.close();
     await harness?.close();
   });
 
@@ -56,7 +56,7 @@ describe('WHEP', () => {
     await page.close();
   });
 
-  test('the same page watches over the WebSocket signalling flow (server offers, trickle candidates)', async () => {
+  test("the same page watches over the realtime node's dashboard WebSocket (server offers, trickle candidates)", async () => {
     const page = await openViewer();
     const token = await tokenFor(harness.identities.admin);
     const result = await page.evaluate((options) => window.camera.watchWebSocket(options), {
