@@ -9,6 +9,8 @@ interface Profile {
   name: string;
   phone: string | null;
   assignedStaff: { staffId: string; name: string }[];
+  openAlerts: { id: string; kind: string; status: string }[];
+  cameras: { id: string; name: string; room: string | null; residentId: string; enabled: boolean; consent: boolean }[];
 }
 
 describe.each(['memory', 'upstash'] as const)('read-through cache on %s (Node server, real PostgreSQL)', (kind) => {
@@ -83,6 +85,47 @@ describe.each(['memory', 'upstash'] as const)('read-through cache on %s (Node se
     expect(renamed.body.assignedStaff.find((person) => person.staffId === manager.staffId)?.name).toBe(
       'Renamed Manager',
     );
+  });
+
+  test('a caregiver finds the resident’s cameras in the profile; camera writes invalidate it', async () => {
+    const id = h.orgs.own.residents[0]?.id ?? '';
+    const carerToken = await h.tokenFor('own', 'caregiver');
+    const first = await profile(id, carerToken);
+    expect(first.status).toBe(200);
+    expect(first.body.cameras).toEqual([
+      {
+        id: h.orgs.own.cameraId,
+        name: 'Living room camera',
+        room: 'living room',
+        residentId: id,
+        enabled: true,
+        consent: true,
+      },
+    ]);
+    expect((await profile(id, carerToken)).headers.get('x-cache')).toBe('hit');
+    const manager = await h.tokenFor('own', 'manager');
+    const withdrawn = await h.request('PATCH', `/v1/cameras/${h.orgs.own.cameraId}`, {
+      token: manager,
+      body: { consentGivenBy: null, enabled: false },
+    });
+    expect(withdrawn.status).toBe(200);
+    const after = await profile(id, carerToken);
+    expect(after.headers.get('x-cache')).toBe('miss');
+    expect(after.body.cameras).toEqual([expect.objectContaining({ consent: false, enabled: false })]);
+    const added = await h.request<{ id: string }>('POST', '/v1/cameras', {
+      token: manager,
+      body: { residentId: id, name: 'Bedroom camera', room: 'bedroom', source: { type: 'test-pattern' } },
+    });
+    expect(added.status).toBe(201);
+    const withTwo = await profile(id, carerToken);
+    expect(withTwo.headers.get('x-cache')).toBe('miss');
+    expect(withTwo.body.cameras.map((camera) => camera.name)).toEqual(['Bedroom camera', 'Living room camera']);
+    expect((await h.request('DELETE', `/v1/cameras/${added.body.id}`, { token: manager })).status).toBe(204);
+    const withOne = await profile(id, carerToken);
+    expect(withOne.headers.get('x-cache')).toBe('miss');
+    expect(withOne.body.cameras.map((camera) => camera.id)).toEqual([h.orgs.own.cameraId]);
+    const otherResident = h.orgs.own.residents[2]?.id ?? '';
+    expect((await profile(otherResident)).body.cameras).toEqual([]);
   });
 
   test('staff lists are cached per query and every staff write invalidates them', async () => {

@@ -1,7 +1,7 @@
-import { and, asc, desc, eq, ne } from 'drizzle-orm';
+import { and, asc, desc, eq, ne, sql } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
 import { canReadLoadedResident } from '../../../db/queries/resident-access';
-import { alerts, assignments, residents, staff } from '../../../db/schema';
+import { alerts, assignments, cameras, residents, staff } from '../../../db/schema';
 import type { StaffIdentity } from '../../auth/access-token';
 import type { Cache } from '../../cache/cache';
 import { CACHE_TTL_SECONDS, residentProfileKey } from '../../cache/keys';
@@ -38,6 +38,16 @@ export interface ResidentProfile extends ResidentJson {
     title: string;
     openedAt: string;
   }[];
+  /** The resident's cameras, so a caregiver can find one to watch (watching itself is checked per camera). */
+  cameras: {
+    id: string;
+    name: string;
+    room: string | null;
+    residentId: string;
+    enabled: boolean;
+    /** Consent is recorded (who gave it and when); no consent, no stream. */
+    consent: boolean;
+  }[];
 }
 
 async function loadProfile(db: Database, orgId: string, residentId: string): Promise<ResidentProfile | undefined> {
@@ -46,7 +56,7 @@ async function loadProfile(db: Database, orgId: string, residentId: string): Pro
     .from(residents)
     .where(and(eq(residents.id, residentId), eq(residents.orgId, orgId)));
   if (!resident) return undefined;
-  const [assigned, open] = await Promise.all([
+  const [assigned, open, residentCameras] = await Promise.all([
     db
       .select({
         staffId: staff.id,
@@ -71,11 +81,24 @@ async function loadProfile(db: Database, orgId: string, residentId: string): Pro
       .from(alerts)
       .where(and(eq(alerts.residentId, residentId), ne(alerts.status, 'resolved')))
       .orderBy(desc(alerts.openedAt)),
+    db
+      .select({
+        id: cameras.id,
+        name: cameras.name,
+        room: cameras.room,
+        residentId: cameras.residentId,
+        enabled: cameras.enabled,
+        consent: sql<boolean>`(${cameras.consentGivenBy} is not null and ${cameras.consentRecordedAt} is not null)`,
+      })
+      .from(cameras)
+      .where(and(eq(cameras.residentId, residentId), eq(cameras.orgId, orgId)))
+      .orderBy(asc(cameras.name), asc(cameras.id)),
   ]);
   return {
     ...residentJson(resident),
     assignedStaff: assigned,
     openAlerts: open.map((alert) => ({ ...alert, openedAt: alert.openedAt.toISOString() })),
+    cameras: residentCameras,
   };
 }
 
