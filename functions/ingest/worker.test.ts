@@ -1,8 +1,10 @@
-import { build } from 'esbuild';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { seedDemoOrganisation } from '../../db/seed';
 import { createTestDatabase, type TestDatabase } from '../../db/testing/database';
+import { buildWorker } from '../../infra/worker/build';
 import { TEST_JWT_SECRET } from '../testing';
 import { event } from './testing';
 
@@ -18,26 +20,19 @@ describe('ingest in workerd (miniflare)', () => {
   let database: TestDatabase;
   let mf: Miniflare;
   let org: Awaited<ReturnType<typeof seedDemoOrganisation>>;
+  let outDir: string | undefined;
 
   beforeAll(async () => {
     database = await createTestDatabase();
     org = await seedDemoOrganisation(database.db, { orgName: 'Worker Centre', slug: 'worker' });
-    const bundle = await build({
-      entryPoints: [new URL('../worker.ts', import.meta.url).pathname],
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'neutral',
-      target: 'es2022',
-      conditions: ['workerd', 'worker', 'import'],
-      mainFields: ['module', 'main'],
-      external: ['cloudflare:*', 'node:*'],
-      logLevel: 'silent',
-    });
-    const code = bundle.outputFiles[0]?.text;
-    if (!code) throw new Error('esbuild produced no output');
+    // Inside the project: workerd resolves module paths relative to the working directory and refuses `..`.
+    await mkdir('.wrangler', { recursive: true });
+    outDir = await mkdtemp(join('.wrangler', 'test-ingest-worker-'));
+    const scriptPath = join(outDir, 'worker.js');
+    await buildWorker(scriptPath);
     mf = new Miniflare({
-      modules: [{ type: 'ESModule', path: 'worker.js', contents: code }],
+      modules: true,
+      scriptPath,
       compatibilityDate: '2026-04-01',
       compatibilityFlags: ['nodejs_compat'],
       bindings: {
@@ -53,6 +48,7 @@ describe('ingest in workerd (miniflare)', () => {
   afterAll(async () => {
     await mf?.dispose();
     await database?.drop();
+    if (outDir) await rm(outDir, { recursive: true, force: true });
   });
 
   test('a batch with an emergency button press is stored and opens a critical SOS alert with its deliveries', async () => {
