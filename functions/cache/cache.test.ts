@@ -1,5 +1,6 @@
 import { hc } from 'hono/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { resolveAlert } from '../../db/alerts/resolve';
 import { startTestBridge } from '../../infra/redis-rest-bridge/testing';
 import type { AppType } from '../app';
 import { type ApiHarness, startApiHarness } from '../test-harness';
@@ -126,6 +127,54 @@ describe.each(['memory', 'upstash'] as const)('read-through cache on %s (Node se
     expect(withOne.body.cameras.map((camera) => camera.id)).toEqual([h.orgs.own.cameraId]);
     const otherResident = h.orgs.own.residents[2]?.id ?? '';
     expect((await profile(otherResident)).body.cameras).toEqual([]);
+  });
+
+  test('open alerts are read live: an SOS raised through ingest shows on the next (cached) profile read', async () => {
+    const id = h.orgs.own.residents[2]?.id ?? '';
+    const hub = h.orgs.own.hubs.find((entry) => entry.residentId === id);
+    const button = hub?.devices.emergency_button;
+    if (!hub || !button) throw new Error('seed has no emergency button for resident 2');
+    await profile(id);
+    const before = await profile(id);
+    expect(before.headers.get('x-cache')).toBe('hit');
+    expect(before.body.openAlerts.filter((alert) => alert.kind === 'sos')).toEqual([]);
+    const ingest = await h.request<{ alerts: { alertId: string; kind: string; created: boolean }[] }>(
+      'POST',
+      '/v1/ingest/events',
+      {
+        headers: { authorization: `Bearer ${hub.apiKey}` },
+        body: {
+          events: [
+            { eventId: `sos-${kind}`, deviceId: button, kind: 'emergency_button', time: new Date().toISOString() },
+          ],
+        },
+      },
+    );
+    expect(ingest.status).toBe(200);
+    const [raised] = ingest.body.alerts;
+    expect(raised).toMatchObject({ kind: 'sos', created: true });
+    const after = await profile(id);
+    expect(after.headers.get('x-cache')).toBe('hit');
+    expect(after.body.openAlerts).toEqual([
+      expect.objectContaining({ id: raised?.alertId, kind: 'sos', status: 'open' }),
+    ]);
+    // What the realtime node does when a caregiver resolves the alert: no API write, so no invalidation.
+    const manager = h.loginOf('own', 'manager');
+    const resolution = await resolveAlert(h.database.sql, {
+      alertId: raised?.alertId ?? '',
+      identity: {
+        staffId: manager.staffId,
+        orgId: h.orgs.own.orgId,
+        role: 'manager',
+        expiresAt: Number.MAX_SAFE_INTEGER,
+      },
+      note: 'checked on the phone',
+      nodeId: 'cache-test',
+    });
+    expect(resolution.outcome).toBe('resolved');
+    const resolved = await profile(id);
+    expect(resolved.headers.get('x-cache')).toBe('hit');
+    expect(resolved.body.openAlerts.map((alert) => alert.id)).not.toContain(raised?.alertId);
   });
 
   test('staff lists are cached per query and every staff write invalidates them', async () => {
