@@ -1,7 +1,10 @@
 import { bodyLimit } from 'hono/body-limit';
+import { resolver } from 'hono-openapi';
 import { createRouter } from '../create-app';
+import { describeHubRoute, jsonResponse } from '../lib/openapi';
 import { ApiError } from '../lib/problem';
 import { authenticateHub, SIGNATURE_HEADER, verifyBodySignature } from './hub-auth';
+import { IngestBatchSchema, IngestResponseSchema } from './ingest.schemas';
 import { ingestBatch } from './ingest-batch';
 import { ingestLimits } from './limits';
 import { createMemoryRateLimiter, type RateLimiter } from './rate-limiter';
@@ -16,6 +19,19 @@ export function ingestRoutes(options: { limiter?: RateLimiter } = {}) {
   const limiter = options.limiter ?? createMemoryRateLimiter();
   return createRouter().post(
     INGEST_PATH,
+    describeHubRoute({
+      tags: ['ingest'],
+      summary: 'Send a batch of sensor events (hubs)',
+      description:
+        `Up to ${ingestLimits.maxEvents} events or ${ingestLimits.maxBodyBytes} bytes per batch; a batch with no ` +
+        'events is a heartbeat. Each event is answered on its own in `results` (accepted, duplicate by ' +
+        '`eventId`, or rejected with a reason); alerts the batch opened or joined are listed in `alerts`. An ' +
+        '`emergency_button` event opens a critical `sos` alert. Optional `x-carewatch-signature: sha256=<hex ' +
+        'HMAC-SHA256 of the body keyed by the hub API key>`; a wrong one is 401 and nothing is stored.',
+      requestBody: { required: true, content: { 'application/json': { schema: resolver(IngestBatchSchema) } } },
+      responses: { 200: jsonResponse('Per-event results and the alerts raised', IngestResponseSchema) },
+      errors: ['BAD_REQUEST', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'VALIDATION_FAILED', 'RATE_LIMITED'],
+    }),
     bodyLimit({
       maxSize: ingestLimits.maxBodyBytes,
       onError: () => {
