@@ -1,5 +1,6 @@
 import { hc } from 'hono/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { resolveAlert } from '../../db/alerts/resolve';
 import { startTestBridge } from '../../infra/redis-rest-bridge/testing';
 import type { AppType } from '../app';
 import { type ApiHarness, startApiHarness } from '../test-harness';
@@ -9,6 +10,8 @@ interface Profile {
   name: string;
   phone: string | null;
   assignedStaff: { staffId: string; name: string }[];
+  openAlerts: { id: string; kind: string; status: string }[];
+  cameras: { id: string; name: string; room: string | null; residentId: string; enabled: boolean; consent: boolean }[];
 }
 
 describe.each(['memory', 'upstash'] as const)('read-through cache on %s (Node server, real PostgreSQL)', (kind) => {
@@ -83,6 +86,95 @@ describe.each(['memory', 'upstash'] as const)('read-through cache on %s (Node se
     expect(renamed.body.assignedStaff.find((person) => person.staffId === manager.staffId)?.name).toBe(
       'Renamed Manager',
     );
+  });
+
+  test('a caregiver finds the resident’s cameras in the profile; camera writes invalidate it', async () => {
+    const id = h.orgs.own.residents[0]?.id ?? '';
+    const carerToken = await h.tokenFor('own', 'caregiver');
+    const first = await profile(id, carerToken);
+    expect(first.status).toBe(200);
+    expect(first.body.cameras).toEqual([
+      {
+        id: h.orgs.own.cameraId,
+        name: 'Living room camera',
+        room: 'living room',
+        residentId: id,
+        enabled: true,
+        consent: true,
+      },
+    ]);
+    expect((await profile(id, carerToken)).headers.get('x-cache')).toBe('hit');
+    const manager = await h.tokenFor('own', 'manager');
+    const withdrawn = await h.request('PATCH', `/v1/cameras/${h.orgs.own.cameraId}`, {
+      token: manager,
+      body: { consentGivenBy: null, enabled: false },
+    });
+    expect(withdrawn.status).toBe(200);
+    const after = await profile(id, carerToken);
+    expect(after.headers.get('x-cache')).toBe('miss');
+    expect(after.body.cameras).toEqual([expect.objectContaining({ consent: false, enabled: false })]);
+    const added = await h.request<{ id: string }>('POST', '/v1/cameras', {
+      token: manager,
+      body: { residentId: id, name: 'Bedroom camera', room: 'bedroom', source: { type: 'test-pattern' } },
+    });
+    expect(added.status).toBe(201);
+    const withTwo = await profile(id, carerToken);
+    expect(withTwo.headers.get('x-cache')).toBe('miss');
+    expect(withTwo.body.cameras.map((camera) => camera.name)).toEqual(['Bedroom camera', 'Living room camera']);
+    expect((await h.request('DELETE', `/v1/cameras/${added.body.id}`, { token: manager })).status).toBe(204);
+    const withOne = await profile(id, carerToken);
+    expect(withOne.headers.get('x-cache')).toBe('miss');
+    expect(withOne.body.cameras.map((camera) => camera.id)).toEqual([h.orgs.own.cameraId]);
+    const otherResident = h.orgs.own.residents[2]?.id ?? '';
+    expect((await profile(otherResident)).body.cameras).toEqual([]);
+  });
+
+  test('open alerts are read live: an SOS raised through ingest shows on the next (cached) profile read', async () => {
+    const id = h.orgs.own.residents[2]?.id ?? '';
+    const hub = h.orgs.own.hubs.find((entry) => entry.residentId === id);
+    const button = hub?.devices.emergency_button;
+    if (!hub || !button) throw new Error('seed has no emergency button for resident 2');
+    await profile(id);
+    const before = await profile(id);
+    expect(before.headers.get('x-cache')).toBe('hit');
+    expect(before.body.openAlerts.filter((alert) => alert.kind === 'sos')).toEqual([]);
+    const ingest = await h.request<{ alerts: { alertId: string; kind: string; created: boolean }[] }>(
+      'POST',
+      '/v1/ingest/events',
+      {
+        headers: { authorization: `Bearer ${hub.apiKey}` },
+        body: {
+          events: [
+            { eventId: `sos-${kind}`, deviceId: button, kind: 'emergency_button', time: new Date().toISOString() },
+          ],
+        },
+      },
+    );
+    expect(ingest.status).toBe(200);
+    const [raised] = ingest.body.alerts;
+    expect(raised).toMatchObject({ kind: 'sos', created: true });
+    const after = await profile(id);
+    expect(after.headers.get('x-cache')).toBe('hit');
+    expect(after.body.openAlerts).toEqual([
+      expect.objectContaining({ id: raised?.alertId, kind: 'sos', status: 'open' }),
+    ]);
+    // What the realtime node does when a caregiver resolves the alert: no API write, so no invalidation.
+    const manager = h.loginOf('own', 'manager');
+    const resolution = await resolveAlert(h.database.sql, {
+      alertId: raised?.alertId ?? '',
+      identity: {
+        staffId: manager.staffId,
+        orgId: h.orgs.own.orgId,
+        role: 'manager',
+        expiresAt: Number.MAX_SAFE_INTEGER,
+      },
+      note: 'checked on the phone',
+      nodeId: 'cache-test',
+    });
+    expect(resolution.outcome).toBe('resolved');
+    const resolved = await profile(id);
+    expect(resolved.headers.get('x-cache')).toBe('hit');
+    expect(resolved.body.openAlerts.map((alert) => alert.id)).not.toContain(raised?.alertId);
   });
 
   test('staff lists are cached per query and every staff write invalidates them', async () => {

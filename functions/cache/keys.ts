@@ -3,7 +3,9 @@ import type { Cache } from './cache';
 /** Seconds a cached read may live; writes invalidate at once, this only bounds changes made outside this API. */
 export const CACHE_TTL_SECONDS = 30;
 
-export const residentProfileKey = (orgId: string, residentId: string) => `cw:${orgId}:resident:${residentId}:profile`;
+/** The cacheable part of a resident profile (v2: open alerts are no longer in it, cameras are). */
+export const residentProfileKey = (orgId: string, residentId: string) =>
+  `cw:${orgId}:resident:${residentId}:profile:v2`;
 
 /** Staff lists are cached per query under a generation number that every staff write bumps. */
 export const staffListGenerationKey = (orgId: string) => `cw:${orgId}:staff:generation`;

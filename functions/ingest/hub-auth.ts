@@ -3,7 +3,6 @@ import type { OrganisationSettings } from '../../db/schema/organisations';
 import type { ResidentThresholds } from '../../db/schema/people';
 import { hashHubKey } from '../auth/hub-key';
 import { timingSafeEqual } from '../auth/password';
-import type { Cache } from '../cache/cache';
 import { ApiError } from '../lib/problem';
 
 /** Header carrying the optional body signature: `sha256=<hex HMAC-SHA256 of the raw body, keyed by the hub key>`. */
@@ -20,23 +19,14 @@ export interface HubContext {
   devices: Set<string>;
 }
 
-/** How long a hub's context is cached: key revocation and threshold edits take effect within this time. */
-export const HUB_CACHE_SECONDS = 30;
-
-interface CachedHub extends Omit<HubContext, 'devices'> {
-  devices: string[];
-}
-
 /**
- * Finds the hub by the SHA-256 of its bearer key (indexed lookup, cached for HUB_CACHE_SECONDS); 401 for a missing
- * or unknown key. `deviceIds` are the devices the batch names: one the cached context does not know (a device
- * added since) reloads it, so a new device's events are never rejected for a stale cache.
+ * Finds the hub by the SHA-256 of its bearer key: one indexed query per batch, never cached, so a rotated or
+ * deleted key is refused at once and threshold or settings edits apply to the next batch. 401 for a missing or
+ * unknown key.
  */
 export async function authenticateHub(
   sql: postgres.Sql,
   authorization: string | undefined,
-  cache?: Cache,
-  deviceIds: readonly string[] = [],
 ): Promise<{ hub: HubContext; key: string }> {
   const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
   const key = match?.[1];
@@ -47,13 +37,7 @@ export async function authenticateHub(
       headers: { 'www-authenticate': 'Bearer realm="carewatch-hubs"' },
     });
   }
-  const hash = await hashHubKey(key);
-  const cacheKey = `ingest:hub:${hash}`;
-  const cached = await cache?.get<CachedHub>(cacheKey);
-  if (cached && deviceIds.every((id) => cached.devices.includes(id.toLowerCase()))) {
-    return { key, hub: { ...cached, devices: new Set(cached.devices) } };
-  }
-  const hub = await loadHub(sql, hash);
+  const hub = await loadHub(sql, await hashHubKey(key));
   if (!hub) {
     throw new ApiError({
       code: 'UNAUTHORIZED',
@@ -61,7 +45,6 @@ export async function authenticateHub(
       headers: { 'www-authenticate': 'Bearer realm="carewatch-hubs", error="invalid_token"' },
     });
   }
-  await cache?.set(cacheKey, { ...hub, devices: [...hub.devices] } satisfies CachedHub, HUB_CACHE_SECONDS);
   return { key, hub };
 }
 

@@ -80,13 +80,37 @@ describe('POST /v1/ingest/events (Node server, real PostgreSQL)', () => {
     expect(stored.map((row) => row.event_id).sort()).toEqual([good.eventId, repeated.eventId].sort());
   });
 
-  test('a device added after the hub was cached is known at once (the cache reloads on an unknown device)', async () => {
+  test('a device added after a batch is known to the very next batch', async () => {
     const hub = h.hub(2);
     expect((await h.post(hub.apiKey, { events: [event(hub.device('activity'), 'activity')] })).body?.accepted).toBe(1);
     const [device] = await h.database.sql<{ id: string }[]>`
       insert into devices (org_id, hub_id, kind, room) values (${h.org.orgId}, ${hub.id}, 'light', 'kitchen') returning id`;
     const response = await h.post(hub.apiKey, { events: [event(device?.id ?? '', 'light', { value: 300 })] });
     expect(response.body).toMatchObject({ accepted: 1, rejected: 0 });
+  });
+
+  test('a key rotated through the API is refused at once; the new key works', async () => {
+    const hub = h.hub(1);
+    const body = () => ({ events: [event(hub.device('activity'), 'activity')] });
+    expect((await h.post(hub.apiKey, body())).status).toBe(200);
+    const admin = h.org.logins.find((login) => login.role === 'admin');
+    const login = await fetch(`${h.server.url}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: admin?.email, password: admin?.password }),
+    });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const rotated = await fetch(`${h.server.url}/v1/hubs/${hub.id}/rotate-key`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    expect(rotated.status).toBe(200);
+    const { apiKey } = (await rotated.json()) as { apiKey: string };
+    expect(apiKey).not.toBe(hub.apiKey);
+    const old = await h.post(hub.apiKey, body());
+    expect(old.status).toBe(401);
+    expect(old.body?.code).toBe('UNAUTHORIZED');
+    expect((await h.post(apiKey, body())).body).toMatchObject({ accepted: 1 });
   });
 
   test('authentication: missing or unknown key is 401; a hub never writes for another org', async () => {

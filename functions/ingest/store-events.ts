@@ -61,7 +61,8 @@ export async function storeBatch(
     { eventId: string | null; ms: number | null; alertId: string | null; alertKind: AlertKind | null }[]
   >`
     with input as (
-      select * from json_to_recordset(${eventsJson(events)}::json)
+      -- ::text first: a parameter typed json is JSON.stringify'd again by postgres.js (a scalar string).
+      select * from json_to_recordset(${eventsJson(events)}::text::json)
                as t(t timestamptz, d uuid, k sensor_event_kind, v float8, p jsonb, e text)
     ), inserted as (
       insert into sensor_events (time, org_id, resident_id, hub_id, device_id, kind, value, payload, event_id)

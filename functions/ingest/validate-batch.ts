@@ -17,7 +17,7 @@ const Batch = v.object({
   events: v.pipe(v.array(v.unknown()), v.maxLength(ingestLimits.maxEvents)),
 });
 
-const SensorEvent = v.object({
+export const SensorEvent = v.object({
   eventId: v.pipe(v.string('eventId must be a string'), v.minLength(1), v.maxLength(128)),
   deviceId: v.nullish(v.pipe(v.string(), v.uuid('deviceId must be a UUID'))),
   kind: v.picklist(sensorEventKind.enumValues, 'kind is not a known sensor event kind'),

@@ -13,14 +13,14 @@ interface ScheduledFetcher {
 }
 
 /**
- * The same functions/worker.ts that wrangler deploys, bundled by the shared edge build (infra/worker/build.ts) and run
- * in workerd through miniflare against the test PostgreSQL (postgres.js over cloudflare:sockets, nodejs_compat).
+ * The same functions/worker.ts that wrangler deploys, bundled with esbuild (the one wrangler installs) and run in
+ * workerd through miniflare against the test PostgreSQL (postgres.js over cloudflare:sockets, nodejs_compat).
  */
 describe('ingest in workerd (miniflare)', () => {
   let database: TestDatabase;
   let mf: Miniflare;
-  let outDir = '';
   let org: Awaited<ReturnType<typeof seedDemoOrganisation>>;
+  let outDir: string | undefined;
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -28,10 +28,11 @@ describe('ingest in workerd (miniflare)', () => {
     // Inside the project: workerd resolves module paths relative to the working directory and refuses `..`.
     await mkdir('.wrangler', { recursive: true });
     outDir = await mkdtemp(join('.wrangler', 'test-ingest-worker-'));
-    await buildWorker(join(outDir, 'worker.js'));
+    const scriptPath = join(outDir, 'worker.js');
+    await buildWorker(scriptPath);
     mf = new Miniflare({
       modules: true,
-      scriptPath: join(outDir, 'worker.js'),
+      scriptPath,
       compatibilityDate: '2026-04-01',
       compatibilityFlags: ['nodejs_compat'],
       bindings: {

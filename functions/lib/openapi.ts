@@ -85,3 +85,18 @@ export function describePublicRoute(
   const { responses, errors = [], ...rest } = options;
   return describeRoute({ ...rest, security: [], responses: { ...responses, ...errorResponses(...errors) } });
 }
+
+/** Describes an operation a sensor hub calls with its API key (security scheme `hubKey`), not a staff token. */
+export function describeHubRoute(
+  options: Omit<DescribeRouteOptions, 'responses' | 'security'> & {
+    responses: NonNullable<DescribeRouteOptions['responses']>;
+    errors?: ErrorCode[];
+  },
+) {
+  const { responses, errors = [], ...rest } = options;
+  return describeRoute({
+    ...rest,
+    security: [{ hubKey: [] }],
+    responses: { ...responses, ...errorResponses('UNAUTHORIZED', ...errors) },
+  });
+}

@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { cameras, residents } from '../../../db/schema';
 import type { StaffIdentity } from '../../auth/access-token';
+import { invalidateResidentProfiles } from '../../cache/keys';
 import { createRouter } from '../../create-app';
 import { auditStaffAction } from '../../lib/audit';
 import { describeStaffRoute, jsonResponse } from '../../lib/openapi';
@@ -110,6 +111,7 @@ export const cameraRoutes = createRouter()
         }
         return inserted;
       });
+      await invalidateResidentProfiles(c.env.services.cache, identity.orgId, [row.residentId]);
       return c.json(withIsoDates(row), 201);
     },
   )
@@ -148,6 +150,7 @@ export const cameraRoutes = createRouter()
         }
         return updated;
       });
+      await invalidateResidentProfiles(c.env.services.cache, identity.orgId, [row.residentId]);
       return c.json(withIsoDates(row), 200);
     },
   )
@@ -162,11 +165,13 @@ export const cameraRoutes = createRouter()
     managersOnly(),
     validate('param', IdParam),
     async (c) => {
+      const { orgId } = c.get('identity');
       const [row] = await c.env.services.db
         .delete(cameras)
-        .where(and(eq(cameras.id, c.req.valid('param').id), eq(cameras.orgId, c.get('identity').orgId)))
-        .returning({ id: cameras.id });
+        .where(and(eq(cameras.id, c.req.valid('param').id), eq(cameras.orgId, orgId)))
+        .returning({ residentId: cameras.residentId });
       if (!row) throw notFound();
+      await invalidateResidentProfiles(c.env.services.cache, orgId, [row.residentId]);
       return c.body(null, 204);
     },
   );

@@ -9,8 +9,8 @@ const documentation = {
     title: 'CareWatch API',
     version: '1.0.0',
     description:
-      'Edge API of CareWatch: staff authentication, residents, staff, assignments, hubs, devices, cameras and ' +
-      'alerts. Every query is scoped to the caller’s organisation; ids of other organisations answer 404. Errors ' +
+      'Edge API of CareWatch: staff authentication, residents, staff, assignments, hubs, devices, cameras, ' +
+      'alerts, analytics and sensor ingest from hubs. Every query is scoped to the caller’s organisation; ids of other organisations answer 404. Errors ' +
       'are RFC 9457 problem+json with a `requestId` and, for validation, one entry per bad field. Request bodies ' +
       'reject unknown fields; unknown query parameters are ignored.',
   },
@@ -23,6 +23,11 @@ const documentation = {
         bearerFormat: 'JWT',
         description: 'Access token from /v1/auth/login',
       },
+      hubKey: {
+        type: 'http' as const,
+        scheme: 'bearer',
+        description: 'A sensor hub’s API key (shown once by POST /v1/hubs or POST /v1/hubs/{id}/rotate-key)',
+      },
     },
   },
   tags: [
@@ -34,6 +39,8 @@ const documentation = {
     { name: 'devices', description: 'Sensors on a hub' },
     { name: 'cameras', description: 'Room cameras and the consent they need' },
     { name: 'alerts', description: 'Alerts (read-only here; acknowledged over the WebSocket)' },
+    { name: 'ingest', description: 'Sensor events from home hubs (hub API key)' },
+    { name: 'analytics', description: 'Resident timelines, activity and the at-risk ranking' },
     { name: 'health', description: 'Liveness and dependency health' },
   ],
 };

@@ -17,6 +17,8 @@ interface Spec {
 }
 
 const publicOperations = new Set(['post /v1/auth/login', 'post /v1/auth/refresh', 'get /healthz']);
+/** Called by sensor hubs with their API key, not by staff. */
+const hubOperations = new Set(['post /v1/ingest/events']);
 
 describe('OpenAPI document and /docs UI', () => {
   let h: ApiHarness;
@@ -30,6 +32,7 @@ describe('OpenAPI document and /docs UI', () => {
   test('is OpenAPI 3.1 with the bearer scheme and every route of the app', () => {
     expect(spec.openapi).toBe('3.1.0');
     expect(spec.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(spec.components.securitySchemes.hubKey).toMatchObject({ type: 'http', scheme: 'bearer' });
     const routes = createApp()
       .routes.filter(
         (route) => route.method !== 'ALL' && !route.path.startsWith('/docs') && route.path !== '/openapi.json',
@@ -53,7 +56,10 @@ describe('OpenAPI document and /docs UI', () => {
           key,
         ).toBe(true);
         expect(statuses, key).toContain('500');
-        if (!publicOperations.has(key)) {
+        if (hubOperations.has(key)) {
+          expect(operation.security, key).toEqual([{ hubKey: [] }]);
+          expect(statuses, key).toEqual(expect.arrayContaining(['400', '401', '413', '415', '422', '429']));
+        } else if (!publicOperations.has(key)) {
           expect(operation.security, key).toEqual([{ bearerAuth: [] }]);
           expect(statuses, key).toEqual(expect.arrayContaining(['401', '403']));
         }
@@ -80,6 +86,24 @@ describe('OpenAPI document and /docs UI', () => {
       $ref: '#/components/schemas/Session',
     });
     expect(spec.components.schemas.ResidentProfile).toBeTruthy();
+    const profile = spec.components.schemas.ResidentProfile as { properties: Record<string, unknown> };
+    expect(Object.keys(profile.properties)).toEqual(expect.arrayContaining(['openAlerts', 'cameras']));
+    const ingest = spec.paths['/v1/ingest/events']?.post;
+    expect(ingest?.requestBody?.content['application/json']?.schema).toEqual({
+      $ref: '#/components/schemas/IngestBatch',
+    });
+    expect(ingest?.responses['200']?.content?.['application/json']?.schema).toEqual({
+      $ref: '#/components/schemas/IngestResult',
+    });
+    for (const [path, ref] of [
+      ['/v1/residents/{id}/timeline', 'ResidentTimeline'],
+      ['/v1/residents/{id}/activity', 'ResidentActivity'],
+      ['/v1/analytics/at-risk', 'AtRisk'],
+    ] as const) {
+      expect(spec.paths[path]?.get?.responses['200']?.content?.['application/json']?.schema, path).toEqual({
+        $ref: `#/components/schemas/${ref}`,
+      });
+    }
   });
 
   test('/docs renders Swagger UI from our own assets, offline, and a screenshot is saved', async () => {

@@ -1,7 +1,7 @@
-import { and, asc, desc, eq, ne } from 'drizzle-orm';
+import { and, asc, desc, eq, ne, sql } from 'drizzle-orm';
 import type { Database } from '../../../db/client';
 import { canReadLoadedResident } from '../../../db/queries/resident-access';
-import { alerts, assignments, residents, staff } from '../../../db/schema';
+import { alerts, assignments, cameras, residents, staff } from '../../../db/schema';
 import type { StaffIdentity } from '../../auth/access-token';
 import type { Cache } from '../../cache/cache';
 import { CACHE_TTL_SECONDS, residentProfileKey } from '../../cache/keys';
@@ -22,7 +22,8 @@ export function residentJson(row: typeof residents.$inferSelect): ResidentJson {
   };
 }
 
-export interface ResidentProfile extends ResidentJson {
+/** The part of a profile that only this API's own writes change, so it may be cached (they invalidate it). */
+export interface CachedResidentProfile extends ResidentJson {
   assignedStaff: {
     staffId: string;
     name: string;
@@ -30,23 +31,43 @@ export interface ResidentProfile extends ResidentJson {
     phone: string | null;
     escalationOrder: number;
   }[];
-  openAlerts: {
+  /** The resident's cameras, so a caregiver can find one to watch (watching itself is checked per camera). */
+  cameras: {
     id: string;
-    kind: (typeof alerts.$inferSelect)['kind'];
-    severity: (typeof alerts.$inferSelect)['severity'];
-    status: (typeof alerts.$inferSelect)['status'];
-    title: string;
-    openedAt: string;
+    name: string;
+    room: string | null;
+    residentId: string;
+    enabled: boolean;
+    /** Consent is recorded (who gave it and when); no consent, no stream. */
+    consent: boolean;
   }[];
 }
 
-async function loadProfile(db: Database, orgId: string, residentId: string): Promise<ResidentProfile | undefined> {
+export interface OpenAlertSummary {
+  id: string;
+  kind: (typeof alerts.$inferSelect)['kind'];
+  severity: (typeof alerts.$inferSelect)['severity'];
+  status: (typeof alerts.$inferSelect)['status'];
+  title: string;
+  openedAt: string;
+}
+
+/** Open alerts are never cached: ingest and the realtime node change them without going through this API. */
+export interface ResidentProfile extends CachedResidentProfile {
+  openAlerts: OpenAlertSummary[];
+}
+
+async function loadCachedPart(
+  db: Database,
+  orgId: string,
+  residentId: string,
+): Promise<CachedResidentProfile | undefined> {
   const [resident] = await db
     .select()
     .from(residents)
     .where(and(eq(residents.id, residentId), eq(residents.orgId, orgId)));
   if (!resident) return undefined;
-  const [assigned, open] = await Promise.all([
+  const [assigned, residentCameras] = await Promise.all([
     db
       .select({
         staffId: staff.id,
@@ -61,27 +82,41 @@ async function loadProfile(db: Database, orgId: string, residentId: string): Pro
       .orderBy(asc(assignments.escalationOrder), asc(staff.name)),
     db
       .select({
-        id: alerts.id,
-        kind: alerts.kind,
-        severity: alerts.severity,
-        status: alerts.status,
-        title: alerts.title,
-        openedAt: alerts.openedAt,
+        id: cameras.id,
+        name: cameras.name,
+        room: cameras.room,
+        residentId: cameras.residentId,
+        enabled: cameras.enabled,
+        consent: sql<boolean>`(${cameras.consentGivenBy} is not null and ${cameras.consentRecordedAt} is not null)`,
       })
-      .from(alerts)
-      .where(and(eq(alerts.residentId, residentId), ne(alerts.status, 'resolved')))
-      .orderBy(desc(alerts.openedAt)),
+      .from(cameras)
+      .where(and(eq(cameras.residentId, residentId), eq(cameras.orgId, orgId)))
+      .orderBy(asc(cameras.name), asc(cameras.id)),
   ]);
-  return {
-    ...residentJson(resident),
-    assignedStaff: assigned,
-    openAlerts: open.map((alert) => ({ ...alert, openedAt: alert.openedAt.toISOString() })),
-  };
+  return { ...residentJson(resident), assignedStaff: assigned, cameras: residentCameras };
+}
+
+/** Unresolved alerts of one resident, newest first: one query on alerts_resident_opened_idx. */
+async function loadOpenAlerts(db: Database, orgId: string, residentId: string): Promise<OpenAlertSummary[]> {
+  const rows = await db
+    .select({
+      id: alerts.id,
+      kind: alerts.kind,
+      severity: alerts.severity,
+      status: alerts.status,
+      title: alerts.title,
+      openedAt: alerts.openedAt,
+    })
+    .from(alerts)
+    .where(and(eq(alerts.residentId, residentId), eq(alerts.orgId, orgId), ne(alerts.status, 'resolved')))
+    .orderBy(desc(alerts.openedAt));
+  return rows.map((alert) => ({ ...alert, openedAt: alert.openedAt.toISOString() }));
 }
 
 /**
- * Read-through: the profile comes from the cache when present, else from PostgreSQL and is then cached. The
- * read rule is applied to the loaded profile (org + assignments), so a hit costs no query. Undefined = 404.
+ * Read-through: the cached part (resident, assigned staff, cameras) comes from the cache when present, else from
+ * PostgreSQL and is then cached; `hit` describes that part only. The read rule is applied to it (org +
+ * assignments), so a denied hit costs no query. Open alerts are then read live. Undefined = 404.
  */
 export async function readResidentProfile(
   db: Database,
@@ -90,12 +125,13 @@ export async function readResidentProfile(
   residentId: string,
 ): Promise<{ profile?: ResidentProfile; hit: boolean }> {
   const key = residentProfileKey(identity.orgId, residentId);
-  const cached = await cache.get<ResidentProfile>(key);
-  const profile = cached ?? (await loadProfile(db, identity.orgId, residentId));
-  if (!profile) return { hit: false };
-  if (!cached) await cache.set(key, profile, CACHE_TTL_SECONDS);
-  const assignedStaffIds = profile.assignedStaff.map((person) => person.staffId);
-  if (!canReadLoadedResident(identity, { orgId: profile.orgId, assignedStaffIds }))
-    return { hit: cached !== undefined };
-  return { profile, hit: cached !== undefined };
+  const cached = await cache.get<CachedResidentProfile>(key);
+  const hit = cached !== undefined;
+  const part = cached ?? (await loadCachedPart(db, identity.orgId, residentId));
+  if (!part) return { hit };
+  if (!cached) await cache.set(key, part, CACHE_TTL_SECONDS);
+  const assignedStaffIds = part.assignedStaff.map((person) => person.staffId);
+  if (!canReadLoadedResident(identity, { orgId: part.orgId, assignedStaffIds })) return { hit };
+  const openAlerts = await loadOpenAlerts(db, identity.orgId, residentId);
+  return { profile: { ...part, openAlerts }, hit };
 }

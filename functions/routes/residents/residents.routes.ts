@@ -63,8 +63,9 @@ export const residentRoutes = createRouter()
       tags: ['residents'],
       summary: 'Resident profile',
       description:
-        'The resident with assigned staff (by escalation order) and unresolved alerts. Read-through cached; the ' +
-        '`x-cache` header says `hit` or `miss`.',
+        'The resident with assigned staff (by escalation order), unresolved alerts and cameras (with whether ' +
+        'consent is recorded). Resident, staff and cameras are read-through cached and the `x-cache` header says ' +
+        '`hit` or `miss` for that part; open alerts are always read live.',
       responses: { 200: jsonResponse('The profile', ResidentProfileSchema) },
       errors: ['NOT_FOUND', 'VALIDATION_FAILED'],
     }),

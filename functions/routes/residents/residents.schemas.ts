@@ -128,8 +128,21 @@ export const ResidentProfileSchema = v.pipe(
         openedAt: Timestamp,
       }),
     ),
+    cameras: v.array(
+      v.object({
+        id: Uuid,
+        name: v.string(),
+        room: v.nullable(v.string()),
+        residentId: Uuid,
+        enabled: v.boolean(),
+        consent: v.pipe(v.boolean(), v.description('Consent is recorded; without it the camera cannot be watched')),
+      }),
+    ),
   }),
-  v.metadata({ ref: 'ResidentProfile', description: 'A resident with assigned staff and unresolved alerts' }),
+  v.metadata({
+    ref: 'ResidentProfile',
+    description: 'A resident with assigned staff, unresolved alerts and cameras',
+  }),
 );
 
 export const EraseResultSchema = v.pipe(
