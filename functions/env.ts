@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { normaliseIp } from './lib/client-ip';
 
 const optionalText = v.optional(v.pipe(v.string(), v.trim(), v.minLength(1)));
 /** A TCP port; 0 asks the OS for a free one (tests). */
@@ -23,6 +24,25 @@ export const FunctionsEnv = v.object({
         .map((origin) => origin.trim())
         .filter(Boolean),
     ),
+  ),
+  /**
+   * Comma-separated IPs of reverse proxies in front of the Node server (nginx). A request whose socket peer is one
+   * of them gets its client IP from `X-Forwarded-For` (rightmost untrusted entry); empty = the socket peer. Node
+   * only: Workers use `cf-connecting-ip`.
+   */
+  TRUSTED_PROXIES: v.pipe(
+    v.optional(v.string(), ''),
+    v.transform((text) =>
+      text
+        .split(',')
+        .map((address) => address.trim())
+        .filter(Boolean),
+    ),
+    v.check(
+      (addresses) => addresses.every((address) => /^[0-9a-fA-F:.]+$/.test(address)),
+      'must be comma-separated IP addresses',
+    ),
+    v.transform((addresses) => new Set(addresses.map(normaliseIp))),
   ),
   UPSTASH_REDIS_REST_URL: v.optional(v.pipe(v.string(), v.url())),
   UPSTASH_REDIS_REST_TOKEN: optionalText,

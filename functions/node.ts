@@ -10,6 +10,7 @@ import { configuredCache } from './cache/configured-cache';
 import { createMemoryCache } from './cache/memory-cache';
 import { type FunctionsConfig, FunctionsEnv, parseEnv } from './env';
 import { evaluateSilence } from './ingest/silence';
+import { clientIpBehindProxies } from './lib/client-ip';
 import { createLogger } from './lib/logger';
 import type { DocsAssetReader } from './routes/docs/docs-assets';
 import type { Services } from './services';
@@ -49,7 +50,14 @@ export async function startFunctions(
   }
   const server = serve({
     fetch: (request, nodeEnv: { incoming?: { socket?: { remoteAddress?: string } } }) =>
-      app.fetch(request, { services, clientIp: nodeEnv.incoming?.socket?.remoteAddress }),
+      app.fetch(request, {
+        services,
+        clientIp: clientIpBehindProxies(
+          nodeEnv.incoming?.socket?.remoteAddress,
+          request.headers.get('x-forwarded-for') ?? undefined,
+          config.TRUSTED_PROXIES,
+        ),
+      }),
     port: config.PORT,
     hostname: host,
   });

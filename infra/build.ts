@@ -28,6 +28,6 @@ await build({
 });
 // db/migrate.ts finds the migrations next to itself (import.meta.url); bundled, "itself" is dist/<entry>.mjs.
 cpSync('db/migrations', `${outdir}/migrations`, { recursive: true });
-// The camera's WHEP viewer page is read next to its module the same way.
+// realtime/camera/whep-routes.ts reads viewer.html next to itself the same way.
 cpSync('realtime/camera/viewer.html', `${outdir}/viewer.html`);
 console.log(`bundled ${Object.keys(bundles).join(', ')} into ${outdir}/`);

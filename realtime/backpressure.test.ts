@@ -4,7 +4,7 @@ import { type SeededOrganisation, seedDemoOrganisation } from '../db/seed';
 import { createTestDatabase, type TestDatabase } from '../db/testing/database';
 import { type RealtimeNode, startRealtimeNode } from './node';
 import { BEARER_PREFIX, PROTOCOL } from './protocol';
-import { injectSosAlert, TestDashboard, testRealtimeConfig, tokenFor } from './testing';
+import { injectSosAlert, stopInjectionServers, TestDashboard, testRealtimeConfig, tokenFor } from './testing';
 
 let database: TestDatabase;
 let node: RealtimeNode;
@@ -46,6 +46,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await stopInjectionServers();
   await node.stop();
   await database.drop();
 });
@@ -64,7 +65,7 @@ describe('a client that cannot keep up', () => {
     const alertIds: string[] = [];
     const raise = async (from: number, to: number) => {
       for (const { residentId } of residents.slice(from, to)) {
-        alertIds.push((await injectSosAlert(database.sql, { orgId: org.orgId, residentId })).alertId);
+        alertIds.push((await injectSosAlert({ databaseUrl: database.url, org, residentId })).alertId);
       }
     };
     // A backlog waiting before it connects is paced, never a reason to drop...

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { type SeededOrganisation, seedDemoOrganisation } from '../db/seed';
 import { createTestDatabase, type TestDatabase } from '../db/testing/database';
 import { type RealtimeNode, startRealtimeNode } from './node';
-import { injectSosAlert, TestDashboard, testRealtimeConfig, tokenFor } from './testing';
+import { injectSosAlert, stopInjectionServers, TestDashboard, testRealtimeConfig, tokenFor } from './testing';
 
 let database: TestDatabase;
 let org: SeededOrganisation;
@@ -45,7 +45,7 @@ beforeAll(async () => {
     update escalation_policies set repeat = 1, steps = ${JSON.stringify([
       { notify: 'assigned', order: 1, waitSeconds: 2 },
       { notify: 'managers', waitSeconds: 2 },
-    ])}::jsonb where org_id = ${org.orgId} and severity = 'critical'`;
+    ])}::text::jsonb where org_id = ${org.orgId} and severity = 'critical'`;
 });
 
 afterEach(async () => {
@@ -54,13 +54,14 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
+  await stopInjectionServers();
   await database.drop();
 });
 
 describe('two realtime nodes on one database', () => {
   test('a dashboard on node B gets an alert created while only node A was awake', async () => {
     const a = await startNode('node-a');
-    const raised = await injectSosAlert(database.sql, { orgId: org.orgId, residentId: await nextResidentOfCarer1() });
+    const raised = await injectSosAlert({ databaseUrl: database.url, org, residentId: await nextResidentOfCarer1() });
     // Node A has nobody to tell: the delivery stays pending in the database.
     const [pending] = await database.sql<{ state: string }[]>`
       select state from alert_deliveries where alert_id = ${raised.alertId}`;
@@ -84,7 +85,7 @@ describe('two realtime nodes on one database', () => {
     const b = await startNode('node-b');
     const onA = await dashboard(a, login('caregiver'));
     const onB = await dashboard(b, login('caregiver'));
-    const raised = await injectSosAlert(database.sql, { orgId: org.orgId, residentId: await nextResidentOfCarer1() });
+    const raised = await injectSosAlert({ databaseUrl: database.url, org, residentId: await nextResidentOfCarer1() });
     const first = await onA.next('alert', (frame) => frame.alert.id === raised.alertId);
     const second = await onB.next('alert', (frame) => frame.alert.id === raised.alertId);
     expect(second.deliveryId).toBe(first.deliveryId);
@@ -103,7 +104,7 @@ describe('two realtime nodes on one database', () => {
     const b = await startNode('node-b');
     const carer = await dashboard(a, login('caregiver'));
     const manager = await dashboard(b, login('manager'));
-    const raised = await injectSosAlert(database.sql, { orgId: org.orgId, residentId: await nextResidentOfCarer1() });
+    const raised = await injectSosAlert({ databaseUrl: database.url, org, residentId: await nextResidentOfCarer1() });
     const alert = await carer.next('alert', (frame) => frame.alert.id === raised.alertId);
     // Escalation reaches the manager on B; B's sweep and A's sweep both run, SKIP LOCKED keeps it to one step.
     const escalated = await manager.next('alert', (frame) => frame.alert.id === raised.alertId, 15_000);

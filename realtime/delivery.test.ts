@@ -3,7 +3,7 @@ import { createDeliveries } from '../db/alerts/deliveries';
 import { type SeededOrganisation, seedDemoOrganisation } from '../db/seed';
 import { createTestDatabase, type TestDatabase } from '../db/testing/database';
 import { type RealtimeNode, startRealtimeNode } from './node';
-import { injectSosAlert, TestDashboard, testRealtimeConfig, tokenFor } from './testing';
+import { injectSosAlert, stopInjectionServers, TestDashboard, testRealtimeConfig, tokenFor } from './testing';
 
 let database: TestDatabase;
 let node: RealtimeNode;
@@ -67,7 +67,7 @@ beforeAll(async () => {
       { notify: 'assigned', order: 1, waitSeconds: 2 },
       { notify: 'assigned', waitSeconds: 2 },
       { notify: 'managers', waitSeconds: 2 },
-    ])}::jsonb where org_id = ${org.orgId} and severity = 'critical'`;
+    ])}::text::jsonb where org_id = ${org.orgId} and severity = 'critical'`;
   node = await startRealtimeNode(testRealtimeConfig(database.url, { REALTIME_RESEND_SECONDS: '1' }));
 });
 
@@ -76,6 +76,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
+  await stopInjectionServers();
   await node.stop();
   await database.drop();
 });
@@ -86,7 +87,7 @@ describe('delivery, receipt and acknowledgement', () => {
     const other = await dashboard(carer2());
     const residentId = await residentOfCarer1();
 
-    const raised = await injectSosAlert(database.sql, { orgId: org.orgId, residentId });
+    const raised = await injectSosAlert({ databaseUrl: database.url, org, residentId });
     const alert = await carer.next('alert', (frame) => frame.alert.id === raised.alertId);
     expect(alert.alert).toMatchObject({ residentId, kind: 'sos', severity: 'critical', status: 'open' });
     expect(alert.seq).toBeGreaterThan(0);
@@ -120,7 +121,7 @@ describe('delivery, receipt and acknowledgement', () => {
 
   test('an unreceived delivery is sent again on the same connection until the client confirms it', async () => {
     const carer = await dashboard(carer1());
-    const raised = await injectSosAlert(database.sql, { orgId: org.orgId, residentId: await residentOfCarer1() });
+    const raised = await injectSosAlert({ databaseUrl: database.url, org, residentId: await residentOfCarer1() });
     const first = await carer.next('alert', (frame) => frame.alert.id === raised.alertId);
     await expect
       .poll(() => carer.of('alert').filter((frame) => frame.deliveryId === first.deliveryId).length, {
@@ -137,7 +138,7 @@ describe('delivery, receipt and acknowledgement', () => {
 
   test('resolve closes the alert with a note and tells everyone who was told', async () => {
     const carer = await dashboard(carer1());
-    const raised = await injectSosAlert(database.sql, { orgId: org.orgId, residentId: await residentOfCarer1() });
+    const raised = await injectSosAlert({ databaseUrl: database.url, org, residentId: await residentOfCarer1() });
     const alert = await carer.next('alert', (frame) => frame.alert.id === raised.alertId);
     carer.send({ type: 'resolve', alertId: raised.alertId, note: 'false alarm, resident is fine' });
     const updated = await carer.next('alert.updated', (frame) => frame.change === 'resolved');
@@ -179,7 +180,7 @@ describe('escalation', () => {
     const backup = await dashboard(carer2());
     const manager = await dashboard(login('manager'));
     const residentId = await residentOfCarer1();
-    const raised = await injectSosAlert(database.sql, { orgId: org.orgId, residentId });
+    const raised = await injectSosAlert({ databaseUrl: database.url, org, residentId });
 
     await primary.next('alert', (frame) => frame.alert.id === raised.alertId);
     expect(backup.of('alert').some((frame) => frame.alert.id === raised.alertId)).toBe(false);
@@ -215,7 +216,7 @@ describe('escalation', () => {
 
   test('an unacknowledged alert climbs to the managers and is delivered to whoever connects later', async () => {
     const residentId = await residentOfCarer1();
-    const raised = await injectSosAlert(database.sql, { orgId: org.orgId, residentId });
+    const raised = await injectSosAlert({ databaseUrl: database.url, org, residentId });
     await expect
       .poll(
         async () =>
@@ -247,7 +248,7 @@ describe('recovery by resume', () => {
          where org_id = ${org.orgId} and severity = 'critical'`;
     });
     let carer = await dashboard(carer1());
-    const before = await injectSosAlert(database.sql, { orgId: org.orgId, residentId: await residentOfCarer1() });
+    const before = await injectSosAlert({ databaseUrl: database.url, org, residentId: await residentOfCarer1() });
     const seen = await carer.next('alert', (frame) => frame.alert.id === before.alertId);
     carer.send({ type: 'received', deliveryId: seen.deliveryId });
     await expect.poll(async () => (await deliveryRow(seen.deliveryId))?.state).toBe('delivered');
@@ -255,7 +256,7 @@ describe('recovery by resume', () => {
 
     const missed = [];
     for (let index = 0; index < 2; index++) {
-      missed.push(await injectSosAlert(database.sql, { orgId: org.orgId, residentId: await residentOfCarer1() }));
+      missed.push(await injectSosAlert({ databaseUrl: database.url, org, residentId: await residentOfCarer1() }));
     }
     const expected = await database.sql<{ id: string; seq: number }[]>`
       select id, seq::float8 as seq from alert_deliveries where staff_id = ${carer1().staffId} and seq > ${seen.seq} order by seq`;
@@ -276,7 +277,7 @@ describe('recovery by resume', () => {
     expect(alerts.map((frame) => frame.seq)).toEqual([...alerts.map((frame) => frame.seq)].sort((a, b) => a - b));
     for (const raised of missed) expect(alerts.some((frame) => frame.alert.id === raised.alertId)).toBe(true);
 
-    const live = await injectSosAlert(database.sql, { orgId: org.orgId, residentId: await residentOfCarer1() });
+    const live = await injectSosAlert({ databaseUrl: database.url, org, residentId: await residentOfCarer1() });
     const liveFrame = await carer.next('alert', (frame) => frame.alert.id === live.alertId);
     expect(liveFrame.seq).toBeGreaterThan(expected.at(-1)?.seq ?? 0);
     for (const deliveryId of [seen.deliveryId, ...carer.of('alert').map((frame) => frame.deliveryId)]) {
@@ -301,7 +302,7 @@ describe('isolation between organisations and residents', () => {
     const unassigned = await dashboard(carer2());
     const manager = await dashboard(login('manager'));
 
-    const raised = await injectSosAlert(database.sql, { orgId: org.orgId, residentId });
+    const raised = await injectSosAlert({ databaseUrl: database.url, org, residentId });
     const managerAlert = await manager.next('alert', (frame) => frame.alert.id === raised.alertId, 20_000);
     manager.send({ type: 'ack', deliveryId: managerAlert.deliveryId });
     await manager.next('alert.updated', (frame) => frame.alertId === raised.alertId);

@@ -1,22 +1,77 @@
-import { type RaisedAlert, raiseAlert } from '../db/alerts/raise-alert';
-import type { Sql } from '../db/client';
+import { randomUUID } from 'node:crypto';
+import type { AlertSeverity } from '../db/schema/alerts';
+import type { SeededOrganisation } from '../db/seed';
+import type { RunningFunctions } from '../functions/node';
+import { startFunctions } from '../functions/node';
+import { testConfig } from '../functions/testing';
+
+/** What the ingest endpoint answers about the SOS alert the button press opened (or joined, when already open). */
+export interface InjectedAlert {
+  alertId: string;
+  /** False when the press attached to the resident's SOS alert that was already open. */
+  created: boolean;
+  severity: AlertSeverity;
+}
+
+/** Where to press the button: the database under test and the resident, whose hub (and key) the org lists. */
+export interface SosTarget {
+  databaseUrl: string;
+  org: Pick<SeededOrganisation, 'hubs'>;
+  residentId: string;
+}
 
 /**
- * THE way tests and the bench open an alert: an SOS button press for one resident. Today it calls `raiseAlert`
- * in a transaction, exactly what the ingest endpoint does for an `emergency_button` event; switch this one
- * function to `POST /v1/ingest/events` once ingest is merged.
+ * One functions server per database, started on the first injection and kept for the rest of the test file (or
+ * bench run): starting one per alert would dominate the tests. `stopInjectionServers()` ends them; call it before
+ * the database is dropped.
  */
-export async function injectSosAlert(sql: Sql, input: { orgId: string; residentId: string }): Promise<RaisedAlert> {
-  return (await sql.begin((tx) =>
-    raiseAlert(tx, {
-      orgId: input.orgId,
-      residentId: input.residentId,
-      kind: 'sos',
-      severity: 'critical',
-      dedupKey: `${input.residentId}:sos`,
-      title: 'Emergency button pressed',
-      details: { source: 'emergency_button' },
-      sourceEventTime: new Date(),
+const servers = new Map<string, Promise<RunningFunctions>>();
+
+function ingestServerFor(databaseUrl: string): Promise<RunningFunctions> {
+  let server = servers.get(databaseUrl);
+  if (!server) {
+    server = startFunctions(
+      testConfig(databaseUrl, {
+        LOG_LEVEL: 'error',
+        // Tests and the bench press many buttons per second; the per-hub limit is ingest's own concern.
+        INGEST_HUB_RATE_PER_SECOND: '100000',
+        INGEST_HUB_BURST: '100000',
+        // Only the alerts a test injects: no "no activity" or "hub offline" alerts from the silence rules.
+        SILENCE_CHECK_INTERVAL_MS: '0',
+      }),
+    );
+    servers.set(databaseUrl, server);
+    server.catch(() => servers.delete(databaseUrl));
+  }
+  return server;
+}
+
+/** Closes every functions server `injectSosAlert` started in this process. */
+export async function stopInjectionServers(): Promise<void> {
+  const running = [...servers.values()];
+  servers.clear();
+  await Promise.all(running.map(async (server) => (await server).close()));
+}
+
+/**
+ * THE way tests and the bench open an alert: the resident's hub reports an emergency button press through
+ * `POST /v1/ingest/events` with its API key, the same request a real hub sends.
+ */
+export async function injectSosAlert(target: SosTarget): Promise<InjectedAlert> {
+  const hub = target.org.hubs.find((entry) => entry.residentId === target.residentId);
+  const button = hub?.devices.emergency_button;
+  if (!hub || !button) throw new Error(`resident ${target.residentId} has no hub with an emergency button`);
+  const server = await ingestServerFor(target.databaseUrl);
+  const response = await fetch(`${server.url}/v1/ingest/events`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${hub.apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      events: [{ eventId: randomUUID(), deviceId: button, kind: 'emergency_button', time: new Date().toISOString() }],
     }),
-  )) as RaisedAlert;
+  });
+  const text = await response.text();
+  const body = response.ok ? (JSON.parse(text) as { alerts?: (InjectedAlert & { kind: string })[] }) : undefined;
+  const alert = body?.alerts?.find((entry) => entry.kind === 'sos');
+  if (!alert) throw new Error(`ingest opened no SOS alert: ${response.status} ${text}`);
+  return { alertId: alert.alertId, created: alert.created, severity: alert.severity };
 }

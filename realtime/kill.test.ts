@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { type SeededOrganisation, seedDemoOrganisation } from '../db/seed';
 import { createTestDatabase, type TestDatabase } from '../db/testing/database';
 import { TEST_JWT_SECRET } from '../functions/testing';
-import { injectSosAlert, TestDashboard, tokenFor } from './testing';
+import { injectSosAlert, stopInjectionServers, TestDashboard, tokenFor } from './testing';
 
 let database: TestDatabase;
 let org: SeededOrganisation;
@@ -50,6 +50,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
+  await stopInjectionServers();
   await database.drop();
 });
 
@@ -71,7 +72,7 @@ describe('a node killed mid-delivery', () => {
     const raised: string[] = [];
     const injecting = (async () => {
       for (const { residentId } of residents) {
-        raised.push((await injectSosAlert(database.sql, { orgId: org.orgId, residentId })).alertId);
+        raised.push((await injectSosAlert({ databaseUrl: database.url, org, residentId })).alertId);
       }
     })();
     const seen = await dashboard.next('alert');

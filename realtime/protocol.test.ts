@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from '../db/testing/database';
 import { closeCodes, errors } from './errors';
 import { type RealtimeNode, startRealtimeNode } from './node';
 import { PROTOCOL } from './protocol';
-import { injectSosAlert, TestDashboard, testRealtimeConfig, tokenFor } from './testing';
+import { injectSosAlert, stopInjectionServers, TestDashboard, testRealtimeConfig, tokenFor } from './testing';
 
 let database: TestDatabase;
 let node: RealtimeNode;
@@ -51,6 +51,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
+  await stopInjectionServers();
   await node.stop();
   await database.drop();
 });
@@ -189,7 +190,7 @@ describe('HTTP on the node', () => {
     const [assignment] = await database.sql<{ residentId: string }[]>`
       select resident_id as "residentId" from assignments where staff_id = ${carer().staffId} and escalation_order = 1`;
     if (!assignment) throw new Error('no assignment');
-    const raised = await injectSosAlert(database.sql, { orgId: org.orgId, residentId: assignment.residentId });
+    const raised = await injectSosAlert({ databaseUrl: database.url, org, residentId: assignment.residentId });
     await client.next('alert', (frame) => frame.alert.id === raised.alertId);
 
     const response = await fetch(`${node.url}/metrics`);

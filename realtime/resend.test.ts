@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type SeededOrganisation, seedDemoOrganisation } from '../db/seed';
 import { createTestDatabase, type TestDatabase } from '../db/testing/database';
 import { type RealtimeNode, startRealtimeNode } from './node';
-import { injectSosAlert, TestDashboard, testRealtimeConfig, tokenFor } from './testing';
+import { injectSosAlert, stopInjectionServers, TestDashboard, testRealtimeConfig, tokenFor } from './testing';
 
 let database: TestDatabase;
 let node: RealtimeNode;
@@ -17,6 +17,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await stopInjectionServers();
   await node.stop();
   await database.drop();
 });
@@ -31,7 +32,7 @@ describe('re-sending is bounded', () => {
     if (!assignment) throw new Error('no assignment');
     const dashboard = await TestDashboard.connect(node.wsUrl, await tokenFor(who));
     await dashboard.next('welcome');
-    const raised = await injectSosAlert(database.sql, { orgId: org.orgId, residentId: assignment.residentId });
+    const raised = await injectSosAlert({ databaseUrl: database.url, org, residentId: assignment.residentId });
     const first = await dashboard.next('alert', (frame) => frame.alert.id === raised.alertId);
 
     await expect

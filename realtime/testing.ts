@@ -4,7 +4,7 @@ import { parseEnv } from '../functions/env';
 import { TEST_JWT_SECRET } from '../functions/testing';
 import { type RealtimeConfig, RealtimeEnv } from './env';
 
-export { injectSosAlert } from './inject';
+export { injectSosAlert, stopInjectionServers } from './inject';
 
 import { BEARER_PREFIX, PROTOCOL, type ServerFrame } from './protocol';
 

@@ -61,7 +61,7 @@ export const analyticsRoutes = createRouter()
     async (c) => {
       const { sql } = c.env.services;
       const identity = c.get('identity');
-      const { id } = parse(residentId, c.req.param(), 'path');
+      const id = residentIdFrom(c.req.param());
       const query = c.req.valid('query');
       const to = query.to ? new Date(query.to) : new Date();
       const from = query.from ? new Date(query.from) : new Date(to.getTime() - 24 * HOUR_MS);
@@ -111,7 +111,7 @@ export const analyticsRoutes = createRouter()
     async (c) => {
       const { sql } = c.env.services;
       const identity = c.get('identity');
-      const { id } = parse(residentId, c.req.param(), 'path');
+      const id = residentIdFrom(c.req.param());
       const { days } = c.req.valid('query');
       await readableOr404(sql, identity, id);
       const to = new Date(Math.ceil(Date.now() / HOUR_MS) * HOUR_MS);
@@ -202,18 +202,11 @@ function seconds(bucket: string): number {
   return value;
 }
 
-function parse<TSchema extends v.GenericSchema>(
-  schema: TSchema,
-  input: unknown,
-  where: 'path' | 'query',
-): v.InferOutput<TSchema> {
-  const result = v.safeParse(schema, input);
-  if (result.success) return result.output;
-  throw new ApiError({
-    code: where === 'path' ? 'NOT_FOUND' : 'VALIDATION_FAILED',
-    detail: where === 'path' ? 'No such resident' : 'Invalid query parameters',
-    errors: result.issues.map((issue) => ({ field: `${where}.${v.getDotPath(issue) ?? ''}`, message: issue.message })),
-  });
+/** The resident id from the path; a malformed one is "no such resident" (404), like another organisation's. */
+function residentIdFrom(params: unknown): string {
+  const result = v.safeParse(residentId, params);
+  if (!result.success) throw new ApiError({ code: 'NOT_FOUND', detail: 'No such resident' });
+  return result.output.id;
 }
 
 function invalid(field: string, message: string) {

@@ -38,7 +38,7 @@ let server: ChildProcess | null = null;
 try {
   await migrate(postgresMigrationTarget(sql));
   const seed = await seedDemoOrganisation(db, { orgName: 'Camera Bench Centre', slug: 'bench' });
-  await sql`update cameras set source = ${JSON.stringify({ type: 'test-pattern', width: 640, height: 480, fps: 30, gopSeconds: 5 })}::jsonb
+  await sql`update cameras set source = ${JSON.stringify({ type: 'test-pattern', width: 640, height: 480, fps: 30, gopSeconds: 5 })}::text::jsonb
              where id = ${seed.cameraId}`;
   const manager = seed.logins.find((login) => login.role === 'manager');
   if (!manager) throw new Error('seed has no manager');

@@ -10,9 +10,10 @@ import { createInterface } from 'node:readline';
 import { createDatabase, postgresMigrationTarget } from '../../db/client';
 import { startEmbeddedPostgres } from '../../db/embedded';
 import { migrate } from '../../db/migrate';
-import { seedDemoOrganisation } from '../../db/seed';
+import { demoHubKey, seedDemoOrganisation } from '../../db/seed';
 import { issueAccessToken } from '../../functions/auth/access-token';
-import { injectSosAlert } from '../../realtime/inject';
+import { hubKeyFrom } from '../../functions/auth/hub-key';
+import { injectSosAlert, stopInjectionServers } from '../../realtime/inject';
 import type { FromClients, ToClients } from './realtime-clients';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10_000);
@@ -44,14 +45,12 @@ async function main() {
   const { sql, db } = createDatabase(databaseUrl, { max: 10, applicationName: 'carewatch-bench' });
   cleanups.unshift(() => sql.end({ timeout: 5 }));
   await migrate(postgresMigrationTarget(sql));
-  const org = await seedDemoOrganisation(db, {
-    orgName: `Bench Centre ${Date.now()}`,
-    slug: `bench${Date.now()}`,
-    residents: 1,
-  });
-  const setup = await prepare(sql, org.orgId);
+  const slug = `bench${Date.now()}`;
+  const org = await seedDemoOrganisation(db, { orgName: `Bench Centre ${Date.now()}`, slug, residents: 1 });
+  const setup = await prepare(sql, org.orgId, slug);
   log(`seeded ${setup.staff.length} dashboard staff and residents`);
 
+  cleanups.unshift(() => stopInjectionServers());
   const node = await spawnNode(databaseUrl);
   cleanups.unshift(async () => {
     if (node.child.exitCode !== null || node.child.signalCode !== null) return;
@@ -107,7 +106,7 @@ async function main() {
     const at = now();
     injectedAt.set(residentId, at);
     injections.push(
-      injectSosAlert(sql, { orgId: org.orgId, residentId }).then(() => {
+      injectSosAlert({ databaseUrl, org: setup, residentId }).then(() => {
         commitTimes.push(now() - at);
         committedAt.set(residentId, now());
         if (process.env.BENCH_DEBUG && now() - at > 100)
@@ -142,7 +141,7 @@ async function main() {
 
   // Burst: one alert told to every connected dashboard at once (a resident with no carers → managers).
   const burstStart = now();
-  await injectSosAlert(sql, { orgId: org.orgId, residentId: setup.broadcastResident });
+  await injectSosAlert({ databaseUrl, org: setup, residentId: setup.broadcastResident });
   const committed = now();
   await waitFor(() => (arrivals.get(setup.broadcastResident)?.length ?? 0) >= connections, 60_000);
   const burstArrivals = arrivals.get(setup.broadcastResident) ?? [];
@@ -171,8 +170,11 @@ async function main() {
   );
 }
 
-/** CONNECTIONS staff (managers, so a broadcast reaches all), one resident each, and one resident with nobody. */
-async function prepare(sql: ReturnType<typeof createDatabase>['sql'], orgId: string) {
+/**
+ * CONNECTIONS staff (managers, so a broadcast reaches all), one resident each, and one resident with nobody; every
+ * resident gets a hub with an emergency button and a demo key, so alerts go in through the ingest endpoint.
+ */
+async function prepare(sql: ReturnType<typeof createDatabase>['sql'], orgId: string, slug: string) {
   // No escalation during the run: the ladder's first wait outlasts it.
   await sql`
     update escalation_policies set steps = jsonb_set(steps, '{0,waitSeconds}', '3600')
@@ -191,10 +193,31 @@ async function prepare(sql: ReturnType<typeof createDatabase>['sql'], orgId: str
   const [broadcast] = await sql<{ id: string }[]>`
     insert into residents (org_id, name) values (${orgId}, 'Broadcast resident') returning id`;
   if (!broadcast) throw new Error('broadcast resident insert failed');
+  const residentIds = [...residents.map((row) => row.id), broadcast.id];
+  // Index 0 is the seeded resident's hub; demoHubKey keeps the keys deterministic like the seed's.
+  const keys = await Promise.all(residentIds.map((_, index) => hubKeyFrom(demoHubKey(slug, index + 1))));
+  const hubRows = await sql<{ id: string; residentId: string }[]>`
+    insert into hubs (org_id, resident_id, name, api_key_prefix, api_key_hash)
+    select ${orgId}, r, 'Bench hub ' || n, p, h
+      from unnest(${residentIds}::uuid[], ${keys.map((key) => key.prefix)}::text[], ${keys.map((key) => key.hash)}::text[])
+           with ordinality as t(r, p, h, n)
+    returning id, resident_id as "residentId"`;
+  const buttons = await sql<{ id: string; hubId: string }[]>`
+    insert into devices (org_id, hub_id, kind, room)
+    select ${orgId}, h, 'emergency_button', 'living room' from unnest(${hubRows.map((row) => row.id)}::uuid[]) as t(h)
+    returning id, hub_id as "hubId"`;
+  const buttonOf = new Map(buttons.map((row) => [row.hubId, row.id]));
+  const keyOf = new Map(residentIds.map((id, index) => [id, keys[index]?.key ?? '']));
   return {
     staff: staff.map((row) => row.id),
     residents: residents.map((row) => row.id),
     broadcastResident: broadcast.id,
+    hubs: hubRows.map((row) => ({
+      id: row.id,
+      residentId: row.residentId,
+      apiKey: keyOf.get(row.residentId) ?? '',
+      devices: { emergency_button: buttonOf.get(row.id) ?? '' },
+    })),
   };
 }
 

@@ -157,7 +157,7 @@ describe('camera service over the signalling interface', () => {
       const [row] = await database.sql<{ id: string }[]>`
         insert into cameras (org_id, resident_id, name, source, consent_given_by, consent_recorded_at)
         values (${identities.admin.orgId}, ${residentId}, ${name},
-                ${JSON.stringify({ type: 'rtp', port, ssrc, payloadType: 96 })}::jsonb, 'resident', now())
+                ${JSON.stringify({ type: 'rtp', port, ssrc, payloadType: 96 })}::text::jsonb, 'resident', now())
         returning id`;
       const encoder = new TestPatternSource(
         { width, height: 240, fps: 15, gopSeconds: 2, port, ssrc, payloadType: 96, ffmpegPath: 'ffmpeg' },

@@ -35,7 +35,7 @@ export class ViewAudit {
   private write(identity: StaffIdentity, action: string, cameraId: string, details: Record<string, unknown>): void {
     const insert = this.sql`
       insert into audit_log (org_id, actor_type, actor_id, action, target_type, target_id, details)
-      select o.id, 'staff', ${identity.staffId}, ${action}, 'camera', ${cameraId}, ${JSON.stringify(details)}::jsonb
+      select o.id, 'staff', ${identity.staffId}, ${action}, 'camera', ${cameraId}, ${JSON.stringify(details)}::text::jsonb
         from organisations o where o.id = ${identity.orgId}`
       .then(() => undefined)
       .catch((error: Error) => this.onError(error))
