@@ -75,11 +75,16 @@ describe('raiseAlert: alert, outbox deliveries and wake-up in one transaction', 
     const first = await t.sql.begin((tx) => raiseAlert(tx, { ...base, severity: 'medium', title: 'No activity 12 h' }));
     const raised = await t.sql.begin((tx) => raiseAlert(tx, { ...base, severity: 'high', title: 'No activity 18 h' }));
     const lowered = await t.sql.begin((tx) => raiseAlert(tx, { ...base, severity: 'low', title: 'ignored' }));
+    await t.sql.begin((tx) => raiseAlert(tx, { ...base, severity: 'high', title: 'No activity 18 h' }));
     expect(raised.alertId).toBe(first.alertId);
     expect(raised.severity).toBe('high');
     expect(lowered.severity).toBe('high');
     const [alert] = await t.sql`select title from alerts where id = ${first.alertId}`;
     expect(alert?.title).toBe('No activity 18 h');
+    // Dashboards are told the severity rose ('updated'); a repeat that changes nothing only 'attached'.
+    await expect
+      .poll(() => notifications.filter((n) => n.alertId === first.alertId).map((n) => n.change))
+      .toEqual(['created', 'updated', 'attached', 'attached']);
   });
 
   test('rolled-back transactions leave no alert, delivery or sequence behind', async () => {

@@ -56,7 +56,9 @@ export async function raiseAlert(tx: Tx, input: RaiseAlertInput, nodeId?: string
       details = alerts.details || excluded.details,
       updated_at = now()
     returning id, (xmax = 0) as created, severity,
-              (xmax <> 0 and severity = ${input.severity} and title = ${input.title}) as raised`;
+              -- A subquery in RETURNING reads the table as it was before this statement: the previous severity.
+              (xmax <> 0 and severity < (select previous.severity from alerts previous where previous.id = alerts.id))
+                as raised`;
   if (!row) throw new Error('alert upsert returned no row');
 
   if (!row.created) {
