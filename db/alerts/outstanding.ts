@@ -219,9 +219,3 @@ export async function markDeliveredMany(sql: Sql, receipts: Receipt[], nodeId: s
     return changed ? 'delivered' : 'already';
   });
 }
-
-/** One receipt; see `markDeliveredMany`. */
-export async function markDelivered(sql: Sql, input: Receipt & { nodeId: string }): Promise<ReceiptResult> {
-  const [result] = await markDeliveredMany(sql, [input], input.nodeId);
-  return result ?? 'unknown';
-}
