@@ -44,7 +44,7 @@ export async function acknowledgeDelivery(
       insert into alert_delivery_history (delivery_id, from_state, to_state, node_id, detail)
       select id, previous, 'acknowledged', ${input.nodeId}, 'acknowledged by this staff member' from acked`;
     await supersedeOutstanding(tx, delivery.alertId, input.nodeId, 'alert acknowledged by another staff member');
-    await notify(tx, { alertId: delivery.alertId, orgId: input.orgId, change: 'acknowledged' });
+    await notify(tx, { alertId: delivery.alertId, change: 'acknowledged' });
     return { outcome: 'acknowledged', alertId: delivery.alertId } satisfies AcknowledgeResult;
   })) as AcknowledgeResult;
 }

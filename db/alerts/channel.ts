@@ -7,5 +7,7 @@ export type AlertChange = 'created' | 'attached' | 'escalated' | 'acknowledged' 
 export interface AlertNotification {
   alertId: string;
   orgId: string;
+  /** Whose profile shows the alert: the API's cache drops that profile on every change. */
+  residentId: string;
   change: AlertChange;
 }

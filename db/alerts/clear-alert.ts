@@ -26,7 +26,7 @@ export async function clearAlert(
      where org_id = ${input.orgId} and dedup_key = ${input.dedupKey} and status <> 'resolved'
     returning id, kind`;
   if (!row) return undefined;
-  await notify(tx, { alertId: row.id, orgId: input.orgId, change: 'updated' });
+  await notify(tx, { alertId: row.id, change: 'updated' });
   return { alertId: row.id, kind: row.kind, resolved: false };
 }
 
@@ -45,6 +45,6 @@ export async function resolveBySystem(
            resolution_note = ${input.note}, next_escalation_at = null, updated_at = now()
      where org_id = ${input.orgId} and dedup_key = any(${input.dedupKeys}::text[]) and status <> 'resolved'
     returning id, kind`;
-  for (const row of rows) await notify(tx, { alertId: row.id, orgId: input.orgId, change: 'resolved' });
+  for (const row of rows) await notify(tx, { alertId: row.id, change: 'resolved' });
   return rows.map((row) => ({ alertId: row.id, kind: row.kind, resolved: true }));
 }

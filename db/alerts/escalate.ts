@@ -50,7 +50,7 @@ export async function escalateDueAlerts(sql: postgres.Sql, nodeId: string, limit
                  details = details || ${jsonText({ escalation: 'ladder exhausted without acknowledgement' })}::text::jsonb
            where id = ${alert.id}`;
       }
-      await notify(tx, { alertId: alert.id, orgId: alert.orgId, change: 'escalated' });
+      await notify(tx, { alertId: alert.id, change: 'escalated' });
       outcomes.push(outcome);
     }
     return outcomes;

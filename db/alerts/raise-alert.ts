@@ -62,7 +62,7 @@ export async function raiseAlert(tx: Tx, input: RaiseAlertInput, nodeId?: string
   if (!row) throw new Error('alert upsert returned no row');
 
   if (!row.created) {
-    await notify(tx, { alertId: row.id, orgId: input.orgId, change: row.raised ? 'updated' : 'attached' });
+    await notify(tx, { alertId: row.id, change: row.raised ? 'updated' : 'attached' });
     return { alertId: row.id, created: false, severity: row.severity, deliveries: [] };
   }
 
@@ -73,7 +73,7 @@ export async function raiseAlert(tx: Tx, input: RaiseAlertInput, nodeId?: string
     severity: input.severity,
     nodeId,
   });
-  await notify(tx, { alertId: row.id, orgId: input.orgId, change: 'created' });
+  await notify(tx, { alertId: row.id, change: 'created' });
   return { alertId: row.id, created: true, severity: row.severity, deliveries };
 }
 
@@ -121,8 +121,15 @@ export async function policyFor(
   return policy ?? defaultEscalationPolicies[severity];
 }
 
-export async function notify(tx: Tx | postgres.Sql, notification: AlertNotification): Promise<void> {
-  await tx`select pg_notify(${ALERTS_CHANNEL}, ${JSON.stringify(notification)})`;
+/** Sends the change on commit; the payload's org and resident are read from the alert row, never passed in. */
+export async function notify(
+  tx: Tx | postgres.Sql,
+  notification: Pick<AlertNotification, 'alertId' | 'change'>,
+): Promise<void> {
+  await tx`
+    select pg_notify(${ALERTS_CHANNEL}, json_build_object('alertId', id, 'orgId', org_id, 'residentId', resident_id,
+                                                          'change', ${notification.change}::text)::text)
+      from alerts where id = ${notification.alertId}`;
 }
 
 export type { AlertChange };

@@ -31,7 +31,7 @@ export async function resolveAlert(
              acknowledged_by = coalesce(acknowledged_by, ${identity.staffId}::uuid), updated_at = now()
        where id = ${input.alertId}`;
     await supersedeOutstanding(tx, input.alertId, input.nodeId, 'alert resolved');
-    await notify(tx, { alertId: input.alertId, orgId: identity.orgId, change: 'resolved' });
+    await notify(tx, { alertId: input.alertId, change: 'resolved' });
     return { outcome: 'resolved' } satisfies ResolveResult;
   })) as ResolveResult;
 }

@@ -95,7 +95,7 @@ export async function storeBatch(
              resolution_note = ${selfClearing.note}, next_escalation_at = null, updated_at = now()
        where org_id = ${hub.orgId} and dedup_key = any(${selfClearing.dedupKeys}::text[]) and status <> 'resolved'
       returning id, kind,
-                pg_notify(${ALERTS_CHANNEL}, json_build_object('alertId', id, 'orgId', org_id, 'change', 'resolved')::text)::text
+                pg_notify(${ALERTS_CHANNEL}, json_build_object('alertId', id, 'orgId', org_id, 'residentId', resident_id, 'change', 'resolved')::text)::text
     )
     select event_id as "eventId", (extract(epoch from time) * 1000)::float8 as ms, null::text as "alertId",
            null::alert_kind as "alertKind"
