@@ -2,10 +2,10 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
-import { secureHeaders } from 'hono/secure-headers';
 import type { AppEnv } from './lib/context';
 import { notFound, onError } from './lib/on-error';
 import { ApiError } from './lib/problem';
+import { securityHeaders } from './lib/security-headers';
 
 /** Default request body limit; routes that take larger bodies (ingest batches) set their own. */
 export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
@@ -24,8 +24,14 @@ export function createRouter() {
 export function createBaseApp() {
   const app = createRouter();
   app.use(requestId({ headerName: 'x-request-id' }));
-  app.use(secureHeaders());
-  app.use('*', async (c, next) => {
+  app.use(securityHeaders());
+  app.use('*', async function corsForBrowsers(c, next) {
+    // Only a browser's cross-origin request carries Origin; hubs, curl and same-origin GETs need no CORS headers
+    // (and hono's cors() would build the response early for them, a cost on every read).
+    if (!c.req.header('origin')) {
+      c.header('Vary', 'Origin');
+      return next();
+    }
     const origins = c.env.services.config.CORS_ORIGINS;
     return cors({ origin: origins, credentials: true, maxAge: 600, exposeHeaders: ['x-request-id', 'retry-after'] })(
       c,

@@ -21,6 +21,8 @@ describe('functions health and error envelope (Node server, real PostgreSQL)', (
     const response = await fetch(`${harness.server.url}/v1/nothing-here`, { headers: { 'x-request-id': 'req-123' } });
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(response.headers.get('strict-transport-security')).toContain('max-age=');
     expect(await response.json()).toMatchObject({
       status: 404,
       code: 'NOT_FOUND',
