@@ -6,6 +6,7 @@ import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { createDatabase } from '../db/client';
 import { createApp } from './app';
+import { watchAlertChanges } from './cache/alert-invalidation';
 import { configuredCache } from './cache/configured-cache';
 import { createMemoryCache } from './cache/memory-cache';
 import { type FunctionsConfig, FunctionsEnv, parseEnv } from './env';
@@ -39,6 +40,10 @@ export async function startFunctions(
   const logger = createLogger('functions', config.LOG_LEVEL);
   const { db, sql, close } = createDatabase(config.DATABASE_URL, { max: 20, applicationName: 'carewatch-functions' });
   const cache = configuredCache(config, logger, () => createMemoryCache());
+  // Watching before serving, so nothing is cached unwatched; a database that is down delays nothing (health says
+  // 503) and the watch retries in the background.
+  const alertWatch = watchAlertChanges(sql, cache, logger);
+  await alertWatch.ready;
   const services: Services = { config, db, sql, cache, logger, docsAssets: swaggerUiFromNodeModules() };
   const app = createApp();
   if (options.console) {
@@ -48,16 +53,19 @@ export async function startFunctions(
     app.get('/', serveStatic({ path: join(assets.dir, 'index.html') }));
     app.get('/assets/*', serveStatic({ root: assets.dir }));
   }
+  const inFlight = new InFlight();
   const server = serve({
     fetch: (request, nodeEnv: { incoming?: { socket?: { remoteAddress?: string } } }) =>
-      app.fetch(request, {
-        services,
-        clientIp: clientIpBehindProxies(
-          nodeEnv.incoming?.socket?.remoteAddress,
-          request.headers.get('x-forwarded-for') ?? undefined,
-          config.TRUSTED_PROXIES,
-        ),
-      }),
+      inFlight.track(
+        app.fetch(request, {
+          services,
+          clientIp: clientIpBehindProxies(
+            nodeEnv.incoming?.socket?.remoteAddress,
+            request.headers.get('x-forwarded-for') ?? undefined,
+            config.TRUSTED_PROXIES,
+          ),
+        }),
+      ),
     port: config.PORT,
     hostname: host,
   });
@@ -85,10 +93,42 @@ export async function startFunctions(
     close: async () => {
       clearInterval(silenceTimer);
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // A client that hung up leaves its handler running; it finishes (or its transaction rolls back) before the
+      // pool ends, instead of failing half-way on a closed pool.
+      await inFlight.settled(SHUTDOWN_GRACE_MS);
       await silenceRun;
+      await alertWatch.stop().catch(() => {});
       await close();
     },
   };
+}
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/** Counts requests being handled, so shutdown can wait for them. */
+class InFlight {
+  private count = 0;
+  private idle: (() => void)[] = [];
+
+  async track<T>(work: T | Promise<T>): Promise<T> {
+    this.count++;
+    try {
+      return await work;
+    } finally {
+      if (--this.count === 0) for (const resolve of this.idle.splice(0)) resolve();
+    }
+  }
+
+  settled(timeoutMs: number): Promise<void> {
+    if (this.count === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.idle.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
 }
 
 /** The /docs UI's files, read once from the installed swagger-ui-dist package. */

@@ -4,6 +4,7 @@ import { createDatabase } from '../db/client';
 import { createApp } from './app';
 import type { Cache } from './cache/cache';
 import { configuredCache } from './cache/configured-cache';
+import { invalidateAfterSilence } from './cache/keys';
 import { createMemoryCache } from './cache/memory-cache';
 import { FunctionsEnv, parseEnv } from './env';
 import { evaluateSilence } from './ingest/silence';
@@ -58,10 +59,13 @@ export default {
       applicationName: 'carewatch-cron',
     });
     const logger = createLogger('functions-worker', config.LOG_LEVEL);
+    isolateCache ??= configuredCache(config, logger, () => createMemoryCache(1000));
+    const cache = isolateCache;
     const run = evaluateSilence(sql)
-      .then((outcome) =>
-        logger.info('silence rules', { raised: outcome.raised.length, resolved: outcome.resolved.length }),
-      )
+      .then(async (outcome) => {
+        await invalidateAfterSilence(cache, outcome);
+        logger.info('silence rules', { raised: outcome.raised.length, resolved: outcome.resolved.length });
+      })
       .catch((error: Error) => logger.error('silence rules failed', { error: error.message }))
       .finally(() => close());
     context.waitUntil(run);

@@ -29,6 +29,12 @@ export const RealtimeEnv = v.object({
   REALTIME_ESCALATION_MS: count('1000'),
   /** Deadline for the first-frame `auth` when the token was not in the subprotocol. */
   REALTIME_AUTH_TIMEOUT_MS: count('5000'),
+  /**
+   * The API's shared cache (Upstash or the REST bridge). When set, this node drops cached resident profiles on
+   * alert changes (`watchAlertChanges`), so a Workers deployment of the API, which cannot LISTEN, stays fresh.
+   */
+  UPSTASH_REDIS_REST_URL: v.optional(v.pipe(v.string(), v.url())),
+  UPSTASH_REDIS_REST_TOKEN: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1))),
   /** uWS idle timeout; the server pings automatically well before it. Multiple of 4, at least 8. */
   REALTIME_IDLE_TIMEOUT_SECONDS: count('60'),
 });

@@ -2,6 +2,8 @@ import uWS from 'uWebSockets.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { createDatabase, type Sql } from '../db/client';
+import { watchAlertChanges } from '../functions/cache/alert-invalidation';
+import { createUpstashCache } from '../functions/cache/upstash-cache';
 import { createLogger, type Logger } from '../functions/lib/logger';
 import { authenticate } from './auth';
 import { attachCameraService } from './camera';
@@ -216,6 +218,15 @@ export async function startRealtimeNode(
 
   options.routes?.(app);
   await dispatcher.start();
+  const profileWatch =
+    config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN
+      ? watchAlertChanges(
+          sql,
+          createUpstashCache({ url: config.UPSTASH_REDIS_REST_URL, token: config.UPSTASH_REDIS_REST_TOKEN, logger }),
+          logger,
+        )
+      : undefined;
+  await profileWatch?.ready;
 
   const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
     app.listen(host, config.REALTIME_PORT, (socket) => {
@@ -237,6 +248,7 @@ export async function startRealtimeNode(
       uWS.us_listen_socket_close(listenSocket);
       for (const client of [...clients]) client.end(closeCodes.goingAway, 'node shutting down; reconnect and resume');
       await dispatcher.stop();
+      await profileWatch?.stop().catch(() => {});
       await cameraService?.stop();
       await close();
     },

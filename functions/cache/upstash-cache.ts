@@ -1,6 +1,6 @@
 import { Redis } from '@upstash/redis';
 import type { Logger } from '../lib/logger';
-import type { Cache } from './cache';
+import { type Cache, INVALIDATION_HOLD_SECONDS, invalidationMarker, isMarker } from './cache';
 
 export interface UpstashCacheOptions {
   url: string;
@@ -9,6 +9,15 @@ export interface UpstashCacheOptions {
   /** A cache call slower than this counts as a miss: a slow cache must not slow the API. */
   timeoutMs?: number;
 }
+
+/** Compare-and-set for `readThrough`: store ARGV[2] for ARGV[3] s only if the key still holds ARGV[1] ('' = none). */
+const SET_IF_UNCHANGED = `
+local current = redis.call('GET', KEYS[1])
+if (current == false and ARGV[1] == '') or current == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+  return 1
+end
+return 0`;
 
 /**
  * Cache over Upstash's REST protocol (Upstash itself, or our bridge over a local Redis). Every failure is logged
@@ -39,21 +48,43 @@ export function createUpstashCache({ url, token, logger, timeoutMs = 300 }: Upst
     async get<T>(key: string) {
       return redis
         .get<string>(key)
-        .then((text) => (typeof text === 'string' ? (JSON.parse(text) as T) : undefined))
+        .then((text) => (typeof text === 'string' && !isMarker(text) ? (JSON.parse(text) as T) : undefined))
         .catch(failed('get', undefined));
     },
-    async set(key, value, ttlSeconds) {
-      await redis
-        .set(key, JSON.stringify(value), { ex: ttlSeconds })
-        .then(() => undefined)
-        .catch(failed('set', undefined));
+    async readThrough<T>(key: string, ttlSeconds: number, load: () => Promise<T | undefined>) {
+      const before = await redis.get<string>(key).catch(failed('get', null));
+      if (typeof before === 'string' && !isMarker(before)) return { value: JSON.parse(before) as T, hit: true };
+      const value = await load();
+      if (value !== undefined) {
+        await redis
+          .eval(SET_IF_UNCHANGED, [key], [before ?? '', JSON.stringify(value), String(ttlSeconds)])
+          .catch(failed('fill', undefined));
+      }
+      return { value, hit: false };
     },
-    async delete(...keys) {
+    async invalidate(...keys) {
       if (keys.length === 0) return;
-      await redis
-        .del(...keys)
+      const pipeline = redis.pipeline();
+      for (const key of keys) pipeline.set(key, invalidationMarker(), { ex: INVALIDATION_HOLD_SECONDS });
+      await pipeline
+        .exec()
         .then(() => undefined)
-        .catch(failed('delete', undefined));
+        .catch(failed('invalidate', undefined));
+    },
+    async invalidateMatching(pattern) {
+      let total = 0;
+      try {
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, { match: pattern, count: 1000 });
+          cursor = String(next);
+          if (keys.length > 0) await this.invalidate(...keys);
+          total += keys.length;
+        } while (cursor !== '0');
+      } catch (error) {
+        failed('invalidateMatching', undefined)(error);
+      }
+      return total;
     },
     async increment(key, ttlSeconds) {
       return redis

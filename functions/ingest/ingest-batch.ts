@@ -2,6 +2,7 @@ import type postgres from 'postgres';
 import type { ClearedAlert } from '../../db/alerts/clear-alert';
 import { type AlertOutcome, type DetectionOutcome, detect, rulesMayAct, selfClearingKeys } from './detect';
 import type { HubContext } from './hub-auth';
+import { eventRules } from './rules';
 import { detectionSettings } from './settings';
 import { storeBatch, storeRoutineBatch } from './store-events';
 import { type EventResult, validateBatch } from './validate-batch';
@@ -21,6 +22,12 @@ export interface IngestResponse {
 const RETRYABLE = new Set(['40P01', '40001']);
 const ATTEMPTS = 3;
 
+export interface IngestOutcome {
+  response: IngestResponse;
+  /** The batch changed what the resident's profile shows (an alert opened/joined/cleared, presence moved). */
+  changesProfile: boolean;
+}
+
 /**
  * One batch: events, hub/resident/device state and self-clearing alerts in one statement; when a rule may act,
  * that statement and the rules (alerts, deliveries, NOTIFYs) share one transaction and commit together or not at all.
@@ -30,7 +37,7 @@ export async function ingestBatch(
   hub: HubContext,
   body: unknown,
   now: Date,
-): Promise<IngestResponse> {
+): Promise<IngestOutcome> {
   const batch = validateBatch(body, hub.devices, now);
   const settings = detectionSettings(hub.orgSettings, hub.thresholds);
   const selfClearing = {
@@ -62,13 +69,18 @@ export async function ingestBatch(
       batch.events.forEach((event, position) => {
         if (!inserted.has(position)) results[event.index] = { eventId: event.eventId, status: 'duplicate' };
       });
-      return {
+      const response: IngestResponse = {
         accepted: results.filter((result) => result.status === 'accepted').length,
         duplicates: results.filter((result) => result.status === 'duplicate').length,
         rejected: results.filter((result) => result.status === 'rejected').length,
         results,
         alerts: outcome.alerts,
         cleared: outcome.cleared,
+      };
+      const presenceMoved = batch.events.some((event) => eventRules[event.kind].presence !== undefined);
+      return {
+        response,
+        changesProfile: outcome.alerts.length > 0 || outcome.cleared.length > 0 || presenceMoved,
       };
     } catch (error) {
       const code = (error as { code?: string }).code;

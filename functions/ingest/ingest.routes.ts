@@ -1,5 +1,6 @@
 import { bodyLimit } from 'hono/body-limit';
 import { resolver } from 'hono-openapi';
+import { invalidateResidentProfiles } from '../cache/keys';
 import { createRouter } from '../create-app';
 import { describeHubRoute, jsonResponse } from '../lib/openapi';
 import { ApiError } from '../lib/problem';
@@ -67,7 +68,12 @@ export function ingestRoutes(options: { limiter?: RateLimiter } = {}) {
       } catch {
         throw new ApiError({ code: 'BAD_REQUEST', detail: 'The body is not valid JSON' });
       }
-      const result = await ingestBatch(sql, hub, body, new Date());
+      const { response: result, changesProfile } = await ingestBatch(sql, hub, body, new Date());
+      // Alert changes also invalidate through NOTIFY (watchAlertChanges); doing it here too means the next read
+      // after this response can never see the profile from before, whichever process serves it.
+      if (changesProfile && hub.residentId) {
+        await invalidateResidentProfiles(c.env.services.cache, hub.orgId, [hub.residentId]);
+      }
       if (result.rejected > 0) {
         const first = result.results.find((entry) => entry.status === 'rejected');
         c.env.services.logger.warn('ingest rejected events', {

@@ -21,12 +21,13 @@ export interface SilenceOutcome {
   skipped: boolean;
   raised: {
     alertId: string;
+    orgId: string;
     residentId: string;
     kind: 'no_activity' | 'hub_offline';
     severity: AlertSeverity;
     created: boolean;
   }[];
-  resolved: { alertId: string; residentId: string; kind: string }[];
+  resolved: { alertId: string; orgId: string; residentId: string; kind: string }[];
 }
 
 // Arbitrary constant: one evaluation at a time across every process sharing the database.
@@ -98,7 +99,7 @@ async function noActivity(sql: postgres.Sql, now: Date, outcome: SilenceOutcome)
           dedupKeys: [dedupKey(row.residentId, 'no_activity')],
           note: 'Cleared: activity resumed',
         });
-        for (const alert of resolved) outcome.resolved.push({ ...alert, residentId: row.residentId });
+        for (const alert of resolved) outcome.resolved.push({ ...alert, orgId: row.orgId, residentId: row.residentId });
       });
       continue;
     }
@@ -122,6 +123,7 @@ async function noActivity(sql: postgres.Sql, now: Date, outcome: SilenceOutcome)
     );
     outcome.raised.push({
       alertId: raised.alertId,
+      orgId: row.orgId,
       residentId: row.residentId,
       kind: 'no_activity',
       severity: raised.severity,
@@ -163,7 +165,7 @@ async function hubsOffline(sql: postgres.Sql, now: Date, outcome: SilenceOutcome
           dedupKeys: [dedupKey(row.residentId, 'hub_offline')],
           note: 'Cleared: the hub is reporting again',
         });
-        for (const alert of resolved) outcome.resolved.push({ ...alert, residentId: row.residentId });
+        for (const alert of resolved) outcome.resolved.push({ ...alert, orgId: row.orgId, residentId: row.residentId });
         return;
       }
       const raised = await raiseAlert(tx, {
@@ -178,6 +180,7 @@ async function hubsOffline(sql: postgres.Sql, now: Date, outcome: SilenceOutcome
       });
       outcome.raised.push({
         alertId: raised.alertId,
+        orgId: row.orgId,
         residentId: row.residentId,
         kind: 'hub_offline',
         severity: raised.severity,

@@ -8,8 +8,9 @@ import { startFunctions } from '../../functions/node';
 const neverHits: Cache = {
   kind: 'memory',
   get: async () => undefined,
-  set: async () => {},
-  delete: async () => {},
+  readThrough: async (_key, _ttl, load) => ({ value: await load(), hit: false }),
+  invalidate: async () => {},
+  invalidateMatching: async () => 0,
   increment: async () => 1,
   health: async () => ({ ok: true }),
 };

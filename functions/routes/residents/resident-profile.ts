@@ -22,8 +22,8 @@ export function residentJson(row: typeof residents.$inferSelect): ResidentJson {
   };
 }
 
-/** The part of a profile that only this API's own writes change, so it may be cached (they invalidate it). */
-export interface CachedResidentProfile extends ResidentJson {
+/** A resident with the people and things around them; cached whole (see `readResidentProfile`). */
+export interface ResidentProfile extends ResidentJson {
   assignedStaff: {
     staffId: string;
     name: string;
@@ -41,6 +41,7 @@ export interface CachedResidentProfile extends ResidentJson {
     /** Consent is recorded (who gave it and when); no consent, no stream. */
     consent: boolean;
   }[];
+  openAlerts: OpenAlertSummary[];
 }
 
 export interface OpenAlertSummary {
@@ -52,22 +53,13 @@ export interface OpenAlertSummary {
   openedAt: string;
 }
 
-/** Open alerts are never cached: ingest and the realtime node change them without going through this API. */
-export interface ResidentProfile extends CachedResidentProfile {
-  openAlerts: OpenAlertSummary[];
-}
-
-async function loadCachedPart(
-  db: Database,
-  orgId: string,
-  residentId: string,
-): Promise<CachedResidentProfile | undefined> {
+async function loadProfile(db: Database, orgId: string, residentId: string): Promise<ResidentProfile | undefined> {
   const [resident] = await db
     .select()
     .from(residents)
     .where(and(eq(residents.id, residentId), eq(residents.orgId, orgId)));
   if (!resident) return undefined;
-  const [assigned, residentCameras] = await Promise.all([
+  const [assigned, residentCameras, openAlerts] = await Promise.all([
     db
       .select({
         staffId: staff.id,
@@ -92,8 +84,9 @@ async function loadCachedPart(
       .from(cameras)
       .where(and(eq(cameras.residentId, residentId), eq(cameras.orgId, orgId)))
       .orderBy(asc(cameras.name), asc(cameras.id)),
+    loadOpenAlerts(db, orgId, residentId),
   ]);
-  return { ...residentJson(resident), assignedStaff: assigned, cameras: residentCameras };
+  return { ...residentJson(resident), assignedStaff: assigned, cameras: residentCameras, openAlerts };
 }
 
 /** Unresolved alerts of one resident, newest first: one query on alerts_resident_opened_idx. */
@@ -114,9 +107,11 @@ async function loadOpenAlerts(db: Database, orgId: string, residentId: string): 
 }
 
 /**
- * Read-through: the cached part (resident, assigned staff, cameras) comes from the cache when present, else from
- * PostgreSQL and is then cached; `hit` describes that part only. The read rule is applied to it (org +
- * assignments), so a denied hit costs no query. Open alerts are then read live. Undefined = 404.
+ * Read-through: the whole profile comes from the cache when present, else from PostgreSQL and is then cached.
+ * Every write that changes what it shows invalidates it: the API's own writes (resident, assignments, staff,
+ * cameras) directly, and every alert change (raised by ingest or the silence rules, acknowledged, escalated or
+ * resolved on a realtime node) through the `carewatch_alerts` NOTIFY (`watchAlertChanges`). The read rule (org +
+ * assignments) is applied after the read, so a denied hit costs no query. Undefined = 404.
  */
 export async function readResidentProfile(
   db: Database,
@@ -124,14 +119,13 @@ export async function readResidentProfile(
   identity: StaffIdentity,
   residentId: string,
 ): Promise<{ profile?: ResidentProfile; hit: boolean }> {
-  const key = residentProfileKey(identity.orgId, residentId);
-  const cached = await cache.get<CachedResidentProfile>(key);
-  const hit = cached !== undefined;
-  const part = cached ?? (await loadCachedPart(db, identity.orgId, residentId));
-  if (!part) return { hit };
-  if (!cached) await cache.set(key, part, CACHE_TTL_SECONDS);
-  const assignedStaffIds = part.assignedStaff.map((person) => person.staffId);
-  if (!canReadLoadedResident(identity, { orgId: part.orgId, assignedStaffIds })) return { hit };
-  const openAlerts = await loadOpenAlerts(db, identity.orgId, residentId);
-  return { profile: { ...part, openAlerts }, hit };
+  const { value: profile, hit } = await cache.readThrough(
+    residentProfileKey(identity.orgId, residentId),
+    CACHE_TTL_SECONDS,
+    () => loadProfile(db, identity.orgId, residentId),
+  );
+  if (!profile) return { hit };
+  const assignedStaffIds = profile.assignedStaff.map((person) => person.staffId);
+  if (!canReadLoadedResident(identity, { orgId: profile.orgId, assignedStaffIds })) return { hit };
+  return { profile, hit };
 }

@@ -64,8 +64,8 @@ export const residentRoutes = createRouter()
       summary: 'Resident profile',
       description:
         'The resident with assigned staff (by escalation order), unresolved alerts and cameras (with whether ' +
-        'consent is recorded). Resident, staff and cameras are read-through cached and the `x-cache` header says ' +
-        '`hit` or `miss` for that part; open alerts are always read live.',
+        'consent is recorded). Read-through cached (`x-cache: hit|miss`); every write that changes it, and every ' +
+        'alert change, invalidates it; `lastActivityAt` may lag routine sensor batches by up to 30 s.',
       responses: { 200: jsonResponse('The profile', ResidentProfileSchema) },
       errors: ['NOT_FOUND', 'VALIDATION_FAILED'],
     }),

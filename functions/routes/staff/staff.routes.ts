@@ -84,30 +84,29 @@ export const staffRoutes = createRouter()
       const { db, cache } = c.env.services;
       const generation = (await staffListGeneration(cache, orgId)) ?? 0;
       const key = staffListKey(orgId, generation, JSON.stringify(query));
-      const cached = await cache.get<{ items: ReturnType<typeof staffJson>[]; nextCursor: string | null }>(key);
-      if (cached) {
-        c.header('x-cache', 'hit');
-        return c.json(cached, 200);
-      }
-      const { after, orderBy } = keyset(staff, sortColumns[query.sort], staff.id, query);
-      const rows = await db
-        .select()
-        .from(staff)
-        .where(
-          and(
-            eq(staff.orgId, orgId),
-            query.role ? eq(staff.role, query.role) : undefined,
-            query.active === undefined ? undefined : eq(staff.active, query.active),
-            query.q ? or(ilike(staff.name, likePattern(query.q)), ilike(staff.email, likePattern(query.q))) : undefined,
-            after,
-          ),
-        )
-        .orderBy(...orderBy)
-        .limit(query.limit + 1);
-      const page = toPage(rows, query.limit);
-      const body = { items: page.items.map(staffJson), nextCursor: page.nextCursor };
-      await cache.set(key, body, CACHE_TTL_SECONDS);
-      c.header('x-cache', 'miss');
+      const { value: body, hit } = await cache.readThrough(key, CACHE_TTL_SECONDS, async () => {
+        const { after, orderBy } = keyset(staff, sortColumns[query.sort], staff.id, query);
+        const rows = await db
+          .select()
+          .from(staff)
+          .where(
+            and(
+              eq(staff.orgId, orgId),
+              query.role ? eq(staff.role, query.role) : undefined,
+              query.active === undefined ? undefined : eq(staff.active, query.active),
+              query.q
+                ? or(ilike(staff.name, likePattern(query.q)), ilike(staff.email, likePattern(query.q)))
+                : undefined,
+              after,
+            ),
+          )
+          .orderBy(...orderBy)
+          .limit(query.limit + 1);
+        const page = toPage(rows, query.limit);
+        return { items: page.items.map(staffJson), nextCursor: page.nextCursor };
+      });
+      c.header('x-cache', hit ? 'hit' : 'miss');
+      if (!body) throw new Error('staff list load returned nothing');
       return c.json(body, 200);
     },
   )

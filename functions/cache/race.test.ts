@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startTestBridge } from '../../infra/redis-rest-bridge/testing';
+import { createLogger } from '../lib/logger';
+import type { Cache } from './cache';
+import { createMemoryCache } from './memory-cache';
+import { createUpstashCache } from './upstash-cache';
+
+type Bridge = Awaited<ReturnType<typeof startTestBridge>>;
+
+describe.each(['memory', 'upstash'] as const)('cache invalidation rules on %s', (kind) => {
+  let cache: Cache;
+  let bridge: Bridge | undefined;
+  beforeAll(async () => {
+    bridge = kind === 'upstash' ? await startTestBridge() : undefined;
+    cache = bridge
+      ? createUpstashCache({ url: bridge.url, token: bridge.token, logger: createLogger('test', 'error') })
+      : createMemoryCache();
+  });
+  afterAll(async () => {
+    await bridge?.close();
+  });
+  const key = (name: string) => `cw:test-${randomUUID()}:${name}`;
+
+  test('a load that raced an invalidation cannot put its old value back; the next read fills the cache', async () => {
+    const profile = key('profile');
+    let entered!: () => void;
+    let release!: () => void;
+    const loading = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slowRead = cache.readThrough(profile, 30, async () => {
+      entered();
+      await gate;
+      return { version: 'before the write' };
+    });
+    await loading;
+    await cache.invalidate(profile); // a write commits while the read is still loading
+    release();
+    expect(await slowRead).toEqual({ value: { version: 'before the write' }, hit: false });
+    expect(await cache.get(profile)).toBeUndefined();
+    const next = await cache.readThrough(profile, 30, async () => ({ version: 'after the write' }));
+    expect(next).toEqual({ value: { version: 'after the write' }, hit: false });
+    const cached = await cache.readThrough(profile, 30, async () => ({ version: 'not loaded' }));
+    expect(cached).toEqual({ value: { version: 'after the write' }, hit: true });
+  });
+
+  test('two invalidations in a row: a load that began after the first still loses to the second', async () => {
+    const profile = key('profile');
+    await cache.invalidate(profile);
+    let entered!: () => void;
+    let release!: () => void;
+    const loading = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slowRead = cache.readThrough(profile, 30, async () => {
+      entered();
+      await gate;
+      return { version: 'between the writes' };
+    });
+    await loading;
+    await cache.invalidate(profile);
+    release();
+    await slowRead;
+    expect(await cache.get(profile)).toBeUndefined();
+  });
+
+  test('nothing to show (undefined) is not cached', async () => {
+    const absent = key('absent');
+    expect(await cache.readThrough(absent, 30, async () => undefined)).toEqual({ value: undefined, hit: false });
+    expect(await cache.readThrough(absent, 30, async () => ({ found: true }))).toEqual({
+      value: { found: true },
+      hit: false,
+    });
+  });
+
+  test('invalidateMatching drops exactly the keys its glob matches', async () => {
+    const org = `cw:test-${randomUUID()}`;
+    const keys = [`${org}:resident:a:profile:v3`, `${org}:resident:b:profile:v3`, `${org}:staff:list:1:{}`];
+    for (const name of keys) await cache.readThrough(name, 30, async () => ({ name }));
+    expect(await cache.invalidateMatching(`${org}:resident:*:profile:v3`)).toBe(2);
+    expect(await cache.get(keys[0] ?? '')).toBeUndefined();
+    expect(await cache.get(keys[1] ?? '')).toBeUndefined();
+    expect(await cache.get(keys[2] ?? '')).toEqual({ name: keys[2] });
+  });
+});
