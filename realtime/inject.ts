@@ -18,6 +18,8 @@ export interface SosTarget {
   databaseUrl: string;
   org: Pick<SeededOrganisation, 'hubs'>;
   residentId: string;
+  /** A functions server already running against that database (the bench's own process); else one is started here. */
+  functionsUrl?: string;
 }
 
 /**
@@ -61,8 +63,8 @@ export async function injectSosAlert(target: SosTarget): Promise<InjectedAlert> 
   const hub = target.org.hubs.find((entry) => entry.residentId === target.residentId);
   const button = hub?.devices.emergency_button;
   if (!hub || !button) throw new Error(`resident ${target.residentId} has no hub with an emergency button`);
-  const server = await ingestServerFor(target.databaseUrl);
-  const response = await fetch(`${server.url}/v1/ingest/events`, {
+  const baseUrl = target.functionsUrl ?? (await ingestServerFor(target.databaseUrl)).url;
+  const response = await fetch(`${baseUrl}/v1/ingest/events`, {
     method: 'POST',
     headers: { authorization: `Bearer ${hub.apiKey}`, 'content-type': 'application/json' },
     body: JSON.stringify({

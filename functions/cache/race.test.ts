@@ -8,6 +8,24 @@ import { createUpstashCache } from './upstash-cache';
 
 type Bridge = Awaited<ReturnType<typeof startTestBridge>>;
 
+/** A database read the test holds open: `entered` once it runs, it returns `value` after `release()`. */
+function slowLoad<T>(value: T) {
+  let markEntered!: () => void;
+  let release!: () => void;
+  const entered = new Promise<void>((resolve) => {
+    markEntered = resolve;
+  });
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const run = async () => {
+    markEntered();
+    await gate;
+    return value;
+  };
+  return { run, entered, release };
+}
+
 describe.each(['memory', 'upstash'] as const)('cache invalidation rules on %s', (kind) => {
   let cache: Cache;
   let bridge: Bridge | undefined;
@@ -24,22 +42,11 @@ describe.each(['memory', 'upstash'] as const)('cache invalidation rules on %s', 
 
   test('a load that raced an invalidation cannot put its old value back; the next read fills the cache', async () => {
     const profile = key('profile');
-    let entered!: () => void;
-    let release!: () => void;
-    const loading = new Promise<void>((resolve) => {
-      entered = resolve;
-    });
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const slowRead = cache.readThrough(profile, 30, async () => {
-      entered();
-      await gate;
-      return { version: 'before the write' };
-    });
-    await loading;
+    const load = slowLoad({ version: 'before the write' });
+    const slowRead = cache.readThrough(profile, 30, load.run);
+    await load.entered;
     await cache.invalidate(profile); // a write commits while the read is still loading
-    release();
+    load.release();
     expect(await slowRead).toEqual({ value: { version: 'before the write' }, hit: false });
     expect(await cache.get(profile)).toBeUndefined();
     const next = await cache.readThrough(profile, 30, async () => ({ version: 'after the write' }));
@@ -51,22 +58,11 @@ describe.each(['memory', 'upstash'] as const)('cache invalidation rules on %s', 
   test('two invalidations in a row: a load that began after the first still loses to the second', async () => {
     const profile = key('profile');
     await cache.invalidate(profile);
-    let entered!: () => void;
-    let release!: () => void;
-    const loading = new Promise<void>((resolve) => {
-      entered = resolve;
-    });
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const slowRead = cache.readThrough(profile, 30, async () => {
-      entered();
-      await gate;
-      return { version: 'between the writes' };
-    });
-    await loading;
+    const load = slowLoad({ version: 'between the writes' });
+    const slowRead = cache.readThrough(profile, 30, load.run);
+    await load.entered;
     await cache.invalidate(profile);
-    release();
+    load.release();
     await slowRead;
     expect(await cache.get(profile)).toBeUndefined();
   });

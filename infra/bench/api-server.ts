@@ -1,4 +1,5 @@
-// The API server for `npm run bench:api`, in its own process so the load generator does not share its event loop.
+// The API server for `npm run bench:api` (and the hubs' ingest endpoint for `npm run bench:realtime`), in its own
+// process so the load generator does not share its event loop.
 // `--cache none` swaps in a cache that never hits, to measure the uncached path of the same build.
 import { parseArgs } from 'node:util';
 import type { Cache } from '../../functions/cache/cache';

@@ -5,7 +5,7 @@ import { BEARER_PREFIX, PROTOCOL, type ServerFrame } from '../../realtime/protoc
 
 export type ToClients = { type: 'connect'; wsUrl: string; tokens: string[] } | { type: 'close' };
 export type FromClients =
-  | { type: 'connected'; connected: number; failed: number }
+  | { type: 'connected'; connected: number; failed: number; attemptsFailed: string[] }
   | { type: 'frames'; items: [residentId: string, atMs: number][] }
   | { type: 'closed' };
 
@@ -20,7 +20,18 @@ setInterval(() => {
   pending = [];
 }, 50).unref();
 
-function open(wsUrl: string, token: string): Promise<boolean> {
+const failures: string[] = [];
+
+/** Opens one dashboard; like the console, it tries again (three attempts, short pause) before giving up. */
+async function open(wsUrl: string, token: string): Promise<boolean> {
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    if (await openOnce(wsUrl, token)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+  }
+  return false;
+}
+
+function openOnce(wsUrl: string, token: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new WebSocket(wsUrl, [PROTOCOL, `${BEARER_PREFIX}${token}`], { perMessageDeflate: false });
     let welcomed = false;
@@ -35,8 +46,12 @@ function open(wsUrl: string, token: string): Promise<boolean> {
         socket.send(JSON.stringify({ type: 'received', deliveryId: frame.deliveryId }));
       }
     });
-    socket.on('error', () => resolve(false));
-    socket.on('close', () => {
+    socket.on('error', (error) => {
+      if (failures.length < 5) failures.push(error.message);
+      resolve(false);
+    });
+    socket.on('close', (code) => {
+      if (!welcomed && failures.length < 5) failures.push(`closed with ${code} before welcome`);
       if (!welcomed) resolve(false);
     });
   });
@@ -56,7 +71,7 @@ process.on('message', async (message: ToClients) => {
         else failed++;
       }
     }
-    report({ type: 'connected', connected, failed });
+    report({ type: 'connected', connected, failed, attemptsFailed: failures.splice(0) });
   } else if (message.type === 'close') {
     for (const socket of sockets) socket.terminate();
     report({ type: 'closed' });
