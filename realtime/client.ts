@@ -37,8 +37,8 @@ export interface ClientContext {
 
 export interface ConnectionData {
   connectionId: string;
-  /** Set when the upgrade carried a valid bearer subprotocol. */
-  identity: StaffIdentity | null;
+  /** The token of the upgrade's bearer subprotocol, until `open` hands it to the client to check. */
+  token: string | null;
   client?: Client;
 }
 
@@ -63,6 +63,8 @@ export class Client {
   private readonly outbox: (OutgoingDelivery & { backlog: boolean })[] = [];
   private backlogQueued = 0;
   private expiryTimer: NodeJS.Timeout | null = null;
+  /** The check of the upgrade's token, while it runs: frames that arrive meanwhile wait for it. */
+  private authenticating: Promise<void> | null = null;
   /** Deliveries sent on this connection without a receipt yet, and when: a second node or wake-up never repeats one early. */
   private readonly unreceived = new Map<string, number>();
 
@@ -79,8 +81,24 @@ export class Client {
     return this.identity?.staffId;
   }
 
+  /**
+   * Checks the token the upgrade offered as if it had come in an `auth` frame: a refused one closes the socket
+   * with 4001. A client may send frames as soon as the socket is open; they are handled after this check.
+   */
+  authenticateOnOpen(token: string): void {
+    this.authenticating = this.authenticateWith(token)
+      .catch((error: Error) => {
+        this.context.logger.error('connection setup failed', { connectionId: this.connectionId, error: error.message });
+        this.end(closeCodes.goingAway, 'setup failed; reconnect');
+      })
+      .finally(() => {
+        this.authenticating = null;
+      });
+  }
+
   /** Binds the connection to a verified staff member, says welcome, and joins the hub. */
   async ready(identity: StaffIdentity): Promise<void> {
+    if (this.closed) return;
     this.identity = identity;
     this.scheduleExpiry(identity);
     const lastSeq = await lastSequence(this.context.sql, identity.staffId);
@@ -221,6 +239,8 @@ export class Client {
 
   /** One text frame from the socket. Never throws: failures become error frames. */
   async handle(text: string): Promise<void> {
+    if (this.authenticating) await this.authenticating;
+    if (this.closed) return;
     let frame: ClientFrame;
     try {
       const parsed = v.safeParse(ClientFrame, JSON.parse(text));

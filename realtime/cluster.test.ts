@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { type SeededOrganisation, seedDemoOrganisation } from '../db/seed';
 import { createTestDatabase, type TestDatabase } from '../db/testing/database';
 import { type RealtimeNode, startRealtimeNode } from './node';
@@ -15,8 +15,8 @@ function login(role: 'manager' | 'caregiver', index = 0) {
   return { staffId: person.staffId, orgId: org.orgId, role: person.role };
 }
 
-async function startNode(name: string) {
-  const node = await startRealtimeNode(testRealtimeConfig(database.url, { NODE_ID: name }));
+async function startNode(name: string, overrides: Record<string, string> = {}) {
+  const node = await startRealtimeNode(testRealtimeConfig(database.url, { NODE_ID: name, ...overrides }));
   nodes.push(node);
   return node;
 }
@@ -97,6 +97,49 @@ describe('two realtime nodes on one database', () => {
     for (const client of [onA, onB]) {
       expect(client.of('alert').filter((frame) => frame.alert.id === raised.alertId)).toHaveLength(1);
     }
+  });
+
+  test('a re-send reaches the staff member on every node, whichever node claimed it', async () => {
+    // Only node A sweeps during this test, so A claims every re-send; B must still hand each one to its socket.
+    // No escalation meanwhile: its wake-ups would let B claim a re-send of its own.
+    await database.sql`
+      update escalation_policies set steps = jsonb_set(steps, '{0,waitSeconds}', '600')
+       where org_id = ${org.orgId} and severity = 'critical'`;
+    onTestFinished(async () => {
+      await database.sql`
+        update escalation_policies set steps = jsonb_set(steps, '{0,waitSeconds}', '2')
+         where org_id = ${org.orgId} and severity = 'critical'`;
+    });
+    const a = await startNode('node-a', { REALTIME_RESEND_SECONDS: '1' });
+    const b = await startNode('node-b', { REALTIME_RESEND_SECONDS: '1', REALTIME_SWEEP_MS: '600000' });
+    const onA = await dashboard(a, login('caregiver'));
+    const onB = await dashboard(b, login('caregiver'));
+    const raised = await injectSosAlert({ databaseUrl: database.url, org, residentId: await nextResidentOfCarer1() });
+    const first = await onA.next('alert', (frame) => frame.alert.id === raised.alertId);
+    await onB.next('alert', (frame) => frame.deliveryId === first.deliveryId);
+    const copies = (client: TestDashboard) =>
+      client.of('alert').filter((frame) => frame.deliveryId === first.deliveryId).length;
+
+    // Neither dashboard confirms it: both keep getting it, not only the one on the node that re-sends.
+    await expect.poll(() => copies(onA), { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    await expect.poll(() => copies(onB), { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    onB.send({ type: 'received', deliveryId: first.deliveryId });
+    await expect
+      .poll(
+        async () =>
+          (
+            await database.sql<{ state: string }[]>`select state from alert_deliveries where id = ${first.deliveryId}`
+          )[0]?.state,
+      )
+      .toBe('delivered');
+    // Each send is recorded once, by the node that claimed it; the other node's copies are not extra sends.
+    const resends = await database.sql<{ node: string }[]>`
+      select node_id as node from alert_delivery_history
+       where delivery_id = ${first.deliveryId} and from_state = 'sent' and to_state = 'sent'`;
+    expect(resends.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(resends.map((row) => row.node))).toEqual(new Set(['node-a']));
+    onA.send({ type: 'ack', deliveryId: first.deliveryId });
+    await onB.next('alert.updated', (frame) => frame.alertId === raised.alertId && frame.change === 'acknowledged');
   });
 
   test('an ack on node A stops escalation on node B and updates dashboards there', async () => {

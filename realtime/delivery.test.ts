@@ -287,6 +287,50 @@ describe('recovery by resume', () => {
   });
 });
 
+describe('reconnecting again and again', () => {
+  test('every connection is welcomed and resumes exactly what it missed, round after round', async () => {
+    // Regression: the upgrade used to complete after an await, inside res.cork, where uWS v20.30 may close the
+    // fresh WebSocket right after `open` (1006, no frame at all): a reconnecting dashboard lost its connection.
+    await database.sql`
+      update escalation_policies set steps = jsonb_set(steps, '{0,waitSeconds}', '600')
+       where org_id = ${org.orgId} and severity = 'critical'`;
+    onTestFinished(async () => {
+      await database.sql`
+        update escalation_policies set steps = jsonb_set(steps, '{0,waitSeconds}', '2')
+         where org_id = ${org.orgId} and severity = 'critical'`;
+    });
+    for (let round = 0; round < 20; round++) {
+      let carer = await dashboard(carer1());
+      const seen = await injectSosAlert({ databaseUrl: database.url, org, residentId: await residentOfCarer1() });
+      const frame = await carer.next('alert', (alert) => alert.alert.id === seen.alertId);
+      carer.send({ type: 'received', deliveryId: frame.deliveryId });
+      await expect.poll(async () => (await deliveryRow(frame.deliveryId))?.state).toBe('delivered');
+      await carer.close();
+
+      const missed = [];
+      for (let index = 0; index < 2; index++) {
+        missed.push(await injectSosAlert({ databaseUrl: database.url, org, residentId: await residentOfCarer1() }));
+      }
+      carer = await dashboard(carer1());
+      carer.send({ type: 'resume', lastSeq: frame.seq });
+      expect((await carer.next('resumed')).replayed).toBe(missed.length);
+      const replayed = new Set(carer.of('alert').map((alert) => alert.alert.id));
+      expect([...replayed].sort()).toEqual(missed.map((m) => m.alertId).sort());
+      // Resolved, so that the residents are free for the next round.
+      const alertIds = [seen.alertId, ...missed.map((m) => m.alertId)];
+      for (const alertId of alertIds) carer.send({ type: 'resolve', alertId, note: `round ${round}` });
+      await expect
+        .poll(
+          async () =>
+            (await database.sql`select 1 from alerts where id = any(${alertIds}::uuid[]) and status <> 'resolved'`)
+              .length,
+        )
+        .toBe(0);
+      await carer.close();
+    }
+  });
+});
+
 describe('isolation between organisations and residents', () => {
   test("a caregiver never receives another organisation's or an unassigned resident's alert", async () => {
     const other = await seedDemoOrganisation(database.db, { orgName: 'Other Centre', slug: 'other', residents: 2 });

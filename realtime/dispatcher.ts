@@ -1,6 +1,13 @@
-import { ALERTS_CHANNEL, type AlertChange, type AlertNotification } from '../db/alerts/channel';
+import {
+  ALERTS_CHANNEL,
+  type AlertChange,
+  type AlertNotification,
+  SENT_CHANNEL,
+  type SentNotification,
+} from '../db/alerts/channel';
 import { escalateDueAlerts } from '../db/alerts/escalate';
 import {
+  announceSent,
   type ClaimedDelivery,
   claimDeliveries,
   failExhaustedDeliveries,
@@ -37,15 +44,21 @@ export interface DispatcherOptions {
  * sweep (safety net for lost notifications, resends and a restarted node), a fresh connection (everything
  * outstanding for its staff member) and the escalation timer. Work is coalesced and run by one loop, so frames
  * for one staff member leave in the order the database handed out their sequences.
+ *
+ * Several nodes: only one claims (and records) each send, but every node with a connection of that staff member
+ * sends it there — for a new alert through the shared wake-up, for what a sweep claimed (re-sends, lost wake-ups)
+ * through the claimer's `sent` notification.
  */
 export class Dispatcher {
   private readonly wokenAlerts = new Set<string>();
   private readonly updates = new Map<string, UpdateChange>();
   private readonly freshStaff = new Set<string>();
+  /** Deliveries another node's sweep just sent: copies for our connections. */
+  private readonly sentElsewhere = new Set<string>();
   private sweepDue = false;
   private running: Promise<void> | null = null;
   private timers: NodeJS.Timeout[] = [];
-  private unlisten: (() => Promise<void>) | null = null;
+  private unlisten: (() => Promise<void>)[] = [];
   private escalating = false;
   private stopped = false;
 
@@ -62,7 +75,8 @@ export class Dispatcher {
         this.kick();
       },
     );
-    this.unlisten = listening.unlisten;
+    const listeningForSent = await sql.listen(SENT_CHANNEL, (payload) => this.onSent(payload));
+    this.unlisten = [listening.unlisten, listeningForSent.unlisten];
     this.timers.push(
       setInterval(() => {
         this.sweepDue = true;
@@ -77,7 +91,7 @@ export class Dispatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
-    await this.unlisten?.().catch(() => {});
+    await Promise.all(this.unlisten.map((unlisten) => unlisten().catch(() => {})));
     await this.running;
   }
 
@@ -103,6 +117,20 @@ export class Dispatcher {
     this.kick();
   }
 
+  /** Another node's sweep sent these: our connections of the same staff members get them too. */
+  private onSent(payload: string): void {
+    let notification: SentNotification;
+    try {
+      notification = JSON.parse(payload) as SentNotification;
+    } catch {
+      this.options.logger.warn('unreadable notification', { payload: payload.slice(0, 200) });
+      return;
+    }
+    if (notification.nodeId === this.options.nodeId) return;
+    for (const deliveryId of notification.deliveryIds) this.sentElsewhere.add(deliveryId);
+    this.kick();
+  }
+
   private kick(): void {
     if (this.stopped || this.running) return;
     this.running = this.loop().finally(() => {
@@ -112,7 +140,13 @@ export class Dispatcher {
   }
 
   private hasWork(): boolean {
-    return this.sweepDue || this.wokenAlerts.size > 0 || this.updates.size > 0 || this.freshStaff.size > 0;
+    return (
+      this.sweepDue ||
+      this.wokenAlerts.size > 0 ||
+      this.updates.size > 0 ||
+      this.freshStaff.size > 0 ||
+      this.sentElsewhere.size > 0
+    );
   }
 
   private async loop(): Promise<void> {
@@ -120,13 +154,15 @@ export class Dispatcher {
       const fresh = [...this.freshStaff];
       const woken = [...this.wokenAlerts];
       const updates = [...this.updates];
+      const sentElsewhere = [...this.sentElsewhere];
       const sweep = this.sweepDue;
       this.freshStaff.clear();
       this.wokenAlerts.clear();
       this.updates.clear();
+      this.sentElsewhere.clear();
       this.sweepDue = false;
       try {
-        await this.runOnce(fresh, woken, updates, sweep);
+        await this.runOnce(fresh, woken, updates, sweep, sentElsewhere);
       } catch (error) {
         // The database is the source of truth: whatever was not sent stays outstanding for the next sweep.
         this.options.logger.error('dispatch failed', { error: (error as Error).message });
@@ -141,6 +177,7 @@ export class Dispatcher {
     woken: string[],
     updates: [string, UpdateChange][],
     sweep: boolean,
+    sentElsewhere: string[],
   ): Promise<void> {
     const { sql, hub, nodeId, resendSeconds, maxSends } = this.options;
     const claimed: ClaimedDelivery[] = [];
@@ -169,10 +206,17 @@ export class Dispatcher {
       claimed.push(...rows);
       peeked.push(...found);
     }
+    const swept: string[] = [];
     if (hub.staffCount > 0 && sweep) {
       const rows = await claimDeliveries(sql, { ...base, staffIds: hub.staffIds() });
       if (rows.length >= CLAIM_LIMIT) this.sweepDue = true;
       claimed.push(...rows);
+      swept.push(...rows.map((delivery) => delivery.id));
+    }
+    if (hub.staffCount > 0 && sentElsewhere.length > 0) {
+      // Still unreceived: a receipt on any node ends the copies too.
+      const rows = await peekDeliveries(sql, { deliveryIds: sentElsewhere, states: ['sent'] });
+      peeked.push(...rows.filter((delivery) => hub.clientsOf(delivery.staffId)));
     }
     if (sweep) await failExhaustedDeliveries(sql, maxSends, nodeId);
 
@@ -196,6 +240,17 @@ export class Dispatcher {
       backlog,
     );
     await this.sendUpdates(updates, updateTargets, snapshots);
+    // After our own sockets have them: other nodes send their copies.
+    if (swept.length > 0) await this.announceSwept(swept);
+  }
+
+  /** Best effort: if the `sent` notification fails, the other nodes' connections get these by `resume`. */
+  private async announceSwept(deliveryIds: string[]): Promise<void> {
+    try {
+      await announceSent(this.options.sql, this.options.nodeId, deliveryIds);
+    } catch (error) {
+      this.options.logger.warn('could not announce swept deliveries', { error: (error as Error).message });
+    }
   }
 
   /** `backlog`: staff whose connection just opened; what they get now is their backlog, paced, never "too slow". */

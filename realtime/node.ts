@@ -5,7 +5,6 @@ import { createDatabase, type Sql } from '../db/client';
 import { watchAlertChanges } from '../functions/cache/alert-invalidation';
 import { createUpstashCache } from '../functions/cache/upstash-cache';
 import { createLogger, type Logger } from '../functions/lib/logger';
-import { authenticate } from './auth';
 import { attachCameraService } from './camera';
 import type { CameraSignalling } from './camera-signalling';
 import { Client, type ClientContext, type ConnectionData } from './client';
@@ -109,46 +108,30 @@ export async function startRealtimeNode(
         .map((protocol) => protocol.trim());
       if (!offered.includes(PROTOCOL)) {
         res.writeStatus('400 Bad Request').writeHeader('content-type', 'application/problem+json');
-        res.end(problem(400, `offer the WebSocket subprotocol ${PROTOCOL}`));
+        res.end(badRequest(`offer the WebSocket subprotocol ${PROTOCOL}`));
         return;
       }
-      const connectionId = randomUUID();
       const bearer = offered.find((protocol) => protocol.startsWith(BEARER_PREFIX));
-      if (!bearer) {
-        res.upgrade<ConnectionData>({ connectionId, identity: null }, key, PROTOCOL, extensions, upgradeContext);
-        return;
-      }
-      let aborted = false;
-      res.onAborted(() => {
-        aborted = true;
-      });
-      authenticate(sql, bearer.slice(BEARER_PREFIX.length), config.JWT_SECRET)
-        .catch((error: Error) => {
-          logger.error('upgrade authentication failed', { error: error.message });
-          return null;
-        })
-        .then((identity) => {
-          if (aborted) return;
-          res.cork(() => {
-            if (!identity) {
-              res.writeStatus('401 Unauthorized').writeHeader('content-type', 'application/problem+json');
-              res.end(problem(401, 'invalid or expired access token'));
-              return;
-            }
-            res.upgrade<ConnectionData>({ connectionId, identity }, key, PROTOCOL, extensions, upgradeContext);
-          });
-        });
+      // Upgraded here and now; the token is checked in `open`. Never complete an upgrade later (after an await,
+      // in res.cork): uWS v20.30's HttpResponse::cork then misses that the socket became a WebSocket when the
+      // realloc keeps its address, reads HTTP state from freed memory and may close the fresh socket right after
+      // `open` (1006, no frame) — a dashboard lost its connection at random (uNetworking/uWebSockets#1928).
+      res.upgrade<ConnectionData>(
+        { connectionId: randomUUID(), token: bearer ? bearer.slice(BEARER_PREFIX.length) : null },
+        key,
+        PROTOCOL,
+        extensions,
+        upgradeContext,
+      );
     },
     open: (ws) => {
       const data = ws.getUserData();
       const client = new Client(ws, data.connectionId, context);
       data.client = client;
       clients.add(client);
-      if (data.identity) {
-        client.ready(data.identity).catch((error: Error) => {
-          logger.error('connection setup failed', { connectionId: data.connectionId, error: error.message });
-          client.end(closeCodes.goingAway, 'setup failed; reconnect');
-        });
+      if (data.token !== null) {
+        client.authenticateOnOpen(data.token);
+        data.token = null;
         return;
       }
       setTimeout(() => {
@@ -255,11 +238,7 @@ export async function startRealtimeNode(
   };
 }
 
-function problem(status: number, detail: string): string {
-  return JSON.stringify({
-    type: 'about:blank',
-    title: status === 401 ? 'Unauthorized' : 'Bad Request',
-    status,
-    detail,
-  });
+/** The only HTTP refusal of `/ws` (no `carewatch.v1` subprotocol), as problem+json. */
+function badRequest(detail: string): string {
+  return JSON.stringify({ type: 'about:blank', title: 'Bad Request', status: 400, detail });
 }

@@ -78,16 +78,26 @@ describe('authentication', () => {
     ['expired', async () => tokenFor(carer(), { ttlSeconds: 60, now: Math.floor(Date.now() / 1000) - 3600 })],
     ['garbage', async () => 'not-a-jwt'],
     ['for another organisation than the staff row', async () => tokenFor({ ...carer(), orgId: crypto.randomUUID() })],
-  ])('a token %s is refused at the upgrade with 401', async (_name, token) => {
-    expect(await refusedWith([PROTOCOL, `bearer.${await token()}`])).toBe(401);
+  ])('a token %s in the subprotocol is refused: closed with 4001, never welcomed', async (_name, token) => {
+    const client = await connect(await token());
+    expect(await client.closed).toBe(closeCodes.unauthorized);
+    expect(client.frames).toEqual([]);
   });
 
   test('a deactivated staff member is refused', async () => {
     const manager = org.logins.find((entry) => entry.role === 'manager');
     if (!manager) throw new Error('seed has no manager');
     await database.sql`update staff set active = false where id = ${manager.staffId}`;
-    const token = await tokenFor({ staffId: manager.staffId, orgId: org.orgId, role: 'manager' });
-    expect(await refusedWith([PROTOCOL, `bearer.${token}`])).toBe(401);
+    const client = await connect(await tokenFor({ staffId: manager.staffId, orgId: org.orgId, role: 'manager' }));
+    expect(await client.closed).toBe(closeCodes.unauthorized);
+    expect(client.frames).toEqual([]);
+  });
+
+  test('frames sent right after the upgrade wait for the token check instead of being refused', async () => {
+    const client = await connect(await tokenFor(carer()));
+    client.send({ type: 'ping', t: 5 });
+    expect(await client.next('pong')).toEqual({ type: 'pong', t: 5 });
+    expect(client.frames[0]?.type).toBe('welcome');
   });
 
   test('without the carewatch.v1 subprotocol the upgrade is refused with 400', async () => {

@@ -41,7 +41,12 @@ export async function tokenFor(
  */
 export class TestDashboard {
   readonly frames: ServerFrame[] = [];
-  private waiters: { match: (frame: ServerFrame) => boolean; resolve: (frame: ServerFrame) => void }[] = [];
+  private waiters: {
+    type: ServerFrame['type'];
+    match: (frame: ServerFrame) => boolean;
+    resolve: (frame: ServerFrame) => void;
+    reject: (error: Error) => void;
+  }[] = [];
   closeCode: number | null = null;
   readonly closed: Promise<number>;
 
@@ -59,6 +64,8 @@ export class TestDashboard {
       socket.on('close', (code) => {
         this.closeCode = code;
         resolve(code);
+        // Nothing more can arrive: whoever still waits learns it now, with the close code, not after a timeout.
+        for (const waiter of this.waiters.splice(0)) waiter.reject(this.closedError(code, waiter.type));
       }),
     );
   }
@@ -83,7 +90,10 @@ export class TestDashboard {
     this.socket.send(JSON.stringify(frame));
   }
 
-  /** The first frame (already received or still to come) that matches. */
+  /**
+   * The first frame (already received or still to come) that matches. Rejects at once when the socket closes
+   * before one arrives (the error names the close code), and after `timeoutMs` otherwise.
+   */
   next<T extends ServerFrame['type']>(
     type: T,
     match: (frame: Extract<ServerFrame, { type: T }>) => boolean = () => true,
@@ -93,19 +103,30 @@ export class TestDashboard {
       frame.type === type && match(frame as Extract<ServerFrame, { type: T }>);
     const found = this.frames.find(test);
     if (found) return Promise.resolve(found);
+    if (this.closeCode !== null) return Promise.reject(this.closedError(this.closeCode, type));
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`no ${type} frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames)}`)),
-        timeoutMs,
-      );
-      this.waiters.push({
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((waiter) => waiter !== entry);
+        reject(new Error(`no ${type} frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames)}`));
+      }, timeoutMs);
+      const entry = {
+        type,
         match: test,
-        resolve: (frame) => {
+        resolve: (frame: ServerFrame) => {
           clearTimeout(timer);
           resolve(frame as Extract<ServerFrame, { type: T }>);
         },
-      });
+        reject: (error: Error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      this.waiters.push(entry);
     });
+  }
+
+  private closedError(code: number, type: ServerFrame['type']): Error {
+    return new Error(`socket closed with ${code} before a ${type} frame; got ${JSON.stringify(this.frames)}`);
   }
 
   of<T extends ServerFrame['type']>(type: T): Extract<ServerFrame, { type: T }>[] {

@@ -11,3 +11,15 @@ export interface AlertNotification {
   residentId: string;
   change: AlertChange;
 }
+
+/**
+ * Channel on which a realtime node's sweep says which deliveries it just claimed and sent (recorded as its sends).
+ * Other nodes hand those deliveries, if still unreceived, to their own connections of the same staff members,
+ * without recording a send. A channel of its own, so that nothing listening for alert changes sees these.
+ */
+export const SENT_CHANNEL = 'carewatch_deliveries_sent';
+
+export interface SentNotification {
+  nodeId: string;
+  deliveryIds: string[];
+}

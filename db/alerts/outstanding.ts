@@ -1,5 +1,6 @@
 import type postgres from 'postgres';
 import type { DeliveryState } from '../schema/alerts';
+import { SENT_CHANNEL, type SentNotification } from './channel';
 
 type Sql = postgres.Sql | postgres.TransactionSql;
 
@@ -91,18 +92,41 @@ export interface PeekedDelivery {
  */
 export async function peekDeliveries(
   sql: Sql,
-  input: { staffIds?: string[]; alertIds?: string[]; states: DeliveryState[] },
+  input: { staffIds?: string[]; alertIds?: string[]; deliveryIds?: string[]; states: DeliveryState[] },
 ): Promise<PeekedDelivery[]> {
-  const { staffIds, alertIds } = input;
-  if (!staffIds?.length && !alertIds?.length) return [];
-  const target = alertIds?.length
-    ? sql`alert_id = any(${alertIds}::uuid[])`
-    : sql`staff_id = any(${staffIds ?? []}::uuid[])`;
+  const { staffIds, alertIds, deliveryIds } = input;
+  if (!staffIds?.length && !alertIds?.length && !deliveryIds?.length) return [];
+  const target = deliveryIds?.length
+    ? sql`id = any(${deliveryIds}::uuid[])`
+    : alertIds?.length
+      ? sql`alert_id = any(${alertIds}::uuid[])`
+      : sql`staff_id = any(${staffIds ?? []}::uuid[])`;
   return sql<PeekedDelivery[]>`
     select id, alert_id as "alertId", staff_id as "staffId", seq::float8 as seq
       from alert_deliveries
      where ${target} and state = any(${input.states}::delivery_state[])
      order by staff_id, seq`;
+}
+
+/** Delivery ids per `sent` notification: a NOTIFY payload must stay under 8,000 bytes (a uuid is 36 of them). */
+const SENT_IDS_PER_NOTIFICATION = 150;
+
+/**
+ * Tells the other nodes (NOTIFY on `SENT_CHANNEL`) that this node's sweep just sent these deliveries,
+ * so that a staff member connected to several nodes gets every re-send on every connection. A hint, like every
+ * NOTIFY here: if it is lost, the other connections still get the delivery by `resume`.
+ */
+export async function announceSent(sql: Sql, nodeId: string, deliveryIds: string[]): Promise<void> {
+  const payloads: string[] = [];
+  for (let start = 0; start < deliveryIds.length; start += SENT_IDS_PER_NOTIFICATION) {
+    const notification: SentNotification = {
+      nodeId,
+      deliveryIds: deliveryIds.slice(start, start + SENT_IDS_PER_NOTIFICATION),
+    };
+    payloads.push(JSON.stringify(notification));
+  }
+  if (payloads.length === 0) return;
+  await sql`select pg_notify(${SENT_CHANNEL}, payload) from unnest(${payloads}::text[]) as payload`;
 }
 
 /**

@@ -163,7 +163,7 @@ describe('nginx entry point (real nginx in front of the real functions app and r
   });
 
   test('a WebSocket upgrade on /ws is proxied to the realtime node', async () => {
-    // A real staff member: once /ws lands the node checks the token's staff in the database.
+    // A real staff member: right after the upgrade the node checks the token's staff in the database.
     const seed = await seedDemoOrganisation(functions.database.db, { orgName: 'Edge Centre', slug: 'edge' });
     const caregiver = seed.logins.find((login) => login.role === 'caregiver');
     const { token } = await issueAccessToken(
