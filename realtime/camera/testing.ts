@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import nodeDataChannel from 'node-datachannel';
+import nodeDataChannel, { type Track } from 'node-datachannel';
 import { chromium } from 'playwright-core';
 import { seedDemoOrganisation } from '../../db/seed';
 import { createTestDatabase, type TestDatabase } from '../../db/testing/database';
@@ -99,6 +99,11 @@ export async function watchWithNodeViewer(
   const pc = new nodeDataChannel.PeerConnection(`viewer-${connectionId}`, { iceServers: [], bindAddress: '127.0.0.1' });
   const depacketizer = new H264Depacketizer();
   const listeners = new Set<() => void>();
+  // The received track must stay referenced: node-datachannel closes a track when its JS wrapper is garbage
+  // collected, and a track only handed to the onTrack callback is garbage right after it. A GC mid-test then
+  // silently stopped this viewer while the server kept sending (the intermittent "timed out waiting for 60
+  // RTP packets" with hundreds forwarded).
+  let track: Track | null = null;
   const notify = () => {
     for (const listener of listeners) listener();
   };
@@ -112,10 +117,14 @@ export async function watchWithNodeViewer(
     waitForPackets: async (count, timeoutMs = 15_000) => {
       await until(() => viewer.rtpPackets >= count || undefined, listeners, timeoutMs, `${count} RTP packets`);
     },
-    close: () => pc.close(),
+    close: () => {
+      track?.close();
+      pc.close();
+    },
   };
-  pc.onTrack((track) => {
-    track.onMessage((message) => {
+  pc.onTrack((received) => {
+    track = received;
+    received.onMessage((message) => {
       const packetType = message[1] ?? 0;
       if (packetType >= 200 && packetType <= 206) return; // RTCP
       viewer.rtpPackets++;
