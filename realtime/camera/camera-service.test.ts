@@ -47,6 +47,21 @@ describe('camera service over the signalling interface', () => {
     second.close();
   });
 
+  test('no server candidate reaches the viewer before its answer is applied, so DTLS always has its fingerprint', async () => {
+    // libdatachannel lets ICE connect before it commits the answer's fingerprint; a viewer that could already send
+    // checks then failed DTLS ("certificate verify failed") a few milliseconds after its offer, now and then.
+    const viewer = await watchWithNodeViewer(harness.service, harness.identities.admin, harness.cameraId, 'conn-o', {
+      answerDelayMs: 300,
+    });
+    await viewer.waitFor('camera.offer');
+    await new Promise((resolve) => setTimeout(resolve, 250)); // loopback gathering has long finished
+    expect(viewer.frames.filter((frame) => frame.type === 'camera.candidate')).toEqual([]);
+    await viewer.waitForPackets(10);
+    expect(viewer.frames.filter((frame) => frame.type === 'camera.candidate').length).toBeGreaterThan(0);
+    await harness.service.disconnect('conn-o');
+    viewer.close();
+  });
+
   test('the stream stalls, goes offline and resumes by itself when the source comes back', async () => {
     const viewer = await watchWithNodeViewer(harness.service, harness.identities.admin, harness.cameraId, 'conn-s');
     await viewer.waitForPackets(30);

@@ -88,16 +88,13 @@ export class CameraService implements CameraSignalling {
       const camera = await this.authorize(identity, cameraId, 'websocket');
       const created = this.createSession(identity, camera, connectionId, 'websocket', send);
       session = created;
-      const pendingCandidates: ServerFrame[] = [];
-      let offered = false;
+      // The peer trickles its candidates only after `answer` applied the viewer's answer, so always after the offer.
       const { peer, sdp } = await ViewerPeer.offer(
         `camera-${session.id}`,
         this.rtcConfig,
-        this.peerEvents(created, (candidate, mid) => {
-          const frame: ServerFrame = { type: 'camera.candidate', sessionId: created.id, candidate, mid };
-          if (offered) send(frame);
-          else pendingCandidates.push(frame);
-        }),
+        this.peerEvents(created, (candidate, mid) =>
+          send({ type: 'camera.candidate', sessionId: created.id, candidate, mid }),
+        ),
         `camera-${camera.id}`,
       );
       if (created.closed) {
@@ -106,8 +103,6 @@ export class CameraService implements CameraSignalling {
       }
       created.peer = peer;
       send({ type: 'camera.offer', sessionId: created.id, cameraId, sdp, iceServers: this.config.ICE_SERVERS });
-      offered = true;
-      for (const frame of pendingCandidates) send(frame);
       await this.attachFeed(created);
     } catch (error) {
       if (session) this.close(session, 'setup failed', false);

@@ -89,12 +89,16 @@ export interface NodeViewer {
   close(): void;
 }
 
-/** A node-datachannel viewer that watches through `CameraSignalling` exactly as the WebSocket client would. */
+/**
+ * A node-datachannel viewer that watches through `CameraSignalling` exactly as the WebSocket client would.
+ * `answerDelayMs` holds its answer back (a slow client) while it keeps gathering and trickling.
+ */
 export async function watchWithNodeViewer(
   service: CameraService,
   identity: StaffIdentity,
   cameraId: string,
   connectionId: string,
+  { answerDelayMs = 0 }: { answerDelayMs?: number } = {},
 ): Promise<NodeViewer> {
   const pc = new nodeDataChannel.PeerConnection(`viewer-${connectionId}`, { iceServers: [], bindAddress: '127.0.0.1' });
   const depacketizer = new H264Depacketizer();
@@ -132,11 +136,20 @@ export async function watchWithNodeViewer(
       notify();
     });
   });
+  // Candidates go after the answer, as a browser's do (a server receiving one first holds it until the answer).
+  let answerSent = () => {};
+  const answered = new Promise<void>((resolve) => {
+    answerSent = resolve;
+  });
   pc.onLocalDescription((sdp, type) => {
-    if (type === 'answer' && viewer.sessionId) void service.answer(connectionId, viewer.sessionId, sdp);
+    const { sessionId } = viewer;
+    if (type !== 'answer' || !sessionId) return;
+    setTimeout(() => void service.answer(connectionId, sessionId, sdp).then(answerSent), answerDelayMs);
   });
   pc.onLocalCandidate((candidate, mid) => {
-    if (viewer.sessionId) service.candidate(connectionId, viewer.sessionId, candidate, mid);
+    void answered.then(() => {
+      if (viewer.sessionId) service.candidate(connectionId, viewer.sessionId, candidate, mid);
+    });
   });
   await service.watch(identity, connectionId, cameraId, (frame) => {
     viewer.frames.push(frame);
