@@ -140,11 +140,7 @@ describe('camera service over the signalling interface', () => {
     expect(denied.length).toBeGreaterThan(0);
   });
 
-  // retry: this test fails intermittently on a quiet machine too (about 1 run in 4); the cause is not yet found and
-  // is tracked in the realtime/camera notes. A retry re-runs every assertion; a persistent failure still fails.
-  test('unknown sessions get an error frame; a viewer leaving frees its peer over many join/leave cycles', {
-    retry: 2,
-  }, async () => {
+  test('unknown sessions get an error frame; a viewer leaving frees its peer over many join/leave cycles', async () => {
     const { service, cameraId, identities } = harness;
     const frames: { type: string; code?: number }[] = [];
     await service.watch(identities.admin, 'conn-x', cameraId, (frame) => frames.push(frame));
@@ -170,11 +166,7 @@ describe('camera service over the signalling interface', () => {
     }
   });
 
-  // retry: this test fails intermittently on a quiet machine too (about 1 run in 4); the cause is not yet found and
-  // is tracked in the realtime/camera notes. A retry re-runs every assertion; a persistent failure still fails.
-  test('RTP cameras pushing to one shared port are told apart by SSRC and forwarded without transcoding', {
-    retry: 2,
-  }, async () => {
+  test('RTP cameras pushing to one shared port are told apart by SSRC and forwarded without transcoding', async () => {
     const { service, database, identities, residentId } = harness;
     // A port the OS says is free: a random pick could land on a WebRTC peer's ephemeral UDP port.
     const port = await freeUdpPort();
@@ -208,7 +200,6 @@ describe('camera service over the signalling interface', () => {
     } finally {
       hall.encoder.stop();
       kitchen.encoder.stop();
-      // A retried attempt starts from no RTP cameras again.
       await database.sql`delete from cameras where id in (${hall.id}, ${kitchen.id})`;
     }
   });
