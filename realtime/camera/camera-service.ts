@@ -380,7 +380,8 @@ export class CameraService implements CameraSignalling {
       reason,
       startedAt: new Date(session.startedAt).toISOString(),
       durationMs: now - session.startedAt,
-      watchedMs: session.connectedAt ? now - session.connectedAt : 0,
+      // > 0 exactly when the viewer was connected (video could flow), however briefly.
+      watchedMs: session.connectedAt ? Math.max(1, now - session.connectedAt) : 0,
     });
     if (notify && session.transport === 'websocket') {
       session.send({

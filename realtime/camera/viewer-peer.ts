@@ -66,9 +66,8 @@ export class ViewerPeer implements FeedViewer {
         clearTimeout(this.disconnectTimer);
         this.disconnectTimer = null;
       }
-      if (state === 'connected' && !this.connected) {
-        this.connected = true;
-        this.events.onConnected();
+      if (state === 'connected') {
+        this.markConnected();
       } else if (state === 'failed' || state === 'closed') {
         this.events.onGone(`peer ${state}`);
       } else if (state === 'disconnected' && !this.disconnectTimer) {
@@ -191,7 +190,17 @@ export class ViewerPeer implements FeedViewer {
   send(packet: Buffer): boolean {
     const track = this.track;
     if (this.closed || !track || !track.isOpen()) return false;
-    return track.sendMessageBinary(packet);
+    const sent = track.sendMessageBinary(packet);
+    // An open track means DTLS is up. The 'connected' state callback reaches JS asynchronously and can trail the
+    // first packets (a cached keyframe goes out at once), so whichever comes first marks the peer connected.
+    if (sent) this.markConnected();
+    return sent;
+  }
+
+  private markConnected(): void {
+    if (this.connected) return;
+    this.connected = true;
+    this.events.onConnected();
   }
 
   onFeedState(state: CameraState, reason?: string): void {
