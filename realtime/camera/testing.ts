@@ -164,6 +164,52 @@ export async function watchWithNodeViewer(
   return viewer;
 }
 
+export interface WhepNodeViewer {
+  sessionId: string;
+  readonly rtpPackets: number;
+  /** The viewer's own peer state (`connected`, then `closed`/`failed`/`disconnected` when the server ends it). */
+  state(): string;
+  close(): void;
+}
+
+/** A node-datachannel WHEP client: offers a receive-only H264 track to `whepStart` and counts RTP packets. */
+export async function whepWithNodeViewer(
+  service: CameraService,
+  identity: StaffIdentity,
+  cameraId: string,
+): Promise<WhepNodeViewer> {
+  const pc = new nodeDataChannel.PeerConnection('whep-viewer', { iceServers: [], bindAddress: '127.0.0.1' });
+  const video = new nodeDataChannel.Video('0', 'RecvOnly');
+  video.addH264Codec(96);
+  // Kept referenced for the same reason as in watchWithNodeViewer: a collected Track wrapper closes the track.
+  const track = pc.addTrack(video);
+  let rtpPackets = 0;
+  track.onMessage((message) => {
+    const packetType = message[1] ?? 0;
+    if (packetType < 200 || packetType > 206) rtpPackets++;
+  });
+  const gathered = new Promise<void>((resolve) => {
+    pc.onGatheringStateChange((state) => {
+      if (state === 'complete') resolve();
+    });
+  });
+  pc.setLocalDescription();
+  await gathered;
+  const { sessionId, sdp } = await service.whepStart(identity, cameraId, pc.localDescription()?.sdp ?? '');
+  pc.setRemoteDescription(sdp, 'answer');
+  return {
+    sessionId,
+    get rtpPackets() {
+      return rtpPackets;
+    },
+    state: () => pc.state(),
+    close: () => {
+      track.close();
+      pc.close();
+    },
+  };
+}
+
 function until<T>(probe: () => T | undefined, listeners: Set<() => void>, timeoutMs: number, what: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const check = () => {
