@@ -17,4 +17,9 @@ export interface CameraSignalling {
   candidate(connectionId: string, sessionId: string, candidate: string, mid?: string): void;
   stop(connectionId: string, sessionId: string): Promise<void>;
   disconnect(connectionId: string): Promise<void>;
+  /**
+   * The connection refreshed its token (same staff member): its views now run on `identity`, so a view is not
+   * ended when the token it started with expires.
+   */
+  reauthenticate(connectionId: string, identity: StaffIdentity): void;
 }

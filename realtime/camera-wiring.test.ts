@@ -33,6 +33,9 @@ class EchoCamera implements CameraSignalling {
   async disconnect(connectionId: string) {
     this.calls.push(`disconnect ${this.senders.has(connectionId)}`);
   }
+  reauthenticate(connectionId: string, identity: StaffIdentity) {
+    this.calls.push(`reauthenticate ${this.senders.has(connectionId)} ${identity.staffId}`);
+  }
 }
 
 let database: TestDatabase;
@@ -68,14 +71,18 @@ describe('camera signalling and extra routes on the node', () => {
     client.send({ type: 'camera.answer', sessionId: 's1', sdp: 'answer-sdp' });
     expect(await client.next('camera.state')).toMatchObject({ state: 'live' });
     client.send({ type: 'camera.candidate', sessionId: 's1', candidate: 'candidate:1', mid: '0' });
-    client.send({ type: 'camera.stop', sessionId: 's1' });
+    // A token refresh on the connection moves its camera views to the new token (they must not end with the old).
+    client.send({ type: 'auth', token: await tokenFor({ staffId: admin.staffId, orgId: org.orgId, role: 'admin' }) });
     await expect.poll(() => camera.calls.length).toBe(4);
+    client.send({ type: 'camera.stop', sessionId: 's1' });
+    await expect.poll(() => camera.calls.length).toBe(5);
     await client.close();
     await expect.poll(() => camera.calls.at(-1)).toBe('disconnect true');
     expect(camera.calls).toEqual([
       `watch ${admin.staffId} ${org.cameraId}`,
       'answer s1 answer-sdp',
       'candidate s1 candidate:1 0',
+      `reauthenticate true ${admin.staffId}`,
       'stop s1',
       'disconnect true',
     ]);

@@ -316,6 +316,7 @@ export class Client {
       }
       this.identity = identity;
       this.scheduleExpiry(identity);
+      this.context.camera?.reauthenticate(this.connectionId, identity);
       return;
     }
     if (!identity) {

@@ -12,56 +12,84 @@ export interface WatchableCamera {
   basis: 'manager' | 'open-alert' | 'standing-grant';
 }
 
-export type CameraAccess =
-  | { ok: true; camera: WatchableCamera }
-  | { ok: false; reason: 'not-found' | 'no-consent' | 'disabled' | 'no-reason-to-watch' };
+export type CameraAccessDenied = 'not-found' | 'no-consent' | 'disabled' | 'no-reason-to-watch';
+
+export type CameraAccess = { ok: true; camera: WatchableCamera } | { ok: false; reason: CameraAccessDenied };
+
+/** One (caller, camera) pair to decide; `identity.expiresAt` plays no part here (tokens are checked by callers). */
+export interface CameraAccessRequest {
+  identity: Pick<StaffIdentity, 'staffId' | 'orgId' | 'role'>;
+  cameraId: string;
+}
 
 /**
  * The one rule for who may watch a camera (camera privacy in the brief):
- * 1. The camera must belong to the caller's organisation and the caller must be able to read its resident
- *    (`canReadResident`: managers/admins every resident, caregivers only assigned ones); otherwise "not found".
+ * 1. The camera must belong to the caller's organisation, the caller must still be active staff of it and be able
+ *    to read its resident (`canReadResident`: managers/admins every resident, caregivers only assigned ones);
+ *    otherwise "not found".
  * 2. Consent must be recorded on the camera: no consent, no stream, whatever the role.
  * 3. The camera must be enabled.
  * 4. Managers and admins may then watch. A caregiver needs a reason: an open or acknowledged alert of the
  *    resident, or a standing grant from an admin (`camera_access_grants`, not revoked, not expired).
+ * Used when a view starts and, for running views, again every few seconds (`checkCameraAccessMany`).
  */
 export async function checkCameraAccess(
   sql: postgres.Sql,
-  identity: StaffIdentity,
+  identity: CameraAccessRequest['identity'],
   cameraId: string,
 ): Promise<CameraAccess> {
-  const [row] = await sql<
+  const [access] = await checkCameraAccessMany(sql, [{ identity, cameraId }]);
+  return access ?? { ok: false, reason: 'not-found' };
+}
+
+/** The same rule for many pairs in one query; answers in the order of `requests`. */
+export async function checkCameraAccessMany(
+  sql: postgres.Sql,
+  requests: readonly CameraAccessRequest[],
+): Promise<CameraAccess[]> {
+  if (requests.length === 0) return [];
+  const rows = await sql<
     {
-      id: string;
+      n: string;
+      id: string | null;
       orgId: string;
       residentId: string;
       name: string;
       source: CameraSource;
       enabled: boolean;
       consented: boolean;
+      staffActive: boolean;
       assigned: boolean;
       openAlert: boolean;
       grant: boolean;
     }[]
   >`
-    select c.id, c.org_id as "orgId", c.resident_id as "residentId", c.name, c.source, c.enabled,
+    select r.n, c.id, c.org_id as "orgId", c.resident_id as "residentId", c.name, c.source, c.enabled,
            (c.consent_given_by is not null and c.consent_recorded_at is not null) as consented,
+           exists (select 1 from staff s
+                    where s.id = r.staff_id and s.org_id = c.org_id and s.active) as "staffActive",
            exists (select 1 from assignments a
-                    where a.resident_id = c.resident_id and a.staff_id = ${identity.staffId}) as assigned,
+                    where a.resident_id = c.resident_id and a.staff_id = r.staff_id) as assigned,
            exists (select 1 from alerts al
                     where al.resident_id = c.resident_id and al.status in ('open', 'acknowledged')) as "openAlert",
            exists (select 1 from camera_access_grants g
-                    where g.resident_id = c.resident_id and g.staff_id = ${identity.staffId}
+                    where g.resident_id = c.resident_id and g.staff_id = r.staff_id
                       and g.org_id = c.org_id and g.revoked_at is null
                       and (g.expires_at is null or g.expires_at > now())) as "grant"
-      from cameras c
-     where c.id = ${cameraId} and c.org_id = ${identity.orgId}`;
-  const isManager = identity.role !== 'caregiver';
-  if (!row || (!isManager && !row.assigned)) return { ok: false, reason: 'not-found' };
-  if (!row.consented) return { ok: false, reason: 'no-consent' };
-  if (!row.enabled) return { ok: false, reason: 'disabled' };
-  const basis = isManager ? 'manager' : row.openAlert ? 'open-alert' : row.grant ? 'standing-grant' : null;
-  if (!basis) return { ok: false, reason: 'no-reason-to-watch' };
-  const { id, orgId, residentId, name, source } = row;
-  return { ok: true, camera: { id, orgId, residentId, name, source, basis } };
+      from unnest(${requests.map((request) => request.identity.staffId)}::uuid[],
+                  ${requests.map((request) => request.identity.orgId)}::uuid[],
+                  ${requests.map((request) => request.cameraId)}::uuid[]) with ordinality as r(staff_id, org_id, camera_id, n)
+      left join cameras c on c.id = r.camera_id and c.org_id = r.org_id`;
+  const byIndex = new Map(rows.map((row) => [Number(row.n) - 1, row]));
+  return requests.map(({ identity }, index): CameraAccess => {
+    const row = byIndex.get(index);
+    const isManager = identity.role !== 'caregiver';
+    if (!row?.id || !row.staffActive || (!isManager && !row.assigned)) return { ok: false, reason: 'not-found' };
+    if (!row.consented) return { ok: false, reason: 'no-consent' };
+    if (!row.enabled) return { ok: false, reason: 'disabled' };
+    const basis = isManager ? 'manager' : row.openAlert ? 'open-alert' : row.grant ? 'standing-grant' : null;
+    if (!basis) return { ok: false, reason: 'no-reason-to-watch' };
+    const { orgId, residentId, name, source } = row;
+    return { ok: true, camera: { id: row.id, orgId, residentId, name, source, basis } };
+  });
 }

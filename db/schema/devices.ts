@@ -124,7 +124,8 @@ export type NewCamera = typeof cameras.$inferInsert;
 
 /**
  * Standing camera access an admin grants a caregiver for one resident's cameras, outside open alerts
- * (e.g. a resident under close watch after discharge). Revoked by setting `revoked_at`; optional expiry.
+ * (e.g. a resident under close watch after discharge). Revoked by setting `revoked_at` (and who revoked it in
+ * `revoked_by`); optional expiry. Rows are kept after revocation: they record who could watch, and why.
  */
 export const cameraAccessGrants = pgTable(
   'camera_access_grants',
@@ -143,9 +144,14 @@ export const cameraAccessGrants = pgTable(
     reason: text('reason').notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    revokedBy: uuid('revoked_by').references(() => staff.id, { onDelete: 'set null' }),
     ...timestamps,
   },
-  (t) => [index('camera_access_grants_staff_resident_idx').on(t.staffId, t.residentId)],
+  (t) => [
+    index('camera_access_grants_staff_resident_idx').on(t.staffId, t.residentId),
+    // Listing a resident's grants (the admin API) and the access re-check's lookups by resident.
+    index('camera_access_grants_resident_idx').on(t.residentId, t.createdAt),
+  ],
 );
 
 export type CameraAccessGrant = typeof cameraAccessGrants.$inferSelect;

@@ -236,6 +236,9 @@ describe('authorisation matrix: role × resource × own/other organisation (Node
     ]),
     ['POST', '/v1/residents/00000000-0000-4000-8000-000000000000/discharge'],
     ['POST', '/v1/hubs/00000000-0000-4000-8000-000000000000/rotate-key'],
+    ['GET', '/v1/cameras/00000000-0000-4000-8000-000000000000/grants'],
+    ['POST', '/v1/cameras/00000000-0000-4000-8000-000000000000/grants'],
+    ['DELETE', '/v1/cameras/00000000-0000-4000-8000-000000000000/grants/00000000-0000-4000-8000-000000000000'],
   ];
 
   test.each(everyRoute)('%s %s without a token is 401; with a forged token too', async (method, path) => {

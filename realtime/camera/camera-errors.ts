@@ -26,6 +26,12 @@ export const cameraErrors = {
     message: 'too many camera sessions on this connection',
   },
   CAMERA_UNAVAILABLE: { code: 3107, status: 503, retryable: true, message: 'camera feed could not be started' },
+  CAMERA_ACCESS_EXPIRED: {
+    code: 3108,
+    status: 401,
+    retryable: true,
+    message: 'the access token of this view expired: refresh it and watch again',
+  },
 } as const;
 
 export type CameraErrorName = keyof typeof cameraErrors;

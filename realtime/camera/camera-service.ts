@@ -1,12 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { RtcConfig } from 'node-datachannel';
 import type { Sql } from '../../db/client';
-import { type CameraAccess, checkCameraAccess, type WatchableCamera } from '../../db/queries/camera-access';
+import {
+  type CameraAccessDenied,
+  checkCameraAccess,
+  checkCameraAccessMany,
+  type WatchableCamera,
+} from '../../db/queries/camera-access';
 import type { StaffIdentity } from '../../functions/auth/access-token';
 import type { Logger } from '../../functions/lib/logger';
 import type { CameraSignalling } from '../camera-signalling';
 import type { CameraState, ServerFrame } from '../protocol';
-import { CameraError } from './camera-errors';
+import { CameraError, type CameraErrorName } from './camera-errors';
 import type { CameraFeed } from './camera-feed';
 import { type CameraConfig, toLibdatachannelIceServers } from './env';
 import { FeedRegistry } from './feed-registry';
@@ -15,6 +20,23 @@ import { OfferError, openPeerCount, type PeerEvents, ViewerPeer } from './viewer
 
 /** At most this many camera sessions per dashboard connection (a wall of cameras, not a flood of peers). */
 const MAX_SESSIONS_PER_CONNECTION = 16;
+
+/** The error a refusal of the access rule is reported with, at the start of a view and when it is ended. */
+const deniedError: Record<CameraAccessDenied, CameraErrorName> = {
+  'not-found': 'CAMERA_NOT_FOUND',
+  'no-consent': 'CAMERA_NO_CONSENT',
+  disabled: 'CAMERA_DISABLED',
+  'no-reason-to-watch': 'CAMERA_FORBIDDEN',
+};
+
+/** Why a running view was ended by the access re-check: the `camera.state` reason and the audit stop reason. */
+const accessEndedReason: Record<CameraAccessDenied | 'token-expired', string> = {
+  'token-expired': 'access ended: access token expired',
+  'not-found': 'access ended: camera or resident no longer readable',
+  'no-consent': 'access ended: consent withdrawn',
+  disabled: 'access ended: camera disabled',
+  'no-reason-to-watch': 'access ended: no open alert or standing grant',
+};
 
 interface Session {
   id: string;
@@ -42,7 +64,9 @@ export interface CameraServiceStats {
  * The camera service: access checks, one server-side WebRTC peer per viewer (offered over the dashboard
  * WebSocket or answered over WHEP), feeds shared per camera, audit of every view.
  * Guarantee: every session is freed exactly once — on stop, disconnect, WHEP DELETE, peer failure, connect
- * timeout or service stop — releasing its peer, its place in the feed and writing the audit stop row.
+ * timeout, access ended or service stop — releasing its peer, its place in the feed and writing the audit stop row.
+ * Access is not only checked at the start: every CAMERA_ACCESS_RECHECK_MS each running view is checked again
+ * (token expiry, then the same access rule in one query), and a view whose access ended is stopped.
  */
 export class CameraService implements CameraSignalling {
   private readonly sessions = new Map<string, Session>();
@@ -52,6 +76,8 @@ export class CameraService implements CameraSignalling {
   private readonly feeds: FeedRegistry;
   private readonly audit: ViewAudit;
   private readonly rtcConfig: RtcConfig;
+  private readonly recheckTimer: NodeJS.Timeout;
+  private recheck: Promise<number> | null = null;
 
   constructor(
     private readonly sql: Sql,
@@ -69,6 +95,10 @@ export class CameraService implements CameraSignalling {
       ...(config.CAMERA_ICE_UDP_MUX && { enableIceUdpMux: true }),
       ...(config.CAMERA_ICE_BIND_ADDRESS && { bindAddress: config.CAMERA_ICE_BIND_ADDRESS }),
     };
+    this.recheckTimer = setInterval(() => {
+      if (!this.recheck) void this.recheckAccess();
+    }, config.CAMERA_ACCESS_RECHECK_MS);
+    this.recheckTimer.unref();
   }
 
   // ---- WebSocket signalling (CameraSignalling) ----
@@ -88,16 +118,13 @@ export class CameraService implements CameraSignalling {
       const camera = await this.authorize(identity, cameraId, 'websocket');
       const created = this.createSession(identity, camera, connectionId, 'websocket', send);
       session = created;
-      const pendingCandidates: ServerFrame[] = [];
-      let offered = false;
+      // The peer trickles its candidates only after `answer` applied the viewer's answer, so always after the offer.
       const { peer, sdp } = await ViewerPeer.offer(
         `camera-${session.id}`,
         this.rtcConfig,
-        this.peerEvents(created, (candidate, mid) => {
-          const frame: ServerFrame = { type: 'camera.candidate', sessionId: created.id, candidate, mid };
-          if (offered) send(frame);
-          else pendingCandidates.push(frame);
-        }),
+        this.peerEvents(created, (candidate, mid) =>
+          send({ type: 'camera.candidate', sessionId: created.id, candidate, mid }),
+        ),
         `camera-${camera.id}`,
       );
       if (created.closed) {
@@ -106,8 +133,6 @@ export class CameraService implements CameraSignalling {
       }
       created.peer = peer;
       send({ type: 'camera.offer', sessionId: created.id, cameraId, sdp, iceServers: this.config.ICE_SERVERS });
-      offered = true;
-      for (const frame of pendingCandidates) send(frame);
       await this.attachFeed(created);
     } catch (error) {
       if (session) this.close(session, 'setup failed', false);
@@ -151,6 +176,77 @@ export class CameraService implements CameraSignalling {
       const session = this.sessions.get(sessionId);
       if (session) this.close(session, 'connection closed', false);
     }
+  }
+
+  reauthenticate(connectionId: string, identity: StaffIdentity): void {
+    for (const sessionId of this.byConnection.get(connectionId) ?? []) {
+      const session = this.sessions.get(sessionId);
+      if (session?.identity.staffId === identity.staffId && session.identity.orgId === identity.orgId) {
+        session.identity = identity;
+      }
+    }
+  }
+
+  // ---- access of running views ----
+
+  /**
+   * Ends every running view whose access ended: its token expired, or the access rule now refuses it (the alert
+   * that justified a caregiver's view resolved with no other open alert or grant left, consent withdrawn, camera
+   * disabled or removed, assignment or staff account gone). The WebSocket viewer gets an `error` frame with the
+   * refusal's code and `camera.state` `ended` with the reason; a WHEP session's peer is closed. Runs on a timer
+   * (a tick is skipped while a check runs); a call waits for a running check and then checks afresh, so it sees
+   * every change made before it. Resolves with how many views this check ended.
+   * If the database cannot answer, running views continue (an emergency view is not cut by a database blip) and
+   * the next tick checks again.
+   */
+  async recheckAccess(): Promise<number> {
+    while (this.recheck) await this.recheck;
+    const run = this.recheckOnce();
+    this.recheck = run;
+    try {
+      return await run;
+    } finally {
+      if (this.recheck === run) this.recheck = null;
+    }
+  }
+
+  /** One pass over the running views; never rejects. */
+  private async recheckOnce(): Promise<number> {
+    let ended = 0;
+    try {
+      const now = Date.now();
+      const toCheck: Session[] = [];
+      for (const session of [...this.sessions.values()]) {
+        if (session.identity.expiresAt * 1000 > now) toCheck.push(session);
+        else if (this.endForAccess(session, 'token-expired')) ended++;
+      }
+      if (toCheck.length === 0) return ended;
+      const results = await checkCameraAccessMany(
+        this.sql,
+        toCheck.map((session) => ({ identity: session.identity, cameraId: session.camera.id })),
+      );
+      results.forEach((access, index) => {
+        const session = toCheck[index];
+        if (session && !access.ok && this.endForAccess(session, access.reason)) ended++;
+      });
+    } catch (error) {
+      this.logger.warn('camera access re-check failed; running views continue', { error: (error as Error).message });
+    }
+    return ended;
+  }
+
+  private endForAccess(session: Session, why: CameraAccessDenied | 'token-expired'): boolean {
+    if (session.closed) return false;
+    const error = new CameraError(why === 'token-expired' ? 'CAMERA_ACCESS_EXPIRED' : deniedError[why]);
+    if (session.transport === 'websocket') session.send(this.errorFrame(error, session.id));
+    this.logger.info('camera view ended: access ended', {
+      sessionId: session.id,
+      cameraId: session.camera.id,
+      staffId: session.identity.staffId,
+      why,
+    });
+    this.close(session, accessEndedReason[why], true, { endedBy: 'access-check', access: why });
+    return true;
   }
 
   // ---- WHEP ----
@@ -257,6 +353,7 @@ export class CameraService implements CameraSignalling {
 
   /** Closes every session and feed (the node is stopping). */
   async shutdown(): Promise<void> {
+    clearInterval(this.recheckTimer);
     for (const session of [...this.sessions.values()]) this.close(session, 'server stopping');
     this.feeds.close();
     await this.audit.flush();
@@ -265,20 +362,11 @@ export class CameraService implements CameraSignalling {
   // ---- internals ----
 
   private async authorize(identity: StaffIdentity, cameraId: string, transport: ViewTransport) {
-    const access: CameraAccess = await checkCameraAccess(this.sql, identity, cameraId);
+    const access = await checkCameraAccess(this.sql, identity, cameraId);
     if (access.ok) return access.camera;
     // Refusals are audited too, "not found" included: an unassigned caregiver trying a camera is worth knowing.
     this.audit.denied(identity, cameraId, { reason: access.reason, transport });
-    throw new CameraError(
-      (
-        {
-          'not-found': 'CAMERA_NOT_FOUND',
-          'no-consent': 'CAMERA_NO_CONSENT',
-          disabled: 'CAMERA_DISABLED',
-          'no-reason-to-watch': 'CAMERA_FORBIDDEN',
-        } as const
-      )[access.reason],
-    );
+    throw new CameraError(deniedError[access.reason]);
   }
 
   private createSession(
@@ -364,8 +452,11 @@ export class CameraService implements CameraSignalling {
     };
   }
 
-  /** Frees a session exactly once. `notify` is false when the connection is already gone. */
-  private close(session: Session, reason: string, notify = true): void {
+  /**
+   * Frees a session exactly once. `notify` is false when the connection is already gone; `details` go into the
+   * audit stop row.
+   */
+  private close(session: Session, reason: string, notify = true, details: Record<string, unknown> = {}): void {
     if (session.closed) return;
     session.closed = true;
     clearTimeout(session.connectTimer);
@@ -385,7 +476,9 @@ export class CameraService implements CameraSignalling {
       reason,
       startedAt: new Date(session.startedAt).toISOString(),
       durationMs: now - session.startedAt,
-      watchedMs: session.connectedAt ? now - session.connectedAt : 0,
+      // > 0 exactly when the viewer was connected (video could flow), however briefly.
+      watchedMs: session.connectedAt ? Math.max(1, now - session.connectedAt) : 0,
+      ...details,
     });
     if (notify && session.transport === 'websocket') {
       session.send({

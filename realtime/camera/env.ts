@@ -43,6 +43,8 @@ export const CameraEnv = v.object({
   CAMERA_TEST_PATTERN_LINGER_MS: integer('60000', 0, 3_600_000),
   /** A peer that has not connected this long after the offer/answer is closed. */
   CAMERA_CONNECT_TIMEOUT_MS: integer('20000', 1000, 300_000),
+  /** Running views are checked against the access rule this often; a view whose access ended stops within it. */
+  CAMERA_ACCESS_RECHECK_MS: integer('5000', 100, 600_000),
   FFMPEG_PATH: v.optional(v.string(), 'ffmpeg'),
 });
 

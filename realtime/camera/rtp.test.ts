@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { toLibdatachannelIceServers } from './env';
 import { KeyframeCache } from './keyframe-cache';
 import { classifyH264, isKeyframeRequest, parseRtpHeader, rewriteRtpHeader } from './rtp';
-import { pickH264 } from './viewer-peer';
+import { pickH264, splitCandidates } from './sdp';
 
 /** An RTP packet (PT 96) with the given H264 payload. */
 function rtp(payload: number[], { seq = 1, ts = 1000, marker = false, ssrc = 42 } = {}): Buffer {
@@ -123,5 +123,28 @@ describe('negotiation helpers', () => {
     ].join('\r\n');
     expect(pickH264(offer)).toEqual({ mid: '1', payloadType: 106 });
     expect(pickH264('v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\na=rtpmap:96 VP8/90000\r\n')).toBeNull();
+  });
+
+  test('moves every ICE candidate out of a description, each with the mid of its m-section', () => {
+    const answer = [
+      'v=0',
+      'a=group:BUNDLE 0 1',
+      'm=audio 9 UDP/TLS/RTP/SAVPF 111',
+      'a=candidate:1 1 udp 2122260223 192.0.2.1 50000 typ host',
+      'a=mid:0',
+      'm=video 9 UDP/TLS/RTP/SAVPF 96',
+      'a=mid:1',
+      'a=candidate:2 1 udp 2122260223 192.0.2.1 50002 typ host',
+      'a=end-of-candidates',
+      'a=rtpmap:96 H264/90000',
+      '',
+    ].join('\r\n');
+    const { sdp, candidates } = splitCandidates(answer);
+    expect(candidates).toEqual([
+      { candidate: 'candidate:1 1 udp 2122260223 192.0.2.1 50000 typ host', mid: '0' },
+      { candidate: 'candidate:2 1 udp 2122260223 192.0.2.1 50002 typ host', mid: '1' },
+    ]);
+    expect(sdp).not.toMatch(/candidate/);
+    expect(sdp.split('\r\n')).toEqual(answer.split('\r\n').filter((line) => !/candidate/.test(line)));
   });
 });

@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import nodeDataChannel from 'node-datachannel';
+import nodeDataChannel, { type Track } from 'node-datachannel';
 import { chromium } from 'playwright-core';
 import { seedDemoOrganisation } from '../../db/seed';
 import { createTestDatabase, type TestDatabase } from '../../db/testing/database';
@@ -89,16 +89,25 @@ export interface NodeViewer {
   close(): void;
 }
 
-/** A node-datachannel viewer that watches through `CameraSignalling` exactly as the WebSocket client would. */
+/**
+ * A node-datachannel viewer that watches through `CameraSignalling` exactly as the WebSocket client would.
+ * `answerDelayMs` holds its answer back (a slow client) while it keeps gathering and trickling.
+ */
 export async function watchWithNodeViewer(
   service: CameraService,
   identity: StaffIdentity,
   cameraId: string,
   connectionId: string,
+  { answerDelayMs = 0 }: { answerDelayMs?: number } = {},
 ): Promise<NodeViewer> {
   const pc = new nodeDataChannel.PeerConnection(`viewer-${connectionId}`, { iceServers: [], bindAddress: '127.0.0.1' });
   const depacketizer = new H264Depacketizer();
   const listeners = new Set<() => void>();
+  // The received track must stay referenced: node-datachannel closes a track when its JS wrapper is garbage
+  // collected, and a track only handed to the onTrack callback is garbage right after it. A GC mid-test then
+  // silently stopped this viewer while the server kept sending (the intermittent "timed out waiting for 60
+  // RTP packets" with hundreds forwarded).
+  let track: Track | null = null;
   const notify = () => {
     for (const listener of listeners) listener();
   };
@@ -112,10 +121,14 @@ export async function watchWithNodeViewer(
     waitForPackets: async (count, timeoutMs = 15_000) => {
       await until(() => viewer.rtpPackets >= count || undefined, listeners, timeoutMs, `${count} RTP packets`);
     },
-    close: () => pc.close(),
+    close: () => {
+      track?.close();
+      pc.close();
+    },
   };
-  pc.onTrack((track) => {
-    track.onMessage((message) => {
+  pc.onTrack((received) => {
+    track = received;
+    received.onMessage((message) => {
       const packetType = message[1] ?? 0;
       if (packetType >= 200 && packetType <= 206) return; // RTCP
       viewer.rtpPackets++;
@@ -123,11 +136,20 @@ export async function watchWithNodeViewer(
       notify();
     });
   });
+  // Candidates go after the answer, as a browser's do (a server receiving one first holds it until the answer).
+  let answerSent = () => {};
+  const answered = new Promise<void>((resolve) => {
+    answerSent = resolve;
+  });
   pc.onLocalDescription((sdp, type) => {
-    if (type === 'answer' && viewer.sessionId) void service.answer(connectionId, viewer.sessionId, sdp);
+    const { sessionId } = viewer;
+    if (type !== 'answer' || !sessionId) return;
+    setTimeout(() => void service.answer(connectionId, sessionId, sdp).then(answerSent), answerDelayMs);
   });
   pc.onLocalCandidate((candidate, mid) => {
-    if (viewer.sessionId) service.candidate(connectionId, viewer.sessionId, candidate, mid);
+    void answered.then(() => {
+      if (viewer.sessionId) service.candidate(connectionId, viewer.sessionId, candidate, mid);
+    });
   });
   await service.watch(identity, connectionId, cameraId, (frame) => {
     viewer.frames.push(frame);
@@ -140,6 +162,52 @@ export async function watchWithNodeViewer(
     notify();
   });
   return viewer;
+}
+
+export interface WhepNodeViewer {
+  sessionId: string;
+  readonly rtpPackets: number;
+  /** The viewer's own peer state (`connected`, then `closed`/`failed`/`disconnected` when the server ends it). */
+  state(): string;
+  close(): void;
+}
+
+/** A node-datachannel WHEP client: offers a receive-only H264 track to `whepStart` and counts RTP packets. */
+export async function whepWithNodeViewer(
+  service: CameraService,
+  identity: StaffIdentity,
+  cameraId: string,
+): Promise<WhepNodeViewer> {
+  const pc = new nodeDataChannel.PeerConnection('whep-viewer', { iceServers: [], bindAddress: '127.0.0.1' });
+  const video = new nodeDataChannel.Video('0', 'RecvOnly');
+  video.addH264Codec(96);
+  // Kept referenced for the same reason as in watchWithNodeViewer: a collected Track wrapper closes the track.
+  const track = pc.addTrack(video);
+  let rtpPackets = 0;
+  track.onMessage((message) => {
+    const packetType = message[1] ?? 0;
+    if (packetType < 200 || packetType > 206) rtpPackets++;
+  });
+  const gathered = new Promise<void>((resolve) => {
+    pc.onGatheringStateChange((state) => {
+      if (state === 'complete') resolve();
+    });
+  });
+  pc.setLocalDescription();
+  await gathered;
+  const { sessionId, sdp } = await service.whepStart(identity, cameraId, pc.localDescription()?.sdp ?? '');
+  pc.setRemoteDescription(sdp, 'answer');
+  return {
+    sessionId,
+    get rtpPackets() {
+      return rtpPackets;
+    },
+    state: () => pc.state(),
+    close: () => {
+      track.close();
+      pc.close();
+    },
+  };
 }
 
 function until<T>(probe: () => T | undefined, listeners: Set<() => void>, timeoutMs: number, what: string): Promise<T> {

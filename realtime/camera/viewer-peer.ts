@@ -3,6 +3,7 @@ import nodeDataChannel, { type PeerConnection, type RtcConfig, type Track } from
 import type { CameraState } from '../protocol';
 import type { FeedViewer } from './camera-feed';
 import { isKeyframeRequest } from './rtp';
+import { pickH264, type SdpCandidate, splitCandidates } from './sdp';
 
 export interface PeerEvents {
   onCandidate(candidate: string, mid: string): void;
@@ -26,6 +27,14 @@ export function openPeerCount(): number {
 /**
  * The server's sending end of one viewer's WebRTC session: one node-datachannel PeerConnection with one
  * send-only H264 track. `close()` is idempotent and frees the native peer.
+ *
+ * Ordering guarantee: no ICE candidate goes either way before the remote description is applied. libdatachannel
+ * (0.24, in node-datachannel 0.33) hands a remote description's ICE credentials to ICE before it commits the
+ * description's DTLS fingerprint; a viewer whose connectivity checks already reached us then connects within
+ * that window, and DTLS checks the viewer's certificate against no fingerprint: "certificate verify failed",
+ * peer `failed`, a session gone milliseconds after its offer (upstream: libdatachannel PR #1612). Our own
+ * candidates are therefore held until the answer is applied (the viewer cannot send a check before it knows an
+ * address of ours), and candidates the viewer sends early, or inside its description, are added only after it.
  */
 export class ViewerPeer implements FeedViewer {
   readonly ssrc = randomInt(1, 0xffffffff);
@@ -34,6 +43,9 @@ export class ViewerPeer implements FeedViewer {
   private closed = false;
   private connected = false;
   private disconnectTimer: NodeJS.Timeout | null = null;
+  private remoteDescribed = false;
+  private readonly heldLocalCandidates: SdpCandidate[] = [];
+  private readonly heldRemoteCandidates: SdpCandidate[] = [];
 
   private constructor(
     name: string,
@@ -44,7 +56,9 @@ export class ViewerPeer implements FeedViewer {
     this.pc = new nodeDataChannel.PeerConnection(name, config);
     openPeers++;
     this.pc.onLocalCandidate((candidate, mid) => {
-      if (!this.closed) this.events.onCandidate(candidate, mid);
+      if (this.closed) return;
+      if (this.remoteDescribed) this.events.onCandidate(candidate, mid);
+      else this.heldLocalCandidates.push({ candidate, mid });
     });
     this.pc.onStateChange((state) => {
       if (this.closed) return;
@@ -52,9 +66,8 @@ export class ViewerPeer implements FeedViewer {
         clearTimeout(this.disconnectTimer);
         this.disconnectTimer = null;
       }
-      if (state === 'connected' && !this.connected) {
-        this.connected = true;
-        this.events.onConnected();
+      if (state === 'connected') {
+        this.markConnected();
       } else if (state === 'failed' || state === 'closed') {
         this.events.onGone(`peer ${state}`);
       } else if (state === 'disconnected' && !this.disconnectTimer) {
@@ -65,7 +78,10 @@ export class ViewerPeer implements FeedViewer {
     });
   }
 
-  /** Creates the peer and its offer (server-originated, for the WebSocket flow). Candidates trickle afterwards. */
+  /**
+   * Creates the peer and its offer (server-originated, for the WebSocket flow). Our candidates trickle through
+   * `onCandidate` once `setAnswer` has applied the viewer's answer (see the ordering guarantee above).
+   */
   static async offer(
     name: string,
     config: RtcConfig,
@@ -76,7 +92,9 @@ export class ViewerPeer implements FeedViewer {
     const description = new Promise<string>((resolve) => peer.pc.onLocalDescription((sdp) => resolve(sdp)));
     peer.addVideoTrack('video', streamId);
     peer.pc.setLocalDescription();
-    return { peer, sdp: await description };
+    // libdatachannel issues the offer before gathering and trickles every candidate, so this removes nothing
+    // today; it keeps the guarantee if a version ever puts candidates in the description itself.
+    return { peer, sdp: splitCandidates(await description).sdp };
   }
 
   /**
@@ -105,7 +123,7 @@ export class ViewerPeer implements FeedViewer {
         });
       });
       peer.addVideoTrack(video.mid, streamId);
-      peer.pc.setRemoteDescription(offerSdp, 'offer');
+      peer.applyRemoteDescription(offerSdp, 'offer');
       await gathered;
       const local = peer.pc.localDescription();
       if (!local) throw new OfferError('no answer could be created for the offer');
@@ -128,12 +146,37 @@ export class ViewerPeer implements FeedViewer {
     this.track = track;
   }
 
+  /** Applies the viewer's answer, then releases the candidates held until now (both ways). */
   setAnswer(sdp: string): void {
-    this.pc.setRemoteDescription(sdp, 'answer');
+    this.applyRemoteDescription(sdp, 'answer');
   }
 
+  /** A viewer's trickled candidate; held until the remote description is applied. Throws for unusable ones. */
   addRemoteCandidate(candidate: string, mid: string): void {
-    this.pc.addRemoteCandidate(candidate.replace(/^a=/, ''), mid);
+    const entry = { candidate: candidate.replace(/^a=/, ''), mid };
+    if (this.remoteDescribed) this.pc.addRemoteCandidate(entry.candidate, entry.mid);
+    else this.heldRemoteCandidates.push(entry);
+  }
+
+  /**
+   * Sets the remote description without its candidates, and only then lets addresses flow: the description's
+   * candidates and early trickled ones to ICE, our held ones to the viewer. From here on the fingerprint DTLS
+   * checks against is committed, whenever ICE connects.
+   */
+  private applyRemoteDescription(sdp: string, type: 'offer' | 'answer'): void {
+    const { sdp: description, candidates } = splitCandidates(sdp);
+    this.pc.setRemoteDescription(description, type);
+    this.remoteDescribed = true;
+    for (const { candidate, mid } of [...candidates, ...this.heldRemoteCandidates.splice(0)]) {
+      try {
+        this.pc.addRemoteCandidate(candidate, mid);
+      } catch {
+        // A candidate the peer cannot use is not fatal: others may work.
+      }
+    }
+    for (const { candidate, mid } of this.heldLocalCandidates.splice(0)) {
+      if (!this.closed) this.events.onCandidate(candidate, mid);
+    }
   }
 
   get ready(): boolean {
@@ -147,7 +190,17 @@ export class ViewerPeer implements FeedViewer {
   send(packet: Buffer): boolean {
     const track = this.track;
     if (this.closed || !track || !track.isOpen()) return false;
-    return track.sendMessageBinary(packet);
+    const sent = track.sendMessageBinary(packet);
+    // An open track means DTLS is up. The 'connected' state callback reaches JS asynchronously and can trail the
+    // first packets (a cached keyframe goes out at once), so whichever comes first marks the peer connected.
+    if (sent) this.markConnected();
+    return sent;
+  }
+
+  private markConnected(): void {
+    if (this.connected) return;
+    this.connected = true;
+    this.events.onConnected();
   }
 
   onFeedState(state: CameraState, reason?: string): void {
@@ -169,26 +222,3 @@ export class ViewerPeer implements FeedViewer {
 }
 
 export class OfferError extends Error {}
-
-/** The first video m-line's mid and the payload type of H264 packetization-mode=1 (constrained baseline first). */
-export function pickH264(sdp: string): { mid: string; payloadType: number } | null {
-  const sections = sdp.split(/\r?\nm=/).slice(1);
-  for (const section of sections) {
-    if (!section.startsWith('video')) continue;
-    const lines = section.split(/\r?\n/);
-    if (lines.some((line) => line === 'a=inactive' || line === 'a=sendonly')) continue;
-    const mid = lines
-      .find((line) => line.startsWith('a=mid:'))
-      ?.slice(6)
-      .trim();
-    if (!mid) continue;
-    const h264 = lines
-      .map((line) => /^a=rtpmap:(\d+) H264\/90000/i.exec(line)?.[1])
-      .filter((pt): pt is string => pt !== undefined);
-    const fmtp = (pt: string) => lines.find((line) => line.startsWith(`a=fmtp:${pt} `)) ?? '';
-    const mode1 = h264.filter((pt) => /packetization-mode=1/.test(fmtp(pt)));
-    const preferred = mode1.find((pt) => /profile-level-id=42e0/i.test(fmtp(pt))) ?? mode1[0];
-    if (preferred) return { mid, payloadType: Number(preferred) };
-  }
-  return null;
-}

@@ -11,6 +11,7 @@ import { ApiError } from '../../lib/problem';
 import { managersOnly } from '../../lib/roles';
 import { IdParam } from '../../lib/schemas';
 import { validate } from '../../lib/validate';
+import { cameraGrantRoutes } from './camera-grants.routes';
 import {
   CameraPageSchema,
   CameraSchema,
@@ -174,4 +175,5 @@ export const cameraRoutes = createRouter()
       await invalidateResidentProfiles(c.env.services.cache, orgId, [row.residentId]);
       return c.body(null, 204);
     },
-  );
+  )
+  .route('/:id/grants', cameraGrantRoutes);

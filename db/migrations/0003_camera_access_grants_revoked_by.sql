@@ -1,0 +1,3 @@
+ALTER TABLE "camera_access_grants" ADD COLUMN "revoked_by" uuid;--> statement-breakpoint
+ALTER TABLE "camera_access_grants" ADD CONSTRAINT "camera_access_grants_revoked_by_staff_id_fk" FOREIGN KEY ("revoked_by") REFERENCES "public"."staff"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "camera_access_grants_resident_idx" ON "camera_access_grants" USING btree ("resident_id","created_at");
