@@ -1,8 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { type SeededOrganisation, seedDemoOrganisation } from '../db/seed';
 import { createTestDatabase, type TestDatabase } from '../db/testing/database';
 import { type RealtimeNode, startRealtimeNode } from './node';
-import { injectSosAlert, stopInjectionServers, TestDashboard, testRealtimeConfig, tokenFor } from './testing';
+import {
+  holdEscalation,
+  injectSosAlert,
+  stopInjectionServers,
+  TestDashboard,
+  testRealtimeConfig,
+  tokenFor,
+} from './testing';
 
 let database: TestDatabase;
 let org: SeededOrganisation;
@@ -102,14 +109,7 @@ describe('two realtime nodes on one database', () => {
   test('a re-send reaches the staff member on every node, whichever node claimed it', async () => {
     // Only node A sweeps during this test, so A claims every re-send; B must still hand each one to its socket.
     // No escalation meanwhile: its wake-ups would let B claim a re-send of its own.
-    await database.sql`
-      update escalation_policies set steps = jsonb_set(steps, '{0,waitSeconds}', '600')
-       where org_id = ${org.orgId} and severity = 'critical'`;
-    onTestFinished(async () => {
-      await database.sql`
-        update escalation_policies set steps = jsonb_set(steps, '{0,waitSeconds}', '2')
-         where org_id = ${org.orgId} and severity = 'critical'`;
-    });
+    await holdEscalation(database.sql, org.orgId, 2);
     const a = await startNode('node-a', { REALTIME_RESEND_SECONDS: '1' });
     const b = await startNode('node-b', { REALTIME_RESEND_SECONDS: '1', REALTIME_SWEEP_MS: '600000' });
     const onA = await dashboard(a, login('caregiver'));

@@ -1,9 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { createDeliveries } from '../db/alerts/deliveries';
 import { type SeededOrganisation, seedDemoOrganisation } from '../db/seed';
 import { createTestDatabase, type TestDatabase } from '../db/testing/database';
 import { type RealtimeNode, startRealtimeNode } from './node';
-import { injectSosAlert, stopInjectionServers, TestDashboard, testRealtimeConfig, tokenFor } from './testing';
+import {
+  holdEscalation,
+  injectSosAlert,
+  stopInjectionServers,
+  TestDashboard,
+  testRealtimeConfig,
+  tokenFor,
+} from './testing';
 
 let database: TestDatabase;
 let node: RealtimeNode;
@@ -239,14 +246,7 @@ describe('escalation', () => {
 describe('recovery by resume', () => {
   test('a reconnecting dashboard gets exactly what it missed, in sequence order, then live alerts', async () => {
     // No escalation during this test: the set of deliveries must stay what the test computes.
-    await database.sql`
-      update escalation_policies set steps = jsonb_set(steps, '{0,waitSeconds}', '600')
-       where org_id = ${org.orgId} and severity = 'critical'`;
-    onTestFinished(async () => {
-      await database.sql`
-        update escalation_policies set steps = jsonb_set(steps, '{0,waitSeconds}', '2')
-         where org_id = ${org.orgId} and severity = 'critical'`;
-    });
+    await holdEscalation(database.sql, org.orgId, 2);
     let carer = await dashboard(carer1());
     const before = await injectSosAlert({ databaseUrl: database.url, org, residentId: await residentOfCarer1() });
     const seen = await carer.next('alert', (frame) => frame.alert.id === before.alertId);
@@ -291,14 +291,7 @@ describe('reconnecting again and again', () => {
   test('every connection is welcomed and resumes exactly what it missed, round after round', async () => {
     // Regression: the upgrade used to complete after an await, inside res.cork, where uWS v20.30 may close the
     // fresh WebSocket right after `open` (1006, no frame at all): a reconnecting dashboard lost its connection.
-    await database.sql`
-      update escalation_policies set steps = jsonb_set(steps, '{0,waitSeconds}', '600')
-       where org_id = ${org.orgId} and severity = 'critical'`;
-    onTestFinished(async () => {
-      await database.sql`
-        update escalation_policies set steps = jsonb_set(steps, '{0,waitSeconds}', '2')
-         where org_id = ${org.orgId} and severity = 'critical'`;
-    });
+    await holdEscalation(database.sql, org.orgId, 2);
     for (let round = 0; round < 20; round++) {
       let carer = await dashboard(carer1());
       const seen = await injectSosAlert({ databaseUrl: database.url, org, residentId: await residentOfCarer1() });

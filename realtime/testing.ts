@@ -1,4 +1,6 @@
+import { onTestFinished } from 'vitest';
 import WebSocket from 'ws';
+import type { Sql } from '../db/client';
 import { issueAccessToken, type StaffRole } from '../functions/auth/access-token';
 import { parseEnv } from '../functions/env';
 import { TEST_JWT_SECRET } from '../functions/testing';
@@ -19,6 +21,20 @@ export function testRealtimeConfig(databaseUrl: string, overrides: Record<string
     REALTIME_SWEEP_MS: '500',
     REALTIME_ESCALATION_MS: '250',
     ...overrides,
+  });
+}
+
+/**
+ * Holds the critical ladder's first step for the rest of the current test (600 s), so the set of deliveries stays
+ * what the test computes; the first wait goes back to `restoreWaitSeconds` when the test finishes.
+ */
+export async function holdEscalation(sql: Sql, orgId: string, restoreWaitSeconds: number): Promise<void> {
+  const setFirstWait = (seconds: number) => sql`
+    update escalation_policies set steps = jsonb_set(steps, '{0,waitSeconds}', ${String(seconds)}::jsonb)
+     where org_id = ${orgId} and severity = 'critical'`;
+  await setFirstWait(600);
+  onTestFinished(async () => {
+    await setFirstWait(restoreWaitSeconds);
   });
 }
 
