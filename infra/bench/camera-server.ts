@@ -1,31 +1,13 @@
-// The camera service alone in its own process (WHEP on a random loopback port), so the camera benchmark can
-// measure this process's CPU without the viewers' or the encoder's. Prints one JSON line with its URL when ready.
-import uWS from 'uWebSockets.js';
-import { createDatabase } from '../../db/client';
-import { createLogger } from '../../functions/lib/logger';
-import { attachCameraService } from '../../realtime/camera';
+// The realtime node with its camera service (dashboard /ws, WHEP, the viewer page) alone in its own process, so
+// the camera benchmark can measure this process's CPU without the viewers' or the encoder's. No dashboards hold
+// alert sessions here, so the dispatcher has nothing to send. Prints one JSON line with its URL when ready.
+import { parseEnv } from '../../functions/env';
+import { RealtimeEnv } from '../../realtime/env';
+import { startRealtimeNode } from '../../realtime/node';
 
-const databaseUrl = process.env.DATABASE_URL;
-const jwtSecret = process.env.JWT_SECRET;
-if (!databaseUrl || !jwtSecret) throw new Error('DATABASE_URL and JWT_SECRET are required');
-const { sql } = createDatabase(databaseUrl, { max: 4, applicationName: 'carewatch-camera-bench' });
-const app = uWS.App();
-const camera = attachCameraService(app, {
-  sql,
-  logger: createLogger('camera-bench', 'warn'),
-  jwtSecret,
-  env: process.env,
-});
-app.get('/stats', (res) => {
-  res.writeHeader('content-type', 'application/json').end(JSON.stringify(camera.cameras.stats()));
-});
-app.listen('127.0.0.1', 0, (socket) => {
-  if (!socket) throw new Error('could not listen');
-  console.log(JSON.stringify({ url: `http://127.0.0.1:${uWS.us_socket_local_port(socket)}`, pid: process.pid }));
-});
+const config = parseEnv(RealtimeEnv, { ...process.env, REALTIME_PORT: '0', LOG_LEVEL: 'warn' });
+const node = await startRealtimeNode(config, '127.0.0.1', { cameraEnv: process.env });
+console.log(JSON.stringify({ url: node.url, pid: process.pid }));
 process.once('SIGTERM', () => {
-  void camera
-    .stop()
-    .then(() => sql.end())
-    .then(() => process.exit(0));
+  void node.stop().then(() => process.exit(0));
 });
