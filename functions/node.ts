@@ -12,6 +12,7 @@ import { createMemoryCache } from './cache/memory-cache';
 import { type FunctionsConfig, FunctionsEnv, parseEnv } from './env';
 import { evaluateSilence } from './ingest/silence';
 import { clientIpBehindProxies } from './lib/client-ip';
+import { InFlight } from './lib/in-flight';
 import { createLogger } from './lib/logger';
 import type { DocsAssetReader } from './routes/docs/docs-assets';
 import type { Services } from './services';
@@ -104,32 +105,6 @@ export async function startFunctions(
 }
 
 const SHUTDOWN_GRACE_MS = 10_000;
-
-/** Counts requests being handled, so shutdown can wait for them. */
-class InFlight {
-  private count = 0;
-  private idle: (() => void)[] = [];
-
-  async track<T>(work: T | Promise<T>): Promise<T> {
-    this.count++;
-    try {
-      return await work;
-    } finally {
-      if (--this.count === 0) for (const resolve of this.idle.splice(0)) resolve();
-    }
-  }
-
-  settled(timeoutMs: number): Promise<void> {
-    if (this.count === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      this.idle.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-}
 
 /** The /docs UI's files, read once from the installed swagger-ui-dist package. */
 function swaggerUiFromNodeModules(): DocsAssetReader {

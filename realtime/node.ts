@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { createDatabase, type Sql } from '../db/client';
 import { watchAlertChanges } from '../functions/cache/alert-invalidation';
 import { createUpstashCache } from '../functions/cache/upstash-cache';
+import { InFlight } from '../functions/lib/in-flight';
 import { createLogger, type Logger } from '../functions/lib/logger';
 import { attachCameraService } from './camera';
 import type { CameraSignalling } from './camera-signalling';
@@ -93,6 +94,7 @@ export async function startRealtimeNode(
     },
   };
   const clients = new Set<Client>();
+  const frames = new InFlight();
 
   app.ws<ConnectionData>('/ws', {
     maxPayloadLength: 128 * 1024,
@@ -140,7 +142,8 @@ export async function startRealtimeNode(
     },
     message: (ws, message) => {
       const text = Buffer.from(message).toString('utf8');
-      void ws.getUserData().client?.handle(text);
+      const client = ws.getUserData().client;
+      if (client) void frames.track(client.handle(text));
     },
     drain: (ws) => ws.getUserData().client?.drain(),
     close: (ws) => {
@@ -231,12 +234,18 @@ export async function startRealtimeNode(
       uWS.us_listen_socket_close(listenSocket);
       for (const client of [...clients]) client.end(closeCodes.goingAway, 'node shutting down; reconnect and resume');
       await dispatcher.stop();
+      // Receipts, acks and resolves already received are written before the pool ends (a lost receipt would
+      // only cause a re-send, but an ack cut half-way would leave the person thinking it was recorded).
+      await frames.settled(SHUTDOWN_GRACE_MS);
+      await context.receipts.drained();
       await profileWatch?.stop().catch(() => {});
       await cameraService?.stop();
       await close();
     },
   };
 }
+
+const SHUTDOWN_GRACE_MS = 10_000;
 
 /** The only HTTP refusal of `/ws` (no `carewatch.v1` subprotocol), as problem+json. */
 function badRequest(detail: string): string {

@@ -27,6 +27,11 @@ export class ReceiptBatcher {
     });
   }
 
+  /** Resolves once every receipt handed over so far is recorded (or failed): shutdown waits for this. */
+  async drained(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
   private async flush(): Promise<void> {
     // Let the current burst of socket messages queue up first.
     await new Promise((resolve) => setImmediate(resolve));

@@ -24,8 +24,7 @@ export default async function setup(project: TestProject) {
   let stop = async () => {};
   if (!serverUrl) {
     const dataDir = mkdtempSync(join(tmpdir(), 'carewatch-test-pg-'));
-    const port = 55_000 + Math.floor(Math.random() * 5_000);
-    const server = await startEmbeddedPostgres({ dataDir, port, database: 'postgres', persistent: false });
+    const server = await startEmbeddedPostgres({ dataDir, port: 'any', database: 'postgres', persistent: false });
     serverUrl = server.url;
     stop = async () => {
       await server.stop();

@@ -32,7 +32,7 @@ const median = (values: number[]) => {
 const dataDir = mkdtempSync(join(tmpdir(), 'carewatch-camera-bench-'));
 const postgresServer = await startEmbeddedPostgres({
   dataDir,
-  port: 56_000 + Math.floor(Math.random() * 3000),
+  port: 'any',
   persistent: false,
 });
 const { sql, db } = createDatabase(postgresServer.url, { max: 2 });

@@ -10,7 +10,6 @@
 // Last stdout line: {"http_events_per_s":…,"copy_rows_per_s":…,…}
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -18,7 +17,7 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import type postgres from 'postgres';
 import { createDatabase, postgresMigrationTarget } from '../../db/client';
-import { startEmbeddedPostgres } from '../../db/embedded';
+import { freeLoopbackPort, startEmbeddedPostgres } from '../../db/embedded';
 import { migrate } from '../../db/migrate';
 import { seedDemoOrganisation } from '../../db/seed';
 import { routineEvents, type SimulatedEvent } from '../simulate/events';
@@ -159,7 +158,7 @@ function copyText(text: string): string {
 
 async function embeddedDatabase(): Promise<string> {
   const dataDir = mkdtempSync(join(tmpdir(), 'carewatch-bench-pg-'));
-  const server = await startEmbeddedPostgres({ dataDir, port: await freePort(), database: 'bench', persistent: false });
+  const server = await startEmbeddedPostgres({ dataDir, port: 'any', database: 'bench', persistent: false });
   cleanups.push(async () => {
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -169,7 +168,7 @@ async function embeddedDatabase(): Promise<string> {
 
 /** The functions app in its own Node process, as deployed: the load generator does not share its event loop. */
 async function startServer(databaseUrl: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const child = spawn(
     process.execPath,
     [...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'functions/node.ts'],
@@ -206,18 +205,6 @@ async function startServer(databaseUrl: string): Promise<{ url: string; child: C
     await new Promise((done) => setTimeout(done, 100));
   }
   throw new Error('functions server did not become healthy');
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolvePort(port));
-    });
-  });
 }
 
 function log(line: string) {

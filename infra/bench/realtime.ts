@@ -33,7 +33,7 @@ async function main() {
     const dataDir = mkdtempSync(join(tmpdir(), 'carewatch-bench-pg-'));
     const server = await startEmbeddedPostgres({
       dataDir,
-      port: 56_000 + Math.floor(Math.random() * 4_000),
+      port: 'any',
       database: 'bench',
       persistent: false,
     });
@@ -339,8 +339,8 @@ function round(value: number): number {
 }
 
 main()
-  .catch((error: Error) => {
-    console.error(`[bench] failed: ${error.stack ?? error.message}`);
+  .catch((error: unknown) => {
+    console.error(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     process.exitCode = 1;
   })
   .finally(async () => {
