@@ -1,4 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { createDeliveries } from '../db/alerts/deliveries';
+import { notify } from '../db/alerts/raise-alert';
 import { type SeededOrganisation, seedDemoOrganisation } from '../db/seed';
 import { createTestDatabase, type TestDatabase } from '../db/testing/database';
 import { type RealtimeNode, startRealtimeNode } from './node';
@@ -171,5 +173,29 @@ describe('two realtime nodes on one database', () => {
       { level: 0, count: 1 },
       { level: 1, count: 1 },
     ]);
+  });
+});
+
+describe('wake-ups', () => {
+  test('a wake-up without its deliveries (too many to carry) is looked up and sent at once, not at the sweep', async () => {
+    // No sweep during the test: only the wake-up can bring the alert.
+    const node = await startNode('lookup', { REALTIME_SWEEP_MS: '600000' });
+    const carer = await dashboard(node, login('caregiver'));
+    const staffId = login('caregiver').staffId;
+    const residentId = await nextResidentOfCarer1();
+    const alertId = await database.sql.begin(async (tx) => {
+      const [alert] = await tx<{ id: string }[]>`
+        insert into alerts (org_id, resident_id, kind, severity, dedup_key, title)
+        values (${org.orgId}, ${residentId}, 'fall', 'high', ${`${residentId}:fall`}, 'Fall detected')
+        returning id`;
+      if (!alert) throw new Error('alert insert failed');
+      await createDeliveries(tx, { alertId: alert.id, orgId: org.orgId, staffIds: [staffId], level: 0 });
+      // The form a broadcast's wake-up takes: no deliveries in the payload.
+      await notify(tx, { alertId: alert.id, change: 'created' });
+      return alert.id;
+    });
+    const frame = await carer.next('alert', (alert) => alert.alert.id === alertId, 5_000);
+    carer.send({ type: 'ack', deliveryId: frame.deliveryId });
+    await carer.next('alert.updated', (update) => update.alertId === alertId);
   });
 });

@@ -50,7 +50,10 @@ export interface DispatcherOptions {
  * through the claimer's `sent` notification.
  */
 export class Dispatcher {
+  /** Alerts with new deliveries to look up (the wake-up did not carry them). */
   private readonly wokenAlerts = new Set<string>();
+  /** New deliveries a wake-up carried: claimed at once, without looking them up. */
+  private readonly carried: PeekedDelivery[] = [];
   private readonly updates = new Map<string, UpdateChange>();
   private readonly freshStaff = new Set<string>();
   /** Deliveries another node's sweep just sent: copies for our connections. */
@@ -110,7 +113,9 @@ export class Dispatcher {
       return;
     }
     if (notification.change === 'created' || notification.change === 'escalated') {
-      this.wokenAlerts.add(notification.alertId);
+      const { alertId, deliveries } = notification;
+      if (!Array.isArray(deliveries)) this.wokenAlerts.add(alertId);
+      else for (const [id, staffId, seq] of deliveries) this.carried.push({ id, alertId, staffId, seq });
     }
     const change = notification.change;
     if (change !== 'created') this.updates.set(notification.alertId, change);
@@ -143,6 +148,7 @@ export class Dispatcher {
     return (
       this.sweepDue ||
       this.wokenAlerts.size > 0 ||
+      this.carried.length > 0 ||
       this.updates.size > 0 ||
       this.freshStaff.size > 0 ||
       this.sentElsewhere.size > 0
@@ -153,6 +159,7 @@ export class Dispatcher {
     while (!this.stopped && this.hasWork()) {
       const fresh = [...this.freshStaff];
       const woken = [...this.wokenAlerts];
+      const carried = this.carried.splice(0);
       const updates = [...this.updates];
       const sentElsewhere = [...this.sentElsewhere];
       const sweep = this.sweepDue;
@@ -162,7 +169,7 @@ export class Dispatcher {
       this.sentElsewhere.clear();
       this.sweepDue = false;
       try {
-        await this.runOnce(fresh, woken, updates, sweep, sentElsewhere);
+        await this.runOnce(fresh, { woken, carried }, updates, sweep, sentElsewhere);
       } catch (error) {
         // The database is the source of truth: whatever was not sent stays outstanding for the next sweep.
         this.options.logger.error('dispatch failed', { error: (error as Error).message });
@@ -174,7 +181,7 @@ export class Dispatcher {
 
   private async runOnce(
     fresh: string[],
-    woken: string[],
+    { woken, carried }: { woken: string[]; carried: PeekedDelivery[] },
     updates: [string, UpdateChange][],
     sweep: boolean,
     sentElsewhere: string[],
@@ -191,20 +198,23 @@ export class Dispatcher {
       claimed.push(...rows);
       peeked.push(...(await peekDeliveries(sql, { staffIds: connectedFresh, states: OUTSTANDING })));
     }
-    if (hub.staffCount > 0 && woken.length > 0) {
-      // Woken alerts: look first (by alert, cheap), keep what is for someone connected here, claim those by id.
-      // The alerts' snapshots are read alongside, saving a round trip on the path every new alert takes.
-      const [outstanding, snapshots] = await Promise.all([
-        peekDeliveries(sql, { alertIds: woken, states: OUTSTANDING }),
-        alertSnapshots(sql, woken),
+    const carriedHere = carried.filter((delivery) => hub.clientsOf(delivery.staffId));
+    if (hub.staffCount > 0 && (woken.length > 0 || carriedHere.length > 0)) {
+      // The path every new alert takes, in one round trip when the wake-up carried its deliveries: claim those
+      // for someone connected here by id, with the alerts' snapshots read alongside. Alerts whose wake-up did not
+      // carry them (a broadcast to thousands) are looked up first, by alert, then claimed the same way.
+      const [carriedClaimed, outstanding, snapshots] = await Promise.all([
+        claimDeliveries(sql, { ...base, deliveryIds: carriedHere.map((delivery) => delivery.id) }),
+        woken.length > 0 ? peekDeliveries(sql, { alertIds: woken, states: OUTSTANDING }) : [],
+        alertSnapshots(sql, [...new Set([...woken, ...carriedHere.map((delivery) => delivery.alertId)])]),
       ]);
       for (const [alertId, snapshot] of snapshots) known.set(alertId, snapshot);
       const found = outstanding.filter((delivery) => hub.clientsOf(delivery.staffId));
       const rows = await claimDeliveries(sql, { ...base, deliveryIds: found.map((delivery) => delivery.id) });
       // A full batch means more is waiting (e.g. a broadcast to thousands): go round again at once.
       if (rows.length >= CLAIM_LIMIT) for (const alertId of woken) this.wokenAlerts.add(alertId);
-      claimed.push(...rows);
-      peeked.push(...found);
+      claimed.push(...carriedClaimed, ...rows);
+      peeked.push(...carriedHere, ...found);
     }
     const swept: string[] = [];
     if (hub.staffCount > 0 && sweep) {

@@ -10,6 +10,11 @@ export interface AlertNotification {
   /** Whose profile shows the alert: the API's cache drops that profile on every change. */
   residentId: string;
   change: AlertChange;
+  /**
+   * The deliveries this change created, as [id, staffId, seq], when there were few enough to fit (null otherwise,
+   * and for changes that create none): a realtime node claims them without looking them up first.
+   */
+  deliveries?: [id: string, staffId: string, seq: number][] | null;
 }
 
 /**

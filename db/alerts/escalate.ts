@@ -37,20 +37,23 @@ export async function escalateDueAlerts(sql: postgres.Sql, nodeId: string, limit
         const staffIds = await staffForStep(tx, alert.orgId, alert.residentId, position.step);
         if (staffIds.length === 0) continue;
         const rows = await createDeliveries(tx, { alertId: alert.id, orgId: alert.orgId, staffIds, level, nodeId });
-        await tx`
-          update alerts set escalation_level = ${level}, updated_at = now(),
-                 next_escalation_at = now() + make_interval(secs => ${position.step.waitSeconds})
-           where id = ${alert.id}`;
+        await notify(
+          tx,
+          { alertId: alert.id, change: 'escalated', deliveries: rows },
+          tx`escalation_level = ${level}, updated_at = now(),
+             next_escalation_at = now() + make_interval(secs => ${position.step.waitSeconds})`,
+        );
         outcome = { alertId: alert.id, level, deliveries: rows.length };
         break;
       }
       if (outcome.level === null) {
-        await tx`
-          update alerts set next_escalation_at = null, updated_at = now(),
-                 details = details || ${jsonText({ escalation: 'ladder exhausted without acknowledgement' })}::text::jsonb
-           where id = ${alert.id}`;
+        await notify(
+          tx,
+          { alertId: alert.id, change: 'escalated' },
+          tx`next_escalation_at = null, updated_at = now(),
+             details = details || ${jsonText({ escalation: 'ladder exhausted without acknowledgement' })}::text::jsonb`,
+        );
       }
-      await notify(tx, { alertId: alert.id, change: 'escalated' });
       outcomes.push(outcome);
     }
     return outcomes;

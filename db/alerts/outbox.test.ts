@@ -57,7 +57,15 @@ describe('raiseAlert: alert, outbox deliveries and wake-up in one transaction', 
     expect(alert?.next_escalation_at).toBeInstanceOf(Date);
 
     await expect.poll(() => notifications.map((n) => n.alertId)).toContain(raised.alertId);
-    expect(notifications.find((n) => n.alertId === raised.alertId)?.change).toBe('created');
+    // The wake-up names org and resident (the API's cache drops that profile) and carries the new delivery, so a
+    // realtime node can claim it without looking it up.
+    expect(notifications.find((n) => n.alertId === raised.alertId)).toEqual({
+      alertId: raised.alertId,
+      orgId: org.orgId,
+      residentId,
+      change: 'created',
+      deliveries: [[delivery?.id, delivery?.staff_id, 1]],
+    });
   });
 
   test('a matching event while open attaches instead of opening another alert', async () => {
@@ -139,5 +147,28 @@ describe('raiseAlert: alert, outbox deliveries and wake-up in one transaction', 
       expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, index) => index + 1));
       expect(Number(row.last)).toBe(seqs.length);
     }
+  });
+
+  // Last: it adds managers and changes the ladder.
+  test('a wake-up for more deliveries than fit in a NOTIFY carries none; they are all in the outbox', async () => {
+    const residentId = org.residents[3]?.id ?? '';
+    // 70 more managers, and a ladder whose first step is the managers: 70+ deliveries for one alert.
+    await t.sql`
+      insert into staff (org_id, name, email, role, password_hash)
+      select ${org.orgId}, 'Manager ' || g, 'manager' || g || '@outbox.carewatch.test', 'manager', 'not-a-login'
+        from generate_series(1, 70) g`;
+    await t.sql`
+      update escalation_policies set steps = ${JSON.stringify([{ notify: 'managers', waitSeconds: 60 }])}::text::jsonb
+       where org_id = ${org.orgId} and severity = 'critical'`;
+    const raised = await t.sql.begin((tx) => raiseAlert(tx, { ...sos(residentId), dedupKey: `${residentId}:many` }));
+    expect(raised.deliveries.length).toBeGreaterThan(70);
+    const [{ count } = { count: 0 }] = await t.sql<{ count: number }[]>`
+      select count(*)::int as count from alert_deliveries where alert_id = ${raised.alertId} and state = 'pending'`;
+    expect(count).toBe(raised.deliveries.length);
+    await expect.poll(() => notifications.map((n) => n.alertId)).toContain(raised.alertId);
+    expect(notifications.find((n) => n.alertId === raised.alertId)).toMatchObject({
+      change: 'created',
+      deliveries: null,
+    });
   });
 });
