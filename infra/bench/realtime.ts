@@ -219,6 +219,31 @@ async function prepare(sql: ReturnType<typeof createDatabase>['sql'], orgId: str
   await sql`
     insert into assignments (org_id, staff_id, resident_id, escalation_order)
     select ${orgId}, s, r, 1 from unnest(${staff.map((row) => row.id)}::uuid[], ${residents.map((row) => row.id)}::uuid[]) as t(s, r)`;
+  // A centre that has been running: two earlier, resolved emergencies per resident, each told to its carer and
+  // acknowledged. The alert tables then hold rows (and, after VACUUM ANALYZE, statistics) like a live system's;
+  // measured on empty ones, PostgreSQL planned the deliveries' foreign-key checks as scans of a table it took for
+  // empty, and a 10,000-delivery broadcast spent seconds in them.
+  await sql`
+    with earlier as (
+      insert into alerts (org_id, resident_id, kind, severity, dedup_key, title, status, opened_at, resolved_at)
+      select ${orgId}, r, 'sos', 'critical', 'earlier:' || r || ':' || n, 'Earlier emergency', 'resolved',
+             now() - interval '2 days', now() - interval '2 days'
+        from unnest(${residents.map((row) => row.id)}::uuid[]) as r, generate_series(1, 2) n
+      returning id, resident_id
+    ), told as (
+      insert into alert_deliveries (org_id, alert_id, staff_id, escalation_level, seq, state, pending_at, sent_at,
+                                    delivered_at, acknowledged_at, send_count)
+      select ${orgId}, e.id, a.staff_id, 0, row_number() over (partition by a.staff_id order by e.id), 'acknowledged',
+             now() - interval '2 days', now() - interval '2 days', now() - interval '2 days', now() - interval '2 days', 1
+        from earlier e join assignments a on a.resident_id = e.resident_id
+      returning id
+    )
+    insert into alert_delivery_history (delivery_id, from_state, to_state, node_id)
+    select id, null, 'acknowledged', 'bench-history' from told`;
+  await sql`
+    update staff s set delivery_seq = d.last from (
+      select staff_id, max(seq) as last from alert_deliveries where org_id = ${orgId} group by staff_id
+    ) d where d.staff_id = s.id`;
   const [broadcast] = await sql<{ id: string }[]>`
     insert into residents (org_id, name) values (${orgId}, 'Broadcast resident') returning id`;
   if (!broadcast) throw new Error('broadcast resident insert failed');
