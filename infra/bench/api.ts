@@ -21,7 +21,7 @@ async function database(): Promise<{ url: string; stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'carewatch-bench-pg-'));
   const server = await startEmbeddedPostgres({
     dataDir: join(dir, 'data'),
-    port: Number(process.env.BENCH_PG_PORT ?? 54_339),
+    port: process.env.BENCH_PG_PORT ? Number(process.env.BENCH_PG_PORT) : 'any',
     persistent: false,
   });
   return {
