@@ -104,14 +104,19 @@ export class Dispatcher {
     this.kick();
   }
 
-  private onNotification(payload: string): void {
-    let notification: AlertNotification;
+  /** Our own NOTIFY payloads; one that does not parse is logged and skipped, the periodic sweep still covers it. */
+  private parsed<T>(payload: string): T | undefined {
     try {
-      notification = JSON.parse(payload) as AlertNotification;
+      return JSON.parse(payload) as T;
     } catch {
       this.options.logger.warn('unreadable notification', { payload: payload.slice(0, 200) });
-      return;
+      return undefined;
     }
+  }
+
+  private onNotification(payload: string): void {
+    const notification = this.parsed<AlertNotification>(payload);
+    if (!notification) return;
     if (notification.change === 'created' || notification.change === 'escalated') {
       const { alertId, deliveries } = notification;
       if (!Array.isArray(deliveries)) this.wokenAlerts.add(alertId);
@@ -124,14 +129,8 @@ export class Dispatcher {
 
   /** Another node's sweep sent these: our connections of the same staff members get them too. */
   private onSent(payload: string): void {
-    let notification: SentNotification;
-    try {
-      notification = JSON.parse(payload) as SentNotification;
-    } catch {
-      this.options.logger.warn('unreadable notification', { payload: payload.slice(0, 200) });
-      return;
-    }
-    if (notification.nodeId === this.options.nodeId) return;
+    const notification = this.parsed<SentNotification>(payload);
+    if (!notification || notification.nodeId === this.options.nodeId) return;
     for (const deliveryId of notification.deliveryIds) this.sentElsewhere.add(deliveryId);
     this.kick();
   }
