@@ -39,6 +39,8 @@ export interface ConnectionData {
   connectionId: string;
   /** The token of the upgrade's bearer subprotocol, until `open` hands it to the client to check. */
   token: string | null;
+  /** The sequence of a `resume.<n>` subprotocol: replayed from at connect, before anything else is sent. */
+  resumeFrom?: number;
   client?: Client;
 }
 
@@ -85,8 +87,8 @@ export class Client {
    * Checks the token the upgrade offered as if it had come in an `auth` frame: a refused one closes the socket
    * with 4001. A client may send frames as soon as the socket is open; they are handled after this check.
    */
-  authenticateOnOpen(token: string): void {
-    this.authenticating = this.authenticateWith(token)
+  authenticateOnOpen(token: string, resumeFrom?: number): void {
+    this.authenticating = this.authenticateWith(token, resumeFrom)
       .catch((error: Error) => {
         this.context.logger.error('connection setup failed', { connectionId: this.connectionId, error: error.message });
         this.end(closeCodes.goingAway, 'setup failed; reconnect');
@@ -96,8 +98,12 @@ export class Client {
       });
   }
 
-  /** Binds the connection to a verified staff member, says welcome, and joins the hub. */
-  async ready(identity: StaffIdentity): Promise<void> {
+  /**
+   * Binds the connection to a verified staff member, says welcome, and joins the hub. With `resumeFrom` the
+   * replay starts before the hub or the dispatcher can send anything here: what is pushed on joining (everything
+   * outstanding) and live alerts wait behind it, so the client sees every frame in sequence order.
+   */
+  async ready(identity: StaffIdentity, resumeFrom?: number): Promise<void> {
     if (this.closed) return;
     this.identity = identity;
     this.scheduleExpiry(identity);
@@ -110,6 +116,7 @@ export class Client {
       nodeId: this.context.nodeId,
       lastSeq,
     });
+    if (resumeFrom !== undefined) this.startResume(resumeFrom);
     this.context.hub.add(this);
     this.context.onReady(this);
   }
@@ -263,7 +270,18 @@ export class Client {
   }
 
   private async dispatch(frame: ClientFrame): Promise<void> {
-    if (frame.type === 'auth') return this.authenticateWith(frame.token);
+    if (frame.type === 'auth') {
+      // Set before the first await, so frames sent right behind the first `auth` wait for it too.
+      const authenticating = this.authenticateWith(frame.token, frame.lastSeq);
+      if (!this.identity) {
+        this.authenticating = authenticating
+          .catch(() => {}) // reported to the sender of `auth` by handle(); the frames behind it find no identity
+          .finally(() => {
+            this.authenticating = null;
+          });
+      }
+      return authenticating;
+    }
     const identity = this.identity;
     if (!identity) {
       this.fail(errors.notAuthenticated, frame.type);
@@ -307,7 +325,7 @@ export class Client {
    * First-frame authentication, or a token refresh on an open connection: a fresh token for the same staff
    * member moves the connection's expiry; anything else is refused. A connection never outlives its token.
    */
-  private async authenticateWith(token: string): Promise<void> {
+  private async authenticateWith(token: string, resumeFrom?: number): Promise<void> {
     const identity = await authenticate(this.context.sql, token, this.context.jwtSecret);
     if (this.identity) {
       if (!identity || identity.staffId !== this.identity.staffId || identity.orgId !== this.identity.orgId) {
@@ -323,7 +341,7 @@ export class Client {
       this.end(closeCodes.unauthorized, 'invalid or expired token');
       return;
     }
-    await this.ready(identity);
+    await this.ready(identity, resumeFrom);
   }
 
   private scheduleExpiry(identity: StaffIdentity): void {
@@ -331,6 +349,14 @@ export class Client {
     const ms = Math.max(0, identity.expiresAt * 1000 - Date.now());
     this.expiryTimer = setTimeout(() => this.end(closeCodes.tokenExpired, 'token expired; reconnect and resume'), ms);
     this.expiryTimer.unref();
+  }
+
+  /** A resume the connection does not wait for (frames keep being handled meanwhile); failures are reported. */
+  private startResume(lastSeq: number): void {
+    this.resume(lastSeq).catch((error: Error) => {
+      this.context.logger.error('resume failed', { connectionId: this.connectionId, error: error.message });
+      this.fail(errors.internal, 'resume');
+    });
   }
 
   /**

@@ -287,6 +287,65 @@ describe('recovery by resume', () => {
   });
 });
 
+describe('resuming at connect', () => {
+  test.each([
+    ['the resume.<n> subprotocol', false],
+    ['lastSeq in the auth frame', true],
+  ])('with %s, missed deliveries come first and in sequence order, outstanding or not', async (_how, firstFrame) => {
+    await holdEscalation(database.sql, org.orgId, 2);
+    let carer = await dashboard(carer1());
+    const admin = await dashboard(login('admin'));
+    const first = await injectSosAlert({ databaseUrl: database.url, org, residentId: await residentOfCarer1() });
+    const seen = await carer.next('alert', (frame) => frame.alert.id === first.alertId);
+    carer.send({ type: 'received', deliveryId: seen.deliveryId });
+    await expect.poll(async () => (await deliveryRow(seen.deliveryId))?.state).toBe('delivered');
+    await carer.close();
+
+    const missed = [];
+    for (let index = 0; index < 4; index++) {
+      missed.push(await injectSosAlert({ databaseUrl: database.url, org, residentId: await residentOfCarer1() }));
+    }
+    // Every other missed alert is resolved meanwhile: its delivery is no longer outstanding, so only a replay
+    // brings it; the others would also be pushed as outstanding the moment the dashboard joins.
+    const resolvedMeanwhile = missed.filter((_, index) => index % 2 === 0).map((raised) => raised.alertId);
+    for (const alertId of resolvedMeanwhile) admin.send({ type: 'resolve', alertId, note: 'handled by the office' });
+    await expect
+      .poll(
+        async () =>
+          (
+            await database.sql`select 1 from alerts where id = any(${resolvedMeanwhile}::uuid[]) and status = 'resolved'`
+          ).length,
+      )
+      .toBe(resolvedMeanwhile.length);
+    const expected = await database.sql<{ id: string; seq: number }[]>`
+      select id, seq::float8 as seq from alert_deliveries
+       where staff_id = ${carer1().staffId} and seq > ${seen.seq} order by seq`;
+
+    carer = await TestDashboard.connect(node.wsUrl, await tokenFor(carer1()), { firstFrame, resumeFrom: seen.seq });
+    open.push(carer);
+    expect(await carer.next('resumed')).toEqual({ type: 'resumed', afterSeq: seen.seq, replayed: expected.length });
+    const beforeResumed = carer.frames.slice(
+      0,
+      carer.frames.findIndex((frame) => frame.type === 'resumed'),
+    );
+    expect(beforeResumed[0]?.type).toBe('welcome');
+    const replayed = beforeResumed.filter((frame) => frame.type === 'alert');
+    expect(replayed.map((frame) => frame.deliveryId)).toEqual(expected.map((row) => row.id));
+    expect(replayed.map((frame) => frame.alert.id).sort()).toEqual(missed.map((raised) => raised.alertId).sort());
+
+    const stillOpen = missed.map((raised) => raised.alertId).filter((id) => !resolvedMeanwhile.includes(id));
+    const toResolve = [first.alertId, ...stillOpen];
+    for (const alertId of toResolve) carer.send({ type: 'resolve', alertId, note: 'done' });
+    await expect
+      .poll(async () => {
+        const open =
+          await database.sql`select 1 from alerts where id = any(${toResolve}::uuid[]) and status <> 'resolved'`;
+        return open.length;
+      })
+      .toBe(0);
+  });
+});
+
 describe('reconnecting again and again', () => {
   test('every connection is welcomed and resumes exactly what it missed, round after round', async () => {
     // Regression: the upgrade used to complete after an await, inside res.cork, where uWS v20.30 may close the

@@ -29,10 +29,8 @@ export const closeCodes = {
   authTimeout: 4002,
   /** The access token expired without a refresh (`auth` frame). Reconnect with a fresh token and resume. */
   tokenExpired: 4003,
-  /** The send queue overflowed: the client was too slow. Reconnect and resume. */
-  slowClient: 4008,
   /** Too many bad frames. */
   abuse: 4009,
-  /** The node is shutting down. Reconnect (to any node) and resume. */
+  /** The node is shutting down, or could not set the connection up (database unreachable). Reconnect and resume. */
   goingAway: 1001,
 } as const;

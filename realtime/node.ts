@@ -14,7 +14,7 @@ import type { RealtimeConfig } from './env';
 import { closeCodes } from './errors';
 import { Hub } from './hub';
 import { Metrics } from './metrics';
-import { BEARER_PREFIX, PROTOCOL } from './protocol';
+import { BEARER_PREFIX, PROTOCOL, resumeFromSubprotocols } from './protocol';
 import { ReceiptBatcher } from './receipts';
 import type { WriterOptions } from './writer';
 
@@ -114,12 +114,18 @@ export async function startRealtimeNode(
         return;
       }
       const bearer = offered.find((protocol) => protocol.startsWith(BEARER_PREFIX));
+      const resumeFrom = resumeFromSubprotocols(offered);
+      if (resumeFrom === null) {
+        res.writeStatus('400 Bad Request').writeHeader('content-type', 'application/problem+json');
+        res.end(badRequest('the resume.<n> subprotocol needs a non-negative integer sequence'));
+        return;
+      }
       // Upgraded here and now; the token is checked in `open`. Never complete an upgrade later (after an await,
       // in res.cork): uWS v20.30's HttpResponse::cork then misses that the socket became a WebSocket when the
       // realloc keeps its address, reads HTTP state from freed memory and may close the fresh socket right after
       // `open` (1006, no frame) — a dashboard lost its connection at random (uNetworking/uWebSockets#1928).
       res.upgrade<ConnectionData>(
-        { connectionId: randomUUID(), token: bearer ? bearer.slice(BEARER_PREFIX.length) : null },
+        { connectionId: randomUUID(), token: bearer ? bearer.slice(BEARER_PREFIX.length) : null, resumeFrom },
         key,
         PROTOCOL,
         extensions,
@@ -132,7 +138,7 @@ export async function startRealtimeNode(
       data.client = client;
       clients.add(client);
       if (data.token !== null) {
-        client.authenticateOnOpen(data.token);
+        client.authenticateOnOpen(data.token, data.resumeFrom);
         data.token = null;
         return;
       }

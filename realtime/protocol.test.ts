@@ -100,9 +100,24 @@ describe('authentication', () => {
     expect(client.frames[0]?.type).toBe('welcome');
   });
 
+  test('frames sent right behind a first-frame auth wait for it instead of being refused', async () => {
+    const client = await connect(await tokenFor(carer()), { firstFrame: true });
+    client.send({ type: 'ping', t: 6 });
+    expect(await client.next('pong')).toEqual({ type: 'pong', t: 6 });
+    expect(client.frames[0]?.type).toBe('welcome');
+    expect(client.closeCode).toBeNull();
+  });
+
   test('without the carewatch.v1 subprotocol the upgrade is refused with 400', async () => {
     expect(await refusedWith(['chat'])).toBe(400);
   });
+
+  test.each(['resume.', 'resume.-1', 'resume.1e3', 'resume.99999999999999999'])(
+    'a malformed %s subprotocol is refused with 400',
+    async (resume) => {
+      expect(await refusedWith([PROTOCOL, resume])).toBe(400);
+    },
+  );
 
   test('a connection closes when its token expires, unless refreshed with an auth frame', async () => {
     const now = Math.floor(Date.now() / 1000);

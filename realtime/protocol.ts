@@ -6,22 +6,38 @@ import * as v from 'valibot';
  *
  * Connect to `/ws` offering the subprotocols `carewatch.v1` and `bearer.<access token>` (the server selects
  * `carewatch.v1`), or connect with `carewatch.v1` only and send `{type:"auth", token}` as the first frame.
+ * A reconnecting dashboard also offers `resume.<last sequence seen>` (or puts `lastSeq` in its `auth` frame): the
+ * replay then starts before anything else is sent on the connection, so every frame arrives in sequence order.
  */
 export const PROTOCOL = 'carewatch.v1';
 export const BEARER_PREFIX = 'bearer.';
+export const RESUME_PREFIX = 'resume.';
+
+const sequence = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
+
+/** The sequence of a `resume.<n>` subprotocol: undefined when none is offered, null when it is malformed. */
+export function resumeFromSubprotocols(offered: string[]): number | null | undefined {
+  const entry = offered.find((protocol) => protocol.startsWith(RESUME_PREFIX));
+  if (entry === undefined) return undefined;
+  const digits = entry.slice(RESUME_PREFIX.length);
+  if (!/^\d{1,16}$/.test(digits)) return null;
+  const parsed = v.safeParse(sequence, Number(digits));
+  return parsed.success ? parsed.output : null;
+}
 
 const uuid = v.pipe(v.string(), v.uuid());
 const sessionId = v.pipe(v.string(), v.minLength(1), v.maxLength(100));
 
 export const ClientFrame = v.variant('type', [
-  v.object({ type: v.literal('auth'), token: v.pipe(v.string(), v.maxLength(4096)) }),
+  /** First-frame authentication (or a token refresh); `lastSeq` resumes at connect, as `resume.<n>` does. */
+  v.object({ type: v.literal('auth'), token: v.pipe(v.string(), v.maxLength(4096)), lastSeq: v.optional(sequence) }),
   /** The dashboard got this delivery (the seed's "confirm the client received it"). */
   v.object({ type: v.literal('received'), deliveryId: uuid }),
   /** A human acknowledged the alert of this delivery: escalation stops for everyone. */
   v.object({ type: v.literal('ack'), deliveryId: uuid }),
   v.object({ type: v.literal('resolve'), alertId: uuid, note: v.pipe(v.string(), v.maxLength(2000)) }),
   /** Send every delivery with a sequence above `lastSeq`, in order, then live ones. */
-  v.object({ type: v.literal('resume'), lastSeq: v.pipe(v.number(), v.integer(), v.minValue(0)) }),
+  v.object({ type: v.literal('resume'), lastSeq: sequence }),
   v.object({ type: v.literal('ping'), t: v.optional(v.number()) }),
   v.object({ type: v.literal('pong'), t: v.optional(v.number()) }),
   v.object({ type: v.literal('camera.watch'), cameraId: uuid }),
@@ -70,7 +86,6 @@ export type ServerFrame =
       by?: { staffId: string; name: string };
     }
   | { type: 'resumed'; afterSeq: number; replayed: number }
-  | { type: 'ping'; t: number }
   | { type: 'pong'; t?: number }
   | { type: 'error'; code: number; message: string; retryable: boolean; ref?: string }
   | { type: 'camera.offer'; sessionId: string; cameraId: string; sdp: string; iceServers: IceServer[] }

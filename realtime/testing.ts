@@ -8,7 +8,7 @@ import { type RealtimeConfig, RealtimeEnv } from './env';
 
 export { injectSosAlert, stopInjectionServers } from './inject';
 
-import { BEARER_PREFIX, PROTOCOL, type ServerFrame } from './protocol';
+import { BEARER_PREFIX, PROTOCOL, RESUME_PREFIX, type ServerFrame } from './protocol';
 
 /** Realtime configuration for a test node: random port, quick resends and sweeps. */
 export function testRealtimeConfig(databaseUrl: string, overrides: Record<string, string> = {}): RealtimeConfig {
@@ -86,9 +86,17 @@ export class TestDashboard {
     );
   }
 
-  /** Connects with the token in the subprotocol (default) or, with `firstFrame`, in an `auth` frame. */
-  static async connect(wsUrl: string, token: string, options: { firstFrame?: boolean } = {}): Promise<TestDashboard> {
-    const protocols = options.firstFrame ? [PROTOCOL] : [PROTOCOL, `${BEARER_PREFIX}${token}`];
+  /**
+   * Connects with the token in the subprotocol (default) or, with `firstFrame`, in an `auth` frame; `resumeFrom`
+   * resumes at connect (`resume.<n>` subprotocol, or `lastSeq` in the auth frame).
+   */
+  static async connect(
+    wsUrl: string,
+    token: string,
+    options: { firstFrame?: boolean; resumeFrom?: number } = {},
+  ): Promise<TestDashboard> {
+    const resume = options.resumeFrom === undefined ? [] : [`${RESUME_PREFIX}${options.resumeFrom}`];
+    const protocols = options.firstFrame ? [PROTOCOL] : [PROTOCOL, `${BEARER_PREFIX}${token}`, ...resume];
     const socket = new WebSocket(wsUrl, protocols);
     const dashboard = new TestDashboard(socket);
     await new Promise<void>((resolve, reject) => {
@@ -98,7 +106,7 @@ export class TestDashboard {
         reject(new Error(`upgrade refused with ${response.statusCode}`)),
       );
     });
-    if (options.firstFrame) dashboard.send({ type: 'auth', token });
+    if (options.firstFrame) dashboard.send({ type: 'auth', token, lastSeq: options.resumeFrom });
     return dashboard;
   }
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { seedDemoOrganisation } from '../../db/seed';
 import { issueAccessToken } from '../../functions/auth/access-token';
 import { TEST_JWT_SECRET } from '../../functions/testing';
-import { BEARER_PREFIX, PROTOCOL } from '../../realtime/protocol';
+import { BEARER_PREFIX, PROTOCOL, RESUME_PREFIX } from '../../realtime/protocol';
 import { collectPageErrors, launchChromium, screenshot } from '../testing/browser';
 import { type EntryPointStack, startEntryPointStack } from '../testing/stack';
 
@@ -38,8 +38,9 @@ describe('staff console in Chromium through nginx over HTTPS', () => {
     const consoleProtocol = (await import(pathToFileURL('infra/console/assets/protocol.js').href)) as {
       PROTOCOL: string;
       BEARER_PREFIX: string;
+      RESUME_PREFIX: string;
     };
-    expect(consoleProtocol).toMatchObject({ PROTOCOL, BEARER_PREFIX });
+    expect(consoleProtocol).toMatchObject({ PROTOCOL, BEARER_PREFIX, RESUME_PREFIX });
   });
 
   test('login page: Korean by default, English on the toggle (kept across reloads), no errors or CSP violations', async () => {

@@ -1,8 +1,9 @@
 // The dashboard's WebSocket to the realtime node (protocol: realtime/protocol.ts). It confirms every alert frame
 // with `received` at once, marks duplicates by delivery id (delivery is at-least-once), remembers the highest
-// sequence in sessionStorage, sends `resume` on every (re)connect from the point the page asks for, reconnects
+// sequence in sessionStorage, resumes on every (re)connect from the point the page asks for (offered with the
+// connection, so the replay comes first and in order), reconnects
 // with capped exponential backoff, and reports its state for the page to show.
-import { BEARER_PREFIX, PROTOCOL } from './protocol.js';
+import { BEARER_PREFIX, PROTOCOL, RESUME_PREFIX } from './protocol.js';
 
 const MAX_BACKOFF_MS = 30_000;
 const CLIENT_PING_MS = 25_000;
@@ -79,7 +80,8 @@ export class AlertSocket extends EventTarget {
       return this.scheduleReconnect();
     }
     if (this.stopped) return;
-    const ws = new WebSocket(this.url, [PROTOCOL, `${BEARER_PREFIX}${token}`]);
+    const resumeFrom = Math.max(0, Math.floor(this.resumePoint()));
+    const ws = new WebSocket(this.url, [PROTOCOL, `${BEARER_PREFIX}${token}`, `${RESUME_PREFIX}${resumeFrom}`]);
     this.ws = ws;
     ws.addEventListener('message', (event) => this.onFrame(ws, event.data));
     ws.addEventListener('close', (event) => this.onClose(ws, event));
@@ -100,7 +102,6 @@ export class AlertSocket extends EventTarget {
         this.attempt = 0;
         this.setState('live');
         this.emit('welcome', frame);
-        this.send({ type: 'resume', lastSeq: Math.max(0, this.resumePoint()) });
         clearInterval(this.timers.ping);
         this.timers.ping = setInterval(() => this.send({ type: 'ping', t: Date.now() }), CLIENT_PING_MS);
         break;
