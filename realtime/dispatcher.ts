@@ -13,6 +13,7 @@ import {
   failExhaustedDeliveries,
   type PeekedDelivery,
   peekDeliveries,
+  releaseClaims,
 } from '../db/alerts/outstanding';
 import { type AlertSnapshot, alertSnapshots } from '../db/alerts/snapshot';
 import type { Sql } from '../db/client';
@@ -167,11 +168,19 @@ export class Dispatcher {
       this.updates.clear();
       this.sentElsewhere.clear();
       this.sweepDue = false;
+      const claimed: ClaimedDelivery[] = [];
       try {
-        await this.runOnce(fresh, { woken, carried }, updates, sweep, sentElsewhere);
+        await this.runOnce(fresh, { woken, carried }, updates, sweep, sentElsewhere, claimed);
       } catch (error) {
-        // The database is the source of truth: whatever was not sent stays outstanding for the next sweep.
+        // The database is the source of truth: what this pass claimed is made due again and its work is queued
+        // once more, so a failure costs the retry's 500 ms, not a re-send interval.
         this.options.logger.error('dispatch failed', { error: (error as Error).message });
+        await this.releaseAfterFailure(claimed.map((delivery) => delivery.id));
+        for (const staffId of fresh) this.freshStaff.add(staffId);
+        for (const alertId of woken) this.wokenAlerts.add(alertId);
+        this.carried.push(...carried);
+        for (const [alertId, change] of updates) if (!this.updates.has(alertId)) this.updates.set(alertId, change);
+        for (const deliveryId of sentElsewhere) this.sentElsewhere.add(deliveryId);
         await new Promise((resolve) => setTimeout(resolve, 500));
         this.sweepDue = true;
       }
@@ -184,9 +193,9 @@ export class Dispatcher {
     updates: [string, UpdateChange][],
     sweep: boolean,
     sentElsewhere: string[],
+    claimed: ClaimedDelivery[],
   ): Promise<void> {
     const { sql, hub, nodeId, resendSeconds, maxSends } = this.options;
-    const claimed: ClaimedDelivery[] = [];
     const peeked: PeekedDelivery[] = [];
     const known = new Map<string, AlertSnapshot>();
     const connectedFresh = fresh.filter((staffId) => hub.clientsOf(staffId));
@@ -251,6 +260,18 @@ export class Dispatcher {
     await this.sendUpdates(updates, updateTargets, snapshots);
     // After our own sockets have them: other nodes send their copies.
     if (swept.length > 0) await this.announceSwept(swept);
+  }
+
+  private async releaseAfterFailure(deliveryIds: string[]): Promise<void> {
+    try {
+      await releaseClaims(this.options.sql, deliveryIds);
+    } catch (error) {
+      // The database is unreachable: these stay claimed and are re-sent when due, like after a crash.
+      this.options.logger.warn('could not release claims', {
+        count: deliveryIds.length,
+        error: (error as Error).message,
+      });
+    }
   }
 
   /** Best effort: if the `sent` notification fails, the other nodes' connections get these by `resume`. */

@@ -53,7 +53,7 @@ export async function acknowledgeDelivery(
 export async function supersedeOutstanding(
   tx: postgres.TransactionSql,
   alertId: string,
-  nodeId: string,
+  nodeId: string | null,
   detail: string,
 ): Promise<void> {
   await tx`

@@ -1,5 +1,6 @@
 import type postgres from 'postgres';
 import type { AlertKind } from '../schema/alerts';
+import { supersedeOutstanding } from './acknowledge';
 import { jsonText, notify } from './raise-alert';
 
 type Tx = postgres.TransactionSql;
@@ -33,7 +34,7 @@ export async function clearAlert(
 /**
  * Closes the open alerts with these dedup keys on the system's behalf (resolved_by null, with a note): used by
  * conditions that clear themselves — activity returning after a no-activity alert, a hub heard from again, power
- * restored. Sends NOTIFY 'resolved' for each, so dashboards and escalation stop.
+ * restored. Their outstanding deliveries are superseded; NOTIFY 'resolved' for each, so dashboards and escalation stop.
  */
 export async function resolveBySystem(
   tx: Tx,
@@ -45,6 +46,10 @@ export async function resolveBySystem(
            resolution_note = ${input.note}, next_escalation_at = null, updated_at = now()
      where org_id = ${input.orgId} and dedup_key = any(${input.dedupKeys}::text[]) and status <> 'resolved'
     returning id, kind`;
-  for (const row of rows) await notify(tx, { alertId: row.id, change: 'resolved' });
+  for (const row of rows) {
+    // Nobody is waiting for these any more: nothing is re-sent, and a dashboard connecting later is not pushed them.
+    await supersedeOutstanding(tx, row.id, null, 'alert resolved by the system');
+    await notify(tx, { alertId: row.id, change: 'resolved' });
+  }
   return rows.map((row) => ({ alertId: row.id, kind: row.kind, resolved: true }));
 }

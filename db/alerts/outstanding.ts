@@ -80,6 +80,20 @@ export async function claimDeliveries(sql: Sql, options: ClaimOptions): Promise<
   return rows;
 }
 
+/**
+ * Claims whose frames may not have been written (the dispatch failed after claiming): due again now, so the next
+ * pass sends them instead of leaving them until the re-send interval. A frame that did go out is repeated, which
+ * at-least-once delivery allows (clients de-duplicate by delivery id).
+ */
+export async function releaseClaims(sql: Sql, deliveryIds: string[]): Promise<number> {
+  if (deliveryIds.length === 0) return 0;
+  const rows = await sql`
+    update alert_deliveries set next_send_at = now()
+     where id = any(${deliveryIds}::uuid[]) and state = 'sent'
+    returning id`;
+  return rows.length;
+}
+
 /** A delivery looked at without claiming it: another node may be sending it right now. */
 export interface PeekedDelivery {
   id: string;
@@ -164,7 +178,9 @@ export interface ReplayedDelivery {
 
 /**
  * Every delivery of one staff member with a sequence above `afterSeq`, in sequence order (one page). Deliveries
- * still outstanding are recorded as sent again, as the replay sends them. Per-staff sequences commit in order
+ * still outstanding are recorded as sent again, as the replay sends them, without using up the re-send budget
+ * (`send_count`): a replay is asked for by the client, and a dashboard reconnecting on a flaky network must not
+ * turn deliveries `failed` for the same person's other devices. Per-staff sequences commit in order
  * (see createDeliveries), so nothing with a lower sequence can commit after this read.
  */
 export async function replayDeliveries(
@@ -185,7 +201,7 @@ export async function replayDeliveries(
          for update
       ), updated as (
         update alert_deliveries d
-           set state = 'sent', sent_at = coalesce(d.sent_at, now()), send_count = d.send_count + 1,
+           set state = 'sent', sent_at = coalesce(d.sent_at, now()), send_count = greatest(d.send_count, 1),
                next_send_at = now() + make_interval(secs => ${input.resendSeconds})
           from marked where d.id = marked.id
         returning d.id, marked.previous

@@ -168,6 +168,16 @@ describe('detection rules through POST /v1/ingest/events', () => {
     const [alert] = await h.database
       .sql`select status, resolved_by, resolution_note from alerts where id = ${cut.body?.alerts[0]?.alertId ?? ''}`;
     expect(alert).toMatchObject({ status: 'resolved', resolved_by: null, resolution_note: 'Gateway power restored' });
+    // Nobody waits for a resolved alert: its deliveries are superseded (with history), never re-sent or pushed.
+    const deliveries = await h.database.sql<{ state: string; history: string }[]>`
+      select d.state, (select string_agg(coalesce(x.from_state::text, '∅') || '→' || x.to_state, ',' order by x.id)
+                         from alert_delivery_history x where x.delivery_id = d.id) as history
+        from alert_deliveries d where d.alert_id = ${cut.body?.alerts[0]?.alertId ?? ''}`;
+    expect(deliveries.length).toBeGreaterThan(0);
+    for (const delivery of deliveries) {
+      expect(delivery.state).toBe('superseded');
+      expect(delivery.history).toMatch(/→superseded$/);
+    }
   });
 
   test('a button cancel marks the open SOS alert (kept open for a person) and counts a false alarm', async () => {

@@ -78,6 +78,16 @@ describe('silence rules, driven with explicit "now" values', () => {
     await lastActivity(hub.residentId, new Date());
     const cleared = mine(await evaluateSilence(h.database.sql, new Date()), hub.residentId);
     expect(cleared.resolved).toEqual([expect.objectContaining({ alertId: raised.raised[0]?.alertId, resolved: true })]);
+    // Nobody waits for a resolved alert: its deliveries are superseded (with history), never re-sent or pushed.
+    const deliveries = await h.database.sql<{ state: string; history: string }[]>`
+      select d.state, (select string_agg(coalesce(x.from_state::text, '∅') || '→' || x.to_state, ',' order by x.id)
+                         from alert_delivery_history x where x.delivery_id = d.id) as history
+        from alert_deliveries d where d.alert_id = ${raised.raised[0]?.alertId ?? ''}`;
+    expect(deliveries.length).toBeGreaterThan(0);
+    for (const delivery of deliveries) {
+      expect(delivery.state).toBe('superseded');
+      expect(delivery.history).toMatch(/→superseded$/);
+    }
   });
 
   test("the ladder follows the resident's own hours and pauses while the resident is out", async () => {

@@ -22,7 +22,7 @@ export interface StoredBatch {
  *   device's last event and battery — computed from every valid event, duplicates included, with `greatest()` and
  *   time guards so a replay changes nothing;
  * - the self-clearing alerts named by `selfClearing`, resolved by the system (resolved_by null) with the same
- *   NOTIFY 'resolved' payload as `notify()`, sent on commit.
+ *   NOTIFY 'resolved' payload as `notify()`, sent on commit, and their outstanding deliveries superseded.
  */
 export async function storeBatch(
   sql: postgres.Sql | postgres.TransactionSql,
@@ -96,6 +96,17 @@ export async function storeBatch(
        where org_id = ${hub.orgId} and dedup_key = any(${selfClearing.dedupKeys}::text[]) and status <> 'resolved'
       returning id, kind,
                 pg_notify(${ALERTS_CHANNEL}, json_build_object('alertId', id, 'orgId', org_id, 'residentId', resident_id, 'change', 'resolved')::text)::text
+    ), outstanding as (
+      -- As supersedeOutstanding does for a person's resolve: nothing is re-sent or pushed for a resolved alert.
+      select d.id, d.state from alert_deliveries d
+       where d.alert_id in (select id from resolved) and d.state in ('pending', 'sent', 'delivered')
+    ), superseded as (
+      update alert_deliveries d set state = 'superseded', superseded_at = now(), next_send_at = null
+        from outstanding where d.id = outstanding.id
+      returning d.id, outstanding.state as previous
+    ), superseded_history as (
+      insert into alert_delivery_history (delivery_id, from_state, to_state, detail)
+      select id, previous, 'superseded', 'alert resolved by the system' from superseded
     )
     select event_id as "eventId", (extract(epoch from time) * 1000)::float8 as ms, null::text as "alertId",
            null::alert_kind as "alertKind"
