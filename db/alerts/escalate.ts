@@ -1,4 +1,5 @@
 import type postgres from 'postgres';
+import { createLogger } from '../../functions/lib/logger';
 import type { AlertSeverity } from '../schema/alerts';
 import { createDeliveries } from './deliveries';
 import { positionOnLadder, staffForStep } from './escalation-targets';
@@ -20,7 +21,7 @@ export interface EscalationOutcome {
  */
 export async function escalateDueAlerts(sql: postgres.Sql, nodeId: string, limit = 100): Promise<EscalationOutcome[]> {
   return (await sql.begin(async (tx) => {
-    const due = await tx<{ id: string; orgId: string; residentId: string; severity: AlertSeverity; level: number }[]>`
+    const due = await tx<DueAlert[]>`
       select id, org_id as "orgId", resident_id as "residentId", severity, escalation_level as level
         from alerts
        where status = 'open' and next_escalation_at <= now()
@@ -29,33 +30,56 @@ export async function escalateDueAlerts(sql: postgres.Sql, nodeId: string, limit
        for update skip locked`;
     const outcomes: EscalationOutcome[] = [];
     for (const alert of due) {
-      const policy = await policyFor(tx, alert.orgId, alert.severity);
-      let outcome: EscalationOutcome = { alertId: alert.id, level: null, deliveries: 0 };
-      for (let level = alert.level + 1; ; level++) {
-        const position = positionOnLadder(policy.steps, policy.repeat, level);
-        if (!position) break;
-        const staffIds = await staffForStep(tx, alert.orgId, alert.residentId, position.step);
-        if (staffIds.length === 0) continue;
-        const rows = await createDeliveries(tx, { alertId: alert.id, orgId: alert.orgId, staffIds, level, nodeId });
-        await notify(
-          tx,
-          { alertId: alert.id, change: 'escalated', deliveries: rows },
-          tx`escalation_level = ${level}, updated_at = now(),
-             next_escalation_at = now() + make_interval(secs => ${position.step.waitSeconds})`,
-        );
-        outcome = { alertId: alert.id, level, deliveries: rows.length };
-        break;
+      try {
+        // One alert's failure (bad data) rolls back only its savepoint: every other due alert still escalates.
+        outcomes.push(await tx.savepoint((sp) => escalateOne(sp, alert, nodeId)));
+      } catch (error) {
+        logger.error('escalation of one alert failed; retried next sweep', {
+          alertId: alert.id,
+          orgId: alert.orgId,
+          error: (error as Error).message,
+        });
       }
-      if (outcome.level === null) {
-        await notify(
-          tx,
-          { alertId: alert.id, change: 'escalated' },
-          tx`next_escalation_at = null, updated_at = now(),
-             details = details || ${jsonText({ escalation: 'ladder exhausted without acknowledgement' })}::text::jsonb`,
-        );
-      }
-      outcomes.push(outcome);
     }
     return outcomes;
   })) as EscalationOutcome[];
 }
+
+interface DueAlert {
+  id: string;
+  orgId: string;
+  residentId: string;
+  severity: AlertSeverity;
+  level: number;
+}
+
+async function escalateOne(tx: postgres.TransactionSql, alert: DueAlert, nodeId: string): Promise<EscalationOutcome> {
+  const policy = await policyFor(tx, alert.orgId, alert.severity);
+  let outcome: EscalationOutcome = { alertId: alert.id, level: null, deliveries: 0 };
+  for (let level = alert.level + 1; ; level++) {
+    const position = positionOnLadder(policy.steps, policy.repeat, level);
+    if (!position) break;
+    const staffIds = await staffForStep(tx, alert.orgId, alert.residentId, position.step);
+    if (staffIds.length === 0) continue;
+    const rows = await createDeliveries(tx, { alertId: alert.id, orgId: alert.orgId, staffIds, level, nodeId });
+    await notify(
+      tx,
+      { alertId: alert.id, change: 'escalated', deliveries: rows },
+      tx`escalation_level = ${level}, updated_at = now(),
+         next_escalation_at = now() + make_interval(secs => ${position.step.waitSeconds})`,
+    );
+    outcome = { alertId: alert.id, level, deliveries: rows.length };
+    break;
+  }
+  if (outcome.level === null) {
+    await notify(
+      tx,
+      { alertId: alert.id, change: 'escalated' },
+      tx`next_escalation_at = null, updated_at = now(),
+         details = details || ${jsonText({ escalation: 'ladder exhausted without acknowledgement' })}::text::jsonb`,
+    );
+  }
+  return outcome;
+}
+
+const logger = createLogger('escalation');

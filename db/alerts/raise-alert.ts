@@ -1,8 +1,8 @@
 import type postgres from 'postgres';
-import { defaultEscalationPolicies } from '../defaults';
-import type { AlertKind, AlertSeverity, EscalationStep } from '../schema/alerts';
+import type { AlertKind, AlertSeverity } from '../schema/alerts';
 import { ALERTS_CHANNEL, type AlertChange, type AlertNotification } from './channel';
 import { createDeliveries, type NewDeliveryRow } from './deliveries';
+import { type EscalationPolicy, usablePolicy } from './escalation-policy';
 import { positionOnLadder, staffForStep } from './escalation-targets';
 
 type Tx = postgres.TransactionSql;
@@ -41,9 +41,7 @@ export interface RaisedAlert {
  */
 export async function raiseAlert(tx: Tx, input: RaiseAlertInput, nodeId?: string): Promise<RaisedAlert> {
   const at = input.sourceEventTime ?? new Date();
-  const [row] = await tx<
-    { id: string; created: boolean; severity: AlertSeverity; raised: boolean; policy: EscalationPolicy | null }[]
-  >`
+  const [row] = await tx<{ id: string; created: boolean; severity: AlertSeverity; raised: boolean; policy: unknown }[]>`
     insert into alerts (org_id, resident_id, hub_id, device_id, kind, severity, dedup_key, title, details,
                         source_event_id, source_event_time, last_event_at, event_count)
     values (${input.orgId}, ${input.residentId}, ${input.hubId ?? null}, ${input.deviceId ?? null}, ${input.kind},
@@ -75,7 +73,7 @@ export async function raiseAlert(tx: Tx, input: RaiseAlertInput, nodeId?: string
     alertId: row.id,
     orgId: input.orgId,
     residentId: input.residentId,
-    policy: row.policy ?? defaultEscalationPolicies[input.severity],
+    policy: usablePolicy(row.policy, input.orgId, input.severity),
     nodeId,
   });
   return { alertId: row.id, created: true, severity: row.severity, deliveries };
@@ -126,20 +124,15 @@ async function startEscalation(
   return deliveries;
 }
 
-/** An organisation's ladder for one severity (`escalation_policies`), or the default when it has none. */
-export interface EscalationPolicy {
-  steps: EscalationStep[];
-  repeat: number;
-}
-
 export async function policyFor(
   tx: Tx | postgres.Sql,
   orgId: string,
   severity: AlertSeverity,
 ): Promise<EscalationPolicy> {
-  const [policy] = await tx<EscalationPolicy[]>`
-    select steps, repeat from escalation_policies where org_id = ${orgId} and severity = ${severity}`;
-  return policy ?? defaultEscalationPolicies[severity];
+  const [policy] = await tx<{ policy: unknown }[]>`
+    select json_build_object('steps', steps, 'repeat', repeat) as policy from escalation_policies
+     where org_id = ${orgId} and severity = ${severity}`;
+  return usablePolicy(policy?.policy, orgId, severity);
 }
 
 /** At most this many new deliveries ride in a NOTIFY payload (PostgreSQL's limit is 8,000 bytes). */

@@ -1,0 +1,46 @@
+import * as v from 'valibot';
+import { createLogger } from '../../functions/lib/logger';
+import { defaultEscalationPolicies } from '../defaults';
+import type { AlertSeverity, EscalationStep } from '../schema/alerts';
+
+/** An organisation's ladder for one severity (`escalation_policies`). */
+export interface EscalationPolicy {
+  steps: EscalationStep[];
+  repeat: number;
+}
+
+const waitSeconds = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(86_400));
+
+const Step = v.variant('notify', [
+  v.object({
+    notify: v.literal('assigned'),
+    order: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+    waitSeconds,
+  }),
+  v.object({ notify: v.literal('managers'), waitSeconds }),
+  v.object({ notify: v.literal('admins'), waitSeconds }),
+]);
+
+const Policy = v.object({
+  steps: v.pipe(v.array(Step), v.minLength(1), v.maxLength(50)),
+  repeat: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(20)),
+});
+
+/**
+ * The stored ladder if it is well-formed, else the default for the severity. Policies are data edited outside the
+ * code, and one bad row (a step without `waitSeconds`, a string order) must not stop an alert from escalating or
+ * fail the sweep that escalates every organisation's alerts: a malformed ladder escalates like the default one.
+ */
+export function usablePolicy(stored: unknown, orgId: string, severity: AlertSeverity): EscalationPolicy {
+  if (stored === null || stored === undefined) return defaultEscalationPolicies[severity];
+  const parsed = v.safeParse(Policy, stored);
+  if (parsed.success) return parsed.output;
+  logger.warn('malformed escalation policy; escalating by the default ladder', {
+    orgId,
+    severity,
+    problems: parsed.issues.map((issue) => `${v.getDotPath(issue) ?? 'policy'}: ${issue.message}`).join('; '),
+  });
+  return defaultEscalationPolicies[severity];
+}
+
+const logger = createLogger('escalation');
