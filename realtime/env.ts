@@ -36,7 +36,11 @@ export const RealtimeEnv = v.object({
   UPSTASH_REDIS_REST_URL: v.optional(v.pipe(v.string(), v.url())),
   UPSTASH_REDIS_REST_TOKEN: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1))),
   /** uWS idle timeout; the server pings automatically well before it. Multiple of 4, at least 8. */
-  REALTIME_IDLE_TIMEOUT_SECONDS: count('60'),
+  REALTIME_IDLE_TIMEOUT_SECONDS: v.pipe(
+    count('60'),
+    // uWS aborts the process on anything else ("idleTimeout must be either 0 or greater than 8!").
+    v.check((seconds) => seconds >= 8 && seconds % 4 === 0, 'must be a multiple of 4, at least 8'),
+  ),
 });
 
 export type RealtimeConfig = v.InferOutput<typeof RealtimeEnv>;

@@ -108,12 +108,13 @@ async function startEscalation(
     );
     return deliveries;
   }
-  const fallback = await tx<{ id: string }[]>`
-    select id from staff where org_id = ${alert.orgId} and active
-     order by (role = 'caregiver'), id`;
-  const privileged = await tx<{ id: string }[]>`
-    select id from staff where org_id = ${alert.orgId} and active and role in ('admin', 'manager')`;
-  const staffIds = (privileged.length > 0 ? privileged : fallback).map((person) => person.id);
+  // Nobody on the ladder: every admin and manager. An organisation with neither tells every active staff member,
+  // assigned or not — an emergency reaching some human outranks keeping it to the resident's carers.
+  const active = await tx<{ id: string; privileged: boolean }[]>`
+    select id, role in ('admin', 'manager') as privileged from staff where org_id = ${alert.orgId} and active
+     order by id`;
+  const privileged = active.filter((person) => person.privileged);
+  const staffIds = (privileged.length > 0 ? privileged : active).map((person) => person.id);
   const deliveries = await createDeliveries(tx, { ...target, staffIds, level: 0 });
   await notify(
     tx,
