@@ -220,6 +220,54 @@ describe('authorisation matrix: role × resource × own/other organisation (Node
     );
   });
 
+  test('only admins deactivate, reactivate or set the password of other staff; managers change their own', async () => {
+    const admin = await h.tokenFor('own', 'admin');
+    const manager = await h.tokenFor('own', 'manager');
+    const carer = h.loginOf('own', 'caregiver2');
+    for (const body of [{ active: false }, { active: true }, { password: 'a manager-chosen password' }]) {
+      const refused = await h.request<{ detail: string }>('PATCH', `/v1/staff/${carer.staffId}`, {
+        token: manager,
+        body,
+      });
+      expect(refused.status, JSON.stringify(body)).toBe(403);
+      expect(refused.headers.get('content-type')).toBe('application/problem+json');
+      expect(refused.body).toMatchObject({ code: 'FORBIDDEN', detail: expect.stringContaining('Only admins') });
+    }
+    const [after] = await h.database.sql`select active from staff where id = ${carer.staffId}`;
+    expect(after?.active).toBe(true);
+    const unchanged = await h.request('POST', '/v1/auth/login', {
+      body: { email: carer.email, password: carer.password },
+    });
+    expect(unchanged.status).toBe(200);
+
+    // A throwaway manager, so the harness's demo logins keep their passwords.
+    const password = 'first manager password';
+    const created = await h.request<{ id: string }>('POST', '/v1/staff', {
+      token: admin,
+      body: { name: 'Temp manager', email: 'temp.manager@north.carewatch.test', role: 'manager', password },
+    });
+    expect(created.status).toBe(201);
+    const login = (secret: string) =>
+      h.request<{ accessToken: string }>('POST', '/v1/auth/login', {
+        body: { email: 'temp.manager@north.carewatch.test', password: secret },
+      });
+    const session = await login(password);
+    const own = await h.request('PATCH', `/v1/staff/${created.body.id}`, {
+      token: session.body.accessToken,
+      body: { password: 'second manager password' },
+    });
+    expect(own.status).toBe(200);
+    expect((await login('second manager password')).status).toBe(200);
+    expect((await login(password)).status).toBe(401);
+
+    const off = await h.request<{ active: boolean }>('PATCH', `/v1/staff/${created.body.id}`, {
+      token: admin,
+      body: { active: false },
+    });
+    expect(off.status).toBe(200);
+    expect(off.body.active).toBe(false);
+  });
+
   const everyRoute: [string, string][] = [
     ['GET', '/v1/me'],
     ['POST', '/v1/auth/logout'],
