@@ -95,6 +95,8 @@ describe('auth: login, refresh rotation, logout, me (Node server, real PostgreSQ
       token: ownAdmin,
       body: { name: 'Shared', email: shared, role: 'manager', password },
     });
+    // Only a password that proves the account earns the "say which organisation" answer.
+    expect((await login(shared, 'not the shared password')).status).toBe(401);
     const ambiguous = await login(shared, password);
     expect(ambiguous.status).toBe(422);
     expect(ambiguous.body).toMatchObject({ errors: [{ field: 'body.orgId' }] });
@@ -114,6 +116,19 @@ describe('auth: login, refresh rotation, logout, me (Node server, real PostgreSQ
     expect(blocked.body).toMatchObject({ code: 'RATE_LIMITED' });
     const other = h.loginOf('other', 'manager');
     expect((await login(other.email, other.password)).status).toBe(200);
+  });
+
+  test('the per-account budget is per email: naming the organisation (or changing case) gives no second one', async () => {
+    const account = h.loginOf('own', 'caregiver');
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const email = attempt % 2 ? account.email.toUpperCase() : account.email;
+      const extra = attempt % 2 ? {} : { orgId: h.orgs.own.orgId };
+      statuses.push((await login(email, 'wrong-password', extra)).status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401]);
+    expect((await login(account.email, account.password, { orgId: h.orgs.own.orgId })).status).toBe(429);
+    expect((await login(account.email, account.password)).status).toBe(429);
   });
 
   test('deactivated staff cannot log in or refresh', async () => {
