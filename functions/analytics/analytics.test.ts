@@ -94,6 +94,7 @@ describe('analytics over HTTP (staff auth, caregiver scope, real PostgreSQL)', (
     const scoped = await get('/v1/analytics/at-risk', tokens.carer2);
     expect((scoped.body.residents as { residentId: string }[]).map((r) => r.residentId)).not.toContain(residentId);
     expect((await get(`/v1/residents/${residentId}/timeline`, tokens.otherAdmin)).status).toBe(404);
+    expect((await get(`/v1/residents/${residentId}/activity`, tokens.otherAdmin)).status).toBe(404);
     const foreign = await get('/v1/analytics/at-risk', tokens.otherAdmin);
     expect((foreign.body.residents as { residentId: string }[]).map((r) => r.residentId)).not.toContain(residentId);
     expect((await get(`/v1/residents/${residentId}/timeline`)).status).toBe(401);

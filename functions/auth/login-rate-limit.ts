@@ -3,7 +3,7 @@ import { ApiError } from '../lib/problem';
 
 export interface LoginRateLimits {
   windowSeconds: number;
-  /** Failed attempts per account (email + organisation) in a window. */
+  /** Failed attempts per account in a window; the account is the normalised email, whatever organisation is named. */
   perAccount: number;
   /** Failed attempts per client address in a window (a care centre's staff may share one address). */
   perIp: number;

@@ -71,6 +71,8 @@ describe('authorisation matrix: role × resource × own/other organisation (Node
   let h: ApiHarness;
   const ids = new Map<string, Ids>();
   const otherOrgIds = new Set<string>();
+  let unassigned: { residentId: string; alertId: string };
+  const throwaway: { residents: Partial<Record<StaffRole, string>>; hub: string } = { residents: {}, hub: '' };
   beforeAll(async () => {
     h = await startApiHarness();
     const plain = postgres(h.database.url, { max: 1, onnotice: () => {} });
@@ -106,7 +108,36 @@ describe('authorisation matrix: role × resource × own/other organisation (Node
         ids.set(name, entry);
       }
     }
+    // Caregiver scope: an own-org resident nobody is assigned to, with an open alert.
+    const admin = await h.tokenFor('own', 'admin');
+    const created = await h.request<{ id: string }>('POST', '/v1/residents', {
+      token: admin,
+      body: { name: 'Nobody assigned' },
+    });
+    const hiddenAlert = await plain.begin((tx) =>
+      raiseAlert(tx, {
+        orgId: h.orgs.own.orgId,
+        residentId: created.body.id,
+        kind: 'gas',
+        severity: 'critical',
+        dedupKey: `${created.body.id}:gas`,
+        title: 'Gas detected',
+      }),
+    );
+    unassigned = { residentId: created.body.id, alertId: hiddenAlert.alertId };
     await plain.end();
+    // Throwaway rows for the actions that change state (one resident to discharge per role, one hub to rotate), so
+    // the seeded rows other tests read stay as they are.
+    for (const role of roles) {
+      const resident = await h.request<{ id: string }>('POST', '/v1/residents', {
+        token: admin,
+        body: { name: `To discharge by ${role}` },
+      });
+      throwaway.residents[role] = resident.body.id;
+    }
+    throwaway.hub = (
+      await h.request<{ hub: { id: string } }>('POST', '/v1/hubs', { token: admin, body: { name: 'Rotation hub' } })
+    ).body.hub.id;
     const otherRows = await h.database.sql`
       select id::text from residents where org_id = ${h.orgs.other.orgId}
       union all select id::text from staff where org_id = ${h.orgs.other.orgId}
@@ -124,6 +155,129 @@ describe('authorisation matrix: role × resource × own/other organisation (Node
     if (!id) throw new Error(`no ${resource} id for ${org}`);
     return id;
   };
+
+  const ownSeed = () => {
+    const [, second, third] = h.orgs.own.residents;
+    const hub = h.orgs.own.hubs[0];
+    if (!second || !third || !hub) throw new Error('seed');
+    return { second: second.id, third: third.id, hub: hub.id };
+  };
+  /** A valid create body per resource: own-org ids only, and unique per role (staff emails, staff × resident). */
+  const createBodies: Record<string, (role: StaffRole) => Record<string, unknown>> = {
+    residents: (role) => ({ name: `Registered by ${role}` }),
+    staff: (role) => ({
+      name: `Hired by ${role}`,
+      email: `hired-by-${role}@north.carewatch.test`,
+      role: 'caregiver',
+      password: 'twelve chars ok',
+    }),
+    assignments: (role) => ({
+      staffId: h.loginOf('own', role === 'caregiver' ? 'admin' : role).staffId,
+      residentId: role === 'caregiver' ? ownSeed().third : ownSeed().second,
+      escalationOrder: 3,
+    }),
+    hubs: (role) => ({ name: `Hub by ${role}`, residentId: ownSeed().second }),
+    devices: (role) => ({ hubId: ownSeed().hub, kind: 'temperature', label: `Added by ${role}` }),
+    cameras: (role) => ({ residentId: ownSeed().second, name: `Camera by ${role}`, source: { type: 'test-pattern' } }),
+  };
+
+  test.each(cases.filter((entry) => entry.org === 'own' && entry.resource in createBodies))(
+    '$role creates $resource',
+    async ({ spec, role }) => {
+      const token = await h.tokenFor('own', role);
+      const body = createBodies[spec.name]?.(role);
+      const response = await h.request<{ orgId?: string; hub?: { orgId: string } }>('POST', spec.path, {
+        token,
+        body,
+      });
+      const allowed = spec.write.includes(role);
+      expect(response.status, JSON.stringify(response.body)).toBe(allowed ? 201 : 403);
+      if (allowed) expect((response.body.hub ?? response.body).orgId).toBe(h.orgs.own.orgId);
+      else expect(response.headers.get('content-type')).toBe('application/problem+json');
+    },
+  );
+
+  const actions = [
+    {
+      action: 'discharges a resident',
+      allowed: managers as readonly StaffRole[],
+      path: (role: StaffRole, org: OrgKey) =>
+        `/v1/residents/${org === 'own' ? throwaway.residents[role] : idOf('residents', 'other')}/discharge`,
+      done: (body: Record<string, unknown>) => expect(body.status).toBe('discharged'),
+    },
+    {
+      action: 'rotates a hub key',
+      allowed: managers as readonly StaffRole[],
+      path: (_role: StaffRole, org: OrgKey) =>
+        `/v1/hubs/${org === 'own' ? throwaway.hub : idOf('hubs', 'other')}/rotate-key`,
+      done: (body: Record<string, unknown>) => expect(body.apiKey).toMatch(/^cwh_/),
+    },
+  ];
+  const actionCases = actions.flatMap((spec) =>
+    roles.flatMap((role) => orgKeys.map((org) => ({ action: spec.action, role, org, spec }))),
+  );
+
+  test.each(actionCases)('$role $action in $org org', async ({ spec, role, org }) => {
+    const token = await h.tokenFor('own', role);
+    const response = await h.request<Record<string, unknown>>('POST', spec.path(role, org), { token });
+    const expected = !spec.allowed.includes(role) ? 403 : org === 'other' ? 404 : 200;
+    expect(response.status).toBe(expected);
+    expect(JSON.stringify(response.body)).not.toContain(h.orgs.other.orgId);
+    if (expected === 200) spec.done(response.body);
+    else expect(response.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  const analyticsCases = (['timeline', 'activity'] as const).flatMap((view) =>
+    roles.flatMap((role) => orgKeys.map((org) => ({ view, role, org }))),
+  );
+
+  test.each(analyticsCases)('$role reads the $view of a resident in $org org', async ({ view, role, org }) => {
+    const token = await h.tokenFor('own', role);
+    const response = await h.request('GET', `/v1/residents/${idOf('residents', org)}/${view}`, { token });
+    expect(response.status).toBe(org === 'other' ? 404 : 200);
+    expect(JSON.stringify(response.body)).not.toContain(h.orgs.other.orgId);
+    if (org === 'other') expect(response.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  test.each(roles)('%s ranks at-risk residents of the own organisation only', async (role) => {
+    const token = await h.tokenFor('own', role);
+    const response = await h.request<{ residents: { residentId: string }[] }>(
+      'GET',
+      '/v1/analytics/at-risk?limit=200',
+      {
+        token,
+      },
+    );
+    expect(response.status).toBe(200);
+    const ranked = response.body.residents.map((resident) => resident.residentId);
+    expect(ranked).toContain(idOf('residents', 'own'));
+    for (const id of ranked) expect(otherOrgIds.has(id)).toBe(false);
+    expect(ranked.includes(unassigned.residentId)).toBe(role !== 'caregiver');
+  });
+
+  test.each([
+    ['caregiver', false],
+    ['caregiver2', false],
+    ['manager', true],
+    ['admin', true],
+  ] as const)('%s lists and reads an unassigned resident and its alert: %s', async (role, sees) => {
+    const token = await h.tokenFor('own', role);
+    const residentList = await h.request<{ items: { id: string }[] }>('GET', '/v1/residents?limit=100', { token });
+    expect(residentList.status).toBe(200);
+    expect(residentList.body.items.map((item) => item.id).includes(unassigned.residentId)).toBe(sees);
+    const alertList = await h.request<{ items: { id: string }[] }>('GET', '/v1/alerts?limit=100', { token });
+    expect(alertList.status).toBe(200);
+    expect(alertList.body.items.map((item) => item.id).includes(unassigned.alertId)).toBe(sees);
+    for (const path of [
+      `/v1/residents/${unassigned.residentId}`,
+      `/v1/alerts/${unassigned.alertId}`,
+      `/v1/residents/${unassigned.residentId}/timeline`,
+      `/v1/residents/${unassigned.residentId}/activity`,
+    ]) {
+      const response = await h.request('GET', path, { token });
+      expect(response.status, path).toBe(sees ? 200 : 404);
+    }
+  });
 
   test.each(cases)('$role reads one of $resource in $org org', async ({ spec, role, org }) => {
     const token = await h.tokenFor('own', role);
@@ -179,8 +333,10 @@ describe('authorisation matrix: role × resource × own/other organisation (Node
              (select count(*)::int from staff where org_id = ${h.orgs.other.orgId} and active) as staff,
              (select count(*)::int from hubs where org_id = ${h.orgs.other.orgId}) as hubs,
              (select count(*)::int from cameras where org_id = ${h.orgs.other.orgId}) as cameras,
-             (select count(*)::int from residents where org_id = ${h.orgs.other.orgId} and care_notes = 'x') as changed`;
-    expect(counts).toEqual({ residents: 2, staff: 4, hubs: 2, cameras: 1, changed: 0 });
+             (select count(*)::int from residents where org_id = ${h.orgs.other.orgId} and care_notes = 'x') as changed,
+             (select count(*)::int from residents where org_id = ${h.orgs.other.orgId} and status = 'discharged')
+               as discharged`;
+    expect(counts).toEqual({ residents: 2, staff: 4, hubs: 2, cameras: 1, changed: 0, discharged: 0 });
   });
 
   test('ids of another organisation in a body are refused like unknown ids', async () => {
@@ -220,6 +376,54 @@ describe('authorisation matrix: role × resource × own/other organisation (Node
     );
   });
 
+  test('only admins deactivate, reactivate or set the password of other staff; managers change their own', async () => {
+    const admin = await h.tokenFor('own', 'admin');
+    const manager = await h.tokenFor('own', 'manager');
+    const carer = h.loginOf('own', 'caregiver2');
+    for (const body of [{ active: false }, { active: true }, { password: 'a manager-chosen password' }]) {
+      const refused = await h.request<{ detail: string }>('PATCH', `/v1/staff/${carer.staffId}`, {
+        token: manager,
+        body,
+      });
+      expect(refused.status, JSON.stringify(body)).toBe(403);
+      expect(refused.headers.get('content-type')).toBe('application/problem+json');
+      expect(refused.body).toMatchObject({ code: 'FORBIDDEN', detail: expect.stringContaining('Only admins') });
+    }
+    const [after] = await h.database.sql`select active from staff where id = ${carer.staffId}`;
+    expect(after?.active).toBe(true);
+    const unchanged = await h.request('POST', '/v1/auth/login', {
+      body: { email: carer.email, password: carer.password },
+    });
+    expect(unchanged.status).toBe(200);
+
+    // A throwaway manager, so the harness's demo logins keep their passwords.
+    const password = 'first manager password';
+    const created = await h.request<{ id: string }>('POST', '/v1/staff', {
+      token: admin,
+      body: { name: 'Temp manager', email: 'temp.manager@north.carewatch.test', role: 'manager', password },
+    });
+    expect(created.status).toBe(201);
+    const login = (secret: string) =>
+      h.request<{ accessToken: string }>('POST', '/v1/auth/login', {
+        body: { email: 'temp.manager@north.carewatch.test', password: secret },
+      });
+    const session = await login(password);
+    const own = await h.request('PATCH', `/v1/staff/${created.body.id}`, {
+      token: session.body.accessToken,
+      body: { password: 'second manager password' },
+    });
+    expect(own.status).toBe(200);
+    expect((await login('second manager password')).status).toBe(200);
+    expect((await login(password)).status).toBe(401);
+
+    const off = await h.request<{ active: boolean }>('PATCH', `/v1/staff/${created.body.id}`, {
+      token: admin,
+      body: { active: false },
+    });
+    expect(off.status).toBe(200);
+    expect(off.body.active).toBe(false);
+  });
+
   const everyRoute: [string, string][] = [
     ['GET', '/v1/me'],
     ['POST', '/v1/auth/logout'],
@@ -235,11 +439,28 @@ describe('authorisation matrix: role × resource × own/other organisation (Node
         : []),
     ]),
     ['POST', '/v1/residents/00000000-0000-4000-8000-000000000000/discharge'],
+    ['GET', '/v1/residents/00000000-0000-4000-8000-000000000000/timeline'],
+    ['GET', '/v1/residents/00000000-0000-4000-8000-000000000000/activity'],
+    ['GET', '/v1/analytics/at-risk'],
     ['POST', '/v1/hubs/00000000-0000-4000-8000-000000000000/rotate-key'],
     ['GET', '/v1/cameras/00000000-0000-4000-8000-000000000000/grants'],
     ['POST', '/v1/cameras/00000000-0000-4000-8000-000000000000/grants'],
     ['DELETE', '/v1/cameras/00000000-0000-4000-8000-000000000000/grants/00000000-0000-4000-8000-000000000000'],
   ];
+
+  test('that list is every operation the OpenAPI document says takes a staff token', async () => {
+    type Operations = Record<string, { security?: Record<string, unknown>[] }>;
+    const spec = await h.request<{ paths: Record<string, Operations> }>('GET', '/openapi.json');
+    const documented = Object.entries(spec.body.paths).flatMap(([path, operations]) =>
+      Object.entries(operations)
+        .filter(([, operation]) => operation.security?.some((scheme) => 'bearerAuth' in scheme))
+        .map(
+          ([method]) => `${method.toUpperCase()} ${path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000')}`,
+        ),
+    );
+    expect(documented.length).toBeGreaterThan(30);
+    expect(new Set(everyRoute.map(([method, path]) => `${method} ${path}`))).toEqual(new Set(documented));
+  });
 
   test.each(everyRoute)('%s %s without a token is 401; with a forged token too', async (method, path) => {
     const none = await h.request(method, path, { body: method === 'GET' ? undefined : {} });

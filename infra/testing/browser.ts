@@ -1,4 +1,4 @@
-// Debian's headless Chromium driven by playwright-core, for the console tests.
+// Debian's headless Chromium (or `CHROMIUM_PATH`) driven by playwright-core, for the browser tests (console, /docs).
 import { mkdirSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 

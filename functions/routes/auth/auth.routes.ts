@@ -1,9 +1,9 @@
-import { and, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { staff } from '../../../db/schema';
 import { ACCESS_TOKEN_TTL_SECONDS, issueAccessToken } from '../../auth/access-token';
 import { assertLoginAllowed, recordLoginFailure } from '../../auth/login-rate-limit';
-import { hashPassword, verifyPassword } from '../../auth/password';
+import { PASSWORD_ITERATIONS, verifyPassword } from '../../auth/password';
 import {
   issueRefreshToken,
   revokeAllRefreshTokens,
@@ -20,12 +20,12 @@ import { LoginBody, LogoutBody, RefreshBody, SessionSchema } from './auth.schema
 
 type StaffRow = typeof staff.$inferSelect;
 
-let dummyHash: Promise<string> | undefined;
-/** Verifying against a throwaway hash when no account matches keeps "no such email" as slow as "wrong password". */
-const timingDecoy = () => {
-  dummyHash ??= hashPassword('timing-decoy-password');
-  return dummyHash;
-};
+/**
+ * A well-formed hash no password is known to match, with today's iteration count: verifying against it costs
+ * exactly what verifying a real account costs. A constant, so even the first request of a process or isolate does
+ * not pay for hashing it.
+ */
+const TIMING_DECOY_HASH = `pbkdf2-sha256$${PASSWORD_ITERATIONS}$Y2FyZXdhdGNoLWRlY295IQ==$${btoa('x'.repeat(32))}`;
 
 const invalidCredentials = () => new ApiError({ code: 'UNAUTHORIZED', detail: 'Invalid email or password' });
 
@@ -59,29 +59,34 @@ export const authRoutes = createRouter()
     async (c) => {
       const { email, password, orgId } = c.req.valid('json');
       const { db, cache } = c.env.services;
-      const account = `${orgId ?? '*'}:${email}`;
+      // One failure budget per email, whichever organisation is named: a budget per (org, email) would give an
+      // attacker one more budget per organisation id they send.
+      const account = email;
       await assertLoginAllowed(cache, account, c.env.clientIp);
       const candidates = await db
         .select()
         .from(staff)
-        .where(and(eq(staff.email, email), eq(staff.active, true), orgId ? eq(staff.orgId, orgId) : undefined));
-      if (candidates.length === 0) await verifyPassword(password, await timingDecoy());
-      const matches: StaffRow[] = [];
-      for (const candidate of candidates) {
-        if (await verifyPassword(password, candidate.passwordHash)) matches.push(candidate);
-      }
-      const [person] = matches;
-      if (!person) {
+        .where(and(eq(staff.email, email), eq(staff.active, true), orgId ? eq(staff.orgId, orgId) : undefined))
+        .orderBy(asc(staff.createdAt), asc(staff.id));
+      // Exactly one PBKDF2 verification per request, so the response time says nothing about how many
+      // organisations know this email: against the decoy when none does; otherwise against the oldest matching
+      // account (with orgId there is at most one, emails being unique per organisation). An email in several
+      // organisations without orgId is asked to name one only after the password proved that account, so the
+      // 422 tells nobody who does not already hold one of its passwords that the email is shared.
+      const [candidate] = candidates;
+      const verified = await verifyPassword(password, candidate?.passwordHash ?? TIMING_DECOY_HASH);
+      if (!candidate || !verified) {
         await recordLoginFailure(cache, account, c.env.clientIp);
         throw invalidCredentials();
       }
-      if (matches.length > 1) {
+      if (candidates.length > 1) {
         throw new ApiError({
           code: 'VALIDATION_FAILED',
           detail: 'This account exists in several organisations; say which one',
           errors: [{ field: 'body.orgId', message: 'is required for this email' }],
         });
       }
+      const person = candidate;
       const refresh = await issueRefreshToken(db, person.id);
       return c.json(await sessionFor(c, person, refresh.token), 200);
     },

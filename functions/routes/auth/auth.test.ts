@@ -95,6 +95,8 @@ describe('auth: login, refresh rotation, logout, me (Node server, real PostgreSQ
       token: ownAdmin,
       body: { name: 'Shared', email: shared, role: 'manager', password },
     });
+    // Only a password that proves the account earns the "say which organisation" answer.
+    expect((await login(shared, 'not the shared password')).status).toBe(401);
     const ambiguous = await login(shared, password);
     expect(ambiguous.status).toBe(422);
     expect(ambiguous.body).toMatchObject({ errors: [{ field: 'body.orgId' }] });
@@ -116,6 +118,19 @@ describe('auth: login, refresh rotation, logout, me (Node server, real PostgreSQ
     expect((await login(other.email, other.password)).status).toBe(200);
   });
 
+  test('the per-account budget is per email: naming the organisation (or changing case) gives no second one', async () => {
+    const account = h.loginOf('own', 'caregiver');
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const email = attempt % 2 ? account.email.toUpperCase() : account.email;
+      const extra = attempt % 2 ? {} : { orgId: h.orgs.own.orgId };
+      statuses.push((await login(email, 'wrong-password', extra)).status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401]);
+    expect((await login(account.email, account.password, { orgId: h.orgs.own.orgId })).status).toBe(429);
+    expect((await login(account.email, account.password)).status).toBe(429);
+  });
+
   test('deactivated staff cannot log in or refresh', async () => {
     const admin = await h.tokenFor('other', 'admin');
     const account = h.loginOf('other', 'manager');
@@ -125,6 +140,11 @@ describe('auth: login, refresh rotation, logout, me (Node server, real PostgreSQ
     expect((await login(account.email, account.password)).status).toBe(401);
     const refresh = await h.request('POST', '/v1/auth/refresh', { body: { refreshToken: session.body.refreshToken } });
     expect(refresh.status).toBe(401);
+    // As documented: the access token already issued is checked by signature only, so it lives until it expires;
+    // only /v1/me, which reads the account anyway, refuses it.
+    const token = session.body.accessToken;
+    expect((await h.request('GET', '/v1/residents', { token })).status).toBe(200);
+    expect((await h.request('GET', '/v1/me', { token })).status).toBe(401);
   });
 
   // Last: it blocks this server's loopback address for the rest of the window.

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { launchChromium } from '../../../infra/testing/browser';
 import { createApp } from '../../app';
 import { type ApiHarness, startApiHarness } from '../../test-harness';
 
@@ -107,18 +107,7 @@ describe('OpenAPI document and /docs UI', () => {
   });
 
   test('/docs renders Swagger UI from our own assets, offline, and a screenshot is saved', async () => {
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
       const requested: string[] = [];

@@ -45,7 +45,8 @@ export const meRoutes = createRouter().get(
       .from(staff)
       .innerJoin(organisations, eq(organisations.id, staff.orgId))
       .where(eq(staff.id, staffId));
-    // A deactivated account's access token stays valid until it expires (≤ 15 min) but no longer reads data.
+    // A deactivated account's access token stays valid elsewhere until it expires (≤ 15 min: no route reads the
+    // account per request); this route reads it anyway, so it refuses the token.
     if (!row?.active) throw new ApiError({ code: 'UNAUTHORIZED', detail: 'The account is no longer active' });
     const { active: _active, ...me } = row;
     return c.json(me, 200);

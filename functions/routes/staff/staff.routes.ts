@@ -50,6 +50,25 @@ function assertMayManage(identity: StaffIdentity, target: { role: StaffRow['role
   }
 }
 
+/**
+ * Switching an account on or off and setting its password decide who can log in as whom, so for anyone but
+ * oneself they are admin decisions, like `DELETE` (deactivate): a manager who could set a caregiver's password
+ * could sign in as that caregiver.
+ */
+function assertMayChangeAccess(
+  identity: StaffIdentity,
+  targetId: string,
+  body: { active?: boolean; password?: string },
+) {
+  if (identity.role === 'admin' || targetId === identity.staffId) return;
+  if (body.active !== undefined || body.password !== undefined) {
+    throw new ApiError({
+      code: 'FORBIDDEN',
+      detail: "Only admins may deactivate or reactivate staff or set another staff member's password",
+    });
+  }
+}
+
 /** After a change to a staff member: lists show them, and profiles of their residents name them. */
 async function invalidateAfterStaffChange(services: Services, orgId: string, staffId: string) {
   const residentIds = await services.db
@@ -166,7 +185,10 @@ export const staffRoutes = createRouter()
     describeStaffRoute({
       tags: ['staff'],
       summary: 'Update a staff member',
-      description: 'Deactivating (`active: false`) or changing the password revokes their refresh tokens.',
+      description:
+        'Deactivating (`active: false`) or changing the password revokes their refresh tokens. Managers cannot ' +
+        'change admins, and changing `active` or the `password` of anyone but oneself is for admins (403); a ' +
+        'manager may change their own password.',
       responses: { 200: jsonResponse('Updated', StaffSchema) },
       errors: ['NOT_FOUND', 'VALIDATION_FAILED', 'CONFLICT', 'BAD_REQUEST'],
     }),
@@ -184,6 +206,7 @@ export const staffRoutes = createRouter()
         .where(and(eq(staff.id, id), eq(staff.orgId, identity.orgId)));
       if (!current) throw notFound();
       assertMayManage(identity, current, body.role);
+      assertMayChangeAccess(identity, id, { active: body.active, password });
       if (id === identity.staffId && (body.active === false || (body.role && body.role !== identity.role))) {
         throw new ApiError({ code: 'CONFLICT', detail: 'You cannot deactivate yourself or change your own role' });
       }
