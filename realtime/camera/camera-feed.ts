@@ -46,7 +46,9 @@ export class CameraFeed {
   private readonly viewers = new Map<FeedViewer, ViewerState>();
   private readonly cache = new KeyframeCache();
   private state: CameraState = 'connecting';
-  private lastPacketAt = 0;
+  /** The last packet's arrival, or the feed's creation until one arrives: the clock stall and offline run on. */
+  private lastPacketAt = Date.now();
+  private receivedAny = false;
   private upstreamSsrc: number | null = null;
   private upstreamSequence = -1;
   private atFrameBoundary = true;
@@ -107,6 +109,7 @@ export class CameraFeed {
     if (this.expectedPayloadType !== undefined && header.payloadType !== this.expectedPayloadType) return;
     this.stats.packetsIn++;
     this.lastPacketAt = Date.now();
+    this.receivedAny = true;
     const sequenceStep = (header.sequence - this.upstreamSequence) & 0xffff;
     const jumped = this.upstreamSequence >= 0 && sequenceStep > 3000 && sequenceStep < 0xffff - 3000;
     if (this.upstreamSsrc !== header.ssrc || jumped) {
@@ -167,8 +170,13 @@ export class CameraFeed {
   }
 
   private checkLiveness(): void {
-    if (this.state === 'connecting' && this.lastPacketAt === 0) return;
     const silentFor = Date.now() - this.lastPacketAt;
+    if (!this.receivedAny) {
+      // A camera that never sent (unplugged, wrong address, encoder that cannot start) must still reach
+      // "offline"; "stalled" would claim video that paused, so a feed that never had any skips it.
+      if (silentFor >= this.timing.offlineMs) this.setState('offline', 'no video from the camera yet');
+      return;
+    }
     if (silentFor >= this.timing.offlineMs) this.setState('offline', 'no video from the camera');
     else if (silentFor >= this.timing.stallMs) this.setState('stalled', 'video paused');
   }

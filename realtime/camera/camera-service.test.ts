@@ -82,6 +82,32 @@ describe('camera service over the signalling interface', () => {
     viewer.close();
   });
 
+  test('an RTP camera nobody sends to reaches "offline" after the offline threshold instead of staying "connecting"', async () => {
+    const { service, database, identities, residentId } = harness;
+    const port = await freeUdpPort();
+    const [row] = await database.sql<{ id: string }[]>`
+      insert into cameras (org_id, resident_id, name, source, consent_given_by, consent_recorded_at)
+      values (${identities.admin.orgId}, ${residentId}, 'Unplugged camera',
+              ${JSON.stringify({ type: 'rtp', port, ssrc: 4242, payloadType: 96 })}::text::jsonb, 'resident', now())
+      returning id`;
+    const cameraId = row?.id ?? '';
+    try {
+      const watchedAt = Date.now();
+      const viewer = await watchWithNodeViewer(service, identities.admin, cameraId, 'rtp-silent');
+      const offline = () => viewer.frames.find((frame) => frame.type === 'camera.state' && frame.state === 'offline');
+      // CAMERA_OFFLINE_MS is 1500 here; the watchdog ticks every 150 ms.
+      await expect
+        .poll(offline, { timeout: 3000, interval: 25 })
+        .toMatchObject({ reason: 'no video from the camera yet' });
+      expect(Date.now() - watchedAt).toBeLessThan(2500);
+      expect(viewer.rtpPackets).toBe(0);
+      await service.disconnect('rtp-silent');
+      viewer.close();
+    } finally {
+      await database.sql`delete from cameras where id = ${cameraId}`;
+    }
+  });
+
   test('access: no consent, unassigned caregiver, caregiver without an alert, then with an alert or a grant', async () => {
     const { service, cameraId, identities, database, residentId } = harness;
     const sessionsBefore = service.stats().sessions;
