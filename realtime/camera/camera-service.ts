@@ -24,6 +24,7 @@ const MAX_SESSIONS_PER_CONNECTION = 16;
 /** The error a refusal of the access rule is reported with, at the start of a view and when it is ended. */
 const deniedError: Record<CameraAccessDenied, CameraErrorName> = {
   'not-found': 'CAMERA_NOT_FOUND',
+  'resident-discharged': 'CAMERA_RESIDENT_DISCHARGED',
   'no-consent': 'CAMERA_NO_CONSENT',
   disabled: 'CAMERA_DISABLED',
   'no-reason-to-watch': 'CAMERA_FORBIDDEN',
@@ -33,6 +34,7 @@ const deniedError: Record<CameraAccessDenied, CameraErrorName> = {
 const accessEndedReason: Record<CameraAccessDenied | 'token-expired', string> = {
   'token-expired': 'access ended: access token expired',
   'not-found': 'access ended: camera or resident no longer readable',
+  'resident-discharged': 'access ended: resident discharged',
   'no-consent': 'access ended: consent withdrawn',
   disabled: 'access ended: camera disabled',
   'no-reason-to-watch': 'access ended: no open alert or standing grant',
