@@ -2,12 +2,16 @@ import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createLogger } from '../../functions/lib/logger';
 import { TestPatternSource } from './test-pattern';
-import { type CameraHarness, probeH264, startCameraHarness, watchWithNodeViewer } from './testing';
+import { type CameraHarness, probeH264, recvOnlyH264Offer, startCameraHarness, watchWithNodeViewer } from './testing';
 
 describe('camera service over the signalling interface', () => {
   let harness: CameraHarness;
   beforeAll(async () => {
-    harness = await startCameraHarness({ CAMERA_STALL_MS: '600', CAMERA_OFFLINE_MS: '1500' });
+    harness = await startCameraHarness({
+      CAMERA_STALL_MS: '600',
+      CAMERA_OFFLINE_MS: '1500',
+      CAMERA_WHEP_SESSIONS_PER_STAFF: '2',
+    });
   });
   afterAll(async () => {
     await harness?.close();
@@ -190,6 +194,59 @@ describe('camera service over the signalling interface', () => {
       for (const viewer of viewers) viewer.close();
       expect(service.stats()).toMatchObject({ sessions: before.sessions, peers: before.peers });
     }
+  });
+
+  test('a burst of watch frames on one connection gets at most the cap of sessions; the rest a clear error', async () => {
+    const { service, cameraId, identities } = harness;
+    const before = service.stats();
+    const frames: { type: string; code?: number }[] = [];
+    // All at once, as the node hands concurrent frames over: every watch is past its cap check before any
+    // access query has answered.
+    await Promise.all(
+      Array.from({ length: 20 }, () =>
+        service.watch(identities.admin, 'burst', cameraId, (frame) => frames.push(frame)),
+      ),
+    );
+    expect(frames.filter((frame) => frame.type === 'camera.offer')).toHaveLength(16);
+    expect(frames.filter((frame) => frame.type === 'error').map((frame) => frame.code)).toEqual(Array(4).fill(3106));
+    expect(service.stats().sessions).toBe(before.sessions + 16);
+    await service.disconnect('burst');
+    expect(service.stats()).toMatchObject({ sessions: before.sessions, peers: before.peers });
+    // The slots came back with the sessions.
+    const after: { type: string }[] = [];
+    await service.watch(identities.admin, 'burst', cameraId, (frame) => after.push(frame));
+    expect(after.map((frame) => frame.type)).toContain('camera.offer');
+    await service.disconnect('burst');
+  });
+
+  test('a watch racing its connection closing leaves no session and no peer behind', async () => {
+    const { service, cameraId, identities } = harness;
+    const before = service.stats();
+    const frames: { type: string }[] = [];
+    const watching = service.watch(identities.admin, 'gone', cameraId, (frame) => frames.push(frame));
+    await service.disconnect('gone'); // while the access query is still out
+    await watching;
+    expect(frames.filter((frame) => frame.type === 'camera.offer')).toEqual([]);
+    expect(service.stats()).toMatchObject({ sessions: before.sessions, peers: before.peers });
+  });
+
+  test('WHEP sessions are capped per staff member (CAMERA_WHEP_SESSIONS_PER_STAFF)', async () => {
+    const { service, cameraId, identities } = harness;
+    const offer = await recvOnlyH264Offer();
+    const results = await Promise.allSettled(
+      [0, 1, 2, 3].map(() => service.whepStart(identities.manager, cameraId, offer)),
+    );
+    const started = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value.sessionId] : []));
+    expect(started).toHaveLength(2);
+    for (const result of results) {
+      if (result.status === 'rejected') expect(result.reason).toMatchObject({ name: 'CAMERA_TOO_MANY_SESSIONS' });
+    }
+    // Another staff member has their own slots.
+    const admin = await service.whepStart(identities.admin, cameraId, offer);
+    expect(service.whepStop(identities.admin, cameraId, admin.sessionId)).toBe(true);
+    for (const sessionId of started) expect(service.whepStop(identities.manager, cameraId, sessionId)).toBe(true);
+    const again = await service.whepStart(identities.manager, cameraId, offer);
+    expect(service.whepStop(identities.manager, cameraId, again.sessionId)).toBe(true);
   });
 
   test('RTP cameras pushing to one shared port are told apart by SSRC and forwarded without transcoding', async () => {

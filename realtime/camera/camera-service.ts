@@ -15,6 +15,7 @@ import { CameraError, type CameraErrorName } from './camera-errors';
 import type { CameraFeed } from './camera-feed';
 import { type CameraConfig, toLibdatachannelIceServers } from './env';
 import { FeedRegistry } from './feed-registry';
+import { SessionSlots } from './session-slots';
 import { ViewAudit, type ViewTransport } from './view-audit';
 import { OfferError, openPeerCount, type PeerEvents, ViewerPeer } from './viewer-peer';
 
@@ -45,6 +46,8 @@ interface Session {
   identity: StaffIdentity;
   camera: WatchableCamera;
   connectionId: string;
+  /** The cap slot this session holds (its connection's, or its staff member's WHEP slots); released on close. */
+  slot: string;
   transport: ViewTransport;
   startedAt: number;
   connectedAt: number | null;
@@ -73,8 +76,12 @@ export interface CameraServiceStats {
 export class CameraService implements CameraSignalling {
   private readonly sessions = new Map<string, Session>();
   private readonly byConnection = new Map<string, Set<string>>();
-  /** Each dashboard connection's frame sender, for errors about sessions it does not (or no longer) have. */
-  private readonly senders = new Map<string, (frame: ServerFrame) => void>();
+  /**
+   * Each open dashboard connection, with its frame sender for errors about sessions it does not (or no longer)
+   * have. A watch compares the object after its awaits: another (or none) means the connection went meanwhile.
+   */
+  private readonly connections = new Map<string, { send: (frame: ServerFrame) => void }>();
+  private readonly slots = new SessionSlots();
   private readonly feeds: FeedRegistry;
   private readonly audit: ViewAudit;
   private readonly rtcConfig: RtcConfig;
@@ -111,14 +118,27 @@ export class CameraService implements CameraSignalling {
     cameraId: string,
     send: (frame: ServerFrame) => void,
   ): Promise<void> {
-    this.senders.set(connectionId, send);
+    let connection = this.connections.get(connectionId);
+    if (connection) connection.send = send;
+    else {
+      connection = { send };
+      this.connections.set(connectionId, connection);
+    }
+    // Frames are handled concurrently: the slot is taken before the first await, or a burst of watches would all
+    // pass a check of the sessions that exist so far.
+    const slot = `connection:${connectionId}`;
+    if (!this.slots.tryTake(slot, MAX_SESSIONS_PER_CONNECTION)) {
+      send(this.errorFrame(new CameraError('CAMERA_TOO_MANY_SESSIONS'), cameraId));
+      return;
+    }
+    let slotHeld = true;
     let session: Session | undefined;
     try {
-      if ((this.byConnection.get(connectionId)?.size ?? 0) >= MAX_SESSIONS_PER_CONNECTION) {
-        throw new CameraError('CAMERA_TOO_MANY_SESSIONS');
-      }
       const camera = await this.authorize(identity, cameraId, 'websocket');
-      const created = this.createSession(identity, camera, connectionId, 'websocket', send);
+      // Disconnected while authorising: `disconnect` has already freed what it knew of, so nothing may start now.
+      if (this.connections.get(connectionId) !== connection) return;
+      const created = this.createSession(identity, camera, connectionId, slot, 'websocket', send);
+      slotHeld = false;
       session = created;
       // The peer trickles its candidates only after `answer` applied the viewer's answer, so always after the offer.
       const { peer, sdp } = await ViewerPeer.offer(
@@ -139,13 +159,15 @@ export class CameraService implements CameraSignalling {
     } catch (error) {
       if (session) this.close(session, 'setup failed', false);
       send(this.errorFrame(error, session?.id ?? cameraId));
+    } finally {
+      if (slotHeld) this.slots.release(slot);
     }
   }
 
   async answer(connectionId: string, sessionId: string, sdp: string): Promise<void> {
     const session = this.sessionOf(connectionId, sessionId);
     if (!session) {
-      this.senders.get(connectionId)?.(this.errorFrame(new CameraError('CAMERA_SESSION_NOT_FOUND'), sessionId));
+      this.connections.get(connectionId)?.send(this.errorFrame(new CameraError('CAMERA_SESSION_NOT_FOUND'), sessionId));
       return;
     }
     try {
@@ -173,7 +195,7 @@ export class CameraService implements CameraSignalling {
   }
 
   async disconnect(connectionId: string): Promise<void> {
-    this.senders.delete(connectionId);
+    this.connections.delete(connectionId);
     for (const sessionId of [...(this.byConnection.get(connectionId) ?? [])]) {
       const session = this.sessions.get(sessionId);
       if (session) this.close(session, 'connection closed', false);
@@ -259,8 +281,19 @@ export class CameraService implements CameraSignalling {
     cameraId: string,
     offerSdp: string,
   ): Promise<{ sessionId: string; sdp: string }> {
-    const camera = await this.authorize(identity, cameraId, 'whep');
-    const session = this.createSession(identity, camera, `whep:${randomUUID()}`, 'whep', () => {});
+    const slot = `whep:${identity.orgId}:${identity.staffId}`;
+    const cap = this.config.CAMERA_WHEP_SESSIONS_PER_STAFF;
+    if (!this.slots.tryTake(slot, cap)) {
+      throw new CameraError('CAMERA_TOO_MANY_SESSIONS', `at most ${cap} WHEP sessions per staff member`);
+    }
+    let camera: WatchableCamera;
+    try {
+      camera = await this.authorize(identity, cameraId, 'whep');
+    } catch (error) {
+      this.slots.release(slot);
+      throw error;
+    }
+    const session = this.createSession(identity, camera, `whep:${randomUUID()}`, slot, 'whep', () => {});
     try {
       const { peer, sdp } = await ViewerPeer.answer(
         `camera-${session.id}`,
@@ -375,6 +408,7 @@ export class CameraService implements CameraSignalling {
     identity: StaffIdentity,
     camera: WatchableCamera,
     connectionId: string,
+    slot: string,
     transport: ViewTransport,
     send: (frame: ServerFrame) => void,
   ): Session {
@@ -383,6 +417,7 @@ export class CameraService implements CameraSignalling {
       identity,
       camera,
       connectionId,
+      slot,
       transport,
       startedAt: Date.now(),
       connectedAt: null,
@@ -463,6 +498,7 @@ export class CameraService implements CameraSignalling {
     session.closed = true;
     clearTimeout(session.connectTimer);
     this.sessions.delete(session.id);
+    this.slots.release(session.slot);
     const ids = this.byConnection.get(session.connectionId);
     ids?.delete(session.id);
     if (ids?.size === 0) this.byConnection.delete(session.connectionId);
