@@ -170,6 +170,22 @@ describe('camera service over the signalling interface', () => {
     expect(denied.length).toBeGreaterThan(0);
   });
 
+  test('a view whose start row cannot be written does not start: no offer, no session', async () => {
+    const { service, cameraId, identities, database } = harness;
+    const before = service.stats();
+    const frames: { type: string; code?: number }[] = [];
+    await database.sql`alter table audit_log rename to audit_log_away`;
+    try {
+      await service.watch(identities.admin, 'no-audit', cameraId, (frame) => frames.push(frame));
+    } finally {
+      await database.sql`alter table audit_log_away rename to audit_log`;
+    }
+    expect(frames.map((frame) => frame.type)).not.toContain('camera.offer');
+    expect(frames.find((frame) => frame.type === 'error')?.code).toBe(3107);
+    expect(service.stats()).toMatchObject({ sessions: before.sessions, peers: before.peers });
+    await service.disconnect('no-audit');
+  });
+
   test('unknown sessions get an error frame; a viewer leaving frees its peer over many join/leave cycles', async () => {
     const { service, cameraId, identities } = harness;
     const frames: { type: string; code?: number }[] = [];

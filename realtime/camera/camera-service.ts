@@ -15,6 +15,7 @@ import { CameraError, type CameraErrorName } from './camera-errors';
 import type { CameraFeed } from './camera-feed';
 import { type CameraConfig, toLibdatachannelIceServers } from './env';
 import { FeedRegistry } from './feed-registry';
+import { pickH264 } from './sdp';
 import { SessionSlots } from './session-slots';
 import { ViewAudit, type ViewTransport } from './view-audit';
 import { OfferError, openPeerCount, type PeerEvents, ViewerPeer } from './viewer-peer';
@@ -57,6 +58,8 @@ interface Session {
   connectTimer: NodeJS.Timeout;
   closed: boolean;
   lastState: CameraState | null;
+  /** The start row's insert, once begun; a session that never began one was no view and writes no stop row. */
+  auditStart: Promise<void> | null;
 }
 
 export interface CameraServiceStats {
@@ -69,7 +72,8 @@ export interface CameraServiceStats {
  * The camera service: access checks, one server-side WebRTC peer per viewer (offered over the dashboard
  * WebSocket or answered over WHEP), feeds shared per camera, audit of every view.
  * Guarantee: every session is freed exactly once — on stop, disconnect, WHEP DELETE, peer failure, connect
- * timeout, access ended or service stop — releasing its peer, its place in the feed and writing the audit stop row.
+ * timeout, access ended or service stop — releasing its peer, its place in the feed and writing the audit stop row
+ * (a view's start row is written before its offer or answer goes out: no video without it).
  * Access is not only checked at the start: every CAMERA_ACCESS_RECHECK_MS each running view is checked again
  * (token expiry, then the same access rule in one query), and a view whose access ended is stopped.
  */
@@ -140,6 +144,8 @@ export class CameraService implements CameraSignalling {
       const created = this.createSession(identity, camera, connectionId, slot, 'websocket', send);
       slotHeld = false;
       session = created;
+      // Written while the peer makes its offer, so confirming it before the offer goes out costs next to nothing.
+      this.beginAudit(created);
       // The peer trickles its candidates only after `answer` applied the viewer's answer, so always after the offer.
       const { peer, sdp } = await ViewerPeer.offer(
         `camera-${session.id}`,
@@ -154,6 +160,8 @@ export class CameraService implements CameraSignalling {
         return;
       }
       created.peer = peer;
+      await this.confirmAudit(created);
+      if (created.closed) return;
       send({ type: 'camera.offer', sessionId: created.id, cameraId, sdp, iceServers: this.config.ICE_SERVERS });
       await this.attachFeed(created);
     } catch (error) {
@@ -293,6 +301,14 @@ export class CameraService implements CameraSignalling {
       this.slots.release(slot);
       throw error;
     }
+    // Checked before there is a session: an offer we cannot answer is no view and leaves no audit row.
+    if (!pickH264(offerSdp)) {
+      this.slots.release(slot);
+      throw new CameraError(
+        'CAMERA_BAD_SDP',
+        'the offer has no receivable video m-line with H264 packetization-mode 1',
+      );
+    }
     const session = this.createSession(identity, camera, `whep:${randomUUID()}`, slot, 'whep', () => {});
     try {
       const { peer, sdp } = await ViewerPeer.answer(
@@ -307,6 +323,9 @@ export class CameraService implements CameraSignalling {
         throw new CameraError('CAMERA_UNAVAILABLE', 'the session ended while answering');
       }
       session.peer = peer;
+      // Only once the offer was accepted (any SDP it still holds against us fails above, unaudited).
+      this.beginAudit(session);
+      await this.confirmAudit(session);
       await this.attachFeed(session);
       if (session.closed) throw new CameraError('CAMERA_UNAVAILABLE');
       return { sessionId: session.id, sdp };
@@ -426,6 +445,7 @@ export class CameraService implements CameraSignalling {
       send,
       closed: false,
       lastState: null,
+      auditStart: null,
       connectTimer: setTimeout(
         () => this.close(session, 'peer did not connect in time'),
         this.config.CAMERA_CONNECT_TIMEOUT_MS,
@@ -439,8 +459,27 @@ export class CameraService implements CameraSignalling {
       this.byConnection.set(connectionId, ids);
     }
     ids.add(session.id);
-    this.audit.started(identity, camera.id, { sessionId: session.id, transport, basis: camera.basis });
     return session;
+  }
+
+  private beginAudit(session: Session): void {
+    session.auditStart = this.audit.started(session.identity, session.camera.id, {
+      sessionId: session.id,
+      transport: session.transport,
+      basis: session.camera.basis,
+    });
+  }
+
+  /**
+   * Waits for the start row: no video may reach a viewer whose view is not on record, so a view whose row could
+   * not be written does not start (the access query needs the same database, so this refuses little extra).
+   */
+  private async confirmAudit(session: Session): Promise<void> {
+    try {
+      await session.auditStart;
+    } catch {
+      throw new CameraError('CAMERA_UNAVAILABLE', 'the view could not be recorded in the audit log');
+    }
   }
 
   private async attachFeed(session: Session): Promise<void> {
@@ -508,16 +547,18 @@ export class CameraService implements CameraSignalling {
     }
     if (session.feed) this.feeds.release(session.camera.id);
     const now = Date.now();
-    this.audit.stopped(session.identity, session.camera.id, {
-      sessionId: session.id,
-      transport: session.transport,
-      reason,
-      startedAt: new Date(session.startedAt).toISOString(),
-      durationMs: now - session.startedAt,
-      // > 0 exactly when the viewer was connected (video could flow), however briefly.
-      watchedMs: session.connectedAt ? Math.max(1, now - session.connectedAt) : 0,
-      ...details,
-    });
+    if (session.auditStart) {
+      this.audit.stopped(session.identity, session.camera.id, {
+        sessionId: session.id,
+        transport: session.transport,
+        reason,
+        startedAt: new Date(session.startedAt).toISOString(),
+        durationMs: now - session.startedAt,
+        // > 0 exactly when the viewer was connected (video could flow), however briefly.
+        watchedMs: session.connectedAt ? Math.max(1, now - session.connectedAt) : 0,
+        ...details,
+      });
+    }
     if (notify && session.transport === 'websocket') {
       session.send({
         type: 'camera.state',
