@@ -197,18 +197,26 @@ describe('camera service over the signalling interface', () => {
     // Invariant checked at every quiet point: each open server peer belongs to a live session (no orphans).
     const before = service.stats();
     expect(before.peers).toBe(before.sessions);
+    const feedViewers = async () => (await service.feedStats(cameraId))?.viewers ?? 0;
+    const viewersBefore = await feedViewers();
     for (let cycle = 0; cycle < 20; cycle++) {
       const viewers = await Promise.all(
         [0, 1, 2].map((index) => watchWithNodeViewer(service, identities.admin, cameraId, `cycle-${cycle}-${index}`)),
       );
       await Promise.all(viewers.map((viewer) => viewer.waitFor('camera.offer')));
+      // Every fourth cycle leaves only once video flows: the connected path (DTLS up, in the feed's fan-out) must
+      // free as cleanly as a peer that never connected.
+      const connected = cycle % 4 === 0;
+      if (connected) await Promise.all(viewers.map((viewer) => viewer.waitForPackets(5)));
       expect(service.stats().sessions).toBe(before.sessions + 3);
       expect(service.stats().peers).toBe(service.stats().sessions);
+      expect(await feedViewers()).toBe(viewersBefore + 3);
       const [first, ...rest] = viewers;
       if (first?.sessionId) await service.stop(`cycle-${cycle}-0`, first.sessionId);
       for (const [index] of rest.entries()) await service.disconnect(`cycle-${cycle}-${index + 1}`);
       for (const viewer of viewers) viewer.close();
       expect(service.stats()).toMatchObject({ sessions: before.sessions, peers: before.peers });
+      expect(await feedViewers()).toBe(viewersBefore);
     }
   });
 
