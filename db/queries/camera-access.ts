@@ -12,24 +12,29 @@ export interface WatchableCamera {
   basis: 'manager' | 'open-alert' | 'standing-grant';
 }
 
-export type CameraAccessDenied = 'not-found' | 'no-consent' | 'disabled' | 'no-reason-to-watch';
+export type CameraAccessDenied = 'not-found' | 'resident-discharged' | 'no-consent' | 'disabled' | 'no-reason-to-watch';
 
 export type CameraAccess = { ok: true; camera: WatchableCamera } | { ok: false; reason: CameraAccessDenied };
 
-/** One (caller, camera) pair to decide; `identity.expiresAt` plays no part here (tokens are checked by callers). */
+/**
+ * One (caller, camera) pair to decide. Only who the caller is comes from the token: their role and active flag are
+ * read from `staff` (a demoted manager loses manager-level access at the next check); `expiresAt` is checked by
+ * callers.
+ */
 export interface CameraAccessRequest {
-  identity: Pick<StaffIdentity, 'staffId' | 'orgId' | 'role'>;
+  identity: Pick<StaffIdentity, 'staffId' | 'orgId'>;
   cameraId: string;
 }
 
 /**
  * The one rule for who may watch a camera (camera privacy in the brief):
  * 1. The camera must belong to the caller's organisation, the caller must still be active staff of it and be able
- *    to read its resident (`canReadResident`: managers/admins every resident, caregivers only assigned ones);
- *    otherwise "not found".
- * 2. Consent must be recorded on the camera: no consent, no stream, whatever the role.
- * 3. The camera must be enabled.
- * 4. Managers and admins may then watch. A caregiver needs a reason: an open or acknowledged alert of the
+ *    to read its resident (`canReadResident`: managers/admins every resident, caregivers only assigned ones, by
+ *    the role the caller has now in `staff`, not the one in their token); otherwise "not found".
+ * 2. The resident must be active: a discharged resident's cameras do not stream.
+ * 3. Consent must be recorded on the camera: no consent, no stream, whatever the role.
+ * 4. The camera must be enabled.
+ * 5. Managers and admins may then watch. A caregiver needs a reason: an open or acknowledged alert of the
  *    resident, or a standing grant from an admin (`camera_access_grants`, not revoked, not expired).
  * Used when a view starts and, for running views, again every few seconds (`checkCameraAccessMany`).
  */
@@ -59,6 +64,8 @@ export async function checkCameraAccessMany(
       enabled: boolean;
       consented: boolean;
       staffActive: boolean;
+      staffRole: StaffIdentity['role'] | null;
+      residentActive: boolean;
       assigned: boolean;
       openAlert: boolean;
       grant: boolean;
@@ -66,8 +73,8 @@ export async function checkCameraAccessMany(
   >`
     select r.n, c.id, c.org_id as "orgId", c.resident_id as "residentId", c.name, c.source, c.enabled,
            (c.consent_given_by is not null and c.consent_recorded_at is not null) as consented,
-           exists (select 1 from staff s
-                    where s.id = r.staff_id and s.org_id = c.org_id and s.active) as "staffActive",
+           coalesce(s.active, false) as "staffActive", s.role as "staffRole",
+           coalesce(res.status = 'active', false) as "residentActive",
            exists (select 1 from assignments a
                     where a.resident_id = c.resident_id and a.staff_id = r.staff_id) as assigned,
            exists (select 1 from alerts al
@@ -79,12 +86,15 @@ export async function checkCameraAccessMany(
       from unnest(${requests.map((request) => request.identity.staffId)}::uuid[],
                   ${requests.map((request) => request.identity.orgId)}::uuid[],
                   ${requests.map((request) => request.cameraId)}::uuid[]) with ordinality as r(staff_id, org_id, camera_id, n)
-      left join cameras c on c.id = r.camera_id and c.org_id = r.org_id`;
+      left join cameras c on c.id = r.camera_id and c.org_id = r.org_id
+      left join staff s on s.id = r.staff_id and s.org_id = c.org_id
+      left join residents res on res.id = c.resident_id`;
   const byIndex = new Map(rows.map((row) => [Number(row.n) - 1, row]));
-  return requests.map(({ identity }, index): CameraAccess => {
+  return requests.map((_, index): CameraAccess => {
     const row = byIndex.get(index);
-    const isManager = identity.role !== 'caregiver';
+    const isManager = row?.staffRole === 'admin' || row?.staffRole === 'manager';
     if (!row?.id || !row.staffActive || (!isManager && !row.assigned)) return { ok: false, reason: 'not-found' };
+    if (!row.residentActive) return { ok: false, reason: 'resident-discharged' };
     if (!row.consented) return { ok: false, reason: 'no-consent' };
     if (!row.enabled) return { ok: false, reason: 'disabled' };
     const basis = isManager ? 'manager' : row.openAlert ? 'open-alert' : row.grant ? 'standing-grant' : null;

@@ -25,6 +25,8 @@ describe('a running view ends when its access ends', () => {
                         where id = ${cameraId}`;
     await database.sql`update alerts set status = 'resolved', resolved_at = now() where resident_id = ${residentId}`;
     await database.sql`update camera_access_grants set revoked_at = now() where resident_id = ${residentId}`;
+    await database.sql`update residents set status = 'active', discharged_at = null where id = ${residentId}`;
+    await database.sql`update staff set role = 'manager' where id = ${harness.identities.manager.staffId}`;
   });
 
   const ended = (viewer: NodeViewer) =>
@@ -167,5 +169,45 @@ describe('a running view ends when its access ends', () => {
       () => database.sql`update staff set active = false where id = ${identities.carer.staffId}`,
       () => database.sql`update staff set active = true where id = ${identities.carer.staffId}`,
     );
+  });
+
+  test('discharging the resident ends running views and refuses new ones, managers’ included', async () => {
+    const { service, database, cameraId, identities, residentId } = harness;
+    const viewer = await watchWithNodeViewer(service, identities.manager, cameraId, 'discharge-1');
+    await viewer.waitForPackets(5);
+    await database.sql`update residents set status = 'discharged', discharged_at = now() where id = ${residentId}`;
+    await service.recheckAccess();
+    expect(errorCode(viewer)).toBe(3109);
+    expect(ended(viewer)?.reason).toBe('access ended: resident discharged');
+    expect(await stopRow(viewer.sessionId)).toMatchObject({ access: 'resident-discharged' });
+    viewer.close();
+
+    const refused = await watchWithNodeViewer(service, identities.admin, cameraId, 'discharge-2');
+    expect(errorCode(refused)).toBe(3109);
+    expect(service.stats()).toMatchObject({ sessions: 0, peers: 0 });
+    refused.close();
+  });
+
+  test('the role comes from the database, not the token: a demoted manager loses manager-level access', async () => {
+    const { service, database, cameraId, identities } = harness;
+    // The token still says "manager" throughout; no open alert or grant exists for the resident.
+    const viewer = await watchWithNodeViewer(service, identities.manager, cameraId, 'demoted-1');
+    await viewer.waitForPackets(5);
+    await database.sql`update staff set role = 'caregiver' where id = ${identities.manager.staffId}`;
+    await service.recheckAccess();
+    expect(ended(viewer)).toBeDefined();
+    // Not assigned to the resident as a caregiver: the resident is not readable, like for any unassigned carer.
+    expect(errorCode(viewer)).toBe(3100);
+    viewer.close();
+
+    const refused = await watchWithNodeViewer(service, identities.manager, cameraId, 'demoted-2');
+    expect(errorCode(refused)).toBe(3100);
+    refused.close();
+    await database.sql`update staff set role = 'manager' where id = ${identities.manager.staffId}`;
+    const restored = await watchWithNodeViewer(service, identities.manager, cameraId, 'demoted-3');
+    await restored.waitForPackets(5);
+    expect(errorCode(restored)).toBeUndefined();
+    await service.disconnect('demoted-3');
+    restored.close();
   });
 });

@@ -26,6 +26,12 @@ export const cameraErrors = {
     message: 'too many camera sessions on this connection',
   },
   CAMERA_UNAVAILABLE: { code: 3107, status: 503, retryable: true, message: 'camera feed could not be started' },
+  CAMERA_RESIDENT_DISCHARGED: {
+    code: 3109,
+    status: 409,
+    retryable: false,
+    message: 'the resident is discharged: their cameras do not stream',
+  },
   CAMERA_ACCESS_EXPIRED: {
     code: 3108,
     status: 401,

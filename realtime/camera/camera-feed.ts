@@ -1,5 +1,5 @@
 import type { CameraState } from '../protocol';
-import { KeyframeCache } from './keyframe-cache';
+import { GopCache } from './gop-cache';
 import { parseRtpHeader, rewriteRtpHeader } from './rtp';
 
 /** One viewer's end of a feed: its negotiated payload type and SSRC, and how to hand it a packet. */
@@ -38,15 +38,18 @@ export interface FeedStats {
 }
 
 /**
- * One upstream H264 RTP stream fanned out to many viewers without transcoding: each viewer gets the cached
- * keyframe at its first frame boundary, then live packets with its own SSRC, payload type and sequence numbers.
+ * One upstream H264 RTP stream fanned out to many viewers without transcoding: each viewer gets the cached GOP
+ * (keyframe and the frames since) at its first frame boundary, then live packets with its own SSRC, payload type
+ * and sequence numbers.
  * Single-threaded: everything runs on the event loop, so no locking.
  */
 export class CameraFeed {
   private readonly viewers = new Map<FeedViewer, ViewerState>();
-  private readonly cache = new KeyframeCache();
+  private readonly cache = new GopCache();
   private state: CameraState = 'connecting';
-  private lastPacketAt = 0;
+  /** The last packet's arrival, or the feed's creation until one arrives: the clock stall and offline run on. */
+  private lastPacketAt = Date.now();
+  private receivedAny = false;
   private upstreamSsrc: number | null = null;
   private upstreamSequence = -1;
   private atFrameBoundary = true;
@@ -89,7 +92,7 @@ export class CameraFeed {
     this.viewers.delete(viewer);
   }
 
-  /** A viewer lost a picture (PLI/FIR): it gets the cached keyframe again at the next frame boundary. */
+  /** A viewer lost a picture (PLI/FIR): it gets the cached GOP again at the next frame boundary. */
   requestKeyframe(viewer: FeedViewer): void {
     const state = this.viewers.get(viewer);
     if (!state) return;
@@ -107,6 +110,7 @@ export class CameraFeed {
     if (this.expectedPayloadType !== undefined && header.payloadType !== this.expectedPayloadType) return;
     this.stats.packetsIn++;
     this.lastPacketAt = Date.now();
+    this.receivedAny = true;
     const sequenceStep = (header.sequence - this.upstreamSequence) & 0xffff;
     const jumped = this.upstreamSequence >= 0 && sequenceStep > 3000 && sequenceStep < 0xffff - 3000;
     if (this.upstreamSsrc !== header.ssrc || jumped) {
@@ -122,8 +126,9 @@ export class CameraFeed {
 
     const frameStart = this.atFrameBoundary;
     this.atFrameBoundary = header.marker;
+    // The GOP as it was before this packet: a frame starting now is sent live, so it must not be in the burst too.
+    const cached = frameStart && this.anyViewerWaiting() ? this.cache.frames : null;
     const kind = this.cache.push(packet, header);
-    const cached = this.cache.keyframe;
 
     for (const state of this.viewers.values()) {
       if (state.needsKeyframe) {
@@ -131,7 +136,7 @@ export class CameraFeed {
         if (kind === 'parameter-sets' || kind === 'idr') {
           // A keyframe starts right now: the viewer joins live with it.
         } else if (cached) {
-          this.flushKeyframe(state, cached, header.timestamp - 1);
+          this.flushGop(state, cached, header.timestamp);
         } else {
           continue;
         }
@@ -150,25 +155,42 @@ export class CameraFeed {
     }
   }
 
-  /** Sends the cached keyframe stamped just before the live frame that follows it, with continuous sequences. */
-  private flushKeyframe(state: ViewerState, packets: readonly Buffer[], timestamp: number): void {
+  private anyViewerWaiting(): boolean {
+    for (const state of this.viewers.values()) if (state.needsKeyframe) return true;
+    return false;
+  }
+
+  /**
+   * Sends the cached GOP as one burst with continuous sequences, its frames stamped one tick apart just before the
+   * live frame that follows: the decoder gets every reference of the live frames, and a player shows the burst's
+   * last picture at once rather than replaying the GOP's seconds at their original pace.
+   */
+  private flushGop(state: ViewerState, frames: readonly (readonly Buffer[])[], liveTimestamp: number): void {
     this.stats.keyframeFlushes++;
-    for (const cachedPacket of packets) {
-      const copy = Buffer.from(cachedPacket);
-      rewriteRtpHeader(copy, {
-        payloadType: state.viewer.payloadType,
-        sequence: state.nextSequence,
-        timestamp,
-        ssrc: state.viewer.ssrc,
-      });
-      state.nextSequence = (state.nextSequence + 1) & 0xffff;
-      if (state.viewer.send(copy)) this.stats.packetsOut++;
-    }
+    frames.forEach((packets, index) => {
+      const timestamp = (liveTimestamp - (frames.length - index)) >>> 0;
+      for (const cachedPacket of packets) {
+        const copy = Buffer.from(cachedPacket);
+        rewriteRtpHeader(copy, {
+          payloadType: state.viewer.payloadType,
+          sequence: state.nextSequence,
+          timestamp,
+          ssrc: state.viewer.ssrc,
+        });
+        state.nextSequence = (state.nextSequence + 1) & 0xffff;
+        if (state.viewer.send(copy)) this.stats.packetsOut++;
+      }
+    });
   }
 
   private checkLiveness(): void {
-    if (this.state === 'connecting' && this.lastPacketAt === 0) return;
     const silentFor = Date.now() - this.lastPacketAt;
+    if (!this.receivedAny) {
+      // A camera that never sent (unplugged, wrong address, encoder that cannot start) must still reach
+      // "offline"; "stalled" would claim video that paused, so a feed that never had any skips it.
+      if (silentFor >= this.timing.offlineMs) this.setState('offline', 'no video from the camera yet');
+      return;
+    }
     if (silentFor >= this.timing.offlineMs) this.setState('offline', 'no video from the camera');
     else if (silentFor >= this.timing.stallMs) this.setState('stalled', 'video paused');
   }

@@ -2,12 +2,16 @@ import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createLogger } from '../../functions/lib/logger';
 import { TestPatternSource } from './test-pattern';
-import { type CameraHarness, probeH264, startCameraHarness, watchWithNodeViewer } from './testing';
+import { type CameraHarness, probeH264, recvOnlyH264Offer, startCameraHarness, watchWithNodeViewer } from './testing';
 
 describe('camera service over the signalling interface', () => {
   let harness: CameraHarness;
   beforeAll(async () => {
-    harness = await startCameraHarness({ CAMERA_STALL_MS: '600', CAMERA_OFFLINE_MS: '1500' });
+    harness = await startCameraHarness({
+      CAMERA_STALL_MS: '600',
+      CAMERA_OFFLINE_MS: '1500',
+      CAMERA_WHEP_SESSIONS_PER_STAFF: '2',
+    });
   });
   afterAll(async () => {
     await harness?.close();
@@ -82,6 +86,32 @@ describe('camera service over the signalling interface', () => {
     viewer.close();
   });
 
+  test('an RTP camera nobody sends to reaches "offline" after the offline threshold instead of staying "connecting"', async () => {
+    const { service, database, identities, residentId } = harness;
+    const port = await freeUdpPort();
+    const [row] = await database.sql<{ id: string }[]>`
+      insert into cameras (org_id, resident_id, name, source, consent_given_by, consent_recorded_at)
+      values (${identities.admin.orgId}, ${residentId}, 'Unplugged camera',
+              ${JSON.stringify({ type: 'rtp', port, ssrc: 4242, payloadType: 96 })}::text::jsonb, 'resident', now())
+      returning id`;
+    const cameraId = row?.id ?? '';
+    try {
+      const watchedAt = Date.now();
+      const viewer = await watchWithNodeViewer(service, identities.admin, cameraId, 'rtp-silent');
+      const offline = () => viewer.frames.find((frame) => frame.type === 'camera.state' && frame.state === 'offline');
+      // CAMERA_OFFLINE_MS is 1500 here; the watchdog ticks every 150 ms.
+      await expect
+        .poll(offline, { timeout: 3000, interval: 25 })
+        .toMatchObject({ reason: 'no video from the camera yet' });
+      expect(Date.now() - watchedAt).toBeLessThan(2500);
+      expect(viewer.rtpPackets).toBe(0);
+      await service.disconnect('rtp-silent');
+      viewer.close();
+    } finally {
+      await database.sql`delete from cameras where id = ${cameraId}`;
+    }
+  });
+
   test('access: no consent, unassigned caregiver, caregiver without an alert, then with an alert or a grant', async () => {
     const { service, cameraId, identities, database, residentId } = harness;
     const sessionsBefore = service.stats().sessions;
@@ -140,6 +170,22 @@ describe('camera service over the signalling interface', () => {
     expect(denied.length).toBeGreaterThan(0);
   });
 
+  test('a view whose start row cannot be written does not start: no offer, no session', async () => {
+    const { service, cameraId, identities, database } = harness;
+    const before = service.stats();
+    const frames: { type: string; code?: number }[] = [];
+    await database.sql`alter table audit_log rename to audit_log_away`;
+    try {
+      await service.watch(identities.admin, 'no-audit', cameraId, (frame) => frames.push(frame));
+    } finally {
+      await database.sql`alter table audit_log_away rename to audit_log`;
+    }
+    expect(frames.map((frame) => frame.type)).not.toContain('camera.offer');
+    expect(frames.find((frame) => frame.type === 'error')?.code).toBe(3107);
+    expect(service.stats()).toMatchObject({ sessions: before.sessions, peers: before.peers });
+    await service.disconnect('no-audit');
+  });
+
   test('unknown sessions get an error frame; a viewer leaving frees its peer over many join/leave cycles', async () => {
     const { service, cameraId, identities } = harness;
     const frames: { type: string; code?: number }[] = [];
@@ -151,19 +197,80 @@ describe('camera service over the signalling interface', () => {
     // Invariant checked at every quiet point: each open server peer belongs to a live session (no orphans).
     const before = service.stats();
     expect(before.peers).toBe(before.sessions);
+    const feedViewers = async () => (await service.feedStats(cameraId))?.viewers ?? 0;
+    const viewersBefore = await feedViewers();
     for (let cycle = 0; cycle < 20; cycle++) {
       const viewers = await Promise.all(
         [0, 1, 2].map((index) => watchWithNodeViewer(service, identities.admin, cameraId, `cycle-${cycle}-${index}`)),
       );
       await Promise.all(viewers.map((viewer) => viewer.waitFor('camera.offer')));
+      // Every fourth cycle leaves only once video flows: the connected path (DTLS up, in the feed's fan-out) must
+      // free as cleanly as a peer that never connected.
+      const connected = cycle % 4 === 0;
+      if (connected) await Promise.all(viewers.map((viewer) => viewer.waitForPackets(5)));
       expect(service.stats().sessions).toBe(before.sessions + 3);
       expect(service.stats().peers).toBe(service.stats().sessions);
+      expect(await feedViewers()).toBe(viewersBefore + 3);
       const [first, ...rest] = viewers;
       if (first?.sessionId) await service.stop(`cycle-${cycle}-0`, first.sessionId);
       for (const [index] of rest.entries()) await service.disconnect(`cycle-${cycle}-${index + 1}`);
       for (const viewer of viewers) viewer.close();
       expect(service.stats()).toMatchObject({ sessions: before.sessions, peers: before.peers });
+      expect(await feedViewers()).toBe(viewersBefore);
     }
+  });
+
+  test('a burst of watch frames on one connection gets at most the cap of sessions; the rest a clear error', async () => {
+    const { service, cameraId, identities } = harness;
+    const before = service.stats();
+    const frames: { type: string; code?: number }[] = [];
+    // All at once, as the node hands concurrent frames over: every watch is past its cap check before any
+    // access query has answered.
+    await Promise.all(
+      Array.from({ length: 20 }, () =>
+        service.watch(identities.admin, 'burst', cameraId, (frame) => frames.push(frame)),
+      ),
+    );
+    expect(frames.filter((frame) => frame.type === 'camera.offer')).toHaveLength(16);
+    expect(frames.filter((frame) => frame.type === 'error').map((frame) => frame.code)).toEqual(Array(4).fill(3106));
+    expect(service.stats().sessions).toBe(before.sessions + 16);
+    await service.disconnect('burst');
+    expect(service.stats()).toMatchObject({ sessions: before.sessions, peers: before.peers });
+    // The slots came back with the sessions.
+    const after: { type: string }[] = [];
+    await service.watch(identities.admin, 'burst', cameraId, (frame) => after.push(frame));
+    expect(after.map((frame) => frame.type)).toContain('camera.offer');
+    await service.disconnect('burst');
+  });
+
+  test('a watch racing its connection closing leaves no session and no peer behind', async () => {
+    const { service, cameraId, identities } = harness;
+    const before = service.stats();
+    const frames: { type: string }[] = [];
+    const watching = service.watch(identities.admin, 'gone', cameraId, (frame) => frames.push(frame));
+    await service.disconnect('gone'); // while the access query is still out
+    await watching;
+    expect(frames.filter((frame) => frame.type === 'camera.offer')).toEqual([]);
+    expect(service.stats()).toMatchObject({ sessions: before.sessions, peers: before.peers });
+  });
+
+  test('WHEP sessions are capped per staff member (CAMERA_WHEP_SESSIONS_PER_STAFF)', async () => {
+    const { service, cameraId, identities } = harness;
+    const offer = await recvOnlyH264Offer();
+    const results = await Promise.allSettled(
+      [0, 1, 2, 3].map(() => service.whepStart(identities.manager, cameraId, offer)),
+    );
+    const started = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value.sessionId] : []));
+    expect(started).toHaveLength(2);
+    for (const result of results) {
+      if (result.status === 'rejected') expect(result.reason).toMatchObject({ name: 'CAMERA_TOO_MANY_SESSIONS' });
+    }
+    // Another staff member has their own slots.
+    const admin = await service.whepStart(identities.admin, cameraId, offer);
+    expect(service.whepStop(identities.admin, cameraId, admin.sessionId)).toBe(true);
+    for (const sessionId of started) expect(service.whepStop(identities.manager, cameraId, sessionId)).toBe(true);
+    const again = await service.whepStart(identities.manager, cameraId, offer);
+    expect(service.whepStop(identities.manager, cameraId, again.sessionId)).toBe(true);
   });
 
   test('RTP cameras pushing to one shared port are told apart by SSRC and forwarded without transcoding', async () => {

@@ -15,6 +15,8 @@ import { CameraError, type CameraErrorName } from './camera-errors';
 import type { CameraFeed } from './camera-feed';
 import { type CameraConfig, toLibdatachannelIceServers } from './env';
 import { FeedRegistry } from './feed-registry';
+import { pickH264 } from './sdp';
+import { SessionSlots } from './session-slots';
 import { ViewAudit, type ViewTransport } from './view-audit';
 import { OfferError, openPeerCount, type PeerEvents, ViewerPeer } from './viewer-peer';
 
@@ -24,6 +26,7 @@ const MAX_SESSIONS_PER_CONNECTION = 16;
 /** The error a refusal of the access rule is reported with, at the start of a view and when it is ended. */
 const deniedError: Record<CameraAccessDenied, CameraErrorName> = {
   'not-found': 'CAMERA_NOT_FOUND',
+  'resident-discharged': 'CAMERA_RESIDENT_DISCHARGED',
   'no-consent': 'CAMERA_NO_CONSENT',
   disabled: 'CAMERA_DISABLED',
   'no-reason-to-watch': 'CAMERA_FORBIDDEN',
@@ -33,6 +36,7 @@ const deniedError: Record<CameraAccessDenied, CameraErrorName> = {
 const accessEndedReason: Record<CameraAccessDenied | 'token-expired', string> = {
   'token-expired': 'access ended: access token expired',
   'not-found': 'access ended: camera or resident no longer readable',
+  'resident-discharged': 'access ended: resident discharged',
   'no-consent': 'access ended: consent withdrawn',
   disabled: 'access ended: camera disabled',
   'no-reason-to-watch': 'access ended: no open alert or standing grant',
@@ -43,6 +47,8 @@ interface Session {
   identity: StaffIdentity;
   camera: WatchableCamera;
   connectionId: string;
+  /** The cap slot this session holds (its connection's, or its staff member's WHEP slots); released on close. */
+  slot: string;
   transport: ViewTransport;
   startedAt: number;
   connectedAt: number | null;
@@ -52,6 +58,8 @@ interface Session {
   connectTimer: NodeJS.Timeout;
   closed: boolean;
   lastState: CameraState | null;
+  /** The start row's insert, once begun; a session that never began one was no view and writes no stop row. */
+  auditStart: Promise<void> | null;
 }
 
 export interface CameraServiceStats {
@@ -64,15 +72,20 @@ export interface CameraServiceStats {
  * The camera service: access checks, one server-side WebRTC peer per viewer (offered over the dashboard
  * WebSocket or answered over WHEP), feeds shared per camera, audit of every view.
  * Guarantee: every session is freed exactly once — on stop, disconnect, WHEP DELETE, peer failure, connect
- * timeout, access ended or service stop — releasing its peer, its place in the feed and writing the audit stop row.
+ * timeout, access ended or service stop — releasing its peer, its place in the feed and writing the audit stop row
+ * (a view's start row is written before its offer or answer goes out: no video without it).
  * Access is not only checked at the start: every CAMERA_ACCESS_RECHECK_MS each running view is checked again
  * (token expiry, then the same access rule in one query), and a view whose access ended is stopped.
  */
 export class CameraService implements CameraSignalling {
   private readonly sessions = new Map<string, Session>();
   private readonly byConnection = new Map<string, Set<string>>();
-  /** Each dashboard connection's frame sender, for errors about sessions it does not (or no longer) have. */
-  private readonly senders = new Map<string, (frame: ServerFrame) => void>();
+  /**
+   * Each open dashboard connection, with its frame sender for errors about sessions it does not (or no longer)
+   * have. A watch compares the object after its awaits: another (or none) means the connection went meanwhile.
+   */
+  private readonly connections = new Map<string, { send: (frame: ServerFrame) => void }>();
+  private readonly slots = new SessionSlots();
   private readonly feeds: FeedRegistry;
   private readonly audit: ViewAudit;
   private readonly rtcConfig: RtcConfig;
@@ -109,15 +122,30 @@ export class CameraService implements CameraSignalling {
     cameraId: string,
     send: (frame: ServerFrame) => void,
   ): Promise<void> {
-    this.senders.set(connectionId, send);
+    let connection = this.connections.get(connectionId);
+    if (connection) connection.send = send;
+    else {
+      connection = { send };
+      this.connections.set(connectionId, connection);
+    }
+    // Frames are handled concurrently: the slot is taken before the first await, or a burst of watches would all
+    // pass a check of the sessions that exist so far.
+    const slot = `connection:${connectionId}`;
+    if (!this.slots.tryTake(slot, MAX_SESSIONS_PER_CONNECTION)) {
+      send(this.errorFrame(new CameraError('CAMERA_TOO_MANY_SESSIONS'), cameraId));
+      return;
+    }
+    let slotHeld = true;
     let session: Session | undefined;
     try {
-      if ((this.byConnection.get(connectionId)?.size ?? 0) >= MAX_SESSIONS_PER_CONNECTION) {
-        throw new CameraError('CAMERA_TOO_MANY_SESSIONS');
-      }
       const camera = await this.authorize(identity, cameraId, 'websocket');
-      const created = this.createSession(identity, camera, connectionId, 'websocket', send);
+      // Disconnected while authorising: `disconnect` has already freed what it knew of, so nothing may start now.
+      if (this.connections.get(connectionId) !== connection) return;
+      const created = this.createSession(identity, camera, connectionId, slot, 'websocket', send);
+      slotHeld = false;
       session = created;
+      // Written while the peer makes its offer, so confirming it before the offer goes out costs next to nothing.
+      this.beginAudit(created);
       // The peer trickles its candidates only after `answer` applied the viewer's answer, so always after the offer.
       const { peer, sdp } = await ViewerPeer.offer(
         `camera-${session.id}`,
@@ -132,18 +160,22 @@ export class CameraService implements CameraSignalling {
         return;
       }
       created.peer = peer;
+      await this.confirmAudit(created);
+      if (created.closed) return;
       send({ type: 'camera.offer', sessionId: created.id, cameraId, sdp, iceServers: this.config.ICE_SERVERS });
       await this.attachFeed(created);
     } catch (error) {
       if (session) this.close(session, 'setup failed', false);
       send(this.errorFrame(error, session?.id ?? cameraId));
+    } finally {
+      if (slotHeld) this.slots.release(slot);
     }
   }
 
   async answer(connectionId: string, sessionId: string, sdp: string): Promise<void> {
     const session = this.sessionOf(connectionId, sessionId);
     if (!session) {
-      this.senders.get(connectionId)?.(this.errorFrame(new CameraError('CAMERA_SESSION_NOT_FOUND'), sessionId));
+      this.connections.get(connectionId)?.send(this.errorFrame(new CameraError('CAMERA_SESSION_NOT_FOUND'), sessionId));
       return;
     }
     try {
@@ -171,7 +203,7 @@ export class CameraService implements CameraSignalling {
   }
 
   async disconnect(connectionId: string): Promise<void> {
-    this.senders.delete(connectionId);
+    this.connections.delete(connectionId);
     for (const sessionId of [...(this.byConnection.get(connectionId) ?? [])]) {
       const session = this.sessions.get(sessionId);
       if (session) this.close(session, 'connection closed', false);
@@ -257,8 +289,27 @@ export class CameraService implements CameraSignalling {
     cameraId: string,
     offerSdp: string,
   ): Promise<{ sessionId: string; sdp: string }> {
-    const camera = await this.authorize(identity, cameraId, 'whep');
-    const session = this.createSession(identity, camera, `whep:${randomUUID()}`, 'whep', () => {});
+    const slot = `whep:${identity.orgId}:${identity.staffId}`;
+    const cap = this.config.CAMERA_WHEP_SESSIONS_PER_STAFF;
+    if (!this.slots.tryTake(slot, cap)) {
+      throw new CameraError('CAMERA_TOO_MANY_SESSIONS', `at most ${cap} WHEP sessions per staff member`);
+    }
+    let camera: WatchableCamera;
+    try {
+      camera = await this.authorize(identity, cameraId, 'whep');
+    } catch (error) {
+      this.slots.release(slot);
+      throw error;
+    }
+    // Checked before there is a session: an offer we cannot answer is no view and leaves no audit row.
+    if (!pickH264(offerSdp)) {
+      this.slots.release(slot);
+      throw new CameraError(
+        'CAMERA_BAD_SDP',
+        'the offer has no receivable video m-line with H264 packetization-mode 1',
+      );
+    }
+    const session = this.createSession(identity, camera, `whep:${randomUUID()}`, slot, 'whep', () => {});
     try {
       const { peer, sdp } = await ViewerPeer.answer(
         `camera-${session.id}`,
@@ -272,6 +323,9 @@ export class CameraService implements CameraSignalling {
         throw new CameraError('CAMERA_UNAVAILABLE', 'the session ended while answering');
       }
       session.peer = peer;
+      // Only once the offer was accepted (any SDP it still holds against us fails above, unaudited).
+      this.beginAudit(session);
+      await this.confirmAudit(session);
       await this.attachFeed(session);
       if (session.closed) throw new CameraError('CAMERA_UNAVAILABLE');
       return { sessionId: session.id, sdp };
@@ -373,6 +427,7 @@ export class CameraService implements CameraSignalling {
     identity: StaffIdentity,
     camera: WatchableCamera,
     connectionId: string,
+    slot: string,
     transport: ViewTransport,
     send: (frame: ServerFrame) => void,
   ): Session {
@@ -381,6 +436,7 @@ export class CameraService implements CameraSignalling {
       identity,
       camera,
       connectionId,
+      slot,
       transport,
       startedAt: Date.now(),
       connectedAt: null,
@@ -389,6 +445,7 @@ export class CameraService implements CameraSignalling {
       send,
       closed: false,
       lastState: null,
+      auditStart: null,
       connectTimer: setTimeout(
         () => this.close(session, 'peer did not connect in time'),
         this.config.CAMERA_CONNECT_TIMEOUT_MS,
@@ -402,8 +459,27 @@ export class CameraService implements CameraSignalling {
       this.byConnection.set(connectionId, ids);
     }
     ids.add(session.id);
-    this.audit.started(identity, camera.id, { sessionId: session.id, transport, basis: camera.basis });
     return session;
+  }
+
+  private beginAudit(session: Session): void {
+    session.auditStart = this.audit.started(session.identity, session.camera.id, {
+      sessionId: session.id,
+      transport: session.transport,
+      basis: session.camera.basis,
+    });
+  }
+
+  /**
+   * Waits for the start row: no video may reach a viewer whose view is not on record, so a view whose row could
+   * not be written does not start (the access query needs the same database, so this refuses little extra).
+   */
+  private async confirmAudit(session: Session): Promise<void> {
+    try {
+      await session.auditStart;
+    } catch {
+      throw new CameraError('CAMERA_UNAVAILABLE', 'the view could not be recorded in the audit log');
+    }
   }
 
   private async attachFeed(session: Session): Promise<void> {
@@ -461,6 +537,7 @@ export class CameraService implements CameraSignalling {
     session.closed = true;
     clearTimeout(session.connectTimer);
     this.sessions.delete(session.id);
+    this.slots.release(session.slot);
     const ids = this.byConnection.get(session.connectionId);
     ids?.delete(session.id);
     if (ids?.size === 0) this.byConnection.delete(session.connectionId);
@@ -470,16 +547,18 @@ export class CameraService implements CameraSignalling {
     }
     if (session.feed) this.feeds.release(session.camera.id);
     const now = Date.now();
-    this.audit.stopped(session.identity, session.camera.id, {
-      sessionId: session.id,
-      transport: session.transport,
-      reason,
-      startedAt: new Date(session.startedAt).toISOString(),
-      durationMs: now - session.startedAt,
-      // > 0 exactly when the viewer was connected (video could flow), however briefly.
-      watchedMs: session.connectedAt ? Math.max(1, now - session.connectedAt) : 0,
-      ...details,
-    });
+    if (session.auditStart) {
+      this.audit.stopped(session.identity, session.camera.id, {
+        sessionId: session.id,
+        transport: session.transport,
+        reason,
+        startedAt: new Date(session.startedAt).toISOString(),
+        durationMs: now - session.startedAt,
+        // > 0 exactly when the viewer was connected (video could flow), however briefly.
+        watchedMs: session.connectedAt ? Math.max(1, now - session.connectedAt) : 0,
+        ...details,
+      });
+    }
     if (notify && session.transport === 'websocket') {
       session.send({
         type: 'camera.state',

@@ -45,6 +45,8 @@ export const CameraEnv = v.object({
   CAMERA_CONNECT_TIMEOUT_MS: integer('20000', 1000, 300_000),
   /** Running views are checked against the access rule this often; a view whose access ended stops within it. */
   CAMERA_ACCESS_RECHECK_MS: integer('5000', 100, 600_000),
+  /** At most this many WHEP sessions per staff member at once (the WebSocket flow caps per connection instead). */
+  CAMERA_WHEP_SESSIONS_PER_STAFF: integer('16', 1, 1000),
   FFMPEG_PATH: v.optional(v.string(), 'ffmpeg'),
 });
 

@@ -67,10 +67,12 @@ export class FeedRegistry {
     return this.handles.get(cameraId)?.testPattern ?? null;
   }
 
-  /** Packet counters of a camera's feed, when it is open (diagnostics and tests). */
+  /** Packet counters, state and viewer count of a camera's feed, when it is open (diagnostics and tests). */
   async feedStats(cameraId: string) {
     const handle = this.handles.get(cameraId);
-    return handle ? { ...(await handle.feed).stats, state: (await handle.feed).currentState } : null;
+    if (!handle) return null;
+    const feed = await handle.feed;
+    return { ...feed.stats, state: feed.currentState, viewers: feed.viewerCount };
   }
 
   get size(): number {

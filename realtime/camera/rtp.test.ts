@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
+import { CameraFeed, type FeedViewer } from './camera-feed';
 import { toLibdatachannelIceServers } from './env';
-import { KeyframeCache } from './keyframe-cache';
+import { GOP_CACHE_MAX_PACKETS, GopCache } from './gop-cache';
 import { classifyH264, isKeyframeRequest, parseRtpHeader, rewriteRtpHeader } from './rtp';
 import { pickH264, splitCandidates } from './sdp';
 
@@ -71,9 +72,9 @@ describe('RTP and H264 parsing', () => {
   });
 });
 
-describe('keyframe cache', () => {
+describe('GOP cache', () => {
   test('keeps parameter sets and the last complete IDR, ignores P-frames and incomplete keyframes', () => {
-    const cache = new KeyframeCache();
+    const cache = new GopCache();
     const push = (packet: Buffer) => {
       const header = parseRtpHeader(packet);
       if (!header) throw new Error('unparsed');
@@ -93,6 +94,92 @@ describe('keyframe cache', () => {
     expect(cache.keyframe?.map((packet) => packet.readUInt16BE(2))).toEqual([2, 3, 4, 5]);
     cache.reset();
     expect(cache.keyframe).toBeNull();
+  });
+});
+
+describe('GOP cache of the frames since the keyframe', () => {
+  const pushInto = (cache: GopCache) => (packet: Buffer) => {
+    const header = parseRtpHeader(packet);
+    if (!header) throw new Error('unparsed');
+    return cache.push(packet, header);
+  };
+  const sequences = (frames: readonly (readonly Buffer[])[] | null) =>
+    frames?.map((frame) => frame.map((packet) => packet.readUInt16BE(2)));
+
+  test('keeps every complete frame after the keyframe, not one still arriving; a new IDR starts a new GOP', () => {
+    const cache = new GopCache();
+    const push = pushInto(cache);
+    push(rtp(pSlice, { seq: 1, ts: 0, marker: true })); // before any keyframe: nothing to refer to
+    expect(cache.frames).toBeNull();
+    push(rtp(sps, { seq: 2, ts: 3000 }));
+    push(rtp(pps, { seq: 3, ts: 3000 }));
+    push(rtp(fuIdrStart, { seq: 4, ts: 3000 }));
+    push(rtp(fuIdrEnd, { seq: 5, ts: 3000, marker: true }));
+    push(rtp(pSlice, { seq: 6, ts: 6000, marker: true }));
+    push(rtp(pSlice, { seq: 7, ts: 9000 }));
+    push(rtp(pSlice, { seq: 8, ts: 9000, marker: true }));
+    push(rtp(pSlice, { seq: 9, ts: 12000 })); // the frame in progress
+    expect(sequences(cache.frames)).toEqual([[2, 3, 4, 5], [6], [7, 8]]);
+    push(rtp(sps, { seq: 10, ts: 15000 }));
+    push(rtp(pps, { seq: 11, ts: 15000 }));
+    push(rtp(fuIdrStart, { seq: 12, ts: 15000 }));
+    // While the next keyframe arrives only the old keyframe is offered (later frames would refer to the new one).
+    expect(sequences(cache.frames)).toEqual([[2, 3, 4, 5]]);
+    push(rtp(fuIdrEnd, { seq: 13, ts: 15000, marker: true }));
+    push(rtp(pSlice, { seq: 14, ts: 18000, marker: true }));
+    expect(sequences(cache.frames)).toEqual([[10, 11, 12, 13], [14]]);
+  });
+
+  test('over its bound only the keyframe is kept, until the next keyframe', () => {
+    const cache = new GopCache();
+    const push = pushInto(cache);
+    push(rtp(sps, { seq: 1, ts: 0 }));
+    push(rtp(pps, { seq: 2, ts: 0 }));
+    push(rtp(fuIdrStart, { seq: 3, ts: 0 }));
+    push(rtp(fuIdrEnd, { seq: 4, ts: 0, marker: true }));
+    for (let frame = 1; frame <= GOP_CACHE_MAX_PACKETS; frame++) {
+      push(rtp(pSlice, { seq: 4 + frame, ts: frame * 3000, marker: true }));
+    }
+    expect(sequences(cache.frames)).toEqual([[1, 2, 3, 4]]);
+  });
+});
+
+describe('a viewer joining mid-GOP', () => {
+  test('gets the cached GOP as one burst before the live frame: continuous sequences, timestamps just before', () => {
+    const feed = new CameraFeed('camera', { stallMs: 60_000, offlineMs: 120_000 }, 96);
+    const received: { sequence: number; timestamp: number; payload: number }[] = [];
+    const viewer: FeedViewer = {
+      payloadType: 102,
+      ssrc: 7,
+      ready: true,
+      send: (packet) => {
+        const header = parseRtpHeader(packet);
+        if (!header) throw new Error('unparsed');
+        received.push({ sequence: header.sequence, timestamp: header.timestamp, payload: packet[12] ?? 0 });
+        return true;
+      },
+      onFeedState: () => {},
+    };
+    feed.ingest(rtp(sps, { seq: 100, ts: 3000 }));
+    feed.ingest(rtp(pps, { seq: 101, ts: 3000 }));
+    feed.ingest(rtp(fuIdrStart, { seq: 102, ts: 3000 }));
+    feed.ingest(rtp(fuIdrEnd, { seq: 103, ts: 3000, marker: true }));
+    feed.ingest(rtp(pSlice, { seq: 104, ts: 6000, marker: true }));
+    feed.ingest(rtp(pSlice, { seq: 105, ts: 9000, marker: true }));
+    feed.addViewer(viewer);
+    feed.ingest(rtp(pSlice, { seq: 106, ts: 12000, marker: true }));
+    feed.ingest(rtp(pSlice, { seq: 107, ts: 15000, marker: true }));
+    feed.close();
+
+    expect(received.map((packet) => packet.payload)).toEqual([0x67, 0x68, 0x7c, 0x7c, 0x41, 0x41, 0x41, 0x41]);
+    const [first] = received;
+    expect(received.map((packet) => packet.sequence)).toEqual(
+      received.map((_, index) => ((first?.sequence ?? 0) + index) & 0xffff),
+    );
+    // The burst: keyframe, then its two P-frames, each one tick apart, right before the live frame at 12000.
+    expect(received.map((packet) => packet.timestamp)).toEqual([
+      11997, 11997, 11997, 11997, 11998, 11999, 12000, 15000,
+    ]);
   });
 });
 

@@ -22,7 +22,7 @@ process.once('exit', () => {
 /**
  * The built-in camera for demos and tests: ffmpeg's moving test pattern encoded to H264 (constrained baseline,
  * parameter sets before every keyframe, fixed GOP) and pushed as RTP to the node's ingest like a real camera.
- * Restarts ffmpeg with backoff if it exits while wanted.
+ * Restarts ffmpeg with backoff if it exits, or cannot start, while wanted.
  */
 export class TestPatternSource {
   private process: ChildProcess | null = null;
@@ -70,16 +70,25 @@ export class TestPatternSource {
     const started = Date.now();
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (text: string) => this.logger.warn('test pattern ffmpeg', { message: text.trim() }));
-    child.on('error', (error) => this.logger.error('test pattern ffmpeg failed to start', { error: error.message }));
-    child.on('exit', (code, signal) => {
+    // A spawn failure (ffmpeg missing: ENOENT) emits `error` and no `exit`, and leaves no pid; either ends this
+    // encoder, once. An `error` of a running child (a failed kill) is followed by `exit` if it really died.
+    let ended = false;
+    const onEnded = (why: Record<string, unknown>) => {
+      if (ended) return;
+      ended = true;
       running.delete(child);
       if (this.process === child) this.process = null;
       if (this.stopped) return;
       if (Date.now() - started > 10_000) this.restartDelayMs = 500;
-      this.logger.warn('test pattern ffmpeg exited; restarting', { code, signal, inMs: this.restartDelayMs });
+      this.logger.warn('test pattern ffmpeg ended; restarting', { ...why, inMs: this.restartDelayMs });
       this.restartTimer = setTimeout(() => this.spawn(), this.restartDelayMs);
       this.restartTimer.unref();
       this.restartDelayMs = Math.min(this.restartDelayMs * 2, 10_000);
+    };
+    child.on('error', (error) => {
+      this.logger.error('test pattern ffmpeg failed', { error: error.message });
+      if (child.pid === undefined) onEnded({ error: error.message });
     });
+    child.on('exit', (code, signal) => onEnded({ code, signal }));
   }
 }

@@ -210,6 +210,27 @@ export async function whepWithNodeViewer(
   };
 }
 
+/** A receive-only H264 offer as a WHEP player would POST it, from a peer that is closed again (nobody connects). */
+export async function recvOnlyH264Offer(): Promise<string> {
+  const pc = new nodeDataChannel.PeerConnection('whep-offer', { iceServers: [], bindAddress: '127.0.0.1' });
+  const video = new nodeDataChannel.Video('0', 'RecvOnly');
+  video.addH264Codec(96);
+  const track = pc.addTrack(video);
+  try {
+    const gathered = new Promise<void>((resolve) => {
+      pc.onGatheringStateChange((state) => {
+        if (state === 'complete') resolve();
+      });
+    });
+    pc.setLocalDescription();
+    await gathered;
+    return pc.localDescription()?.sdp ?? '';
+  } finally {
+    track.close();
+    pc.close();
+  }
+}
+
 function until<T>(probe: () => T | undefined, listeners: Set<() => void>, timeoutMs: number, what: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const check = () => {

@@ -96,9 +96,19 @@ describe('WHEP', () => {
     expect((await post({ 'content-type': 'text/plain', authorization: `Bearer ${token}` }, 'v=0')).status).toBe(415);
     const audioOnly =
       'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n';
+    const whepRows = async () => {
+      await harness.service.flushAudit();
+      const [row] = await harness.database.sql<{ count: number }[]>`
+        select count(*)::int as count from audit_log
+         where action like 'camera.view.%' and details->>'transport' = 'whep'`;
+      return row?.count;
+    };
+    const rowsBefore = await whepRows();
     const unusable = await post({ 'content-type': 'application/sdp', authorization: `Bearer ${token}` }, audioOnly);
     expect(unusable.status).toBe(400);
     expect(await unusable.json()).toMatchObject({ code: 'CAMERA_BAD_SDP' });
+    // An offer that could never be answered was no view: no start (nor stop) row.
+    expect(await whepRows()).toBe(rowsBefore);
     const unknown = await post(
       { 'content-type': 'application/sdp', authorization: `Bearer ${token}` },
       'v=0',
