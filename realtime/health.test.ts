@@ -24,15 +24,18 @@ describe('realtime node health', () => {
     await database.drop();
   });
 
-  test.each(['1', '10', '0'])('REALTIME_IDLE_TIMEOUT_SECONDS=%s is refused at startup, not by uWS aborting', (value) => {
-    expect(() =>
-      parseEnv(RealtimeEnv, {
-        DATABASE_URL: database.url,
-        JWT_SECRET: TEST_JWT_SECRET,
-        REALTIME_IDLE_TIMEOUT_SECONDS: value,
-      }),
-    ).toThrow(/REALTIME_IDLE_TIMEOUT_SECONDS/);
-  });
+  test.each(['1', '10', '0'])(
+    'REALTIME_IDLE_TIMEOUT_SECONDS=%s is refused at startup, not by uWS aborting',
+    (value) => {
+      expect(() =>
+        parseEnv(RealtimeEnv, {
+          DATABASE_URL: database.url,
+          JWT_SECRET: TEST_JWT_SECRET,
+          REALTIME_IDLE_TIMEOUT_SECONDS: value,
+        }),
+      ).toThrow(/REALTIME_IDLE_TIMEOUT_SECONDS/);
+    },
+  );
 
   test('GET /healthz answers from uWebSockets.js with a real database check', async () => {
     const response = await fetch(`${node.url}/healthz`);
