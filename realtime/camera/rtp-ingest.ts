@@ -17,6 +17,8 @@ interface PortBinding {
  */
 export class RtpIngest {
   private readonly ports = new Map<number, PortBinding>();
+  /** Forwarding faults are logged at most once a second: a fault repeats with every packet of a stream. */
+  private lastForwardingErrorAt = 0;
 
   constructor(
     private readonly host: string,
@@ -80,7 +82,16 @@ export class RtpIngest {
     socket.on('message', (packet) => {
       if (packet.length < 12) return;
       const handler = binding.bySsrc.get(packet.readUInt32BE(8)) ?? binding.any;
-      handler?.(packet);
+      try {
+        handler?.(packet);
+      } catch (error) {
+        // This runs in the realtime node that carries the alerts: a forwarding fault costs a packet, never the node.
+        const now = Date.now();
+        if (now - this.lastForwardingErrorAt >= 1000) {
+          this.lastForwardingErrorAt = now;
+          this.logger.error('rtp forwarding failed', { port, error: (error as Error).message });
+        }
+      }
     });
     return binding;
   }

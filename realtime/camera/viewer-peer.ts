@@ -190,7 +190,14 @@ export class ViewerPeer implements FeedViewer {
   send(packet: Buffer): boolean {
     const track = this.track;
     if (this.closed || !track || !track.isOpen()) return false;
-    const sent = track.sendMessageBinary(packet);
+    let sent: boolean;
+    try {
+      sent = track.sendMessageBinary(packet);
+    } catch {
+      // The track closed between the check and the send (mid-burst, the viewer left): its session ends through
+      // the peer's state callback; this packet is simply not sent.
+      return false;
+    }
     // An open track means DTLS is up. The 'connected' state callback reaches JS asynchronously and can trail the
     // first packets (a cached keyframe goes out at once), so whichever comes first marks the peer connected.
     if (sent) this.markConnected();
