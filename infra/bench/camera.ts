@@ -57,6 +57,8 @@ try {
       JWT_SECRET,
       CAMERA_ICE_BIND_ADDRESS: '127.0.0.1',
       CAMERA_RTP_HOST: '127.0.0.1',
+      // Every bench viewer is the same admin: the per-staff WHEP cap (16) must not stop the 25-viewer case.
+      CAMERA_WHEP_SESSIONS_PER_STAFF: '64',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
