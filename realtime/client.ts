@@ -35,6 +35,8 @@ export interface ClientContext {
   onReady(client: Client): void;
 }
 
+const RESUMES_PER_MINUTE = 10;
+
 export interface ConnectionData {
   connectionId: string;
   /** The token of the upgrade's bearer subprotocol, until `open` hands it to the client to check. */
@@ -69,6 +71,8 @@ export class Client {
   private authenticating: Promise<void> | null = null;
   /** Deliveries sent on this connection without a receipt yet, and when: a second node or wake-up never repeats one early. */
   private readonly unreceived = new Map<string, number>();
+  /** When this connection's recent `resume` frames came (see mayResume). */
+  private readonly resumeTimes: number[] = [];
 
   constructor(
     private readonly socket: uWS.WebSocket<ConnectionData>,
@@ -310,6 +314,7 @@ export class Client {
         return;
       }
       case 'resume':
+        if (!this.mayResume()) return this.reject(errors.resumeTooOften, 'resume');
         return this.resume(frame.lastSeq);
       case 'ping':
         this.send({ type: 'pong', t: frame.t });
@@ -349,6 +354,18 @@ export class Client {
     const ms = Math.max(0, identity.expiresAt * 1000 - Date.now());
     this.expiryTimer = setTimeout(() => this.end(closeCodes.tokenExpired, 'token expired; reconnect and resume'), ms);
     this.expiryTimer.unref();
+  }
+
+  /**
+   * Each resume reads the staff member's history from PostgreSQL: a client repeating `resume {lastSeq: 0}` in a
+   * loop would load the database for everyone. A few a minute is more than any dashboard needs.
+   */
+  private mayResume(): boolean {
+    const now = Date.now();
+    while (this.resumeTimes.length > 0 && now - (this.resumeTimes[0] ?? now) > 60_000) this.resumeTimes.shift();
+    if (this.resumeTimes.length >= RESUMES_PER_MINUTE) return false;
+    this.resumeTimes.push(now);
+    return true;
   }
 
   /** A resume the connection does not wait for (frames keep being handled meanwhile); failures are reported. */

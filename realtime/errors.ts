@@ -19,6 +19,11 @@ export const errors = {
   cameraUnavailable: { code: 1006, message: 'camera service unavailable', retryable: true },
   internal: { code: 1007, message: 'internal error, try again', retryable: true },
   resumeInProgress: { code: 1008, message: 'a resume is already running on this connection', retryable: true },
+  resumeTooOften: {
+    code: 1009,
+    message: 'too many resumes on this connection; at most 10 a minute (reconnect with resume.<n> instead)',
+    retryable: true,
+  },
 } as const satisfies Record<string, ProtocolError>;
 
 /** Close codes (WebSocket close frames, 4000–4999 are ours). A client reconnects and resumes after any of them. */

@@ -146,6 +146,20 @@ describe('authentication', () => {
     expect(await client.closed).toBe(closeCodes.unauthorized);
   });
 
+  test('more than 10 resumes a minute on one connection get error 1009, and the connection stays open', async () => {
+    const client = await connect(await tokenFor(carer()));
+    await client.next('welcome');
+    for (let round = 0; round < 10; round++) {
+      client.send({ type: 'resume', lastSeq: 0 });
+      await client.next('resumed', () => client.of('resumed').length > round);
+    }
+    client.send({ type: 'resume', lastSeq: 0 });
+    expect(await client.next('error')).toMatchObject({ code: errors.resumeTooOften.code, retryable: true });
+    client.send({ type: 'ping', t: 9 });
+    expect(await client.next('pong', (frame) => frame.t === 9)).toEqual({ type: 'pong', t: 9 });
+    expect(client.of('resumed')).toHaveLength(10);
+  });
+
   test('a command before authentication gets an error frame and the socket is closed', async () => {
     const anonymous = new WebSocket(node.wsUrl, [PROTOCOL]);
     const frames: { type: string; code?: number }[] = [];
