@@ -291,7 +291,7 @@ describe('camera service over the signalling interface', () => {
     };
     const hall = await insertCamera('Hall camera', 1111, 320);
     const kitchen = await insertCamera('Kitchen camera', 2222, 352);
-    expect(await service.warmRtpCameras()).toBe(2);
+    expect(await service.reconcileFeeds()).toBe(2);
     hall.encoder.start();
     kitchen.encoder.start();
     try {
@@ -309,6 +309,61 @@ describe('camera service over the signalling interface', () => {
       kitchen.encoder.stop();
       await database.sql`delete from cameras where id in (${hall.id}, ${kitchen.id})`;
     }
+  });
+
+  test('a running view of a camera whose source changes ends with state "ended" and frees its session', async () => {
+    const { service, database, cameraId } = harness;
+    const [before] = await database.sql<
+      { source: Record<string, unknown> }[]
+    >`select source from cameras where id = ${cameraId}`;
+    const viewer = await watchWithNodeViewer(service, harness.identities.manager, cameraId, 'conn-reconfigured');
+    await viewer.waitForPackets(20);
+    const sessions = service.stats().sessions;
+    try {
+      await database.sql`update cameras set source = ${JSON.stringify({ ...before?.source, gopSeconds: 3 })}::text::jsonb
+                          where id = ${cameraId}`;
+      await service.reconcileFeeds();
+      expect(viewer.frames).toContainEqual(expect.objectContaining({ type: 'camera.state', state: 'ended' }));
+      expect(service.stats().sessions).toBe(sessions - 1);
+    } finally {
+      viewer.close();
+      await database.sql`update cameras set source = ${JSON.stringify(before?.source)}::text::jsonb where id = ${cameraId}`;
+      await service.reconcileFeeds();
+    }
+  });
+
+  test('camera changes through the database apply without a restart: new source, deletion, port reuse', async () => {
+    const { service, database, identities, residentId } = harness;
+    await service.reconcileFeeds();
+    const [first, second] = [await freeUdpPort(), await freeUdpPort()];
+    const rtp = (port: number) => JSON.stringify({ type: 'rtp', port, payloadType: 96 });
+    const [camera] = await database.sql<{ id: string }[]>`
+      insert into cameras (org_id, resident_id, name, source, consent_given_by, consent_recorded_at)
+      values (${identities.admin.orgId}, ${residentId}, 'Porch camera', ${rtp(first)}::text::jsonb, 'resident', now())
+      returning id`;
+    const id = camera?.id ?? '';
+    const feedsBefore = service.stats().feeds;
+    expect(await service.reconcileFeeds()).toBe(1);
+    expect(service.stats().feeds).toBe(feedsBefore + 1);
+
+    // A new port: the old feed is closed (its port freed), the new one opened.
+    await database.sql`update cameras set source = ${rtp(second)}::text::jsonb where id = ${id}`;
+    expect(await service.reconcileFeeds()).toBe(1);
+    expect(service.stats().feeds).toBe(feedsBefore + 1);
+
+    // Deleted: its feed goes, and another camera may take the same port without an SSRC.
+    await database.sql`delete from cameras where id = ${id}`;
+    expect(await service.reconcileFeeds()).toBe(0);
+    expect(service.stats().feeds).toBe(feedsBefore);
+    const [successor] = await database.sql<{ id: string }[]>`
+      insert into cameras (org_id, resident_id, name, source, consent_given_by, consent_recorded_at)
+      values (${identities.admin.orgId}, ${residentId}, 'New porch camera', ${rtp(second)}::text::jsonb, 'resident', now())
+      returning id`;
+    expect(await service.reconcileFeeds()).toBe(1);
+    expect(await service.feedStats(successor?.id ?? '')).toMatchObject({ viewers: 0 });
+    await database.sql`delete from cameras where id = ${successor?.id ?? ''}`;
+    await service.reconcileFeeds();
+    expect(service.stats().feeds).toBe(feedsBefore);
   });
 });
 

@@ -110,6 +110,9 @@ export class CameraService implements CameraSignalling {
     };
     this.recheckTimer = setInterval(() => {
       if (!this.recheck) void this.recheckAccess();
+      void this.reconcileFeeds().catch((error: Error) =>
+        this.logger.warn('camera feeds could not be matched to the database', { error: error.message }),
+      );
     }, config.CAMERA_ACCESS_RECHECK_MS);
     this.recheckTimer.unref();
   }
@@ -352,24 +355,18 @@ export class CameraService implements CameraSignalling {
   }
 
   /**
-   * Opens the feeds of every enabled, consented RTP camera so their keyframe caches are warm before the first
-   * viewer (the first frame then never waits for the camera's next IDR). Returns how many were opened.
+   * Makes the open feeds follow the cameras table: every enabled, consented RTP camera has a warm feed (its GOP
+   * cache is full before the first viewer, so the first frame never waits for the camera's next IDR), and a camera
+   * deleted, disabled, without consent or with a new source loses its old feed and frees its RTP port. Runs at
+   * start and with every access re-check, so camera changes made through the API apply without a restart.
+   * Returns how many feeds were opened.
    */
-  async warmRtpCameras(): Promise<number> {
+  async reconcileFeeds(): Promise<number> {
+    const readAt = performance.now();
     const rows = await this.sql<{ id: string; source: WatchableCamera['source'] }[]>`
       select id, source from cameras
-       where enabled and consent_given_by is not null and consent_recorded_at is not null
-         and source->>'type' = 'rtp'`;
-    let opened = 0;
-    for (const row of rows) {
-      try {
-        await this.feeds.acquire(row.id, row.source);
-        opened++;
-      } catch (error) {
-        this.logger.warn('camera feed could not be opened', { cameraId: row.id, error: (error as Error).message });
-      }
-    }
-    return opened;
+       where enabled and consent_given_by is not null and consent_recorded_at is not null`;
+    return this.feeds.reconcile(rows, readAt);
   }
 
   /** WHEP `Link: <url>; rel="ice-server"` header advertising the configured STUN/TURN servers. */
@@ -495,7 +492,7 @@ export class CameraService implements CameraSignalling {
       throw new CameraError('CAMERA_UNAVAILABLE');
     }
     if (session.closed || !session.peer) {
-      this.feeds.release(session.camera.id);
+      this.feeds.release(session.camera.id, feed);
       return;
     }
     session.feed = feed;
@@ -524,6 +521,8 @@ export class CameraService implements CameraSignalling {
         if (state === session.lastState) return;
         session.lastState = state;
         session.send({ type: 'camera.state', sessionId: session.id, cameraId: session.camera.id, state, reason });
+        // The feed is gone for good (its camera was removed or reconfigured): watching again opens the new one.
+        if (state === 'ended') this.close(session, reason ?? 'camera feed closed', false);
       },
     };
   }
@@ -545,7 +544,7 @@ export class CameraService implements CameraSignalling {
       session.feed?.removeViewer(session.peer);
       session.peer.close();
     }
-    if (session.feed) this.feeds.release(session.camera.id);
+    if (session.feed) this.feeds.release(session.camera.id, session.feed);
     const now = Date.now();
     if (session.auditStart) {
       this.audit.stopped(session.identity, session.camera.id, {

@@ -8,6 +8,13 @@ import { TestPatternSource } from './test-pattern';
 
 interface FeedHandle {
   feed: Promise<CameraFeed>;
+  /** The feed itself (the promise settles once its socket is bound): what a viewer's `release` names. */
+  cameraFeed: CameraFeed;
+  /** The source it was opened for: a camera whose source changed in the database gets a new feed. */
+  sourceKey: string;
+  /** Kept open with no viewer, so the GOP cache is warm for the first one (RTP cameras). */
+  warm: boolean;
+  openedAt: number;
   users: number;
   linger: NodeJS.Timeout | null;
   /** Stops the source and frees its socket. */
@@ -17,7 +24,9 @@ interface FeedHandle {
 
 /**
  * One live feed per camera, shared by all its viewers. RTP cameras stay subscribed once opened (a socket costs
- * nothing and keeps the keyframe cache warm); a test-pattern encoder stops a while after its last viewer.
+ * nothing and keeps the GOP cache warm); a test-pattern encoder stops a while after its last viewer. `reconcile`
+ * follows the database: a camera deleted, disabled, without consent or with a changed source loses its feed (its
+ * viewers get `ended`), and a new RTP camera is opened, without restarting the node.
  */
 export class FeedRegistry {
   private readonly handles = new Map<string, FeedHandle>();
@@ -32,15 +41,7 @@ export class FeedRegistry {
 
   /** The feed of a camera, started if needed; pair with `release`. */
   acquire(cameraId: string, source: CameraSource): Promise<CameraFeed> {
-    let handle = this.handles.get(cameraId);
-    if (!handle) {
-      handle = this.open(cameraId, source);
-      this.handles.set(cameraId, handle);
-      const opened = handle;
-      opened.feed.catch(() => {
-        if (this.handles.get(cameraId) === opened) this.handles.delete(cameraId);
-      });
-    }
+    const handle = this.handleFor(cameraId, source);
     handle.users++;
     if (handle.linger) {
       clearTimeout(handle.linger);
@@ -49,11 +50,68 @@ export class FeedRegistry {
     return handle.feed;
   }
 
-  release(cameraId: string): void {
+  /** Opens a camera's feed with no viewer and keeps it open (see `warm`). */
+  warm(cameraId: string, source: CameraSource): Promise<CameraFeed> {
+    const handle = this.handleFor(cameraId, source);
+    handle.warm = true;
+    return handle.feed;
+  }
+
+  /**
+   * Makes the open feeds match `current` (every enabled, consented camera with its source): the others are closed,
+   * and RTP cameras without a feed are warmed. Resolves with how many feeds were opened.
+   */
+  async reconcile(current: { id: string; source: CameraSource }[], readAt: number): Promise<number> {
+    const wanted = new Map(current.map((camera) => [camera.id, sourceKey(camera.source)]));
+    for (const [cameraId, handle] of [...this.handles]) {
+      // A feed opened after `current` was read may be for a camera created since: the next pass judges it.
+      if (handle.openedAt >= readAt) continue;
+      if (wanted.get(cameraId) !== handle.sourceKey) this.retire(cameraId, handle, 'camera removed or reconfigured');
+    }
+    let opened = 0;
+    for (const camera of current) {
+      if (camera.source.type !== 'rtp' || this.handles.has(camera.id)) continue;
+      try {
+        await this.warm(camera.id, camera.source);
+        opened++;
+      } catch (error) {
+        this.logger.warn('camera feed could not be opened', { cameraId: camera.id, error: (error as Error).message });
+      }
+    }
+    return opened;
+  }
+
+  private handleFor(cameraId: string, source: CameraSource): FeedHandle {
+    const key = sourceKey(source);
+    let handle = this.handles.get(cameraId);
+    if (handle && handle.sourceKey !== key) {
+      this.retire(cameraId, handle, 'camera source changed');
+      handle = undefined;
+    }
+    if (!handle) {
+      handle = this.open(cameraId, source);
+      this.handles.set(cameraId, handle);
+      const opened = handle;
+      opened.feed.catch(() => {
+        if (this.handles.get(cameraId) === opened) this.handles.delete(cameraId);
+      });
+    }
+    return handle;
+  }
+
+  private retire(cameraId: string, handle: FeedHandle, reason: string): void {
+    if (this.handles.get(cameraId) === handle) this.handles.delete(cameraId);
+    if (handle.linger) clearTimeout(handle.linger);
+    this.logger.info('camera feed closed', { cameraId, reason, viewers: handle.users });
+    handle.close();
+  }
+
+  /** A viewer of `feed` left. A feed replaced meanwhile (its camera was reconfigured) is already closed. */
+  release(cameraId: string, feed: CameraFeed): void {
     const handle = this.handles.get(cameraId);
-    if (!handle) return;
+    if (!handle || handle.cameraFeed !== feed) return;
     handle.users = Math.max(0, handle.users - 1);
-    if (handle.users > 0 || !handle.testPattern) return;
+    if (handle.users > 0 || handle.warm || !handle.testPattern) return;
     handle.linger = setTimeout(() => {
       if (handle.users > 0 || this.handles.get(cameraId) !== handle) return;
       this.handles.delete(cameraId);
@@ -90,9 +148,12 @@ export class FeedRegistry {
 
   private open(cameraId: string, source: CameraSource): FeedHandle {
     const timing = { stallMs: this.config.CAMERA_STALL_MS, offlineMs: this.config.CAMERA_OFFLINE_MS };
+    const identity = { sourceKey: sourceKey(source), warm: false, openedAt: performance.now() };
     if (source.type === 'rtp') {
       const feed = new CameraFeed(cameraId, timing, source.payloadType);
       const handle: FeedHandle = {
+        ...identity,
+        cameraFeed: feed,
         users: 0,
         linger: null,
         testPattern: null,
@@ -110,6 +171,8 @@ export class FeedRegistry {
     const feed = new CameraFeed(cameraId, timing, payloadType);
     let port = 0;
     const handle: FeedHandle = {
+      ...identity,
+      cameraFeed: feed,
       users: 0,
       linger: null,
       testPattern: null,
@@ -144,4 +207,9 @@ export class FeedRegistry {
     handle.feed.catch(() => feed.close());
     return handle;
   }
+}
+
+/** The parts of a source that decide what the feed listens to; key order never matters. */
+function sourceKey(source: CameraSource): string {
+  return JSON.stringify(Object.entries(source).sort(([a], [b]) => a.localeCompare(b)));
 }

@@ -27,7 +27,7 @@ export function attachCameraService(
   const config = parseEnv(CameraEnv, options.env);
   const cameras = new CameraService(options.sql, config, options.logger);
   registerWhepRoutes(app, cameras, { jwtSecret: options.jwtSecret, logger: options.logger });
-  void cameras.warmRtpCameras().catch((error: Error) => {
+  void cameras.reconcileFeeds().catch((error: Error) => {
     options.logger.warn('camera warm-up failed', { error: error.message });
   });
   return { cameras, stop: () => cameras.shutdown() };
