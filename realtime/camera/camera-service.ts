@@ -17,6 +17,7 @@ import { type CameraConfig, toLibdatachannelIceServers } from './env';
 import { FeedRegistry } from './feed-registry';
 import { pickH264 } from './sdp';
 import { SessionSlots } from './session-slots';
+import { withTurnCredentials } from './turn-credentials';
 import { ViewAudit, type ViewTransport } from './view-audit';
 import { OfferError, openPeerCount, type PeerEvents, ViewerPeer } from './viewer-peer';
 
@@ -88,7 +89,7 @@ export class CameraService implements CameraSignalling {
   private readonly slots = new SessionSlots();
   private readonly feeds: FeedRegistry;
   private readonly audit: ViewAudit;
-  private readonly rtcConfig: RtcConfig;
+  private readonly peerNetwork: Omit<RtcConfig, 'iceServers'>;
   private readonly recheckTimer: NodeJS.Timeout;
   private recheck: Promise<number> | null = null;
 
@@ -99,8 +100,7 @@ export class CameraService implements CameraSignalling {
   ) {
     this.feeds = new FeedRegistry(config, logger);
     this.audit = new ViewAudit(sql, (error) => logger.error('camera audit write failed', { error: error.message }));
-    this.rtcConfig = {
-      iceServers: toLibdatachannelIceServers(config.ICE_SERVERS),
+    this.peerNetwork = {
       ...(config.CAMERA_PORT_RANGE_BEGIN > 0 && {
         portRangeBegin: config.CAMERA_PORT_RANGE_BEGIN,
         portRangeEnd: config.CAMERA_PORT_RANGE_END || config.CAMERA_PORT_RANGE_BEGIN,
@@ -152,7 +152,7 @@ export class CameraService implements CameraSignalling {
       // The peer trickles its candidates only after `answer` applied the viewer's answer, so always after the offer.
       const { peer, sdp } = await ViewerPeer.offer(
         `camera-${session.id}`,
-        this.rtcConfig,
+        this.rtcConfig(),
         this.peerEvents(created, (candidate, mid) =>
           send({ type: 'camera.candidate', sessionId: created.id, candidate, mid }),
         ),
@@ -165,7 +165,8 @@ export class CameraService implements CameraSignalling {
       created.peer = peer;
       await this.confirmAudit(created);
       if (created.closed) return;
-      send({ type: 'camera.offer', sessionId: created.id, cameraId, sdp, iceServers: this.config.ICE_SERVERS });
+      const iceServers = this.iceServersFor(identity.staffId);
+      send({ type: 'camera.offer', sessionId: created.id, cameraId, sdp, iceServers });
       await this.attachFeed(created);
     } catch (error) {
       if (session) this.close(session, 'setup failed', false);
@@ -316,7 +317,7 @@ export class CameraService implements CameraSignalling {
     try {
       const { peer, sdp } = await ViewerPeer.answer(
         `camera-${session.id}`,
-        this.rtcConfig,
+        this.rtcConfig(),
         this.peerEvents(session, () => {}),
         `camera-${camera.id}`,
         offerSdp,
@@ -369,9 +370,20 @@ export class CameraService implements CameraSignalling {
     return this.feeds.reconcile(rows, readAt);
   }
 
-  /** WHEP `Link: <url>; rel="ice-server"` header advertising the configured STUN/TURN servers. */
-  iceServerLinks(): Record<string, string> {
-    const links = this.config.ICE_SERVERS.flatMap((server) =>
+  /** STUN/TURN servers for one viewer: TURN entries get that viewer's own short-lived credentials. */
+  private iceServersFor(who: string) {
+    const turn = { secret: this.config.TURN_SHARED_SECRET, ttlSeconds: this.config.TURN_CREDENTIAL_TTL_SECONDS };
+    return withTurnCredentials(this.config.ICE_SERVERS, turn, who);
+  }
+
+  /** The server peer's configuration, with fresh TURN credentials for each peer. */
+  private rtcConfig(): RtcConfig {
+    return { ...this.peerNetwork, iceServers: toLibdatachannelIceServers(this.iceServersFor('realtime')) };
+  }
+
+  /** WHEP `Link: <url>; rel="ice-server"` header advertising the STUN/TURN servers, with this viewer's credentials. */
+  iceServerLinks(staffId: string): Record<string, string> {
+    const links = this.iceServersFor(staffId).flatMap((server) =>
       (Array.isArray(server.urls) ? server.urls : [server.urls]).map((url) =>
         server.username === undefined
           ? `<${url}>; rel="ice-server"`

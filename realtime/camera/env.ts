@@ -25,6 +25,12 @@ export const CameraEnv = v.object({
     }),
     v.array(IceServerSchema),
   ),
+  /**
+   * coturn's `--static-auth-secret`: TURN entries of ICE_SERVERS without a username get per-viewer credentials
+   * that expire after TURN_CREDENTIAL_TTL_SECONDS (see turn-credentials.ts). Empty = static credentials as given.
+   */
+  TURN_SHARED_SECRET: v.optional(v.string(), ''),
+  TURN_CREDENTIAL_TTL_SECONDS: integer('21600', 60, 604_800),
   /** UDP port range for the server's WebRTC peers (0 = OS-assigned); open it in the firewall. */
   CAMERA_PORT_RANGE_BEGIN: integer('0', 0, 65_535),
   CAMERA_PORT_RANGE_END: integer('0', 0, 65_535),

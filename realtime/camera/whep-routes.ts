@@ -48,7 +48,7 @@ export function registerWhepRoutes(app: TemplatedApp, cameras: CameraService, op
         const sent = request.respond('201 Created', sdp, {
           'content-type': 'application/sdp',
           location: `/whep/${cameraId}/${sessionId}`,
-          ...cameras.iceServerLinks(),
+          ...cameras.iceServerLinks(identity.staffId),
         });
         // The viewer went away while we answered: free the session now rather than at the connect timeout.
         if (!sent) cameras.whepStop(identity, cameraId, sessionId);
