@@ -89,7 +89,7 @@ export const devices = pgTable(
 
 /** Where a camera's video comes from: RTP pushed by the camera/hub, or the built-in test pattern. */
 export type CameraSource =
-  | { type: 'rtp'; port: number; ssrc?: number; payloadType?: number }
+  | { type: 'rtp'; port: number; ssrc?: number; payloadType?: number; allowFrom?: string[] }
   | { type: 'test-pattern'; width?: number; height?: number; fps?: number; gopSeconds?: number };
 
 export const cameras = pgTable(

@@ -35,6 +35,8 @@ export interface FeedStats {
   packetsOut: number;
   keyframeFlushes: number;
   keyframeRequests: number;
+  /** Packets from an address the camera's `allowFrom` does not list: dropped before they reach the feed. */
+  packetsRefused: number;
 }
 
 /**
@@ -54,7 +56,13 @@ export class CameraFeed {
   private upstreamSequence = -1;
   private atFrameBoundary = true;
   private readonly watchdog: NodeJS.Timeout;
-  readonly stats: FeedStats = { packetsIn: 0, packetsOut: 0, keyframeFlushes: 0, keyframeRequests: 0 };
+  readonly stats: FeedStats = {
+    packetsIn: 0,
+    packetsOut: 0,
+    keyframeFlushes: 0,
+    keyframeRequests: 0,
+    packetsRefused: 0,
+  };
 
   constructor(
     readonly cameraId: string,

@@ -332,6 +332,41 @@ describe('camera service over the signalling interface', () => {
     }
   });
 
+  test('an RTP camera pinned to its addresses drops packets from anywhere else', async () => {
+    const { service, database, identities, residentId } = harness;
+    const port = await freeUdpPort();
+    const source = (allowFrom: string[]) => JSON.stringify({ type: 'rtp', port, payloadType: 96, allowFrom });
+    const [camera] = await database.sql<{ id: string }[]>`
+      insert into cameras (org_id, resident_id, name, source, consent_given_by, consent_recorded_at)
+      values (${identities.admin.orgId}, ${residentId}, 'Pinned camera', ${source(['192.0.2.10'])}::text::jsonb,
+              'resident', now())
+      returning id`;
+    const id = camera?.id ?? '';
+    const encoder = new TestPatternSource(
+      { width: 160, height: 120, fps: 15, gopSeconds: 1, port, ssrc: 4242, payloadType: 96, ffmpegPath: 'ffmpeg' },
+      createLogger('camera-test', 'error'),
+    );
+    try {
+      await service.reconcileFeeds();
+      encoder.start();
+      await expect
+        .poll(async () => (await service.feedStats(id))?.packetsRefused ?? 0, { timeout: 10_000 })
+        .toBeGreaterThan(10);
+      expect(await service.feedStats(id)).toMatchObject({ packetsIn: 0 });
+
+      // The sender is the loopback address: once it is listed, the same packets are taken.
+      await database.sql`update cameras set source = ${source(['127.0.0.1'])}::text::jsonb where id = ${id}`;
+      await service.reconcileFeeds();
+      await expect
+        .poll(async () => (await service.feedStats(id))?.packetsIn ?? 0, { timeout: 10_000 })
+        .toBeGreaterThan(10);
+    } finally {
+      encoder.stop();
+      await database.sql`delete from cameras where id = ${id}`;
+      await service.reconcileFeeds();
+    }
+  });
+
   test('camera changes through the database apply without a restart: new source, deletion, port reuse', async () => {
     const { service, database, identities, residentId } = harness;
     await service.reconcileFeeds();

@@ -151,13 +151,20 @@ export class FeedRegistry {
     const identity = { sourceKey: sourceKey(source), warm: false, openedAt: performance.now() };
     if (source.type === 'rtp') {
       const feed = new CameraFeed(cameraId, timing, source.payloadType);
+      // A camera pinned to its addresses ignores packets from anywhere else (a spoofed stream on its port).
+      const allowed = source.allowFrom?.length ? new Set(source.allowFrom) : null;
       const handle: FeedHandle = {
         ...identity,
         cameraFeed: feed,
         users: 0,
         linger: null,
         testPattern: null,
-        feed: this.ingest.subscribe(source.port, source.ssrc, (packet) => feed.ingest(packet)).then(() => feed),
+        feed: this.ingest
+          .subscribe(source.port, source.ssrc, (packet, from) => {
+            if (allowed && !allowed.has(from)) feed.stats.packetsRefused++;
+            else feed.ingest(packet);
+          })
+          .then(() => feed),
         close: () => {
           feed.close();
           this.ingest.unsubscribe(source.port, source.ssrc);

@@ -1,7 +1,8 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { Logger } from '../../functions/lib/logger';
 
-type PacketHandler = (packet: Buffer) => void;
+/** `from`: the sender's IPv4 address, for cameras that accept packets only from known sources. */
+type PacketHandler = (packet: Buffer, from: string) => void;
 
 interface PortBinding {
   socket: Socket;
@@ -79,11 +80,11 @@ export class RtpIngest {
     };
     if (port !== 0) this.ports.set(port, binding);
     socket.on('error', (error) => this.logger.warn('rtp ingest socket error', { port, error: error.message }));
-    socket.on('message', (packet) => {
+    socket.on('message', (packet, sender) => {
       if (packet.length < 12) return;
       const handler = binding.bySsrc.get(packet.readUInt32BE(8)) ?? binding.any;
       try {
-        handler?.(packet);
+        handler?.(packet, sender.address);
       } catch (error) {
         // This runs in the realtime node that carries the alerts: a forwarding fault costs a packet, never the node.
         const now = Date.now();

@@ -19,6 +19,7 @@ import {
   ListCamerasQuery,
   UpdateCameraBody,
 } from './cameras.schemas';
+import { assertRtpPortFree } from './rtp-port';
 
 const notFound = () => new ApiError({ code: 'NOT_FOUND', detail: 'No such camera' });
 const sortColumns = { name: cameras.name, createdAt: cameras.createdAt } as const;
@@ -86,7 +87,7 @@ export const cameraRoutes = createRouter()
       summary: 'Add a camera to a resident’s home',
       description: 'Recording consent (`consentGivenBy`) stores who recorded it and when, and is audited.',
       responses: { 201: jsonResponse('Added', CameraSchema) },
-      errors: ['VALIDATION_FAILED', 'BAD_REQUEST'],
+      errors: ['VALIDATION_FAILED', 'BAD_REQUEST', 'CONFLICT'],
     }),
     managersOnly(),
     validate('json', CreateCameraBody),
@@ -96,6 +97,7 @@ export const cameraRoutes = createRouter()
       const { db } = c.env.services;
       await assertInOrg(db, residents, body.residentId, identity.orgId, 'residentId');
       const row = await db.transaction(async (tx) => {
+        await assertRtpPortFree(tx, body.source);
         const [inserted] = await tx
           .insert(cameras)
           .values({ ...body, orgId: identity.orgId, ...consentFields(identity, consentGivenBy ?? null) })
@@ -123,7 +125,7 @@ export const cameraRoutes = createRouter()
       summary: 'Update a camera or its consent',
       description: 'A consent change (recorded or withdrawn with `consentGivenBy: null`) is audited.',
       responses: { 200: jsonResponse('Updated', CameraSchema) },
-      errors: ['NOT_FOUND', 'VALIDATION_FAILED', 'BAD_REQUEST'],
+      errors: ['NOT_FOUND', 'VALIDATION_FAILED', 'BAD_REQUEST', 'CONFLICT'],
     }),
     managersOnly(),
     validate('param', IdParam),
@@ -134,6 +136,7 @@ export const cameraRoutes = createRouter()
       const { id } = c.req.valid('param');
       const consentChanges = consentGivenBy !== undefined;
       const row = await c.env.services.db.transaction(async (tx) => {
+        await assertRtpPortFree(tx, body.source, id);
         const [updated] = await tx
           .update(cameras)
           .set({ ...body, ...(consentChanges ? consentFields(identity, consentGivenBy) : {}) })

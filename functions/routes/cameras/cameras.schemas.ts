@@ -11,6 +11,14 @@ export const CameraSource = v.variant('type', [
     port: v.pipe(v.number(), v.integer(), v.minValue(1024), v.maxValue(65_535)),
     ssrc: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
     payloadType: v.optional(v.pipe(v.number(), v.integer(), v.minValue(96), v.maxValue(127))),
+    allowFrom: v.optional(
+      v.pipe(
+        v.array(v.pipe(v.string(), v.ipv4())),
+        v.minLength(1),
+        v.maxLength(16),
+        v.description('IPv4 addresses the camera (or its hub) sends from; packets from anywhere else are dropped.'),
+      ),
+    ),
   }),
   v.strictObject({
     type: v.literal('test-pattern'),
