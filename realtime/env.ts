@@ -27,6 +27,10 @@ export const RealtimeEnv = v.object({
   REALTIME_SWEEP_MS: count('2000'),
   /** How often this node runs the escalation sweep (every node may; SKIP LOCKED keeps it single). */
   REALTIME_ESCALATION_MS: count('1000'),
+  /** Every connection gets a `ping` frame this often (browsers cannot see protocol pings; answer with `pong`). */
+  REALTIME_PING_SECONDS: count('25'),
+  /** Connected staff are checked this often; a deactivated account's dashboards are closed with 4001. */
+  REALTIME_STAFF_RECHECK_SECONDS: count('30'),
   /** Deadline for the first-frame `auth` when the token was not in the subprotocol. */
   REALTIME_AUTH_TIMEOUT_MS: count('5000'),
   /**

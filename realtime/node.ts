@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../functions/lib/logger';
 import { attachCameraService } from './camera';
 import type { CameraSignalling } from './camera-signalling';
 import { Client, type ClientContext, type ConnectionData } from './client';
+import { ConnectionUpkeep } from './connection-upkeep';
 import { Dispatcher } from './dispatcher';
 import type { RealtimeConfig } from './env';
 import { closeCodes } from './errors';
@@ -210,6 +211,14 @@ export async function startRealtimeNode(
 
   options.routes?.(app);
   await dispatcher.start();
+  const upkeep = new ConnectionUpkeep({
+    sql,
+    hub,
+    logger,
+    pingSeconds: config.REALTIME_PING_SECONDS,
+    staffRecheckSeconds: config.REALTIME_STAFF_RECHECK_SECONDS,
+  });
+  upkeep.start();
   const profileWatch =
     config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN
       ? watchAlertChanges(
@@ -238,6 +247,7 @@ export async function startRealtimeNode(
     hub,
     stop: async () => {
       uWS.us_listen_socket_close(listenSocket);
+      upkeep.stop();
       for (const client of [...clients]) client.end(closeCodes.goingAway, 'node shutting down; reconnect and resume');
       await dispatcher.stop();
       // Receipts, acks and resolves already received are written before the pool ends (a lost receipt would

@@ -86,6 +86,7 @@ export type ServerFrame =
       by?: { staffId: string; name: string };
     }
   | { type: 'resumed'; afterSeq: number; replayed: number }
+  | { type: 'ping'; t: number }
   | { type: 'pong'; t?: number }
   | { type: 'error'; code: number; message: string; retryable: boolean; ref?: string }
   | { type: 'camera.offer'; sessionId: string; cameraId: string; sdp: string; iceServers: IceServer[] }

@@ -1,0 +1,62 @@
+import type { Sql } from '../db/client';
+import type { Logger } from '../functions/lib/logger';
+import { closeCodes } from './errors';
+import type { Hub } from './hub';
+
+/**
+ * Periodic care of the open dashboard connections:
+ * - a `ping` frame to each, so a browser (which cannot see WebSocket protocol pings) hears from a live node even
+ *   when no alert comes, and can tell a dead connection by silence;
+ * - a check that each connected staff member is still active in their organisation: a deactivated account's
+ *   dashboard is closed with 4001 within the interval, not left receiving alerts until its token expires.
+ */
+export class ConnectionUpkeep {
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    private readonly options: { sql: Sql; hub: Hub; logger: Logger; pingSeconds: number; staffRecheckSeconds: number },
+  ) {}
+
+  start(): void {
+    const { pingSeconds, staffRecheckSeconds } = this.options;
+    this.timers.push(setInterval(() => this.ping(), pingSeconds * 1000));
+    this.timers.push(setInterval(() => void this.closeInactiveStaff(), staffRecheckSeconds * 1000));
+    for (const timer of this.timers) timer.unref();
+  }
+
+  stop(): void {
+    for (const timer of this.timers.splice(0)) clearInterval(timer);
+  }
+
+  private ping(): void {
+    const { hub } = this.options;
+    const t = Date.now();
+    for (const staffId of hub.staffIds()) {
+      for (const client of hub.clientsOf(staffId) ?? []) client.send({ type: 'ping', t });
+    }
+  }
+
+  /** Resolves with how many connections were closed; a database failure is logged and retried next interval. */
+  async closeInactiveStaff(): Promise<number> {
+    const { sql, hub, logger } = this.options;
+    const connected = hub.staffIds();
+    if (connected.length === 0) return 0;
+    let closed = 0;
+    try {
+      const gone = await sql<{ id: string }[]>`
+        select wanted.id::text as id from unnest(${connected}::uuid[]) as wanted(id)
+          left join staff s on s.id = wanted.id
+         where s.id is null or not s.active`;
+      for (const { id } of gone) {
+        for (const client of [...(hub.clientsOf(id) ?? [])]) {
+          client.end(closeCodes.unauthorized, 'staff member deactivated');
+          closed++;
+        }
+      }
+      if (closed > 0) logger.info('closed dashboards of deactivated staff', { connections: closed });
+    } catch (error) {
+      logger.warn('could not check connected staff', { error: (error as Error).message });
+    }
+    return closed;
+  }
+}
