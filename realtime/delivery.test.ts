@@ -194,6 +194,12 @@ describe('escalation', () => {
     // Step 2 (every assigned carer) after ~2 s without an ack.
     const escalated = await backup.next('alert', (frame) => frame.alert.id === raised.alertId, 15_000);
     expect(escalated.alert.escalationLevel).toBe(1);
+    // On schedule: the step's deliveries were created no earlier than its 2 s wait after the first ones.
+    const [gap] = await database.sql<{ seconds: number }[]>`
+      select extract(epoch from max(pending_at) filter (where escalation_level = 1) - min(pending_at) filter (where escalation_level = 0))::float8
+               as seconds
+        from alert_deliveries where alert_id = ${raised.alertId}`;
+    expect(gap?.seconds).toBeGreaterThanOrEqual(2);
     await primary.next('alert.updated', (frame) => frame.alertId === raised.alertId && frame.change === 'escalated');
     expect(manager.of('alert').some((frame) => frame.alert.id === raised.alertId)).toBe(false);
 
