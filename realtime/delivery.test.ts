@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { createDeliveries } from '../db/alerts/deliveries';
+import { claimDeliveries } from '../db/alerts/outstanding';
 import { type SeededOrganisation, seedDemoOrganisation } from '../db/seed';
 import { createTestDatabase, type TestDatabase } from '../db/testing/database';
 import { type RealtimeNode, startRealtimeNode } from './node';
@@ -290,6 +291,29 @@ describe('recovery by resume', () => {
       carer.send({ type: 'ack', deliveryId });
     }
     await expect.poll(async () => (await database.sql`select 1 from alerts where status = 'open'`).length).toBe(0);
+  });
+});
+
+describe('a node that died between claiming and writing', () => {
+  test('its claimed, never-written delivery reaches the dashboard the moment it connects elsewhere', async () => {
+    await holdEscalation(database.sql, org.orgId, 2);
+    const raised = await injectSosAlert({ databaseUrl: database.url, org, residentId: await residentOfCarer1() });
+    const [delivery] = await database.sql<{ id: string }[]>`
+      select id from alert_deliveries where alert_id = ${raised.alertId} and staff_id = ${carer1().staffId}`;
+    // What a node does right before writing the frame: claimed (sent, due again only in an hour), then it died.
+    const claimed = await claimDeliveries(database.sql, {
+      deliveryIds: [delivery?.id ?? ''],
+      resendSeconds: 3600,
+      maxSends: 8,
+      nodeId: 'node-that-died',
+    });
+    expect(claimed).toHaveLength(1);
+
+    const carer = await dashboard(carer1());
+    const frame = await carer.next('alert', (alert) => alert.alert.id === raised.alertId, 5000);
+    expect(frame.deliveryId).toBe(delivery?.id);
+    carer.send({ type: 'resolve', alertId: raised.alertId, note: 'done' });
+    await expect.poll(async () => (await deliveryRow(frame.deliveryId))?.state).toBe('superseded');
   });
 });
 
