@@ -2,13 +2,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { freeLoopbackPort } from '../db/embedded';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'carewatch-start-'));
 // Under root the server runs as the postgres user, which must be able to reach the cluster directory.
 chmodSync(dataDir, 0o755);
-const base = 40_000 + Math.floor(Math.random() * 10_000);
-const ports = { pg: base, functions: base + 1, realtime: base + 2 };
+// Ports the OS reports free: random picks in 40000–50000 (inside Linux's ephemeral range) could land on a port
+// another test's outgoing connection was using, and one service then never answered.
+let ports = { pg: 0, functions: 0, realtime: 0 };
 
 function start(): { child: ChildProcess; output: () => string; ready: Promise<void> } {
   const env: NodeJS.ProcessEnv = {
@@ -74,6 +76,12 @@ function alive(pid: number): boolean {
 }
 
 describe('npm start (embedded PostgreSQL, both services)', () => {
+  beforeAll(async () => {
+    const picked = new Set<number>();
+    while (picked.size < 3) picked.add(await freeLoopbackPort());
+    const [pg = 0, functions = 0, realtime = 0] = [...picked];
+    ports = { pg, functions, realtime };
+  });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   test('comes up, answers health on both services, stops cleanly, and keeps data across restarts', async () => {
@@ -82,7 +90,11 @@ describe('npm start (embedded PostgreSQL, both services)', () => {
     const pid = postmasterPid();
     expect(pid).toBeGreaterThan(0);
     for (const port of [ports.functions, ports.realtime]) {
-      const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+      const response = await fetch(`http://127.0.0.1:${port}/healthz`).catch((error: Error) => {
+        throw new Error(
+          `port ${port} (${JSON.stringify(ports)}): ${error.message}; npm start said:\n${first.output()}`,
+        );
+      });
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({ status: 'ok', database: { ok: true } });
     }
