@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { freeLoopbackPort } from '../db/embedded';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'carewatch-start-'));
@@ -11,6 +11,8 @@ chmodSync(dataDir, 0o755);
 // Ports the OS reports free: random picks in 40000–50000 (inside Linux's ephemeral range) could land on a port
 // another test's outgoing connection was using, and one service then never answered.
 let ports = { pg: 0, functions: 0, realtime: 0 };
+
+const started: ChildProcess[] = [];
 
 function start(): { child: ChildProcess; output: () => string; ready: Promise<void> } {
   const env: NodeJS.ProcessEnv = {
@@ -28,6 +30,7 @@ function start(): { child: ChildProcess; output: () => string; ready: Promise<vo
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
+  started.push(child);
   let output = '';
   const ready = new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -81,6 +84,10 @@ describe('npm start (embedded PostgreSQL, both services)', () => {
     while (picked.size < 3) picked.add(await freeLoopbackPort());
     const [pg = 0, functions = 0, realtime = 0] = [...picked];
     ports = { pg, functions, realtime };
+  });
+  afterEach(() => {
+    // A failed attempt must not leave npm start (and its PostgreSQL) running for the retry or the next test.
+    for (const child of started.splice(0)) if (groupAlive(child)) process.kill(-(child.pid ?? 0), 'SIGKILL');
   });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
