@@ -1,6 +1,7 @@
 import type { Sql } from '../db/client';
 import type { Logger } from '../functions/lib/logger';
 import { closeCodes } from './errors';
+import { encode } from './frames';
 import type { Hub } from './hub';
 
 /**
@@ -30,10 +31,7 @@ export class ConnectionUpkeep {
 
   private ping(): void {
     const { hub } = this.options;
-    const t = Date.now();
-    for (const staffId of hub.staffIds()) {
-      for (const client of hub.clientsOf(staffId) ?? []) client.send({ type: 'ping', t });
-    }
+    hub.broadcastToStaff(hub.staffIds(), encode({ type: 'ping', t: Date.now() }));
   }
 
   /** Resolves with how many connections were closed; a database failure is logged and retried next interval. */

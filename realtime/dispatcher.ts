@@ -9,6 +9,7 @@ import { escalateDueAlerts } from '../db/alerts/escalate';
 import {
   announceSent,
   type ClaimedDelivery,
+  type ClaimOptions,
   claimDeliveries,
   failExhaustedDeliveries,
   type PeekedDelivery,
@@ -200,10 +201,16 @@ export class Dispatcher {
     const known = new Map<string, AlertSnapshot>();
     const connectedFresh = fresh.filter((staffId) => hub.clientsOf(staffId));
     const base = { resendSeconds, maxSends, nodeId, limit: CLAIM_LIMIT };
-    if (connectedFresh.length > 0) {
-      const rows = await claimDeliveries(sql, { ...base, staffIds: connectedFresh, ignoreSchedule: true });
-      if (rows.length >= CLAIM_LIMIT) for (const staffId of connectedFresh) this.freshStaff.add(staffId);
+    // Every claim is recorded the moment it commits, before anything else of this pass can fail: a failure
+    // then releases exactly what was claimed (see loop), whichever query of the pass threw.
+    const claim = async (options: Pick<ClaimOptions, 'staffIds' | 'deliveryIds' | 'ignoreSchedule'>) => {
+      const rows = await claimDeliveries(sql, { ...base, ...options });
       claimed.push(...rows);
+      return rows;
+    };
+    if (connectedFresh.length > 0) {
+      const rows = await claim({ staffIds: connectedFresh, ignoreSchedule: true });
+      if (rows.length >= CLAIM_LIMIT) for (const staffId of connectedFresh) this.freshStaff.add(staffId);
       peeked.push(...(await peekDeliveries(sql, { staffIds: connectedFresh, states: OUTSTANDING })));
     }
     const carriedHere = carried.filter((delivery) => hub.clientsOf(delivery.staffId));
@@ -211,24 +218,22 @@ export class Dispatcher {
       // The path every new alert takes, in one round trip when the wake-up carried its deliveries: claim those
       // for someone connected here by id, with the alerts' snapshots read alongside. Alerts whose wake-up did not
       // carry them (a broadcast to thousands) are looked up first, by alert, then claimed the same way.
-      const [carriedClaimed, outstanding, snapshots] = await Promise.all([
-        claimDeliveries(sql, { ...base, deliveryIds: carriedHere.map((delivery) => delivery.id) }),
+      const [, outstanding, snapshots] = await Promise.all([
+        claim({ deliveryIds: carriedHere.map((delivery) => delivery.id) }),
         woken.length > 0 ? peekDeliveries(sql, { alertIds: woken, states: OUTSTANDING }) : [],
         alertSnapshots(sql, [...new Set([...woken, ...carriedHere.map((delivery) => delivery.alertId)])]),
       ]);
       for (const [alertId, snapshot] of snapshots) known.set(alertId, snapshot);
       const found = outstanding.filter((delivery) => hub.clientsOf(delivery.staffId));
-      const rows = await claimDeliveries(sql, { ...base, deliveryIds: found.map((delivery) => delivery.id) });
+      const rows = await claim({ deliveryIds: found.map((delivery) => delivery.id) });
       // A full batch means more is waiting (e.g. a broadcast to thousands): go round again at once.
       if (rows.length >= CLAIM_LIMIT) for (const alertId of woken) this.wokenAlerts.add(alertId);
-      claimed.push(...carriedClaimed, ...rows);
       peeked.push(...carriedHere, ...found);
     }
     const swept: string[] = [];
     if (hub.staffCount > 0 && sweep) {
-      const rows = await claimDeliveries(sql, { ...base, staffIds: hub.staffIds() });
+      const rows = await claim({ staffIds: hub.staffIds() });
       if (rows.length >= CLAIM_LIMIT) this.sweepDue = true;
-      claimed.push(...rows);
       swept.push(...rows.map((delivery) => delivery.id));
     }
     if (hub.staffCount > 0 && sentElsewhere.length > 0) {

@@ -116,10 +116,11 @@ async function startEscalation(
   const privileged = active.filter((person) => person.privileged);
   const staffIds = (privileged.length > 0 ? privileged : active).map((person) => person.id);
   const deliveries = await createDeliveries(tx, { ...target, staffIds, level: 0 });
+  const told = privileged.length > 0 ? 'every admin and manager' : 'every active staff member';
   await notify(
     tx,
     created(deliveries),
-    tx`details = details || ${jsonText({ escalation: 'no one on the ladder; told every admin and manager' })}::text::jsonb,
+    tx`details = details || ${jsonText({ escalation: `no one on the ladder; told ${told}` })}::text::jsonb,
        next_escalation_at = null`,
   );
   return deliveries;

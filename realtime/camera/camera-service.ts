@@ -92,6 +92,7 @@ export class CameraService implements CameraSignalling {
   private readonly peerNetwork: Omit<RtcConfig, 'iceServers'>;
   private readonly recheckTimer: NodeJS.Timeout;
   private recheck: Promise<number> | null = null;
+  private reconciling: Promise<number> | null = null;
 
   constructor(
     private readonly sql: Sql,
@@ -110,9 +111,15 @@ export class CameraService implements CameraSignalling {
     };
     this.recheckTimer = setInterval(() => {
       if (!this.recheck) void this.recheckAccess();
-      void this.reconcileFeeds().catch((error: Error) =>
-        this.logger.warn('camera feeds could not be matched to the database', { error: error.message }),
-      );
+      // Skipped while the previous one runs: a slow database must not pile up reconciliations.
+      this.reconciling ??= this.reconcileFeeds()
+        .catch((error: Error) => {
+          this.logger.warn('camera feeds could not be matched to the database', { error: error.message });
+          return 0;
+        })
+        .finally(() => {
+          this.reconciling = null;
+        });
     }, config.CAMERA_ACCESS_RECHECK_MS);
     this.recheckTimer.unref();
   }

@@ -19,8 +19,4 @@ export class SessionSlots {
     if (count <= 1) this.taken.delete(key);
     else this.taken.set(key, count - 1);
   }
-
-  count(key: string): number {
-    return this.taken.get(key) ?? 0;
-  }
 }
