@@ -46,11 +46,24 @@ export const defaultEscalationPolicies: Record<AlertSeverity, { steps: Escalatio
   low: { steps: [{ notify: 'assigned', waitSeconds: 3600 }], repeat: 1 },
 };
 
+/**
+ * Seconds an alert may stay acknowledged but unresolved before it re-triggers, per severity (null = never).
+ * PagerDuty's rule: an acknowledgement is a promise to act, not the end of the alert, so an emergency still
+ * unresolved after 30 min is raised again; low-severity (maintenance) alerts wait for their resolution.
+ */
+export const defaultAckTimeoutSeconds: Record<AlertSeverity, number | null> = {
+  critical: 30 * 60,
+  high: 60 * 60,
+  medium: 4 * 60 * 60,
+  low: null,
+};
+
 /** Organisation settings used when an organisation has not set its own (see `OrganisationSettings`). */
 export const defaultOrganisationSettings: Required<OrganisationSettings> = {
   timeZone: 'Asia/Seoul',
   nightHours: { start: 23, end: 6 },
   hubOfflineMinutes: 30,
+  ackTimeoutSeconds: defaultAckTimeoutSeconds,
 };
 
 /** Detection constants that are product-wide rather than per resident. */

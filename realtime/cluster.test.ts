@@ -160,9 +160,11 @@ describe('two realtime nodes on one database', () => {
       (frame) => frame.alertId === raised.alertId && frame.change === 'acknowledged',
     );
     expect(updated.by?.staffId).toBe(login('caregiver').staffId);
-    const [row] = await database.sql<{ next: string | null; level: number }[]>`
-      select next_escalation_at::text as next, escalation_level as level from alerts where id = ${raised.alertId}`;
-    expect(row).toEqual({ next: null, level: 1 });
+    // Escalation stopped: the only deadline left is the acknowledgement's (critical: 30 min).
+    const [row] = await database.sql<{ ackTimeout: number | null; level: number }[]>`
+      select extract(epoch from next_escalation_at - acknowledged_at)::int as "ackTimeout", escalation_level as level
+        from alerts where id = ${raised.alertId}`;
+    expect(row).toEqual({ ackTimeout: 30 * 60, level: 1 });
     const managerDeliveries = await database.sql<{ state: string }[]>`
       select d.state from alert_deliveries d where d.alert_id = ${raised.alertId} and d.staff_id = ${login('manager').staffId}`;
     expect(managerDeliveries).toEqual([{ state: 'superseded' }]);

@@ -120,9 +120,11 @@ describe('delivery, receipt and acknowledgement', () => {
       'sent→delivered',
       'delivered→acknowledged',
     ]);
-    const [stored] = await database.sql<{ status: string; by: string; next: string | null }[]>`
-      select status, acknowledged_by as by, next_escalation_at::text as next from alerts where id = ${raised.alertId}`;
-    expect(stored).toEqual({ status: 'acknowledged', by: carer1().staffId, next: null });
+    // Escalation stopped; what remains is the acknowledgement's deadline (critical: 30 min), when it re-triggers.
+    const [stored] = await database.sql<{ status: string; by: string; ackTimeout: number | null }[]>`
+      select status, acknowledged_by as by, extract(epoch from next_escalation_at - acknowledged_at)::int as "ackTimeout"
+        from alerts where id = ${raised.alertId}`;
+    expect(stored).toEqual({ status: 'acknowledged', by: carer1().staffId, ackTimeout: 30 * 60 });
     // carer2 is only the backup: never told, so no update either.
     expect(other.of('alert').filter((frame) => frame.alert.id === raised.alertId)).toEqual([]);
   });
@@ -211,10 +213,11 @@ describe('escalation', () => {
         (frame) => frame.alertId === raised.alertId && frame.change === 'acknowledged',
       );
     }
-    const [alert] = await database.sql<{ level: number; next: string | null; by: string }[]>`
-      select escalation_level as level, next_escalation_at::text as next, acknowledged_by as by
+    const [alert] = await database.sql<{ level: number; ackTimeout: number | null; by: string }[]>`
+      select escalation_level as level, extract(epoch from next_escalation_at - acknowledged_at)::int as "ackTimeout",
+             acknowledged_by as by
         from alerts where id = ${raised.alertId}`;
-    expect(alert).toEqual({ level: 1, next: null, by: carer2().staffId });
+    expect(alert).toEqual({ level: 1, ackTimeout: 30 * 60, by: carer2().staffId });
     const states = await database.sql<{ staffId: string; state: string }[]>`
       select staff_id as "staffId", state from alert_deliveries where alert_id = ${raised.alertId}`;
     expect(states.filter((row) => row.state === 'acknowledged').map((row) => row.staffId)).toEqual([carer2().staffId]);

@@ -119,7 +119,8 @@ export class Dispatcher {
   private onNotification(payload: string): void {
     const notification = this.parsed<AlertNotification>(payload);
     if (!notification) return;
-    if (notification.change === 'created' || notification.change === 'escalated') {
+    // These three create deliveries (a re-triggered alert's are fresh `alert` frames, so dashboards sound again).
+    if (['created', 'escalated', 'retriggered'].includes(notification.change)) {
       const { alertId, deliveries } = notification;
       if (!Array.isArray(deliveries)) this.wokenAlerts.add(alertId);
       else for (const [id, staffId, seq] of deliveries) this.carried.push({ id, alertId, staffId, seq });
@@ -361,6 +362,10 @@ export class Dispatcher {
     try {
       const outcomes = await escalateDueAlerts(this.options.sql, this.options.nodeId);
       for (const outcome of outcomes) {
+        if (outcome.retriggered) {
+          this.options.logger.info('acknowledgement timed out; alert re-triggered', { ...outcome });
+          continue;
+        }
         if (outcome.level === null) continue;
         this.options.metrics.escalations++;
         this.options.logger.info('alert escalated', { ...outcome });

@@ -81,7 +81,7 @@ export type ServerFrame =
   | {
       type: 'alert.updated';
       alertId: string;
-      change: 'acknowledged' | 'resolved' | 'escalated' | 'attached' | 'updated';
+      change: 'acknowledged' | 'resolved' | 'escalated' | 'retriggered' | 'attached' | 'updated';
       alert: AlertPayload;
       by?: { staffId: string; name: string };
     }

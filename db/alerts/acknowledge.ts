@@ -1,4 +1,5 @@
 import type postgres from 'postgres';
+import { ackTimeoutOfAlert } from './ack-timeout';
 import { notify } from './raise-alert';
 
 export type AcknowledgeResult =
@@ -11,7 +12,9 @@ export type AcknowledgeResult =
  * A human acknowledged the alert of one of their deliveries. In one transaction: the alert becomes acknowledged
  * (who and when) and its escalation stops; this delivery becomes `acknowledged`; every other outstanding delivery
  * of the alert becomes `superseded`; a NOTIFY tells every node to push `alert.updated`. The alert row is locked
- * first, so two simultaneous acknowledgements serialise and exactly one wins.
+ * first, so two simultaneous acknowledgements serialise and exactly one wins. `next_escalation_at` becomes the
+ * acknowledgement's deadline (the organisation's timeout for the severity): the escalation sweep re-triggers the
+ * alert then if it is still unresolved.
  */
 export async function acknowledgeDelivery(
   sql: postgres.Sql,
@@ -28,9 +31,10 @@ export async function acknowledgeDelivery(
     if (alert.status !== 'open') {
       return { outcome: 'already', alertId: delivery.alertId, acknowledgedBy: alert.acknowledgedBy };
     }
+    const ackTimeout = await ackTimeoutOfAlert(tx, delivery.alertId);
     await tx`
       update alerts set status = 'acknowledged', acknowledged_at = now(), acknowledged_by = ${input.staffId},
-             next_escalation_at = null, updated_at = now()
+             next_escalation_at = now() + make_interval(secs => ${ackTimeout}::float8), updated_at = now()
        where id = ${delivery.alertId}`;
     await tx`
       with acked as (

@@ -9,7 +9,8 @@ export interface NewDeliveryRow {
 }
 
 /**
- * Creates one pending delivery per staff member for an alert at an escalation level, each with the next
+ * Creates one pending delivery per staff member for an alert at an escalation level (of its `retrigger`-th
+ * trigger: 0 as first raised, n after its n-th re-trigger), each with the next
  * per-staff sequence number, plus its first history row — in one statement (this is on every alert's path).
  *
  * Ordering rule: staff rows are locked in id order (a MATERIALIZED locking CTE, so the locks are taken before
@@ -19,10 +20,13 @@ export interface NewDeliveryRow {
  */
 export async function createDeliveries(
   tx: Tx,
-  input: { alertId: string; orgId: string; staffIds: string[]; level: number; nodeId?: string },
+  input: { alertId: string; orgId: string; staffIds: string[]; level: number; retrigger?: number; nodeId?: string },
 ): Promise<NewDeliveryRow[]> {
   const staffIds = [...new Set(input.staffIds)].sort();
   if (staffIds.length === 0) return [];
+  const retrigger = input.retrigger ?? 0;
+  const detail =
+    retrigger > 0 ? `re-trigger ${retrigger}, escalation level ${input.level}` : `escalation level ${input.level}`;
   return tx<NewDeliveryRow[]>`
     with locked as materialized (
       select id from staff where id = any(${staffIds}::uuid[]) order by id for update
@@ -30,14 +34,15 @@ export async function createDeliveries(
       update staff s set delivery_seq = s.delivery_seq + 1 from locked where s.id = locked.id
       returning s.id, s.delivery_seq
     ), inserted as (
-      insert into alert_deliveries (org_id, alert_id, staff_id, escalation_level, seq, state, next_send_at)
-      select ${input.orgId}, ${input.alertId}, bumped.id, ${input.level}, bumped.delivery_seq, 'pending', now()
+      insert into alert_deliveries (org_id, alert_id, staff_id, escalation_level, retrigger, seq, state, next_send_at)
+      select ${input.orgId}, ${input.alertId}, bumped.id, ${input.level}, ${retrigger}, bumped.delivery_seq, 'pending',
+             now()
         from bumped
-      on conflict (alert_id, staff_id, escalation_level) do nothing
+      on conflict (alert_id, staff_id, escalation_level, retrigger) do nothing
       returning id, staff_id, seq
     ), history as (
       insert into alert_delivery_history (delivery_id, from_state, to_state, node_id, detail)
-      select id, null, 'pending', ${input.nodeId ?? null}, ${`escalation level ${input.level}`} from inserted
+      select id, null, 'pending', ${input.nodeId ?? null}, ${detail} from inserted
     )
     select id, staff_id as "staffId", seq::float8 as seq from inserted order by staff_id`;
 }

@@ -4,17 +4,22 @@ import type { AlertSeverity } from '../schema/alerts';
 import { createDeliveries } from './deliveries';
 import { positionOnLadder, staffForStep } from './escalation-targets';
 import { jsonText, notify, policyFor } from './raise-alert';
+import { retriggerAlert } from './retrigger';
 
 export interface EscalationOutcome {
   alertId: string;
   /** The level the alert moved to, or null when the ladder is exhausted (the alert stays open, unescalated). */
   level: number | null;
   deliveries: number;
+  /** True when the alert was acknowledged and its acknowledgement timed out: it re-triggered at `level`. */
+  retriggered?: boolean;
 }
 
 /**
  * Moves every open alert whose step wait has run out to the next step of its organisation's ladder that names
- * someone: new pending deliveries for that step's staff, the next deadline, and a NOTIFY 'escalated'.
+ * someone: new pending deliveries for that step's staff, the next deadline, and a NOTIFY 'escalated'. An
+ * acknowledged alert whose acknowledgement timed out (its `next_escalation_at`, set at acknowledgement) re-triggers
+ * instead (see `retriggerAlert`).
  * Due alerts are locked with FOR UPDATE SKIP LOCKED, so any number of nodes may run this at once: each due alert
  * is escalated by exactly one of them, and an acknowledgement (which locks the alert row) either happens
  * before — the alert is no longer open — or waits for this transaction and then stops the new deliveries.
@@ -22,9 +27,10 @@ export interface EscalationOutcome {
 export async function escalateDueAlerts(sql: postgres.Sql, nodeId: string, limit = 100): Promise<EscalationOutcome[]> {
   return (await sql.begin(async (tx) => {
     const due = await tx<DueAlert[]>`
-      select id, org_id as "orgId", resident_id as "residentId", severity, escalation_level as level
+      select id, org_id as "orgId", resident_id as "residentId", severity, status, escalation_level as level,
+             retrigger_count as retrigger
         from alerts
-       where status = 'open' and next_escalation_at <= now()
+       where status <> 'resolved' and next_escalation_at <= now()
        order by next_escalation_at
        limit ${limit}
        for update skip locked`;
@@ -32,7 +38,8 @@ export async function escalateDueAlerts(sql: postgres.Sql, nodeId: string, limit
     for (const alert of due) {
       try {
         // One alert's failure (bad data) rolls back only its savepoint: every other due alert still escalates.
-        outcomes.push(await tx.savepoint((sp) => escalateOne(sp, alert, nodeId)));
+        const act = alert.status === 'acknowledged' ? retriggerOne : escalateOne;
+        outcomes.push(await tx.savepoint((sp) => act(sp, alert, nodeId)));
       } catch (error) {
         logger.error('escalation of one alert failed; retried next sweep', {
           alertId: alert.id,
@@ -50,7 +57,19 @@ interface DueAlert {
   orgId: string;
   residentId: string;
   severity: AlertSeverity;
+  status: 'open' | 'acknowledged';
   level: number;
+  retrigger: number;
+}
+
+async function retriggerOne(tx: postgres.TransactionSql, alert: DueAlert, nodeId: string): Promise<EscalationOutcome> {
+  const policy = await policyFor(tx, alert.orgId, alert.severity);
+  const rows = await retriggerAlert(
+    tx,
+    { alertId: alert.id, orgId: alert.orgId, residentId: alert.residentId, level: alert.level, policy },
+    { cause: 'ack_timeout', nodeId },
+  );
+  return { alertId: alert.id, level: alert.level, deliveries: rows.length, retriggered: true };
 }
 
 async function escalateOne(tx: postgres.TransactionSql, alert: DueAlert, nodeId: string): Promise<EscalationOutcome> {
@@ -61,7 +80,14 @@ async function escalateOne(tx: postgres.TransactionSql, alert: DueAlert, nodeId:
     if (!position) break;
     const staffIds = await staffForStep(tx, alert.orgId, alert.residentId, position.step);
     if (staffIds.length === 0) continue;
-    const rows = await createDeliveries(tx, { alertId: alert.id, orgId: alert.orgId, staffIds, level, nodeId });
+    const rows = await createDeliveries(tx, {
+      alertId: alert.id,
+      orgId: alert.orgId,
+      staffIds,
+      level,
+      retrigger: alert.retrigger,
+      nodeId,
+    });
     await notify(
       tx,
       { alertId: alert.id, change: 'escalated', deliveries: rows },

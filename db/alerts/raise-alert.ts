@@ -1,9 +1,10 @@
 import type postgres from 'postgres';
-import type { AlertKind, AlertSeverity } from '../schema/alerts';
+import type { AlertKind, AlertSeverity, AlertStatus } from '../schema/alerts';
 import { ALERTS_CHANNEL, type AlertChange, type AlertNotification } from './channel';
 import { createDeliveries, type NewDeliveryRow } from './deliveries';
 import { type EscalationPolicy, usablePolicy } from './escalation-policy';
 import { positionOnLadder, staffForStep } from './escalation-targets';
+import { retriggerAlert } from './retrigger';
 
 type Tx = postgres.TransactionSql;
 
@@ -28,6 +29,8 @@ export interface RaisedAlert {
   alertId: string;
   /** False when the event attached to an alert that was already open (deduplicated). */
   created: boolean;
+  /** True when a critical event found the alert acknowledged but unresolved and put it back to open. */
+  retriggered: boolean;
   severity: AlertSeverity;
   /** Deliveries written in this transaction: the outbox the realtime node sends from. */
   deliveries: NewDeliveryRow[];
@@ -38,10 +41,22 @@ export interface RaisedAlert {
  * A new alert gets its first deliveries (the outbox) in the same transaction, and a NOTIFY that PostgreSQL
  * only sends on commit; if the wake-up is lost anyway, the realtime node's sweep finds the pending deliveries.
  * Severity only ever rises while an alert is open (e.g. the no-activity ladder caution → warning → danger).
+ * A critical event (a new SOS, fall, fire…) on an alert that was acknowledged but not resolved re-triggers it
+ * (see `retriggerAlert`): a new emergency is never swallowed by an earlier acknowledgement. Other events attach.
  */
 export async function raiseAlert(tx: Tx, input: RaiseAlertInput, nodeId?: string): Promise<RaisedAlert> {
   const at = input.sourceEventTime ?? new Date();
-  const [row] = await tx<{ id: string; created: boolean; severity: AlertSeverity; raised: boolean; policy: unknown }[]>`
+  const [row] = await tx<
+    {
+      id: string;
+      created: boolean;
+      severity: AlertSeverity;
+      raised: boolean;
+      status: AlertStatus;
+      level: number;
+      policy: unknown;
+    }[]
+  >`
     insert into alerts (org_id, resident_id, hub_id, device_id, kind, severity, dedup_key, title, details,
                         source_event_id, source_event_time, last_event_at, event_count)
     values (${input.orgId}, ${input.residentId}, ${input.hubId ?? null}, ${input.deviceId ?? null}, ${input.kind},
@@ -55,7 +70,7 @@ export async function raiseAlert(tx: Tx, input: RaiseAlertInput, nodeId?: string
       title = case when excluded.severity < alerts.severity then excluded.title else alerts.title end,
       details = alerts.details || excluded.details,
       updated_at = now()
-    returning id, (xmax = 0) as created, severity,
+    returning id, (xmax = 0) as created, severity, status, escalation_level as level,
               -- A subquery in RETURNING reads the table as it was before this statement: the previous severity.
               (xmax <> 0 and severity < (select previous.severity from alerts previous where previous.id = alerts.id))
                 as raised,
@@ -64,9 +79,25 @@ export async function raiseAlert(tx: Tx, input: RaiseAlertInput, nodeId?: string
                 where p.org_id = alerts.org_id and p.severity = ${input.severity}) as policy`;
   if (!row) throw new Error('alert upsert returned no row');
 
+  if (!row.created && row.status === 'acknowledged' && input.severity === 'critical') {
+    // The upsert holds the alert row's lock, so no acknowledgement or resolution can interleave. A critical event
+    // sets the severity to critical, so the ladder read above (by the event's severity) is the alert's own.
+    const deliveries = await retriggerAlert(
+      tx,
+      {
+        alertId: row.id,
+        orgId: input.orgId,
+        residentId: input.residentId,
+        level: row.level,
+        policy: usablePolicy(row.policy, input.orgId, input.severity),
+      },
+      { cause: 'new_event', sourceEventId: input.sourceEventId ?? null, nodeId },
+    );
+    return { alertId: row.id, created: false, retriggered: true, severity: row.severity, deliveries };
+  }
   if (!row.created) {
     await notify(tx, { alertId: row.id, change: row.raised ? 'updated' : 'attached' });
-    return { alertId: row.id, created: false, severity: row.severity, deliveries: [] };
+    return { alertId: row.id, created: false, retriggered: false, severity: row.severity, deliveries: [] };
   }
 
   const deliveries = await startEscalation(tx, {
@@ -76,7 +107,7 @@ export async function raiseAlert(tx: Tx, input: RaiseAlertInput, nodeId?: string
     policy: usablePolicy(row.policy, input.orgId, input.severity),
     nodeId,
   });
-  return { alertId: row.id, created: true, severity: row.severity, deliveries };
+  return { alertId: row.id, created: true, retriggered: false, severity: row.severity, deliveries };
 }
 
 /**
@@ -108,15 +139,8 @@ async function startEscalation(
     );
     return deliveries;
   }
-  // Nobody on the ladder: every admin and manager. An organisation with neither tells every active staff member,
-  // assigned or not — an emergency reaching some human outranks keeping it to the resident's carers.
-  const active = await tx<{ id: string; privileged: boolean }[]>`
-    select id, role in ('admin', 'manager') as privileged from staff where org_id = ${alert.orgId} and active
-     order by id`;
-  const privileged = active.filter((person) => person.privileged);
-  const staffIds = (privileged.length > 0 ? privileged : active).map((person) => person.id);
+  const { staffIds, told } = await whenNobodyOnTheLadder(tx, alert.orgId);
   const deliveries = await createDeliveries(tx, { ...target, staffIds, level: 0 });
-  const told = privileged.length > 0 ? 'every admin and manager' : 'every active staff member';
   await notify(
     tx,
     created(deliveries),
@@ -124,6 +148,22 @@ async function startEscalation(
        next_escalation_at = null`,
   );
   return deliveries;
+}
+
+/**
+ * Who is told when the ladder names nobody: every admin and manager. An organisation with neither tells every
+ * active staff member, assigned or not — an emergency reaching some human outranks keeping it to the resident's
+ * carers.
+ */
+export async function whenNobodyOnTheLadder(tx: Tx, orgId: string): Promise<{ staffIds: string[]; told: string }> {
+  const active = await tx<{ id: string; privileged: boolean }[]>`
+    select id, role in ('admin', 'manager') as privileged from staff where org_id = ${orgId} and active
+     order by id`;
+  const privileged = active.filter((person) => person.privileged);
+  return {
+    staffIds: (privileged.length > 0 ? privileged : active).map((person) => person.id),
+    told: privileged.length > 0 ? 'every admin and manager' : 'every active staff member',
+  };
 }
 
 export async function policyFor(

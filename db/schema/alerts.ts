@@ -68,16 +68,22 @@ export const alerts = pgTable(
     resolvedAt: timestamp('resolved_at', { withTimezone: true }),
     resolvedBy: uuid('resolved_by').references(() => staff.id, { onDelete: 'set null' }),
     resolutionNote: text('resolution_note'),
-    /** Current step in the org's escalation policy and when the next step is due (null once acknowledged). */
+    /**
+     * Current step in the org's escalation policy and when the escalation sweep next acts: while open, when the
+     * next step is due; while acknowledged, when the acknowledgement times out and the alert re-triggers (null:
+     * never, or ladder exhausted).
+     */
     escalationLevel: integer('escalation_level').notNull().default(0),
     nextEscalationAt: timestamp('next_escalation_at', { withTimezone: true }),
+    /** Times this alert went from acknowledged back to open (see `alert_retriggers`). */
+    retriggerCount: integer('retrigger_count').notNull().default(0),
     ...timestamps,
   },
   (t) => [
     uniqueIndex('alerts_open_dedup_key').on(t.orgId, t.dedupKey).where(sql`${t.status} <> 'resolved'`),
     index('alerts_org_status_opened_idx').on(t.orgId, t.status, t.openedAt.desc()),
     index('alerts_resident_opened_idx').on(t.residentId, t.openedAt.desc()),
-    index('alerts_next_escalation_idx').on(t.nextEscalationAt).where(sql`${t.status} = 'open'`),
+    index('alerts_next_escalation_idx').on(t.nextEscalationAt).where(sql`${t.status} <> 'resolved'`),
   ],
 );
 
@@ -106,6 +112,8 @@ export const alertDeliveries = pgTable(
       .references(() => staff.id, { onDelete: 'cascade' }),
     /** Escalation step that created this delivery. */
     escalationLevel: integer('escalation_level').notNull().default(0),
+    /** The alert's `retrigger_count` when this delivery was created: 0 for the alert as first raised. */
+    retrigger: integer('retrigger').notNull().default(0),
     attempt: integer('attempt').notNull().default(1),
     /** Per-staff, strictly increasing; dashboards resume from the last one they saw. */
     seq: bigint('seq', { mode: 'number' }).notNull(),
@@ -123,7 +131,7 @@ export const alertDeliveries = pgTable(
   },
   (t) => [
     uniqueIndex('alert_deliveries_staff_seq_key').on(t.staffId, t.seq),
-    uniqueIndex('alert_deliveries_alert_staff_level_key').on(t.alertId, t.staffId, t.escalationLevel),
+    uniqueIndex('alert_deliveries_alert_staff_level_key').on(t.alertId, t.staffId, t.escalationLevel, t.retrigger),
     index('alert_deliveries_alert_idx').on(t.alertId),
     index('alert_deliveries_outstanding_idx').on(t.nextSendAt).where(sql`${t.state} in ('pending', 'sent')`),
   ],
@@ -144,6 +152,35 @@ export const alertDeliveryHistory = pgTable(
     detail: text('detail'),
   },
   (t) => [index('alert_delivery_history_delivery_idx').on(t.deliveryId, t.at)],
+);
+
+export const retriggerCause = pgEnum('alert_retrigger_cause', ['new_event', 'ack_timeout']);
+
+/**
+ * Every time an acknowledged, unresolved alert went back to `open`: what caused it, and the acknowledgement it
+ * replaced (the alert row's `acknowledged_at/by` are cleared; the earlier acknowledgement stays here and on the
+ * acknowledged delivery).
+ */
+export const alertRetriggers = pgTable(
+  'alert_retriggers',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    alertId: uuid('alert_id')
+      .notNull()
+      .references(() => alerts.id, { onDelete: 'cascade' }),
+    /** 1 for the alert's first re-trigger, 2 for the second, …: the `retrigger` of the deliveries it created. */
+    retrigger: integer('retrigger').notNull(),
+    cause: retriggerCause('cause').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }),
+    acknowledgedBy: uuid('acknowledged_by').references(() => staff.id, { onDelete: 'set null' }),
+    /** The step whose staff were told again. */
+    escalationLevel: integer('escalation_level').notNull(),
+    /** The event that re-triggered it (`new_event`). */
+    sourceEventId: text('source_event_id'),
+    nodeId: text('node_id'),
+  },
+  (t) => [uniqueIndex('alert_retriggers_alert_retrigger_key').on(t.alertId, t.retrigger)],
 );
 
 /**
@@ -179,4 +216,6 @@ export type NewAlertDelivery = typeof alertDeliveries.$inferInsert;
 export type EscalationPolicy = typeof escalationPolicies.$inferSelect;
 export type AlertKind = (typeof alertKind.enumValues)[number];
 export type AlertSeverity = (typeof alertSeverity.enumValues)[number];
+export type AlertStatus = (typeof alertStatus.enumValues)[number];
+export type RetriggerCause = (typeof retriggerCause.enumValues)[number];
 export type DeliveryState = (typeof deliveryState.enumValues)[number];

@@ -1,5 +1,6 @@
 import { jsonb, pgTable, text } from 'drizzle-orm/pg-core';
 import { id, timestamps } from './_helpers';
+import type { AlertSeverity } from './alerts';
 
 /** Org-wide defaults that residents inherit unless their own thresholds override them. */
 export interface OrganisationSettings {
@@ -9,6 +10,11 @@ export interface OrganisationSettings {
   nightHours?: { start: number; end: number };
   /** Minutes without a hub heartbeat before "hub offline". */
   hubOfflineMinutes?: number;
+  /**
+   * Per severity, seconds an alert may stay acknowledged but unresolved before it re-triggers (back to open, its
+   * current step told again); null = never. A severity left out takes the default.
+   */
+  ackTimeoutSeconds?: Partial<Record<AlertSeverity, number | null>>;
 }
 
 /** A care organisation (regional care centre); every other row belongs to exactly one. */

@@ -1,9 +1,10 @@
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { seedDemoOrganisation } from '../../db/seed';
+import { type SeededOrganisation, seedDemoOrganisation } from '../../db/seed';
 import { issueAccessToken } from '../../functions/auth/access-token';
 import { TEST_JWT_SECRET } from '../../functions/testing';
+import { injectSosAlert, stopInjectionServers } from '../../realtime/inject';
 import { BEARER_PREFIX, PROTOCOL, RESUME_PREFIX } from '../../realtime/protocol';
 import { collectPageErrors, launchChromium, screenshot } from '../testing/browser';
 import { type EntryPointStack, startEntryPointStack } from '../testing/stack';
@@ -12,6 +13,7 @@ describe('staff console in Chromium through nginx over HTTPS', () => {
   let stack: EntryPointStack;
   let browser: Browser;
   let caregiver: { staffId: string; name: string; email: string; orgId: string };
+  let org: SeededOrganisation;
 
   beforeAll(async () => {
     stack = await startEntryPointStack();
@@ -19,12 +21,14 @@ describe('staff console in Chromium through nginx over HTTPS', () => {
       orgName: 'Console Centre',
       slug: 'console',
     });
+    org = seed;
     const login = seed.logins.find((entry) => entry.role === 'caregiver');
     if (!login) throw new Error('seed has no caregiver');
     caregiver = { staffId: login.staffId, name: login.name, email: login.email, orgId: seed.orgId };
     browser = await launchChromium();
   });
   afterAll(async () => {
+    await stopInjectionServers();
     await browser?.close();
     await stack?.stop();
   });
@@ -115,5 +119,67 @@ describe('staff console in Chromium through nginx over HTTPS', () => {
       await screenshot(page, name);
       await page.context().close();
     }
+  });
+
+  test('an acknowledged alert re-triggered by a second SOS sounds again and can be acknowledged again', async () => {
+    const { token, expiresAt } = await issueAccessToken(
+      { staffId: caregiver.staffId, orgId: caregiver.orgId, role: 'caregiver' },
+      TEST_JWT_SECRET,
+    );
+    const page = await newPage();
+    const errors = collectPageErrors(page);
+    const session = {
+      accessToken: token,
+      refreshToken: 'not-used-in-this-test',
+      expiresAt: expiresAt * 1000,
+      staff: { id: caregiver.staffId, orgId: caregiver.orgId, name: caregiver.name, role: 'caregiver' },
+    };
+    await page.addInitScript((value) => {
+      sessionStorage.setItem('carewatch.session', value);
+      // Every alarm also vibrates (alarm.js): counting vibrations counts alarms, with or without an audio device.
+      const alarms: unknown[] = [];
+      Object.assign(window, { alarms });
+      Object.defineProperty(navigator, 'vibrate', {
+        configurable: true,
+        value: (pattern: unknown) => alarms.push(pattern) > 0,
+      });
+    }, JSON.stringify(session));
+    await page.goto(`${stack.nginx.httpsUrl}/`);
+    await expect.poll(() => page.locator('#connection').getAttribute('data-state')).toBe('live');
+    const alarms = () => page.evaluate(() => (window as unknown as { alarms: unknown[] }).alarms.length);
+
+    const [assignment] = await stack.functions.database.sql<{ residentId: string }[]>`
+      select resident_id as "residentId" from assignments where staff_id = ${caregiver.staffId} and escalation_order = 1
+       limit 1`;
+    if (!assignment) throw new Error('the caregiver has no resident');
+    const target = { databaseUrl: stack.functions.database.url, org, residentId: assignment.residentId };
+    const { alertId } = await injectSosAlert(target);
+    const card = page.locator(`li[data-alert-id="${alertId}"]`);
+    await expect.poll(() => card.getAttribute('data-status')).toBe('open');
+    await expect.poll(alarms).toBe(1);
+
+    await card.locator('.ack').click();
+    await expect.poll(() => card.getAttribute('data-status')).toBe('acknowledged');
+    const acknowledgedDelivery = await card.getAttribute('data-delivery-id');
+
+    const again = await injectSosAlert(target);
+    expect(again).toMatchObject({ alertId, created: false });
+    await expect.poll(() => card.getAttribute('data-status')).toBe('open');
+    await expect.poll(alarms).toBe(2);
+    expect(await card.getAttribute('data-delivery-id')).not.toBe(acknowledgedDelivery);
+    expect(await card.locator('.ack').isEnabled()).toBe(true);
+    await screenshot(page, 'console-alert-retriggered');
+
+    await card.locator('.ack').click();
+    await expect.poll(() => card.getAttribute('data-status')).toBe('acknowledged');
+    await expect
+      .poll(
+        async () =>
+          (await stack.functions.database.sql<{ status: string }[]>`select status from alerts where id = ${alertId}`)[0]
+            ?.status,
+      )
+      .toBe('acknowledged');
+    expect(errors).toEqual([]);
+    await page.context().close();
   });
 });

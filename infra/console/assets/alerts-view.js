@@ -18,7 +18,11 @@ export class AlertBoard {
     this.baseTitle = document.title;
   }
 
-  /** An `alert` frame; `duplicate` ones (same delivery again) only refresh what is shown. */
+  /**
+   * An `alert` frame; `duplicate` ones (same delivery again) only refresh what is shown. A new delivery of an alert
+   * already shown (re-triggered after an acknowledgement, or escalated to this person again) is a new alarm: it
+   * sounds, and Acknowledge answers it.
+   */
   addDelivery({ deliveryId, seq, alert, duplicate }) {
     const existing = this.entries.get(alert.id);
     if (alert.status === 'resolved') return this.remove(alert.id);
@@ -26,6 +30,7 @@ export class AlertBoard {
       if (!duplicate || existing.deliveryId === deliveryId) existing.deliveryId = deliveryId;
       existing.seq = Math.min(existing.seq, seq);
       existing.alert = alert;
+      if (!duplicate && alert.status === 'open') sound(alert.severity);
       this.render(existing);
     } else {
       const entry = { alert, deliveryId, seq, element: this.create(alert.id) };
@@ -48,7 +53,7 @@ export class AlertBoard {
     return floor;
   }
 
-  /** An `alert.updated` frame: someone acknowledged, resolved or it escalated. */
+  /** An `alert.updated` frame: someone acknowledged, resolved, it escalated or re-triggered. */
   update({ alertId, change, alert, by }) {
     if (change === 'resolved' || alert?.status === 'resolved') return this.remove(alertId);
     const entry = this.entries.get(alertId);
@@ -56,6 +61,7 @@ export class AlertBoard {
     entry.alert = { ...entry.alert, ...alert };
     entry.note = change === 'acknowledged' && by ? t('acknowledgedBy', { name: by.name }) : entry.note;
     if (change === 'escalated') entry.note = t('escalated');
+    if (change === 'retriggered') entry.note = t('retriggered');
     this.render(entry);
     this.reorder();
   }

@@ -1,0 +1,69 @@
+import type postgres from 'postgres';
+import type { RetriggerCause } from '../schema/alerts';
+import { createDeliveries, type NewDeliveryRow } from './deliveries';
+import type { EscalationPolicy } from './escalation-policy';
+import { positionOnLadder, staffForStep } from './escalation-targets';
+import { notify, whenNobodyOnTheLadder } from './raise-alert';
+
+type Tx = postgres.TransactionSql;
+
+export interface AlertToRetrigger {
+  alertId: string;
+  orgId: string;
+  residentId: string;
+  /** The alert's current escalation level: its step's staff are told again. */
+  level: number;
+  policy: EscalationPolicy;
+}
+
+/**
+ * Puts an acknowledged, unresolved alert back to `open`, as a new emergency does (cause `new_event`) and an
+ * acknowledgement left unresolved past its organisation's timeout does (`ack_timeout`). The caller holds the alert
+ * row's lock. In this transaction:
+ * - a row in `alert_retriggers` records the cause and the acknowledgement being replaced; the alert's
+ *   `acknowledged_at/by` are cleared (the acknowledged delivery keeps its state and history);
+ * - new pending deliveries (the alert's next `retrigger` number) for the staff of its current step and for whoever
+ *   acknowledged it — or, when that is nobody, for those an alert with an empty ladder goes to;
+ * - escalation restarts from the current step (`next_escalation_at` = now + the step's wait);
+ * - NOTIFY 'retriggered' carrying the deliveries: dashboards get a fresh `alert` frame (and so an alarm), and
+ *   everyone told earlier an `alert.updated`.
+ */
+export async function retriggerAlert(
+  tx: Tx,
+  alert: AlertToRetrigger,
+  why: { cause: RetriggerCause; sourceEventId?: string | null; nodeId?: string },
+): Promise<NewDeliveryRow[]> {
+  const [entry] = await tx<{ retrigger: number; acknowledgedBy: string | null }[]>`
+    insert into alert_retriggers (alert_id, retrigger, cause, acknowledged_at, acknowledged_by, escalation_level,
+                                  source_event_id, node_id)
+    select id, retrigger_count + 1, ${why.cause}, acknowledged_at, acknowledged_by, ${alert.level},
+           ${why.sourceEventId ?? null}, ${why.nodeId ?? null}
+      from alerts where id = ${alert.alertId} and status = 'acknowledged'
+    returning retrigger, acknowledged_by as "acknowledgedBy"`;
+  if (!entry) throw new Error(`alert ${alert.alertId} is not acknowledged: nothing to re-trigger`);
+
+  const position = positionOnLadder(alert.policy.steps, alert.policy.repeat, alert.level);
+  const onStep = position ? await staffForStep(tx, alert.orgId, alert.residentId, position.step) : [];
+  const acknowledger = entry.acknowledgedBy
+    ? await tx<{ id: string }[]>`select id from staff where id = ${entry.acknowledgedBy} and active`
+    : [];
+  let staffIds = [...onStep, ...acknowledger.map((person) => person.id)];
+  if (staffIds.length === 0) staffIds = (await whenNobodyOnTheLadder(tx, alert.orgId)).staffIds;
+  const deliveries = await createDeliveries(tx, {
+    alertId: alert.alertId,
+    orgId: alert.orgId,
+    staffIds,
+    level: alert.level,
+    retrigger: entry.retrigger,
+    nodeId: why.nodeId,
+  });
+  // A step no longer on the (edited) ladder has no wait: the alert stays open, told, and unescalated.
+  const wait = position?.step.waitSeconds ?? null;
+  await notify(
+    tx,
+    { alertId: alert.alertId, change: 'retriggered', deliveries },
+    tx`status = 'open', acknowledged_at = null, acknowledged_by = null, retrigger_count = ${entry.retrigger},
+       next_escalation_at = now() + make_interval(secs => ${wait}::float8), updated_at = now()`,
+  );
+  return deliveries;
+}
