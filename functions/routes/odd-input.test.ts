@@ -129,6 +129,14 @@ describe('odd input is refused with problem+json, never a 5xx', () => {
     });
   });
 
+  test('an RTP ssrc beyond 32 bits is a 422, not a bigint overflow in the port check', async () => {
+    const response = await h.request('PATCH', `/v1/cameras/${cameraId}`, {
+      token: admin,
+      body: { source: { type: 'rtp', port: 15_004, ssrc: 1e21 } },
+    });
+    expect(fieldsOf(expectProblem(response, 422, 'VALIDATION_FAILED'))).toEqual(['body.source.ssrc']);
+  });
+
   describe('a cursor that is not one of the caller’s rows is invalid on every list', () => {
     const other: Record<string, string> = {};
     beforeAll(async () => {

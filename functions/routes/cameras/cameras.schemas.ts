@@ -9,7 +9,8 @@ export const CameraSource = v.variant('type', [
   v.strictObject({
     type: v.literal('rtp'),
     port: v.pipe(v.number(), v.integer(), v.minValue(1024), v.maxValue(65_535)),
-    ssrc: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+    // RTP's SSRC is 32 bits (RFC 3550); a larger number matches no packet and overflows the port check's bigint.
+    ssrc: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(0xffff_ffff))),
     payloadType: v.optional(v.pipe(v.number(), v.integer(), v.minValue(96), v.maxValue(127))),
     allowFrom: v.optional(
       v.pipe(
