@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,6 +15,7 @@ import { evaluateSilence } from './ingest/silence';
 import { clientIpBehindProxies } from './lib/client-ip';
 import { InFlight } from './lib/in-flight';
 import { createLogger } from './lib/logger';
+import { answerClientErrorsWithProblems, closeUnlessRequestRead } from './node-http-hygiene';
 import type { DocsAssetReader } from './routes/docs/docs-assets';
 import type { Services } from './services';
 
@@ -56,20 +58,23 @@ export async function startFunctions(
   }
   const inFlight = new InFlight();
   const server = serve({
-    fetch: (request, nodeEnv: { incoming?: { socket?: { remoteAddress?: string } } }) =>
-      inFlight.track(
-        app.fetch(request, {
-          services,
-          clientIp: clientIpBehindProxies(
-            nodeEnv.incoming?.socket?.remoteAddress,
-            request.headers.get('x-forwarded-for') ?? undefined,
-            config.TRUSTED_PROXIES,
-          ),
-        }),
-      ),
+    fetch: (request, nodeEnv: { incoming?: { socket?: { remoteAddress?: string } }; outgoing?: unknown }) =>
+      inFlight
+        .track(
+          app.fetch(request, {
+            services,
+            clientIp: clientIpBehindProxies(
+              nodeEnv.incoming?.socket?.remoteAddress,
+              request.headers.get('x-forwarded-for') ?? undefined,
+              config.TRUSTED_PROXIES,
+            ),
+          }),
+        )
+        .finally(() => closeUnlessRequestRead(nodeEnv)),
     port: config.PORT,
     hostname: host,
   });
+  answerClientErrorsWithProblems(server as Server, logger);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -1,12 +1,10 @@
 import * as v from 'valibot';
 import { alertKind, alertSeverity, alertStatus } from '../../db/schema/alerts';
-import { Timestamp, Uuid } from '../lib/schemas';
-
-const isoTime = v.pipe(v.string(), v.isoTimestamp('must be an ISO-8601 timestamp'));
+import { DateTime, Timestamp, Uuid } from '../lib/schemas';
 
 export const TimelineQuery = v.object({
-  from: v.optional(v.pipe(isoTime, v.description('Start (default: 24 hours before `to`)'))),
-  to: v.optional(v.pipe(isoTime, v.description('End (default: now); at most 31 days after `from`'))),
+  from: v.optional(v.pipe(DateTime, v.description('Start (default: 24 hours before `to`)'))),
+  to: v.optional(v.pipe(DateTime, v.description('End (default: now); at most 31 days after `from`'))),
   bucket: v.optional(
     v.pipe(
       v.string(),

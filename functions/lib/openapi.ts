@@ -25,10 +25,13 @@ const errorDescriptions: Record<ErrorCode, string> = {
   FORBIDDEN: "The caller's role may not do this",
   NOT_FOUND: 'No such record in the caller’s organisation (another organisation’s ids answer the same)',
   METHOD_NOT_ALLOWED: 'Method not allowed',
+  REQUEST_TIMEOUT: 'The request did not arrive in time (answered by the Node server, with `connection: close`)',
   CONFLICT: 'The change conflicts with existing data',
   PAYLOAD_TOO_LARGE: 'The body exceeds the size limit',
   UNSUPPORTED_MEDIA_TYPE: 'The body must be application/json',
   RATE_LIMITED: 'Too many attempts; retry after the `retry-after` seconds',
+  HEADERS_TOO_LARGE:
+    'The request headers exceed the server’s limit (answered by the Node server, with `connection: close`)',
   INTERNAL: 'Unexpected error (logged with the request id)',
   UNAVAILABLE: 'A dependency is down',
 };

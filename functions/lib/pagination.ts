@@ -1,5 +1,6 @@
 import { type AnyColumn, type SQL, sql, type Table } from 'drizzle-orm';
 import * as v from 'valibot';
+import type { Database } from '../../db/client';
 import { ApiError } from './problem';
 
 /** Query fields every list route takes: keyset pagination over `(sort column, id)`. */
@@ -28,7 +29,7 @@ const cursorError = () =>
   new ApiError({
     code: 'VALIDATION_FAILED',
     detail: 'The request query is invalid',
-    errors: [{ field: 'query.cursor', message: 'is not a cursor this API issued' }],
+    errors: [{ field: 'query.cursor', message: 'is not a cursor this API issued to your organisation' }],
   });
 
 /** The cursor is opaque to clients: base64url of the id of the last row returned. */
@@ -47,25 +48,34 @@ function encodeCursor(id: string): string {
   return btoa(id).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
 }
 
+/** What a list pages over: the table, its sort and id columns, and the organisation column that scopes it. */
+export interface KeysetColumns {
+  table: Table;
+  sort: AnyColumn;
+  id: AnyColumn;
+  org: AnyColumn;
+}
+
 /**
  * WHERE and ORDER BY for one page after the cursor. The sort value of the cursor row is read back from the
- * table itself, so timestamps compare at full precision and the cursor leaks nothing but an id.
+ * table itself, so timestamps compare at full precision and the cursor leaks nothing but an id. A cursor whose row
+ * is not in the caller's organisation (another organisation's id, or a row gone since) is refused: it would
+ * otherwise order the caller's rows after a row they cannot see, or end the list early with no error.
  */
-export function keyset(
-  table: Table,
-  sortColumn: AnyColumn,
-  idColumn: AnyColumn,
+export async function keyset(
+  db: Pick<Database, 'execute'>,
+  { table, sort, id, org }: KeysetColumns,
+  orgId: string,
   page: PageRequest,
-): { after?: SQL; orderBy: SQL[] } {
+): Promise<{ after?: SQL; orderBy: SQL[] }> {
   const direction = page.order === 'desc' ? sql`desc` : sql`asc`;
-  const orderBy = [sql`${sortColumn} ${direction}`, sql`${idColumn} ${direction}`];
+  const orderBy = [sql`${sort} ${direction}`, sql`${id} ${direction}`];
   if (!page.cursor) return { orderBy };
-  const id = decodeCursor(page.cursor);
-  const cursorRow = sql`(select ${sortColumn}, ${idColumn} from ${table} where ${idColumn} = ${id})`;
-  const after =
-    page.order === 'desc'
-      ? sql`(${sortColumn}, ${idColumn}) < ${cursorRow}`
-      : sql`(${sortColumn}, ${idColumn}) > ${cursorRow}`;
+  const cursorId = decodeCursor(page.cursor);
+  const owned = await db.execute(sql`select 1 from ${table} where ${id} = ${cursorId} and ${org} = ${orgId}`);
+  if (owned.length === 0) throw cursorError();
+  const cursorRow = sql`(select ${sort}, ${id} from ${table} where ${id} = ${cursorId})`;
+  const after = page.order === 'desc' ? sql`(${sort}, ${id}) < ${cursorRow}` : sql`(${sort}, ${id}) > ${cursorRow}`;
   return { after, orderBy };
 }
 

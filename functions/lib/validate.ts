@@ -3,6 +3,7 @@ import type { ValidationTargets } from 'hono';
 import { validator } from 'hono-openapi';
 import type { AppEnv } from './context';
 import { ApiError, type FieldError } from './problem';
+import { UNSTORABLE_TEXT_MESSAGE, unstorableTextPaths } from './storable-text';
 
 const targetNames: Partial<Record<keyof ValidationTargets, string>> = { json: 'body', param: 'path', query: 'query' };
 
@@ -21,13 +22,24 @@ export function fieldErrors(target: keyof ValidationTargets, issues: readonly St
 
 /**
  * valibot validation of one request part that also documents it in OpenAPI; failures become a 422
- * problem+json listing every bad field.
+ * problem+json listing every bad field. Text PostgreSQL cannot store anywhere in the part — values and object keys
+ * at any depth, fields no schema names included — is a 400 first, like a body that is not JSON: it is checked on
+ * the raw input, so no route can forget it.
  */
 export function validate<Schema extends StandardSchemaV1, Target extends keyof ValidationTargets>(
   target: Target,
   schema: Schema,
 ) {
   return validator<Schema, Target, AppEnv, string>(target, schema, (result) => {
+    const unstorable = unstorableTextPaths(result.data);
+    if (unstorable.length > 0) {
+      const prefix = targetNames[target] ?? target;
+      throw new ApiError({
+        code: 'BAD_REQUEST',
+        detail: `The request ${prefix} holds text that cannot be stored`,
+        errors: unstorable.map((path) => ({ field: [prefix, ...path].join('.'), message: UNSTORABLE_TEXT_MESSAGE })),
+      });
+    }
     if (!result.success) {
       throw new ApiError({
         code: 'VALIDATION_FAILED',

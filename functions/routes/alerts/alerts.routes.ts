@@ -69,7 +69,12 @@ export const alertRoutes = createRouter()
     async (c) => {
       const query = c.req.valid('query');
       const { db } = c.env.services;
-      const { after, orderBy } = keyset(alerts, alerts.openedAt, alerts.id, query);
+      const { after, orderBy } = await keyset(
+        db,
+        { table: alerts, sort: alerts.openedAt, id: alerts.id, org: alerts.orgId },
+        c.get('identity').orgId,
+        query,
+      );
       const rows = await db
         .select(alertColumns)
         .from(alerts)

@@ -34,7 +34,12 @@ export const assignmentRoutes = createRouter()
     validate('query', ListAssignmentsQuery),
     async (c) => {
       const query = c.req.valid('query');
-      const { after, orderBy } = keyset(assignments, sortColumns[query.sort], assignments.id, query);
+      const { after, orderBy } = await keyset(
+        c.env.services.db,
+        { table: assignments, sort: sortColumns[query.sort], id: assignments.id, org: assignments.orgId },
+        c.get('identity').orgId,
+        query,
+      );
       const rows = await c.env.services.db
         .select()
         .from(assignments)

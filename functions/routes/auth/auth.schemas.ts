@@ -1,22 +1,22 @@
 import * as v from 'valibot';
 import { staffRoles } from '../../auth/access-token';
-import { Email, Uuid } from '../../lib/schemas';
+import { Email, StorableText, Uuid } from '../../lib/schemas';
 
 export const LoginBody = v.pipe(
   v.strictObject({
     email: Email,
-    password: v.pipe(v.string(), v.minLength(1, 'must not be empty'), v.maxLength(1024)),
+    password: v.pipe(StorableText, v.minLength(1, 'must not be empty'), v.maxLength(1024)),
     orgId: v.optional(v.pipe(Uuid, v.description('Only needed when the email exists in several organisations'))),
   }),
   v.metadata({ example: { email: 'carer1@demo.carewatch.test', password: 'carewatch-demo' } }),
 );
 
-export const RefreshBody = v.strictObject({ refreshToken: v.pipe(v.string(), v.minLength(1), v.maxLength(512)) });
+export const RefreshBody = v.strictObject({ refreshToken: v.pipe(StorableText, v.minLength(1), v.maxLength(512)) });
 
 export const LogoutBody = v.strictObject({
   refreshToken: v.optional(
     v.pipe(
-      v.string(),
+      StorableText,
       v.minLength(1),
       v.maxLength(512),
       v.description("Revokes this token's family; omitted = every session of the caller"),

@@ -74,7 +74,17 @@ export const cameraGrantRoutes = createRouter()
       const residentId = await residentOfCamera(db, id, orgId);
       const now = new Date();
       const notInForce = or(isNotNull(cameraAccessGrants.revokedAt), lte(cameraAccessGrants.expiresAt, now));
-      const { after, orderBy } = keyset(cameraAccessGrants, cameraAccessGrants.createdAt, cameraAccessGrants.id, query);
+      const { after, orderBy } = await keyset(
+        db,
+        {
+          table: cameraAccessGrants,
+          sort: cameraAccessGrants.createdAt,
+          id: cameraAccessGrants.id,
+          org: cameraAccessGrants.orgId,
+        },
+        orgId,
+        query,
+      );
       const rows = await db
         .select()
         .from(cameraAccessGrants)

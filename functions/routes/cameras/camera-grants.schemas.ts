@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { pageQueryFields, pageSchema } from '../../lib/pagination';
-import { QueryBoolean, Timestamp, Uuid } from '../../lib/schemas';
+import { DateTime, QueryBoolean, StorableText, Timestamp, Uuid } from '../../lib/schemas';
 
 export const GrantParams = v.object({ id: Uuid, grantId: Uuid });
 
@@ -9,7 +9,7 @@ export const CreateGrantBody = v.pipe(
   v.strictObject({
     staffId: v.pipe(Uuid, v.description('The caregiver given standing access; assigned to the camera’s resident')),
     reason: v.pipe(
-      v.string(),
+      StorableText,
       v.trim(),
       v.minLength(1, 'must not be empty'),
       v.maxLength(500),
@@ -18,10 +18,9 @@ export const CreateGrantBody = v.pipe(
     expiresAt: v.optional(
       v.nullable(
         v.pipe(
-          v.string(),
-          v.isoTimestamp('must be an ISO-8601 date-time with a time zone'),
-          // Only a parseable time can be in the past (an unparseable one is reported once, above).
-          v.check((value) => !(Date.parse(value) <= Date.now()), 'must be in the future'),
+          DateTime,
+          // A time DateTime refuses ends the pipe there, so this sees canonical, real instants only.
+          v.check((value) => Date.parse(value) > Date.now(), 'must be in the future'),
           v.description('When the access ends by itself; omitted or null = until revoked'),
         ),
       ),

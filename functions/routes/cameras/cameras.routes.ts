@@ -44,7 +44,12 @@ export const cameraRoutes = createRouter()
     validate('query', ListCamerasQuery),
     async (c) => {
       const query = c.req.valid('query');
-      const { after, orderBy } = keyset(cameras, sortColumns[query.sort], cameras.id, query);
+      const { after, orderBy } = await keyset(
+        c.env.services.db,
+        { table: cameras, sort: sortColumns[query.sort], id: cameras.id, org: cameras.orgId },
+        c.get('identity').orgId,
+        query,
+      );
       const rows = await c.env.services.db
         .select()
         .from(cameras)

@@ -1,19 +1,20 @@
 import * as v from 'valibot';
 import { pageQueryFields, pageSchema } from '../../lib/pagination';
-import { Name, Timestamp, Uuid } from '../../lib/schemas';
+import { Name, StorableText, Timestamp, Uuid } from '../../lib/schemas';
 
-const Room = v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100));
+const Room = v.pipe(StorableText, v.trim(), v.minLength(1), v.maxLength(100));
 const positiveInt = (max: number) => v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(max));
 
 export const CameraSource = v.variant('type', [
   v.strictObject({
     type: v.literal('rtp'),
     port: v.pipe(v.number(), v.integer(), v.minValue(1024), v.maxValue(65_535)),
-    ssrc: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+    // RTP's SSRC is 32 bits (RFC 3550); a larger number matches no packet and overflows the port check's bigint.
+    ssrc: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(0xffff_ffff))),
     payloadType: v.optional(v.pipe(v.number(), v.integer(), v.minValue(96), v.maxValue(127))),
     allowFrom: v.optional(
       v.pipe(
-        v.array(v.pipe(v.string(), v.ipv4())),
+        v.array(v.pipe(StorableText, v.ipv4())),
         v.minLength(1),
         v.maxLength(16),
         v.description('IPv4 addresses the camera (or its hub) sends from; packets from anywhere else are dropped.'),
@@ -30,7 +31,7 @@ export const CameraSource = v.variant('type', [
 ]);
 
 const ConsentGivenBy = v.pipe(
-  v.string(),
+  StorableText,
   v.trim(),
   v.minLength(1),
   v.maxLength(200),

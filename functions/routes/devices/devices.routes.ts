@@ -31,7 +31,12 @@ export const deviceRoutes = createRouter()
     validate('query', ListDevicesQuery),
     async (c) => {
       const query = c.req.valid('query');
-      const { after, orderBy } = keyset(devices, devices.createdAt, devices.id, query);
+      const { after, orderBy } = await keyset(
+        c.env.services.db,
+        { table: devices, sort: devices.createdAt, id: devices.id, org: devices.orgId },
+        c.get('identity').orgId,
+        query,
+      );
       const rows = await c.env.services.db
         .select()
         .from(devices)

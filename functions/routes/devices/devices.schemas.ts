@@ -1,9 +1,9 @@
 import * as v from 'valibot';
 import { deviceKind } from '../../../db/schema';
 import { pageQueryFields, pageSchema } from '../../lib/pagination';
-import { QueryBoolean, Timestamp, Uuid } from '../../lib/schemas';
+import { QueryBoolean, StorableText, Timestamp, Uuid } from '../../lib/schemas';
 
-const Label = v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100));
+const Label = v.pipe(StorableText, v.trim(), v.minLength(1), v.maxLength(100));
 
 export const CreateDeviceBody = v.pipe(
   v.strictObject({

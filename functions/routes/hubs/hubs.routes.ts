@@ -41,7 +41,12 @@ export const hubRoutes = createRouter()
     validate('query', ListHubsQuery),
     async (c) => {
       const query = c.req.valid('query');
-      const { after, orderBy } = keyset(hubs, sortColumns[query.sort], hubs.id, query);
+      const { after, orderBy } = await keyset(
+        c.env.services.db,
+        { table: hubs, sort: sortColumns[query.sort], id: hubs.id, org: hubs.orgId },
+        c.get('identity').orgId,
+        query,
+      );
       const rows = await c.env.services.db
         .select()
         .from(hubs)

@@ -39,7 +39,12 @@ export const residentRoutes = createRouter()
     validate('query', ListResidentsQuery),
     async (c) => {
       const query = c.req.valid('query');
-      const { after, orderBy } = keyset(residents, sortColumns[query.sort], residents.id, query);
+      const { after, orderBy } = await keyset(
+        c.env.services.db,
+        { table: residents, sort: sortColumns[query.sort], id: residents.id, org: residents.orgId },
+        c.get('identity').orgId,
+        query,
+      );
       const rows = await c.env.services.db
         .select()
         .from(residents)

@@ -9,7 +9,7 @@ import {
   staffRole,
 } from '../../../db/schema';
 import { pageQueryFields, pageSchema } from '../../lib/pagination';
-import { Name, Phone, SearchTerm, Timestamp, Uuid } from '../../lib/schemas';
+import { CalendarDate, Name, Phone, SearchTerm, StorableText, Timestamp, Uuid } from '../../lib/schemas';
 
 const Range = (min: number, max: number) =>
   v.pipe(
@@ -19,7 +19,7 @@ const Range = (min: number, max: number) =>
 
 const EmergencyContact = v.strictObject({
   name: Name,
-  relation: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(50)),
+  relation: v.pipe(StorableText, v.trim(), v.minLength(1), v.maxLength(50)),
   phone: Phone,
   guardian: v.optional(v.boolean()),
 });
@@ -43,12 +43,12 @@ const Thresholds = v.strictObject({
 
 const residentFields = {
   name: Name,
-  birthDate: v.optional(v.nullable(v.pipe(v.string(), v.isoDate('must be a date YYYY-MM-DD')))),
+  birthDate: v.optional(v.nullable(CalendarDate)),
   sex: v.optional(v.picklist(residentSex.enumValues)),
-  address: v.optional(v.nullable(v.pipe(v.string(), v.trim(), v.maxLength(500)))),
+  address: v.optional(v.nullable(v.pipe(StorableText, v.trim(), v.maxLength(500)))),
   phone: v.optional(v.nullable(Phone)),
   emergencyContacts: v.optional(v.pipe(v.array(EmergencyContact), v.maxLength(10))),
-  careNotes: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(5000)))),
+  careNotes: v.optional(v.nullable(v.pipe(StorableText, v.maxLength(5000)))),
   thresholds: v.optional(Thresholds),
 };
 

@@ -104,7 +104,12 @@ export const staffRoutes = createRouter()
       const generation = (await staffListGeneration(cache, orgId)) ?? 0;
       const key = staffListKey(orgId, generation, JSON.stringify(query));
       const { value: body, hit } = await cache.readThrough(key, CACHE_TTL_SECONDS, async () => {
-        const { after, orderBy } = keyset(staff, sortColumns[query.sort], staff.id, query);
+        const { after, orderBy } = await keyset(
+          db,
+          { table: staff, sort: sortColumns[query.sort], id: staff.id, org: staff.orgId },
+          orgId,
+          query,
+        );
         const rows = await db
           .select()
           .from(staff)

@@ -1,10 +1,10 @@
 import * as v from 'valibot';
 import { staffRoles } from '../../auth/access-token';
 import { pageQueryFields, pageSchema } from '../../lib/pagination';
-import { Email, Name, Phone, QueryBoolean, SearchTerm, Timestamp, Uuid } from '../../lib/schemas';
+import { Email, Name, Phone, QueryBoolean, SearchTerm, StorableText, Timestamp, Uuid } from '../../lib/schemas';
 
 const Password = v.pipe(
-  v.string(),
+  StorableText,
   v.minLength(12, 'must be at least 12 characters'),
   v.maxLength(1024, 'must be at most 1024 characters'),
 );
