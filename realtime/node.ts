@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { createDatabase, type Sql } from '../db/client';
 import { watchAlertChanges } from '../functions/cache/alert-invalidation';
+import { guardedByGeneration } from '../functions/cache/generation-guard';
 import { createUpstashCache } from '../functions/cache/upstash-cache';
 import { InFlight } from '../functions/lib/in-flight';
 import { createLogger, type Logger } from '../functions/lib/logger';
@@ -223,7 +224,11 @@ export async function startRealtimeNode(
     config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN
       ? watchAlertChanges(
           sql,
-          createUpstashCache({ url: config.UPSTASH_REDIS_REST_URL, token: config.UPSTASH_REDIS_REST_TOKEN, logger }),
+          guardedByGeneration(
+            createUpstashCache({ url: config.UPSTASH_REDIS_REST_URL, token: config.UPSTASH_REDIS_REST_TOKEN, logger }),
+            sql,
+            logger,
+          ),
           logger,
         )
       : undefined;
