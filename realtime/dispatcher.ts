@@ -363,7 +363,11 @@ export class Dispatcher {
       for (const outcome of outcomes) {
         if (outcome.level === null) continue;
         this.options.metrics.escalations++;
-        this.options.logger.info('alert escalated', { ...outcome });
+        this.options.logger.info('alert escalated', {
+          alertId: outcome.alertId,
+          escalationLevel: outcome.level,
+          deliveries: outcome.deliveries,
+        });
       }
     } catch (error) {
       this.options.logger.error('escalation sweep failed', { error: (error as Error).message });
