@@ -14,6 +14,7 @@ import { ConnectionUpkeep } from './connection-upkeep';
 import { Dispatcher } from './dispatcher';
 import type { RealtimeConfig } from './env';
 import { closeCodes } from './errors';
+import { answerUnrouted } from './http-fallback';
 import { Hub } from './hub';
 import { Metrics } from './metrics';
 import { BEARER_PREFIX, PROTOCOL, resumeFromSubprotocols } from './protocol';
@@ -211,6 +212,7 @@ export async function startRealtimeNode(
   });
 
   options.routes?.(app);
+  answerUnrouted(app, { '/healthz': ['GET'], '/metrics': ['GET'], '/ws': ['GET'] }, '/ws');
   await dispatcher.start();
   const upkeep = new ConnectionUpkeep({
     sql,
