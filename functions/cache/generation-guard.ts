@@ -48,7 +48,9 @@ export function guardedByGeneration(cache: Cache, sql: Sql, logger: Logger): Cac
     ) {
       const orgId = organisationOfKey(key);
       if (orgId === undefined || orgId === 'all') return cache.readThrough(key, ttlSeconds, load, accept);
-      const generation = await cacheGeneration(sql, orgId);
+      // Without the generation nothing cached can be trusted: the read goes to the database alone.
+      const generation = await cacheGeneration(sql, orgId).catch(() => undefined);
+      if (generation === undefined) return { value: await load(), hit: false };
       const stamped = await cache.readThrough<Stamped<T>>(
         key,
         ttlSeconds,
