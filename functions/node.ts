@@ -8,7 +8,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { createDatabase } from '../db/client';
 import { createApp } from './app';
 import { watchAlertChanges } from './cache/alert-invalidation';
-import { configuredCache } from './cache/configured-cache';
+import { configuredCache, outageSafe } from './cache/configured-cache';
 import { createMemoryCache } from './cache/memory-cache';
 import { type FunctionsConfig, FunctionsEnv, parseEnv } from './env';
 import { evaluateSilence } from './ingest/silence';
@@ -42,7 +42,11 @@ export async function startFunctions(
 ): Promise<RunningFunctions> {
   const logger = createLogger('functions', config.LOG_LEVEL);
   const { db, sql, close } = createDatabase(config.DATABASE_URL, { max: 20, applicationName: 'carewatch-functions' });
-  const cache = configuredCache(config, logger, () => createMemoryCache());
+  const cache = outageSafe(
+    configuredCache(config, logger, () => createMemoryCache()),
+    sql,
+    logger,
+  );
   // Watching before serving, so nothing is cached unwatched; a database that is down delays nothing (health says
   // 503) and the watch retries in the background.
   const alertWatch = watchAlertChanges(sql, cache, logger);

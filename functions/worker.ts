@@ -3,7 +3,7 @@ import swaggerUiBundle from 'swagger-ui-dist/swagger-ui-bundle.js';
 import { createDatabase } from '../db/client';
 import { createApp } from './app';
 import type { Cache } from './cache/cache';
-import { configuredCache } from './cache/configured-cache';
+import { configuredCache, outageSafe } from './cache/configured-cache';
 import { invalidateAfterSilence } from './cache/keys';
 import { createMemoryCache } from './cache/memory-cache';
 import { FunctionsEnv, parseEnv } from './env';
@@ -41,7 +41,8 @@ export default {
       idleTimeout: 0,
       applicationName: 'carewatch-worker',
     });
-    const services: Services = { config, db, sql, cache: isolateCache, logger, docsAssets };
+    const cache = outageSafe(isolateCache, sql, logger);
+    const services: Services = { config, db, sql, cache, logger, docsAssets };
     const clientIp = request.headers.get('cf-connecting-ip') ?? undefined;
     try {
       return await app.fetch(request, { services, clientIp }, context);
@@ -60,7 +61,7 @@ export default {
     });
     const logger = createLogger('functions-worker', config.LOG_LEVEL);
     isolateCache ??= configuredCache(config, logger, () => createMemoryCache(1000));
-    const cache = isolateCache;
+    const cache = outageSafe(isolateCache, sql, logger);
     const run = evaluateSilence(sql)
       .then(async (outcome) => {
         await invalidateAfterSilence(cache, outcome);

@@ -12,6 +12,7 @@ import type { CameraSignalling } from './camera-signalling';
 import { closeCodes, errors, type ProtocolError } from './errors';
 import { encode, encodeAlertFrame, errorFrame } from './frames';
 import type { Hub } from './hub';
+import { LogLimiter } from './log-limiter';
 import type { Metrics } from './metrics';
 import { ClientFrame, type ServerFrame } from './protocol';
 import type { ReceiptBatcher } from './receipts';
@@ -73,6 +74,8 @@ export class Client {
   private readonly unreceived = new Map<string, number>();
   /** When this connection's recent `resume` frames came (see mayResume). */
   private readonly resumeTimes: number[] = [];
+  /** This connection's repeated warnings and errors, rate-limited: one client must not flood the node's log. */
+  private readonly log: LogLimiter;
 
   constructor(
     private readonly socket: uWS.WebSocket<ConnectionData>,
@@ -81,6 +84,7 @@ export class Client {
   ) {
     // A close frame could not get through a full buffer anyway: the connection is dropped at once.
     this.writer = new Writer(socket as uWS.WebSocket<unknown>, context.writer, () => this.dropSlow());
+    this.log = new LogLimiter(context.logger, { connectionId });
   }
 
   get staffId(): string | undefined {
@@ -213,6 +217,7 @@ export class Client {
   /** The socket is gone (uWS close handler): forget it everywhere. */
   closedBySocket(): void {
     this.closed = true;
+    this.log.flush();
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
     this.writer.close();
     this.context.hub.remove(this);
@@ -264,8 +269,7 @@ export class Client {
     try {
       await this.dispatch(frame);
     } catch (error) {
-      this.context.logger.error('frame handling failed', {
-        connectionId: this.connectionId,
+      this.log.error('frame handling failed', {
         type: frame.type,
         error: (error as Error).message,
       });
@@ -457,7 +461,9 @@ export class Client {
   /** The client sent something wrong: an error frame, and the socket closes once it keeps doing so. */
   private reject(error: ProtocolError, ref?: string): void {
     this.context.metrics.badFrames++;
-    this.context.logger.warn('bad frame', { connectionId: this.connectionId, code: error.code, ref });
+    // Frames still in flight when the connection closed (often for abuse) are counted, not logged one by one.
+    if (this.closed) return;
+    this.log.warn('bad frame', { code: error.code, ref });
     this.fail(error, ref);
     if (++this.badFrames > this.context.maxBadFrames) this.end(closeCodes.abuse, 'too many bad frames');
   }

@@ -368,7 +368,11 @@ export class Dispatcher {
         }
         if (outcome.level === null) continue;
         this.options.metrics.escalations++;
-        this.options.logger.info('alert escalated', { ...outcome });
+        this.options.logger.info('alert escalated', {
+          alertId: outcome.alertId,
+          escalationLevel: outcome.level,
+          deliveries: outcome.deliveries,
+        });
       }
     } catch (error) {
       this.options.logger.error('escalation sweep failed', { error: (error as Error).message });

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { createDatabase, type Sql } from '../db/client';
 import { watchAlertChanges } from '../functions/cache/alert-invalidation';
+import { guardedByGeneration } from '../functions/cache/generation-guard';
 import { createUpstashCache } from '../functions/cache/upstash-cache';
 import { InFlight } from '../functions/lib/in-flight';
 import { createLogger, type Logger } from '../functions/lib/logger';
@@ -13,6 +14,7 @@ import { ConnectionUpkeep } from './connection-upkeep';
 import { Dispatcher } from './dispatcher';
 import type { RealtimeConfig } from './env';
 import { closeCodes } from './errors';
+import { answerUnrouted } from './http-fallback';
 import { Hub } from './hub';
 import { Metrics } from './metrics';
 import { BEARER_PREFIX, PROTOCOL, resumeFromSubprotocols } from './protocol';
@@ -210,6 +212,7 @@ export async function startRealtimeNode(
   });
 
   options.routes?.(app);
+  answerUnrouted(app, { '/healthz': ['GET'], '/metrics': ['GET'], '/ws': ['GET'] }, '/ws');
   await dispatcher.start();
   const upkeep = new ConnectionUpkeep({
     sql,
@@ -223,7 +226,11 @@ export async function startRealtimeNode(
     config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN
       ? watchAlertChanges(
           sql,
-          createUpstashCache({ url: config.UPSTASH_REDIS_REST_URL, token: config.UPSTASH_REDIS_REST_TOKEN, logger }),
+          guardedByGeneration(
+            createUpstashCache({ url: config.UPSTASH_REDIS_REST_URL, token: config.UPSTASH_REDIS_REST_TOKEN, logger }),
+            sql,
+            logger,
+          ),
           logger,
         )
       : undefined;

@@ -1,4 +1,4 @@
-import { jsonb, pgTable, text } from 'drizzle-orm/pg-core';
+import { integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
 import { id, timestamps } from './_helpers';
 import type { AlertSeverity } from './alerts';
 
@@ -22,6 +22,11 @@ export const organisations = pgTable('organisations', {
   id: id(),
   name: text('name').notNull(),
   settings: jsonb('settings').$type<OrganisationSettings>().notNull().default({}),
+  /**
+   * Bumped when an invalidation of the organisation's shared cache failed (cache unreachable): values cached under
+   * an older generation are never served again (`functions/cache/generation-guard.ts`).
+   */
+  cacheGeneration: integer('cache_generation').notNull().default(0),
   ...timestamps,
 });
 

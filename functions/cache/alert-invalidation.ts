@@ -12,6 +12,9 @@ const RETRY_MS = { first: 500, max: 15_000 };
  * drops the profile of that resident. Notifications sent while nothing listened are lost, so every (re)connect —
  * postgres.js re-runs the on-listen callback after reconnecting — invalidates every cached profile. It never fails
  * on the database: a first LISTEN that fails is retried in the background until it succeeds.
+ * An invalidation that cannot reach a shared cache is not lost: the cache it is given is the generation-guarded one
+ * (`outageSafe`), which then bumps the organisation's cache generation in PostgreSQL (every organisation's, for the
+ * catch-up), so no process serves the old profile once the cache is back.
  * Run it in each long-lived process that holds a cache: the Node functions server, and the realtime node when the
  * cache is shared (Upstash) — on Workers nothing else listens.
  */
@@ -33,7 +36,7 @@ export function watchAlertChanges(sql: postgres.Sql, cache: Cache, logger: Logge
   };
   const onListening = () => {
     void cache.invalidateMatching(ALL_RESIDENT_PROFILES).then((count) => {
-      if (count > 0) logger.info('cached profiles invalidated on (re)connecting to alert changes', { count });
+      if (count) logger.info('cached profiles invalidated on (re)connecting to alert changes', { count });
       markReady();
     });
   };

@@ -14,17 +14,25 @@ export interface Cache {
   get<T>(key: string): Promise<T | undefined>;
   /**
    * The cached value (`hit`), or what `load` returns, cached for `ttlSeconds` unless the key was invalidated while
-   * loading. `load` returning undefined (nothing to show) caches nothing.
+   * loading. `load` returning undefined (nothing to show) caches nothing. A cached value `accept` refuses counts as
+   * a miss, and what `load` returns replaces it (compare-and-set against the refused value, as against a marker).
    */
   readThrough<T>(
     key: string,
     ttlSeconds: number,
     load: () => Promise<T | undefined>,
+    accept?: (cached: T) => boolean,
   ): Promise<{ value: T | undefined; hit: boolean }>;
-  /** Drops the keys, leaving markers that loads already under way cannot overwrite (see the race rule). */
-  invalidate(...keys: string[]): Promise<void>;
-  /** `invalidate` for every key matching a glob with `*` (used after a missed-notification window). */
-  invalidateMatching(pattern: string): Promise<number>;
+  /**
+   * Drops the keys, leaving markers that loads already under way cannot overwrite (see the race rule). False when
+   * the cache could not be told: the old values may still be there (see `generation-guard.ts` for what then).
+   */
+  invalidate(...keys: string[]): Promise<boolean>;
+  /**
+   * `invalidate` for every key matching a glob with `*` (used after a missed-notification window): how many keys,
+   * or undefined when the cache could not be reached (some matching keys may still hold old values).
+   */
+  invalidateMatching(pattern: string): Promise<number | undefined>;
   /** Adds one to a counter that expires `ttlSeconds` after its first increment; undefined when the backend is down. */
   increment(key: string, ttlSeconds: number): Promise<number | undefined>;
   health(): Promise<{ ok: boolean; error?: string }>;

@@ -6,6 +6,17 @@ import type { Cache } from './cache';
  */
 export const CACHE_TTL_SECONDS = 30;
 
+/**
+ * The organisation a key (or a glob of keys) belongs to: every organisation's key starts `cw:<org id>:`.
+ * `'all'` for a glob over every organisation (`cw:*:…`); undefined for keys of no organisation (login counters).
+ */
+export function organisationOfKey(key: string): string | 'all' | undefined {
+  const match = /^cw:([^:]+):/.exec(key);
+  if (match?.[1] === '*') return 'all';
+  return match?.[1] && UUID.test(match[1]) ? match[1] : undefined;
+}
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** A whole resident profile (v3: open alerts are in it again, invalidated by every alert change). */
 export const residentProfileKey = (orgId: string, residentId: string) =>
   `cw:${orgId}:resident:${residentId}:profile:v3`;

@@ -28,19 +28,25 @@ export function createMemoryCache(maxEntries = 10_000, now: () => number = Date.
     }
   };
   const invalidateKey = (key: string) => put(key, invalidationMarker(), INVALIDATION_HOLD_SECONDS);
-  const cachedValue = <T>(entry: Entry | undefined): T | undefined => {
+  const cachedValue = <T>(entry: Entry | undefined, accept?: (cached: T) => boolean): T | undefined => {
     if (!entry || isMarker(entry.text)) return undefined;
     entry.parsed ??= deepFreeze(JSON.parse(entry.text));
-    return entry.parsed as T;
+    const value = entry.parsed as T;
+    return accept && !accept(value) ? undefined : value;
   };
   return {
     kind: 'memory',
     async get<T>(key: string) {
       return cachedValue<T>(live(key));
     },
-    async readThrough<T>(key: string, ttlSeconds: number, load: () => Promise<T | undefined>) {
+    async readThrough<T>(
+      key: string,
+      ttlSeconds: number,
+      load: () => Promise<T | undefined>,
+      accept?: (cached: T) => boolean,
+    ) {
       const before = live(key);
-      const cached = cachedValue<T>(before);
+      const cached = cachedValue<T>(before, accept);
       if (cached !== undefined) return { value: cached, hit: true };
       const value = await load();
       if (value !== undefined && live(key)?.text === before?.text) put(key, JSON.stringify(value), ttlSeconds);
@@ -48,6 +54,7 @@ export function createMemoryCache(maxEntries = 10_000, now: () => number = Date.
     },
     async invalidate(...keys) {
       for (const key of keys) invalidateKey(key);
+      return true;
     },
     async invalidateMatching(pattern) {
       const matches = globMatcher(pattern);

@@ -76,6 +76,18 @@ describe.each(['memory', 'upstash'] as const)('cache invalidation rules on %s', 
     });
   });
 
+  test('a cached value that `accept` refuses is a miss, and what the load returns replaces it', async () => {
+    const stamped = key('stamped');
+    await cache.readThrough(stamped, 30, async () => ({ generation: 1 }));
+    const current = (value: { generation: number }) => value.generation === 2;
+    const reload = await cache.readThrough(stamped, 30, async () => ({ generation: 2 }), current);
+    expect(reload).toEqual({ value: { generation: 2 }, hit: false });
+    expect(await cache.readThrough(stamped, 30, async () => ({ generation: 3 }), current)).toEqual({
+      value: { generation: 2 },
+      hit: true,
+    });
+  });
+
   test('invalidateMatching drops exactly the keys its glob matches', async () => {
     const org = `cw:test-${randomUUID()}`;
     const keys = [`${org}:resident:a:profile:v3`, `${org}:resident:b:profile:v3`, `${org}:staff:list:1:{}`];

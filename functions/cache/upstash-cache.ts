@@ -51,9 +51,17 @@ export function createUpstashCache({ url, token, logger, timeoutMs = 300 }: Upst
         .then((text) => (typeof text === 'string' && !isMarker(text) ? (JSON.parse(text) as T) : undefined))
         .catch(failed('get', undefined));
     },
-    async readThrough<T>(key: string, ttlSeconds: number, load: () => Promise<T | undefined>) {
+    async readThrough<T>(
+      key: string,
+      ttlSeconds: number,
+      load: () => Promise<T | undefined>,
+      accept?: (cached: T) => boolean,
+    ) {
       const before = await redis.get<string>(key).catch(failed('get', null));
-      if (typeof before === 'string' && !isMarker(before)) return { value: JSON.parse(before) as T, hit: true };
+      if (typeof before === 'string' && !isMarker(before)) {
+        const cached = JSON.parse(before) as T;
+        if (!accept || accept(cached)) return { value: cached, hit: true };
+      }
       const value = await load();
       if (value !== undefined) {
         await redis
@@ -63,13 +71,13 @@ export function createUpstashCache({ url, token, logger, timeoutMs = 300 }: Upst
       return { value, hit: false };
     },
     async invalidate(...keys) {
-      if (keys.length === 0) return;
+      if (keys.length === 0) return true;
       const pipeline = redis.pipeline();
       for (const key of keys) pipeline.set(key, invalidationMarker(), { ex: INVALIDATION_HOLD_SECONDS });
-      await pipeline
+      return pipeline
         .exec()
-        .then(() => undefined)
-        .catch(failed('invalidate', undefined));
+        .then(() => true)
+        .catch(failed('invalidate', false));
     },
     async invalidateMatching(pattern) {
       let total = 0;
@@ -78,11 +86,11 @@ export function createUpstashCache({ url, token, logger, timeoutMs = 300 }: Upst
         do {
           const [next, keys] = await redis.scan(cursor, { match: pattern, count: 1000 });
           cursor = String(next);
-          if (keys.length > 0) await this.invalidate(...keys);
+          if (keys.length > 0 && !(await this.invalidate(...keys))) return undefined;
           total += keys.length;
         } while (cursor !== '0');
       } catch (error) {
-        failed('invalidateMatching', undefined)(error);
+        return failed('invalidateMatching', undefined)(error);
       }
       return total;
     },

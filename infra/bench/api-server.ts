@@ -10,7 +10,7 @@ const neverHits: Cache = {
   kind: 'memory',
   get: async () => undefined,
   readThrough: async (_key, _ttl, load) => ({ value: await load(), hit: false }),
-  invalidate: async () => {},
+  invalidate: async () => true,
   invalidateMatching: async () => 0,
   increment: async () => 1,
   health: async () => ({ ok: true }),

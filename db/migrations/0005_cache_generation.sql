@@ -1,0 +1,1 @@
+ALTER TABLE "organisations" ADD COLUMN "cache_generation" integer DEFAULT 0 NOT NULL;
