@@ -180,9 +180,9 @@ describe('a new emergency on an acknowledged alert', () => {
     expect(forCarer?.alert).toMatchObject({ status: 'open', escalationLevel: 1 });
     expect(forBackup?.alert).toMatchObject({ status: 'open', escalationLevel: 1 });
     // Staff ids are random, so the two rows come in either order.
-    const retriggered = (await deliveries(raised.alertId)).filter((delivery) => delivery.retrigger === 1);
-    expect(retriggered).toHaveLength(2);
-    expect(retriggered).toEqual(
+    const told = (await deliveries(raised.alertId)).filter((delivery) => delivery.retrigger === 1);
+    expect(told).toHaveLength(2);
+    expect(told).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ staffId: carer1().staffId, level: 1 }),
         expect.objectContaining({ staffId: carer2().staffId, level: 1 }),
