@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { createDatabase } from '../db/client';
+import { createDatabase, failFastTimeouts } from '../db/client';
 import { createApp } from './app';
 import { watchAlertChanges } from './cache/alert-invalidation';
 import { configuredCache } from './cache/configured-cache';
@@ -39,7 +39,11 @@ export async function startFunctions(
   options: { console?: ConsoleAssets } = {},
 ): Promise<RunningFunctions> {
   const logger = createLogger('functions', config.LOG_LEVEL);
-  const { db, sql, close } = createDatabase(config.DATABASE_URL, { max: 20, applicationName: 'carewatch-functions' });
+  const { db, sql, close } = createDatabase(config.DATABASE_URL, {
+    max: 20,
+    applicationName: 'carewatch-functions',
+    ...failFastTimeouts,
+  });
   const cache = configuredCache(config, logger, () => createMemoryCache());
   // Watching before serving, so nothing is cached unwatched; a database that is down delays nothing (health says
   // 503) and the watch retries in the background.
