@@ -35,7 +35,7 @@ export function unstorablePayload(payload: unknown): string | undefined {
         if (problem) return `a key in ${path} ${problem}`;
         pending.push({
           value: child,
-          path: Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`,
+          path: Array.isArray(value) ? `${path}[${key}]` : `${path}.${shortKey(key)}`,
           depth: depth + 1,
         });
       }
@@ -45,4 +45,10 @@ export function unstorablePayload(payload: unknown): string | undefined {
   const bytes = new TextEncoder().encode(JSON.stringify(payload)).length;
   if (bytes > ingestLimits.maxPayloadBytes) return `payload exceeds ${ingestLimits.maxPayloadBytes} bytes`;
   return undefined;
+}
+
+/** A key as it appears in a reason: at most 32 code points (never half a surrogate pair), so reasons stay short. */
+function shortKey(key: string): string {
+  const points = Array.from(key);
+  return points.length > 32 ? `${points.slice(0, 32).join('')}…` : key;
 }
