@@ -18,33 +18,50 @@ export function unstorableText(text: string): string | undefined {
  */
 export function unstorablePayload(payload: unknown): string | undefined {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return 'payload must be an object';
-  const pending: { value: unknown; path: string; depth: number }[] = [{ value: payload, path: 'payload', depth: 1 }];
+  // Paths are built only for a reason: most payloads are fine, and this runs for every event of every batch.
+  const pending: Pending[] = [{ value: payload, depth: 1 }];
   for (let next = pending.pop(); next; next = pending.pop()) {
-    const { value, path, depth } = next;
+    const { value, depth } = next;
     if (typeof value === 'string') {
       const problem = unstorableText(value);
-      if (problem) return `${path} ${problem}`;
+      if (problem) return `${pathOf(next)} ${problem}`;
     } else if (typeof value === 'number') {
-      if (!Number.isFinite(value)) return `${path} is a number outside the double-precision range`;
+      if (!Number.isFinite(value)) return `${pathOf(next)} is a number outside the double-precision range`;
     } else if (typeof value === 'object' && value !== null) {
       if (depth > ingestLimits.maxPayloadDepth) {
         return `payload is nested deeper than ${ingestLimits.maxPayloadDepth} levels`;
       }
-      for (const [key, child] of Object.entries(value)) {
+      const inArray = Array.isArray(value);
+      for (const key in value) {
         const problem = unstorableText(key);
-        if (problem) return `a key in ${path} ${problem}`;
-        pending.push({
-          value: child,
-          path: Array.isArray(value) ? `${path}[${key}]` : `${path}.${shortKey(key)}`,
-          depth: depth + 1,
-        });
+        if (problem) return `a key in ${pathOf(next)} ${problem}`;
+        pending.push({ value: (value as Record<string, unknown>)[key], depth: depth + 1, parent: next, key, inArray });
       }
     }
   }
-  // Depth is bounded now, so stringifying cannot overflow the stack.
-  const bytes = new TextEncoder().encode(JSON.stringify(payload)).length;
-  if (bytes > ingestLimits.maxPayloadBytes) return `payload exceeds ${ingestLimits.maxPayloadBytes} bytes`;
+  // Depth is bounded now, so stringifying cannot overflow the stack. UTF-8 takes 1–3 bytes per UTF-16 unit.
+  const json = JSON.stringify(payload);
+  const limit = ingestLimits.maxPayloadBytes;
+  if (json.length > limit || (json.length * 3 > limit && new TextEncoder().encode(json).length > limit)) {
+    return `payload exceeds ${limit} bytes`;
+  }
   return undefined;
+}
+
+interface Pending {
+  value: unknown;
+  depth: number;
+  parent?: Pending;
+  key?: string;
+  inArray?: boolean;
+}
+
+function pathOf(entry: Pending): string {
+  const parts: string[] = [];
+  for (let at: Pending | undefined = entry; at?.parent; at = at.parent) {
+    parts.push(at.inArray ? `[${at.key}]` : `.${shortKey(at.key ?? '')}`);
+  }
+  return `payload${parts.reverse().join('')}`;
 }
 
 /** A key as it appears in a reason: at most 32 code points (never half a surrogate pair), so reasons stay short. */
