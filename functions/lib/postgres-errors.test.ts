@@ -36,6 +36,14 @@ describe('postgres error classes', () => {
     }
   });
 
+  test('PostgreSQL refusing a query through drizzle (which attaches the query too), or a bug of ours, is not "unavailable"', async () => {
+    const refused = await failure(database.db.execute(drizzleSql`select 1 / 0`));
+    expect((refused as { cause?: { code?: string } }).cause?.code).toBe('22012');
+    expect(isDatabaseUnavailable(refused)).toBe(false);
+    expect(isDatabaseUnavailable(new TypeError('x is undefined'))).toBe(false);
+    expect(isDataError(new TypeError('x is undefined'))).toBe(false);
+  });
+
   test('a refused connection is "unavailable"', async () => {
     const nowhere = postgres('postgres://carewatch:x@127.0.0.1:1/carewatch', { max: 1, connect_timeout: 2 });
     const error = await failure(nowhere`select 1`);

@@ -38,16 +38,30 @@ const TRANSIENT_SQLSTATE = /^(08|53|57P0[1-3]$|57014$|40001$|40P01$|55P03$)/;
  * again later, so it is answered 503 with Retry-After rather than 500.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  const code = sqlState(error);
-  return code !== undefined && (UNREACHABLE.has(code) || TRANSIENT_SQLSTATE.test(code));
+  const root = rootCause(error);
+  if (typeof root !== 'object' || root === null) return false;
+  const code = 'code' in root && typeof root.code === 'string' ? root.code : undefined;
+  if (code !== undefined) return UNREACHABLE.has(code) || TRANSIENT_SQLSTATE.test(code);
+  // postgres.js attaches the query to every error it fails a query with. One that is not PostgreSQL's own answer
+  // (those carry a SQLSTATE code) is the connection failing: on Workers, cloudflare:sockets errors have no code
+  // ("proxy request failed, cannot connect to the specified address", "Network connection lost").
+  return 'query' in root && !('name' in root && root.name === 'PostgresError');
 }
 
-/** The error's code (SQLSTATE, or postgres.js / Node code), looking through drizzle's wrapping `cause`. */
+/** The error's SQLSTATE (or postgres.js / Node code), looking through drizzle's wrapping `cause`. */
 function sqlState(error: unknown): string | undefined {
-  for (let current = error, depth = 0; depth < 5; depth++) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    if ('code' in current && typeof current.code === 'string') return current.code;
-    current = 'cause' in current ? current.cause : undefined;
+  const root = rootCause(error);
+  return typeof root === 'object' && root !== null && 'code' in root && typeof root.code === 'string'
+    ? root.code
+    : undefined;
+}
+
+/** The innermost `cause` (drizzle wraps the driver's error in a DrizzleQueryError). */
+function rootCause(error: unknown): unknown {
+  let current = error;
+  for (let depth = 0; depth < 5; depth++) {
+    if (typeof current !== 'object' || current === null || !('cause' in current) || current.cause === undefined) break;
+    current = current.cause;
   }
-  return undefined;
+  return current;
 }
