@@ -121,7 +121,7 @@ function readHubStatus(raw: unknown): { hub: HubStatus; ignored: IgnoredField[] 
   const hub: Record<string, unknown> = {};
   const ignored: IgnoredField[] = [];
   for (const [name, schema] of Object.entries(HubStatus.entries)) {
-    if (raw[name] === undefined) continue;
+    if (raw[name] === undefined || raw[name] === null) continue; // not reported
     const parsed = v.safeParse(schema, raw[name]);
     const text = parsed.success && typeof parsed.output === 'string' ? unstorableText(parsed.output) : undefined;
     if (!parsed.success) ignored.push({ field: `hub.${name}`, reason: describe(parsed.issues) });
