@@ -13,7 +13,28 @@ export interface DatabaseOptions {
   applicationName?: string;
   /** Seconds an idle connection is kept. */
   idleTimeout?: number;
+  /** Seconds to open a connection (TCP, TLS, authentication) before the query fails; default 10. */
+  connectTimeout?: number;
+  /** Server-side statement_timeout in milliseconds; default none. */
+  statementTimeoutMs?: number;
+  /**
+   * Longest wait, in seconds, before reconnecting after failed connections. postgres.js backs off up to 20 s, so
+   * during an outage every query would first sit out that wait; default: its own backoff.
+   */
+  maxReconnectDelay?: number;
 }
+
+/**
+ * For pools that answer requests (the functions API): with the database down or unreachable a query fails within
+ * about 2 s (reconnect wait + connect timeout), so the request is answered 503 + Retry-After instead of hanging;
+ * a statement that runs longer than 5 s is cancelled (also 503). Well above a 1,000-event batch with its rules,
+ * so a batch never times out every time it is re-sent.
+ */
+export const failFastTimeouts = {
+  connectTimeout: 1.5,
+  statementTimeoutMs: 5_000,
+  maxReconnectDelay: 0.25,
+} as const satisfies DatabaseOptions;
 
 /**
  * A raw postgres.js client for hand-written SQL and a drizzle instance for typed queries.
@@ -22,12 +43,20 @@ export interface DatabaseOptions {
  * costs nothing until drizzle is used. Call `close()` to end both.
  */
 export function createDatabase(url: string, options: DatabaseOptions = {}) {
+  const maxDelay = options.maxReconnectDelay;
   const clientOptions = {
     max: options.max ?? 10,
     idle_timeout: options.idleTimeout ?? 30,
-    connect_timeout: 10,
+    connect_timeout: options.connectTimeout ?? 10,
     onnotice: () => {},
-    connection: { application_name: options.applicationName ?? 'carewatch' },
+    connection: {
+      application_name: options.applicationName ?? 'carewatch',
+      ...(options.statementTimeoutMs === undefined ? {} : { statement_timeout: options.statementTimeoutMs }),
+    },
+    // postgres.js's own backoff (jittered 3^retries / 100 s), capped.
+    ...(maxDelay === undefined
+      ? {}
+      : { backoff: (retries: number) => (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, maxDelay) }),
   };
   const sql = postgres(url, {
     ...clientOptions,

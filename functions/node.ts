@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { createDatabase } from '../db/client';
+import { createDatabase, failFastTimeouts } from '../db/client';
 import { createApp } from './app';
 import { watchAlertChanges } from './cache/alert-invalidation';
 import { configuredCache, outageSafe } from './cache/configured-cache';
@@ -41,7 +41,11 @@ export async function startFunctions(
   options: { console?: ConsoleAssets } = {},
 ): Promise<RunningFunctions> {
   const logger = createLogger('functions', config.LOG_LEVEL);
-  const { db, sql, close } = createDatabase(config.DATABASE_URL, { max: 20, applicationName: 'carewatch-functions' });
+  const { db, sql, close } = createDatabase(config.DATABASE_URL, {
+    max: 20,
+    applicationName: 'carewatch-functions',
+    ...failFastTimeouts,
+  });
   const cache = outageSafe(
     configuredCache(config, logger, () => createMemoryCache()),
     sql,

@@ -1,6 +1,6 @@
 import swaggerUiCss from 'swagger-ui-dist/swagger-ui.css';
 import swaggerUiBundle from 'swagger-ui-dist/swagger-ui-bundle.js';
-import { createDatabase } from '../db/client';
+import { createDatabase, failFastTimeouts } from '../db/client';
 import { createApp } from './app';
 import type { Cache } from './cache/cache';
 import { configuredCache, outageSafe } from './cache/configured-cache';
@@ -40,6 +40,7 @@ export default {
       max: 5,
       idleTimeout: 0,
       applicationName: 'carewatch-worker',
+      ...failFastTimeouts,
     });
     const cache = outageSafe(isolateCache, sql, logger);
     const services: Services = { config, db, sql, cache, logger, docsAssets };

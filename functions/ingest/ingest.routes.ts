@@ -26,12 +26,21 @@ export function ingestRoutes(options: { limiter?: RateLimiter } = {}) {
       description:
         `Up to ${ingestLimits.maxEvents} events or ${ingestLimits.maxBodyBytes} bytes per batch; a batch with no ` +
         'events is a heartbeat. Each event is answered on its own in `results` (accepted, duplicate by ' +
-        '`eventId`, or rejected with a reason); alerts the batch opened or joined are listed in `alerts`. An ' +
-        '`emergency_button` event opens a critical `sos` alert. Optional `x-carewatch-signature: sha256=<hex ' +
+        '`eventId`, or rejected with a reason); alerts the batch opened or joined are listed in `alerts`; an ' +
+        'invalid heartbeat field is left out and listed in `ignored`. An `emergency_button` event opens a ' +
+        'critical `sos` alert. 503 with `retry-after` while the database is down: re-send the same batch then. ' +
+        'Optional `x-carewatch-signature: sha256=<hex ' +
         'HMAC-SHA256 of the body keyed by the hub API key>`; a wrong one is 401 and nothing is stored.',
       requestBody: { required: true, content: { 'application/json': { schema: resolver(IngestBatchSchema) } } },
       responses: { 200: jsonResponse('Per-event results and the alerts raised', IngestResponseSchema) },
-      errors: ['BAD_REQUEST', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'VALIDATION_FAILED', 'RATE_LIMITED'],
+      errors: [
+        'BAD_REQUEST',
+        'PAYLOAD_TOO_LARGE',
+        'UNSUPPORTED_MEDIA_TYPE',
+        'VALIDATION_FAILED',
+        'RATE_LIMITED',
+        'UNAVAILABLE',
+      ],
     }),
     bodyLimit({
       maxSize: ingestLimits.maxBodyBytes,
@@ -68,7 +77,15 @@ export function ingestRoutes(options: { limiter?: RateLimiter } = {}) {
       } catch {
         throw new ApiError({ code: 'BAD_REQUEST', detail: 'The body is not valid JSON' });
       }
-      const { response: result, changesProfile } = await ingestBatch(sql, hub, body, new Date());
+      const { response: result, changesProfile, refusedBatch } = await ingestBatch(sql, hub, body, new Date());
+      if (refusedBatch) {
+        // Validation let through something PostgreSQL refuses; the batch was stored event by event instead.
+        c.env.services.logger.error('ingest batch refused by the database; stored event by event', {
+          requestId: c.get('requestId'),
+          hubId: hub.id,
+          error: refusedBatch,
+        });
+      }
       // Alert changes also invalidate through NOTIFY (watchAlertChanges); doing it here too means the next read
       // after this response can never see the profile from before, whichever process serves it.
       if (changesProfile && hub.residentId) {
@@ -81,6 +98,13 @@ export function ingestRoutes(options: { limiter?: RateLimiter } = {}) {
           hubId: hub.id,
           rejected: result.rejected,
           firstReason: first && 'reason' in first ? first.reason : undefined,
+        });
+      }
+      if (result.ignored) {
+        c.env.services.logger.warn('ingest ignored heartbeat fields', {
+          requestId: c.get('requestId'),
+          hubId: hub.id,
+          ignored: result.ignored,
         });
       }
       if (result.alerts.length > 0) {

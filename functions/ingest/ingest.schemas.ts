@@ -55,6 +55,12 @@ export const IngestResponseSchema = v.pipe(
         resolved: v.pipe(v.boolean(), v.description('True when closed by the system; false when only marked cleared')),
       }),
     ),
+    ignored: v.optional(
+      v.pipe(
+        v.array(v.object({ field: v.string(), reason: v.string() })),
+        v.description('Heartbeat (`hub`) fields that were not applied, and why; the events are unaffected'),
+      ),
+    ),
   }),
   v.metadata({ ref: 'IngestResult' }),
 );

@@ -6,6 +6,8 @@ export const ingestLimits = {
   maxBodyBytes: 1024 * 1024,
   /** Serialised size of one event's payload. */
   maxPayloadBytes: 4 * 1024,
+  /** Nesting of objects and arrays in one event's payload (PostgreSQL's jsonb parser recurses on depth). */
+  maxPayloadDepth: 32,
   /** Events stamped further ahead than this are rejected: the hub's clock is wrong. */
   maxFutureSkewMs: 5 * 60_000,
   /** Events older than this are rejected: a backlog this old would land in compressed chunks and alert too late. */

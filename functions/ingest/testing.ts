@@ -36,6 +36,7 @@ export interface IngestBody {
   results: { eventId: string | null; status: string; reason?: string }[];
   alerts: { alertId: string; kind: string; severity: string; created: boolean }[];
   cleared: { alertId: string; kind: string; resolved: boolean }[];
+  ignored?: { field: string; reason: string }[];
   // problem+json fields when the request failed
   status?: number;
   code?: string;

@@ -1,8 +1,10 @@
 import * as v from 'valibot';
 import { type SensorEventKind, sensorEventKind } from '../../db/schema/events';
 import { ApiError } from '../lib/problem';
+import { parseEventTime } from './event-time';
 import { ingestLimits } from './limits';
 import type { DetectionEvent } from './rules';
+import { unstorablePayload, unstorableText } from './storable';
 
 /** The hub's own state, sent with every batch (a batch with no events is a heartbeat). */
 export const HubStatus = v.object({
@@ -12,8 +14,9 @@ export const HubStatus = v.object({
 });
 export type HubStatus = v.InferOutput<typeof HubStatus>;
 
+// The heartbeat is read field by field (readHubStatus): a bad field is ignored, never the reason to refuse events.
 const Batch = v.object({
-  hub: v.optional(HubStatus),
+  hub: v.optional(v.unknown()),
   events: v.pipe(v.array(v.unknown()), v.maxLength(ingestLimits.maxEvents)),
 });
 
@@ -30,8 +33,16 @@ export type EventResult =
   | { eventId: string | null; status: 'accepted' | 'duplicate' }
   | { eventId: string | null; status: 'rejected'; reason: string };
 
+/** A heartbeat field that was not applied, and why (the events of the batch are unaffected). */
+export interface IgnoredField {
+  field: string;
+  reason: string;
+}
+
 export interface ValidBatch {
   hub: HubStatus;
+  /** Heartbeat fields left out of `hub` because they were invalid. */
+  ignored: IgnoredField[];
   /** Valid, distinct events, each with its index in the request's `events` array. */
   events: (DetectionEvent & { index: number })[];
   /** One entry per request event, in request order; valid ones are settled after the insert. */
@@ -40,7 +51,8 @@ export interface ValidBatch {
 
 /**
  * Checks the envelope (a malformed batch is a 400, too many events a 413) and then each event on its own: a bad
- * event is rejected with a reason and the rest go on. Devices must belong to the calling hub.
+ * event is rejected with a reason and the rest go on, as does the rest of the heartbeat when one of its fields is
+ * bad. Devices must belong to the calling hub. Whatever passes here, PostgreSQL can store.
  */
 export function validateBatch(body: unknown, hubDevices: ReadonlySet<string>, now: Date): ValidBatch {
   if (isObject(body) && Array.isArray(body.events) && body.events.length > ingestLimits.maxEvents) {
@@ -69,8 +81,14 @@ export function validateBatch(body: unknown, hubDevices: ReadonlySet<string>, no
       continue;
     }
     const event = parsed.output;
-    const time = new Date(event.time);
-    const reason = checkEvent(event, time, hubDevices, now);
+    const time = parseEventTime(event.time);
+    if (!(time instanceof Date)) {
+      results.push({ eventId, status: 'rejected', reason: time.reason });
+      continue;
+    }
+    // The payload as sent: valibot's copy of a record leaves out keys such as "__proto__".
+    const payload = isObject(raw) ? raw.payload : undefined;
+    const reason = checkEvent(event, payload, time, hubDevices, now);
     if (reason) {
       results.push({ eventId, status: 'rejected', reason });
       continue;
@@ -90,19 +108,38 @@ export function validateBatch(body: unknown, hubDevices: ReadonlySet<string>, no
       kind: event.kind as SensorEventKind,
       time,
       value: event.value ?? null,
-      payload: event.payload ?? null,
+      payload: (payload as Record<string, unknown> | null | undefined) ?? null,
     });
   }
-  return { hub: envelope.output.hub ?? {}, events, results };
+  return { ...readHubStatus(envelope.output.hub), events, results };
+}
+
+/** The heartbeat's valid fields; each invalid one is listed in `ignored` with its reason instead. */
+function readHubStatus(raw: unknown): { hub: HubStatus; ignored: IgnoredField[] } {
+  if (raw === undefined || raw === null) return { hub: {}, ignored: [] };
+  if (!isObject(raw)) return { hub: {}, ignored: [{ field: 'hub', reason: 'hub must be an object' }] };
+  const hub: Record<string, unknown> = {};
+  const ignored: IgnoredField[] = [];
+  for (const [name, schema] of Object.entries(HubStatus.entries)) {
+    if (raw[name] === undefined || raw[name] === null) continue; // not reported
+    const parsed = v.safeParse(schema, raw[name]);
+    const text = parsed.success && typeof parsed.output === 'string' ? unstorableText(parsed.output) : undefined;
+    if (!parsed.success) ignored.push({ field: `hub.${name}`, reason: describe(parsed.issues) });
+    else if (text) ignored.push({ field: `hub.${name}`, reason: `hub.${name} ${text}` });
+    else hub[name] = parsed.output;
+  }
+  return { hub: hub as HubStatus, ignored };
 }
 
 function checkEvent(
-  event: { deviceId?: string | null; payload?: Record<string, unknown> | null },
+  event: { eventId: string; deviceId?: string | null },
+  payload: unknown,
   time: Date,
   hubDevices: ReadonlySet<string>,
   now: Date,
 ): string | undefined {
-  if (Number.isNaN(time.getTime())) return 'time is not a valid timestamp';
+  const eventIdProblem = unstorableText(event.eventId);
+  if (eventIdProblem) return `eventId ${eventIdProblem}`;
   if (time.getTime() - now.getTime() > ingestLimits.maxFutureSkewMs) {
     return `time is more than ${ingestLimits.maxFutureSkewMs / 60_000} minutes in the future (hub clock skew)`;
   }
@@ -112,10 +149,7 @@ function checkEvent(
   if (event.deviceId && !hubDevices.has(event.deviceId.toLowerCase())) {
     return 'deviceId is not a device of this hub';
   }
-  if (event.payload && JSON.stringify(event.payload).length > ingestLimits.maxPayloadBytes) {
-    return `payload exceeds ${ingestLimits.maxPayloadBytes} bytes`;
-  }
-  return undefined;
+  return payload == null ? undefined : unstorablePayload(payload);
 }
 
 function describe(issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]): string {

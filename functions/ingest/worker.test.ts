@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { freeLoopbackPort } from '../../db/embedded';
 import { seedDemoOrganisation } from '../../db/seed';
 import { createTestDatabase, type TestDatabase } from '../../db/testing/database';
 import { buildWorker } from '../../infra/worker/build';
@@ -86,6 +87,36 @@ describe('ingest in workerd (miniflare)', () => {
     });
     const deliveries = await database.sql`select state from alert_deliveries where alert_id = ${alertId}`;
     expect(deliveries.length).toBeGreaterThan(0);
+  });
+
+  test('with the database unreachable, ingest answers 503 problem+json with Retry-After', async () => {
+    const hub = org.hubs[0];
+    if (!hub) throw new Error('no hub');
+    // A port nothing listens on: the connection is refused.
+    const down = new Miniflare({
+      modules: true,
+      scriptPath: join(outDir ?? '', 'worker.js'),
+      compatibilityDate: '2026-04-01',
+      compatibilityFlags: ['nodejs_compat'],
+      bindings: {
+        DATABASE_URL: `postgres://carewatch:unused@127.0.0.1:${await freeLoopbackPort()}/carewatch`,
+        JWT_SECRET: TEST_JWT_SECRET,
+        LOG_LEVEL: 'error',
+      },
+    });
+    try {
+      const response = await down.dispatchFetch('http://localhost/v1/ingest/events', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${hub.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ events: [] }),
+      });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('2');
+      expect(response.headers.get('content-type')).toBe('application/problem+json');
+      expect(((await response.json()) as { code: string }).code).toBe('UNAVAILABLE');
+    } finally {
+      await down.dispose();
+    }
   });
 
   test('the Cron Trigger handler runs the silence rules', async () => {
