@@ -1,6 +1,7 @@
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { hashPassword } from '../../functions/auth/password';
+import { storeBatch } from '../../functions/ingest/store-events';
 import { createDatabase } from '../client';
 import { staff } from '../schema';
 import { type SeededOrganisation, seedDemoOrganisation } from '../seed';
@@ -169,6 +170,28 @@ describe('one global lock order: alerts, then staff, then deliveries, each by id
               await resolveBySystem(tx, { orgId: org.orgId, dedupKeys: keys, note: 'cleared at the source' });
             }),
         ]);
+        // Ingest's one-statement batch resolves self-clearing alerts (a hub heard from again) and supersedes.
+        for (const residentIndex of [1, 2])
+          work.push([
+            'ingest resolve',
+            async () => {
+              const resident = org.residents[residentIndex];
+              const hub = org.hubs.find((candidate) => candidate.residentId === resident?.id);
+              if (!resident || !hub) throw new Error('seed has no hub for the resident');
+              const context = {
+                id: hub.id,
+                orgId: org.orgId,
+                residentId: resident.id,
+                orgSettings: {},
+                thresholds: {},
+              };
+              const keys = shuffled([0, 4].map((offset) => `${resident.id}:sos:${round}:${residentIndex + offset}`));
+              await storeBatch(hammer.sql, { ...context, devices: new Set() }, {}, [], {
+                dedupKeys: keys,
+                note: 'the hub reports again',
+              });
+            },
+          ]);
         for (let pass = 0; pass < 3; pass++) {
           const ids = shuffled(deliveries).slice(0, 40);
           work.push([
