@@ -1,6 +1,8 @@
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { hashPassword } from '../../functions/auth/password';
+import type { HubContext } from '../../functions/ingest/hub-auth';
+import { ingestBatch } from '../../functions/ingest/ingest-batch';
 import { storeBatch } from '../../functions/ingest/store-events';
 import { createDatabase } from '../client';
 import { staff } from '../schema';
@@ -93,6 +95,31 @@ describe('one global lock order: alerts, then staff, then deliveries, each by id
     return alertIds;
   }
 
+  /** The fourth resident's hub, with that resident's SOS alert open (ingest batches join it). */
+  async function alertingHub(sql: postgres.Sql): Promise<HubContext & { residentId: string }> {
+    const resident = org.residents[3];
+    const hub = org.hubs.find((candidate) => candidate.residentId === resident?.id);
+    if (!resident || !hub) throw new Error('seed has no hub for the fourth resident');
+    await sql.begin((tx) =>
+      raiseAlert(tx, {
+        orgId: org.orgId,
+        residentId: resident.id,
+        kind: 'sos',
+        severity: 'critical',
+        dedupKey: `${resident.id}:sos`,
+        title: 'Emergency button pressed',
+      }),
+    );
+    return {
+      id: hub.id,
+      orgId: org.orgId,
+      residentId: resident.id,
+      orgSettings: {},
+      thresholds: {},
+      devices: new Set(),
+    };
+  }
+
   test('acks, receipts, escalation, resolves, claims and replays on the same alerts never deadlock', async () => {
     const hammer = createDatabase(t.url, { max: 24, applicationName: 'lock-order-hammer' });
     let acknowledged = 0;
@@ -107,6 +134,7 @@ describe('one global lock order: alerts, then staff, then deliveries, each by id
         else failures.push(error as Error);
       }
     };
+    const alerting = await alertingHub(hammer.sql);
     const before = await deadlocks();
     const allAlerts: string[] = [];
     try {
@@ -192,6 +220,23 @@ describe('one global lock order: alerts, then staff, then deliveries, each by id
               });
             },
           ]);
+        // An alerting ingest batch opens a new alert (its staff locked) and then joins the resident's open SOS alert,
+        // which an escalation sweep may hold while it locks the same staff.
+        await hammer.sql`update alerts set status = 'resolved', resolved_at = now()
+                          where dedup_key = ${`${alerting.residentId}:fire`} and status <> 'resolved'`;
+        await hammer.sql`update alerts set escalation_level = 0, next_escalation_at = now()
+                          where dedup_key = ${`${alerting.residentId}:sos`} and status = 'open'`;
+        for (let batch = 0; batch < 3; batch++) {
+          const at = Date.now() + batch;
+          const body = {
+            events: [
+              { eventId: `fire-${round}-${batch}`, kind: 'fire', time: new Date(at).toISOString() },
+              { eventId: `sos-${round}-${batch}`, kind: 'emergency_button', time: new Date(at + 1).toISOString() },
+            ],
+          };
+          work.push(['ingest alerting', () => ingestBatch(hammer.sql, alerting, body, new Date(at + 2))]);
+          work.push(['escalation', () => escalateDueAlerts(hammer.sql, `hammer-ingest-${batch}`, 1)]);
+        }
         for (let pass = 0; pass < 3; pass++) {
           const ids = shuffled(deliveries).slice(0, 40);
           work.push([
