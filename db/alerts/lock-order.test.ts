@@ -293,4 +293,60 @@ describe('one global lock order: alerts, then staff, then deliveries, each by id
     expect(wrong).toEqual([]);
     expect(acknowledged).toBeGreaterThan(0);
   }, 120_000);
+
+  test('alerting ingest batches of many residents alongside escalation sweeps never deadlock', async () => {
+    // Many residents sharing two carers: each batch opens a fire alert (its staff locked) and joins the resident's
+    // open SOS alert, which an escalation sweep may hold while it locks the same carers.
+    const busy = await seedDemoOrganisation(t.db, { orgName: 'Ingest Lock Centre', slug: 'ingestlock', residents: 16 });
+    const hammer = createDatabase(t.url, { max: 30, applicationName: 'lock-order-ingest' });
+    const before = await deadlocks();
+    try {
+      for (const resident of busy.residents)
+        await hammer.sql.begin((tx) =>
+          raiseAlert(tx, {
+            orgId: busy.orgId,
+            residentId: resident.id,
+            kind: 'sos',
+            severity: 'critical',
+            dedupKey: `${resident.id}:sos`,
+            title: 'Emergency button pressed',
+          }),
+        );
+      for (let round = 0; round < 15; round++) {
+        await hammer.sql`update alerts set status = 'resolved', resolved_at = now()
+                          where org_id = ${busy.orgId} and kind = 'fire' and status <> 'resolved'`;
+        await hammer.sql`update alerts set escalation_level = (random() * 3)::int, next_escalation_at = now()
+                          where org_id = ${busy.orgId} and kind = 'sos' and status = 'open'`;
+        const work: Promise<unknown>[] = [];
+        for (const resident of busy.residents) {
+          const hub = busy.hubs.find((candidate) => candidate.residentId === resident.id);
+          if (!hub) throw new Error('seed has no hub for a resident');
+          const context = { id: hub.id, orgId: busy.orgId, residentId: resident.id, orgSettings: {}, thresholds: {} };
+          const at = Date.now();
+          const body = {
+            events: [
+              { eventId: `fire-${round}`, kind: 'fire', time: new Date(at).toISOString() },
+              { eventId: `sos-${round}`, kind: 'emergency_button', time: new Date(at + 1).toISOString() },
+            ],
+          };
+          work.push(ingestBatch(hammer.sql, { ...context, devices: new Set() }, body, new Date(at + 2)));
+          work.push(escalateDueAlerts(hammer.sql, `ingest-sweep-${round}`, 1));
+        }
+        await Promise.all(work);
+      }
+    } finally {
+      await hammer.close();
+    }
+    // Ingest runs a deadlocked batch again, so only PostgreSQL's own count shows a deadlock here.
+    await expect
+      .poll(
+        async () => (await t.sql`select 1 from pg_stat_activity where application_name = 'lock-order-ingest'`).length,
+      )
+      .toBe(0);
+    await t.sql`select pg_stat_clear_snapshot()`;
+    expect((await deadlocks()) - before).toBe(0);
+    const [fires] = await t.sql<{ count: number }[]>`
+      select count(*)::int as count from alerts where org_id = ${busy.orgId} and kind = 'fire'`;
+    expect(fires?.count).toBe(15 * busy.residents.length);
+  }, 120_000);
 });

@@ -1,5 +1,6 @@
 import type postgres from 'postgres';
 import type { ClearedAlert } from '../../db/alerts/clear-alert';
+import { lockResidentAlerts } from '../../db/alerts/lock-resident-alerts';
 import { type AlertOutcome, type DetectionOutcome, detect, rulesMayAct, selfClearingKeys } from './detect';
 import type { HubContext } from './hub-auth';
 import { eventRules } from './rules';
@@ -55,6 +56,7 @@ export async function ingestBatch(
         outcome = { alerts: [], cleared: stored.resolved };
       } else {
         ({ inserted, outcome } = await sql.begin(async (tx) => {
+          if (hub.residentId) await lockResidentAlerts(tx, { orgId: hub.orgId, residentId: hub.residentId });
           const stored = await storeBatch(tx, hub, batch.hub, batch.events, selfClearing);
           const accepted = batch.events.filter((_, position) => stored.inserted.has(position));
           accepted.sort((a, b) => a.time.getTime() - b.time.getTime());
