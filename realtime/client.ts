@@ -5,6 +5,7 @@ import { lastSequence, replayDeliveries } from '../db/alerts/outstanding';
 import { resolveAlert } from '../db/alerts/resolve';
 import { alertSnapshots } from '../db/alerts/snapshot';
 import type { Sql } from '../db/client';
+import { retryTransactionOnce } from '../db/retry';
 import type { StaffIdentity } from '../functions/auth/access-token';
 import type { Logger } from '../functions/lib/logger';
 import { authenticate } from './auth';
@@ -273,7 +274,7 @@ export class Client {
         type: frame.type,
         error: (error as Error).message,
       });
-      this.fail(errors.internal, frame.type);
+      this.fail(errors.internal, failedRef(frame));
     }
   }
 
@@ -305,7 +306,16 @@ export class Client {
         return;
       }
       case 'ack': {
-        const result = await acknowledgeDelivery(sql, { ...identity, deliveryId: frame.deliveryId, nodeId });
+        // A deadlock or serialization failure rolled the whole acknowledgement back: running it again is safe.
+        const result = await retryTransactionOnce(
+          () => acknowledgeDelivery(sql, { ...identity, deliveryId: frame.deliveryId, nodeId }),
+          (error) =>
+            this.context.logger.warn('ack failed with a retryable error; retrying once', {
+              connectionId: this.connectionId,
+              deliveryId: frame.deliveryId,
+              error: error.message,
+            }),
+        );
         this.unreceived.delete(frame.deliveryId);
         if (result.outcome === 'unknown') this.reject(errors.unknownDelivery, frame.deliveryId);
         else if (result.outcome === 'already') await this.sendCurrent(result.alertId, 'acknowledged');
@@ -471,4 +481,14 @@ export class Client {
   private fail(error: ProtocolError, ref?: string): void {
     this.sendEncoded(errorFrame(error, ref?.slice(0, 200)));
   }
+}
+
+/**
+ * What an internal error's `ref` names: the delivery or alert the failed frame was about, so a client with several
+ * acks in flight knows which one to send again; otherwise the frame's type.
+ */
+function failedRef(frame: ClientFrame): string {
+  if ('deliveryId' in frame) return frame.deliveryId;
+  if ('alertId' in frame) return frame.alertId;
+  return frame.type;
 }

@@ -15,6 +15,9 @@ export type AcknowledgeResult =
  * first, so two simultaneous acknowledgements serialise and exactly one wins. `next_escalation_at` becomes the
  * acknowledgement's deadline (the organisation's timeout for the severity): the escalation sweep re-triggers the
  * alert then if it is still unresolved.
+ *
+ * Lock order (README "Delivery guarantees"): the alert, then every delivery this changes in one statement by id —
+ * the order receipt batches and every other multi-delivery statement use, so none of them can deadlock with an ack.
  */
 export async function acknowledgeDelivery(
   sql: postgres.Sql,
@@ -33,6 +36,11 @@ export async function acknowledgeDelivery(
     }
     const ackTimeout = await ackTimeoutOfAlert(tx, delivery.alertId);
     await tx`
+      select id from alert_deliveries
+       where alert_id = ${delivery.alertId} and (id = ${input.deliveryId} or state in ('pending', 'sent', 'delivered'))
+       order by id
+         for update`;
+    await tx`
       update alerts set status = 'acknowledged', acknowledged_at = now(), acknowledged_by = ${input.staffId},
              next_escalation_at = now() + make_interval(secs => ${ackTimeout}::float8), updated_at = now()
        where id = ${delivery.alertId}`;
@@ -47,24 +55,30 @@ export async function acknowledgeDelivery(
       )
       insert into alert_delivery_history (delivery_id, from_state, to_state, node_id, detail)
       select id, previous, 'acknowledged', ${input.nodeId}, 'acknowledged by this staff member' from acked`;
-    await supersedeOutstanding(tx, delivery.alertId, input.nodeId, 'alert acknowledged by another staff member');
+    await supersedeOutstanding(tx, [delivery.alertId], input.nodeId, 'alert acknowledged by another staff member');
     await notify(tx, { alertId: delivery.alertId, change: 'acknowledged' });
     return { outcome: 'acknowledged', alertId: delivery.alertId } satisfies AcknowledgeResult;
   })) as AcknowledgeResult;
 }
 
-/** Every delivery of the alert not yet acknowledged, failed or superseded becomes `superseded`, with history. */
+/**
+ * Every delivery of these alerts not yet acknowledged, failed or superseded becomes `superseded`, with history.
+ * The caller holds the alerts' rows; the deliveries are locked in one statement by id (the global lock order:
+ * an alert-at-a-time loop would lock them out of order across alerts).
+ */
 export async function supersedeOutstanding(
   tx: postgres.TransactionSql,
-  alertId: string,
+  alertIds: string[],
   nodeId: string | null,
   detail: string,
 ): Promise<void> {
+  if (alertIds.length === 0) return;
   await tx`
-    with outstanding as (
+    with outstanding as materialized (
       select id, state from alert_deliveries
-       where alert_id = ${alertId} and state in ('pending', 'sent', 'delivered')
-       for update
+       where alert_id = any(${alertIds}::uuid[]) and state in ('pending', 'sent', 'delivered')
+       order by id
+         for update
     ), superseded as (
       update alert_deliveries d set state = 'superseded', superseded_at = now(), next_send_at = null
         from outstanding where d.id = outstanding.id

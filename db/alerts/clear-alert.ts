@@ -41,15 +41,25 @@ export async function resolveBySystem(
   input: { orgId: string; dedupKeys: string[]; note: string },
 ): Promise<ClearedAlert[]> {
   if (input.dedupKeys.length === 0) return [];
+  // Lock order (README "Delivery guarantees"): the alerts by id, then all their deliveries by id in one statement.
   const rows = await tx<{ id: string; kind: AlertKind }[]>`
-    update alerts set status = 'resolved', resolved_at = now(), resolved_by = null,
+    with locked as materialized (
+      select id from alerts
+       where org_id = ${input.orgId} and dedup_key = any(${input.dedupKeys}::text[]) and status <> 'resolved'
+       order by id
+         for update
+    )
+    update alerts a set status = 'resolved', resolved_at = now(), resolved_by = null,
            resolution_note = ${input.note}, next_escalation_at = null, updated_at = now()
-     where org_id = ${input.orgId} and dedup_key = any(${input.dedupKeys}::text[]) and status <> 'resolved'
-    returning id, kind`;
-  for (const row of rows) {
-    // Nobody is waiting for these any more: nothing is re-sent, and a dashboard connecting later is not pushed them.
-    await supersedeOutstanding(tx, row.id, null, 'alert resolved by the system');
-    await notify(tx, { alertId: row.id, change: 'resolved' });
-  }
+      from locked where a.id = locked.id
+    returning a.id, a.kind`;
+  // Nobody is waiting for these any more: nothing is re-sent, and a dashboard connecting later is not pushed them.
+  await supersedeOutstanding(
+    tx,
+    rows.map((row) => row.id),
+    null,
+    'alert resolved by the system',
+  );
+  for (const row of rows) await notify(tx, { alertId: row.id, change: 'resolved' });
   return rows.map((row) => ({ alertId: row.id, kind: row.kind, resolved: true }));
 }

@@ -16,7 +16,10 @@ export interface NewDeliveryRow {
  * Ordering rule: staff rows are locked in id order (a MATERIALIZED locking CTE, so the locks are taken before
  * anything else reads them) before their sequence is bumped, so concurrent transactions never deadlock, and a
  * later sequence number can only commit after an earlier one for the same person — a dashboard resuming "after
- * seq N" can never miss a delivery that commits late.
+ * seq N" can never miss a delivery that commits late. The lock is FOR NO KEY UPDATE (what the bump needs, no
+ * more): an ack or resolve holding an alert row checks its `acknowledged_by`/`resolved_by` foreign key with KEY
+ * SHARE on a staff row, which this must not block — it would wait for staff while holding an alert, against the
+ * global order alerts → staff → deliveries (README "Delivery guarantees").
  */
 export async function createDeliveries(
   tx: Tx,
@@ -29,7 +32,7 @@ export async function createDeliveries(
     retrigger > 0 ? `re-trigger ${retrigger}, escalation level ${input.level}` : `escalation level ${input.level}`;
   return tx<NewDeliveryRow[]>`
     with locked as materialized (
-      select id from staff where id = any(${staffIds}::uuid[]) order by id for update
+      select id from staff where id = any(${staffIds}::uuid[]) order by id for no key update
     ), bumped as (
       update staff s set delivery_seq = s.delivery_seq + 1 from locked where s.id = locked.id
       returning s.id, s.delivery_seq

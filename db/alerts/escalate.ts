@@ -20,36 +20,46 @@ export interface EscalationOutcome {
  * someone: new pending deliveries for that step's staff, the next deadline, and a NOTIFY 'escalated'. An
  * acknowledged alert whose acknowledgement timed out (its `next_escalation_at`, set at acknowledgement) re-triggers
  * instead (see `retriggerAlert`).
- * Due alerts are locked with FOR UPDATE SKIP LOCKED, so any number of nodes may run this at once: each due alert
- * is escalated by exactly one of them, and an acknowledgement (which locks the alert row) either happens
- * before — the alert is no longer open — or waits for this transaction and then stops the new deliveries.
+ * Each due alert is escalated in a transaction of its own that locks it with FOR UPDATE SKIP LOCKED (re-checking
+ * it is still due), so any number of nodes may run this at once: each due alert is escalated by exactly one of
+ * them, and an acknowledgement (which locks the alert row) either happens before — the alert is no longer open —
+ * or waits for this transaction and then stops the new deliveries. One alert's failure (bad data) rolls back only
+ * its own transaction.
+ *
+ * Lock order (README "Delivery guarantees"): one alert, then its step's staff by id. A transaction escalating
+ * several alerts would lock their staff sets one after another — out of id order across alerts — and two sweeps
+ * could deadlock on them.
  */
 export async function escalateDueAlerts(sql: postgres.Sql, nodeId: string, limit = 100): Promise<EscalationOutcome[]> {
-  return (await sql.begin(async (tx) => {
-    const due = await tx<DueAlert[]>`
-      select id, org_id as "orgId", resident_id as "residentId", severity, status, escalation_level as level,
-             retrigger_count as retrigger
-        from alerts
-       where status <> 'resolved' and next_escalation_at <= now()
-       order by next_escalation_at
-       limit ${limit}
-       for update skip locked`;
-    const outcomes: EscalationOutcome[] = [];
-    for (const alert of due) {
-      try {
-        // One alert's failure (bad data) rolls back only its savepoint: every other due alert still escalates.
+  const candidates = await sql<{ id: string; orgId: string }[]>`
+    select id, org_id as "orgId" from alerts
+     where status <> 'resolved' and next_escalation_at <= now()
+     order by next_escalation_at
+     limit ${limit}`;
+  const outcomes: EscalationOutcome[] = [];
+  for (const { id, orgId } of candidates) {
+    try {
+      const outcome = await sql.begin(async (tx) => {
+        const [alert] = await tx<DueAlert[]>`
+          select id, org_id as "orgId", resident_id as "residentId", severity, status, escalation_level as level,
+                 retrigger_count as retrigger
+            from alerts
+           where id = ${id} and status <> 'resolved' and next_escalation_at <= now()
+             for update skip locked`;
+        if (!alert) return null;
         const act = alert.status === 'acknowledged' ? retriggerOne : escalateOne;
-        outcomes.push(await tx.savepoint((sp) => act(sp, alert, nodeId)));
-      } catch (error) {
-        logger.error('escalation of one alert failed; retried next sweep', {
-          alertId: alert.id,
-          orgId: alert.orgId,
-          error: (error as Error).message,
-        });
-      }
+        return act(tx, alert, nodeId);
+      });
+      if (outcome) outcomes.push(outcome as EscalationOutcome);
+    } catch (error) {
+      logger.error('escalation of one alert failed; retried next sweep', {
+        alertId: id,
+        orgId,
+        error: (error as Error).message,
+      });
     }
-    return outcomes;
-  })) as EscalationOutcome[];
+  }
+  return outcomes;
 }
 
 interface DueAlert {

@@ -35,7 +35,8 @@ export interface ClaimOptions {
 
 /**
  * Claims outstanding deliveries (pending, or sent without a receipt and due again) of the given staff or ids and
- * marks them `sent` with a history row, in one statement. Rows are locked with SKIP LOCKED and pushed
+ * marks them `sent` with a history row, in one statement. Rows are locked with SKIP LOCKED (it never waits for a
+ * lock, so it cannot take part in a deadlock whatever its order) and pushed
  * `resendSeconds` into the future, so concurrent nodes never claim the same delivery for the same send. Ordered
  * by staff and seq. Sending happens after this commits: a crash in between leaves a `sent` row that is re-sent
  * when due.
@@ -87,10 +88,14 @@ export async function claimDeliveries(sql: Sql, options: ClaimOptions): Promise<
  */
 export async function releaseClaims(sql: Sql, deliveryIds: string[]): Promise<number> {
   if (deliveryIds.length === 0) return 0;
+  // An UPDATE … WHERE id = any(…) locks in whatever order the plan meets the rows: lock by id first (README
+  // "Delivery guarantees": the global lock order), so a release cannot deadlock with a receipt batch or an ack.
   const rows = await sql`
-    update alert_deliveries set next_send_at = now()
-     where id = any(${deliveryIds}::uuid[]) and state = 'sent'
-    returning id`;
+    with released as materialized (
+      select id from alert_deliveries where id = any(${deliveryIds}::uuid[]) and state = 'sent' order by id for update
+    )
+    update alert_deliveries d set next_send_at = now() from released where d.id = released.id
+    returning d.id`;
   return rows.length;
 }
 
@@ -148,7 +153,8 @@ export async function announceSent(sql: Sql, nodeId: string, deliveryIds: string
 
 /**
  * Gives up on sent deliveries that were sent `maxSends` times without a receipt: they become `failed` (the
- * alert's escalation carries on regardless, and a resuming dashboard still replays them). Safe on any node.
+ * alert's escalation carries on regardless, and a resuming dashboard still replays them). Safe on any node;
+ * SKIP LOCKED, so it never waits for a lock.
  */
 export async function failExhaustedDeliveries(sql: Sql, maxSends: number, nodeId: string): Promise<number> {
   const rows = await sql`
@@ -195,10 +201,11 @@ export async function replayDeliveries(
   const outstanding = rows.filter((row) => row.state === 'pending' || row.state === 'sent').map((row) => row.id);
   if (outstanding.length > 0) {
     const marked = await sql<{ id: string }[]>`
-      with marked as (
+      with marked as materialized (
         select id, state as previous from alert_deliveries
          where id = any(${outstanding}::uuid[]) and state in ('pending', 'sent')
-         for update
+         order by id -- the global lock order (README "Delivery guarantees")
+           for update
       ), updated as (
         update alert_deliveries d
            set state = 'sent', sent_at = coalesce(d.sent_at, now()), send_count = greatest(d.send_count, 1),

@@ -9,6 +9,7 @@ export type ResolveResult = { outcome: 'resolved' } | { outcome: 'already' } | {
  * Closes an alert with a note. Allowed for anyone who was told about it (has a delivery) and for managers and
  * admins of its organisation; for anyone else the alert does not exist. An unacknowledged alert counts as
  * acknowledged by the resolver. Escalation stops, outstanding deliveries are superseded, every node is told.
+ * Lock order: the alert row, then its deliveries by id (see supersedeOutstanding).
  */
 export async function resolveAlert(
   sql: postgres.Sql,
@@ -30,7 +31,7 @@ export async function resolveAlert(
              acknowledged_at = coalesce(acknowledged_at, now()),
              acknowledged_by = coalesce(acknowledged_by, ${identity.staffId}::uuid), updated_at = now()
        where id = ${input.alertId}`;
-    await supersedeOutstanding(tx, input.alertId, input.nodeId, 'alert resolved');
+    await supersedeOutstanding(tx, [input.alertId], input.nodeId, 'alert resolved');
     await notify(tx, { alertId: input.alertId, change: 'resolved' });
     return { outcome: 'resolved' } satisfies ResolveResult;
   })) as ResolveResult;

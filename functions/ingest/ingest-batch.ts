@@ -1,5 +1,6 @@
 import type postgres from 'postgres';
 import type { ClearedAlert } from '../../db/alerts/clear-alert';
+import { lockResidentAlerts } from '../../db/alerts/lock-resident-alerts';
 import { isDataError } from '../lib/postgres-errors';
 import { type AlertOutcome, type DetectionOutcome, detect, rulesMayAct, selfClearingKeys } from './detect';
 import type { HubContext } from './hub-auth';
@@ -116,6 +117,7 @@ async function storeWithDetection(
         };
       }
       return await sql.begin(async (tx) => {
+        if (hub.residentId) await lockResidentAlerts(tx, { orgId: hub.orgId, residentId: hub.residentId });
         const stored = await storeBatch(tx, hub, status, events, selfClearing);
         const accepted = events.filter((_, position) => stored.inserted.has(position));
         accepted.sort((a, b) => a.time.getTime() - b.time.getTime());

@@ -90,16 +90,24 @@ export async function storeBatch(
         from (select id::uuid, at::timestamptz, battery::int
                 from unnest(${deviceIds}::text[], ${deviceTimes}::text[], ${deviceBatteries}::text[]) as t(id, at, battery)) u
        where d.id = u.id and d.hub_id = ${hub.id}
-    ), resolved as (
-      update alerts set status = 'resolved', resolved_at = now(), resolved_by = null,
-             resolution_note = ${selfClearing.note}, next_escalation_at = null, updated_at = now()
+    ), resolving as materialized (
+      -- The global lock order (README "Delivery guarantees"): alerts by id, then their deliveries by id.
+      select id from alerts
        where org_id = ${hub.orgId} and dedup_key = any(${selfClearing.dedupKeys}::text[]) and status <> 'resolved'
-      returning id, kind,
-                pg_notify(${ALERTS_CHANNEL}, json_build_object('alertId', id, 'orgId', org_id, 'residentId', resident_id, 'change', 'resolved')::text)::text
-    ), outstanding as (
+       order by id
+         for update
+    ), resolved as (
+      update alerts a set status = 'resolved', resolved_at = now(), resolved_by = null,
+             resolution_note = ${selfClearing.note}, next_escalation_at = null, updated_at = now()
+        from resolving where a.id = resolving.id
+      returning a.id, a.kind,
+                pg_notify(${ALERTS_CHANNEL}, json_build_object('alertId', a.id, 'orgId', a.org_id, 'residentId', a.resident_id, 'change', 'resolved')::text)::text
+    ), outstanding as materialized (
       -- As supersedeOutstanding does for a person's resolve: nothing is re-sent or pushed for a resolved alert.
       select d.id, d.state from alert_deliveries d
        where d.alert_id in (select id from resolved) and d.state in ('pending', 'sent', 'delivered')
+       order by d.id
+         for update
     ), superseded as (
       update alert_deliveries d set state = 'superseded', superseded_at = now(), next_send_at = null
         from outstanding where d.id = outstanding.id

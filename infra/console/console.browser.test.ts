@@ -1,6 +1,8 @@
 import { pathToFileURL } from 'node:url';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { raiseAlert } from '../../db/alerts/raise-alert';
 import { type SeededOrganisation, seedDemoOrganisation } from '../../db/seed';
 import { issueAccessToken } from '../../functions/auth/access-token';
 import { TEST_JWT_SECRET } from '../../functions/testing';
@@ -13,15 +15,14 @@ describe('staff console in Chromium through nginx over HTTPS', () => {
   let stack: EntryPointStack;
   let browser: Browser;
   let caregiver: { staffId: string; name: string; email: string; orgId: string };
-  let org: SeededOrganisation;
+  let seed: SeededOrganisation;
 
   beforeAll(async () => {
     stack = await startEntryPointStack();
-    const seed = await seedDemoOrganisation(stack.functions.database.db, {
+    seed = await seedDemoOrganisation(stack.functions.database.db, {
       orgName: 'Console Centre',
       slug: 'console',
     });
-    org = seed;
     const login = seed.logins.find((entry) => entry.role === 'caregiver');
     if (!login) throw new Error('seed has no caregiver');
     caregiver = { staffId: login.staffId, name: login.name, email: login.email, orgId: seed.orgId };
@@ -37,6 +38,131 @@ describe('staff console in Chromium through nginx over HTTPS', () => {
     const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport });
     return context.newPage();
   };
+
+  /** A page signed in as the caregiver (the session the login form would store), on the live dashboard. */
+  const signedInPage = async (): Promise<Page> => {
+    const { token, expiresAt } = await issueAccessToken(
+      { staffId: caregiver.staffId, orgId: caregiver.orgId, role: 'caregiver' },
+      TEST_JWT_SECRET,
+    );
+    const page = await newPage();
+    const session = {
+      accessToken: token,
+      refreshToken: 'not-used-in-this-test',
+      expiresAt: expiresAt * 1000,
+      staff: { id: caregiver.staffId, orgId: caregiver.orgId, name: caregiver.name, role: 'caregiver' },
+    };
+    await page.addInitScript((value) => sessionStorage.setItem('carewatch.session', value), JSON.stringify(session));
+    await page.goto(`${stack.nginx.httpsUrl}/`);
+    await expect.poll(() => page.locator('#connection').getAttribute('data-state'), { timeout: 15_000 }).toBe('live');
+    return page;
+  };
+
+  /** Opens an SOS alert told first to the caregiver (their resident), as ingest would; the node pushes it. */
+  const raiseSosForCaregiver = async (index: number): Promise<string> => {
+    const { sql } = stack.functions.database;
+    const [row] = await sql<{ residentId: string }[]>`
+      select resident_id as "residentId" from assignments
+       where staff_id = ${caregiver.staffId} and escalation_order = 1 order by resident_id offset ${index} limit 1`;
+    if (!row) throw new Error('the caregiver has no resident');
+    // Escalation held back, so the only way the alert leaves 'open' is this test's acknowledgement.
+    await sql`update escalation_policies set steps = jsonb_set(steps, '{0,waitSeconds}', '3600')
+               where org_id = ${seed.orgId} and severity = 'critical'`;
+    const raised = await sql.begin((tx) =>
+      raiseAlert(tx, {
+        orgId: seed.orgId,
+        residentId: row.residentId,
+        kind: 'sos',
+        severity: 'critical',
+        dedupKey: `${row.residentId}:sos`,
+        title: 'Emergency button pressed',
+      }),
+    );
+    return raised.alertId;
+  };
+
+  const alertStatus = async (alertId: string) =>
+    (await stack.functions.database.sql<{ status: string }[]>`select status from alerts where id = ${alertId}`)[0]
+      ?.status;
+
+  test('an acknowledged alert is not shown acknowledged until the server says so; a retryable error re-sends the ack', async () => {
+    const page = await signedInPage();
+    const errors = collectPageErrors(page);
+    const { sql, url } = stack.functions.database;
+
+    // 1. The server is slow to answer: another transaction holds the alert row, so the ack waits in PostgreSQL.
+    const held = await raiseSosForCaregiver(0);
+    const item = page.locator(`li.alert[data-alert-id="${held}"]`);
+    await item.waitFor({ state: 'visible' });
+    const holder = postgres(url, { max: 1, onnotice: () => {} });
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let locked = () => {};
+    const isLocked = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const holding = holder.begin(async (tx) => {
+      await tx`select 1 from alerts where id = ${held} for update`;
+      locked();
+      await released;
+    });
+    try {
+      await isLocked;
+      await item.locator('.ack').click();
+      // The node got the ack and is waiting for the row: only now does "not shown yet" mean anything.
+      await expect
+        .poll(
+          async () =>
+            (await sql`select 1 from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`)
+              .length,
+        )
+        .toBeGreaterThan(0);
+      expect(await item.getAttribute('data-status')).toBe('open');
+      expect(await item.getAttribute('data-ack')).toBe('pending');
+      expect(await item.locator('.ack').isDisabled()).toBe(true);
+      expect(await item.locator('.ack').textContent()).toBe('응답 전송 중…');
+      await screenshot(page, 'console-ack-pending');
+    } finally {
+      release();
+      await holding;
+      await holder.end();
+    }
+    await expect.poll(() => item.getAttribute('data-status')).toBe('acknowledged');
+    expect(await item.getAttribute('data-ack')).toBe('');
+    expect(await alertStatus(held)).toBe('acknowledged');
+
+    // 2. PostgreSQL fails the ack twice as a deadlock victim: the node retries once, then answers a retryable
+    // error 1007; the console sends the ack again and shows acknowledged only once it went through.
+    await sql.unsafe(`
+      create sequence if not exists console_ack_faults;
+      create or replace function console_fail_ack() returns trigger language plpgsql as $$
+      begin
+        if nextval('console_ack_faults') <= 2 then
+          raise exception 'deadlock detected (injected by the test)' using errcode = '40P01';
+        end if;
+        return new;
+      end $$;
+      create trigger console_fail_ack before update of status on alerts
+        for each row when (new.status = 'acknowledged' and old.status = 'open') execute function console_fail_ack();`);
+    try {
+      const failing = await raiseSosForCaregiver(1);
+      const second = page.locator(`li.alert[data-alert-id="${failing}"]`);
+      await second.waitFor({ state: 'visible' });
+      await second.locator('.ack').click();
+      await expect.poll(() => alertStatus(failing), { timeout: 15_000 }).toBe('acknowledged');
+      await expect.poll(() => second.getAttribute('data-status')).toBe('acknowledged');
+      const [faults] = await sql<{ calls: number }[]>`select last_value::int as calls from console_ack_faults`;
+      expect(faults?.calls).toBe(3);
+    } finally {
+      await sql.unsafe('drop trigger console_fail_ack on alerts');
+      // Later tests expect the caregiver's board empty.
+      await sql`update alerts set status = 'resolved', resolved_at = now() where org_id = ${seed.orgId}`;
+    }
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
 
   test('the console speaks the same WebSocket protocol constants as the realtime node', async () => {
     const consoleProtocol = (await import(pathToFileURL('infra/console/assets/protocol.js').href)) as {
@@ -152,7 +278,7 @@ describe('staff console in Chromium through nginx over HTTPS', () => {
       select resident_id as "residentId" from assignments where staff_id = ${caregiver.staffId} and escalation_order = 1
        limit 1`;
     if (!assignment) throw new Error('the caregiver has no resident');
-    const target = { databaseUrl: stack.functions.database.url, org, residentId: assignment.residentId };
+    const target = { databaseUrl: stack.functions.database.url, org: seed, residentId: assignment.residentId };
     const { alertId } = await injectSosAlert(target);
     const card = page.locator(`li[data-alert-id="${alertId}"]`);
     await expect.poll(() => card.getAttribute('data-status')).toBe('open');

@@ -193,7 +193,8 @@ describe('e2e: a caregiver in Chromium, through nginx over HTTPS, on the whole s
       .where(eq(alertDeliveryHistory.deliveryId, deliveryId))
       .orderBy(asc(alertDeliveryHistory.at));
     expect(history.map((row) => row.toState)).toEqual(expect.arrayContaining(['sent', 'delivered', 'acknowledged']));
-    expect(await element.getAttribute('data-status')).toBe('acknowledged');
+    // The page shows it once the server's alert.updated arrives (it never marks an ack optimistically).
+    await expect.poll(() => element.getAttribute('data-status')).toBe('acknowledged');
     await screenshot(page, 'e2e-3-acknowledged');
   });
 

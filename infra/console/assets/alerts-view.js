@@ -4,6 +4,10 @@ import { sound } from './alarm.js';
 import { formatTime, t } from './i18n.js';
 
 const severityRank = { critical: 0, high: 1, medium: 2, low: 3 };
+/** An ack without an answer (alert.updated, or an error frame) this long is sent again: a repeat is always safe. */
+const ACK_ANSWER_MS = 10_000;
+/** Sends of one ack before the board stops trying and asks the person to press again. */
+const ACK_ATTEMPTS = 6;
 
 export class AlertBoard {
   /**
@@ -13,7 +17,7 @@ export class AlertBoard {
    */
   constructor(options) {
     Object.assign(this, options);
-    /** alertId → { alert, deliveryId, seq, element } */
+    /** alertId → { alert, deliveryId, seq, element, ack? } — `ack` while an acknowledgement awaits the server. */
     this.entries = new Map();
     this.baseTitle = document.title;
   }
@@ -30,7 +34,8 @@ export class AlertBoard {
       if (!duplicate || existing.deliveryId === deliveryId) existing.deliveryId = deliveryId;
       existing.seq = Math.min(existing.seq, seq);
       existing.alert = alert;
-      if (!duplicate && alert.status === 'open') sound(alert.severity);
+      if (alert.status !== 'open') this.settleAck(existing);
+      else if (!duplicate) sound(alert.severity);
       this.render(existing);
     } else {
       const entry = { alert, deliveryId, seq, element: this.create(alert.id) };
@@ -59,6 +64,7 @@ export class AlertBoard {
     const entry = this.entries.get(alertId);
     if (!entry) return;
     entry.alert = { ...entry.alert, ...alert };
+    if (entry.alert.status !== 'open') this.settleAck(entry);
     entry.note = change === 'acknowledged' && by ? t('acknowledgedBy', { name: by.name }) : entry.note;
     if (change === 'escalated') entry.note = t('escalated');
     if (change === 'retriggered') entry.note = t('retriggered');
@@ -66,13 +72,62 @@ export class AlertBoard {
     this.reorder();
   }
 
+  /**
+   * The person pressed Acknowledge. The alert shows acknowledged only when the server says so (`alert.updated`, or
+   * an `alert` frame with the new state); meanwhile it shows a pending state and the ack is sent again after a
+   * retryable error, on every reconnect, and when no answer comes, until the server answers or ACK_ATTEMPTS ran out.
+   */
   acknowledge(alertId) {
     const entry = this.entries.get(alertId);
-    if (!entry || !this.send({ type: 'ack', deliveryId: entry.deliveryId })) return;
-    entry.alert = { ...entry.alert, status: 'acknowledged', acknowledgedAt: new Date().toISOString() };
-    entry.note = t('acknowledged');
+    if (entry?.alert.status !== 'open' || entry.ack) return;
+    entry.ack = { deliveryId: entry.deliveryId, attempts: 0, timer: 0 };
+    entry.note = '';
+    this.sendAck(entry);
     this.render(entry);
-    this.reorder();
+  }
+
+  sendAck(entry) {
+    const { ack } = entry;
+    if (!ack) return;
+    clearTimeout(ack.timer);
+    if (ack.attempts >= ACK_ATTEMPTS) return this.failAck(entry);
+    // Not connected: the ack waits for the next `welcome` (resendAcks), or the timer below.
+    if (this.send({ type: 'ack', deliveryId: ack.deliveryId })) ack.attempts += 1;
+    ack.timer = setTimeout(() => this.sendAck(entry), ACK_ANSWER_MS);
+  }
+
+  /** A (re)connected socket: acks still waiting for an answer go again (the server may never have seen them). */
+  resendAcks() {
+    for (const entry of this.entries.values()) if (entry.ack) this.sendAck(entry);
+  }
+
+  /**
+   * An `error` frame. One about a pending ack (its `ref` names the delivery, or is `ack`) is sent again shortly if
+   * retryable; otherwise the pending state ends and the person is asked to press again.
+   */
+  onError({ retryable, ref }) {
+    for (const entry of this.entries.values()) {
+      const { ack } = entry;
+      if (!ack || (ref !== ack.deliveryId && ref !== 'ack')) continue;
+      if (!retryable) {
+        this.failAck(entry);
+        continue;
+      }
+      clearTimeout(ack.timer);
+      ack.timer = setTimeout(() => this.sendAck(entry), 250 * 2 ** ack.attempts);
+    }
+  }
+
+  settleAck(entry) {
+    if (!entry.ack) return;
+    clearTimeout(entry.ack.timer);
+    entry.ack = undefined;
+  }
+
+  failAck(entry) {
+    this.settleAck(entry);
+    entry.note = t('ackFailed');
+    this.render(entry);
   }
 
   resolve(alertId, note) {
@@ -126,8 +181,12 @@ export class AlertBoard {
     });
     element.querySelector('.alert-meta').textContent = entry.note ? `${meta} · ${entry.note}` : meta;
     const ack = element.querySelector('.ack');
-    ack.disabled = alert.status !== 'open';
-    ack.textContent = alert.status === 'open' ? t('acknowledge') : t('acknowledged');
+    const pending = Boolean(entry.ack) && alert.status === 'open';
+    element.dataset.ack = pending ? 'pending' : '';
+    element.classList.toggle('ack-pending', pending);
+    ack.disabled = alert.status !== 'open' || pending;
+    ack.setAttribute('aria-busy', String(pending));
+    ack.textContent = pending ? t('acknowledging') : alert.status === 'open' ? t('acknowledge') : t('acknowledged');
     for (const node of element.querySelectorAll('[data-i18n]')) {
       if (!node.classList.contains('ack')) node.textContent = t(node.dataset.i18n);
     }
@@ -141,6 +200,7 @@ export class AlertBoard {
   remove(alertId) {
     const entry = this.entries.get(alertId);
     if (!entry) return;
+    this.settleAck(entry);
     const hadFocus = entry.element.contains(document.activeElement);
     entry.element.remove();
     this.entries.delete(alertId);

@@ -147,7 +147,9 @@ function showDashboard() {
   });
   socket.addEventListener('welcome', () => {
     replayComplete = false;
+    board.resendAcks();
   });
+  socket.addEventListener('error', (event) => board.onError(event.detail));
   socket.addEventListener('auth-lost', () => showLogin());
   socket.start();
   residents.load();

@@ -1,0 +1,352 @@
+import type postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { hashPassword } from '../../functions/auth/password';
+import type { HubContext } from '../../functions/ingest/hub-auth';
+import { ingestBatch } from '../../functions/ingest/ingest-batch';
+import { storeBatch } from '../../functions/ingest/store-events';
+import { createDatabase } from '../client';
+import { staff } from '../schema';
+import { type SeededOrganisation, seedDemoOrganisation } from '../seed';
+import { createTestDatabase, type TestDatabase } from '../testing/database';
+import { acknowledgeDelivery } from './acknowledge';
+import { resolveBySystem } from './clear-alert';
+import { createDeliveries } from './deliveries';
+import { escalateDueAlerts } from './escalate';
+import { claimDeliveries, markDeliveredMany, releaseClaims, replayDeliveries } from './outstanding';
+import { raiseAlert } from './raise-alert';
+import { resolveAlert } from './resolve';
+
+/**
+ * Every path that locks several alerts or deliveries, hammered at once on the same alerts: acknowledgements of
+ * different deliveries of one alert, receipt batches across alerts, escalation sweeps, resolves (by a person and
+ * by the system), claims, releases and replays. With one global lock order none of them can wait on another in a
+ * cycle, so PostgreSQL's own deadlock counter must not move.
+ */
+describe('one global lock order: alerts, then staff, then deliveries, each by id', () => {
+  let t: TestDatabase;
+  let org: SeededOrganisation;
+  let people: { id: string; role: 'admin' | 'manager' | 'caregiver' }[];
+  const ROUNDS = 10;
+  const ALERTS_PER_ROUND = 8;
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    org = await seedDemoOrganisation(t.db, { orgName: 'Lock Order Centre', slug: 'lockorder' });
+    // Many managers: an escalation to the managers' step locks many staff rows and writes many deliveries.
+    const passwordHash = await hashPassword('lock-order-test');
+    await t.db.insert(staff).values(
+      Array.from({ length: 12 }, (_, index) => ({
+        orgId: org.orgId,
+        name: `Manager ${index}`,
+        email: `manager${index}@lockorder.carewatch.test`,
+        role: 'manager' as const,
+        passwordHash,
+      })),
+    );
+    people = await t.sql`select id, role from staff where org_id = ${org.orgId} order by id`;
+  });
+  afterAll(() => t.drop());
+
+  const deadlocks = async (): Promise<number> => {
+    // Statistics are flushed by each backend when it exits; pg_stat_activity drops it after that flush.
+    const [row] = await t.sql<{ deadlocks: number }[]>`
+      select deadlocks::int from pg_stat_database where datname = current_database()`;
+    return row?.deadlocks ?? 0;
+  };
+
+  type Work = [kind: string, run: () => Promise<unknown>];
+
+  const shuffled = <T>(items: T[]): T[] => {
+    const copy = items.slice();
+    for (let i = copy.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
+    }
+    return copy;
+  };
+
+  async function openAlerts(sql: postgres.Sql, round: number): Promise<string[]> {
+    const alertIds: string[] = [];
+    for (let index = 0; index < ALERTS_PER_ROUND; index++) {
+      const resident = org.residents[index % org.residents.length];
+      if (!resident) throw new Error('seed has no residents');
+      const alertId = await sql.begin(async (tx) => {
+        const raised = await raiseAlert(tx, {
+          orgId: org.orgId,
+          residentId: resident.id,
+          kind: 'sos',
+          severity: 'critical',
+          dedupKey: `${resident.id}:sos:${round}:${index}`,
+          title: 'Emergency button pressed',
+        });
+        // Everyone has a delivery at level 1, so each alert has many deliveries to acknowledge and supersede.
+        await createDeliveries(tx, {
+          alertId: raised.alertId,
+          orgId: org.orgId,
+          staffIds: people.map((person) => person.id),
+          level: 1,
+        });
+        // Due at once, on different rungs: sweeps lock different staff sets (carers, managers, the admin).
+        await tx`update alerts set escalation_level = ${index % 3}, next_escalation_at = now() where id = ${raised.alertId}`;
+        return raised.alertId;
+      });
+      alertIds.push(alertId);
+    }
+    return alertIds;
+  }
+
+  /** The fourth resident's hub, with that resident's SOS alert open (ingest batches join it). */
+  async function alertingHub(sql: postgres.Sql): Promise<HubContext & { residentId: string }> {
+    const resident = org.residents[3];
+    const hub = org.hubs.find((candidate) => candidate.residentId === resident?.id);
+    if (!resident || !hub) throw new Error('seed has no hub for the fourth resident');
+    await sql.begin((tx) =>
+      raiseAlert(tx, {
+        orgId: org.orgId,
+        residentId: resident.id,
+        kind: 'sos',
+        severity: 'critical',
+        dedupKey: `${resident.id}:sos`,
+        title: 'Emergency button pressed',
+      }),
+    );
+    return {
+      id: hub.id,
+      orgId: org.orgId,
+      residentId: resident.id,
+      orgSettings: {},
+      thresholds: {},
+      devices: new Set(),
+    };
+  }
+
+  test('acks, receipts, escalation, resolves, claims and replays on the same alerts never deadlock', async () => {
+    const hammer = createDatabase(t.url, { max: 24, applicationName: 'lock-order-hammer' });
+    let acknowledged = 0;
+    /** Deadlock victims by kind of work, as the clients saw them. */
+    const victims: Record<string, number> = {};
+    const failures: Error[] = [];
+    const run = async ([kind, work]: Work) => {
+      try {
+        await work();
+      } catch (error) {
+        if ((error as { code?: string }).code === '40P01') victims[kind] = (victims[kind] ?? 0) + 1;
+        else failures.push(error as Error);
+      }
+    };
+    const alerting = await alertingHub(hammer.sql);
+    const before = await deadlocks();
+    const allAlerts: string[] = [];
+    try {
+      for (let round = 0; round < ROUNDS; round++) {
+        const alertIds = await openAlerts(hammer.sql, round);
+        allAlerts.push(...alertIds);
+        const deliveries = await hammer.sql<{ id: string; staffId: string; alertId: string }[]>`
+          select id, staff_id as "staffId", alert_id as "alertId" from alert_deliveries
+           where alert_id = any(${alertIds}::uuid[])`;
+        const receipts = (ids: { id: string; staffId: string }[]) =>
+          ids.map((delivery) => ({ deliveryId: delivery.id, staffId: delivery.staffId, orgId: org.orgId }));
+        const work: Work[] = [];
+        for (const alertId of alertIds) {
+          // Several people acknowledge the same alert at once, each from their own delivery.
+          const ofAlert = shuffled(deliveries.filter((delivery) => delivery.alertId === alertId)).slice(0, 3);
+          for (const delivery of ofAlert)
+            work.push([
+              'ack',
+              async () => {
+                const result = await acknowledgeDelivery(hammer.sql, {
+                  deliveryId: delivery.id,
+                  staffId: delivery.staffId,
+                  orgId: org.orgId,
+                  nodeId: 'hammer',
+                });
+                if (result.outcome === 'acknowledged') acknowledged++;
+              },
+            ]);
+        }
+        for (let batch = 0; batch < 6; batch++)
+          work.push([
+            'receipts',
+            () => markDeliveredMany(hammer.sql, receipts(shuffled(deliveries).slice(0, 60)), 'hammer'),
+          ]);
+        // Small sweeps, as when several nodes share a storm of due alerts between them.
+        for (let sweep = 0; sweep < 4; sweep++)
+          work.push(['escalation', () => escalateDueAlerts(hammer.sql, `hammer-${sweep}`, 2)]);
+        for (const alertId of alertIds.slice(0, 2)) {
+          const manager = people.find((person) => person.role === 'manager');
+          if (!manager) throw new Error('no manager');
+          work.push([
+            'resolve',
+            () =>
+              resolveAlert(hammer.sql, {
+                alertId,
+                identity: { staffId: manager.id, orgId: org.orgId, role: 'manager', expiresAt: 0 },
+                note: 'handled',
+                nodeId: 'hammer',
+              }),
+          ]);
+        }
+        work.push([
+          'system resolve',
+          () =>
+            hammer.sql.begin(async (tx) => {
+              const [resident] = org.residents;
+              if (!resident) return;
+              const keys = shuffled(
+                Array.from({ length: 3 }, (_, index) => `${resident.id}:sos:${round}:${index * 4}`),
+              );
+              await resolveBySystem(tx, { orgId: org.orgId, dedupKeys: keys, note: 'cleared at the source' });
+            }),
+        ]);
+        // Ingest's one-statement batch resolves self-clearing alerts (a hub heard from again) and supersedes.
+        for (const residentIndex of [1, 2])
+          work.push([
+            'ingest resolve',
+            async () => {
+              const resident = org.residents[residentIndex];
+              const hub = org.hubs.find((candidate) => candidate.residentId === resident?.id);
+              if (!resident || !hub) throw new Error('seed has no hub for the resident');
+              const context = {
+                id: hub.id,
+                orgId: org.orgId,
+                residentId: resident.id,
+                orgSettings: {},
+                thresholds: {},
+              };
+              const keys = shuffled([0, 4].map((offset) => `${resident.id}:sos:${round}:${residentIndex + offset}`));
+              await storeBatch(hammer.sql, { ...context, devices: new Set() }, {}, [], {
+                dedupKeys: keys,
+                note: 'the hub reports again',
+              });
+            },
+          ]);
+        // An alerting ingest batch opens a new alert (its staff locked) and then joins the resident's open SOS alert,
+        // which an escalation sweep may hold while it locks the same staff.
+        await hammer.sql`update alerts set status = 'resolved', resolved_at = now()
+                          where dedup_key = ${`${alerting.residentId}:fire`} and status <> 'resolved'`;
+        await hammer.sql`update alerts set escalation_level = 0, next_escalation_at = now()
+                          where dedup_key = ${`${alerting.residentId}:sos`} and status = 'open'`;
+        for (let batch = 0; batch < 3; batch++) {
+          const at = Date.now() + batch;
+          const body = {
+            events: [
+              { eventId: `fire-${round}-${batch}`, kind: 'fire', time: new Date(at).toISOString() },
+              { eventId: `sos-${round}-${batch}`, kind: 'emergency_button', time: new Date(at + 1).toISOString() },
+            ],
+          };
+          work.push(['ingest alerting', () => ingestBatch(hammer.sql, alerting, body, new Date(at + 2))]);
+          work.push(['escalation', () => escalateDueAlerts(hammer.sql, `hammer-ingest-${batch}`, 1)]);
+        }
+        for (let pass = 0; pass < 3; pass++) {
+          const ids = shuffled(deliveries).slice(0, 40);
+          work.push([
+            'release',
+            () =>
+              releaseClaims(
+                hammer.sql,
+                ids.map((delivery) => delivery.id),
+              ),
+          ]);
+          work.push([
+            'claim',
+            () =>
+              claimDeliveries(hammer.sql, {
+                staffIds: shuffled(people.map((person) => person.id)),
+                ignoreSchedule: true,
+                resendSeconds: 30,
+                maxSends: 100,
+                nodeId: 'hammer',
+              }),
+          ]);
+        }
+        for (const person of shuffled(people).slice(0, 4))
+          work.push([
+            'replay',
+            () =>
+              replayDeliveries(hammer.sql, { staffId: person.id, afterSeq: 0, resendSeconds: 30, nodeId: 'hammer' }),
+          ]);
+        await Promise.all(shuffled(work).map(run));
+      }
+    } finally {
+      await hammer.close();
+    }
+    await expect
+      .poll(
+        async () => (await t.sql`select 1 from pg_stat_activity where application_name = 'lock-order-hammer'`).length,
+      )
+      .toBe(0);
+    await t.sql`select pg_stat_clear_snapshot()`;
+    const after = await deadlocks();
+
+    expect(failures.map((error) => error.message)).toEqual([]);
+    expect({ victims, postgresCounted: after - before }).toEqual({ victims: {}, postgresCounted: 0 });
+
+    // Whatever won: at most one acknowledging delivery per alert, and it belongs to whoever the alert names.
+    const wrong = await t.sql`
+      select a.id, a.acknowledged_by, count(d.id) filter (where d.state = 'acknowledged') as acknowledging
+        from alerts a left join alert_deliveries d on d.alert_id = a.id
+       where a.id = any(${allAlerts}::uuid[])
+       group by a.id
+      having count(d.id) filter (where d.state = 'acknowledged') > 1
+          or bool_or(d.state = 'acknowledged' and d.staff_id is distinct from a.acknowledged_by)
+          or (a.status = 'open' and count(d.id) filter (where d.state = 'acknowledged') > 0)`;
+    expect(wrong).toEqual([]);
+    expect(acknowledged).toBeGreaterThan(0);
+  }, 120_000);
+
+  test('alerting ingest batches of many residents alongside escalation sweeps never deadlock', async () => {
+    // Many residents sharing two carers: each batch opens a fire alert (its staff locked) and joins the resident's
+    // open SOS alert, which an escalation sweep may hold while it locks the same carers.
+    const busy = await seedDemoOrganisation(t.db, { orgName: 'Ingest Lock Centre', slug: 'ingestlock', residents: 16 });
+    const hammer = createDatabase(t.url, { max: 30, applicationName: 'lock-order-ingest' });
+    const before = await deadlocks();
+    try {
+      for (const resident of busy.residents)
+        await hammer.sql.begin((tx) =>
+          raiseAlert(tx, {
+            orgId: busy.orgId,
+            residentId: resident.id,
+            kind: 'sos',
+            severity: 'critical',
+            dedupKey: `${resident.id}:sos`,
+            title: 'Emergency button pressed',
+          }),
+        );
+      for (let round = 0; round < 15; round++) {
+        await hammer.sql`update alerts set status = 'resolved', resolved_at = now()
+                          where org_id = ${busy.orgId} and kind = 'fire' and status <> 'resolved'`;
+        await hammer.sql`update alerts set escalation_level = (random() * 3)::int, next_escalation_at = now()
+                          where org_id = ${busy.orgId} and kind = 'sos' and status = 'open'`;
+        const work: Promise<unknown>[] = [];
+        for (const resident of busy.residents) {
+          const hub = busy.hubs.find((candidate) => candidate.residentId === resident.id);
+          if (!hub) throw new Error('seed has no hub for a resident');
+          const context = { id: hub.id, orgId: busy.orgId, residentId: resident.id, orgSettings: {}, thresholds: {} };
+          const at = Date.now();
+          const body = {
+            events: [
+              { eventId: `fire-${round}`, kind: 'fire', time: new Date(at).toISOString() },
+              { eventId: `sos-${round}`, kind: 'emergency_button', time: new Date(at + 1).toISOString() },
+            ],
+          };
+          work.push(ingestBatch(hammer.sql, { ...context, devices: new Set() }, body, new Date(at + 2)));
+          work.push(escalateDueAlerts(hammer.sql, `ingest-sweep-${round}`, 1));
+        }
+        await Promise.all(work);
+      }
+    } finally {
+      await hammer.close();
+    }
+    // Ingest runs a deadlocked batch again, so only PostgreSQL's own count shows a deadlock here.
+    await expect
+      .poll(
+        async () => (await t.sql`select 1 from pg_stat_activity where application_name = 'lock-order-ingest'`).length,
+      )
+      .toBe(0);
+    await t.sql`select pg_stat_clear_snapshot()`;
+    expect((await deadlocks()) - before).toBe(0);
+    const [fires] = await t.sql<{ count: number }[]>`
+      select count(*)::int as count from alerts where org_id = ${busy.orgId} and kind = 'fire'`;
+    expect(fires?.count).toBe(15 * busy.residents.length);
+  }, 120_000);
+});
