@@ -12,7 +12,7 @@ import type { CameraSignalling } from './camera-signalling';
 import { closeCodes, errors, type ProtocolError } from './errors';
 import { encode, encodeAlertFrame, errorFrame } from './frames';
 import type { Hub } from './hub';
-import type { Metrics } from './metrics';
+import type { FirstSendTiming, Metrics } from './metrics';
 import { ClientFrame, type ServerFrame } from './protocol';
 import type { ReceiptBatcher } from './receipts';
 import { Writer } from './writer';
@@ -51,6 +51,8 @@ interface OutgoingDelivery {
   deliveryId: string;
   seq: number;
   frame: string;
+  /** Set on a delivery's first send: its frame written here closes the node's own latency spans. */
+  timing?: FirstSendTiming;
 }
 
 /**
@@ -177,7 +179,9 @@ export class Client {
     const now = Date.now();
     if (sentAt !== undefined && now - sentAt < resendMs / 2) return false;
     this.unreceived.set(delivery.deliveryId, now);
-    return this.sendEncoded(delivery.frame);
+    const sent = this.sendEncoded(delivery.frame);
+    if (sent && delivery.timing) this.context.metrics.firstFrameWritten(delivery.timing);
+    return sent;
   }
 
   private dropSlow(): false {
