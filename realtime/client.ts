@@ -14,7 +14,7 @@ import { closeCodes, errors, type ProtocolError } from './errors';
 import { encode, encodeAlertFrame, errorFrame } from './frames';
 import type { Hub } from './hub';
 import { LogLimiter } from './log-limiter';
-import type { Metrics } from './metrics';
+import type { FirstSendTiming, Metrics } from './metrics';
 import { ClientFrame, type ServerFrame } from './protocol';
 import type { ReceiptBatcher } from './receipts';
 import { Writer } from './writer';
@@ -53,6 +53,8 @@ interface OutgoingDelivery {
   deliveryId: string;
   seq: number;
   frame: string;
+  /** Set on a delivery's first send: its frame written here closes the node's own latency spans. */
+  timing?: FirstSendTiming;
 }
 
 /**
@@ -182,7 +184,9 @@ export class Client {
     const now = Date.now();
     if (sentAt !== undefined && now - sentAt < resendMs / 2) return false;
     this.unreceived.set(delivery.deliveryId, now);
-    return this.sendEncoded(delivery.frame);
+    const sent = this.sendEncoded(delivery.frame);
+    if (sent && delivery.timing) this.context.metrics.firstFrameWritten(delivery.timing);
+    return sent;
   }
 
   private dropSlow(): false {

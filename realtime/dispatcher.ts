@@ -22,12 +22,14 @@ import type { DeliveryState } from '../db/schema/alerts';
 import type { Logger } from '../functions/lib/logger';
 import { encode, encodeAlertFrame } from './frames';
 import type { Hub } from './hub';
-import type { Metrics } from './metrics';
+import type { FirstSendTiming, Metrics } from './metrics';
 
 const OUTSTANDING: DeliveryState[] = ['pending', 'sent'];
 const CLAIM_LIMIT = 5000;
 
 type UpdateChange = Exclude<AlertChange, 'created'>;
+/** `notifiedAt`: when the NOTIFY that named it reached this node (`performance.now()`). */
+type Notified = PeekedDelivery & { notifiedAt: number };
 
 export interface DispatcherOptions {
   sql: Sql;
@@ -52,10 +54,10 @@ export interface DispatcherOptions {
  * through the claimer's `sent` notification.
  */
 export class Dispatcher {
-  /** Alerts with new deliveries to look up (the wake-up did not carry them). */
-  private readonly wokenAlerts = new Set<string>();
+  /** Alerts with new deliveries to look up (the wake-up did not carry them), and when their NOTIFY came. */
+  private readonly wokenAlerts = new Map<string, number>();
   /** New deliveries a wake-up carried: claimed at once, without looking them up. */
-  private readonly carried: PeekedDelivery[] = [];
+  private readonly carried: Notified[] = [];
   private readonly updates = new Map<string, UpdateChange>();
   private readonly freshStaff = new Set<string>();
   /** Deliveries another node's sweep just sent: copies for our connections. */
@@ -122,8 +124,10 @@ export class Dispatcher {
     // These three create deliveries (a re-triggered alert's are fresh `alert` frames, so dashboards sound again).
     if (['created', 'escalated', 'retriggered'].includes(notification.change)) {
       const { alertId, deliveries } = notification;
-      if (!Array.isArray(deliveries)) this.wokenAlerts.add(alertId);
-      else for (const [id, staffId, seq] of deliveries) this.carried.push({ id, alertId, staffId, seq });
+      const notifiedAt = performance.now();
+      if (!Array.isArray(deliveries)) {
+        if (!this.wokenAlerts.has(alertId)) this.wokenAlerts.set(alertId, notifiedAt);
+      } else for (const [id, staffId, seq] of deliveries) this.carried.push({ id, alertId, staffId, seq, notifiedAt });
     }
     const change = notification.change;
     if (change !== 'created') this.updates.set(notification.alertId, change);
@@ -160,7 +164,7 @@ export class Dispatcher {
   private async loop(): Promise<void> {
     while (!this.stopped && this.hasWork()) {
       const fresh = [...this.freshStaff];
-      const woken = [...this.wokenAlerts];
+      const woken = new Map(this.wokenAlerts);
       const carried = this.carried.splice(0);
       const updates = [...this.updates];
       const sentElsewhere = [...this.sentElsewhere];
@@ -179,7 +183,7 @@ export class Dispatcher {
         this.options.logger.error('dispatch failed', { error: (error as Error).message });
         await this.releaseAfterFailure(claimed.map((delivery) => delivery.id));
         for (const staffId of fresh) this.freshStaff.add(staffId);
-        for (const alertId of woken) this.wokenAlerts.add(alertId);
+        for (const [alertId, at] of woken) if (!this.wokenAlerts.has(alertId)) this.wokenAlerts.set(alertId, at);
         this.carried.push(...carried);
         for (const [alertId, change] of updates) if (!this.updates.has(alertId)) this.updates.set(alertId, change);
         for (const deliveryId of sentElsewhere) this.sentElsewhere.add(deliveryId);
@@ -191,7 +195,7 @@ export class Dispatcher {
 
   private async runOnce(
     fresh: string[],
-    { woken, carried }: { woken: string[]; carried: PeekedDelivery[] },
+    { woken, carried }: { woken: Map<string, number>; carried: Notified[] },
     updates: [string, UpdateChange][],
     sweep: boolean,
     sentElsewhere: string[],
@@ -202,11 +206,15 @@ export class Dispatcher {
     const known = new Map<string, AlertSnapshot>();
     const connectedFresh = fresh.filter((staffId) => hub.clientsOf(staffId));
     const base = { resendSeconds, maxSends, nodeId, limit: CLAIM_LIMIT };
+    /** First sends claimed in this pass, with the node's own timestamps: their frames close the spans. */
+    const timings = new Map<string, FirstSendTiming>();
     // Every claim is recorded the moment it commits, before anything else of this pass can fail: a failure
     // then releases exactly what was claimed (see loop), whichever query of the pass threw.
     const claim = async (options: Pick<ClaimOptions, 'staffIds' | 'deliveryIds' | 'ignoreSchedule'>) => {
       const rows = await claimDeliveries(sql, { ...base, ...options });
       claimed.push(...rows);
+      const claimedAt = performance.now();
+      for (const row of rows) if (row.sendCount === 1) timings.set(row.id, { claimedAt, written: false });
       return rows;
     };
     if (connectedFresh.length > 0) {
@@ -215,21 +223,23 @@ export class Dispatcher {
       peeked.push(...(await peekDeliveries(sql, { staffIds: connectedFresh, states: OUTSTANDING })));
     }
     const carriedHere = carried.filter((delivery) => hub.clientsOf(delivery.staffId));
-    if (hub.staffCount > 0 && (woken.length > 0 || carriedHere.length > 0)) {
+    if (hub.staffCount > 0 && (woken.size > 0 || carriedHere.length > 0)) {
       // The path every new alert takes, in one round trip when the wake-up carried its deliveries: claim those
       // for someone connected here by id, with the alerts' snapshots read alongside. Alerts whose wake-up did not
       // carry them (a broadcast to thousands) are looked up first, by alert, then claimed the same way.
       const [, outstanding, snapshots] = await Promise.all([
         claim({ deliveryIds: carriedHere.map((delivery) => delivery.id) }),
-        woken.length > 0 ? peekDeliveries(sql, { alertIds: woken, states: OUTSTANDING }) : [],
-        alertSnapshots(sql, [...new Set([...woken, ...carriedHere.map((delivery) => delivery.alertId)])]),
+        woken.size > 0 ? peekDeliveries(sql, { alertIds: [...woken.keys()], states: OUTSTANDING }) : [],
+        alertSnapshots(sql, [...new Set([...woken.keys(), ...carriedHere.map((delivery) => delivery.alertId)])]),
       ]);
       for (const [alertId, snapshot] of snapshots) known.set(alertId, snapshot);
       const found = outstanding.filter((delivery) => hub.clientsOf(delivery.staffId));
       const rows = await claim({ deliveryIds: found.map((delivery) => delivery.id) });
       // A full batch means more is waiting (e.g. a broadcast to thousands): go round again at once.
-      if (rows.length >= CLAIM_LIMIT) for (const alertId of woken) this.wokenAlerts.add(alertId);
+      if (rows.length >= CLAIM_LIMIT) for (const [alertId, at] of woken) this.wokenAlerts.set(alertId, at);
       peeked.push(...carriedHere, ...found);
+      for (const delivery of carriedHere) setNotified(timings, delivery.id, delivery.notifiedAt);
+      for (const delivery of found) setNotified(timings, delivery.id, woken.get(delivery.alertId));
     }
     const swept: string[] = [];
     if (hub.staffCount > 0 && sweep) {
@@ -262,6 +272,7 @@ export class Dispatcher {
       [...claimed, ...others].sort((a, b) => a.seq - b.seq),
       snapshots,
       backlog,
+      timings,
     );
     await this.sendUpdates(updates, updateTargets, snapshots);
     // After our own sockets have them: other nodes send their copies.
@@ -294,6 +305,7 @@ export class Dispatcher {
     claimed: (ClaimedDelivery | PeekedDelivery)[],
     snapshots: Map<string, AlertSnapshot>,
     backlog: Set<string>,
+    timings: Map<string, FirstSendTiming>,
   ): void {
     const { hub, metrics } = this.options;
     const alertJson = new Map<string, string>();
@@ -310,8 +322,9 @@ export class Dispatcher {
       }
       const frame = encodeAlertFrame(delivery.id, delivery.seq, json);
       const isBacklog = backlog.has(delivery.staffId);
+      const timing = timings.get(delivery.id);
       for (const client of clients) {
-        client.deliver({ deliveryId: delivery.id, seq: delivery.seq, frame }, resendMs, isBacklog);
+        client.deliver({ deliveryId: delivery.id, seq: delivery.seq, frame, timing }, resendMs, isBacklog);
       }
       if ('sendCount' in delivery && delivery.sendCount === 1)
         metrics.observeDeliveryLatency((now - delivery.pendingAtMs) / 1000);
@@ -380,6 +393,12 @@ export class Dispatcher {
       this.escalating = false;
     }
   }
+}
+
+/** A first send this pass claimed that a NOTIFY named: its notify → frame span starts at that NOTIFY. */
+function setNotified(timings: Map<string, FirstSendTiming>, deliveryId: string, notifiedAt: number | undefined): void {
+  const timing = timings.get(deliveryId);
+  if (timing && notifiedAt !== undefined) timing.notifiedAt = notifiedAt;
 }
 
 function isId(value: string | null): value is string {

@@ -1,6 +1,22 @@
 import type { Sql } from '../db/client';
+import { Histogram } from './histogram';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+/** The node's own share is around a millisecond when idle: finer buckets at the low end. */
+const NODE_SHARE_BUCKETS = [
+  0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+];
+
+/**
+ * The node's own timestamps of one delivery's first send (monotonic `performance.now()` ms of this process): when
+ * its NOTIFY reached the node (absent when something else woke it: a sweep, a connection) and when its claim came
+ * back committed. The first frame written to any of the staff member's sockets here closes both spans, once.
+ */
+export interface FirstSendTiming {
+  notifiedAt?: number;
+  claimedAt: number;
+  written: boolean;
+}
 
 /** Counters the node keeps in memory; delivery states are read from the database when scraped. */
 export class Metrics {
@@ -11,6 +27,16 @@ export class Metrics {
   escalations = 0;
   slowClientsDropped = 0;
   badFrames = 0;
+  readonly notifyToFrame = new Histogram(
+    'carewatch_realtime_notify_to_frame_seconds',
+    'From a NOTIFY of new deliveries (new or escalated alert) reaching this node to the first frame of each written here.',
+    NODE_SHARE_BUCKETS,
+  );
+  readonly claimToFrame = new Histogram(
+    'carewatch_realtime_claim_to_frame_seconds',
+    "From a delivery's first claim committing on this node to its frame written here.",
+    NODE_SHARE_BUCKETS,
+  );
 
   /** Seconds from a delivery's creation to its first frame leaving this node. */
   observeDeliveryLatency(seconds: number): void {
@@ -22,6 +48,15 @@ export class Metrics {
         break;
       }
     }
+  }
+
+  /** A delivery's first frame was handed to a socket here (uWS, or the writer's queue under backpressure). */
+  firstFrameWritten(timing: FirstSendTiming): void {
+    if (timing.written) return;
+    timing.written = true;
+    const now = performance.now();
+    if (timing.notifiedAt !== undefined) this.notifyToFrame.observe((now - timing.notifiedAt) / 1000);
+    this.claimToFrame.observe((now - timing.claimedAt) / 1000);
   }
 
   /** Prometheus text exposition (version 0.0.4). */
@@ -51,6 +86,8 @@ export class Metrics {
       `carewatch_realtime_delivery_latency_seconds_bucket{${node},le="+Inf"} ${this.latencyCount}`,
       `carewatch_realtime_delivery_latency_seconds_sum{${node}} ${this.latencySum}`,
       `carewatch_realtime_delivery_latency_seconds_count{${node}} ${this.latencyCount}`,
+      ...this.notifyToFrame.render(node),
+      ...this.claimToFrame.render(node),
       '# HELP carewatch_realtime_escalations_total Alerts this node moved up their escalation ladder.',
       '# TYPE carewatch_realtime_escalations_total counter',
       `carewatch_realtime_escalations_total{${node}} ${this.escalations}`,

@@ -1,7 +1,9 @@
 // `npm run bench:camera`: time to first decoded frame in headless Chromium for a 5 s GOP source (keyframe cache),
 // through WHEP and through the dashboard WebSocket, and the camera process's CPU per forwarded 640×480/30 stream
-// with 1, 10 and 25 viewers.
-// Last stdout line: {"ttff_ms_gop5s":…,"ttff_ms_gop5s_websocket":…,"cpu_pct_per_viewer":{"1":…,"10":…,"25":…}}
+// with 1, 10 and 25 viewers. A viewer that gets no video (none within 15 s, or none during a measured window) is
+// counted in `viewers_without_video` and fails the run: a viewer left without packets would lower the CPU figure.
+// Last stdout line: {"ttff_ms_gop5s":…,"ttff_ms_gop5s_websocket":…,"cpu_pct_per_viewer":{"1":…,"10":…,"25":…},
+// "viewers_without_video":0,"viewer_retries":…}
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +23,8 @@ const CPU_WINDOW_MS = Number(process.env.BENCH_CPU_WINDOW_MS ?? 5000);
 const CPU_WINDOWS = 3;
 const VIEWER_COUNTS = [1, 10, 25];
 let viewerRetries = 0;
+let viewersWithoutVideo = 0;
+const FIRST_PACKET_TIMEOUT_MS = 15_000;
 const JWT_SECRET = 'camera-bench-secret-camera-bench-secret-0123456789';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (values: number[]) => {
@@ -136,13 +140,21 @@ try {
   for (const count of VIEWER_COUNTS) {
     const viewers: Awaited<ReturnType<typeof openWhepViewer>>[] = [];
     for (let index = 0; index < count; index++) viewers.push(await openWhepViewer(whepUrl, token));
-    await Promise.all(viewers.map((viewer) => viewer.receiving));
+    const firstPackets = await Promise.all(
+      viewers.map((viewer) => Promise.race([viewer.receiving.then(() => true), sleep(FIRST_PACKET_TIMEOUT_MS)])),
+    );
     await sleep(1000);
+    const packetsBefore = viewers.map((viewer) => viewer.packets());
     const total = await cpuPercent();
     const packets = viewers.reduce((sum, viewer) => sum + viewer.packets(), 0);
+    const withoutVideo = viewers.filter(
+      (viewer, index) => !firstPackets[index] || viewer.packets() === packetsBefore[index],
+    ).length;
+    viewersWithoutVideo += withoutVideo;
     perViewer[String(count)] = Math.round(((total - baseline) / count) * 100) / 100;
     console.log(
-      `${count} viewers: camera process ${total.toFixed(2)}% CPU, ${packets} packets received, ${viewerRetries} client retries`,
+      `${count} viewers: camera process ${total.toFixed(2)}% CPU, ${packets} packets received, ` +
+        `${withoutVideo} without video, ${viewerRetries} client retries`,
     );
     await Promise.all(viewers.map((viewer) => viewer.close()));
     await sleep(500);
@@ -152,8 +164,14 @@ try {
       ttff_ms_gop5s: Math.round(median(ttff.whep)),
       ttff_ms_gop5s_websocket: Math.round(median(ttff.ws)),
       cpu_pct_per_viewer: perViewer,
+      viewers_without_video: viewersWithoutVideo,
+      viewer_retries: viewerRetries,
     }),
   );
+  if (viewersWithoutVideo > 0) {
+    console.error(`[bench] failed: ${viewersWithoutVideo} viewers got no video while measured`);
+    process.exitCode = 1;
+  }
 } finally {
   if (server && server.exitCode === null) {
     const exited = new Promise((resolve) => server?.once('exit', resolve));
@@ -167,7 +185,7 @@ try {
   nodeDataChannel.cleanup();
 }
 // node-datachannel's threads keep the loop alive after cleanup on some builds; the figures are printed.
-process.exit(0);
+process.exit();
 
 /** Opens a WHEP viewer, retrying a client whose libdatachannel agent lost its ICE transport (seen under load). */
 async function openWhepViewer(url: string, token: string): Promise<Awaited<ReturnType<typeof tryWhepViewer>>> {

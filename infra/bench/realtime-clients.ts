@@ -5,7 +5,7 @@ import { BEARER_PREFIX, PROTOCOL, type ServerFrame } from '../../realtime/protoc
 
 export type ToClients = { type: 'connect'; wsUrl: string; tokens: string[] } | { type: 'close' };
 export type FromClients =
-  | { type: 'connected'; connected: number; failed: number; attemptsFailed: string[] }
+  | { type: 'connected'; connected: number; failed: number; attemptsRetried: number; attemptsFailed: string[] }
   | { type: 'frames'; items: [residentId: string, atMs: number][] }
   | { type: 'closed' };
 
@@ -21,11 +21,13 @@ setInterval(() => {
 }, 50).unref();
 
 const failures: string[] = [];
+let attemptsRetried = 0;
 
 /** Opens one dashboard; like the console, it tries again (three attempts, short pause) before giving up. */
 async function open(wsUrl: string, token: string): Promise<boolean> {
   for (let attempt = 1; attempt <= 3; attempt++) {
     if (await openOnce(wsUrl, token)) return true;
+    if (attempt < 3) attemptsRetried++;
     await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
   }
   return false;
@@ -71,7 +73,7 @@ process.on('message', async (message: ToClients) => {
         else failed++;
       }
     }
-    report({ type: 'connected', connected, failed, attemptsFailed: failures.splice(0) });
+    report({ type: 'connected', connected, failed, attemptsRetried, attemptsFailed: failures.splice(0) });
   } else if (message.type === 'close') {
     for (const socket of sockets) socket.terminate();
     report({ type: 'closed' });
