@@ -109,10 +109,12 @@ describe('docker-compose.yml', () => {
     const overlay = JSON.parse(read('infra/node24/package.json')) as { dependencies: Record<string, string> };
     expect(overlay.dependencies['uWebSockets.js']).toMatch(/^npm:@btc-vision\/uwebsockets\.js@/);
     // Every runtime stage gets node_modules from the stage that installs the Node 24 build over the Node 20 one
-    // and checks that its native add-on loads.
+    // and checks that its native add-on loads; `npm ci --ignore-scripts` skips postinstall, so the dependency
+    // patches (infra/patches/apply.mjs: postgres.js's null-socket crash) are applied explicitly.
     const deps = app.split(/^FROM /m).find((stage) => /^\S+ AS production-deps$/m.test(stage)) ?? '';
+    expect(deps).toMatch(/^COPY infra\/patches \.\/infra\/patches$/m);
     expect(deps).toMatch(
-      /npm ci --omit=dev[^\n]*\\\n && sh infra\/node24\/install-uws\.sh \\\n && node infra\/node24\/check-uws\.cjs/,
+      /npm ci --omit=dev[^\n]*\\\n && node infra\/patches\/apply\.mjs \\\n && sh infra\/node24\/install-uws\.sh \\\n && node infra\/node24\/check-uws\.cjs/,
     );
     expect(app).toMatch(/^COPY --from=production-deps \/app\/node_modules \.\/node_modules$/m);
   });
