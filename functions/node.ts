@@ -66,19 +66,20 @@ export async function startFunctions(
   }
   const inFlight = new InFlight();
   const server = serve({
-    fetch: (request, nodeEnv: { incoming?: { socket?: { remoteAddress?: string } }; outgoing?: unknown }) =>
-      inFlight
-        .track(
-          app.fetch(request, {
-            services,
-            clientIp: clientIpBehindProxies(
-              nodeEnv.incoming?.socket?.remoteAddress,
-              request.headers.get('x-forwarded-for') ?? undefined,
-              config.TRUSTED_PROXIES,
-            ),
-          }),
-        )
-        .finally(() => closeUnlessRequestRead(nodeEnv)),
+    fetch: (request, nodeEnv: { incoming?: { socket?: { remoteAddress?: string } }; outgoing?: unknown }) => {
+      const answered = inFlight.track(
+        app.fetch(request, {
+          services,
+          clientIp: clientIpBehindProxies(
+            nodeEnv.incoming?.socket?.remoteAddress,
+            request.headers.get('x-forwarded-for') ?? undefined,
+            config.TRUSTED_PROXIES,
+          ),
+        }),
+      );
+      // Only a request with a body can be answered before it arrived in full; the rest skip the extra hop.
+      return request.body ? answered.finally(() => closeUnlessRequestRead(nodeEnv)) : answered;
+    },
     port: config.PORT,
     hostname: host,
   });

@@ -395,10 +395,16 @@ export class Dispatcher {
   }
 }
 
-/** A first send this pass claimed that a NOTIFY named: its notify → frame span starts at that NOTIFY. */
+/**
+ * A delivery a NOTIFY named (or whose alert it woke): its notify → frame span starts at that NOTIFY, whether this
+ * pass claimed it or only found it (a broadcast beyond CLAIM_LIMIT is sent now and claimed on the next pass, where
+ * its frame is not written again and so not counted twice).
+ */
 function setNotified(timings: Map<string, FirstSendTiming>, deliveryId: string, notifiedAt: number | undefined): void {
+  if (notifiedAt === undefined) return;
   const timing = timings.get(deliveryId);
-  if (timing && notifiedAt !== undefined) timing.notifiedAt = notifiedAt;
+  if (timing) timing.notifiedAt = notifiedAt;
+  else timings.set(deliveryId, { notifiedAt, written: false });
 }
 
 function isId(value: string | null): value is string {

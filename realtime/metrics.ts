@@ -10,11 +10,13 @@ const NODE_SHARE_BUCKETS = [
 /**
  * The node's own timestamps of one delivery's first send (monotonic `performance.now()` ms of this process): when
  * its NOTIFY reached the node (absent when something else woke it: a sweep, a connection) and when its claim came
- * back committed. The first frame written to any of the staff member's sockets here closes both spans, once.
+ * back committed (absent when the frame went out before this node's claim: a broadcast larger than one claim batch
+ * sends the rest of what it looked up at once and claims it on the next pass). The first frame written to any of the
+ * staff member's sockets here closes both spans, once, so no delivery of a burst drops out of the figures.
  */
 export interface FirstSendTiming {
   notifiedAt?: number;
-  claimedAt: number;
+  claimedAt?: number;
   written: boolean;
 }
 
@@ -56,7 +58,7 @@ export class Metrics {
     timing.written = true;
     const now = performance.now();
     if (timing.notifiedAt !== undefined) this.notifyToFrame.observe((now - timing.notifiedAt) / 1000);
-    this.claimToFrame.observe((now - timing.claimedAt) / 1000);
+    if (timing.claimedAt !== undefined) this.claimToFrame.observe((now - timing.claimedAt) / 1000);
   }
 
   /** Prometheus text exposition (version 0.0.4). */
