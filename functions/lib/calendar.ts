@@ -26,13 +26,13 @@ export function isCalendarDate(text: string): boolean {
 }
 
 /**
- * Milliseconds since the epoch of an ISO-8601 date-time with a time zone, or undefined when it names no real
- * instant in years 0001–9999. Computed here rather than by `Date.parse`, which rolls February 30 over and cannot
- * read an offset of hours alone (`+09`).
+ * Milliseconds since the epoch of an ISO-8601 date-time with a time zone, or why it names no real instant in years
+ * 0001–9999. Computed here rather than by `Date.parse`, which rolls February 30 over and cannot read an offset of
+ * hours alone (`+09`). Digits past the millisecond are dropped (instants are stored to the millisecond).
  */
-export function instantOf(text: string): number | undefined {
+export function readInstant(text: string): number | { reason: string } {
   const match = DATE_TIME.exec(text);
-  if (!match) return undefined;
+  if (!match) return { reason: 'is not an ISO-8601 timestamp' };
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
     number,
     number,
@@ -41,21 +41,32 @@ export function instantOf(text: string): number | undefined {
     number,
     number,
   ];
-  if (!dayExists(year, month, day) || hour > 23 || minute > 59 || second > 59) return undefined;
+  if (year < 1) return { reason: OUTSIDE_YEARS };
+  if (!dayExists(year, month, day)) return { reason: `names a day that does not exist (${text.slice(0, 10)})` };
   const zone = match[8] ?? 'Z';
   let offsetMinutes = 0;
   if (zone !== 'Z') {
     const digits = zone.slice(1).replace(':', '');
     const offsetHours = Number(digits.slice(0, 2));
     const extraMinutes = Number(digits.slice(2) || '0');
-    if (offsetHours > 23 || extraMinutes > 59) return undefined;
+    if (offsetHours > 23 || extraMinutes > 59) return { reason: OUT_OF_RANGE };
     offsetMinutes = (zone.startsWith('-') ? -1 : 1) * (offsetHours * 60 + extraMinutes);
   }
+  if (hour > 23 || minute > 59 || second > 59) return { reason: OUT_OF_RANGE };
   const milliseconds = Number((match[7] ?? '.').slice(1, 4).padEnd(3, '0'));
   const utc = new Date(0);
   // setUTCFullYear, unlike Date.UTC, does not read years 0–99 as 1900–1999.
   utc.setUTCFullYear(year, month - 1, day);
   utc.setUTCHours(hour, minute - offsetMinutes, second, milliseconds);
   const instant = utc.getTime();
-  return instant >= FIRST_INSTANT && instant <= LAST_INSTANT ? instant : undefined;
+  return instant >= FIRST_INSTANT && instant <= LAST_INSTANT ? instant : { reason: OUTSIDE_YEARS };
+}
+
+const OUT_OF_RANGE = 'has an hour, minute, second or offset out of range';
+const OUTSIDE_YEARS = 'is outside the years 0001–9999';
+
+/** `readInstant` for schemas: the instant, or undefined. */
+export function instantOf(text: string): number | undefined {
+  const instant = readInstant(text);
+  return typeof instant === 'number' ? instant : undefined;
 }
