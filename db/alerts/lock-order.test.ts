@@ -12,6 +12,7 @@ import { acknowledgeDelivery } from './acknowledge';
 import { resolveBySystem } from './clear-alert';
 import { createDeliveries } from './deliveries';
 import { escalateDueAlerts } from './escalate';
+import { lockResidentAlerts } from './lock-resident-alerts';
 import { claimDeliveries, markDeliveredMany, releaseClaims, replayDeliveries } from './outstanding';
 import { raiseAlert } from './raise-alert';
 import { resolveAlert } from './resolve';
@@ -293,6 +294,93 @@ describe('one global lock order: alerts, then staff, then deliveries, each by id
     expect(wrong).toEqual([]);
     expect(acknowledged).toBeGreaterThan(0);
   }, 120_000);
+
+  test('an alerting batch that waited for another one locks the alert that one created, before any staff', async () => {
+    // Batch 1 opens a fire alert (due for escalation at once) while batch 2 waits to lock the resident's alerts.
+    // Once batch 1 commits, batch 2 must hold that alert too: an escalation sweep that took it would wait for the
+    // staff batch 2 holds, while batch 2, joining the alert, waits for the sweep.
+    const calm = await seedDemoOrganisation(t.db, { orgName: 'Snapshot Centre', slug: 'snapshot', residents: 1 });
+    const [resident] = calm.residents;
+    if (!resident) throw new Error('seed has no resident');
+    const batches = createDatabase(t.url, { max: 2, applicationName: 'lock-order-batches' });
+    const sweeper = createDatabase(t.url, { max: 1, applicationName: 'lock-order-sweeper' });
+    const fire = (eventId: string) => ({
+      orgId: calm.orgId,
+      residentId: resident.id,
+      kind: 'fire' as const,
+      severity: 'critical' as const,
+      dedupKey: `${resident.id}:fire`,
+      title: 'Fire alarm',
+      sourceEventId: eventId,
+    });
+    const waitingForLocks = async (applicationName: string) =>
+      (
+        await t.sql`select 1 from pg_stat_activity
+                     where application_name = ${applicationName} and wait_event_type = 'Lock'`
+      ).length;
+    const gate = () => {
+      let open = () => {};
+      const opened = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      return { open, opened };
+    };
+    const firstRaised = gate();
+    const firstMayCommit = gate();
+    const secondLocked = gate();
+    const secondMayGoOn = gate();
+    const before = await deadlocks();
+    try {
+      const first = batches.sql.begin(async (tx) => {
+        await lockResidentAlerts(tx, { orgId: calm.orgId, residentId: resident.id });
+        const raised = await raiseAlert(tx, fire('fire-1'));
+        await tx`update alerts set next_escalation_at = now() where id = ${raised.alertId}`;
+        firstRaised.open();
+        await firstMayCommit.opened;
+        return raised;
+      });
+      await firstRaised.opened;
+      const second = batches.sql.begin(async (tx) => {
+        await lockResidentAlerts(tx, { orgId: calm.orgId, residentId: resident.id });
+        secondLocked.open();
+        await secondMayGoOn.opened;
+        return raiseAlert(tx, fire('fire-2'));
+      });
+      await expect.poll(() => waitingForLocks('lock-order-batches')).toBe(1);
+      firstMayCommit.open();
+      const created = await first;
+      await secondLocked.opened;
+      // The sweep either skips the alert batch 2 holds, or takes it and waits for batch 2's staff.
+      let swept = false;
+      const sweep = escalateDueAlerts(sweeper.sql, 'snapshot-sweep').finally(() => {
+        swept = true;
+      });
+      await expect.poll(async () => swept || (await waitingForLocks('lock-order-sweeper')) > 0).toBe(true);
+      secondMayGoOn.open();
+      const joined = await second;
+      await sweep;
+      expect({ created: created.created, joined: joined.created, same: joined.alertId === created.alertId }).toEqual({
+        created: true,
+        joined: false,
+        same: true,
+      });
+    } finally {
+      firstMayCommit.open();
+      secondMayGoOn.open();
+      await Promise.all([batches.close(), sweeper.close()]);
+    }
+    await expect
+      .poll(
+        async () =>
+          (
+            await t.sql`select 1 from pg_stat_activity
+                         where application_name in ('lock-order-batches', 'lock-order-sweeper')`
+          ).length,
+      )
+      .toBe(0);
+    await t.sql`select pg_stat_clear_snapshot()`;
+    expect((await deadlocks()) - before).toBe(0);
+  }, 60_000);
 
   test('alerting ingest batches of many residents alongside escalation sweeps never deadlock', async () => {
     // Many residents sharing two carers: each batch opens a fire alert (its staff locked) and joins the resident's
