@@ -55,6 +55,31 @@ describe('one global lock order: alerts, then staff, then deliveries, each by id
     return row?.deadlocks ?? 0;
   };
 
+  const waitingForLocks = async (applicationName: string): Promise<number> =>
+    (
+      await t.sql`select 1 from pg_stat_activity
+                   where application_name = ${applicationName} and wait_event_type = 'Lock'`
+    ).length;
+
+  /** Holds a transaction at a point of the test's choosing. */
+  const gate = () => {
+    let open = () => {};
+    const opened = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    return { open, opened };
+  };
+
+  /** Closes the clients, waits for their backends to exit (they flush their statistics then), reads the count. */
+  const deadlocksAfterClosing = async (clients: ReturnType<typeof createDatabase>[], names: string[]) => {
+    await Promise.all(clients.map((client) => client.close()));
+    await expect
+      .poll(async () => (await t.sql`select 1 from pg_stat_activity where application_name = any(${names})`).length)
+      .toBe(0);
+    await t.sql`select pg_stat_clear_snapshot()`;
+    return deadlocks();
+  };
+
   type Work = [kind: string, run: () => Promise<unknown>];
 
   const shuffled = <T>(items: T[]): T[] => {
@@ -313,18 +338,6 @@ describe('one global lock order: alerts, then staff, then deliveries, each by id
       title: 'Fire alarm',
       sourceEventId: eventId,
     });
-    const waitingForLocks = async (applicationName: string) =>
-      (
-        await t.sql`select 1 from pg_stat_activity
-                     where application_name = ${applicationName} and wait_event_type = 'Lock'`
-      ).length;
-    const gate = () => {
-      let open = () => {};
-      const opened = new Promise<void>((resolve) => {
-        open = resolve;
-      });
-      return { open, opened };
-    };
     const firstRaised = gate();
     const firstMayCommit = gate();
     const secondLocked = gate();
@@ -367,19 +380,87 @@ describe('one global lock order: alerts, then staff, then deliveries, each by id
     } finally {
       firstMayCommit.open();
       secondMayGoOn.open();
-      await Promise.all([batches.close(), sweeper.close()]);
     }
-    await expect
-      .poll(
-        async () =>
-          (
-            await t.sql`select 1 from pg_stat_activity
-                         where application_name in ('lock-order-batches', 'lock-order-sweeper')`
-          ).length,
-      )
-      .toBe(0);
-    await t.sql`select pg_stat_clear_snapshot()`;
-    expect((await deadlocks()) - before).toBe(0);
+    const after = await deadlocksAfterClosing([batches, sweeper], ['lock-order-batches', 'lock-order-sweeper']);
+    expect(after - before).toBe(0);
+  }, 60_000);
+
+  test('an alerting batch that re-triggers an alert locks its acknowledger and the managers up front', async () => {
+    // A manager acknowledged two residents' alerts. Batch 1 (resident X) holds X's carers; the sweep re-triggers Y's
+    // timed-out alert, locking the manager (a lower id) and then waiting for a carer batch 1 holds; a new SOS on X
+    // re-triggers X's alert, which tells the manager: batch 1 must not wait for the manager only now.
+    const shared = await seedDemoOrganisation(t.db, { orgName: 'Retrigger Lock Centre', slug: 'relock', residents: 2 });
+    const [x, y] = shared.residents;
+    if (!x || !y) throw new Error('seed has no residents');
+    const carers = await t.sql<{ id: string }[]>`
+      select id from staff where org_id = ${shared.orgId} and role = 'caregiver' order by id`;
+    const firstCarer = carers[0]?.id ?? '';
+    // The sweep must take the manager before it meets a carer: a manager whose id sorts before every carer.
+    const passwordHash = await hashPassword('lock-order-test');
+    let manager: string | undefined;
+    for (let index = 0; !manager; index++) {
+      const [added] = await t.db
+        .insert(staff)
+        .values({
+          orgId: shared.orgId,
+          name: `Night manager ${index}`,
+          email: `night${index}@relock.carewatch.test`,
+          role: 'manager',
+          passwordHash,
+        })
+        .returning({ id: staff.id });
+      if (added && added.id < firstCarer) manager = added.id;
+    }
+    const sos = (resident: { id: string }, eventId: string) => ({
+      orgId: shared.orgId,
+      residentId: resident.id,
+      kind: 'sos' as const,
+      severity: 'critical' as const,
+      dedupKey: `${resident.id}:sos`,
+      title: 'Emergency button pressed',
+      sourceEventId: eventId,
+    });
+    const alertOf = async (resident: { id: string }) =>
+      (await t.sql.begin((tx) => raiseAlert(tx, sos(resident, `first-${resident.id}`)))).alertId;
+    const xAlert = await alertOf(x);
+    const yAlert = await alertOf(y);
+    // Acknowledged by the manager; Y's acknowledgement has timed out, X's has not.
+    await t.sql`update alerts set status = 'acknowledged', acknowledged_at = now(), acknowledged_by = ${manager},
+                       next_escalation_at = case when id = ${yAlert}::uuid then now() else now() + interval '1 hour' end
+                 where id in (${xAlert}, ${yAlert})`;
+    const batches = createDatabase(t.url, { max: 1, applicationName: 'lock-order-retrigger' });
+    const sweeper = createDatabase(t.url, { max: 1, applicationName: 'lock-order-retrigger-sweep' });
+    const locked = gate();
+    const mayGoOn = gate();
+    const before = await deadlocks();
+    try {
+      const batch = batches.sql.begin(async (tx) => {
+        await lockResidentAlerts(tx, { orgId: shared.orgId, residentId: x.id });
+        locked.open();
+        await mayGoOn.opened;
+        return raiseAlert(tx, sos(x, 'second-sos'));
+      });
+      await locked.opened;
+      let swept = false;
+      const sweep = escalateDueAlerts(sweeper.sql, 'retrigger-sweep').finally(() => {
+        swept = true;
+      });
+      await expect.poll(async () => swept || (await waitingForLocks('lock-order-retrigger-sweep')) > 0).toBe(true);
+      mayGoOn.open();
+      const raised = await batch;
+      const outcomes = await sweep;
+      expect({
+        batch: raised.retriggered,
+        sweep: outcomes.find((outcome) => outcome.alertId === yAlert)?.retriggered,
+      }).toEqual({ batch: true, sweep: true });
+    } finally {
+      mayGoOn.open();
+    }
+    const after = await deadlocksAfterClosing(
+      [batches, sweeper],
+      ['lock-order-retrigger', 'lock-order-retrigger-sweep'],
+    );
+    expect(after - before).toBe(0);
   }, 60_000);
 
   test('alerting ingest batches of many residents alongside escalation sweeps never deadlock', async () => {
