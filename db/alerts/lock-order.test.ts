@@ -12,6 +12,7 @@ import { acknowledgeDelivery } from './acknowledge';
 import { resolveBySystem } from './clear-alert';
 import { createDeliveries } from './deliveries';
 import { escalateDueAlerts } from './escalate';
+import { lockResidentAlerts } from './lock-resident-alerts';
 import { claimDeliveries, markDeliveredMany, releaseClaims, replayDeliveries } from './outstanding';
 import { raiseAlert } from './raise-alert';
 import { resolveAlert } from './resolve';
@@ -52,6 +53,31 @@ describe('one global lock order: alerts, then staff, then deliveries, each by id
     const [row] = await t.sql<{ deadlocks: number }[]>`
       select deadlocks::int from pg_stat_database where datname = current_database()`;
     return row?.deadlocks ?? 0;
+  };
+
+  const waitingForLocks = async (applicationName: string): Promise<number> =>
+    (
+      await t.sql`select 1 from pg_stat_activity
+                   where application_name = ${applicationName} and wait_event_type = 'Lock'`
+    ).length;
+
+  /** Holds a transaction at a point of the test's choosing. */
+  const gate = () => {
+    let open = () => {};
+    const opened = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    return { open, opened };
+  };
+
+  /** Closes the clients, waits for their backends to exit (they flush their statistics then), reads the count. */
+  const deadlocksAfterClosing = async (clients: ReturnType<typeof createDatabase>[], names: string[]) => {
+    await Promise.all(clients.map((client) => client.close()));
+    await expect
+      .poll(async () => (await t.sql`select 1 from pg_stat_activity where application_name = any(${names})`).length)
+      .toBe(0);
+    await t.sql`select pg_stat_clear_snapshot()`;
+    return deadlocks();
   };
 
   type Work = [kind: string, run: () => Promise<unknown>];
@@ -281,7 +307,12 @@ describe('one global lock order: alerts, then staff, then deliveries, each by id
     expect(failures.map((error) => error.message)).toEqual([]);
     expect({ victims, postgresCounted: after - before }).toEqual({ victims: {}, postgresCounted: 0 });
 
-    // Whatever won: at most one acknowledging delivery per alert, and it belongs to whoever the alert names.
+    // Whatever won: at most one acknowledging delivery per alert, and it belongs to whoever the alert names. That
+    // holds per alert only while none of them re-triggers (an earlier round keeps its acknowledged delivery): these
+    // alerts' dedup keys are no ingest batch's and their acknowledgements time out after 30 minutes.
+    const [retriggers] = await t.sql<{ count: number }[]>`
+      select count(*)::int as count from alert_retriggers where alert_id = any(${allAlerts}::uuid[])`;
+    expect(retriggers?.count).toBe(0);
     const wrong = await t.sql`
       select a.id, a.acknowledged_by, count(d.id) filter (where d.state = 'acknowledged') as acknowledging
         from alerts a left join alert_deliveries d on d.alert_id = a.id
@@ -293,6 +324,149 @@ describe('one global lock order: alerts, then staff, then deliveries, each by id
     expect(wrong).toEqual([]);
     expect(acknowledged).toBeGreaterThan(0);
   }, 120_000);
+
+  test('an alerting batch that waited for another one locks the alert that one created, before any staff', async () => {
+    // Batch 1 opens a fire alert (due for escalation at once) while batch 2 waits to lock the resident's alerts.
+    // Once batch 1 commits, batch 2 must hold that alert too: an escalation sweep that took it would wait for the
+    // staff batch 2 holds, while batch 2, joining the alert, waits for the sweep.
+    const calm = await seedDemoOrganisation(t.db, { orgName: 'Snapshot Centre', slug: 'snapshot', residents: 1 });
+    const [resident] = calm.residents;
+    if (!resident) throw new Error('seed has no resident');
+    const batches = createDatabase(t.url, { max: 2, applicationName: 'lock-order-batches' });
+    const sweeper = createDatabase(t.url, { max: 1, applicationName: 'lock-order-sweeper' });
+    const fire = (eventId: string) => ({
+      orgId: calm.orgId,
+      residentId: resident.id,
+      kind: 'fire' as const,
+      severity: 'critical' as const,
+      dedupKey: `${resident.id}:fire`,
+      title: 'Fire alarm',
+      sourceEventId: eventId,
+    });
+    const firstRaised = gate();
+    const firstMayCommit = gate();
+    const secondLocked = gate();
+    const secondMayGoOn = gate();
+    const before = await deadlocks();
+    try {
+      const first = batches.sql.begin(async (tx) => {
+        await lockResidentAlerts(tx, { orgId: calm.orgId, residentId: resident.id });
+        const raised = await raiseAlert(tx, fire('fire-1'));
+        await tx`update alerts set next_escalation_at = now() where id = ${raised.alertId}`;
+        firstRaised.open();
+        await firstMayCommit.opened;
+        return raised;
+      });
+      await firstRaised.opened;
+      const second = batches.sql.begin(async (tx) => {
+        await lockResidentAlerts(tx, { orgId: calm.orgId, residentId: resident.id });
+        secondLocked.open();
+        await secondMayGoOn.opened;
+        return raiseAlert(tx, fire('fire-2'));
+      });
+      await expect.poll(() => waitingForLocks('lock-order-batches')).toBe(1);
+      firstMayCommit.open();
+      const created = await first;
+      await secondLocked.opened;
+      // The sweep either skips the alert batch 2 holds, or takes it and waits for batch 2's staff.
+      let swept = false;
+      const sweep = escalateDueAlerts(sweeper.sql, 'snapshot-sweep').finally(() => {
+        swept = true;
+      });
+      await expect.poll(async () => swept || (await waitingForLocks('lock-order-sweeper')) > 0).toBe(true);
+      secondMayGoOn.open();
+      const joined = await second;
+      await sweep;
+      expect({ created: created.created, joined: joined.created, same: joined.alertId === created.alertId }).toEqual({
+        created: true,
+        joined: false,
+        same: true,
+      });
+    } finally {
+      firstMayCommit.open();
+      secondMayGoOn.open();
+    }
+    const after = await deadlocksAfterClosing([batches, sweeper], ['lock-order-batches', 'lock-order-sweeper']);
+    expect(after - before).toBe(0);
+  }, 60_000);
+
+  test('an alerting batch that re-triggers an alert locks its acknowledger and the managers up front', async () => {
+    // A manager acknowledged two residents' alerts. Batch 1 (resident X) holds X's carers; the sweep re-triggers Y's
+    // timed-out alert, locking the manager (a lower id) and then waiting for a carer batch 1 holds; a new SOS on X
+    // re-triggers X's alert, which tells the manager: batch 1 must not wait for the manager only now.
+    const shared = await seedDemoOrganisation(t.db, { orgName: 'Retrigger Lock Centre', slug: 'relock', residents: 2 });
+    const [x, y] = shared.residents;
+    if (!x || !y) throw new Error('seed has no residents');
+    const carers = await t.sql<{ id: string }[]>`
+      select id from staff where org_id = ${shared.orgId} and role = 'caregiver' order by id`;
+    const firstCarer = carers[0]?.id ?? '';
+    // The sweep must take the manager before it meets a carer: a manager whose id sorts before every carer.
+    const passwordHash = await hashPassword('lock-order-test');
+    let manager: string | undefined;
+    for (let index = 0; !manager; index++) {
+      const [added] = await t.db
+        .insert(staff)
+        .values({
+          orgId: shared.orgId,
+          name: `Night manager ${index}`,
+          email: `night${index}@relock.carewatch.test`,
+          role: 'manager',
+          passwordHash,
+        })
+        .returning({ id: staff.id });
+      if (added && added.id < firstCarer) manager = added.id;
+    }
+    const sos = (resident: { id: string }, eventId: string) => ({
+      orgId: shared.orgId,
+      residentId: resident.id,
+      kind: 'sos' as const,
+      severity: 'critical' as const,
+      dedupKey: `${resident.id}:sos`,
+      title: 'Emergency button pressed',
+      sourceEventId: eventId,
+    });
+    const alertOf = async (resident: { id: string }) =>
+      (await t.sql.begin((tx) => raiseAlert(tx, sos(resident, `first-${resident.id}`)))).alertId;
+    const xAlert = await alertOf(x);
+    const yAlert = await alertOf(y);
+    // Acknowledged by the manager; Y's acknowledgement has timed out, X's has not.
+    await t.sql`update alerts set status = 'acknowledged', acknowledged_at = now(), acknowledged_by = ${manager},
+                       next_escalation_at = case when id = ${yAlert}::uuid then now() else now() + interval '1 hour' end
+                 where id in (${xAlert}, ${yAlert})`;
+    const batches = createDatabase(t.url, { max: 1, applicationName: 'lock-order-retrigger' });
+    const sweeper = createDatabase(t.url, { max: 1, applicationName: 'lock-order-retrigger-sweep' });
+    const locked = gate();
+    const mayGoOn = gate();
+    const before = await deadlocks();
+    try {
+      const batch = batches.sql.begin(async (tx) => {
+        await lockResidentAlerts(tx, { orgId: shared.orgId, residentId: x.id });
+        locked.open();
+        await mayGoOn.opened;
+        return raiseAlert(tx, sos(x, 'second-sos'));
+      });
+      await locked.opened;
+      let swept = false;
+      const sweep = escalateDueAlerts(sweeper.sql, 'retrigger-sweep').finally(() => {
+        swept = true;
+      });
+      await expect.poll(async () => swept || (await waitingForLocks('lock-order-retrigger-sweep')) > 0).toBe(true);
+      mayGoOn.open();
+      const raised = await batch;
+      const outcomes = await sweep;
+      expect({
+        batch: raised.retriggered,
+        sweep: outcomes.find((outcome) => outcome.alertId === yAlert)?.retriggered,
+      }).toEqual({ batch: true, sweep: true });
+    } finally {
+      mayGoOn.open();
+    }
+    const after = await deadlocksAfterClosing(
+      [batches, sweeper],
+      ['lock-order-retrigger', 'lock-order-retrigger-sweep'],
+    );
+    expect(after - before).toBe(0);
+  }, 60_000);
 
   test('alerting ingest batches of many residents alongside escalation sweeps never deadlock', async () => {
     // Many residents sharing two carers: each batch opens a fire alert (its staff locked) and joins the resident's
