@@ -25,7 +25,9 @@ export async function lockResidentAlerts(
   // second, and takes its snapshot, only once the first holds the advisory lock.
   // The alerts' CTE is also read by an uncorrelated sub-select in a condition with no column of the outer query,
   // so PostgreSQL runs it once before it reads any staff row (a gating one-time filter): the alerts are locked
-  // first. FOR NO KEY UPDATE on staff, as createDeliveries takes it: its sequence bump then waits for nobody.
+  // first. The staff to lock go through an array so PostgreSQL reads them by primary key: joined to the CTE, whose
+  // size it cannot know (every admin and manager, at most), it scanned the whole staff table on every batch.
+  // FOR NO KEY UPDATE on staff, as createDeliveries takes it: its sequence bump then waits for nobody.
   await Promise.all([
     tx`select pg_advisory_xact_lock(hashtext('carewatch.resident-alerts'), hashtext(${input.residentId}::text))`,
     tx`
@@ -48,8 +50,8 @@ export async function lockResidentAlerts(
                 or not exists (select 1 from staff q
                                 where q.org_id = ${input.orgId} and q.active and q.role in ('admin', 'manager')))
       )
-      select s.id from staff s join told on told.id = s.id
-       where (select count(*) from open_alerts) >= 0
+      select s.id from staff s
+       where s.id = any(array(select id from told)) and (select count(*) from open_alerts) >= 0
        order by s.id
          for no key update of s`,
   ]);
