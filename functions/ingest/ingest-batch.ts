@@ -117,8 +117,13 @@ async function storeWithDetection(
         };
       }
       return await sql.begin(async (tx) => {
-        if (hub.residentId) await lockResidentAlerts(tx, { orgId: hub.orgId, residentId: hub.residentId });
-        const stored = await storeBatch(tx, hub, status, events, selfClearing);
+        // The lock statements and the batch statement go out together (pipelined on the transaction's connection):
+        // PostgreSQL still runs them one after the other, each with its own snapshot, so the locks come first at no
+        // extra round trip on the alert path.
+        const [, stored] = await Promise.all([
+          hub.residentId ? lockResidentAlerts(tx, { orgId: hub.orgId, residentId: hub.residentId }) : undefined,
+          storeBatch(tx, hub, status, events, selfClearing),
+        ]);
         const accepted = events.filter((_, position) => stored.inserted.has(position));
         accepted.sort((a, b) => a.time.getTime() - b.time.getTime());
         const detected = await detect(tx, hub, settings, status, accepted);
