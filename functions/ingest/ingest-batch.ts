@@ -1,6 +1,7 @@
 import type postgres from 'postgres';
 import type { ClearedAlert } from '../../db/alerts/clear-alert';
 import { lockResidentAlerts } from '../../db/alerts/lock-resident-alerts';
+import { isRetryableTransactionError } from '../../db/retry';
 import { isDataError } from '../lib/postgres-errors';
 import { type AlertOutcome, type DetectionOutcome, detect, rulesMayAct, selfClearingKeys } from './detect';
 import type { HubContext } from './hub-auth';
@@ -23,7 +24,6 @@ export interface IngestResponse {
 }
 
 // Deadlocks and serialisation failures are safe to retry: the transaction left nothing behind.
-const RETRYABLE = new Set(['40P01', '40001']);
 const ATTEMPTS = 3;
 
 export interface IngestOutcome {
@@ -135,8 +135,7 @@ async function storeWithDetection(
         };
       });
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (attempt >= ATTEMPTS || !code || !RETRYABLE.has(code)) throw error;
+      if (attempt >= ATTEMPTS || !isRetryableTransactionError(error)) throw error;
     }
   }
 }

@@ -1,13 +1,10 @@
+import { isStorableText } from '../lib/storable-text';
 import { ingestLimits } from './limits';
-
-// UTF-8, and so PostgreSQL, cannot encode a UTF-16 surrogate that is not half of a pair.
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Why PostgreSQL would refuse this string (text and jsonb cannot hold U+0000 either), or undefined. */
 export function unstorableText(text: string): string | undefined {
-  if (text.includes('\u0000')) return 'contains a NUL character (U+0000)';
-  if (LONE_SURROGATE.test(text)) return 'contains an unpaired UTF-16 surrogate';
-  return undefined;
+  if (isStorableText(text)) return undefined;
+  return text.includes('\u0000') ? 'contains a NUL character (U+0000)' : 'contains an unpaired UTF-16 surrogate';
 }
 
 /**
