@@ -53,5 +53,6 @@ export function histogramQuantile(histogram: ScrapedHistogram, q: number): numbe
   const lower = index > 0 ? (bounds[index - 1] ?? 0) : 0;
   const below = index > 0 ? (cumulative[index - 1] ?? 0) : 0;
   const inBucket = (cumulative[index] ?? 0) - below;
-  return lower + ((upper - lower) * (rank - below)) / inBucket;
+  // Clamped: floating-point rounding may land the interpolation a hair past the bucket's bound.
+  return Math.min(upper, lower + ((upper - lower) * (rank - below)) / inBucket);
 }
