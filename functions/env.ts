@@ -1,20 +1,13 @@
 import * as v from 'valibot';
+import { databaseUrl, jwtSecret, logLevel, port, upstashToken, upstashUrl } from '../core/env';
 import { normaliseIp } from './lib/client-ip';
-
-const optionalText = v.optional(v.pipe(v.string(), v.trim(), v.minLength(1)));
-/** A TCP port; 0 asks the OS for a free one (tests). */
-const port = (fallback: string) =>
-  v.pipe(v.optional(v.string(), fallback), v.transform(Number), v.integer(), v.minValue(0), v.maxValue(65_535));
 
 /** Configuration of the functions app, read from `process.env` on Node and from bindings on Workers. */
 export const FunctionsEnv = v.object({
-  DATABASE_URL: v.pipe(
-    v.string('DATABASE_URL is required'),
-    v.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
-  ),
-  JWT_SECRET: v.pipe(v.string('JWT_SECRET is required'), v.minLength(32, 'must be at least 32 characters')),
+  DATABASE_URL: databaseUrl,
+  JWT_SECRET: jwtSecret,
   PORT: port('8787'),
-  LOG_LEVEL: v.optional(v.picklist(['debug', 'info', 'warn', 'error']), 'info'),
+  LOG_LEVEL: logLevel,
   /** Comma-separated origins allowed by CORS (the mobile web app); empty = same-origin only. */
   CORS_ORIGINS: v.pipe(
     v.optional(v.string(), ''),
@@ -44,8 +37,8 @@ export const FunctionsEnv = v.object({
     ),
     v.transform((addresses) => new Set(addresses.map(normaliseIp))),
   ),
-  UPSTASH_REDIS_REST_URL: v.optional(v.pipe(v.string(), v.url())),
-  UPSTASH_REDIS_REST_TOKEN: optionalText,
+  UPSTASH_REDIS_REST_URL: upstashUrl,
+  UPSTASH_REDIS_REST_TOKEN: upstashToken,
   /** Ingest batches a hub may send per second (token bucket refill) and in a burst; beyond it answers 429. */
   INGEST_HUB_RATE_PER_SECOND: v.pipe(v.optional(v.string(), '5'), v.transform(Number), v.number(), v.minValue(0.01)),
   INGEST_HUB_BURST: v.pipe(v.optional(v.string(), '20'), v.transform(Number), v.integer(), v.minValue(1)),
@@ -55,18 +48,4 @@ export const FunctionsEnv = v.object({
 
 export type FunctionsConfig = v.InferOutput<typeof FunctionsEnv>;
 
-export class ConfigError extends Error {
-  constructor(readonly issues: string[]) {
-    super(`invalid configuration:\n${issues.map((issue) => `  - ${issue}`).join('\n')}`);
-  }
-}
-
-/** Parses configuration once at start; every bad field is reported together. */
-export function parseEnv<TSchema extends v.GenericSchema>(
-  schema: TSchema,
-  source: Record<string, unknown>,
-): v.InferOutput<TSchema> {
-  const result = v.safeParse(schema, source, { abortEarly: false });
-  if (result.success) return result.output;
-  throw new ConfigError(result.issues.map((issue) => `${v.getDotPath(issue) ?? '(root)'}: ${issue.message}`));
-}
+export { ConfigError, parseEnv } from '../core/env';

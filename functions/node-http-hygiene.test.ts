@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startTestFunctions } from './testing';
+import { startTestFunctions } from '../infra/testing/functions';
 
 interface RawResponse {
   status: number;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage, type Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Logger } from './lib/logger';
+import type { Logger } from '../core/logger';
 import { type ErrorCode, errorCodes, problemFor } from './lib/problem';
 import { SECURITY_HEADERS } from './lib/security-headers';
 

@@ -1,7 +1,7 @@
+import type { Cache } from '../core/cache/cache';
+import type { Logger } from '../core/logger';
 import type { Database, Sql } from '../db/client';
-import type { Cache } from './cache/cache';
 import type { FunctionsConfig } from './env';
-import type { Logger } from './lib/logger';
 import type { DocsAssetReader } from './routes/docs/docs-assets';
 
 /** What handlers need from the outside world; the runtime entry files build it. */

@@ -2,11 +2,11 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type SeededOrganisation, seedDemoOrganisation } from '../db/seed';
 import { createTestDatabase, type TestDatabase } from '../db/testing/database';
+import { type SeededOrganisation, seedDemoOrganisation } from '../infra/demo-organisation';
 import { startTestBridge } from '../infra/redis-rest-bridge/testing';
+import { TEST_JWT_SECRET } from '../infra/testing/functions';
 import { buildWorker } from '../infra/worker/build';
-import { TEST_JWT_SECRET } from './testing';
 
 /** The edge build: functions/worker.ts bundled and run inside workerd (miniflare) against the real PostgreSQL. */
 describe('the API inside workerd (miniflare) against real PostgreSQL and the Upstash bridge', () => {

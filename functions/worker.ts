@@ -1,14 +1,14 @@
 import swaggerUiCss from 'swagger-ui-dist/swagger-ui.css';
 import swaggerUiBundle from 'swagger-ui-dist/swagger-ui-bundle.js';
+import type { Cache } from '../core/cache/cache';
+import { configuredCache, outageSafe } from '../core/cache/configured-cache';
+import { invalidateAfterSilence } from '../core/cache/keys';
+import { createMemoryCache } from '../core/cache/memory-cache';
+import { createLogger } from '../core/logger';
 import { createDatabase, failFastTimeouts } from '../db/client';
 import { createApp } from './app';
-import type { Cache } from './cache/cache';
-import { configuredCache, outageSafe } from './cache/configured-cache';
-import { invalidateAfterSilence } from './cache/keys';
-import { createMemoryCache } from './cache/memory-cache';
 import { FunctionsEnv, parseEnv } from './env';
 import { evaluateSilence } from './ingest/silence';
-import { createLogger } from './lib/logger';
 import type { DocsAssetReader } from './routes/docs/docs-assets';
 import type { Services } from './services';
 

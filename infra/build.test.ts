@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createEmptyDatabase } from '../db/testing/database';
-import { TEST_JWT_SECRET } from '../functions/testing';
+import { TEST_JWT_SECRET } from './testing/functions';
 
 const run = promisify(execFile);
 // Inside the project so the bundles resolve node_modules exactly as they do in the image (/app/dist → /app/node_modules).

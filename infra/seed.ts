@@ -1,6 +1,6 @@
 // `npm run db:seed`: create the demo care centre in $DATABASE_URL (idempotent) and print its logins and hub keys.
 import { createDatabase } from '../db/client';
-import { seedDemoOrganisation } from '../db/seed';
+import { seedDemoOrganisation } from './demo-organisation';
 
 const url = process.env.DATABASE_URL;
 if (!url) {

@@ -8,11 +8,11 @@ import { parseArgs } from 'node:util';
 import { createDatabase, postgresMigrationTarget } from '../db/client';
 import { startEmbeddedPostgres } from '../db/embedded';
 import { migrate } from '../db/migrate';
-import { seedDemoOrganisation } from '../db/seed';
 import { FunctionsEnv, parseEnv } from '../functions/env';
 import { startFunctions } from '../functions/node';
 import { RealtimeEnv } from '../realtime/env';
 import { startRealtimeNode } from '../realtime/node';
+import { seedDemoOrganisation } from './demo-organisation';
 import { consoleRoot } from './paths';
 
 const { values: flags } = parseArgs({ options: { demo: { type: 'boolean', default: false } }, strict: true });

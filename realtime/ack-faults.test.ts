@@ -9,9 +9,9 @@ import { raiseAlert } from '../db/alerts/raise-alert';
 import { createDatabase, postgresMigrationTarget } from '../db/client';
 import { type RunningPostgres, startEmbeddedPostgres } from '../db/embedded';
 import { migrate } from '../db/migrate';
-import { type SeededOrganisation, seedDemoOrganisation } from '../db/seed';
 import { createTestDatabase } from '../db/testing/database';
-import { TEST_JWT_SECRET } from '../functions/testing';
+import { type SeededOrganisation, seedDemoOrganisation } from '../infra/demo-organisation';
+import { TEST_JWT_SECRET } from '../infra/testing/functions';
 import { TestDashboard, tokenFor } from './testing';
 
 type Database = ReturnType<typeof createDatabase>;

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type SeededOrganisation, seedDemoOrganisation } from '../db/seed';
 import { createTestDatabase, type TestDatabase } from '../db/testing/database';
+import { type SeededOrganisation, seedDemoOrganisation } from '../infra/demo-organisation';
 import { type RealtimeNode, startRealtimeNode } from './node';
 import { BEARER_PREFIX, PROTOCOL } from './protocol';
 import { injectSosAlert, stopInjectionServers, TestDashboard, testRealtimeConfig, tokenFor } from './testing';

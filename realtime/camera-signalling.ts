@@ -1,4 +1,4 @@
-import type { StaffIdentity } from '../functions/auth/access-token';
+import type { StaffIdentity } from '../core/auth/access-token';
 import type { ServerFrame } from './protocol';
 
 /**

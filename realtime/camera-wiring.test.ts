@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type SeededOrganisation, seedDemoOrganisation } from '../db/seed';
+import type { StaffIdentity } from '../core/auth/access-token';
 import { createTestDatabase, type TestDatabase } from '../db/testing/database';
-import type { StaffIdentity } from '../functions/auth/access-token';
+import { type SeededOrganisation, seedDemoOrganisation } from '../infra/demo-organisation';
 import type { CameraSignalling } from './camera-signalling';
 import { type RealtimeNode, startRealtimeNode } from './node';
 import type { ServerFrame } from './protocol';

@@ -1,14 +1,14 @@
 import type uWS from 'uWebSockets.js';
 import * as v from 'valibot';
+import type { StaffIdentity } from '../core/auth/access-token';
+import { authenticate } from '../core/auth/staff-session';
+import type { Logger } from '../core/logger';
 import { acknowledgeDelivery } from '../db/alerts/acknowledge';
 import { lastSequence, replayDeliveries } from '../db/alerts/outstanding';
 import { resolveAlert } from '../db/alerts/resolve';
 import { alertSnapshots } from '../db/alerts/snapshot';
 import type { Sql } from '../db/client';
 import { retryTransactionOnce } from '../db/retry';
-import type { StaffIdentity } from '../functions/auth/access-token';
-import type { Logger } from '../functions/lib/logger';
-import { authenticate } from './auth';
 import type { CameraSignalling } from './camera-signalling';
 import { closeCodes, errors, type ProtocolError } from './errors';
 import { encode, encodeAlertFrame, errorFrame } from './frames';

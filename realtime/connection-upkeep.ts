@@ -1,5 +1,5 @@
+import type { Logger } from '../core/logger';
 import type { Sql } from '../db/client';
-import type { Logger } from '../functions/lib/logger';
 import { closeCodes } from './errors';
 import { encode } from './frames';
 import type { Hub } from './hub';

@@ -1,3 +1,4 @@
+import type { Logger } from '../core/logger';
 import {
   ALERTS_CHANNEL,
   type AlertChange,
@@ -19,7 +20,6 @@ import {
 import { type AlertSnapshot, alertSnapshots } from '../db/alerts/snapshot';
 import type { Sql } from '../db/client';
 import type { DeliveryState } from '../db/schema/alerts';
-import type { Logger } from '../functions/lib/logger';
 import { encode, encodeAlertFrame } from './frames';
 import type { Hub } from './hub';
 import type { FirstSendTiming, Metrics } from './metrics';

@@ -1,22 +1,17 @@
 import * as v from 'valibot';
+import { databaseUrl, jwtSecret, logLevel, port, upstashToken, upstashUrl } from '../core/env';
 
 const positive = (fallback: string) =>
   v.pipe(v.optional(v.string(), fallback), v.transform(Number), v.number(), v.minValue(0.001));
 const count = (fallback: string) =>
   v.pipe(v.optional(v.string(), fallback), v.transform(Number), v.integer(), v.minValue(1));
 
-const port = (fallback: string) =>
-  v.pipe(v.optional(v.string(), fallback), v.transform(Number), v.integer(), v.minValue(0), v.maxValue(65_535));
-
 /** Configuration of the realtime node, read from `process.env`. */
 export const RealtimeEnv = v.object({
-  DATABASE_URL: v.pipe(
-    v.string('DATABASE_URL is required'),
-    v.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
-  ),
-  JWT_SECRET: v.pipe(v.string('JWT_SECRET is required'), v.minLength(32, 'must be at least 32 characters')),
+  DATABASE_URL: databaseUrl,
+  JWT_SECRET: jwtSecret,
   REALTIME_PORT: port('8788'),
-  LOG_LEVEL: v.optional(v.picklist(['debug', 'info', 'warn', 'error']), 'info'),
+  LOG_LEVEL: logLevel,
   /** Identifies this node in delivery history rows; defaults to host:pid. */
   NODE_ID: v.optional(v.pipe(v.string(), v.minLength(1))),
   /** Seconds before a sent delivery without a receipt is sent again. */
@@ -37,8 +32,8 @@ export const RealtimeEnv = v.object({
    * The API's shared cache (Upstash or the REST bridge). When set, this node drops cached resident profiles on
    * alert changes (`watchAlertChanges`), so a Workers deployment of the API, which cannot LISTEN, stays fresh.
    */
-  UPSTASH_REDIS_REST_URL: v.optional(v.pipe(v.string(), v.url())),
-  UPSTASH_REDIS_REST_TOKEN: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1))),
+  UPSTASH_REDIS_REST_URL: upstashUrl,
+  UPSTASH_REDIS_REST_TOKEN: upstashToken,
   /** uWS idle timeout; the server pings automatically well before it. Multiple of 4, at least 8. */
   REALTIME_IDLE_TIMEOUT_SECONDS: v.pipe(
     count('60'),

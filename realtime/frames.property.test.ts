@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type SeededOrganisation, seedDemoOrganisation } from '../db/seed';
 import { createTestDatabase, type TestDatabase } from '../db/testing/database';
+import { type SeededOrganisation, seedDemoOrganisation } from '../infra/demo-organisation';
 import { closeCodes } from './errors';
 import { type RealtimeNode, startRealtimeNode } from './node';
 import {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
+import { parseEnv } from '../core/env';
 import { createTestDatabase, type TestDatabase } from '../db/testing/database';
-import { parseEnv } from '../functions/env';
-import { TEST_JWT_SECRET } from '../functions/testing';
+import { TEST_JWT_SECRET } from '../infra/testing/functions';
 import { RealtimeEnv } from './env';
 import { type RealtimeNode, startRealtimeNode } from './node';
 import { PROTOCOL } from './protocol';

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { type SeededOrganisation, seedDemoOrganisation } from '../db/seed';
 import { createTestDatabase, type TestDatabase } from '../db/testing/database';
-import { TEST_JWT_SECRET } from '../functions/testing';
+import { type SeededOrganisation, seedDemoOrganisation } from '../infra/demo-organisation';
+import { TEST_JWT_SECRET } from '../infra/testing/functions';
 import { injectSosAlert, stopInjectionServers, TestDashboard, tokenFor } from './testing';
 
 let database: TestDatabase;

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type SeededOrganisation, seedDemoOrganisation } from '../db/seed';
+import { createLogger } from '../core/logger';
 import { createTestDatabase, type TestDatabase } from '../db/testing/database';
-import { createLogger } from '../functions/lib/logger';
-import { TEST_JWT_SECRET } from '../functions/testing';
+import { type SeededOrganisation, seedDemoOrganisation } from '../infra/demo-organisation';
+import { TEST_JWT_SECRET } from '../infra/testing/functions';
 import { closeCodes } from './errors';
 import { LogLimiter } from './log-limiter';
 import { TestDashboard, tokenFor } from './testing';

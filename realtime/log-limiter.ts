@@ -1,4 +1,4 @@
-import type { LogFields, Logger } from '../functions/lib/logger';
+import type { LogFields, Logger } from '../core/logger';
 
 export interface LogLimits {
   /** Lines of one message logged in full per interval. */

@@ -1,4 +1,4 @@
-import { parseEnv } from '../functions/env';
+import { parseEnv } from '../core/env';
 import { RealtimeEnv } from './env';
 import { startRealtimeNode } from './node';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type SeededOrganisation, seedDemoOrganisation } from '../db/seed';
 import { createTestDatabase, type TestDatabase } from '../db/testing/database';
 import { scrapeHistogram } from '../infra/bench/scraped-histogram';
+import { type SeededOrganisation, seedDemoOrganisation } from '../infra/demo-organisation';
 import { type RealtimeNode, startRealtimeNode } from './node';
 import { injectSosAlert, stopInjectionServers, TestDashboard, testRealtimeConfig, tokenFor } from './testing';
 

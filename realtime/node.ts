@@ -1,12 +1,12 @@
 import uWS from 'uWebSockets.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { watchAlertChanges } from '../core/cache/alert-invalidation';
+import { guardedByGeneration } from '../core/cache/generation-guard';
+import { createUpstashCache } from '../core/cache/upstash-cache';
+import { InFlight } from '../core/in-flight';
+import { createLogger, type Logger } from '../core/logger';
 import { createDatabase, type Sql } from '../db/client';
-import { watchAlertChanges } from '../functions/cache/alert-invalidation';
-import { guardedByGeneration } from '../functions/cache/generation-guard';
-import { createUpstashCache } from '../functions/cache/upstash-cache';
-import { InFlight } from '../functions/lib/in-flight';
-import { createLogger, type Logger } from '../functions/lib/logger';
 import { attachCameraService } from './camera';
 import type { CameraSignalling } from './camera-signalling';
 import { Client, type ClientContext, type ConnectionData } from './client';

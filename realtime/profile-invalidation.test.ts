@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Cache } from '../core/cache/cache';
+import { guardedByGeneration } from '../core/cache/generation-guard';
+import { residentProfileKey } from '../core/cache/keys';
+import { createUpstashCache } from '../core/cache/upstash-cache';
+import { createLogger } from '../core/logger';
 import { acknowledgeDelivery } from '../db/alerts/acknowledge';
-import { type SeededOrganisation, seedDemoOrganisation } from '../db/seed';
 import { createTestDatabase, type TestDatabase } from '../db/testing/database';
-import type { Cache } from '../functions/cache/cache';
-import { guardedByGeneration } from '../functions/cache/generation-guard';
-import { residentProfileKey } from '../functions/cache/keys';
-import { createUpstashCache } from '../functions/cache/upstash-cache';
-import { createLogger } from '../functions/lib/logger';
+import { type SeededOrganisation, seedDemoOrganisation } from '../infra/demo-organisation';
 import { startBridgeProcess, startTestBridge } from '../infra/redis-rest-bridge/testing';
 import { type RealtimeNode, startRealtimeNode } from './node';
 import { injectSosAlert, stopInjectionServers, testRealtimeConfig } from './testing';

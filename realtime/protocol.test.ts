@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
-import { type SeededOrganisation, seedDemoOrganisation } from '../db/seed';
 import { createTestDatabase, type TestDatabase } from '../db/testing/database';
+import { type SeededOrganisation, seedDemoOrganisation } from '../infra/demo-organisation';
 import { closeCodes, errors } from './errors';
 import { type RealtimeNode, startRealtimeNode } from './node';
 import { PROTOCOL } from './protocol';

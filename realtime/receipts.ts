@@ -1,6 +1,6 @@
+import type { Logger } from '../core/logger';
 import { markDeliveredMany, type Receipt, type ReceiptResult } from '../db/alerts/outstanding';
 import type { Sql } from '../db/client';
-import type { Logger } from '../functions/lib/logger';
 
 /**
  * Collects `received` frames from every connection and records them in batches: one statement (and one commit)

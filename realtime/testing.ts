@@ -1,12 +1,12 @@
 import { onTestFinished } from 'vitest';
 import WebSocket from 'ws';
+import { issueAccessToken, type StaffRole } from '../core/auth/access-token';
+import { parseEnv } from '../core/env';
 import type { Sql } from '../db/client';
-import { issueAccessToken, type StaffRole } from '../functions/auth/access-token';
-import { parseEnv } from '../functions/env';
-import { TEST_JWT_SECRET } from '../functions/testing';
+import { TEST_JWT_SECRET } from '../infra/testing/functions';
 import { type RealtimeConfig, RealtimeEnv } from './env';
 
-export { injectSosAlert, stopInjectionServers } from './inject';
+export { injectSosAlert, stopInjectionServers } from '../infra/testing/inject';
 
 import { BEARER_PREFIX, PROTOCOL, RESUME_PREFIX, type ServerFrame } from './protocol';
 

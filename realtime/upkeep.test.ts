@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type SeededOrganisation, seedDemoOrganisation } from '../db/seed';
 import { createTestDatabase, type TestDatabase } from '../db/testing/database';
+import { type SeededOrganisation, seedDemoOrganisation } from '../infra/demo-organisation';
 import { closeCodes } from './errors';
 import { type RealtimeNode, startRealtimeNode } from './node';
 import { TestDashboard, testRealtimeConfig, tokenFor } from './testing';

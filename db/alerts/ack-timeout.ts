@@ -1,7 +1,7 @@
 import type postgres from 'postgres';
 import * as v from 'valibot';
-import { createLogger } from '../../functions/lib/logger';
 import { defaultAckTimeoutSeconds } from '../defaults';
+import { reportDbDiagnostic } from '../diagnostics';
 import type { AlertSeverity } from '../schema/alerts';
 
 type Sql = postgres.Sql | postgres.TransactionSql;
@@ -20,7 +20,12 @@ export function ackTimeoutFor(stored: unknown, orgId: string, severity: AlertSev
   if (value === undefined) return defaultAckTimeoutSeconds[severity];
   const parsed = v.safeParse(AckTimeout, value);
   if (parsed.success) return parsed.output;
-  logger.warn('malformed ackTimeoutSeconds; using the default', { orgId, severity, value: JSON.stringify(value) });
+  reportDbDiagnostic({
+    level: 'warn',
+    scope: 'escalation',
+    message: 'malformed ackTimeoutSeconds; using the default',
+    fields: { orgId, severity, value: JSON.stringify(value) },
+  });
   return defaultAckTimeoutSeconds[severity];
 }
 
@@ -32,5 +37,3 @@ export async function ackTimeoutOfAlert(tx: Sql, alertId: string): Promise<numbe
      where a.id = ${alertId}`;
   return row ? ackTimeoutFor(row.stored, row.orgId, row.severity) : null;
 }
-
-const logger = createLogger('escalation');

@@ -1,5 +1,5 @@
 import type postgres from 'postgres';
-import { createLogger } from '../../functions/lib/logger';
+import { reportDbDiagnostic } from '../diagnostics';
 import type { AlertSeverity } from '../schema/alerts';
 import { createDeliveries } from './deliveries';
 import { positionOnLadder, staffForStep } from './escalation-targets';
@@ -52,10 +52,15 @@ export async function escalateDueAlerts(sql: postgres.Sql, nodeId: string, limit
       });
       if (outcome) outcomes.push(outcome as EscalationOutcome);
     } catch (error) {
-      logger.error('escalation of one alert failed; retried next sweep', {
-        alertId: id,
-        orgId,
-        error: (error as Error).message,
+      reportDbDiagnostic({
+        level: 'error',
+        scope: 'escalation',
+        message: 'escalation of one alert failed; retried next sweep',
+        fields: {
+          alertId: id,
+          orgId,
+          error: (error as Error).message,
+        },
       });
     }
   }
@@ -117,5 +122,3 @@ async function escalateOne(tx: postgres.TransactionSql, alert: DueAlert, nodeId:
   }
   return outcome;
 }
-
-const logger = createLogger('escalation');

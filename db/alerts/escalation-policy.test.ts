@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type SeededOrganisation, seedDemoOrganisation } from '../../infra/demo-organisation';
 import { defaultEscalationPolicies } from '../defaults';
-import { type SeededOrganisation, seedDemoOrganisation } from '../seed';
 import { createTestDatabase, type TestDatabase } from '../testing/database';
 import { escalateDueAlerts } from './escalate';
 import { raiseAlert } from './raise-alert';

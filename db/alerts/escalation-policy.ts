@@ -1,6 +1,6 @@
 import * as v from 'valibot';
-import { createLogger } from '../../functions/lib/logger';
 import { defaultEscalationPolicies } from '../defaults';
+import { reportDbDiagnostic } from '../diagnostics';
 import type { AlertSeverity, EscalationStep } from '../schema/alerts';
 
 /** An organisation's ladder for one severity (`escalation_policies`). */
@@ -35,12 +35,15 @@ export function usablePolicy(stored: unknown, orgId: string, severity: AlertSeve
   if (stored === null || stored === undefined) return defaultEscalationPolicies[severity];
   const parsed = v.safeParse(Policy, stored);
   if (parsed.success) return parsed.output;
-  logger.warn('malformed escalation policy; escalating by the default ladder', {
-    orgId,
-    severity,
-    problems: parsed.issues.map((issue) => `${v.getDotPath(issue) ?? 'policy'}: ${issue.message}`).join('; '),
+  reportDbDiagnostic({
+    level: 'warn',
+    scope: 'escalation',
+    message: 'malformed escalation policy; escalating by the default ladder',
+    fields: {
+      orgId,
+      severity,
+      problems: parsed.issues.map((issue) => `${v.getDotPath(issue) ?? 'policy'}: ${issue.message}`).join('; '),
+    },
   });
   return defaultEscalationPolicies[severity];
 }
-
-const logger = createLogger('escalation');

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type SeededOrganisation, seedDemoOrganisation } from '../../infra/demo-organisation';
 import { assignments, staff } from '../schema';
-import { type SeededOrganisation, seedDemoOrganisation } from '../seed';
 import { createTestDatabase, type TestDatabase } from '../testing/database';
 import { ALERTS_CHANNEL, type AlertNotification } from './channel';
 import { type RaiseAlertInput, raiseAlert } from './raise-alert';

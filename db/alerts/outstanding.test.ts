@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type SeededOrganisation, seedDemoOrganisation } from '../seed';
+import { type SeededOrganisation, seedDemoOrganisation } from '../../infra/demo-organisation';
 import { createTestDatabase, type TestDatabase } from '../testing/database';
 import { claimDeliveries, releaseClaims, replayDeliveries } from './outstanding';
 import { raiseAlert } from './raise-alert';

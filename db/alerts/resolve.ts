@@ -1,5 +1,5 @@
 import type postgres from 'postgres';
-import type { StaffIdentity } from '../../functions/auth/access-token';
+import type { Actor } from '../actor';
 import { supersedeOutstanding } from './acknowledge';
 import { notify } from './raise-alert';
 
@@ -13,7 +13,7 @@ export type ResolveResult = { outcome: 'resolved' } | { outcome: 'already' } | {
  */
 export async function resolveAlert(
   sql: postgres.Sql,
-  input: { alertId: string; identity: StaffIdentity; note: string; nodeId: string },
+  input: { alertId: string; identity: Actor; note: string; nodeId: string },
 ): Promise<ResolveResult> {
   const { identity } = input;
   return (await sql.begin(async (tx) => {

@@ -1,5 +1,5 @@
 import type postgres from 'postgres';
-import type { StaffIdentity } from '../../functions/auth/access-token';
+import type { Actor } from '../actor';
 import type { CameraSource } from '../schema';
 
 export interface WatchableCamera {
@@ -22,7 +22,7 @@ export type CameraAccess = { ok: true; camera: WatchableCamera } | { ok: false; 
  * callers.
  */
 export interface CameraAccessRequest {
-  identity: Pick<StaffIdentity, 'staffId' | 'orgId'>;
+  identity: Pick<Actor, 'staffId' | 'orgId'>;
   cameraId: string;
 }
 
@@ -64,7 +64,7 @@ export async function checkCameraAccessMany(
       enabled: boolean;
       consented: boolean;
       staffActive: boolean;
-      staffRole: StaffIdentity['role'] | null;
+      staffRole: Actor['role'] | null;
       residentActive: boolean;
       assigned: boolean;
       openAlert: boolean;

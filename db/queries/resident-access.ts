@@ -1,6 +1,6 @@
 import { and, eq, type SQL, sql as sqlTag } from 'drizzle-orm';
 import type postgres from 'postgres';
-import type { StaffIdentity } from '../../functions/auth/access-token';
+import type { Actor } from '../actor';
 import { assignments, residents } from '../schema';
 
 /**
@@ -8,11 +8,7 @@ import { assignments, residents } from '../schema';
  * a caregiver sees only residents assigned to them. Anything else — another organisation included — is
  * indistinguishable from "does not exist" (callers answer 404).
  */
-export async function canReadResident(
-  sql: postgres.Sql,
-  identity: StaffIdentity,
-  residentId: string,
-): Promise<boolean> {
+export async function canReadResident(sql: postgres.Sql, identity: Actor, residentId: string): Promise<boolean> {
   const rows = await sql`
     select 1 from residents r
      where r.id = ${residentId} and r.org_id = ${identity.orgId}
@@ -25,13 +21,13 @@ export async function canReadResident(
  * SQL fragment restricting a query aliased `r` (residents) to what the caller may read; for list queries.
  * Usage: sql`select … from residents r where ${readableResidents(sql, identity)}`.
  */
-export function readableResidents(sql: postgres.Sql, identity: StaffIdentity) {
+export function readableResidents(sql: postgres.Sql, identity: Actor) {
   return sql`r.org_id = ${identity.orgId} and (${identity.role} <> 'caregiver'
     or exists (select 1 from assignments a where a.resident_id = r.id and a.staff_id = ${identity.staffId}))`;
 }
 
 /** The same rule as a drizzle condition on the `residents` table, for drizzle list queries. */
-export function residentReadableBy(identity: StaffIdentity): SQL {
+export function residentReadableBy(identity: Actor): SQL {
   const sameOrg = eq(residents.orgId, identity.orgId);
   if (identity.role !== 'caregiver') return sameOrg;
   const assigned = sqlTag`exists (select 1 from ${assignments}
@@ -41,7 +37,7 @@ export function residentReadableBy(identity: StaffIdentity): SQL {
 
 /** The same rule over data already loaded (a cached resident profile), so a cache hit needs no query. */
 export function canReadLoadedResident(
-  identity: StaffIdentity,
+  identity: Actor,
   resident: { orgId: string; assignedStaffIds: readonly string[] },
 ): boolean {
   if (resident.orgId !== identity.orgId) return false;

@@ -13,11 +13,14 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { id, timestamps } from './_helpers';
+import { alertSeverity } from './alert-severity';
+
+export { type AlertSeverity, alertSeverity } from './alert-severity';
+
 import { devices, hubs } from './devices';
 import { organisations } from './organisations';
 import { residents, staff } from './people';
 
-export const alertSeverity = pgEnum('alert_severity', ['critical', 'high', 'medium', 'low']);
 export const alertStatus = pgEnum('alert_status', ['open', 'acknowledged', 'resolved']);
 export const alertKind = pgEnum('alert_kind', [
   'sos',
@@ -215,7 +218,6 @@ export type AlertDelivery = typeof alertDeliveries.$inferSelect;
 export type NewAlertDelivery = typeof alertDeliveries.$inferInsert;
 export type EscalationPolicy = typeof escalationPolicies.$inferSelect;
 export type AlertKind = (typeof alertKind.enumValues)[number];
-export type AlertSeverity = (typeof alertSeverity.enumValues)[number];
 export type AlertStatus = (typeof alertStatus.enumValues)[number];
 export type RetriggerCause = (typeof retriggerCause.enumValues)[number];
 export type DeliveryState = (typeof deliveryState.enumValues)[number];

@@ -1,6 +1,6 @@
 import { integer, jsonb, pgTable, text } from 'drizzle-orm/pg-core';
 import { id, timestamps } from './_helpers';
-import type { AlertSeverity } from './alerts';
+import type { AlertSeverity } from './alert-severity';
 
 /** Org-wide defaults that residents inherit unless their own thresholds override them. */
 export interface OrganisationSettings {

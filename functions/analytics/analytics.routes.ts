@@ -1,11 +1,11 @@
 import type postgres from 'postgres';
 import * as v from 'valibot';
+import type { StaffIdentity } from '../../core/auth/access-token';
 import type { Execute } from '../../db/migrate';
 import { assessRisk, riskFacts } from '../../db/queries/at-risk';
 import { hourlyActivity } from '../../db/queries/hourly-activity';
 import { canReadResident, readableResidents } from '../../db/queries/resident-access';
 import { hasTimescale, residentTimeline } from '../../db/queries/timeline';
-import type { StaffIdentity } from '../auth/access-token';
 import { requireStaff } from '../auth/require-staff';
 import { createRouter } from '../create-app';
 import { eventRules } from '../ingest/rules';

@@ -1,4 +1,4 @@
-import type { Cache } from '../cache/cache';
+import type { Cache } from '../../core/cache/cache';
 import { ApiError } from '../lib/problem';
 
 export interface LoginRateLimits {

@@ -1,7 +1,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
+import { base64Url, sha256Hex } from '../../core/auth/sha256';
 import type { Database } from '../../db/client';
 import { refreshTokens, staff } from '../../db/schema';
-import { base64Url, sha256Hex } from './sha256';
 
 export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
 

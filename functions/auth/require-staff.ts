@@ -1,8 +1,8 @@
 import { createMiddleware } from 'hono/factory';
+import type { StaffRole } from '../../core/auth/access-token';
+import { createVerifiedTokenCache } from '../../core/auth/verified-tokens';
 import type { AppEnv } from '../lib/context';
 import { ApiError } from '../lib/problem';
-import type { StaffRole } from './access-token';
-import { createVerifiedTokenCache } from './verified-tokens';
 
 /** One verified-token memo per JWT secret (one per process in practice; tests may run several secrets). */
 const verifiers = new Map<string, ReturnType<typeof createVerifiedTokenCache>>();

@@ -1,8 +1,8 @@
 import type postgres from 'postgres';
+import { hashHubKey } from '../../core/auth/hub-key';
+import { timingSafeEqual } from '../../core/auth/password';
 import type { OrganisationSettings } from '../../db/schema/organisations';
 import type { ResidentThresholds } from '../../db/schema/people';
-import { hashHubKey } from '../auth/hub-key';
-import { timingSafeEqual } from '../auth/password';
 import { ApiError } from '../lib/problem';
 
 /** Header carrying the optional body signature: `sha256=<hex HMAC-SHA256 of the raw body, keyed by the hub key>`. */

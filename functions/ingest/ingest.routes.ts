@@ -1,6 +1,6 @@
 import { bodyLimit } from 'hono/body-limit';
 import { resolver } from 'hono-openapi';
-import { invalidateResidentProfiles } from '../cache/keys';
+import { invalidateResidentProfiles } from '../../core/cache/keys';
 import { createRouter } from '../create-app';
 import { describeHubRoute, jsonResponse } from '../lib/openapi';
 import { ApiError } from '../lib/problem';

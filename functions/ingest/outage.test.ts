@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createDatabase, postgresMigrationTarget } from '../../db/client';
 import { type RunningPostgres, startEmbeddedPostgres } from '../../db/embedded';
 import { migrate } from '../../db/migrate';
-import { type SeededOrganisation, seedDemoOrganisation } from '../../db/seed';
+import { type SeededOrganisation, seedDemoOrganisation } from '../../infra/demo-organisation';
+import { testConfig } from '../../infra/testing/functions';
 import { type RunningFunctions, startFunctions } from '../node';
-import { testConfig } from '../testing';
 
 // A request the API answers while the database is down must not take anywhere near this long. Far above the
 // ~2 s target so a slow machine cannot fail it; before the fix requests waited up to 20 s of reconnect backoff

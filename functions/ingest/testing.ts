@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type SeededOrganisation, seedDemoOrganisation } from '../../db/seed';
-import { startTestFunctions } from '../testing';
+import { type SeededOrganisation, seedDemoOrganisation } from '../../infra/demo-organisation';
+import { startTestFunctions } from '../../infra/testing/functions';
 
 /** A real functions server on its own database with one seeded organisation; typed helpers for hub requests. */
 export async function startIngestHarness(overrides: Record<string, string> = {}, residents = 4) {

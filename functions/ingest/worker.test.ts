@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { freeLoopbackPort } from '../../db/embedded';
-import { seedDemoOrganisation } from '../../db/seed';
 import { createTestDatabase, type TestDatabase } from '../../db/testing/database';
+import { seedDemoOrganisation } from '../../infra/demo-organisation';
+import { TEST_JWT_SECRET } from '../../infra/testing/functions';
 import { buildWorker } from '../../infra/worker/build';
-import { TEST_JWT_SECRET } from '../testing';
 import { event } from './testing';
 
 interface ScheduledFetcher {

@@ -1,6 +1,6 @@
+import type { StaffIdentity } from '../../core/auth/access-token';
 import type { Database } from '../../db/client';
 import { auditLog } from '../../db/schema';
-import type { StaffIdentity } from '../auth/access-token';
 
 type Writer = Pick<Database, 'insert'>;
 

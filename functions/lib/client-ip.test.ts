@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { request } from '../test-harness';
-import { startTestFunctions } from '../testing';
+import { request } from '../../infra/testing/api-harness';
+import { startTestFunctions } from '../../infra/testing/functions';
 import { clientIpBehindProxies } from './client-ip';
 
 const nginx = new Set(['10.0.0.2']);

@@ -1,4 +1,4 @@
-import type { StaffIdentity } from '../auth/access-token';
+import type { StaffIdentity } from '../../core/auth/access-token';
 import type { Services } from '../services';
 
 /** Hono environment of the app: services arrive as the fetch "env" argument on every runtime. */

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type ApiHarness, startApiHarness } from '../../infra/testing/api-harness';
 import { createApp } from '../app';
 import type { AppEnv } from '../lib/context';
 import {
@@ -11,7 +12,6 @@ import {
   parameterFor,
   toJsonText,
 } from '../openapi-arbitraries';
-import { type ApiHarness, startApiHarness } from '../test-harness';
 
 interface Parameter {
   name: string;

@@ -1,7 +1,7 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { raiseAlert } from '../../db/alerts/raise-alert';
-import { type ApiHarness, startApiHarness } from '../test-harness';
+import { type ApiHarness, startApiHarness } from '../../infra/testing/api-harness';
 
 interface Page<T> {
   items: T[];
@@ -208,7 +208,7 @@ describe('every CRUD route, happy path (Node server, real PostgreSQL)', () => {
     expect(rotated.status).toBe(200);
     expect(rotated.body.apiKey).not.toBe(created.body.apiKey);
     const [stored] = await h.database.sql`select api_key_hash from hubs where id = ${created.body.hub.id}`;
-    const { hashHubKey } = await import('../auth/hub-key');
+    const { hashHubKey } = await import('../../core/auth/hub-key');
     expect(stored?.api_key_hash).toBe(await hashHubKey(rotated.body.apiKey));
     const [audit] = await h.database.sql`
       select action from audit_log where target_id = ${created.body.hub.id} and action = 'hub.rotate_key'`;

@@ -1,7 +1,7 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { raiseAlert } from '../../db/alerts/raise-alert';
-import { type ApiHarness, type ApiResponse, startApiHarness } from '../test-harness';
+import { type ApiHarness, type ApiResponse, startApiHarness } from '../../infra/testing/api-harness';
 
 interface ProblemBody {
   status: number;

@@ -1,8 +1,8 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { StaffRole } from '../../core/auth/access-token';
 import { raiseAlert } from '../../db/alerts/raise-alert';
-import type { StaffRole } from '../auth/access-token';
-import { type ApiHarness, type OrgKey, startApiHarness } from '../test-harness';
+import { type ApiHarness, type OrgKey, startApiHarness } from '../../infra/testing/api-harness';
 
 type Ids = Record<OrgKey, string>;
 interface Resource {

@@ -2,7 +2,7 @@
 // process so the load generator does not share its event loop.
 // `--cache none` swaps in a cache that never hits, to measure the uncached path of the same build.
 import { parseArgs } from 'node:util';
-import type { Cache } from '../../functions/cache/cache';
+import type { Cache } from '../../core/cache/cache';
 import { FunctionsEnv, parseEnv } from '../../functions/env';
 import { startFunctions } from '../../functions/node';
 

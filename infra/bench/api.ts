@@ -10,7 +10,7 @@ import autocannon from 'autocannon';
 import { createDatabase, postgresMigrationTarget } from '../../db/client';
 import { startEmbeddedPostgres } from '../../db/embedded';
 import { migrate } from '../../db/migrate';
-import { seedDemoOrganisation } from '../../db/seed';
+import { seedDemoOrganisation } from '../demo-organisation';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 30);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);

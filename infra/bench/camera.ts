@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import nodeDataChannel from 'node-datachannel';
+import { issueAccessToken } from '../../core/auth/access-token';
 import { createDatabase, postgresMigrationTarget } from '../../db/client';
 import { startEmbeddedPostgres } from '../../db/embedded';
 import { migrate } from '../../db/migrate';
-import { seedDemoOrganisation } from '../../db/seed';
-import { issueAccessToken } from '../../functions/auth/access-token';
 import { launchChromium } from '../../realtime/camera/testing';
 import type {} from '../../realtime/camera/viewer-page';
+import { seedDemoOrganisation } from '../demo-organisation';
 
 const TTFF_RUNS = Number(process.env.BENCH_TTFF_RUNS ?? 5);
 const CPU_WINDOW_MS = Number(process.env.BENCH_CPU_WINDOW_MS ?? 5000);

@@ -19,7 +19,7 @@ import type postgres from 'postgres';
 import { createDatabase, postgresMigrationTarget } from '../../db/client';
 import { freeLoopbackPort, startEmbeddedPostgres } from '../../db/embedded';
 import { migrate } from '../../db/migrate';
-import { seedDemoOrganisation } from '../../db/seed';
+import { seedDemoOrganisation } from '../demo-organisation';
 import { routineEvents, type SimulatedEvent } from '../simulate/events';
 
 const { values: flags } = parseArgs({

@@ -8,13 +8,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { issueAccessToken } from '../../core/auth/access-token';
+import { hubKeyFrom } from '../../core/auth/hub-key';
 import { createDatabase, postgresMigrationTarget } from '../../db/client';
 import { startEmbeddedPostgres } from '../../db/embedded';
 import { migrate } from '../../db/migrate';
-import { demoHubKey, seedDemoOrganisation } from '../../db/seed';
-import { issueAccessToken } from '../../functions/auth/access-token';
-import { hubKeyFrom } from '../../functions/auth/hub-key';
-import { injectSosAlert, stopInjectionServers } from '../../realtime/inject';
+import { demoHubKey, seedDemoOrganisation } from '../demo-organisation';
+import { injectSosAlert, stopInjectionServers } from '../testing/inject';
 import type { FromClients, ToClients } from './realtime-clients';
 import { histogramDelta, histogramQuantile, type ScrapedHistogram, scrapeHistogram } from './scraped-histogram';
 

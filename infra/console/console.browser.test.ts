@@ -2,13 +2,13 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { issueAccessToken } from '../../core/auth/access-token';
 import { raiseAlert } from '../../db/alerts/raise-alert';
-import { type SeededOrganisation, seedDemoOrganisation } from '../../db/seed';
-import { issueAccessToken } from '../../functions/auth/access-token';
-import { TEST_JWT_SECRET } from '../../functions/testing';
-import { injectSosAlert, stopInjectionServers } from '../../realtime/inject';
 import { BEARER_PREFIX, PROTOCOL, RESUME_PREFIX } from '../../realtime/protocol';
+import { type SeededOrganisation, seedDemoOrganisation } from '../demo-organisation';
 import { collectPageErrors, launchChromium, screenshot } from '../testing/browser';
+import { TEST_JWT_SECRET } from '../testing/functions';
+import { injectSosAlert, stopInjectionServers } from '../testing/inject';
 import { type EntryPointStack, startEntryPointStack } from '../testing/stack';
 
 describe('staff console in Chromium through nginx over HTTPS', () => {

@@ -12,7 +12,7 @@ import {
   cameras,
   escalationPolicies,
 } from '../../db/schema';
-import { DEMO_PASSWORD, type SeededOrganisation, seedDemoOrganisation } from '../../db/seed';
+import { DEMO_PASSWORD, type SeededOrganisation, seedDemoOrganisation } from '../demo-organisation';
 import { launchChromium, screenshot } from '../testing/browser';
 import { type EntryPointStack, startEntryPointStack } from '../testing/stack';
 import { request } from '../testing/tls-client';

@@ -2,12 +2,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { seedDemoOrganisation } from '../../db/seed';
-import { issueAccessToken } from '../../functions/auth/access-token';
+import { issueAccessToken } from '../../core/auth/access-token';
 import { parseEnv } from '../../functions/env';
-import { startTestFunctions, TEST_JWT_SECRET } from '../../functions/testing';
 import { RealtimeEnv } from '../../realtime/env';
 import { type RealtimeNode, startRealtimeNode } from '../../realtime/node';
+import { seedDemoOrganisation } from '../demo-organisation';
+import { startTestFunctions, TEST_JWT_SECRET } from '../testing/functions';
 import { attemptWebSocketUpgrade, freePort, request } from '../testing/tls-client';
 import { type LocalNginx, startLocalNginx } from './local-nginx';
 

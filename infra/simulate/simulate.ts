@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createDatabase } from '../../db/client';
-import { seedDemoOrganisation } from '../../db/seed';
+import { seedDemoOrganisation } from '../demo-organisation';
 import { type Scenario, type SimulatedHub, scenarios } from './events';
 import { runSimulation } from './simulator';
 

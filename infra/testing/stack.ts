@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from '../../functions/env';
-import { startTestFunctions, TEST_JWT_SECRET } from '../../functions/testing';
 import { RealtimeEnv } from '../../realtime/env';
 import { type RealtimeNode, startRealtimeNode } from '../../realtime/node';
 import { type LocalNginx, startLocalNginx } from '../nginx/local-nginx';
+import { startTestFunctions, TEST_JWT_SECRET } from './functions';
 import { freePort } from './tls-client';
 
 export interface EntryPointStack {

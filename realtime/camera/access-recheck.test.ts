@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import type { StaffIdentity } from '../../functions/auth/access-token';
+import type { StaffIdentity } from '../../core/auth/access-token';
 import type { ServerFrame } from '../protocol';
 import {
   type CameraHarness,

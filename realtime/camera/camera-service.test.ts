@@ -1,6 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createLogger } from '../../functions/lib/logger';
+import { createLogger } from '../../core/logger';
 import { TestPatternSource } from './test-pattern';
 import { type CameraHarness, probeH264, recvOnlyH264Offer, startCameraHarness, watchWithNodeViewer } from './testing';
 

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RtcConfig } from 'node-datachannel';
+import type { StaffIdentity } from '../../core/auth/access-token';
+import type { Logger } from '../../core/logger';
 import type { Sql } from '../../db/client';
 import {
   type CameraAccessDenied,
@@ -7,8 +9,6 @@ import {
   checkCameraAccessMany,
   type WatchableCamera,
 } from '../../db/queries/camera-access';
-import type { StaffIdentity } from '../../functions/auth/access-token';
-import type { Logger } from '../../functions/lib/logger';
 import type { CameraSignalling } from '../camera-signalling';
 import type { CameraState, ServerFrame } from '../protocol';
 import { CameraError, type CameraErrorName } from './camera-errors';

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
+import type { Logger } from '../../core/logger';
 import type { CameraSource } from '../../db/schema';
-import type { Logger } from '../../functions/lib/logger';
 import { CameraFeed } from './camera-feed';
 import type { CameraConfig } from './env';
 import { RtpIngest } from './rtp-ingest';

@@ -1,7 +1,7 @@
 import type { TemplatedApp } from 'uWebSockets.js';
+import { parseEnv } from '../../core/env';
+import type { Logger } from '../../core/logger';
 import type { Sql } from '../../db/client';
-import { parseEnv } from '../../functions/env';
-import type { Logger } from '../../functions/lib/logger';
 import { CameraService } from './camera-service';
 import { CameraEnv } from './env';
 import { registerWhepRoutes } from './whep-routes';

@@ -1,5 +1,5 @@
 import { createSocket, type Socket } from 'node:dgram';
-import type { Logger } from '../../functions/lib/logger';
+import type { Logger } from '../../core/logger';
 
 /** `from`: the sender's IPv4 address, for cameras that accept packets only from known sources. */
 type PacketHandler = (packet: Buffer, from: string) => void;

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import type { Logger } from '../../functions/lib/logger';
+import type { Logger } from '../../core/logger';
 import { TestPatternSource } from './test-pattern';
 
 test('an ffmpeg that cannot start (ENOENT: no exit event) is retried with backoff, not given up on', async () => {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import type { Logger } from '../../functions/lib/logger';
+import type { Logger } from '../../core/logger';
 
 export interface TestPatternOptions {
   width: number;

@@ -1,5 +1,5 @@
+import type { StaffIdentity } from '../../core/auth/access-token';
 import type { Sql } from '../../db/client';
-import type { StaffIdentity } from '../../functions/auth/access-token';
 
 export type ViewTransport = 'websocket' | 'whep';
 

@@ -1,7 +1,7 @@
 import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { readFileSync } from 'node:fs';
-import { type StaffIdentity, verifyAccessToken } from '../../functions/auth/access-token';
-import type { Logger } from '../../functions/lib/logger';
+import { type StaffIdentity, verifyAccessToken } from '../../core/auth/access-token';
+import type { Logger } from '../../core/logger';
 import { CameraError } from './camera-errors';
 import type { CameraService } from './camera-service';
 

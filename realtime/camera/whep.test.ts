@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { issueAccessToken, type StaffIdentity } from '../../functions/auth/access-token';
-import { TEST_JWT_SECRET } from '../../functions/testing';
+import { issueAccessToken, type StaffIdentity } from '../../core/auth/access-token';
+import { TEST_JWT_SECRET } from '../../infra/testing/functions';
 import { type CameraHarness, launchChromium, startCameraHarness, startCameraNode } from './testing';
 import type {} from './viewer-page';
 

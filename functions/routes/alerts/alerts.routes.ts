@@ -1,8 +1,8 @@
 import { and, eq, inArray } from 'drizzle-orm';
+import type { StaffIdentity } from '../../../core/auth/access-token';
 import type { Database } from '../../../db/client';
 import { residentReadableBy } from '../../../db/queries/resident-access';
 import { alerts, residents } from '../../../db/schema';
-import type { StaffIdentity } from '../../auth/access-token';
 import { createRouter } from '../../create-app';
 import { describeStaffRoute, jsonResponse } from '../../lib/openapi';
 import { keyset, toPage } from '../../lib/pagination';

@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
+import { invalidateResidentProfiles } from '../../../core/cache/keys';
 import { assignments, residents, staff } from '../../../db/schema';
-import { invalidateResidentProfiles } from '../../cache/keys';
 import { createRouter } from '../../create-app';
 import { describeStaffRoute, jsonResponse } from '../../lib/openapi';
 import { assertInOrg, withIsoDates } from '../../lib/org-references';

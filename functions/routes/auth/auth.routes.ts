@@ -1,9 +1,9 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { Context } from 'hono';
+import { ACCESS_TOKEN_TTL_SECONDS, issueAccessToken } from '../../../core/auth/access-token';
+import { PASSWORD_ITERATIONS, verifyPassword } from '../../../core/auth/password';
 import { staff } from '../../../db/schema';
-import { ACCESS_TOKEN_TTL_SECONDS, issueAccessToken } from '../../auth/access-token';
 import { assertLoginAllowed, recordLoginFailure } from '../../auth/login-rate-limit';
-import { PASSWORD_ITERATIONS, verifyPassword } from '../../auth/password';
 import {
   issueRefreshToken,
   revokeAllRefreshTokens,

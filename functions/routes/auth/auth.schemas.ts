@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { staffRoles } from '../../auth/access-token';
+import { staffRoles } from '../../../core/auth/access-token';
 import { Email, StorableText, Uuid } from '../../lib/schemas';
 
 export const LoginBody = v.pipe(

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type ApiHarness, startApiHarness } from '../../test-harness';
+import { type ApiHarness, startApiHarness } from '../../../infra/testing/api-harness';
 
 interface Session {
   accessToken: string;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { StaffRole } from '../../../core/auth/access-token';
+import { hashPassword } from '../../../core/auth/password';
 import { checkCameraAccess } from '../../../db/queries/camera-access';
-import type { StaffRole } from '../../auth/access-token';
-import { hashPassword } from '../../auth/password';
-import { type ApiHarness, type OrgKey, startApiHarness } from '../../test-harness';
+import { type ApiHarness, type OrgKey, startApiHarness } from '../../../infra/testing/api-harness';
 
 interface Grant {
   id: string;

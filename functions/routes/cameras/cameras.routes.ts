@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
+import type { StaffIdentity } from '../../../core/auth/access-token';
+import { invalidateResidentProfiles } from '../../../core/cache/keys';
 import { cameras, residents } from '../../../db/schema';
-import type { StaffIdentity } from '../../auth/access-token';
-import { invalidateResidentProfiles } from '../../cache/keys';
 import { createRouter } from '../../create-app';
 import { auditStaffAction } from '../../lib/audit';
 import { describeStaffRoute, jsonResponse } from '../../lib/openapi';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type ApiHarness, type OrgKey, startApiHarness } from '../../test-harness';
+import { type ApiHarness, type OrgKey, startApiHarness } from '../../../infra/testing/api-harness';
 
 describe('RTP ports are the realtime node’s: one camera per port and SSRC (Node server, real PostgreSQL)', () => {
   let h: ApiHarness;

@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type ApiHarness, startApiHarness } from '../../../infra/testing/api-harness';
 import { launchChromium } from '../../../infra/testing/browser';
 import { createApp } from '../../app';
-import { type ApiHarness, startApiHarness } from '../../test-harness';
 
 interface Operation {
   summary?: string;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startTestFunctions } from '../../testing';
+import { startTestFunctions } from '../../../infra/testing/functions';
 
 describe('functions health and error envelope (Node server, real PostgreSQL)', () => {
   let harness: Awaited<ReturnType<typeof startTestFunctions>>;
@@ -34,7 +34,7 @@ describe('functions health and error envelope (Node server, real PostgreSQL)', (
 
   test('GET /healthz answers 503 when the database is unreachable', async () => {
     const { startFunctions } = await import('../../node');
-    const { testConfig } = await import('../../testing');
+    const { testConfig } = await import('../../../infra/testing/functions');
     const down = await startFunctions(testConfig('postgres://nobody:wrong@127.0.0.1:1/none'));
     try {
       const response = await fetch(`${down.url}/healthz`);

@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
+import { generateHubKey } from '../../../core/auth/hub-key';
 import { hubs, residents } from '../../../db/schema';
-import { generateHubKey } from '../../auth/hub-key';
 import { createRouter } from '../../create-app';
 import { auditStaffAction } from '../../lib/audit';
 import { describeStaffRoute, jsonResponse } from '../../lib/openapi';

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import * as v from 'valibot';
+import { staffRoles } from '../../../core/auth/access-token';
 import { organisations, staff } from '../../../db/schema';
-import { staffRoles } from '../../auth/access-token';
 import { createRouter } from '../../create-app';
 import { describeStaffRoute, jsonResponse } from '../../lib/openapi';
 import { ApiError } from '../../lib/problem';

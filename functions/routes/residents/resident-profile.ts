@@ -1,10 +1,10 @@
 import { and, asc, desc, eq, ne, sql } from 'drizzle-orm';
+import type { StaffIdentity } from '../../../core/auth/access-token';
+import type { Cache } from '../../../core/cache/cache';
+import { CACHE_TTL_SECONDS, residentProfileKey } from '../../../core/cache/keys';
 import type { Database } from '../../../db/client';
 import { canReadLoadedResident } from '../../../db/queries/resident-access';
 import { alerts, assignments, cameras, residents, staff } from '../../../db/schema';
-import type { StaffIdentity } from '../../auth/access-token';
-import type { Cache } from '../../cache/cache';
-import { CACHE_TTL_SECONDS, residentProfileKey } from '../../cache/keys';
 
 /** Dates become ISO strings here, so a profile from the cache and one from the database are byte-identical. */
 type Jsonified<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };

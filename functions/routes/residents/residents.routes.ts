@@ -1,7 +1,7 @@
 import { and, eq, ilike, sql } from 'drizzle-orm';
+import { invalidateResidentProfiles } from '../../../core/cache/keys';
 import { residentReadableBy } from '../../../db/queries/resident-access';
 import { residents, sensorEvents } from '../../../db/schema';
-import { invalidateResidentProfiles } from '../../cache/keys';
 import { createRouter } from '../../create-app';
 import { auditStaffAction } from '../../lib/audit';
 import { describeStaffRoute, jsonResponse } from '../../lib/openapi';

@@ -1,15 +1,15 @@
 import { and, eq, ilike, or } from 'drizzle-orm';
-import { assignments, staff } from '../../../db/schema';
-import type { StaffIdentity } from '../../auth/access-token';
-import { hashPassword } from '../../auth/password';
-import { revokeAllRefreshTokens } from '../../auth/refresh-tokens';
+import type { StaffIdentity } from '../../../core/auth/access-token';
+import { hashPassword } from '../../../core/auth/password';
 import {
   CACHE_TTL_SECONDS,
   invalidateResidentProfiles,
   invalidateStaffLists,
   staffListGeneration,
   staffListKey,
-} from '../../cache/keys';
+} from '../../../core/cache/keys';
+import { assignments, staff } from '../../../db/schema';
+import { revokeAllRefreshTokens } from '../../auth/refresh-tokens';
 import { createRouter } from '../../create-app';
 import type { AppEnv } from '../../lib/context';
 import { describeStaffRoute, jsonResponse } from '../../lib/openapi';

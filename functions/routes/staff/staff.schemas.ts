@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { staffRoles } from '../../auth/access-token';
+import { staffRoles } from '../../../core/auth/access-token';
 import { pageQueryFields, pageSchema } from '../../lib/pagination';
 import { Email, Name, Phone, QueryBoolean, SearchTerm, StorableText, Timestamp, Uuid } from '../../lib/schemas';
 

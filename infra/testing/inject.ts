@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import type { AlertSeverity } from '../db/schema/alerts';
-import type { SeededOrganisation } from '../db/seed';
-import type { RunningFunctions } from '../functions/node';
-import { startFunctions } from '../functions/node';
-import { testConfig } from '../functions/testing';
+import type { AlertSeverity } from '../../db/schema/alerts';
+import type { RunningFunctions } from '../../functions/node';
+import { startFunctions } from '../../functions/node';
+import type { SeededOrganisation } from '../demo-organisation';
+import { testConfig } from './functions';
 
 /** What the ingest endpoint answers about the SOS alert the button press opened (or joined, when already open). */
 export interface InjectedAlert {

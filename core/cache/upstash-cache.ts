@@ -1,5 +1,5 @@
 import { Redis } from '@upstash/redis';
-import type { Logger } from '../lib/logger';
+import type { Logger } from '../logger';
 import { type Cache, INVALIDATION_HOLD_SECONDS, invalidationMarker, isMarker } from './cache';
 
 export interface UpstashCacheOptions {

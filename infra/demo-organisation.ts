@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
-import { hubKeyFrom } from '../functions/auth/hub-key';
-import { hashPassword } from '../functions/auth/password';
-import type { Database } from './client';
-import { defaultEscalationPolicies } from './defaults';
+import { hubKeyFrom } from '../core/auth/hub-key';
+import { hashPassword } from '../core/auth/password';
+import type { Database } from '../db/client';
+import { defaultEscalationPolicies } from '../db/defaults';
 import {
   assignments,
   cameras,
@@ -13,7 +13,7 @@ import {
   residents,
   staff,
   type staffRole,
-} from './schema';
+} from '../db/schema';
 
 type Role = (typeof staffRole.enumValues)[number];
 

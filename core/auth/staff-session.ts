@@ -1,5 +1,5 @@
-import type { Sql } from '../db/client';
-import { type StaffIdentity, verifyAccessToken } from '../functions/auth/access-token';
+import type { Sql } from '../../db/client';
+import { type StaffIdentity, verifyAccessToken } from './access-token';
 
 /**
  * Verifies an access token (signature, algorithm, expiry) and that its staff member still exists, is active

@@ -1,6 +1,6 @@
 import type { Sql } from '../../db/client';
 import { bumpCacheGeneration, cacheGeneration } from '../../db/queries/cache-generation';
-import type { Logger } from '../lib/logger';
+import type { Logger } from '../logger';
 import type { Cache } from './cache';
 import { organisationOfKey } from './keys';
 

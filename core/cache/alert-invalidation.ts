@@ -1,6 +1,6 @@
 import type postgres from 'postgres';
 import { ALERTS_CHANNEL, type AlertNotification } from '../../db/alerts/channel';
-import type { Logger } from '../lib/logger';
+import type { Logger } from '../logger';
 import type { Cache } from './cache';
 import { ALL_RESIDENT_PROFILES, residentProfileKey } from './keys';
 

@@ -1,9 +1,9 @@
 import { hc } from 'hono/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { resolveAlert } from '../../db/alerts/resolve';
-import { startTestBridge } from '../../infra/redis-rest-bridge/testing';
-import type { AppType } from '../app';
-import { type ApiHarness, startApiHarness } from '../test-harness';
+import { resolveAlert } from '../db/alerts/resolve';
+import { startTestBridge } from '../infra/redis-rest-bridge/testing';
+import { type ApiHarness, startApiHarness } from '../infra/testing/api-harness';
+import type { AppType } from './app';
 
 type Bridge = Awaited<ReturnType<typeof startTestBridge>>;
 interface Profile {
@@ -167,7 +167,6 @@ describe.each(['memory', 'upstash'] as const)('read-through cache on %s (Node se
         staffId: manager.staffId,
         orgId: h.orgs.own.orgId,
         role: 'manager',
-        expiresAt: Number.MAX_SAFE_INTEGER,
       },
       note: 'checked on the phone',
       nodeId: 'cache-test',

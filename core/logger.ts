@@ -1,3 +1,6 @@
+import diagnostics from 'node:diagnostics_channel';
+import { DB_DIAGNOSTICS_CHANNEL, type DbDiagnostic } from '../db/diagnostics';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
 
@@ -65,3 +68,9 @@ function serialisable(value: unknown): unknown {
     return `[unserialisable: ${error instanceof Error ? error.message : String(error)}]`;
   }
 }
+
+// db/ cannot import this module (it sits below core/); it publishes what it could not use on a diagnostics channel.
+diagnostics.subscribe(DB_DIAGNOSTICS_CHANNEL, (message) => {
+  const { level, scope, message: text, fields } = message as DbDiagnostic;
+  createLogger(scope)[level](text, fields);
+});

@@ -1,12 +1,12 @@
 import { sign, verify } from 'hono/jwt';
 import * as v from 'valibot';
+import { type Actor, staffRoles } from '../../db/actor';
 
 /** The only algorithm we issue and the only one we accept: an attacker cannot pick `none` or RS/HS confusion. */
 export const ACCESS_TOKEN_ALG = 'HS256';
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 
-export const staffRoles = ['admin', 'manager', 'caregiver'] as const;
-export type StaffRole = (typeof staffRoles)[number];
+export { type StaffRole, staffRoles } from '../../db/actor';
 
 const AccessClaims = v.object({
   sub: v.pipe(v.string(), v.uuid()),
@@ -17,10 +17,7 @@ const AccessClaims = v.object({
 });
 
 /** Who is calling, as proven by a verified access token. Shared by the API and the realtime node. */
-export interface StaffIdentity {
-  staffId: string;
-  orgId: string;
-  role: StaffRole;
+export interface StaffIdentity extends Actor {
   expiresAt: number;
 }
 

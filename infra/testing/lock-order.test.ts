@@ -1,21 +1,21 @@
 import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { hashPassword } from '../../functions/auth/password';
+import { hashPassword } from '../../core/auth/password';
+import { acknowledgeDelivery } from '../../db/alerts/acknowledge';
+import { resolveBySystem } from '../../db/alerts/clear-alert';
+import { createDeliveries } from '../../db/alerts/deliveries';
+import { escalateDueAlerts } from '../../db/alerts/escalate';
+import { lockResidentAlerts } from '../../db/alerts/lock-resident-alerts';
+import { claimDeliveries, markDeliveredMany, releaseClaims, replayDeliveries } from '../../db/alerts/outstanding';
+import { raiseAlert } from '../../db/alerts/raise-alert';
+import { resolveAlert } from '../../db/alerts/resolve';
+import { createDatabase } from '../../db/client';
+import { staff } from '../../db/schema';
+import { createTestDatabase, type TestDatabase } from '../../db/testing/database';
 import type { HubContext } from '../../functions/ingest/hub-auth';
 import { ingestBatch } from '../../functions/ingest/ingest-batch';
 import { storeBatch } from '../../functions/ingest/store-events';
-import { createDatabase } from '../client';
-import { staff } from '../schema';
-import { type SeededOrganisation, seedDemoOrganisation } from '../seed';
-import { createTestDatabase, type TestDatabase } from '../testing/database';
-import { acknowledgeDelivery } from './acknowledge';
-import { resolveBySystem } from './clear-alert';
-import { createDeliveries } from './deliveries';
-import { escalateDueAlerts } from './escalate';
-import { lockResidentAlerts } from './lock-resident-alerts';
-import { claimDeliveries, markDeliveredMany, releaseClaims, replayDeliveries } from './outstanding';
-import { raiseAlert } from './raise-alert';
-import { resolveAlert } from './resolve';
+import { type SeededOrganisation, seedDemoOrganisation } from '../demo-organisation';
 
 /**
  * Every path that locks several alerts or deliveries, hammered at once on the same alerts: acknowledgements of
@@ -206,7 +206,7 @@ describe('one global lock order: alerts, then staff, then deliveries, each by id
             () =>
               resolveAlert(hammer.sql, {
                 alertId,
-                identity: { staffId: manager.id, orgId: org.orgId, role: 'manager', expiresAt: 0 },
+                identity: { staffId: manager.id, orgId: org.orgId, role: 'manager' },
                 note: 'handled',
                 nodeId: 'hammer',
               }),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startTestBridge } from '../../infra/redis-rest-bridge/testing';
-import { createLogger } from '../lib/logger';
+import { createLogger } from '../logger';
 import type { Cache } from './cache';
 import { createMemoryCache } from './memory-cache';
 import { createUpstashCache } from './upstash-cache';

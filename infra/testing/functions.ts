@@ -1,6 +1,6 @@
-import { createTestDatabase, type TestDatabase } from '../db/testing/database';
-import { type FunctionsConfig, FunctionsEnv, parseEnv } from './env';
-import { type RunningFunctions, startFunctions } from './node';
+import { createTestDatabase, type TestDatabase } from '../../db/testing/database';
+import { type FunctionsConfig, FunctionsEnv, parseEnv } from '../../functions/env';
+import { type RunningFunctions, startFunctions } from '../../functions/node';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';
 

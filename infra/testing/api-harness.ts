@@ -1,6 +1,6 @@
-import { type SeededOrganisation, seedDemoOrganisation } from '../db/seed';
-import type { StaffRole } from './auth/access-token';
-import { startTestFunctions } from './testing';
+import type { StaffRole } from '../../core/auth/access-token';
+import { type SeededOrganisation, seedDemoOrganisation } from '../demo-organisation';
+import { startTestFunctions } from './functions';
 
 export interface ApiResponse<T = unknown> {
   status: number;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { resolveAlert } from '../../db/alerts/resolve';
-import { startBridgeProcess } from '../../infra/redis-rest-bridge/testing';
-import { type RunningFunctions, startFunctions } from '../node';
-import { type ApiHarness, request, startApiHarness } from '../test-harness';
-import { testConfig } from '../testing';
+import { resolveAlert } from '../db/alerts/resolve';
+import { startBridgeProcess } from '../infra/redis-rest-bridge/testing';
+import { type ApiHarness, request, startApiHarness } from '../infra/testing/api-harness';
+import { testConfig } from '../infra/testing/functions';
+import { type RunningFunctions, startFunctions } from './node';
 
 type BridgeProcess = Awaited<ReturnType<typeof startBridgeProcess>>;
 interface Profile {
@@ -116,7 +116,6 @@ describe('the cache bridge killed mid-write, then back: nothing stale is served'
         staffId: manager.staffId,
         orgId: h.orgs.own.orgId,
         role: 'manager',
-        expiresAt: Number.MAX_SAFE_INTEGER,
       },
       note: 'resolved while the cache was away',
       nodeId: 'outage-test',

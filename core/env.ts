@@ -1,0 +1,42 @@
+import * as v from 'valibot';
+
+/** A TCP port; 0 asks the OS for a free one (tests). */
+export const port = (fallback: string) =>
+  v.pipe(v.optional(v.string(), fallback), v.transform(Number), v.integer(), v.minValue(0), v.maxValue(65_535));
+
+export const optionalText = v.optional(v.pipe(v.string(), v.trim(), v.minLength(1)));
+
+export const databaseUrl = v.pipe(
+  v.string('DATABASE_URL is required'),
+  v.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+);
+
+export const jwtSecret = v.pipe(v.string('JWT_SECRET is required'), v.minLength(32, 'must be at least 32 characters'));
+
+export const logLevel = v.optional(v.picklist(['debug', 'info', 'warn', 'error']), 'info');
+
+/** The API's shared cache (Upstash or the project's REST bridge); both services read the same pair. */
+export const upstashUrl = v.optional(v.pipe(v.string(), v.url()));
+export const upstashToken = optionalText;
+
+/** What the shared cache needs from either service's configuration. */
+export interface SharedCacheConfig {
+  UPSTASH_REDIS_REST_URL?: string | undefined;
+  UPSTASH_REDIS_REST_TOKEN?: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`invalid configuration:\n${issues.map((issue) => `  - ${issue}`).join('\n')}`);
+  }
+}
+
+/** Parses configuration once at start; every bad field is reported together. */
+export function parseEnv<TSchema extends v.GenericSchema>(
+  schema: TSchema,
+  source: Record<string, unknown>,
+): v.InferOutput<TSchema> {
+  const result = v.safeParse(schema, source, { abortEarly: false });
+  if (result.success) return result.output;
+  throw new ConfigError(result.issues.map((issue) => `${v.getDotPath(issue) ?? '(root)'}: ${issue.message}`));
+}
