@@ -1,3 +1,4 @@
+import type { Context, Input } from 'hono';
 import type { StaffIdentity } from '../../core/auth/access-token';
 import type { Services } from '../services';
 
@@ -10,3 +11,6 @@ export interface AppEnv {
     identity: StaffIdentity;
   };
 }
+
+/** A request's context in any route of the app, whatever its path and validated input. */
+export type AppContext = Context<AppEnv, string, Input>;

@@ -8,7 +8,7 @@ import { ApiError } from './problem';
  * (the same answer whether the row is missing or belongs to another organisation).
  */
 export async function assertInOrg(
-  db: Database,
+  db: Pick<Database, 'select'>,
   table: PgTable & { id: AnyPgColumn; orgId: AnyPgColumn },
   id: string,
   orgId: string,

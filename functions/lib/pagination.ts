@@ -79,15 +79,45 @@ export async function keyset(
   return { after, orderBy };
 }
 
+/** One page of a list, as every list route answers it. */
+export interface Page<Row> {
+  items: Row[];
+  nextCursor: string | null;
+}
+
 /** Cuts the one extra row fetched to learn whether another page exists. */
-export function toPage<Row extends { id: string }>(
-  rows: Row[],
-  limit: number,
-): { items: Row[]; nextCursor: string | null } {
+export function toPage<Row extends { id: string }>(rows: Row[], limit: number): Page<Row> {
   const items = rows.slice(0, limit);
   const last = items.at(-1);
   if (rows.length <= limit || !last) return { items, nextCursor: null };
   return { items, nextCursor: encodeCursor(last.id) };
+}
+
+/** Where one page starts and how it is ordered; `limit` asks for one row more than the page holds. */
+export interface PageWindow {
+  after?: SQL;
+  orderBy: SQL[];
+  limit: number;
+}
+
+/**
+ * One page after the cursor: `load` runs the list's own query with the window's condition, order and limit (it
+ * must add its filters and the caller's scope), and the extra row it fetched becomes the next cursor.
+ */
+export async function listPage<Row extends { id: string }>(
+  db: Pick<Database, 'execute'>,
+  columns: KeysetColumns,
+  orgId: string,
+  page: PageRequest,
+  load: (window: PageWindow) => Promise<Row[]>,
+): Promise<Page<Row>> {
+  const { after, orderBy } = await keyset(db, columns, orgId, page);
+  return toPage(await load({ after, orderBy, limit: page.limit + 1 }), page.limit);
+}
+
+/** The page with each item turned into its response shape. */
+export function mapPage<Row, Item>(page: Page<Row>, toItem: (row: Row) => Item): Page<Item> {
+  return { items: page.items.map(toItem), nextCursor: page.nextCursor };
 }
 
 /** Response schema of a page of items. */
