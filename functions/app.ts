@@ -1,17 +1,17 @@
-import { analyticsRoutes } from './analytics/analytics.routes';
 import { createBaseApp } from './create-app';
-import { ingestRoutes } from './ingest/ingest.routes';
-import { alertRoutes } from './routes/alerts/alerts.routes';
-import { assignmentRoutes } from './routes/assignments/assignments.routes';
-import { authRoutes } from './routes/auth/auth.routes';
-import { cameraRoutes } from './routes/cameras/cameras.routes';
-import { deviceRoutes } from './routes/devices/devices.routes';
-import { docsRoutes } from './routes/docs/docs.routes';
-import { healthRoutes } from './routes/health/health.routes';
-import { hubRoutes } from './routes/hubs/hubs.routes';
-import { meRoutes } from './routes/me/me.routes';
-import { residentRoutes } from './routes/residents/residents.routes';
-import { staffRoutes } from './routes/staff/staff.routes';
+import { alertRoutes } from './routes/alerts';
+import { analyticsRoutes } from './routes/analytics';
+import { assignmentRoutes } from './routes/assignments';
+import { authRoutes } from './routes/auth';
+import { cameraRoutes } from './routes/cameras';
+import { deviceRoutes } from './routes/devices';
+import { docsRoutes } from './routes/docs';
+import { healthRoutes } from './routes/health';
+import { hubRoutes } from './routes/hubs';
+import { ingestRoutes } from './routes/ingest';
+import { meRoutes } from './routes/me';
+import { residentRoutes } from './routes/residents';
+import { staffRoutes } from './routes/staff';
 
 /** The whole HTTP API: the same app object runs on Node and on Cloudflare Workers. */
 export function createApp() {

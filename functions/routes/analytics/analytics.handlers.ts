@@ -1,26 +1,16 @@
 import type postgres from 'postgres';
 import * as v from 'valibot';
-import type { StaffIdentity } from '../../core/auth/access-token';
-import type { Execute } from '../../db/migrate';
-import { assessRisk, riskFacts } from '../../db/queries/at-risk';
-import { hourlyActivity } from '../../db/queries/hourly-activity';
-import { canReadResident, readableResidents } from '../../db/queries/resident-access';
-import { hasTimescale, residentTimeline } from '../../db/queries/timeline';
-import { requireStaff } from '../auth/require-staff';
-import { createRouter } from '../create-app';
-import { eventRules } from '../ingest/rules';
-import { detectionSettings, localDate } from '../ingest/settings';
-import { describeStaffRoute, jsonResponse } from '../lib/openapi';
-import { ApiError } from '../lib/problem';
-import { validate } from '../lib/validate';
-import {
-  ActivityQuery,
-  ActivitySchema,
-  AtRiskQuery,
-  AtRiskSchema,
-  TimelineQuery,
-  TimelineSchema,
-} from './analytics.schemas';
+import type { StaffIdentity } from '../../../core/auth/access-token';
+import type { Execute } from '../../../db/migrate';
+import { assessRisk, riskFacts } from '../../../db/queries/at-risk';
+import { hourlyActivity } from '../../../db/queries/hourly-activity';
+import { canReadResident, readableResidents } from '../../../db/queries/resident-access';
+import { hasTimescale, residentTimeline } from '../../../db/queries/timeline';
+import { eventRules } from '../../ingest/rules';
+import { detectionSettings, localDate } from '../../ingest/settings';
+import { handle } from '../../lib/handlers';
+import { ApiError } from '../../lib/problem';
+import * as routes from './analytics.routes';
 
 const HOUR_MS = 3_600_000;
 const MAX_TIMELINE_BUCKETS = 2_000;
@@ -28,153 +18,97 @@ const MAX_TIMELINE_RANGE_MS = 31 * 24 * HOUR_MS;
 
 const residentId = v.object({ id: v.pipe(v.string(), v.uuid('id must be a UUID')) });
 
-/** The path id is checked in the handler: a malformed id is "no such resident" (404), like another org's. */
-const idParameter = {
-  name: 'id',
-  in: 'path' as const,
-  required: true,
-  schema: { type: 'string' as const, format: 'uuid' },
-  description: 'Resident id (a malformed id answers 404)',
-};
-
-/**
- * Analytics over the time series joined with resident data: a resident's timeline and hourly/daily activity, and
- * the organisation's residents ranked by concerning trends. A caregiver sees only assigned residents.
- */
-export const analyticsRoutes = createRouter()
-  .use('/v1/residents/:id/timeline', requireStaff())
-  .use('/v1/residents/:id/activity', requireStaff())
-  .use('/v1/analytics/*', requireStaff())
-  .get(
-    '/v1/residents/:id/timeline',
-    describeStaffRoute({
-      tags: ['analytics'],
-      summary: 'Resident timeline',
-      description:
-        'Events per kind, min/avg/max of readings and the alerts opened, per bucket between `from` and `to` ' +
-        '(TimescaleDB `time_bucket` when installed, else `date_bin`). Caregivers: assigned residents only.',
-      parameters: [idParameter],
-      responses: { 200: jsonResponse('The timeline', TimelineSchema) },
-      errors: ['NOT_FOUND', 'VALIDATION_FAILED'],
-    }),
-    validate('query', TimelineQuery),
-    async (c) => {
-      const { sql } = c.env.services;
-      const identity = c.get('identity');
-      const id = residentIdFrom(c.req.param());
-      const query = c.req.valid('query');
-      const to = query.to ? new Date(query.to) : new Date();
-      const from = query.from ? new Date(query.from) : new Date(to.getTime() - 24 * HOUR_MS);
-      const bucketSeconds = seconds(query.bucket);
-      if (from >= to || to.getTime() - from.getTime() > MAX_TIMELINE_RANGE_MS) {
-        throw invalid('query.from', 'from must be before to, at most 31 days apart');
-      }
-      if ((to.getTime() - from.getTime()) / 1000 / bucketSeconds > MAX_TIMELINE_BUCKETS) {
-        throw invalid('query.bucket', `the range holds more than ${MAX_TIMELINE_BUCKETS} buckets; use a larger bucket`);
-      }
-      await readableOr404(sql, identity, id);
-      const execute = executor(sql);
-      const buckets = await residentTimeline(execute, {
-        orgId: identity.orgId,
-        residentId: id,
-        from,
-        to,
-        bucketSeconds,
-        timescale: await timescaleOf(sql, execute),
-      });
-      return c.json(
-        {
-          residentId: id,
-          from: from.toISOString(),
-          to: to.toISOString(),
-          bucket: query.bucket,
-          bucketSeconds,
-          buckets,
-        },
-        200,
-      );
+export const timeline = handle(...routes.timeline, async (c) => {
+  const { sql } = c.env.services;
+  const identity = c.get('identity');
+  const id = residentIdFrom(c.req.param());
+  const query = c.req.valid('query');
+  const to = query.to ? new Date(query.to) : new Date();
+  const from = query.from ? new Date(query.from) : new Date(to.getTime() - 24 * HOUR_MS);
+  const bucketSeconds = seconds(query.bucket);
+  if (from >= to || to.getTime() - from.getTime() > MAX_TIMELINE_RANGE_MS) {
+    throw invalid('query.from', 'from must be before to, at most 31 days apart');
+  }
+  if ((to.getTime() - from.getTime()) / 1000 / bucketSeconds > MAX_TIMELINE_BUCKETS) {
+    throw invalid('query.bucket', `the range holds more than ${MAX_TIMELINE_BUCKETS} buckets; use a larger bucket`);
+  }
+  await readableOr404(sql, identity, id);
+  const execute = executor(sql);
+  const buckets = await residentTimeline(execute, {
+    orgId: identity.orgId,
+    residentId: id,
+    from,
+    to,
+    bucketSeconds,
+    timescale: await timescaleOf(sql, execute),
+  });
+  return c.json(
+    {
+      residentId: id,
+      from: from.toISOString(),
+      to: to.toISOString(),
+      bucket: query.bucket,
+      bucketSeconds,
+      buckets,
     },
-  )
-  .get(
-    '/v1/residents/:id/activity',
-    describeStaffRoute({
-      tags: ['analytics'],
-      summary: 'Resident activity (hourly and daily)',
-      description:
-        'Hourly event counts and readings per kind over the last `days` days, and daily totals in the ' +
-        'organisation’s time zone. Caregivers: assigned residents only.',
-      parameters: [idParameter],
-      responses: { 200: jsonResponse('Hourly and daily activity', ActivitySchema) },
-      errors: ['NOT_FOUND', 'VALIDATION_FAILED'],
-    }),
-    validate('query', ActivityQuery),
-    async (c) => {
-      const { sql } = c.env.services;
-      const identity = c.get('identity');
-      const id = residentIdFrom(c.req.param());
-      const { days } = c.req.valid('query');
-      await readableOr404(sql, identity, id);
-      const to = new Date(Math.ceil(Date.now() / HOUR_MS) * HOUR_MS);
-      const from = new Date(to.getTime() - days * 24 * HOUR_MS);
-      const hourly = await hourlyActivity(executor(sql), { orgId: identity.orgId, residentId: id, from, to });
-      const [org] = await sql<
-        { settings: Record<string, unknown> }[]
-      >`select settings from organisations where id = ${identity.orgId}`;
-      const { timeZone } = detectionSettings(org?.settings, {});
-      const daily = new Map<string, { date: string; events: number; activityEvents: number }>();
-      for (const row of hourly) {
-        const date = localDate(new Date(row.bucket), timeZone);
-        const day = daily.get(date) ?? { date, events: 0, activityEvents: 0 };
-        day.events += row.events;
-        if (eventRules[row.kind as keyof typeof eventRules]?.activity) day.activityEvents += row.events;
-        daily.set(date, day);
-      }
-      return c.json(
-        {
-          residentId: id,
-          days,
-          from: from.toISOString(),
-          to: to.toISOString(),
-          timeZone,
-          hourly,
-          daily: [...daily.values()],
-        },
-        200,
-      );
-    },
-  )
-  .get(
-    '/v1/analytics/at-risk',
-    describeStaffRoute({
-      tags: ['analytics'],
-      summary: 'Residents ranked by concerning trends',
-      description:
-        'Activity against each resident’s own baseline, time since activity, open and recent alerts and hub ' +
-        'state, scored with the reasons; the caller’s readable residents only.',
-      responses: { 200: jsonResponse('The ranking, most concerning first', AtRiskSchema) },
-      errors: ['VALIDATION_FAILED'],
-    }),
-    validate('query', AtRiskQuery),
-    async (c) => {
-      const { sql } = c.env.services;
-      const identity = c.get('identity');
-      const { limit } = c.req.valid('query');
-      const readable = await sql<
-        { id: string }[]
-      >`select r.id::text as id from residents r where ${readableResidents(sql, identity)}`;
-      const now = new Date();
-      const facts = await riskFacts(executor(sql), {
-        orgId: identity.orgId,
-        residentIds: readable.map((row) => row.id),
-        now,
-      });
-      const ranked = facts
-        .map(assessRisk)
-        .sort((a, b) => b.score - a.score || a.name.localeCompare(b.name))
-        .slice(0, limit);
-      return c.json({ generatedAt: now.toISOString(), residents: ranked }, 200);
-    },
+    200,
   );
+});
+
+export const activity = handle(...routes.activity, async (c) => {
+  const { sql } = c.env.services;
+  const identity = c.get('identity');
+  const id = residentIdFrom(c.req.param());
+  const { days } = c.req.valid('query');
+  await readableOr404(sql, identity, id);
+  const to = new Date(Math.ceil(Date.now() / HOUR_MS) * HOUR_MS);
+  const from = new Date(to.getTime() - days * 24 * HOUR_MS);
+  const hourly = await hourlyActivity(executor(sql), { orgId: identity.orgId, residentId: id, from, to });
+  const [org] = await sql<
+    { settings: Record<string, unknown> }[]
+  >`select settings from organisations where id = ${identity.orgId}`;
+  const { timeZone } = detectionSettings(org?.settings, {});
+  const daily = new Map<string, { date: string; events: number; activityEvents: number }>();
+  for (const row of hourly) {
+    const date = localDate(new Date(row.bucket), timeZone);
+    const day = daily.get(date) ?? { date, events: 0, activityEvents: 0 };
+    day.events += row.events;
+    if (eventRules[row.kind as keyof typeof eventRules]?.activity) day.activityEvents += row.events;
+    daily.set(date, day);
+  }
+  return c.json(
+    {
+      residentId: id,
+      days,
+      from: from.toISOString(),
+      to: to.toISOString(),
+      timeZone,
+      hourly,
+      daily: [...daily.values()],
+    },
+    200,
+  );
+});
+
+export const atRisk = handle(...routes.atRisk, async (c) => {
+  const { sql } = c.env.services;
+  const identity = c.get('identity');
+  const { limit } = c.req.valid('query');
+  const readable = await sql<
+    { id: string }[]
+  >`select r.id::text as id from residents r where ${readableResidents(sql, identity)}`;
+  const now = new Date();
+  const facts = await riskFacts(executor(sql), {
+    orgId: identity.orgId,
+    residentIds: readable.map((row) => row.id),
+    now,
+  });
+  const ranked = facts
+    .map(assessRisk)
+    .sort((a, b) => b.score - a.score || a.name.localeCompare(b.name))
+    .slice(0, limit);
+  return c.json({ generatedAt: now.toISOString(), residents: ranked }, 200);
+});
 
 function executor(sql: postgres.Sql): Execute {
   return (statement, params) => sql.unsafe(statement, (params ?? []) as never[]) as Promise<Record<string, unknown>[]>;

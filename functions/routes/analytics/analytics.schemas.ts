@@ -1,6 +1,6 @@
 import * as v from 'valibot';
-import { alertKind, alertSeverity, alertStatus } from '../../db/schema/alerts';
-import { DateTime, Timestamp, Uuid } from '../lib/schemas';
+import { alertKind, alertSeverity, alertStatus } from '../../../db/schema/alerts';
+import { DateTime, Timestamp, Uuid } from '../../lib/schemas';
 
 export const TimelineQuery = v.object({
   from: v.optional(v.pipe(DateTime, v.description('Start (default: 24 hours before `to`)'))),

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { issueAccessToken } from '../../core/auth/access-token';
-import { seedDemoOrganisation } from '../../infra/demo-organisation';
-import { TEST_JWT_SECRET } from '../../infra/testing/functions';
-import { event, startIngestHarness } from '../ingest/testing';
+import { issueAccessToken } from '../../../core/auth/access-token';
+import { seedDemoOrganisation } from '../../../infra/demo-organisation';
+import { TEST_JWT_SECRET } from '../../../infra/testing/functions';
+import { event, startIngestHarness } from '../../ingest/testing';
 
 describe('analytics over HTTP (staff auth, caregiver scope, real PostgreSQL)', () => {
   let h: Awaited<ReturnType<typeof startIngestHarness>>;

@@ -1,5 +1,4 @@
 import { and, asc, eq } from 'drizzle-orm';
-import type { Context } from 'hono';
 import { ACCESS_TOKEN_TTL_SECONDS, issueAccessToken } from '../../../core/auth/access-token';
 import { PASSWORD_ITERATIONS, verifyPassword } from '../../../core/auth/password';
 import { staff } from '../../../db/schema';
@@ -10,13 +9,10 @@ import {
   revokeRefreshFamily,
   rotateRefreshToken,
 } from '../../auth/refresh-tokens';
-import { requireStaff } from '../../auth/require-staff';
-import { createRouter } from '../../create-app';
-import type { AppEnv } from '../../lib/context';
-import { describePublicRoute, describeStaffRoute, jsonResponse } from '../../lib/openapi';
+import type { AppContext } from '../../lib/context';
+import { handle } from '../../lib/handlers';
 import { ApiError } from '../../lib/problem';
-import { validate } from '../../lib/validate';
-import { LoginBody, LogoutBody, RefreshBody, SessionSchema } from './auth.schemas';
+import * as routes from './auth.routes';
 
 type StaffRow = typeof staff.$inferSelect;
 
@@ -29,7 +25,7 @@ const TIMING_DECOY_HASH = `pbkdf2-sha256$${PASSWORD_ITERATIONS}$Y2FyZXdhdGNoLWRl
 
 const invalidCredentials = () => new ApiError({ code: 'UNAUTHORIZED', detail: 'Invalid email or password' });
 
-async function sessionFor(c: Context<AppEnv>, person: StaffRow, refreshToken: string) {
+async function sessionFor(c: AppContext, person: StaffRow, refreshToken: string) {
   const { token } = await issueAccessToken(
     { staffId: person.id, orgId: person.orgId, role: person.role },
     c.env.services.config.JWT_SECRET,
@@ -43,94 +39,57 @@ async function sessionFor(c: Context<AppEnv>, person: StaffRow, refreshToken: st
   };
 }
 
-export const authRoutes = createRouter()
-  .post(
-    '/login',
-    describePublicRoute({
-      tags: ['auth'],
-      summary: 'Log in with email and password',
-      description:
-        'Returns a short-lived HS256 access token and a single-use refresh token. Failures never say whether the ' +
-        'email or the password was wrong. Failed attempts are limited per account and per client address (429).',
-      responses: { 200: jsonResponse('Logged in', SessionSchema) },
-      errors: ['VALIDATION_FAILED', 'BAD_REQUEST', 'RATE_LIMITED'],
-    }),
-    validate('json', LoginBody),
-    async (c) => {
-      const { email, password, orgId } = c.req.valid('json');
-      const { db, cache } = c.env.services;
-      // One failure budget per email, whichever organisation is named: a budget per (org, email) would give an
-      // attacker one more budget per organisation id they send.
-      const account = email;
-      await assertLoginAllowed(cache, account, c.env.clientIp);
-      const candidates = await db
-        .select()
-        .from(staff)
-        .where(and(eq(staff.email, email), eq(staff.active, true), orgId ? eq(staff.orgId, orgId) : undefined))
-        .orderBy(asc(staff.createdAt), asc(staff.id));
-      // Exactly one PBKDF2 verification per request, so the response time says nothing about how many
-      // organisations know this email: against the decoy when none does; otherwise against the oldest matching
-      // account (with orgId there is at most one, emails being unique per organisation). An email in several
-      // organisations without orgId is asked to name one only after the password proved that account, so the
-      // 422 tells nobody who does not already hold one of its passwords that the email is shared.
-      const [candidate] = candidates;
-      const verified = await verifyPassword(password, candidate?.passwordHash ?? TIMING_DECOY_HASH);
-      if (!candidate || !verified) {
-        await recordLoginFailure(cache, account, c.env.clientIp);
-        throw invalidCredentials();
-      }
-      if (candidates.length > 1) {
-        throw new ApiError({
-          code: 'VALIDATION_FAILED',
-          detail: 'This account exists in several organisations; say which one',
-          errors: [{ field: 'body.orgId', message: 'is required for this email' }],
-        });
-      }
-      const person = candidate;
-      const refresh = await issueRefreshToken(db, person.id);
-      return c.json(await sessionFor(c, person, refresh.token), 200);
-    },
-  )
-  .post(
-    '/refresh',
-    describePublicRoute({
-      tags: ['auth'],
-      summary: 'Exchange a refresh token for a new session',
-      description:
-        'Refresh tokens rotate: the one presented is spent and a new one returned. Presenting a spent token again ' +
-        'revokes its whole family (reuse detection).',
-      responses: { 200: jsonResponse('New session', SessionSchema) },
-      errors: ['VALIDATION_FAILED', 'BAD_REQUEST'],
-    }),
-    validate('json', RefreshBody),
-    async (c) => {
-      const { refreshToken } = c.req.valid('json');
-      const rotation = await rotateRefreshToken(c.env.services.db, refreshToken);
-      if (!rotation.ok) {
-        if (rotation.reason === 'reused') {
-          c.env.services.logger.warn('refresh token reused; family revoked', { requestId: c.get('requestId') });
-        }
-        throw new ApiError({ code: 'UNAUTHORIZED', detail: 'The refresh token is invalid, expired or revoked' });
-      }
-      return c.json(await sessionFor(c, rotation.staff, rotation.refreshToken), 200);
-    },
-  )
-  .post(
-    '/logout',
-    describeStaffRoute({
-      tags: ['auth'],
-      summary: 'Log out',
-      description: 'Revokes the given refresh token family, or every refresh token of the caller when none is given.',
-      responses: { 204: { description: 'Logged out' } },
-      errors: ['VALIDATION_FAILED', 'BAD_REQUEST'],
-    }),
-    requireStaff(),
-    validate('json', LogoutBody),
-    async (c) => {
-      const { refreshToken } = c.req.valid('json');
-      const { staffId } = c.get('identity');
-      if (refreshToken) await revokeRefreshFamily(c.env.services.db, staffId, refreshToken);
-      else await revokeAllRefreshTokens(c.env.services.db, staffId);
-      return c.body(null, 204);
-    },
-  );
+export const login = handle(...routes.login, async (c) => {
+  const { email, password, orgId } = c.req.valid('json');
+  const { db, cache } = c.env.services;
+  // One failure budget per email, whichever organisation is named: a budget per (org, email) would give an
+  // attacker one more budget per organisation id they send.
+  const account = email;
+  await assertLoginAllowed(cache, account, c.env.clientIp);
+  const candidates = await db
+    .select()
+    .from(staff)
+    .where(and(eq(staff.email, email), eq(staff.active, true), orgId ? eq(staff.orgId, orgId) : undefined))
+    .orderBy(asc(staff.createdAt), asc(staff.id));
+  // Exactly one PBKDF2 verification per request, so the response time says nothing about how many
+  // organisations know this email: against the decoy when none does; otherwise against the oldest matching
+  // account (with orgId there is at most one, emails being unique per organisation). An email in several
+  // organisations without orgId is asked to name one only after the password proved that account, so the
+  // 422 tells nobody who does not already hold one of its passwords that the email is shared.
+  const [candidate] = candidates;
+  const verified = await verifyPassword(password, candidate?.passwordHash ?? TIMING_DECOY_HASH);
+  if (!candidate || !verified) {
+    await recordLoginFailure(cache, account, c.env.clientIp);
+    throw invalidCredentials();
+  }
+  if (candidates.length > 1) {
+    throw new ApiError({
+      code: 'VALIDATION_FAILED',
+      detail: 'This account exists in several organisations; say which one',
+      errors: [{ field: 'body.orgId', message: 'is required for this email' }],
+    });
+  }
+  const person = candidate;
+  const refresh = await issueRefreshToken(db, person.id);
+  return c.json(await sessionFor(c, person, refresh.token), 200);
+});
+
+export const refresh = handle(...routes.refresh, async (c) => {
+  const { refreshToken } = c.req.valid('json');
+  const rotation = await rotateRefreshToken(c.env.services.db, refreshToken);
+  if (!rotation.ok) {
+    if (rotation.reason === 'reused') {
+      c.env.services.logger.warn('refresh token reused; family revoked', { requestId: c.get('requestId') });
+    }
+    throw new ApiError({ code: 'UNAUTHORIZED', detail: 'The refresh token is invalid, expired or revoked' });
+  }
+  return c.json(await sessionFor(c, rotation.staff, rotation.refreshToken), 200);
+});
+
+export const logout = handle(...routes.logout, async (c) => {
+  const { refreshToken } = c.req.valid('json');
+  const { staffId } = c.get('identity');
+  if (refreshToken) await revokeRefreshFamily(c.env.services.db, staffId, refreshToken);
+  else await revokeAllRefreshTokens(c.env.services.db, staffId);
+  return c.body(null, 204);
+});

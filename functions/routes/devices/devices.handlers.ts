@@ -1,140 +1,44 @@
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { devices, hubs } from '../../../db/schema';
-import { createRouter } from '../../create-app';
-import { describeStaffRoute, jsonResponse } from '../../lib/openapi';
-import { assertInOrg, withIsoDates } from '../../lib/org-references';
-import { keyset, toPage } from '../../lib/pagination';
-import { ApiError } from '../../lib/problem';
-import { managersOnly } from '../../lib/roles';
-import { IdParam } from '../../lib/schemas';
-import { validate } from '../../lib/validate';
-import {
-  CreateDeviceBody,
-  DevicePageSchema,
-  DeviceSchema,
-  ListDevicesQuery,
-  UpdateDeviceBody,
-} from './devices.schemas';
+import type { AppContext } from '../../lib/context';
+import { handle } from '../../lib/handlers';
+import { withIsoDates } from '../../lib/org-references';
+import { orgScope } from '../../lib/org-scope';
+import { mapPage } from '../../lib/pagination';
+import * as routes from './devices.routes';
 
-const notFound = () => new ApiError({ code: 'NOT_FOUND', detail: 'No such device' });
+const devicesOf = (c: AppContext) => orgScope(c).table(devices, 'device');
 
-export const deviceRoutes = createRouter()
-  .get(
-    '/',
-    describeStaffRoute({
-      tags: ['devices'],
-      summary: 'List devices',
-      responses: { 200: jsonResponse('A page of devices', DevicePageSchema) },
-      errors: ['VALIDATION_FAILED'],
-    }),
-    managersOnly(),
-    validate('query', ListDevicesQuery),
-    async (c) => {
-      const query = c.req.valid('query');
-      const { after, orderBy } = await keyset(
-        c.env.services.db,
-        { table: devices, sort: devices.createdAt, id: devices.id, org: devices.orgId },
-        c.get('identity').orgId,
-        query,
-      );
-      const rows = await c.env.services.db
-        .select()
-        .from(devices)
-        .where(
-          and(
-            eq(devices.orgId, c.get('identity').orgId),
-            query.hubId ? eq(devices.hubId, query.hubId) : undefined,
-            query.kind ? eq(devices.kind, query.kind) : undefined,
-            query.needsInspection === undefined ? undefined : eq(devices.needsInspection, query.needsInspection),
-            after,
-          ),
-        )
-        .orderBy(...orderBy)
-        .limit(query.limit + 1);
-      const page = toPage(rows, query.limit);
-      return c.json({ items: page.items.map(withIsoDates), nextCursor: page.nextCursor }, 200);
-    },
-  )
-  .get(
-    '/:id',
-    describeStaffRoute({
-      tags: ['devices'],
-      summary: 'One device',
-      responses: { 200: jsonResponse('The device', DeviceSchema) },
-      errors: ['NOT_FOUND', 'VALIDATION_FAILED'],
-    }),
-    managersOnly(),
-    validate('param', IdParam),
-    async (c) => {
-      const [row] = await c.env.services.db
-        .select()
-        .from(devices)
-        .where(and(eq(devices.id, c.req.valid('param').id), eq(devices.orgId, c.get('identity').orgId)));
-      if (!row) throw notFound();
-      return c.json(withIsoDates(row), 200);
-    },
-  )
-  .post(
-    '/',
-    describeStaffRoute({
-      tags: ['devices'],
-      summary: 'Add a device to a hub',
-      responses: { 201: jsonResponse('Added', DeviceSchema) },
-      errors: ['VALIDATION_FAILED', 'BAD_REQUEST'],
-    }),
-    managersOnly(),
-    validate('json', CreateDeviceBody),
-    async (c) => {
-      const body = c.req.valid('json');
-      const { orgId } = c.get('identity');
-      await assertInOrg(c.env.services.db, hubs, body.hubId, orgId, 'hubId');
-      const [row] = await c.env.services.db
-        .insert(devices)
-        .values({ ...body, orgId })
-        .returning();
-      if (!row) throw new Error('device insert returned nothing');
-      return c.json(withIsoDates(row), 201);
-    },
-  )
-  .patch(
-    '/:id',
-    describeStaffRoute({
-      tags: ['devices'],
-      summary: 'Update a device',
-      description: 'Setting `needsInspection: false` records an inspection and resets the false-alarm count.',
-      responses: { 200: jsonResponse('Updated', DeviceSchema) },
-      errors: ['NOT_FOUND', 'VALIDATION_FAILED', 'BAD_REQUEST'],
-    }),
-    managersOnly(),
-    validate('param', IdParam),
-    validate('json', UpdateDeviceBody),
-    async (c) => {
-      const body = c.req.valid('json');
-      const [row] = await c.env.services.db
-        .update(devices)
-        .set({ ...body, ...(body.needsInspection === false ? { falseAlarmCount: 0 } : {}) })
-        .where(and(eq(devices.id, c.req.valid('param').id), eq(devices.orgId, c.get('identity').orgId)))
-        .returning();
-      if (!row) throw notFound();
-      return c.json(withIsoDates(row), 200);
-    },
-  )
-  .delete(
-    '/:id',
-    describeStaffRoute({
-      tags: ['devices'],
-      summary: 'Remove a device',
-      responses: { 204: { description: 'Removed' } },
-      errors: ['NOT_FOUND', 'VALIDATION_FAILED'],
-    }),
-    managersOnly(),
-    validate('param', IdParam),
-    async (c) => {
-      const [row] = await c.env.services.db
-        .delete(devices)
-        .where(and(eq(devices.id, c.req.valid('param').id), eq(devices.orgId, c.get('identity').orgId)))
-        .returning({ id: devices.id });
-      if (!row) throw notFound();
-      return c.body(null, 204);
-    },
-  );
+export const list = handle(...routes.list, async (c) => {
+  const query = c.req.valid('query');
+  const page = await devicesOf(c).page(query, devices.createdAt, [
+    query.hubId ? eq(devices.hubId, query.hubId) : undefined,
+    query.kind ? eq(devices.kind, query.kind) : undefined,
+    query.needsInspection === undefined ? undefined : eq(devices.needsInspection, query.needsInspection),
+  ]);
+  return c.json(mapPage(page, withIsoDates), 200);
+});
+
+export const get = handle(...routes.get, async (c) => {
+  return c.json(withIsoDates(await devicesOf(c).get(c.req.valid('param').id)), 200);
+});
+
+export const create = handle(...routes.create, async (c) => {
+  const body = c.req.valid('json');
+  const scope = orgScope(c);
+  await scope.assertOwns(hubs, body.hubId, 'hubId');
+  return c.json(withIsoDates(await scope.table(devices, 'device').insert(body)), 201);
+});
+
+/** `needsInspection: false` records an inspection, which clears the false alarms that led to it. */
+export const update = handle(...routes.update, async (c) => {
+  const body = c.req.valid('json');
+  const inspected = body.needsInspection === false ? { falseAlarmCount: 0 } : {};
+  const row = await devicesOf(c).update(c.req.valid('param').id, { ...body, ...inspected });
+  return c.json(withIsoDates(row), 200);
+});
+
+export const remove = handle(...routes.remove, async (c) => {
+  await devicesOf(c).remove(c.req.valid('param').id);
+  return c.body(null, 204);
+});

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
-import { alertKind, alertSeverity } from '../../db/schema/alerts';
-import { ingestLimits } from './limits';
-import { HubStatus, SensorEvent } from './validate-batch';
+import { alertKind, alertSeverity } from '../../../db/schema/alerts';
+import { ingestLimits } from '../../ingest/limits';
+import { HubStatus, SensorEvent } from '../../ingest/validate-batch';
 
 /**
  * The batch as documented. The route checks the envelope and then each event on its own (a bad event is rejected

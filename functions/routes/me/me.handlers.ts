@@ -1,54 +1,29 @@
 import { eq } from 'drizzle-orm';
-import * as v from 'valibot';
-import { staffRoles } from '../../../core/auth/access-token';
 import { organisations, staff } from '../../../db/schema';
-import { createRouter } from '../../create-app';
-import { describeStaffRoute, jsonResponse } from '../../lib/openapi';
+import { handle } from '../../lib/handlers';
+import { orgScope } from '../../lib/org-scope';
 import { ApiError } from '../../lib/problem';
-import { anyStaff } from '../../lib/roles';
-import { Uuid } from '../../lib/schemas';
+import * as routes from './me.routes';
 
-export const MeSchema = v.pipe(
-  v.object({
-    id: Uuid,
-    orgId: Uuid,
-    organisationName: v.string(),
-    name: v.string(),
-    email: v.string(),
-    phone: v.nullable(v.string()),
-    role: v.picklist(staffRoles),
-  }),
-  v.metadata({ ref: 'Me' }),
-);
-
-export const meRoutes = createRouter().get(
-  '/',
-  describeStaffRoute({
-    tags: ['auth'],
-    summary: 'The calling staff member',
-    responses: { 200: jsonResponse('Who the access token belongs to', MeSchema) },
-  }),
-  anyStaff(),
-  async (c) => {
-    const { staffId } = c.get('identity');
-    const [row] = await c.env.services.db
-      .select({
-        id: staff.id,
-        orgId: staff.orgId,
-        organisationName: organisations.name,
-        name: staff.name,
-        email: staff.email,
-        phone: staff.phone,
-        role: staff.role,
-        active: staff.active,
-      })
-      .from(staff)
-      .innerJoin(organisations, eq(organisations.id, staff.orgId))
-      .where(eq(staff.id, staffId));
-    // A deactivated account's access token stays valid elsewhere until it expires (≤ 15 min: no route reads the
-    // account per request); this route reads it anyway, so it refuses the token.
-    if (!row?.active) throw new ApiError({ code: 'UNAUTHORIZED', detail: 'The account is no longer active' });
-    const { active: _active, ...me } = row;
-    return c.json(me, 200);
-  },
-);
+export const get = handle(...routes.get, async (c) => {
+  const scope = orgScope(c);
+  const [row] = await scope.db
+    .select({
+      id: staff.id,
+      orgId: staff.orgId,
+      organisationName: organisations.name,
+      name: staff.name,
+      email: staff.email,
+      phone: staff.phone,
+      role: staff.role,
+      active: staff.active,
+    })
+    .from(staff)
+    .innerJoin(organisations, eq(organisations.id, staff.orgId))
+    .where(scope.where(staff, eq(staff.id, scope.identity.staffId)));
+  // A deactivated account's access token stays valid elsewhere until it expires (≤ 15 min: no route reads the
+  // account per request); this route reads it anyway, so it refuses the token.
+  if (!row?.active) throw new ApiError({ code: 'UNAUTHORIZED', detail: 'The account is no longer active' });
+  const { active: _active, ...me } = row;
+  return c.json(me, 200);
+});

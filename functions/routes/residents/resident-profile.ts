@@ -1,10 +1,9 @@
-import { and, asc, desc, eq, ne, sql } from 'drizzle-orm';
-import type { StaffIdentity } from '../../../core/auth/access-token';
+import { asc, desc, eq, ne, sql } from 'drizzle-orm';
 import type { Cache } from '../../../core/cache/cache';
 import { CACHE_TTL_SECONDS, residentProfileKey } from '../../../core/cache/keys';
-import type { Database } from '../../../db/client';
 import { canReadLoadedResident } from '../../../db/queries/resident-access';
 import { alerts, assignments, cameras, residents, staff } from '../../../db/schema';
+import type { OrgScope } from '../../lib/org-scope';
 
 /** Dates become ISO strings here, so a profile from the cache and one from the database are byte-identical. */
 type Jsonified<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
@@ -53,11 +52,9 @@ export interface OpenAlertSummary {
   openedAt: string;
 }
 
-async function loadProfile(db: Database, orgId: string, residentId: string): Promise<ResidentProfile | undefined> {
-  const [resident] = await db
-    .select()
-    .from(residents)
-    .where(and(eq(residents.id, residentId), eq(residents.orgId, orgId)));
+async function loadProfile(scope: OrgScope, residentId: string): Promise<ResidentProfile | undefined> {
+  const { db } = scope;
+  const resident = await scope.table(residents, 'resident').find(residentId);
   if (!resident) return undefined;
   const [assigned, residentCameras, openAlerts] = await Promise.all([
     db
@@ -82,16 +79,16 @@ async function loadProfile(db: Database, orgId: string, residentId: string): Pro
         consent: sql<boolean>`(${cameras.consentGivenBy} is not null and ${cameras.consentRecordedAt} is not null)`,
       })
       .from(cameras)
-      .where(and(eq(cameras.residentId, residentId), eq(cameras.orgId, orgId)))
+      .where(scope.where(cameras, eq(cameras.residentId, residentId)))
       .orderBy(asc(cameras.name), asc(cameras.id)),
-    loadOpenAlerts(db, orgId, residentId),
+    loadOpenAlerts(scope, residentId),
   ]);
   return { ...residentJson(resident), assignedStaff: assigned, cameras: residentCameras, openAlerts };
 }
 
 /** Unresolved alerts of one resident, newest first: one query on alerts_resident_opened_idx. */
-async function loadOpenAlerts(db: Database, orgId: string, residentId: string): Promise<OpenAlertSummary[]> {
-  const rows = await db
+async function loadOpenAlerts(scope: OrgScope, residentId: string): Promise<OpenAlertSummary[]> {
+  const rows = await scope.db
     .select({
       id: alerts.id,
       kind: alerts.kind,
@@ -101,7 +98,7 @@ async function loadOpenAlerts(db: Database, orgId: string, residentId: string): 
       openedAt: alerts.openedAt,
     })
     .from(alerts)
-    .where(and(eq(alerts.residentId, residentId), eq(alerts.orgId, orgId), ne(alerts.status, 'resolved')))
+    .where(scope.where(alerts, eq(alerts.residentId, residentId), ne(alerts.status, 'resolved')))
     .orderBy(desc(alerts.openedAt));
   return rows.map((alert) => ({ ...alert, openedAt: alert.openedAt.toISOString() }));
 }
@@ -114,18 +111,17 @@ async function loadOpenAlerts(db: Database, orgId: string, residentId: string): 
  * assignments) is applied after the read, so a denied hit costs no query. Undefined = 404.
  */
 export async function readResidentProfile(
-  db: Database,
+  scope: OrgScope,
   cache: Cache,
-  identity: StaffIdentity,
   residentId: string,
 ): Promise<{ profile?: ResidentProfile; hit: boolean }> {
   const { value: profile, hit } = await cache.readThrough(
-    residentProfileKey(identity.orgId, residentId),
+    residentProfileKey(scope.orgId, residentId),
     CACHE_TTL_SECONDS,
-    () => loadProfile(db, identity.orgId, residentId),
+    () => loadProfile(scope, residentId),
   );
   if (!profile) return { hit };
   const assignedStaffIds = profile.assignedStaff.map((person) => person.staffId);
-  if (!canReadLoadedResident(identity, { orgId: profile.orgId, assignedStaffIds })) return { hit };
+  if (!canReadLoadedResident(scope.identity, { orgId: profile.orgId, assignedStaffIds })) return { hit };
   return { profile, hit };
 }

@@ -1,0 +1,5 @@
+import { createRouter } from '../../create-app';
+import * as handlers from './me.handlers';
+
+/** `/v1/me`: the calling staff member. */
+export const meRoutes = createRouter().get('/', ...handlers.get);
