@@ -7,6 +7,14 @@ import type { ErrorCode } from './problem';
 import { IdParam } from './schemas';
 import { validate } from './validate';
 
+/** A staff resource: its OpenAPI tag, what one and many of it are called, and who may use it. */
+export interface Resource {
+  tag: string;
+  one: string;
+  many: string;
+  guard: () => MiddlewareHandler<AppEnv>;
+}
+
 /** What a route says about itself in the OpenAPI document, beyond what its kind implies. */
 export interface Operation {
   summary: string;
@@ -22,7 +30,7 @@ type Responses = NonNullable<DescribeRouteOptions['responses']>;
  * and its validators, in that order, for `handle(...spec, handler)`. The usual operations (list, get, create,
  * update, remove) answer the usual responses and errors; `operation` states its own.
  */
-export function resourceRoutes(tag: string, guard: () => MiddlewareHandler<AppEnv>) {
+export function resourceRoutes({ tag, one, many, guard }: Resource) {
   /** A route of this resource with its own responses and errors, guarded, then validated by `validators`. */
   function operation<const Validators extends MiddlewareHandler[]>(
     {
@@ -45,23 +53,23 @@ export function resourceRoutes(tag: string, guard: () => MiddlewareHandler<AppEn
   return {
     operation,
 
-    /** `GET /`: a page of the resource, filtered by `query`. */
-    list: <Query extends StandardSchemaV1>(op: Operation & { what: string; page: StandardSchemaV1; query: Query }) =>
+    /** `GET /`: a page of the resource, filtered by `query` ("List {many}" unless it says otherwise). */
+    list: <Query extends StandardSchemaV1>(op: Partial<Operation> & { page: StandardSchemaV1; query: Query }) =>
       operation(
         {
-          ...only(op),
-          responses: { 200: jsonResponse(`A page of ${op.what}`, op.page) },
+          ...only({ summary: `List ${many}`, ...op }),
+          responses: { 200: jsonResponse(`A page of ${many}`, op.page) },
           errors: ['VALIDATION_FAILED'],
         },
         validate('query', op.query),
       ),
 
-    /** `GET /:id`: one item, or 404. */
-    get: (op: Operation & { what: string; item: StandardSchemaV1 }) =>
+    /** `GET /:id`: one item, or 404 ("One {one}" unless it says otherwise). */
+    get: (op: Partial<Operation> & { item: StandardSchemaV1; what?: string }) =>
       operation(
         {
-          ...only(op),
-          responses: { 200: jsonResponse(`The ${op.what}`, op.item) },
+          ...only({ summary: `One ${one}`, ...op }),
+          responses: { 200: jsonResponse(`The ${op.what ?? one}`, op.item) },
           errors: ['NOT_FOUND', 'VALIDATION_FAILED'],
         },
         validate('param', IdParam),

@@ -1,16 +1,14 @@
 import { anyStaff } from '../../lib/roles';
 import { resourceRoutes } from '../../lib/route-specs';
-import { AlertPageSchema, AlertSchema, ListAlertsQuery } from './alerts.schemas';
+import * as schemas from './alerts.schemas';
 
 /** Read-only: alerts are acknowledged and resolved over the WebSocket. */
-const alerts = resourceRoutes('alerts', anyStaff);
+const alerts = resourceRoutes({ tag: 'alerts', one: 'alert', many: 'alerts', guard: anyStaff });
 
 export const list = alerts.list({
-  summary: 'List alerts',
   description: 'Newest first by default. Caregivers see alerts of residents assigned to them only.',
-  what: 'alerts',
-  page: AlertPageSchema,
-  query: ListAlertsQuery,
+  page: schemas.AlertPageSchema,
+  query: schemas.ListAlertsQuery,
 });
 
-export const get = alerts.get({ summary: 'One alert', what: 'alert', item: AlertSchema });
+export const get = alerts.get({ item: schemas.AlertSchema });

@@ -6,7 +6,7 @@ import { validate } from '../../lib/validate';
 import { CreateGrantBody, GrantPageSchema, GrantParams, GrantSchema, ListGrantsQuery } from './camera-grants.schemas';
 
 /** Standing access grants live under their camera (`/v1/cameras/:id/grants`), so every route names the camera. */
-const grants = resourceRoutes('cameras', adminsOnly);
+const grants = resourceRoutes({ tag: 'cameras', one: 'grant', many: 'grants', guard: adminsOnly });
 
 export const list = grants.operation(
   {

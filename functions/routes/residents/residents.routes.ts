@@ -3,25 +3,15 @@ import { adminsOnly, anyStaff, managersOnly } from '../../lib/roles';
 import { resourceRoutes } from '../../lib/route-specs';
 import { IdParam } from '../../lib/schemas';
 import { validate } from '../../lib/validate';
-import {
-  CreateResidentBody,
-  EraseResultSchema,
-  ListResidentsQuery,
-  ResidentPageSchema,
-  ResidentProfileSchema,
-  ResidentSchema,
-  UpdateResidentBody,
-} from './residents.schemas';
+import * as schemas from './residents.schemas';
 
-const residents = resourceRoutes('residents', managersOnly);
+const residents = resourceRoutes({ tag: 'residents', one: 'resident', many: 'residents', guard: managersOnly });
 
 export const list = residents.list({
-  summary: 'List residents',
   description: 'Admins and managers see every resident of their organisation; caregivers only those assigned to them.',
   guard: anyStaff,
-  what: 'residents',
-  page: ResidentPageSchema,
-  query: ListResidentsQuery,
+  page: schemas.ResidentPageSchema,
+  query: schemas.ListResidentsQuery,
 });
 
 export const profile = residents.get({
@@ -32,20 +22,20 @@ export const profile = residents.get({
     'alert change, invalidates it; `lastActivityAt` may lag routine sensor batches by up to 30 s.',
   guard: anyStaff,
   what: 'profile',
-  item: ResidentProfileSchema,
+  item: schemas.ResidentProfileSchema,
 });
 
 export const create = residents.create({
   summary: 'Register a resident',
-  created: { 201: jsonResponse('Registered', ResidentSchema) },
-  body: CreateResidentBody,
+  created: { 201: jsonResponse('Registered', schemas.ResidentSchema) },
+  body: schemas.CreateResidentBody,
 });
 
 export const update = residents.update({
   summary: 'Update a resident',
   description: 'Only the fields sent change. Changing `presence` also restarts its clock.',
-  item: ResidentSchema,
-  body: UpdateResidentBody,
+  item: schemas.ResidentSchema,
+  body: schemas.UpdateResidentBody,
 });
 
 export const discharge = residents.operation(
@@ -53,7 +43,7 @@ export const discharge = residents.operation(
     summary: 'Unregister (discharge) a resident',
     description:
       'Marks the resident discharged and keeps every record (events, alerts, audit). Discharging twice is a 409.',
-    responses: { 200: jsonResponse('Discharged', ResidentSchema) },
+    responses: { 200: jsonResponse('Discharged', schemas.ResidentSchema) },
     errors: ['NOT_FOUND', 'CONFLICT', 'VALIDATION_FAILED'],
   },
   validate('param', IdParam),
@@ -66,7 +56,7 @@ export const erase = residents.operation(
       'Hard delete for a data-protection request: the resident, their sensor events, alerts, assignments and ' +
       'cameras are removed; hubs stay, unassigned. The audit log keeps who erased whom and when, nothing more.',
     guard: adminsOnly,
-    responses: { 200: jsonResponse('Erased', EraseResultSchema) },
+    responses: { 200: jsonResponse('Erased', schemas.EraseResultSchema) },
     errors: ['NOT_FOUND', 'VALIDATION_FAILED'],
   },
   validate('param', IdParam),
