@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { alerts } from '../../../db/schema';
 import { handle } from '../../lib/handlers';
+import { equalWhereGiven } from '../../lib/list-filters';
 import { notFound, orgScope } from '../../lib/org-scope';
 import { mapPage } from '../../lib/pagination';
 import { alertColumns, alertJson } from './alert-json';
@@ -9,12 +10,12 @@ import * as routes from './alerts.routes';
 export const list = handle(...routes.list, async (c) => {
   const query = c.req.valid('query');
   const readable = orgScope(c).readableAlerts();
-  const filters = [
-    query.status ? eq(alerts.status, query.status) : undefined,
-    query.severity ? eq(alerts.severity, query.severity) : undefined,
-    query.kind ? eq(alerts.kind, query.kind) : undefined,
-    query.residentId ? eq(alerts.residentId, query.residentId) : undefined,
-  ];
+  const filters = equalWhereGiven(query, {
+    status: alerts.status,
+    severity: alerts.severity,
+    kind: alerts.kind,
+    residentId: alerts.residentId,
+  });
   const page = await readable.pageWith(query, alerts.openedAt, ({ after, orderBy, limit }) =>
     readable.scope.db
       .select(alertColumns)

@@ -1,7 +1,7 @@
-import { eq } from 'drizzle-orm';
 import { assignments, residents, staff } from '../../../db/schema';
 import type { AppContext } from '../../lib/context';
 import { handle } from '../../lib/handlers';
+import { equalWhereGiven } from '../../lib/list-filters';
 import { withIsoDates } from '../../lib/org-references';
 import { orgScope } from '../../lib/org-scope';
 import { mapPage } from '../../lib/pagination';
@@ -13,10 +13,8 @@ const assignmentsOf = (c: AppContext) => orgScope(c).table(assignments, 'assignm
 
 export const list = handle(...routes.list, async (c) => {
   const query = c.req.valid('query');
-  const page = await assignmentsOf(c).page(query, sortColumns[query.sort], [
-    query.staffId ? eq(assignments.staffId, query.staffId) : undefined,
-    query.residentId ? eq(assignments.residentId, query.residentId) : undefined,
-  ]);
+  const filters = equalWhereGiven(query, { staffId: assignments.staffId, residentId: assignments.residentId });
+  const page = await assignmentsOf(c).page(query, sortColumns[query.sort], filters);
   return c.json(mapPage(page, withIsoDates), 200);
 });
 

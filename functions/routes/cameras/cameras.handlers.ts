@@ -1,9 +1,9 @@
-import { eq } from 'drizzle-orm';
 import type { StaffIdentity } from '../../../core/auth/access-token';
 import { cameras, residents } from '../../../db/schema';
 import { auditStaffAction } from '../../lib/audit';
 import type { AppContext } from '../../lib/context';
 import { handle } from '../../lib/handlers';
+import { equalWhereGiven } from '../../lib/list-filters';
 import { withIsoDates } from '../../lib/org-references';
 import { type Executor, orgScope } from '../../lib/org-scope';
 import { mapPage } from '../../lib/pagination';
@@ -23,9 +23,8 @@ function consentFields(identity: StaffIdentity, consentGivenBy: string | null) {
 
 export const list = handle(...routes.list, async (c) => {
   const query = c.req.valid('query');
-  const page = await camerasOf(c).page(query, sortColumns[query.sort], [
-    query.residentId ? eq(cameras.residentId, query.residentId) : undefined,
-  ]);
+  const filters = equalWhereGiven(query, { residentId: cameras.residentId });
+  const page = await camerasOf(c).page(query, sortColumns[query.sort], filters);
   return c.json(mapPage(page, withIsoDates), 200);
 });
 

@@ -1,7 +1,7 @@
-import { eq } from 'drizzle-orm';
 import { devices, hubs } from '../../../db/schema';
 import type { AppContext } from '../../lib/context';
 import { handle } from '../../lib/handlers';
+import { equalWhereGiven } from '../../lib/list-filters';
 import { withIsoDates } from '../../lib/org-references';
 import { orgScope } from '../../lib/org-scope';
 import { mapPage } from '../../lib/pagination';
@@ -11,11 +11,12 @@ const devicesOf = (c: AppContext) => orgScope(c).table(devices, 'device');
 
 export const list = handle(...routes.list, async (c) => {
   const query = c.req.valid('query');
-  const page = await devicesOf(c).page(query, devices.createdAt, [
-    query.hubId ? eq(devices.hubId, query.hubId) : undefined,
-    query.kind ? eq(devices.kind, query.kind) : undefined,
-    query.needsInspection === undefined ? undefined : eq(devices.needsInspection, query.needsInspection),
-  ]);
+  const filters = equalWhereGiven(query, {
+    hubId: devices.hubId,
+    kind: devices.kind,
+    needsInspection: devices.needsInspection,
+  });
+  const page = await devicesOf(c).page(query, devices.createdAt, filters);
   return c.json(mapPage(page, withIsoDates), 200);
 });
 

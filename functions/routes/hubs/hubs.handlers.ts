@@ -1,9 +1,9 @@
-import { eq } from 'drizzle-orm';
 import { generateHubKey } from '../../../core/auth/hub-key';
 import { type Hub, hubs, residents } from '../../../db/schema';
 import { auditStaffAction } from '../../lib/audit';
 import type { AppContext } from '../../lib/context';
 import { handle } from '../../lib/handlers';
+import { equalWhereGiven } from '../../lib/list-filters';
 import { withIsoDates } from '../../lib/org-references';
 import { type Executor, orgScope } from '../../lib/org-scope';
 import { mapPage } from '../../lib/pagination';
@@ -20,9 +20,8 @@ function hubJson(row: Hub) {
 
 export const list = handle(...routes.list, async (c) => {
   const query = c.req.valid('query');
-  const page = await hubsOf(c).page(query, sortColumns[query.sort], [
-    query.residentId ? eq(hubs.residentId, query.residentId) : undefined,
-  ]);
+  const filters = equalWhereGiven(query, { residentId: hubs.residentId });
+  const page = await hubsOf(c).page(query, sortColumns[query.sort], filters);
   return c.json(mapPage(page, hubJson), 200);
 });
 

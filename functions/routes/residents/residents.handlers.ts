@@ -3,6 +3,7 @@ import { residents, sensorEvents } from '../../../db/schema';
 import { auditStaffAction } from '../../lib/audit';
 import type { AppContext } from '../../lib/context';
 import { handle } from '../../lib/handlers';
+import { equalWhereGiven } from '../../lib/list-filters';
 import { type Executor, notFound, orgScope } from '../../lib/org-scope';
 import { mapPage } from '../../lib/pagination';
 import { ApiError } from '../../lib/problem';
@@ -19,7 +20,7 @@ export const list = handle(...routes.list, async (c) => {
   const page = await orgScope(c)
     .readableResidents()
     .page(query, sortColumns[query.sort], [
-      query.status ? eq(residents.status, query.status) : undefined,
+      ...equalWhereGiven(query, { status: residents.status }),
       query.q ? ilike(residents.name, likePattern(query.q)) : undefined,
     ]);
   return c.json(mapPage(page, residentJson), 200);

@@ -6,6 +6,7 @@ import { assignments, type Staff, staff } from '../../../db/schema';
 import { revokeAllRefreshTokens } from '../../auth/refresh-tokens';
 import type { AppContext } from '../../lib/context';
 import { handle } from '../../lib/handlers';
+import { equalWhereGiven } from '../../lib/list-filters';
 import { orgScope } from '../../lib/org-scope';
 import { mapPage } from '../../lib/pagination';
 import { ApiError } from '../../lib/problem';
@@ -82,8 +83,7 @@ export const list = handle(...routes.list, async (c) => {
   const key = staffListKey(orgId, generation, JSON.stringify(query));
   const { value: body, hit } = await cache.readThrough(key, CACHE_TTL_SECONDS, async () => {
     const page = await staffOf(c).page(query, sortColumns[query.sort], [
-      query.role ? eq(staff.role, query.role) : undefined,
-      query.active === undefined ? undefined : eq(staff.active, query.active),
+      ...equalWhereGiven(query, { role: staff.role, active: staff.active }),
       query.q ? or(ilike(staff.name, likePattern(query.q)), ilike(staff.email, likePattern(query.q))) : undefined,
     ]);
     return mapPage(page, staffJson);
