@@ -8,6 +8,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { watchAlertChanges } from '../core/cache/alert-invalidation';
 import { configuredCache, outageSafe } from '../core/cache/configured-cache';
 import { createMemoryCache } from '../core/cache/memory-cache';
+import { createActiveStaffMemo } from '../core/auth/active-staff-memo';
 import { InFlight } from '../core/in-flight';
 import { createLogger } from '../core/logger';
 import { createDatabase, failFastTimeouts } from '../db/client';
@@ -55,7 +56,15 @@ export async function startFunctions(
   // 503) and the watch retries in the background.
   const alertWatch = watchAlertChanges(sql, cache, logger);
   await alertWatch.ready;
-  const services: Services = { config, db, sql, cache, logger, docsAssets: swaggerUiFromNodeModules() };
+  const services: Services = {
+    config,
+    db,
+    sql,
+    cache,
+    logger,
+    activeStaff: createActiveStaffMemo(config.STAFF_ACTIVE_TTL_MS),
+    docsAssets: swaggerUiFromNodeModules(),
+  };
   const app = createApp();
   if (options.console) {
     // Node only: the Workers build has no file system and nginx serves the console in deployments.

@@ -1,5 +1,6 @@
 import swaggerUiCss from 'swagger-ui-dist/swagger-ui.css';
 import swaggerUiBundle from 'swagger-ui-dist/swagger-ui-bundle.js';
+import { type ActiveStaffMemo, createActiveStaffMemo } from '../core/auth/active-staff-memo';
 import type { Cache } from '../core/cache/cache';
 import { configuredCache, outageSafe } from '../core/cache/configured-cache';
 import { invalidateAfterSilence } from '../core/cache/keys';
@@ -24,6 +25,8 @@ const app = createApp();
  * `wrangler dev`; a deployment sets UPSTASH_REDIS_REST_URL/TOKEN so every isolate shares one cache).
  */
 let isolateCache: Cache | undefined;
+/** The isolate is the process here: its memory of which staff are still active lives as long as it does. */
+let isolateActiveStaff: ActiveStaffMemo | undefined;
 /** The /docs UI's files, bundled into the worker as text modules (there is no file system to read them from). */
 const docsAssets: DocsAssetReader = async (file) => (file === 'swagger-ui.css' ? swaggerUiCss : swaggerUiBundle);
 
@@ -43,7 +46,8 @@ export default {
       ...failFastTimeouts,
     });
     const cache = outageSafe(isolateCache, sql, logger);
-    const services: Services = { config, db, sql, cache, logger, docsAssets };
+    isolateActiveStaff ??= createActiveStaffMemo(config.STAFF_ACTIVE_TTL_MS);
+    const services: Services = { config, db, sql, cache, logger, activeStaff: isolateActiveStaff, docsAssets };
     const clientIp = request.headers.get('cf-connecting-ip') ?? undefined;
     try {
       return await app.fetch(request, { services, clientIp }, context);
