@@ -6,7 +6,6 @@ import {
   SENT_CHANNEL,
   type SentNotification,
 } from '../db/alerts/channel';
-import { escalateDueAlerts } from '../db/alerts/escalate';
 import {
   announceSent,
   type ClaimedDelivery,
@@ -39,14 +38,12 @@ export interface DispatcherOptions {
   nodeId: string;
   resendSeconds: number;
   maxSends: number;
-  sweepIntervalMs: number;
-  escalationIntervalMs: number;
 }
 
 /**
  * Turns database wake-ups into frames. Sources of work: NOTIFY on `carewatch_alerts` (fast path), a periodic
- * sweep (safety net for lost notifications, resends and a restarted node), a fresh connection (everything
- * outstanding for its staff member) and the escalation timer. Work is coalesced and run by one loop, so frames
+ * sweep (safety net for lost notifications, resends and a restarted node: the `delivery-sweep` job calls `sweep`) and
+ * a fresh connection (everything outstanding for its staff member); escalations arrive as NOTIFY too. Work is coalesced and run by one loop, so frames
  * for one staff member leave in the order the database handed out their sequences.
  *
  * Several nodes: only one claims (and records) each send, but every node with a connection of that staff member
@@ -64,9 +61,7 @@ export class Dispatcher {
   private readonly sentElsewhere = new Set<string>();
   private sweepDue = false;
   private running: Promise<void> | null = null;
-  private timers: NodeJS.Timeout[] = [];
   private unlisten: (() => Promise<void>)[] = [];
-  private escalating = false;
   private stopped = false;
 
   constructor(private readonly options: DispatcherOptions) {}
@@ -84,22 +79,20 @@ export class Dispatcher {
     );
     const listeningForSent = await sql.listen(SENT_CHANNEL, (payload) => this.onSent(payload));
     this.unlisten = [listening.unlisten, listeningForSent.unlisten];
-    this.timers.push(
-      setInterval(() => {
-        this.sweepDue = true;
-        this.kick();
-      }, this.options.sweepIntervalMs),
-      setInterval(() => void this.escalate(), this.options.escalationIntervalMs),
-    );
-    for (const timer of this.timers) timer.unref();
     logger.debug('dispatcher listening', { channel: ALERTS_CHANNEL });
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const timer of this.timers) clearInterval(timer);
     await Promise.all(this.unlisten.map((unlisten) => unlisten().catch(() => {})));
     await this.running;
+  }
+
+  /** The periodic safety-net sweep; resolves when the pass that ran it is done. */
+  sweep(): Promise<void> {
+    this.sweepDue = true;
+    this.kick();
+    return this.running ?? Promise.resolve();
   }
 
   /** A connection just joined the hub: send it everything outstanding now, not when it is next due. */
@@ -366,32 +359,6 @@ export class Dispatcher {
     const rows = await this.options.sql<{ id: string; name: string }[]>`
       select id, name from staff where id = any(${[...new Set(ids)]}::uuid[])`;
     return new Map(rows.map((row) => [row.id, row.name]));
-  }
-
-  /** Runs the escalation sweep; safe on every node at once (SKIP LOCKED). Deliveries follow via NOTIFY. */
-  private async escalate(): Promise<void> {
-    if (this.escalating || this.stopped) return;
-    this.escalating = true;
-    try {
-      const outcomes = await escalateDueAlerts(this.options.sql, this.options.nodeId);
-      for (const outcome of outcomes) {
-        if (outcome.retriggered) {
-          this.options.logger.info('acknowledgement timed out; alert re-triggered', { ...outcome });
-          continue;
-        }
-        if (outcome.level === null) continue;
-        this.options.metrics.escalations++;
-        this.options.logger.info('alert escalated', {
-          alertId: outcome.alertId,
-          escalationLevel: outcome.level,
-          deliveries: outcome.deliveries,
-        });
-      }
-    } catch (error) {
-      this.options.logger.error('escalation sweep failed', { error: (error as Error).message });
-    } finally {
-      this.escalating = false;
-    }
   }
 }
 

@@ -16,6 +16,7 @@ import type { RealtimeConfig } from './env';
 import { closeCodes } from './errors';
 import { answerUnrouted } from './http-fallback';
 import { Hub } from './hub';
+import { startRealtimeJobs } from './jobs';
 import { Metrics } from './metrics';
 import { BEARER_PREFIX, PROTOCOL, resumeFromSubprotocols } from './protocol';
 import { ReceiptBatcher } from './receipts';
@@ -73,8 +74,6 @@ export async function startRealtimeNode(
     nodeId,
     resendSeconds: config.REALTIME_RESEND_SECONDS,
     maxSends: config.REALTIME_MAX_SENDS,
-    sweepIntervalMs: config.REALTIME_SWEEP_MS,
-    escalationIntervalMs: config.REALTIME_ESCALATION_MS,
   });
   const app = uWS.App();
   const cameraService = options.cameraEnv
@@ -214,14 +213,21 @@ export async function startRealtimeNode(
   options.routes?.(app);
   answerUnrouted(app, { '/healthz': ['GET'], '/metrics': ['GET'], '/ws': ['GET'] }, '/ws');
   await dispatcher.start();
-  const upkeep = new ConnectionUpkeep({
-    sql,
-    hub,
-    logger,
-    pingSeconds: config.REALTIME_PING_SECONDS,
-    staffRecheckSeconds: config.REALTIME_STAFF_RECHECK_SECONDS,
-  });
+  const upkeep = new ConnectionUpkeep({ hub, pingSeconds: config.REALTIME_PING_SECONDS });
   upkeep.start();
+  const jobs = startRealtimeJobs({
+    sql,
+    logger,
+    config,
+    nodeId,
+    hub,
+    metrics,
+    dispatcher,
+    camera: cameraService && {
+      cameras: cameraService.cameras,
+      recheckMs: cameraService.config.CAMERA_ACCESS_RECHECK_MS,
+    },
+  });
   const profileWatch =
     config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN
       ? watchAlertChanges(
@@ -255,6 +261,7 @@ export async function startRealtimeNode(
     stop: async () => {
       uWS.us_listen_socket_close(listenSocket);
       upkeep.stop();
+      await jobs.stop();
       for (const client of [...clients]) client.end(closeCodes.goingAway, 'node shutting down; reconnect and resume');
       await dispatcher.stop();
       // Receipts, acks and resolves already received are written before the pool ends (a lost receipt would

@@ -76,7 +76,8 @@ export interface CameraServiceStats {
  * timeout, access ended or service stop — releasing its peer, its place in the feed and writing the audit stop row
  * (a view's start row is written before its offer or answer goes out: no video without it).
  * Access is not only checked at the start: every CAMERA_ACCESS_RECHECK_MS each running view is checked again
- * (token expiry, then the same access rule in one query), and a view whose access ended is stopped.
+ * (token expiry, then the same access rule in one query), and a view whose access ended is stopped (`recheckAccess`,
+ * run with `reconcileFeeds` by the realtime node's jobs, `realtime/jobs.ts`).
  */
 export class CameraService implements CameraSignalling {
   private readonly sessions = new Map<string, Session>();
@@ -90,9 +91,7 @@ export class CameraService implements CameraSignalling {
   private readonly feeds: FeedRegistry;
   private readonly audit: ViewAudit;
   private readonly peerNetwork: Omit<RtcConfig, 'iceServers'>;
-  private readonly recheckTimer: NodeJS.Timeout;
   private recheck: Promise<number> | null = null;
-  private reconciling: Promise<number> | null = null;
 
   constructor(
     private readonly sql: Sql,
@@ -109,19 +108,6 @@ export class CameraService implements CameraSignalling {
       ...(config.CAMERA_ICE_UDP_MUX && { enableIceUdpMux: true }),
       ...(config.CAMERA_ICE_BIND_ADDRESS && { bindAddress: config.CAMERA_ICE_BIND_ADDRESS }),
     };
-    this.recheckTimer = setInterval(() => {
-      if (!this.recheck) void this.recheckAccess();
-      // Skipped while the previous one runs: a slow database must not pile up reconciliations.
-      this.reconciling ??= this.reconcileFeeds()
-        .catch((error: Error) => {
-          this.logger.warn('camera feeds could not be matched to the database', { error: error.message });
-          return 0;
-        })
-        .finally(() => {
-          this.reconciling = null;
-        });
-    }, config.CAMERA_ACCESS_RECHECK_MS);
-    this.recheckTimer.unref();
   }
 
   // ---- WebSocket signalling (CameraSignalling) ----
@@ -236,8 +222,8 @@ export class CameraService implements CameraSignalling {
    * Ends every running view whose access ended: its token expired, or the access rule now refuses it (the alert
    * that justified a caregiver's view resolved with no other open alert or grant left, consent withdrawn, camera
    * disabled or removed, assignment or staff account gone). The WebSocket viewer gets an `error` frame with the
-   * refusal's code and `camera.state` `ended` with the reason; a WHEP session's peer is closed. Runs on a timer
-   * (a tick is skipped while a check runs); a call waits for a running check and then checks afresh, so it sees
+   * refusal's code and `camera.state` `ended` with the reason; a WHEP session's peer is closed. Run by the
+   * `camera-access-recheck` job (a tick is skipped while a check runs); a call waits for a running check and then checks afresh, so it sees
    * every change made before it. Resolves with how many views this check ended.
    * If the database cannot answer, running views continue (an emergency view is not cut by a database blip) and
    * the next tick checks again.
@@ -423,7 +409,6 @@ export class CameraService implements CameraSignalling {
 
   /** Closes every session and feed (the node is stopping). */
   async shutdown(): Promise<void> {
-    clearInterval(this.recheckTimer);
     for (const session of [...this.sessions.values()]) this.close(session, 'server stopping');
     this.feeds.close();
     await this.audit.flush();

@@ -3,7 +3,7 @@ import { parseEnv } from '../../core/env';
 import type { Logger } from '../../core/logger';
 import type { Sql } from '../../db/client';
 import { CameraService } from './camera-service';
-import { CameraEnv } from './env';
+import { type CameraConfig, CameraEnv } from './env';
 import { registerWhepRoutes } from './whep-routes';
 
 export { CameraService } from './camera-service';
@@ -13,6 +13,7 @@ export { registerWhepRoutes } from './whep-routes';
 export interface CameraAttachment {
   /** Implements `CameraSignalling`: hand it to the dashboard WebSocket connection for camera.* frames. */
   cameras: CameraService;
+  config: CameraConfig;
   stop(): Promise<void>;
 }
 
@@ -30,5 +31,5 @@ export function attachCameraService(
   void cameras.reconcileFeeds().catch((error: Error) => {
     options.logger.warn('camera warm-up failed', { error: error.message });
   });
-  return { cameras, stop: () => cameras.shutdown() };
+  return { cameras, config, stop: () => cameras.shutdown() };
 }

@@ -11,10 +11,12 @@ import { chromium } from 'playwright-core';
 import type { StaffIdentity } from '../../core/auth/access-token';
 import { hashPassword } from '../../core/auth/password';
 import { parseEnv } from '../../core/env';
+import { startJobs } from '../../core/jobs/run-jobs';
 import { createLogger } from '../../core/logger';
 import { createTestDatabase, type TestDatabase } from '../../db/testing/database';
 import { seedDemoOrganisation } from '../../infra/demo-organisation';
 import { RealtimeEnv } from '../env';
+import { cameraJobs } from '../jobs';
 import { startRealtimeNode } from '../node';
 import type { ServerFrame } from '../protocol';
 import { CameraService } from './camera-service';
@@ -59,7 +61,10 @@ export async function startCameraHarness(env: Record<string, string> = {}): Prom
     CAMERA_TEST_PATTERN_LINGER_MS: '60000',
     ...env,
   });
-  const service = new CameraService(database.sql, config, createLogger('camera-test', 'warn'));
+  const logger = createLogger('camera-test', 'warn');
+  const service = new CameraService(database.sql, config, logger);
+  // The camera's jobs as the realtime node runs them (access recheck, feed reconcile).
+  const jobs = startJobs(database.sql, cameraJobs(service, config.CAMERA_ACCESS_RECHECK_MS), logger);
   return {
     database,
     service,
@@ -72,6 +77,7 @@ export async function startCameraHarness(env: Record<string, string> = {}): Prom
       unassignedCarer: identityOf(outsider?.id ?? '', seed.orgId, 'caregiver'),
     },
     close: async () => {
+      await jobs.stop();
       await service.shutdown();
       await database.drop();
     },

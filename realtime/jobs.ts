@@ -1,0 +1,99 @@
+import { escalationJob } from '../core/jobs/escalation';
+import { type Job, type ScheduledJob, schedule } from '../core/jobs/job';
+import { type RunningJobs, startJobs } from '../core/jobs/run-jobs';
+import { staffRecheckJob } from '../core/jobs/staff-recheck';
+import type { Logger } from '../core/logger';
+import type { EscalationOutcome } from '../db/alerts/escalate';
+import type { Sql } from '../db/client';
+import type { CameraService } from './camera/camera-service';
+import { closeDashboardsOf, connectedStaff } from './connection-upkeep';
+import type { Dispatcher } from './dispatcher';
+import type { RealtimeConfig } from './env';
+import type { Hub } from './hub';
+import type { Metrics } from './metrics';
+
+/** The safety-net sweep: it runs in the dispatcher's loop, so its frames keep the order of everything else sent. */
+export function deliverySweepJob(dispatcher: Pick<Dispatcher, 'sweep'>): Job<void> {
+  return {
+    name: 'delivery-sweep',
+    exclusivity: 'skip-locked',
+    description:
+      'sends outstanding deliveries of staff connected here (lost wake-ups, re-sends, a restarted node); ' +
+      'fails deliveries out of sends',
+    run: () => dispatcher.sweep(),
+  };
+}
+
+/** A running view is checked against the camera access rule again; one whose access ended is stopped. */
+export function cameraAccessRecheckJob(cameras: Pick<CameraService, 'recheckAccess'>): Job<number> {
+  return {
+    name: 'camera-access-recheck',
+    exclusivity: 'per-process',
+    description: 'ends camera views whose access ended (token expired, alert resolved, consent withdrawn, …)',
+    run: () => cameras.recheckAccess(),
+  };
+}
+
+/** The camera feeds this node keeps warm follow the cameras table (enabled, with consent). */
+export function cameraFeedsJob(cameras: Pick<CameraService, 'reconcileFeeds'>): Job<number> {
+  return {
+    name: 'camera-feeds-reconcile',
+    exclusivity: 'per-process',
+    description: 'starts and stops camera feeds to match the enabled, consented cameras',
+    run: () => cameras.reconcileFeeds(),
+  };
+}
+
+/** The camera service's jobs, every CAMERA_ACCESS_RECHECK_MS; shared with the camera test harness. */
+export function cameraJobs(cameras: CameraService, everyMs: number): ScheduledJob[] {
+  return [schedule(cameraAccessRecheckJob(cameras), everyMs), schedule(cameraFeedsJob(cameras), everyMs)];
+}
+
+export interface RealtimeJobsContext {
+  sql: Sql;
+  logger: Logger;
+  config: RealtimeConfig;
+  nodeId: string;
+  hub: Hub;
+  metrics: Metrics;
+  dispatcher: Pick<Dispatcher, 'sweep'>;
+  /** The node's camera service and its recheck interval (CAMERA_ACCESS_RECHECK_MS), when it runs one. */
+  camera?: { cameras: CameraService; recheckMs: number };
+}
+
+/** The realtime node's time-driven work, declared once: each job and how often it runs. */
+export function realtimeJobs(context: RealtimeJobsContext): ScheduledJob[] {
+  const { config, hub, logger, metrics } = context;
+  return [
+    schedule(escalationJob(context.nodeId), config.REALTIME_ESCALATION_MS, (outcomes) =>
+      logEscalations(outcomes, metrics, logger),
+    ),
+    schedule(deliverySweepJob(context.dispatcher), config.REALTIME_SWEEP_MS),
+    schedule(
+      staffRecheckJob(() => connectedStaff(hub)),
+      config.REALTIME_STAFF_RECHECK_SECONDS * 1000,
+      (gone) => void closeDashboardsOf(hub, gone, logger),
+    ),
+    ...(context.camera ? cameraJobs(context.camera.cameras, context.camera.recheckMs) : []),
+  ];
+}
+
+export function startRealtimeJobs(context: RealtimeJobsContext): RunningJobs {
+  return startJobs(context.sql, realtimeJobs(context), context.logger);
+}
+
+function logEscalations(outcomes: EscalationOutcome[], metrics: Metrics, logger: Logger): void {
+  for (const outcome of outcomes) {
+    if (outcome.retriggered) {
+      logger.info('acknowledgement timed out; alert re-triggered', { ...outcome });
+      continue;
+    }
+    if (outcome.level === null) continue;
+    metrics.escalations++;
+    logger.info('alert escalated', {
+      alertId: outcome.alertId,
+      escalationLevel: outcome.level,
+      deliveries: outcome.deliveries,
+    });
+  }
+}
