@@ -6,7 +6,7 @@ import { createLogger } from '../core/logger';
 import type { Sql } from '../db/client';
 import { FunctionsEnv } from '../functions/env';
 import { functionsJobs } from '../functions/jobs';
-import type { CameraService } from '../realtime/camera/camera-service';
+import type { CameraService } from '../realtime/camera';
 import { RealtimeEnv } from '../realtime/env';
 import { Hub } from '../realtime/hub';
 import { realtimeJobs } from '../realtime/jobs';
@@ -25,7 +25,7 @@ function declaredJobs(): { runtime: string; entry: ScheduledJob }[] {
     hub: new Hub(),
     metrics: new Metrics(),
     dispatcher: { sweep: async () => {} },
-    camera: { cameras: {} as CameraService, recheckMs: 5000 },
+    camera: { service: { accessRecheck: {} } as CameraService, recheckMs: 5000 },
   });
   return [
     ...functions.map((entry) => ({ runtime: 'functions', entry })),

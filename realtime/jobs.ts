@@ -5,7 +5,7 @@ import { staffRecheckJob } from '../core/jobs/staff-recheck';
 import type { Logger } from '../core/logger';
 import type { EscalationOutcome } from '../db/alerts/escalate';
 import type { Sql } from '../db/client';
-import type { CameraService } from './camera/camera-service';
+import type { AccessRecheck, CameraService, RevokedView } from './camera';
 import { closeDashboardsOf, connectedStaff } from './connection-upkeep';
 import type { Dispatcher } from './dispatcher';
 import type { RealtimeConfig } from './env';
@@ -24,13 +24,13 @@ export function deliverySweepJob(dispatcher: Pick<Dispatcher, 'sweep'>): Job<voi
   };
 }
 
-/** A running view is checked against the camera access rule again; one whose access ended is stopped. */
-export function cameraAccessRecheckJob(cameras: Pick<CameraService, 'recheckAccess'>): Job<number> {
+/** The running views of this process whose camera access ended; the runtime ends them (`AccessRecheck.endViews`). */
+export function cameraAccessRecheckJob(recheck: Pick<AccessRecheck, 'findRevoked'>): Job<RevokedView[]> {
   return {
     name: 'camera-access-recheck',
     exclusivity: 'per-process',
     description: 'ends camera views whose access ended (token expired, alert resolved, consent withdrawn, …)',
-    run: () => cameras.recheckAccess(),
+    run: (sql, now) => recheck.findRevoked(sql, now),
   };
 }
 
@@ -45,8 +45,12 @@ export function cameraFeedsJob(cameras: Pick<CameraService, 'reconcileFeeds'>): 
 }
 
 /** The camera service's jobs, every CAMERA_ACCESS_RECHECK_MS; shared with the camera test harness. */
-export function cameraJobs(cameras: CameraService, everyMs: number): ScheduledJob[] {
-  return [schedule(cameraAccessRecheckJob(cameras), everyMs), schedule(cameraFeedsJob(cameras), everyMs)];
+export function cameraJobs(camera: CameraService, everyMs: number): ScheduledJob[] {
+  const recheck = camera.accessRecheck;
+  return [
+    schedule(cameraAccessRecheckJob(recheck), everyMs, (revoked) => void recheck.endViews(revoked)),
+    schedule(cameraFeedsJob(camera), everyMs),
+  ];
 }
 
 export interface RealtimeJobsContext {
@@ -58,7 +62,7 @@ export interface RealtimeJobsContext {
   metrics: Metrics;
   dispatcher: Pick<Dispatcher, 'sweep'>;
   /** The node's camera service and its recheck interval (CAMERA_ACCESS_RECHECK_MS), when it runs one. */
-  camera?: { cameras: CameraService; recheckMs: number };
+  camera?: { service: CameraService; recheckMs: number };
 }
 
 /** The realtime node's time-driven work, declared once: each job and how often it runs. */
@@ -74,7 +78,7 @@ export function realtimeJobs(context: RealtimeJobsContext): ScheduledJob[] {
       config.REALTIME_STAFF_RECHECK_SECONDS * 1000,
       (gone) => void closeDashboardsOf(hub, gone, logger),
     ),
-    ...(context.camera ? cameraJobs(context.camera.cameras, context.camera.recheckMs) : []),
+    ...(context.camera ? cameraJobs(context.camera.service, context.camera.recheckMs) : []),
   ];
 }
 

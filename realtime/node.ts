@@ -224,7 +224,7 @@ export async function startRealtimeNode(
     metrics,
     dispatcher,
     camera: cameraService && {
-      cameras: cameraService.cameras,
+      service: cameraService.service,
       recheckMs: cameraService.config.CAMERA_ACCESS_RECHECK_MS,
     },
   });

@@ -1,4 +1,4 @@
-// Test helpers for the camera service: a seeded database, a service on loopback, identities for each role, and a
+// Test helpers for the camera service: a database with a demo organisation, a service on loopback, identities for each role, and a
 // node-datachannel viewer that answers the server's offer through the real CameraSignalling calls.
 
 import { execFile } from 'node:child_process';
@@ -150,14 +150,14 @@ export async function watchWithNodeViewer(
   pc.onLocalDescription((sdp, type) => {
     const { sessionId } = viewer;
     if (type !== 'answer' || !sessionId) return;
-    setTimeout(() => void service.answer(connectionId, sessionId, sdp).then(answerSent), answerDelayMs);
+    setTimeout(() => void service.signalling.answer(connectionId, sessionId, sdp).then(answerSent), answerDelayMs);
   });
   pc.onLocalCandidate((candidate, mid) => {
     void answered.then(() => {
-      if (viewer.sessionId) service.candidate(connectionId, viewer.sessionId, candidate, mid);
+      if (viewer.sessionId) service.signalling.candidate(connectionId, viewer.sessionId, candidate, mid);
     });
   });
-  await service.watch(identity, connectionId, cameraId, (frame) => {
+  await service.signalling.watch(identity, connectionId, cameraId, (frame) => {
     viewer.frames.push(frame);
     if (frame.type === 'camera.offer') {
       viewer.sessionId = frame.sessionId;
@@ -201,7 +201,7 @@ export async function whepWithNodeViewer(
   });
   pc.setLocalDescription();
   await gathered;
-  const { sessionId, sdp } = await service.whepStart(identity, cameraId, pc.localDescription()?.sdp ?? '');
+  const { sessionId, sdp } = await service.whep.start(identity, cameraId, pc.localDescription()?.sdp ?? '');
   pc.setRemoteDescription(sdp, 'answer');
   return {
     sessionId,
@@ -293,7 +293,10 @@ export async function startCameraNode(
       LOG_LEVEL: 'warn',
     }),
     '127.0.0.1',
-    { camera: harness.service, routes: (app) => registerWhepRoutes(app, harness.service, { jwtSecret, logger }) },
+    {
+      camera: harness.service.signalling,
+      routes: (app) => registerWhepRoutes(app, harness.service.whep, { jwtSecret, logger }),
+    },
   );
   return { url: node.url, close: () => node.stop() };
 }
