@@ -30,8 +30,8 @@ const accessEndedReason: Record<AccessEnded, string> = {
  * view resolved with no other open alert or grant left, consent withdrawn, camera disabled or removed, resident
  * discharged, assignment or staff account gone. The WebSocket viewer gets an `error` frame with the refusal's code
  * and `camera.state` `ended` with the reason; a WHEP session's peer is closed.
- * `findRevoked` + `endViews` are the two halves (a per-process job: it only touches this process's viewers);
- * `recheck` runs both.
+ * `findRevoked` + `endViews` are the two halves (the realtime node's `camera-access-recheck` job and its outcome,
+ * `realtime/jobs.ts`); `recheck` runs both.
  */
 export class AccessRecheck {
   private running: Promise<number> | null = null;
@@ -41,11 +41,6 @@ export class AccessRecheck {
     private readonly sql: Sql,
     private readonly logger: Logger,
   ) {}
-
-  /** True while a `recheck` runs (a timer tick then skips its own). */
-  get isRunning(): boolean {
-    return this.running !== null;
-  }
 
   /**
    * The running views whose access has ended at `now`. Never rejects: if the database cannot answer, only the
