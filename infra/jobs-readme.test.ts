@@ -24,7 +24,7 @@ function declaredJobs(): { runtime: string; entry: ScheduledJob }[] {
     nodeId: 'readme-test',
     hub: new Hub(),
     metrics: new Metrics(),
-    dispatcher: { sweep: async () => {} },
+    dispatcher: { sweep: () => {} },
     camera: { service: { accessRecheck: {} } as CameraService, recheckMs: 5000 },
   });
   return [

@@ -88,11 +88,13 @@ export class Dispatcher {
     await this.running;
   }
 
-  /** The periodic safety-net sweep; resolves when the pass that ran it is done. */
-  sweep(): Promise<void> {
+  /**
+   * Asks for the safety-net sweep: the loop's next pass runs it (at once when idle). Returns without waiting: under
+   * steady traffic the loop may never go idle, and each periodic request must still reach it.
+   */
+  sweep(): void {
     this.sweepDue = true;
     this.kick();
-    return this.running ?? Promise.resolve();
   }
 
   /** A connection just joined the hub: send it everything outstanding now, not when it is next due. */

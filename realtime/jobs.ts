@@ -12,7 +12,10 @@ import type { RealtimeConfig } from './env';
 import type { Hub } from './hub';
 import type { Metrics } from './metrics';
 
-/** The safety-net sweep: it runs in the dispatcher's loop, so its frames keep the order of everything else sent. */
+/**
+ * The safety-net sweep: the job asks the dispatcher's loop for it, so its frames keep the order of everything else
+ * sent; that loop runs it and reports its failures.
+ */
 export function deliverySweepJob(dispatcher: Pick<Dispatcher, 'sweep'>): Job<void> {
   return {
     name: 'delivery-sweep',
@@ -20,7 +23,7 @@ export function deliverySweepJob(dispatcher: Pick<Dispatcher, 'sweep'>): Job<voi
     description:
       'sends outstanding deliveries of staff connected here (lost wake-ups, re-sends, a restarted node); ' +
       'fails deliveries out of sends',
-    run: () => dispatcher.sweep(),
+    run: async () => dispatcher.sweep(),
   };
 }
 
