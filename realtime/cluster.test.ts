@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { createDeliveries } from '../db/alerts/deliveries';
-import { notify } from '../db/alerts/raise-alert';
+import { notify } from '../db/alerts/notify';
 import { createTestDatabase, type TestDatabase } from '../db/testing/database';
 import { type SeededOrganisation, seedDemoOrganisation } from '../infra/demo-organisation';
 import { type RealtimeNode, startRealtimeNode } from './node';

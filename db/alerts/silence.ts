@@ -1,9 +1,9 @@
 import type postgres from 'postgres';
-import { resolveBySystem } from '../../db/alerts/clear-alert';
-import { raiseAlert } from '../../db/alerts/raise-alert';
-import { defaultOrganisationSettings, defaultThresholds } from '../../db/defaults';
-import type { AlertSeverity } from '../../db/schema/alerts';
-import { dedupKey } from './rules';
+import { defaultOrganisationSettings, defaultThresholds } from '../defaults';
+import type { AlertSeverity } from '../schema/alerts';
+import { dedupKey, dedupKeySql } from './dedup-key';
+import { raiseAlert } from './raise-alert';
+import { resolveBySystem } from './resolve-by-system';
 
 /**
  * The no-activity ladder: hours without activity → step → severity. Steps only ever rise while the alert is open
@@ -83,7 +83,7 @@ async function noActivity(sql: postgres.Sql, now: Date, outcome: SilenceOutcome)
              coalesce((r.thresholds -> 'inactivityHours' ->> 'danger')::float8, ${danger}) as danger,
              a.severity as "openSeverity"
         from residents r
-        left join alerts a on a.org_id = r.org_id and a.dedup_key = r.id::text || ':no_activity'
+        left join alerts a on a.org_id = r.org_id and a.dedup_key = ${dedupKeySql(sql, 'r.id', 'no_activity')}
                           and a.status <> 'resolved'
        where r.status = 'active' and r.last_activity_at is not null
     ) s
@@ -151,7 +151,7 @@ async function hubsOffline(sql: postgres.Sql, now: Date, outcome: SilenceOutcome
              h.last_seen_at < ${at}::timestamptz - make_interval(mins =>
                coalesce((o.settings ->> 'hubOfflineMinutes')::int, ${defaultOrganisationSettings.hubOfflineMinutes})) as offline,
              exists (select 1 from alerts a where a.org_id = h.org_id and a.status <> 'resolved'
-                        and a.dedup_key = h.resident_id::text || ':hub_offline') as open
+                        and a.dedup_key = ${dedupKeySql(sql, 'h.resident_id', 'hub_offline')}) as open
         from hubs h join organisations o on o.id = h.org_id
        where h.resident_id is not null and h.last_seen_at is not null
     ) s
