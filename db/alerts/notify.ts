@@ -8,10 +8,11 @@ type Sql = postgres.Sql | postgres.TransactionSql;
 const DELIVERIES_IN_PAYLOAD = 60;
 
 /**
- * The `AlertNotification` payload as SQL over an `alerts` row in scope (its columns unqualified, or qualified by
- * `alias`): org and resident are read from the row, never passed in. The single place the payload is built.
+ * `pg_notify` with the `AlertNotification` payload of the `alerts` row in scope (its columns unqualified, or
+ * qualified by `alias`): org and resident are read from the row, never passed in. PostgreSQL sends it only when
+ * the transaction commits. The single place the payload is built.
  */
-export function notificationPayload(
+export function notifyExpression(
   sql: Sql,
   change: AlertNotification['change'],
   deliveries?: NewDeliveryRow[] | null,
@@ -22,19 +23,9 @@ export function notificationPayload(
       ? JSON.stringify(deliveries.map((delivery) => [delivery.id, delivery.staffId, delivery.seq]))
       : null;
   const column = (name: string) => (alias ? sql`${sql(alias)}.${sql(name)}` : sql(name));
-  return sql`
-    json_build_object('alertId', ${column('id')}, 'orgId', ${column('org_id')}, 'residentId', ${column('resident_id')},
-                      'change', ${change}::text, 'deliveries', ${carried}::text::json)::text`;
-}
-
-/** `pg_notify` of the alert row in scope: sent by PostgreSQL only when the transaction commits. */
-export function notifyExpression(
-  sql: Sql,
-  change: AlertNotification['change'],
-  deliveries?: NewDeliveryRow[] | null,
-  alias?: string,
-): postgres.PendingQuery<postgres.Row[]> {
-  return sql`pg_notify(${ALERTS_CHANNEL}, ${notificationPayload(sql, change, deliveries, alias)})`;
+  return sql`pg_notify(${ALERTS_CHANNEL}, json_build_object(
+    'alertId', ${column('id')}, 'orgId', ${column('org_id')}, 'residentId', ${column('resident_id')},
+    'change', ${change}::text, 'deliveries', ${carried}::text::json)::text)`;
 }
 
 /**

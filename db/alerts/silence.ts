@@ -2,7 +2,7 @@ import type postgres from 'postgres';
 import { defaultOrganisationSettings, defaultThresholds } from '../defaults';
 import type { AlertSeverity } from '../schema/alerts';
 import { dedupKey, dedupKeySql } from './dedup-key';
-import { raiseAlert } from './raise-alert';
+import { type RaiseAlertInput, raiseAlert } from './raise-alert';
 import { resolveBySystem } from './resolve-by-system';
 
 /**
@@ -93,42 +93,29 @@ async function noActivity(sql: postgres.Sql, now: Date, outcome: SilenceOutcome)
     const reached = inactivityLadder.find((rung) => row.hoursSilent >= row[rung.step]);
     if (!reached) {
       // Activity came back (written by ingest or by hand) without the batch that would have cleared it.
-      await sql.begin(async (tx) => {
-        const resolved = await resolveBySystem(tx, {
-          orgId: row.orgId,
-          dedupKeys: [dedupKey(row.residentId, 'no_activity')],
-          note: 'Cleared: activity resumed',
-        });
-        for (const alert of resolved) outcome.resolved.push({ ...alert, orgId: row.orgId, residentId: row.residentId });
-      });
+      await sql.begin((tx) => resolveSilence(tx, row, 'no_activity', 'Cleared: activity resumed', outcome));
       continue;
     }
     if (row.presence !== 'home') continue; // paused while out: keep what is open, raise nothing new
     if (row.openSeverity && severityRank[row.openSeverity] <= severityRank[reached.severity]) continue;
     const hours = Math.floor(row.hoursSilent);
-    const raised = await sql.begin((tx) =>
-      raiseAlert(tx, {
-        orgId: row.orgId,
-        residentId: row.residentId,
-        kind: 'no_activity',
-        severity: reached.severity,
-        dedupKey: dedupKey(row.residentId, 'no_activity'),
-        title: `No activity for ${hours} h (${reached.step})`,
-        details: {
-          hoursSilent: hours,
-          step: reached.step,
-          ladder: { caution: row.caution, warning: row.warning, danger: row.danger },
+    await sql.begin((tx) =>
+      raiseSilence(
+        tx,
+        row,
+        {
+          kind: 'no_activity',
+          severity: reached.severity,
+          title: `No activity for ${hours} h (${reached.step})`,
+          details: {
+            hoursSilent: hours,
+            step: reached.step,
+            ladder: { caution: row.caution, warning: row.warning, danger: row.danger },
+          },
         },
-      }),
+        outcome,
+      ),
     );
-    outcome.raised.push({
-      alertId: raised.alertId,
-      orgId: row.orgId,
-      residentId: row.residentId,
-      kind: 'no_activity',
-      severity: raised.severity,
-      created: raised.created,
-    });
   }
 }
 
@@ -158,34 +145,48 @@ async function hubsOffline(sql: postgres.Sql, now: Date, outcome: SilenceOutcome
      where offline <> open`;
 
   for (const row of rows) {
-    await sql.begin(async (tx) => {
-      if (row.open) {
-        const resolved = await resolveBySystem(tx, {
-          orgId: row.orgId,
-          dedupKeys: [dedupKey(row.residentId, 'hub_offline')],
-          note: 'Cleared: the hub is reporting again',
-        });
-        for (const alert of resolved) outcome.resolved.push({ ...alert, orgId: row.orgId, residentId: row.residentId });
-        return;
-      }
-      const raised = await raiseAlert(tx, {
-        orgId: row.orgId,
-        residentId: row.residentId,
-        hubId: row.hubId,
-        kind: 'hub_offline',
-        severity: HUB_OFFLINE_SEVERITY,
-        dedupKey: dedupKey(row.residentId, 'hub_offline'),
-        title: `${row.name} offline`,
-        details: { minutesSilent: Math.floor(row.minutesSilent) },
-      });
-      outcome.raised.push({
-        alertId: raised.alertId,
-        orgId: row.orgId,
-        residentId: row.residentId,
-        kind: 'hub_offline',
-        severity: raised.severity,
-        created: raised.created,
-      });
-    });
+    await sql.begin((tx) =>
+      row.open
+        ? resolveSilence(tx, row, 'hub_offline', 'Cleared: the hub is reporting again', outcome)
+        : raiseSilence(
+            tx,
+            row,
+            {
+              hubId: row.hubId,
+              kind: 'hub_offline',
+              severity: HUB_OFFLINE_SEVERITY,
+              title: `${row.name} offline`,
+              details: { minutesSilent: Math.floor(row.minutesSilent) },
+            },
+            outcome,
+          ),
+    );
   }
+}
+
+type SilenceKind = SilenceOutcome['raised'][number]['kind'];
+type Silent = { orgId: string; residentId: string };
+
+/** Raises (or attaches to) the resident's silence alert of this kind and records it in the run's outcome. */
+async function raiseSilence(
+  tx: postgres.TransactionSql,
+  { orgId, residentId }: Silent,
+  alert: Omit<RaiseAlertInput, 'orgId' | 'residentId' | 'dedupKey'> & { kind: SilenceKind },
+  outcome: SilenceOutcome,
+): Promise<void> {
+  const raised = await raiseAlert(tx, { ...alert, orgId, residentId, dedupKey: dedupKey(residentId, alert.kind) });
+  const { alertId, severity, created } = raised;
+  outcome.raised.push({ alertId, orgId, residentId, kind: alert.kind, severity, created });
+}
+
+/** The silence ended without the ingest batch that would have cleared it: resolves the alert by the system. */
+async function resolveSilence(
+  tx: postgres.TransactionSql,
+  { orgId, residentId }: Silent,
+  kind: SilenceKind,
+  note: string,
+  outcome: SilenceOutcome,
+): Promise<void> {
+  const resolved = await resolveBySystem(tx, { orgId, dedupKeys: [dedupKey(residentId, kind)], note });
+  for (const alert of resolved) outcome.resolved.push({ ...alert, orgId, residentId });
 }

@@ -84,7 +84,7 @@ export const eventRules: Record<SensorEventKind, EventRule> = {
   false_alarm: { effect: { type: 'falseAlarm' } },
 };
 
-/** Severity of vital-sign alerts (the issue: "outside the resident's range for a sustained window → high"). */
+/** Severity of vital-sign alerts: readings outside the resident's band for a sustained window. */
 export const SUSTAINED_VITAL_SEVERITY: AlertSeverity = 'high';
 
 /** The device-inspection alert raised when a device crosses the false-alarm threshold. */
