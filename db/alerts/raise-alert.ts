@@ -2,7 +2,7 @@ import type postgres from 'postgres';
 import type { AlertKind, AlertSeverity, AlertStatus } from '../schema/alerts';
 import { createDeliveries, type NewDeliveryRow } from './deliveries';
 import { usablePolicy } from './escalation-policy';
-import { advanceLadder, whenNobodyOnTheLadder } from './ladder';
+import { type AlertOnLadder, advanceLadder, whenNobodyOnTheLadder } from './ladder';
 import { jsonText, notify } from './notify';
 import { retriggerAlert } from './retrigger';
 import { allowAlertTransition } from './state-machine';
@@ -116,7 +116,7 @@ export async function raiseAlert(tx: Tx, input: RaiseAlertInput, nodeId?: string
  * managers) falls back to every active admin and manager, then every active staff member: an alert must never be
  * told to no one.
  */
-async function startEscalation(tx: Tx, alert: Parameters<typeof advanceLadder>[1]): Promise<NewDeliveryRow[]> {
+async function startEscalation(tx: Tx, alert: AlertOnLadder): Promise<NewDeliveryRow[]> {
   const step = await advanceLadder(tx, alert, { fromLevel: 0, firstRoundOnly: true, change: 'created' });
   if (step) return step.deliveries;
   const { staffIds, told } = await whenNobodyOnTheLadder(tx, alert.orgId);
