@@ -1,7 +1,7 @@
 import type { Job, ScheduledJob } from '../core/jobs/job';
 import { schedule } from '../core/jobs/job';
-import type { FunctionsConfig } from './env';
 import { evaluateSilence, type SilenceOutcome } from '../db/alerts/silence';
+import type { FunctionsConfig } from './env';
 
 /** The silence rules as a job: one evaluation at a time across every process sharing the database. */
 export const silenceJob: Job<SilenceOutcome> = {
