@@ -42,8 +42,10 @@ describe('the API inside workerd (miniflare) against real PostgreSQL and the Ups
     [database, bridge] = await Promise.all([createTestDatabase(), startTestBridge(), buildWorker(scriptPath)]).then(
       ([db, br]) => [db, br] as const,
     );
-    own = await seedDemoOrganisation(database.db, { orgName: 'Edge North', slug: 'edge-north', residents: 2 });
-    await seedDemoOrganisation(database.db, { orgName: 'Edge South', slug: 'edge-south', residents: 1 });
+    // The login-failure counters live in the machine's Redis across runs: emails of this run only.
+    const run = crypto.randomUUID().slice(0, 8);
+    own = await seedDemoOrganisation(database.db, { orgName: 'Edge North', slug: `edge-north-${run}`, residents: 2 });
+    await seedDemoOrganisation(database.db, { orgName: 'Edge South', slug: `edge-south-${run}`, residents: 1 });
     mf = new Miniflare({
       modules: true,
       scriptPath,
