@@ -1,43 +1,29 @@
 import type { Logger } from '../core/logger';
 import type { Sql } from '../db/client';
+import type { Client } from './client';
+import type { ConnectionRegistry } from './connection-registry';
 import { closeCodes } from './errors';
 import { encode } from './frames';
-import type { Hub } from './hub';
 
 /**
- * Periodic care of the open dashboard connections:
+ * Periodic care of the open dashboard connections (the node's periodic work calls these):
  * - a `ping` frame to each, so a browser (which cannot see WebSocket protocol pings) hears from a live node even
  *   when no alert comes, and can tell a dead connection by silence;
  * - a check that each connected staff member is still active in their organisation: a deactivated account's
  *   dashboard is closed with 4001 within the interval, not left receiving alerts until its token expires.
  */
 export class ConnectionUpkeep {
-  private readonly timers: NodeJS.Timeout[] = [];
+  constructor(private readonly options: { sql: Sql; registry: ConnectionRegistry<Client>; logger: Logger }) {}
 
-  constructor(
-    private readonly options: { sql: Sql; hub: Hub; logger: Logger; pingSeconds: number; staffRecheckSeconds: number },
-  ) {}
-
-  start(): void {
-    const { pingSeconds, staffRecheckSeconds } = this.options;
-    this.timers.push(setInterval(() => this.ping(), pingSeconds * 1000));
-    this.timers.push(setInterval(() => void this.closeInactiveStaff(), staffRecheckSeconds * 1000));
-    for (const timer of this.timers) timer.unref();
-  }
-
-  stop(): void {
-    for (const timer of this.timers.splice(0)) clearInterval(timer);
-  }
-
-  private ping(): void {
-    const { hub } = this.options;
-    hub.broadcastToStaff(hub.staffIds(), encode({ type: 'ping', t: Date.now() }));
+  ping(): void {
+    const { registry } = this.options;
+    registry.broadcastToStaff(registry.staffIds(), encode({ type: 'ping', t: Date.now() }));
   }
 
   /** Resolves with how many connections were closed; a database failure is logged and retried next interval. */
   async closeInactiveStaff(): Promise<number> {
-    const { sql, hub, logger } = this.options;
-    const connected = hub.staffIds();
+    const { sql, registry, logger } = this.options;
+    const connected = registry.staffIds();
     if (connected.length === 0) return 0;
     let closed = 0;
     try {
@@ -46,7 +32,7 @@ export class ConnectionUpkeep {
           left join staff s on s.id = wanted.id
          where s.id is null or not s.active`;
       for (const { id } of gone) {
-        for (const client of [...(hub.clientsOf(id) ?? [])]) {
+        for (const client of [...(registry.connectionsOf(id) ?? [])]) {
           client.end(closeCodes.unauthorized, 'staff member deactivated');
           closed++;
         }

@@ -6,6 +6,7 @@ import {
   SENT_CHANNEL,
   type SentNotification,
 } from '../db/alerts/channel';
+import { alertRecipients, staffNames } from '../db/alerts/dispatch';
 import { escalateDueAlerts } from '../db/alerts/escalate';
 import {
   announceSent,
@@ -20,8 +21,9 @@ import {
 import { type AlertSnapshot, alertSnapshots } from '../db/alerts/snapshot';
 import type { Sql } from '../db/client';
 import type { DeliveryState } from '../db/schema/alerts';
+import type { Client } from './client';
+import type { ConnectionRegistry } from './connection-registry';
 import { encode, encodeAlertFrame } from './frames';
-import type { Hub } from './hub';
 import type { FirstSendTiming, Metrics } from './metrics';
 
 const OUTSTANDING: DeliveryState[] = ['pending', 'sent'];
@@ -33,20 +35,18 @@ type Notified = PeekedDelivery & { notifiedAt: number };
 
 export interface DispatcherOptions {
   sql: Sql;
-  hub: Hub;
+  registry: ConnectionRegistry<Client>;
   metrics: Metrics;
   logger: Logger;
   nodeId: string;
   resendSeconds: number;
   maxSends: number;
-  sweepIntervalMs: number;
-  escalationIntervalMs: number;
 }
 
 /**
- * Turns database wake-ups into frames. Sources of work: NOTIFY on `carewatch_alerts` (fast path), a periodic
- * sweep (safety net for lost notifications, resends and a restarted node), a fresh connection (everything
- * outstanding for its staff member) and the escalation timer. Work is coalesced and run by one loop, so frames
+ * Turns database wake-ups into frames. Sources of work: NOTIFY on `carewatch_alerts` (fast path), `sweep` (the
+ * periodic safety net for lost notifications, resends and a restarted node), a fresh connection (everything
+ * outstanding for its staff member) and `escalate` (the periodic escalation sweep). Work is coalesced and run by one loop, so frames
  * for one staff member leave in the order the database handed out their sequences.
  *
  * Several nodes: only one claims (and records) each send, but every node with a connection of that staff member
@@ -64,7 +64,6 @@ export class Dispatcher {
   private readonly sentElsewhere = new Set<string>();
   private sweepDue = false;
   private running: Promise<void> | null = null;
-  private timers: NodeJS.Timeout[] = [];
   private unlisten: (() => Promise<void>)[] = [];
   private escalating = false;
   private stopped = false;
@@ -84,27 +83,24 @@ export class Dispatcher {
     );
     const listeningForSent = await sql.listen(SENT_CHANNEL, (payload) => this.onSent(payload));
     this.unlisten = [listening.unlisten, listeningForSent.unlisten];
-    this.timers.push(
-      setInterval(() => {
-        this.sweepDue = true;
-        this.kick();
-      }, this.options.sweepIntervalMs),
-      setInterval(() => void this.escalate(), this.options.escalationIntervalMs),
-    );
-    for (const timer of this.timers) timer.unref();
     logger.debug('dispatcher listening', { channel: ALERTS_CHANNEL });
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const timer of this.timers) clearInterval(timer);
     await Promise.all(this.unlisten.map((unlisten) => unlisten().catch(() => {})));
     await this.running;
   }
 
-  /** A connection just joined the hub: send it everything outstanding now, not when it is next due. */
+  /** A connection just joined the registry: send it everything outstanding now, not when it is next due. */
   connected(staffId: string): void {
     this.freshStaff.add(staffId);
+    this.kick();
+  }
+
+  /** The safety net: claims whatever is due for anyone connected here (lost wake-ups, re-sends, a restart). */
+  sweep(): void {
+    this.sweepDue = true;
     this.kick();
   }
 
@@ -201,10 +197,10 @@ export class Dispatcher {
     sentElsewhere: string[],
     claimed: ClaimedDelivery[],
   ): Promise<void> {
-    const { sql, hub, nodeId, resendSeconds, maxSends } = this.options;
+    const { sql, registry, nodeId, resendSeconds, maxSends } = this.options;
     const peeked: PeekedDelivery[] = [];
     const known = new Map<string, AlertSnapshot>();
-    const connectedFresh = fresh.filter((staffId) => hub.clientsOf(staffId));
+    const connectedFresh = fresh.filter((staffId) => registry.connectionsOf(staffId));
     const base = { resendSeconds, maxSends, nodeId, limit: CLAIM_LIMIT };
     /** First sends claimed in this pass, with the node's own timestamps: their frames close the spans. */
     const timings = new Map<string, FirstSendTiming>();
@@ -222,8 +218,8 @@ export class Dispatcher {
       if (rows.length >= CLAIM_LIMIT) for (const staffId of connectedFresh) this.freshStaff.add(staffId);
       peeked.push(...(await peekDeliveries(sql, { staffIds: connectedFresh, states: OUTSTANDING })));
     }
-    const carriedHere = carried.filter((delivery) => hub.clientsOf(delivery.staffId));
-    if (hub.staffCount > 0 && (woken.size > 0 || carriedHere.length > 0)) {
+    const carriedHere = carried.filter((delivery) => registry.connectionsOf(delivery.staffId));
+    if (registry.staffCount > 0 && (woken.size > 0 || carriedHere.length > 0)) {
       // The path every new alert takes, in one round trip when the wake-up carried its deliveries: claim those
       // for someone connected here by id, with the alerts' snapshots read alongside. Alerts whose wake-up did not
       // carry them (a broadcast to thousands) are looked up first, by alert, then claimed the same way.
@@ -233,7 +229,7 @@ export class Dispatcher {
         alertSnapshots(sql, [...new Set([...woken.keys(), ...carriedHere.map((delivery) => delivery.alertId)])]),
       ]);
       for (const [alertId, snapshot] of snapshots) known.set(alertId, snapshot);
-      const found = outstanding.filter((delivery) => hub.clientsOf(delivery.staffId));
+      const found = outstanding.filter((delivery) => registry.connectionsOf(delivery.staffId));
       const rows = await claim({ deliveryIds: found.map((delivery) => delivery.id) });
       // A full batch means more is waiting (e.g. a broadcast to thousands): go round again at once.
       if (rows.length >= CLAIM_LIMIT) for (const [alertId, at] of woken) this.wokenAlerts.set(alertId, at);
@@ -242,15 +238,15 @@ export class Dispatcher {
       for (const delivery of found) setNotified(timings, delivery.id, woken.get(delivery.alertId));
     }
     const swept: string[] = [];
-    if (hub.staffCount > 0 && sweep) {
-      const rows = await claim({ staffIds: hub.staffIds() });
+    if (registry.staffCount > 0 && sweep) {
+      const rows = await claim({ staffIds: registry.staffIds() });
       if (rows.length >= CLAIM_LIMIT) this.sweepDue = true;
       swept.push(...rows.map((delivery) => delivery.id));
     }
-    if (hub.staffCount > 0 && sentElsewhere.length > 0) {
+    if (registry.staffCount > 0 && sentElsewhere.length > 0) {
       // Still unreceived: a receipt on any node ends the copies too.
       const rows = await peekDeliveries(sql, { deliveryIds: sentElsewhere, states: ['sent'] });
-      peeked.push(...rows.filter((delivery) => hub.clientsOf(delivery.staffId)));
+      peeked.push(...rows.filter((delivery) => registry.connectionsOf(delivery.staffId)));
     }
     if (sweep) await failExhaustedDeliveries(sql, maxSends, nodeId);
 
@@ -307,12 +303,11 @@ export class Dispatcher {
     backlog: Set<string>,
     timings: Map<string, FirstSendTiming>,
   ): void {
-    const { hub, metrics } = this.options;
+    const { registry, metrics } = this.options;
     const alertJson = new Map<string, string>();
-    const resendMs = this.options.resendSeconds * 1000;
     const now = Date.now();
     for (const delivery of claimed) {
-      const clients = hub.clientsOf(delivery.staffId);
+      const clients = registry.connectionsOf(delivery.staffId);
       const snapshot = snapshots.get(delivery.alertId);
       if (!clients || !snapshot) continue;
       let json = alertJson.get(delivery.alertId);
@@ -324,7 +319,7 @@ export class Dispatcher {
       const isBacklog = backlog.has(delivery.staffId);
       const timing = timings.get(delivery.id);
       for (const client of clients) {
-        client.deliver({ deliveryId: delivery.id, seq: delivery.seq, frame, timing }, resendMs, isBacklog);
+        client.deliver({ deliveryId: delivery.id, seq: delivery.seq, frame, timing }, isBacklog);
       }
       if ('sendCount' in delivery && delivery.sendCount === 1)
         metrics.observeDeliveryLatency((now - delivery.pendingAtMs) / 1000);
@@ -333,12 +328,10 @@ export class Dispatcher {
 
   /** Connected staff who were told about each alert: they get its `alert.updated`. */
   private async updateTargets(alertIds: string[]): Promise<{ alertId: string; staffId: string }[]> {
-    const { sql, hub } = this.options;
-    if (hub.staffCount === 0) return [];
-    const rows = await sql<{ alertId: string; staffId: string }[]>`
-      select distinct alert_id as "alertId", staff_id as "staffId" from alert_deliveries
-       where alert_id = any(${alertIds}::uuid[])`;
-    return rows.filter((row) => hub.clientsOf(row.staffId));
+    const { sql, registry } = this.options;
+    if (registry.staffCount === 0) return [];
+    const rows = await alertRecipients(sql, alertIds);
+    return rows.filter((row) => registry.connectionsOf(row.staffId));
   }
 
   private async sendUpdates(
@@ -348,7 +341,8 @@ export class Dispatcher {
   ): Promise<void> {
     const byAlert = new Map<string, string[]>();
     for (const target of targets) byAlert.set(target.alertId, [...(byAlert.get(target.alertId) ?? []), target.staffId]);
-    const names = await this.staffNames(
+    const names = await staffNames(
+      this.options.sql,
       [...snapshots.values()].flatMap((snapshot) => [snapshot.acknowledgedBy, snapshot.resolvedBy]).filter(isId),
     );
     for (const [alertId, change] of updates) {
@@ -357,19 +351,12 @@ export class Dispatcher {
       if (!staffIds || !alert) continue;
       const actor = change === 'acknowledged' ? alert.acknowledgedBy : change === 'resolved' ? alert.resolvedBy : null;
       const by = actor ? { staffId: actor, name: names.get(actor) ?? '' } : undefined;
-      this.options.hub.broadcastToStaff(staffIds, encode({ type: 'alert.updated', alertId, change, alert, by }));
+      this.options.registry.broadcastToStaff(staffIds, encode({ type: 'alert.updated', alertId, change, alert, by }));
     }
   }
 
-  private async staffNames(ids: string[]): Promise<Map<string, string>> {
-    if (ids.length === 0) return new Map();
-    const rows = await this.options.sql<{ id: string; name: string }[]>`
-      select id, name from staff where id = any(${[...new Set(ids)]}::uuid[])`;
-    return new Map(rows.map((row) => [row.id, row.name]));
-  }
-
   /** Runs the escalation sweep; safe on every node at once (SKIP LOCKED). Deliveries follow via NOTIFY. */
-  private async escalate(): Promise<void> {
+  async escalate(): Promise<void> {
     if (this.escalating || this.stopped) return;
     this.escalating = true;
     try {
