@@ -4,7 +4,7 @@ import type { StaffIdentity } from '../core/auth/access-token';
 import { authenticate } from '../core/auth/staff-session';
 import type { Logger } from '../core/logger';
 import { acknowledgeDelivery } from '../db/alerts/acknowledge';
-import { lastSequence, replayDeliveries } from '../db/alerts/outstanding';
+import { lastSequence } from '../db/alerts/outstanding';
 import { resolveAlert } from '../db/alerts/resolve';
 import { alertSnapshots } from '../db/alerts/snapshot';
 import type { Sql } from '../db/client';
@@ -12,11 +12,12 @@ import { retryTransactionOnce } from '../db/retry';
 import type { CameraSignalling } from './camera-signalling';
 import type { ConnectionRegistry } from './connection-registry';
 import { closeCodes, errors, type ProtocolError } from './errors';
-import { encode, encodeAlertFrame, errorFrame } from './frames';
+import { encode, errorFrame } from './frames';
 import { LogLimiter } from './log-limiter';
 import type { Metrics } from './metrics';
 import { ClientFrame, type ServerFrame } from './protocol';
 import type { ReceiptBatcher } from './receipts';
+import { replayAfter } from './replay';
 import { type OutgoingDelivery, SendQueue, type SendQueueOptions } from './send-queue';
 
 /** What every connection shares with its node. */
@@ -343,37 +344,13 @@ export class Client {
       return;
     }
     this.queue.hold();
-    const replayedIds = new Set<string>();
+    const replayed = new Set<string>();
     try {
-      let after = lastSeq;
-      for (;;) {
-        const page = await replayDeliveries(this.context.sql, {
-          staffId,
-          afterSeq: after,
-          resendSeconds: this.context.resendSeconds,
-          nodeId: this.context.nodeId,
-        });
-        const snapshots = await alertSnapshots(
-          this.context.sql,
-          page.map((row) => row.alertId),
-        );
-        for (const row of page) {
-          const snapshot = snapshots.get(row.alertId);
-          if (!snapshot || this.closed) continue;
-          replayedIds.add(row.id);
-          if (!this.queue.writable) await this.queue.whenWritable();
-          if (this.closed) break;
-          const frame = encodeAlertFrame(row.id, row.seq, JSON.stringify(snapshot));
-          // Outstanding ones go through the dedup (no repeat of a frame just sent here); the rest are history.
-          this.queue.reply(frame, true, row.state === 'sent' ? row.id : undefined);
-        }
-        const last = page.at(-1);
-        if (this.closed || !last || page.length < 500) break;
-        after = last.seq;
-      }
-      this.send({ type: 'resumed', afterSeq: lastSeq, replayed: replayedIds.size });
+      const { sql, resendSeconds, nodeId } = this.context;
+      await replayAfter(sql, this.queue, { staffId, afterSeq: lastSeq, resendSeconds, nodeId }, replayed);
+      this.send({ type: 'resumed', afterSeq: lastSeq, replayed: replayed.size });
     } finally {
-      this.queue.release(replayedIds);
+      this.queue.release(replayed);
     }
   }
 

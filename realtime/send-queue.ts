@@ -50,7 +50,7 @@ export class SendQueue {
   /** Deliveries and updates handed over during a resume, in order; null when no resume runs. */
   private held: Entry[] | null = null;
   private heldLive = 0;
-  private closed = false;
+  private isClosed = false;
   private waiters: (() => void)[] = [];
   /** Deliveries sent on this connection without a receipt yet, and when: a second node or wake-up never repeats one early. */
   private readonly unreceived = new Map<string, number>();
@@ -63,7 +63,7 @@ export class SendQueue {
 
   /** An `alert` frame, in order with the other deliveries and updates; false when it was not sent (yet). */
   deliver(delivery: OutgoingDelivery, backlog: boolean): boolean {
-    if (this.closed) return false;
+    if (this.isClosed) return false;
     if (this.held || this.waiting.length > 0 || this.aboveHighWater()) {
       return this.enqueue(deliveryEntry(delivery, backlog));
     }
@@ -75,7 +75,7 @@ export class SendQueue {
    * sees an update overtaken by an older snapshot of the same alert.
    */
   update(frame: string): boolean {
-    if (this.closed) return false;
+    if (this.isClosed) return false;
     if (this.held || this.waiting.length > 0) return this.enqueue(frameEntry(frame, true, true));
     return this.reply(frame, true);
   }
@@ -85,7 +85,7 @@ export class SendQueue {
    * delivery still outstanding passes `deliveryId` so it is not repeated if it was just sent here.
    */
   reply(frame: string, counted: boolean, deliveryId?: string): boolean {
-    if (this.closed) return false;
+    if (this.isClosed) return false;
     const behind = this.waiting.length > 0 || this.aboveHighWater();
     if (deliveryId !== undefined) {
       // Replayed because the client asked: it waits its turn without counting against the limit.
@@ -120,7 +120,7 @@ export class SendQueue {
     const held = this.held;
     this.held = null;
     this.heldLive = 0;
-    if (!held || this.closed) return;
+    if (!held || this.isClosed) return;
     for (const entry of held) {
       if (entry.deliveryId !== undefined && replayed.has(entry.deliveryId)) continue;
       if (this.waiting.length > 0 || this.aboveHighWater()) {
@@ -131,7 +131,7 @@ export class SendQueue {
 
   /** uWS drained some backpressure: hand over waiting frames until its buffer fills again. */
   drain(): void {
-    while (!this.closed && this.waiting.length > 0 && !this.aboveHighWater()) {
+    while (!this.isClosed && this.waiting.length > 0 && !this.aboveHighWater()) {
       const entry = this.waiting[0];
       if (entry === undefined) break;
       if (!this.write(entry)) return;
@@ -143,7 +143,7 @@ export class SendQueue {
 
   /** Nothing waits here and uWS is below the high-water mark: a bulk sender may hand over more. */
   get writable(): boolean {
-    return !this.closed && this.waiting.length === 0 && !this.aboveHighWater();
+    return !this.isClosed && this.waiting.length === 0 && !this.aboveHighWater();
   }
 
   /**
@@ -151,12 +151,17 @@ export class SendQueue {
    * this between frames, so it follows the client's pace instead of overflowing the queue.
    */
   whenWritable(): Promise<void> {
-    if (this.writable || this.closed) return Promise.resolve();
+    if (this.writable || this.isClosed) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  /** Closed with its connection (or for overflowing): everything handed over from now on is refused. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
   close(): void {
-    this.closed = true;
+    this.isClosed = true;
     this.waiting.length = 0;
     this.waitingLive = 0;
     this.held = null;
