@@ -1,12 +1,6 @@
 import type { Logger } from '../core/logger';
-import {
-  ALERTS_CHANNEL,
-  type AlertChange,
-  type AlertNotification,
-  SENT_CHANNEL,
-  type SentNotification,
-} from '../db/alerts/channel';
-import { alertRecipients, staffNames } from '../db/alerts/dispatch';
+import { ALERTS_CHANNEL, type AlertNotification, SENT_CHANNEL, type SentNotification } from '../db/alerts/channel';
+import { alertRecipients } from '../db/alerts/dispatch';
 import { escalateDueAlerts } from '../db/alerts/escalate';
 import {
   announceSent,
@@ -23,13 +17,12 @@ import type { Sql } from '../db/client';
 import type { DeliveryState } from '../db/schema/alerts';
 import type { Client } from './client';
 import type { ConnectionRegistry } from './connection-registry';
-import { encode, encodeAlertFrame } from './frames';
+import { sendDeliveries, sendUpdates, type UpdateChange } from './fan-out';
 import type { FirstSendTiming, Metrics } from './metrics';
 
 const OUTSTANDING: DeliveryState[] = ['pending', 'sent'];
 const CLAIM_LIMIT = 5000;
 
-type UpdateChange = Exclude<AlertChange, 'created'>;
 /** `notifiedAt`: when the NOTIFY that named it reached this node (`performance.now()`). */
 type Notified = PeekedDelivery & { notifiedAt: number };
 
@@ -264,13 +257,14 @@ export class Dispatcher {
     for (const [alertId, snapshot] of known) if (!snapshots.has(alertId)) snapshots.set(alertId, snapshot);
     // Sequence order per staff member, whichever query found the delivery.
     const backlog = new Set(connectedFresh);
-    this.sendDeliveries(
+    sendDeliveries(
+      this.options,
       [...claimed, ...others].sort((a, b) => a.seq - b.seq),
       snapshots,
       backlog,
       timings,
     );
-    await this.sendUpdates(updates, updateTargets, snapshots);
+    await sendUpdates(this.options, updates, updateTargets, snapshots);
     // After our own sockets have them: other nodes send their copies.
     if (swept.length > 0) await this.announceSwept(swept);
   }
@@ -296,63 +290,12 @@ export class Dispatcher {
     }
   }
 
-  /** `backlog`: staff whose connection just opened; what they get now is their backlog, paced, never "too slow". */
-  private sendDeliveries(
-    claimed: (ClaimedDelivery | PeekedDelivery)[],
-    snapshots: Map<string, AlertSnapshot>,
-    backlog: Set<string>,
-    timings: Map<string, FirstSendTiming>,
-  ): void {
-    const { registry, metrics } = this.options;
-    const alertJson = new Map<string, string>();
-    const now = Date.now();
-    for (const delivery of claimed) {
-      const clients = registry.connectionsOf(delivery.staffId);
-      const snapshot = snapshots.get(delivery.alertId);
-      if (!clients || !snapshot) continue;
-      let json = alertJson.get(delivery.alertId);
-      if (json === undefined) {
-        json = JSON.stringify(snapshot);
-        alertJson.set(delivery.alertId, json);
-      }
-      const frame = encodeAlertFrame(delivery.id, delivery.seq, json);
-      const isBacklog = backlog.has(delivery.staffId);
-      const timing = timings.get(delivery.id);
-      for (const client of clients) {
-        client.deliver({ deliveryId: delivery.id, seq: delivery.seq, frame, timing }, isBacklog);
-      }
-      if ('sendCount' in delivery && delivery.sendCount === 1)
-        metrics.observeDeliveryLatency((now - delivery.pendingAtMs) / 1000);
-    }
-  }
-
   /** Connected staff who were told about each alert: they get its `alert.updated`. */
   private async updateTargets(alertIds: string[]): Promise<{ alertId: string; staffId: string }[]> {
     const { sql, registry } = this.options;
     if (registry.staffCount === 0) return [];
     const rows = await alertRecipients(sql, alertIds);
     return rows.filter((row) => registry.connectionsOf(row.staffId));
-  }
-
-  private async sendUpdates(
-    updates: [string, UpdateChange][],
-    targets: { alertId: string; staffId: string }[],
-    snapshots: Map<string, AlertSnapshot>,
-  ): Promise<void> {
-    const byAlert = new Map<string, string[]>();
-    for (const target of targets) byAlert.set(target.alertId, [...(byAlert.get(target.alertId) ?? []), target.staffId]);
-    const names = await staffNames(
-      this.options.sql,
-      [...snapshots.values()].flatMap((snapshot) => [snapshot.acknowledgedBy, snapshot.resolvedBy]).filter(isId),
-    );
-    for (const [alertId, change] of updates) {
-      const staffIds = byAlert.get(alertId);
-      const alert = snapshots.get(alertId);
-      if (!staffIds || !alert) continue;
-      const actor = change === 'acknowledged' ? alert.acknowledgedBy : change === 'resolved' ? alert.resolvedBy : null;
-      const by = actor ? { staffId: actor, name: names.get(actor) ?? '' } : undefined;
-      this.options.registry.broadcastToStaff(staffIds, encode({ type: 'alert.updated', alertId, change, alert, by }));
-    }
   }
 
   /** Runs the escalation sweep; safe on every node at once (SKIP LOCKED). Deliveries follow via NOTIFY. */
@@ -392,8 +335,4 @@ function setNotified(timings: Map<string, FirstSendTiming>, deliveryId: string, 
   const timing = timings.get(deliveryId);
   if (timing) timing.notifiedAt = notifiedAt;
   else timings.set(deliveryId, { notifiedAt, written: false });
-}
-
-function isId(value: string | null): value is string {
-  return value !== null;
 }
