@@ -91,10 +91,14 @@ export class Dispatcher {
     this.kick();
   }
 
-  /** The safety net: claims whatever is due for anyone connected here (lost wake-ups, re-sends, a restart). */
-  sweep(): void {
+  /**
+   * The safety net: claims whatever is due for anyone connected here (lost wake-ups, re-sends, a restart).
+   * Resolves when the pass that runs it is done.
+   */
+  sweep(): Promise<void> {
     this.sweepDue = true;
     this.kick();
+    return this.running ?? Promise.resolve();
   }
 
   /** Our own NOTIFY payloads; one that does not parse is logged and skipped, the periodic sweep still covers it. */

@@ -8,7 +8,7 @@ export function startPeriodicWork(
   { dispatcher, upkeep }: { dispatcher: Dispatcher; upkeep: ConnectionUpkeep },
 ): () => void {
   const timers = [
-    setInterval(() => dispatcher.sweep(), config.REALTIME_SWEEP_MS),
+    setInterval(() => void dispatcher.sweep(), config.REALTIME_SWEEP_MS),
     setInterval(() => void dispatcher.escalate(), config.REALTIME_ESCALATION_MS),
     setInterval(() => upkeep.ping(), config.REALTIME_PING_SECONDS * 1000),
     setInterval(() => void upkeep.closeInactiveStaff(), config.REALTIME_STAFF_RECHECK_SECONDS * 1000),
