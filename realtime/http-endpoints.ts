@@ -10,7 +10,7 @@ export interface HttpEndpointsContext {
   metrics: Metrics;
   logger: Logger;
   /** Connections and connected staff members here, as health and metrics report them. */
-  connections(): { connections: number; staff: number };
+  registry: { readonly connections: number; readonly staffCount: number };
 }
 
 /**
@@ -35,7 +35,7 @@ interface Answer {
   body: string;
 }
 
-async function health({ sql, nodeId, connections }: HttpEndpointsContext): Promise<Answer> {
+async function health({ sql, nodeId, registry }: HttpEndpointsContext): Promise<Answer> {
   const started = performance.now();
   const database = await sql`select 1`
     .then(() => ({ ok: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 }))
@@ -47,15 +47,15 @@ async function health({ sql, nodeId, connections }: HttpEndpointsContext): Promi
       status: database.ok ? 'ok' : 'down',
       service: 'realtime',
       nodeId,
-      connections: connections().connections,
+      connections: registry.connections,
       database,
     }),
   };
 }
 
-async function metrics({ sql, nodeId, metrics, logger, connections }: HttpEndpointsContext): Promise<Answer> {
+async function metrics({ sql, nodeId, metrics, logger, registry }: HttpEndpointsContext): Promise<Answer> {
   const { status, body } = await metrics
-    .render(sql, { ...connections(), nodeId })
+    .render(sql, { connections: registry.connections, staff: registry.staffCount, nodeId })
     .then((text) => ({ status: '200 OK', body: text }))
     .catch((error: Error) => {
       logger.error('metrics failed', { error: error.message });

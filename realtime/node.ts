@@ -14,7 +14,6 @@ import { serveHttp } from './http-endpoints';
 import { Metrics } from './metrics';
 import { startPeriodicWork } from './periodic-work';
 import { watchProfiles } from './profile-watch';
-import { ReceiptBatcher } from './receipts';
 import type { SendQueueOptions } from './send-queue';
 import { serveDashboards } from './websocket-endpoint';
 
@@ -64,7 +63,6 @@ export async function startRealtimeNode(
     applicationName: `carewatch-realtime ${nodeId}`,
   });
   const shared = { sql, nodeId, logger, registry: new ConnectionRegistry<Client>(), metrics: new Metrics() };
-  const { registry, metrics } = shared;
   const dispatcher = new Dispatcher({
     ...shared,
     resendSeconds: config.REALTIME_RESEND_SECONDS,
@@ -74,22 +72,19 @@ export async function startRealtimeNode(
   const cameraService = options.cameraEnv
     ? attachCameraService(app, { sql, logger, jwtSecret: config.JWT_SECRET, env: options.cameraEnv })
     : undefined;
-  const receipts = new ReceiptBatcher(sql, nodeId, logger);
   const dashboards = serveDashboards(app, WS_PATH, config, {
     ...shared,
-    receipts,
     camera: options.camera ?? cameraService?.cameras,
     sendQueue: options.sendQueue,
     onReady: (client) => {
       if (client.staffId) dispatcher.connected(client.staffId);
     },
   });
-  const connections = () => ({ connections: registry.connections, staff: registry.staffCount });
-  serveHttp(app, { sql, nodeId, metrics, logger, connections }, WS_PATH, options.routes);
+  serveHttp(app, shared, WS_PATH, options.routes);
   await dispatcher.start();
   const stopPeriodicWork = startPeriodicWork(config, {
     dispatcher,
-    upkeep: new ConnectionUpkeep({ sql, registry, logger }),
+    upkeep: new ConnectionUpkeep(shared),
   });
   const profileWatch = await watchProfiles(config, sql, logger);
   const listenSocket = await listen(app, host, config.REALTIME_PORT);
@@ -100,10 +95,7 @@ export async function startRealtimeNode(
     stopPeriodicWork();
     dashboards.endAll(closeCodes.goingAway, 'node shutting down; reconnect and resume');
     await dispatcher.stop();
-    // Receipts, acks and resolves already received are written before the pool ends (a lost receipt would
-    // only cause a re-send, but an ack cut half-way would leave the person thinking it was recorded).
     await dashboards.settled(SHUTDOWN_GRACE_MS);
-    await receipts.drained();
     await profileWatch?.stop().catch(() => {});
     await cameraService?.stop();
     await close();

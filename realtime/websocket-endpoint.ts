@@ -5,6 +5,7 @@ import { Client, type ClientContext, type ConnectionData } from './client';
 import type { RealtimeConfig } from './env';
 import { closeCodes } from './errors';
 import { BEARER_PREFIX, PROTOCOL, resumeFromSubprotocols } from './protocol';
+import { ReceiptBatcher } from './receipts';
 import type { SendQueueOptions } from './send-queue';
 
 /** Bad frames tolerated on one connection before it is closed. */
@@ -13,7 +14,7 @@ const MAX_BAD_FRAMES = 10;
 /** What the node hands the endpoint; the rest of each connection's context comes from the configuration. */
 export type DashboardDependencies = Omit<
   ClientContext,
-  'jwtSecret' | 'resendSeconds' | 'maxBadFrames' | 'sendQueue'
+  'jwtSecret' | 'resendSeconds' | 'maxBadFrames' | 'sendQueue' | 'receipts'
 > & {
   /** Send-queue limits per connection (defaults suit dashboards; tests shrink them to provoke a slow client). */
   sendQueue?: Partial<SendQueueOptions>;
@@ -23,7 +24,10 @@ export type DashboardDependencies = Omit<
 export interface WebSocketEndpoint {
   /** Closes every connection with this code and reason (the clients reconnect elsewhere and resume). */
   endAll(code: number, reason: string): void;
-  /** Resolves once the frames already received are handled, or after `timeoutMs`. */
+  /**
+   * Resolves once the frames already received are handled (or after `timeoutMs`) and their receipts written: a
+   * lost receipt would only cause a re-send, but an ack cut half-way would leave the person thinking it was recorded.
+   */
   settled(timeoutMs: number): Promise<void>;
 }
 
@@ -43,6 +47,7 @@ export function serveDashboards(
     jwtSecret: config.JWT_SECRET,
     resendSeconds: config.REALTIME_RESEND_SECONDS,
     maxBadFrames: MAX_BAD_FRAMES,
+    receipts: new ReceiptBatcher(dependencies.sql, dependencies.nodeId, dependencies.logger),
     sendQueue: { highWaterBytes: 256 * 1024, maxQueuedFrames: 1000, ...dependencies.sendQueue },
   };
   const clients = new Set<Client>();
@@ -116,7 +121,10 @@ export function serveDashboards(
     endAll: (code, reason) => {
       for (const client of [...clients]) client.end(code, reason);
     },
-    settled: (timeoutMs) => frames.settled(timeoutMs),
+    settled: async (timeoutMs) => {
+      await frames.settled(timeoutMs);
+      await context.receipts.drained();
+    },
   };
 }
 
