@@ -1,7 +1,6 @@
 import type { Logger } from '../core/logger';
 import { ALERTS_CHANNEL, type AlertNotification, SENT_CHANNEL, type SentNotification } from '../db/alerts/channel';
 import { alertRecipients } from '../db/alerts/dispatch';
-import { escalateDueAlerts } from '../db/alerts/escalate';
 import {
   announceSent,
   type ClaimedDelivery,
@@ -37,9 +36,9 @@ export interface DispatcherOptions {
 }
 
 /**
- * Turns database wake-ups into frames. Sources of work: NOTIFY on `carewatch_alerts` (fast path), `sweep` (the
- * periodic safety net for lost notifications, resends and a restarted node), a fresh connection (everything
- * outstanding for its staff member) and `escalate` (the periodic escalation sweep). Work is coalesced and run by one loop, so frames
+ * Turns database wake-ups into frames. Sources of work: NOTIFY on `carewatch_alerts` (fast path), a periodic
+ * sweep (safety net for lost notifications, resends and a restarted node: the `delivery-sweep` job calls `sweep`) and
+ * a fresh connection (everything outstanding for its staff member); escalations arrive as NOTIFY too. Work is coalesced and run by one loop, so frames
  * for one staff member leave in the order the database handed out their sequences.
  *
  * Several nodes: only one claims (and records) each send, but every node with a connection of that staff member
@@ -58,7 +57,6 @@ export class Dispatcher {
   private sweepDue = false;
   private running: Promise<void> | null = null;
   private unlisten: (() => Promise<void>)[] = [];
-  private escalating = false;
   private stopped = false;
 
   constructor(private readonly options: DispatcherOptions) {}
@@ -92,13 +90,13 @@ export class Dispatcher {
   }
 
   /**
-   * The safety net: claims whatever is due for anyone connected here (lost wake-ups, re-sends, a restart).
-   * Resolves when the pass that runs it is done.
+   * Asks for the safety-net sweep (lost wake-ups, re-sends, a restart): the loop's next pass runs it (at once when
+   * idle). Returns without waiting: under steady traffic the loop may never go idle, and each periodic request must
+   * still reach it.
    */
-  sweep(): Promise<void> {
+  sweep(): void {
     this.sweepDue = true;
     this.kick();
-    return this.running ?? Promise.resolve();
   }
 
   /** Our own NOTIFY payloads; one that does not parse is logged and skipped, the periodic sweep still covers it. */
@@ -300,32 +298,6 @@ export class Dispatcher {
     if (registry.staffCount === 0) return [];
     const rows = await alertRecipients(sql, alertIds);
     return rows.filter((row) => registry.connectionsOf(row.staffId));
-  }
-
-  /** Runs the escalation sweep; safe on every node at once (SKIP LOCKED). Deliveries follow via NOTIFY. */
-  async escalate(): Promise<void> {
-    if (this.escalating || this.stopped) return;
-    this.escalating = true;
-    try {
-      const outcomes = await escalateDueAlerts(this.options.sql, this.options.nodeId);
-      for (const outcome of outcomes) {
-        if (outcome.retriggered) {
-          this.options.logger.info('acknowledgement timed out; alert re-triggered', { ...outcome });
-          continue;
-        }
-        if (outcome.level === null) continue;
-        this.options.metrics.escalations++;
-        this.options.logger.info('alert escalated', {
-          alertId: outcome.alertId,
-          escalationLevel: outcome.level,
-          deliveries: outcome.deliveries,
-        });
-      }
-    } catch (error) {
-      this.options.logger.error('escalation sweep failed', { error: (error as Error).message });
-    } finally {
-      this.escalating = false;
-    }
   }
 }
 

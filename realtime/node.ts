@@ -6,7 +6,6 @@ import { attachCameraService } from './camera';
 import type { CameraSignalling } from './camera-signalling';
 import type { Client } from './client';
 import { ConnectionRegistry } from './connection-registry';
-import { ConnectionUpkeep } from './connection-upkeep';
 import { Dispatcher } from './dispatcher';
 import type { RealtimeConfig } from './env';
 import { closeCodes } from './errors';
@@ -82,9 +81,14 @@ export async function startRealtimeNode(
   });
   serveHttp(app, shared, WS_PATH, options.routes);
   await dispatcher.start();
-  const stopPeriodicWork = startPeriodicWork(config, {
+  const stopPeriodicWork = startPeriodicWork({
+    ...shared,
+    config,
     dispatcher,
-    upkeep: new ConnectionUpkeep(shared),
+    camera: cameraService && {
+      service: cameraService.service,
+      recheckMs: cameraService.config.CAMERA_ACCESS_RECHECK_MS,
+    },
   });
   const profileWatch = await watchProfiles(config, sql, logger);
   const listenSocket = await listen(app, host, config.REALTIME_PORT);
@@ -92,7 +96,7 @@ export async function startRealtimeNode(
 
   const stop = async () => {
     uWS.us_listen_socket_close(listenSocket);
-    stopPeriodicWork();
+    await stopPeriodicWork();
     dashboards.endAll(closeCodes.goingAway, 'node shutting down; reconnect and resume');
     await dispatcher.stop();
     await dashboards.settled(SHUTDOWN_GRACE_MS);

@@ -69,8 +69,12 @@ function assertMayChangeAccess(
   }
 }
 
-/** After a change to a staff member: lists show them, and profiles of their residents name them. */
+/**
+ * After a change to a staff member: lists show them, profiles of their residents name them, and this process asks
+ * again whether they are active.
+ */
 async function invalidateAfterStaffChange(services: Services, orgId: string, staffId: string) {
+  services.activeStaff.forget(staffId);
   const residentIds = await services.db
     .select({ residentId: assignments.residentId })
     .from(assignments)
