@@ -7,8 +7,8 @@ import type { Sql } from '../db/client';
 import { FunctionsEnv } from '../functions/env';
 import { functionsJobs } from '../functions/jobs';
 import type { CameraService } from '../realtime/camera';
+import { ConnectionRegistry } from '../realtime/connection-registry';
 import { RealtimeEnv } from '../realtime/env';
-import { Hub } from '../realtime/hub';
 import { realtimeJobs } from '../realtime/jobs';
 import { Metrics } from '../realtime/metrics';
 
@@ -22,7 +22,7 @@ function declaredJobs(): { runtime: string; entry: ScheduledJob }[] {
     logger: createLogger('readme-test', 'error'),
     config: parseEnv(RealtimeEnv, env),
     nodeId: 'readme-test',
-    hub: new Hub(),
+    registry: new ConnectionRegistry(),
     metrics: new Metrics(),
     dispatcher: { sweep: () => {} },
     camera: { service: { accessRecheck: {} } as CameraService, recheckMs: 5000 },

@@ -1,8 +1,9 @@
 import type { StaffMember } from '../core/auth/staff-active';
 import type { Logger } from '../core/logger';
+import type { Client } from './client';
+import type { ConnectionRegistry } from './connection-registry';
 import { closeCodes } from './errors';
 import { encode } from './frames';
-import type { Hub } from './hub';
 
 /**
  * Periodic care of the open dashboard connections: a `ping` frame to each, so a browser (which cannot see
@@ -13,12 +14,12 @@ import type { Hub } from './hub';
 export class ConnectionUpkeep {
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly options: { hub: Hub; pingSeconds: number }) {}
+  constructor(private readonly options: { registry: ConnectionRegistry<Client>; pingSeconds: number }) {}
 
   start(): void {
-    const { hub, pingSeconds } = this.options;
+    const { registry, pingSeconds } = this.options;
     this.timer = setInterval(
-      () => hub.broadcastToStaff(hub.staffIds(), encode({ type: 'ping', t: Date.now() })),
+      () => registry.broadcastToStaff(registry.staffIds(), encode({ type: 'ping', t: Date.now() })),
       pingSeconds * 1000,
     );
     this.timer.unref();
@@ -30,11 +31,11 @@ export class ConnectionUpkeep {
 }
 
 /** The staff members connected here, as their tokens name them (what the staff recheck asks about). */
-export function connectedStaff(hub: Hub): StaffMember[] {
+export function connectedStaff(registry: ConnectionRegistry<Client>): StaffMember[] {
   const members: StaffMember[] = [];
-  for (const staffId of hub.staffIds()) {
+  for (const staffId of registry.staffIds()) {
     // Every connection of one staff member names the same organisation (a staff member belongs to one).
-    const [first] = hub.clientsOf(staffId) ?? [];
+    const [first] = registry.connectionsOf(staffId) ?? [];
     if (first?.identity) members.push({ staffId, orgId: first.identity.orgId });
   }
   return members;
@@ -44,10 +45,14 @@ export function connectedStaff(hub: Hub): StaffMember[] {
  * Closes every dashboard of these staff members with 4001 (a deactivated account's dashboard is closed within the
  * recheck interval, not left receiving alerts until its token expires). Returns how many connections it closed.
  */
-export function closeDashboardsOf(hub: Hub, staffIds: readonly string[], logger: Logger): number {
+export function closeDashboardsOf(
+  registry: ConnectionRegistry<Client>,
+  staffIds: readonly string[],
+  logger: Logger,
+): number {
   let closed = 0;
   for (const staffId of staffIds) {
-    for (const client of [...(hub.clientsOf(staffId) ?? [])]) {
+    for (const client of [...(registry.connectionsOf(staffId) ?? [])]) {
       client.end(closeCodes.unauthorized, 'staff member deactivated');
       closed++;
     }

@@ -6,10 +6,11 @@ import type { Logger } from '../core/logger';
 import type { EscalationOutcome } from '../db/alerts/escalate';
 import type { Sql } from '../db/client';
 import type { AccessRecheck, CameraService, RevokedView } from './camera';
+import type { Client } from './client';
+import type { ConnectionRegistry } from './connection-registry';
 import { closeDashboardsOf, connectedStaff } from './connection-upkeep';
 import type { Dispatcher } from './dispatcher';
 import type { RealtimeConfig } from './env';
-import type { Hub } from './hub';
 import type { Metrics } from './metrics';
 
 /**
@@ -61,7 +62,7 @@ export interface RealtimeJobsContext {
   logger: Logger;
   config: RealtimeConfig;
   nodeId: string;
-  hub: Hub;
+  registry: ConnectionRegistry<Client>;
   metrics: Metrics;
   dispatcher: Pick<Dispatcher, 'sweep'>;
   /** The node's camera service and its recheck interval (CAMERA_ACCESS_RECHECK_MS), when it runs one. */
@@ -70,16 +71,16 @@ export interface RealtimeJobsContext {
 
 /** The realtime node's time-driven work, declared once: each job and how often it runs. */
 export function realtimeJobs(context: RealtimeJobsContext): ScheduledJob[] {
-  const { config, hub, logger, metrics } = context;
+  const { config, registry, logger, metrics } = context;
   return [
     schedule(escalationJob(context.nodeId), config.REALTIME_ESCALATION_MS, (outcomes) =>
       logEscalations(outcomes, metrics, logger),
     ),
     schedule(deliverySweepJob(context.dispatcher), config.REALTIME_SWEEP_MS),
     schedule(
-      staffRecheckJob(() => connectedStaff(hub)),
+      staffRecheckJob(() => connectedStaff(registry)),
       config.REALTIME_STAFF_RECHECK_SECONDS * 1000,
-      (gone) => void closeDashboardsOf(hub, gone, logger),
+      (gone) => void closeDashboardsOf(registry, gone, logger),
     ),
     ...(context.camera ? cameraJobs(context.camera.service, context.camera.recheckMs) : []),
   ];
