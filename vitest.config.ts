@@ -2,7 +2,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{functions,realtime,db,infra}/**/*.test.ts'],
+    include: ['{core,functions,realtime,db,infra}/**/*.test.ts'],
     exclude: [...configDefaults.exclude],
     globalSetup: ['./db/testing/global-setup.ts'],
     testTimeout: 30_000,

@@ -3,7 +3,7 @@ import type { OrganisationSettings } from './schema/organisations';
 import type { ResidentThresholds } from './schema/people';
 
 /**
- * Product defaults from the brief's "Domain defaults" (Korea's emergency-safety service for seniors living alone).
+ * Product defaults, after Korea's emergency-safety service for seniors living alone.
  * A resident's own `thresholds` override these key by key.
  */
 export const defaultThresholds: Required<ResidentThresholds> = {

@@ -43,6 +43,17 @@ export const FunctionsEnv = v.object({
   INGEST_HUB_RATE_PER_SECOND: v.pipe(v.optional(v.string(), '5'), v.transform(Number), v.number(), v.minValue(0.01)),
   INGEST_HUB_BURST: v.pipe(v.optional(v.string(), '20'), v.transform(Number), v.integer(), v.minValue(1)),
   /** How often a Node process evaluates the silence rules (no activity, hub offline); 0 turns it off. */
+  /**
+   * How long a process trusts that a staff member is still active before asking the database again (0 = every
+   * request); at most 30 s, the realtime node's staff recheck. A deactivation counts at once in its own process.
+   */
+  STAFF_ACTIVE_TTL_MS: v.pipe(
+    v.optional(v.string(), '30000'),
+    v.transform(Number),
+    v.integer(),
+    v.minValue(0),
+    v.maxValue(30_000),
+  ),
   SILENCE_CHECK_INTERVAL_MS: v.pipe(v.optional(v.string(), '60000'), v.transform(Number), v.integer(), v.minValue(0)),
 });
 

@@ -5,15 +5,17 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
+import { createActiveStaffMemo } from '../core/auth/active-staff-memo';
 import { watchAlertChanges } from '../core/cache/alert-invalidation';
 import { configuredCache, outageSafe } from '../core/cache/configured-cache';
 import { createMemoryCache } from '../core/cache/memory-cache';
 import { InFlight } from '../core/in-flight';
+import { startJobs } from '../core/jobs/run-jobs';
 import { createLogger } from '../core/logger';
 import { createDatabase, failFastTimeouts } from '../db/client';
 import { createApp } from './app';
 import { type FunctionsConfig, FunctionsEnv, parseEnv } from './env';
-import { evaluateSilence } from './ingest/silence';
+import { functionsJobs } from './jobs';
 import { clientIpBehindProxies } from './lib/client-ip';
 import { answerClientErrorsWithProblems, closeUnlessRequestRead } from './node-http-hygiene';
 import type { DocsAssetReader } from './routes/docs/docs-assets';
@@ -55,7 +57,15 @@ export async function startFunctions(
   // 503) and the watch retries in the background.
   const alertWatch = watchAlertChanges(sql, cache, logger);
   await alertWatch.ready;
-  const services: Services = { config, db, sql, cache, logger, docsAssets: swaggerUiFromNodeModules() };
+  const services: Services = {
+    config,
+    db,
+    sql,
+    cache,
+    logger,
+    activeStaff: createActiveStaffMemo(config.STAFF_ACTIVE_TTL_MS),
+    docsAssets: swaggerUiFromNodeModules(),
+  };
   const app = createApp();
   if (options.console) {
     // Node only: the Workers build has no file system and nginx serves the console in deployments.
@@ -98,17 +108,8 @@ export async function startFunctions(
     server.once('listening', resolve);
     server.once('error', reject);
   });
-  // Silence rules (no activity, hub offline) on an interval; Workers run them from the Cron Trigger instead.
-  let silenceRun: Promise<unknown> = Promise.resolve();
-  const silenceTimer =
-    config.SILENCE_CHECK_INTERVAL_MS > 0
-      ? setInterval(() => {
-          silenceRun = evaluateSilence(sql).catch((error: Error) =>
-            logger.error('silence rules failed', { error: error.message }),
-          );
-        }, config.SILENCE_CHECK_INTERVAL_MS)
-      : undefined;
-  silenceTimer?.unref();
+  // The alert watch keeps cached profiles fresh here; Workers run the same jobs from the Cron Trigger instead.
+  const jobs = startJobs(sql, functionsJobs(config), logger);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   return {
@@ -116,12 +117,12 @@ export async function startFunctions(
     port,
     services,
     close: async () => {
-      clearInterval(silenceTimer);
+      const jobsStopped = jobs.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       // A client that hung up leaves its handler running; it finishes (or its transaction rolls back) before the
       // pool ends, instead of failing half-way on a closed pool.
       await inFlight.settled(SHUTDOWN_GRACE_MS);
-      await silenceRun;
+      await jobsStopped;
       await alertWatch.stop().catch(() => {});
       await close();
     },

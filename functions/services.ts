@@ -1,3 +1,4 @@
+import type { ActiveStaffMemo } from '../core/auth/active-staff-memo';
 import type { Cache } from '../core/cache/cache';
 import type { Logger } from '../core/logger';
 import type { Database, Sql } from '../db/client';
@@ -11,6 +12,8 @@ export interface Services {
   sql: Sql;
   cache: Cache;
   logger: Logger;
+  /** This process's memory of which staff are still active (one per process, or per isolate on Workers). */
+  activeStaff: ActiveStaffMemo;
   /** Serves the /docs UI's files; absent = /docs without its assets. */
   docsAssets?: DocsAssetReader;
 }

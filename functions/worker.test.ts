@@ -42,8 +42,10 @@ describe('the API inside workerd (miniflare) against real PostgreSQL and the Ups
     [database, bridge] = await Promise.all([createTestDatabase(), startTestBridge(), buildWorker(scriptPath)]).then(
       ([db, br]) => [db, br] as const,
     );
-    own = await seedDemoOrganisation(database.db, { orgName: 'Edge North', slug: 'edge-north', residents: 2 });
-    await seedDemoOrganisation(database.db, { orgName: 'Edge South', slug: 'edge-south', residents: 1 });
+    // The login-failure counters live in the machine's Redis across runs: emails of this run only.
+    const run = crypto.randomUUID().slice(0, 8);
+    own = await seedDemoOrganisation(database.db, { orgName: 'Edge North', slug: `edge-north-${run}`, residents: 2 });
+    await seedDemoOrganisation(database.db, { orgName: 'Edge South', slug: `edge-south-${run}`, residents: 1 });
     mf = new Miniflare({
       modules: true,
       scriptPath,
@@ -156,5 +158,18 @@ describe('the API inside workerd (miniflare) against real PostgreSQL and the Ups
     expect(css.body).toContain('.swagger-ui');
     const bundle = await call<string>('GET', '/docs/assets/swagger-ui-bundle.js', undefined, '');
     expect(bundle.body).toContain('SwaggerUIBundle');
+  });
+
+  test('the Cron Trigger runs the functions jobs: a hub silent past its limit raises hub_offline', async () => {
+    const [hub] = await database.sql<{ id: string; residentId: string }[]>`
+      update hubs set last_seen_at = now() - interval '2 hours'
+       where id = (select id from hubs where org_id = ${own.orgId} and resident_id is not null limit 1)
+      returning id, resident_id as "residentId"`;
+    // Typed loosely here: without @cloudflare/workers-types miniflare's Fetcher type lacks `scheduled`.
+    const worker = (await mf.getWorker()) as unknown as { scheduled(options: { cron: string }): Promise<unknown> };
+    await worker.scheduled({ cron: '* * * * *' });
+    const alerts = await database.sql`
+      select kind, status from alerts where resident_id = ${hub?.residentId ?? ''} and kind = 'hub_offline'`;
+    expect(alerts).toEqual([{ kind: 'hub_offline', status: 'open' }]);
   });
 });

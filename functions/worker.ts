@@ -1,14 +1,16 @@
 import swaggerUiCss from 'swagger-ui-dist/swagger-ui.css';
 import swaggerUiBundle from 'swagger-ui-dist/swagger-ui-bundle.js';
+import { type ActiveStaffMemo, createActiveStaffMemo } from '../core/auth/active-staff-memo';
 import type { Cache } from '../core/cache/cache';
 import { configuredCache, outageSafe } from '../core/cache/configured-cache';
 import { invalidateAfterSilence } from '../core/cache/keys';
 import { createMemoryCache } from '../core/cache/memory-cache';
+import { runScheduledJob } from '../core/jobs/run-jobs';
 import { createLogger } from '../core/logger';
 import { createDatabase, failFastTimeouts } from '../db/client';
 import { createApp } from './app';
 import { FunctionsEnv, parseEnv } from './env';
-import { evaluateSilence } from './ingest/silence';
+import { functionsJobs } from './jobs';
 import type { DocsAssetReader } from './routes/docs/docs-assets';
 import type { Services } from './services';
 
@@ -24,6 +26,8 @@ const app = createApp();
  * `wrangler dev`; a deployment sets UPSTASH_REDIS_REST_URL/TOKEN so every isolate shares one cache).
  */
 let isolateCache: Cache | undefined;
+/** The isolate is the process here: its memory of which staff are still active lives as long as it does. */
+let isolateActiveStaff: ActiveStaffMemo | undefined;
 /** The /docs UI's files, bundled into the worker as text modules (there is no file system to read them from). */
 const docsAssets: DocsAssetReader = async (file) => (file === 'swagger-ui.css' ? swaggerUiCss : swaggerUiBundle);
 
@@ -43,7 +47,8 @@ export default {
       ...failFastTimeouts,
     });
     const cache = outageSafe(isolateCache, sql, logger);
-    const services: Services = { config, db, sql, cache, logger, docsAssets };
+    isolateActiveStaff ??= createActiveStaffMemo(config.STAFF_ACTIVE_TTL_MS);
+    const services: Services = { config, db, sql, cache, logger, activeStaff: isolateActiveStaff, docsAssets };
     const clientIp = request.headers.get('cf-connecting-ip') ?? undefined;
     try {
       return await app.fetch(request, { services, clientIp }, context);
@@ -52,24 +57,27 @@ export default {
     }
   },
 
-  /** Cron Trigger (wrangler.toml `[triggers]`): evaluates the silence rules (no activity, hub offline). */
+  /** Cron Trigger (wrangler.toml `[triggers]`): runs the functions' jobs (`functions/jobs.ts`) once each. */
   async scheduled(_controller: unknown, bindings: Record<string, unknown>, context: WorkerExecutionContext) {
     const config = parseEnv(FunctionsEnv, bindings);
+    // Three: an advisory-lock job holds one for its lock while its work uses the others.
     const { sql, close } = createDatabase(config.DATABASE_URL, {
-      max: 2,
+      max: 3,
       idleTimeout: 0,
       applicationName: 'carewatch-cron',
     });
     const logger = createLogger('functions-worker', config.LOG_LEVEL);
     isolateCache ??= configuredCache(config, logger, () => createMemoryCache(1000));
     const cache = outageSafe(isolateCache, sql, logger);
-    const run = evaluateSilence(sql)
-      .then(async (outcome) => {
-        await invalidateAfterSilence(cache, outcome);
-        logger.info('silence rules', { raised: outcome.raised.length, resolved: outcome.resolved.length });
-      })
-      .catch((error: Error) => logger.error('silence rules failed', { error: error.message }))
-      .finally(() => close());
+    const jobs = functionsJobs(config, async (outcome) => {
+      await invalidateAfterSilence(cache, outcome);
+      logger.info('silence rules', { raised: outcome.raised.length, resolved: outcome.resolved.length });
+    });
+    const now = new Date();
+    // One after another: the pool is sized for one job at a time.
+    const run = (async () => {
+      for (const entry of jobs) await runScheduledJob(sql, entry, logger, now);
+    })().finally(() => close());
     context.waitUntil(run);
     await run;
   },

@@ -41,7 +41,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   org = await seedDemoOrganisation(database.db, { orgName: 'Backpressure Centre', slug: 'slow', residents: 120 });
   node = await startRealtimeNode(testRealtimeConfig(database.url), '127.0.0.1', {
-    writer: { highWaterBytes: 64 * 1024, maxQueuedFrames: 10 },
+    sendQueue: { highWaterBytes: 64 * 1024, maxQueuedFrames: 10 },
   });
 });
 
@@ -74,12 +74,12 @@ describe('a client that cannot keep up', () => {
     const healthy = await TestDashboard.connect(node.wsUrl, await tokenFor(slowStaff));
     await healthy.next('welcome');
     const stalled = await stalledDashboard(await tokenFor(slowStaff));
-    await expect.poll(() => node.hub.connections).toBe(2);
+    await expect.poll(() => node.registry.connections).toBe(2);
     expect(await slowDrops()).toBe(0);
     // ...but live alerts piling up behind a client that reads nothing get it dropped.
     await raise(20, 60);
     await expect.poll(slowDrops, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
-    expect(node.hub.connections).toBe(1);
+    expect(node.registry.connections).toBe(1);
     stalled.destroy();
 
     // The other dashboard never noticed: every alert, backlog and live, reached it.

@@ -4,34 +4,35 @@ import type { StaffIdentity } from '../core/auth/access-token';
 import { authenticate } from '../core/auth/staff-session';
 import type { Logger } from '../core/logger';
 import { acknowledgeDelivery } from '../db/alerts/acknowledge';
-import { lastSequence, replayDeliveries } from '../db/alerts/outstanding';
+import { lastSequence } from '../db/alerts/outstanding';
 import { resolveAlert } from '../db/alerts/resolve';
 import { alertSnapshots } from '../db/alerts/snapshot';
 import type { Sql } from '../db/client';
 import { retryTransactionOnce } from '../db/retry';
 import type { CameraSignalling } from './camera-signalling';
+import type { ConnectionRegistry } from './connection-registry';
 import { closeCodes, errors, type ProtocolError } from './errors';
-import { encode, encodeAlertFrame, errorFrame } from './frames';
-import type { Hub } from './hub';
+import { encode, errorFrame } from './frames';
 import { LogLimiter } from './log-limiter';
-import type { FirstSendTiming, Metrics } from './metrics';
+import type { Metrics } from './metrics';
 import { ClientFrame, type ServerFrame } from './protocol';
 import type { ReceiptBatcher } from './receipts';
-import { Writer } from './writer';
+import { replayAfter } from './replay';
+import { type OutgoingDelivery, SendQueue, type SendQueueOptions } from './send-queue';
 
 /** What every connection shares with its node. */
 export interface ClientContext {
   sql: Sql;
   nodeId: string;
   jwtSecret: string;
-  hub: Hub;
+  registry: ConnectionRegistry<Client>;
   metrics: Metrics;
   logger: Logger;
   camera?: CameraSignalling;
   resendSeconds: number;
   /** Bad frames tolerated on one connection before it is closed. */
   maxBadFrames: number;
-  writer: { highWaterBytes: number; maxQueuedFrames: number };
+  sendQueue: SendQueueOptions;
   receipts: ReceiptBatcher;
   /** A fresh connection asks the dispatcher for everything outstanding for its staff member. */
   onReady(client: Client): void;
@@ -48,33 +49,19 @@ export interface ConnectionData {
   client?: Client;
 }
 
-interface OutgoingDelivery {
-  /** Empty for an `alert.updated` frame queued in order with the deliveries. */
-  deliveryId: string;
-  seq: number;
-  frame: string;
-  /** Set on a delivery's first send: its frame written here closes the node's own latency spans. */
-  timing?: FirstSendTiming;
-}
-
 /**
  * One dashboard connection (after centrifuge's client.go): authentication, frame validation and commands.
- * Ordering: alert frames reach the socket in the order the dispatcher hands them over; while a `resume` replays
- * from the database, live ones wait in a buffer and follow the replay, so the client sees no gap.
+ * Ordering and backpressure are its send queue's (see SendQueue): alert frames reach the socket in the order the
+ * dispatcher hands them over; while a `resume` replays from the database, live ones wait and follow the replay.
  */
 export class Client {
   identity: StaffIdentity | null = null;
-  private readonly writer: Writer;
+  private readonly queue: SendQueue;
   private closed = false;
   private badFrames = 0;
-  private resuming: (OutgoingDelivery & { backlog: boolean })[] | null = null;
-  private readonly outbox: (OutgoingDelivery & { backlog: boolean })[] = [];
-  private backlogQueued = 0;
   private expiryTimer: NodeJS.Timeout | null = null;
   /** The check of the upgrade's token, while it runs: frames that arrive meanwhile wait for it. */
   private authenticating: Promise<void> | null = null;
-  /** Deliveries sent on this connection without a receipt yet, and when: a second node or wake-up never repeats one early. */
-  private readonly unreceived = new Map<string, number>();
   /** When this connection's recent `resume` frames came (see mayResume). */
   private readonly resumeTimes: number[] = [];
   /** This connection's repeated warnings and errors, rate-limited: one client must not flood the node's log. */
@@ -86,7 +73,11 @@ export class Client {
     private readonly context: ClientContext,
   ) {
     // A close frame could not get through a full buffer anyway: the connection is dropped at once.
-    this.writer = new Writer(socket as uWS.WebSocket<unknown>, context.writer, () => this.dropSlow());
+    this.queue = new SendQueue(
+      socket as uWS.WebSocket<unknown>,
+      { ...context.sendQueue, resendMs: context.resendSeconds * 1000, metrics: context.metrics },
+      () => this.dropSlow(),
+    );
     this.log = new LogLimiter(context.logger, { connectionId });
   }
 
@@ -110,8 +101,8 @@ export class Client {
   }
 
   /**
-   * Binds the connection to a verified staff member, says welcome, and joins the hub. With `resumeFrom` the
-   * replay starts before the hub or the dispatcher can send anything here: what is pushed on joining (everything
+   * Binds the connection to a verified staff member, says welcome, and joins the registry. With `resumeFrom` the
+   * replay starts before the registry or the dispatcher can send anything here: what is pushed on joining (everything
    * outstanding) and live alerts wait behind it, so the client sees every frame in sequence order.
    */
   async ready(identity: StaffIdentity, resumeFrom?: number): Promise<void> {
@@ -128,65 +119,21 @@ export class Client {
       lastSeq,
     });
     if (resumeFrom !== undefined) this.startResume(resumeFrom);
-    this.context.hub.add(this);
+    this.context.registry.add(this);
     this.context.onReady(this);
   }
 
   /**
-   * Hands an alert frame to this connection, at the client's pace: while the socket is backpressured, deliveries
-   * wait in the outbox in order. `backlog` deliveries (everything outstanding when the connection opened) may
-   * wait there without limit, as the client asked for them; live ones beyond `maxQueuedFrames` mean the client
-   * cannot keep up, and it is dropped to recover by `resume`. A delivery already sent here and still unreceived
-   * is not repeated before half the resend interval.
+   * Hands an alert frame to this connection, at the client's pace. `backlog` deliveries (everything outstanding when
+   * the connection opened) may wait without limit; live ones that pile up drop the client (see SendQueue).
    */
-  deliver(delivery: OutgoingDelivery, resendMs: number, backlog = false): boolean {
-    if (this.closed) return false;
-    if (this.resuming) {
-      // Live deliveries wait for the replay; a client that cannot even take those is too slow to keep.
-      const live = this.resuming.filter((waiting) => !waiting.backlog).length;
-      if (!backlog && live >= this.context.writer.maxQueuedFrames) return this.dropSlow();
-      this.resuming.push({ ...delivery, backlog });
-      return true;
-    }
-    if (this.outbox.length > 0 || !this.writer.writable) {
-      if (!backlog && this.outbox.length - this.backlogQueued >= this.context.writer.maxQueuedFrames) {
-        return this.dropSlow();
-      }
-      this.outbox.push({ ...delivery, backlog });
-      if (backlog) this.backlogQueued++;
-      return true;
-    }
-    return this.write(delivery, resendMs);
+  deliver(delivery: OutgoingDelivery, backlog = false): boolean {
+    return !this.closed && this.queue.deliver(delivery, backlog);
   }
 
-  /**
-   * An `alert.updated` frame: it queues behind any alert frames still waiting here, so a dashboard never sees an
-   * update overtaken by an older snapshot of the same alert.
-   */
+  /** An `alert.updated` (or `ping`) frame, in order behind the alert frames still waiting here. */
   sendUpdate(frame: string): boolean {
-    if (this.closed) return false;
-    const update = { deliveryId: '', seq: 0, frame, backlog: true };
-    if (this.resuming) {
-      this.resuming.push(update);
-      return true;
-    }
-    if (this.outbox.length > 0) {
-      this.outbox.push(update);
-      this.backlogQueued++;
-      return true;
-    }
-    return this.sendEncoded(frame);
-  }
-
-  private write(delivery: OutgoingDelivery, resendMs: number): boolean {
-    if (!delivery.deliveryId) return this.sendEncoded(delivery.frame);
-    const sentAt = this.unreceived.get(delivery.deliveryId);
-    const now = Date.now();
-    if (sentAt !== undefined && now - sentAt < resendMs / 2) return false;
-    this.unreceived.set(delivery.deliveryId, now);
-    const sent = this.sendEncoded(delivery.frame);
-    if (sent && delivery.timing) this.context.metrics.firstFrameWritten(delivery.timing);
-    return sent;
+    return !this.closed && this.queue.update(frame);
   }
 
   private dropSlow(): false {
@@ -196,27 +143,18 @@ export class Client {
     return false;
   }
 
+  /** A reply encoded already (error frames), counted in `framesSent`. */
   sendEncoded(frame: string): boolean {
-    if (this.closed) return false;
-    const sent = this.writer.send(frame);
-    if (sent) this.context.metrics.framesSent++;
-    return sent;
+    return !this.closed && this.queue.reply(frame, true);
   }
 
   send(frame: ServerFrame): boolean {
-    return !this.closed && this.writer.send(encode(frame));
+    return !this.closed && this.queue.reply(encode(frame), false);
   }
 
-  /** uWS drained: the writer hands over its queue, then the outbox follows while the socket stays writable. */
+  /** uWS drained: the send queue hands over what waits while the socket stays writable. */
   drain(): void {
-    this.writer.drain();
-    const resendMs = this.context.resendSeconds * 1000;
-    while (!this.closed && this.outbox.length > 0 && this.writer.writable) {
-      const next = this.outbox.shift();
-      if (!next) break;
-      if (next.backlog) this.backlogQueued--;
-      this.write(next, resendMs);
-    }
+    this.queue.drain();
   }
 
   /** The socket is gone (uWS close handler): forget it everywhere. */
@@ -224,8 +162,8 @@ export class Client {
     this.closed = true;
     this.log.flush();
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
-    this.writer.close();
-    this.context.hub.remove(this);
+    this.queue.close();
+    this.context.registry.remove(this);
     this.context.camera?.disconnect(this.connectionId).catch((error: Error) =>
       this.context.logger.error('camera disconnect failed', {
         connectionId: this.connectionId,
@@ -237,8 +175,8 @@ export class Client {
   forceClose(): void {
     if (this.closed) return;
     this.closed = true;
-    this.writer.close();
-    this.context.hub.remove(this);
+    this.queue.close();
+    this.context.registry.remove(this);
     try {
       this.socket.close();
     } catch {
@@ -249,8 +187,8 @@ export class Client {
   end(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    this.writer.close();
-    this.context.hub.remove(this);
+    this.queue.close();
+    this.context.registry.remove(this);
     try {
       this.socket.end(code, reason);
     } catch {
@@ -305,7 +243,7 @@ export class Client {
     switch (frame.type) {
       case 'received': {
         const result = await this.context.receipts.record({ ...identity, deliveryId: frame.deliveryId });
-        this.unreceived.delete(frame.deliveryId);
+        this.queue.received(frame.deliveryId);
         if (result === 'unknown') this.reject(errors.unknownDelivery, frame.deliveryId);
         return;
       }
@@ -320,7 +258,7 @@ export class Client {
               error: error.message,
             }),
         );
-        this.unreceived.delete(frame.deliveryId);
+        this.queue.received(frame.deliveryId);
         if (result.outcome === 'unknown') this.reject(errors.unknownDelivery, frame.deliveryId);
         else if (result.outcome === 'already') await this.sendCurrent(result.alertId, 'acknowledged');
         return;
@@ -401,48 +339,18 @@ export class Client {
   private async resume(lastSeq: number): Promise<void> {
     const staffId = this.staffId;
     if (!staffId) return;
-    if (this.resuming) {
+    if (this.queue.holding) {
       this.fail(errors.resumeInProgress, 'resume');
       return;
     }
-    const buffered: (OutgoingDelivery & { backlog: boolean })[] = [];
-    this.resuming = buffered;
-    const replayedIds = new Set<string>();
-    const resendMs = this.context.resendSeconds * 1000;
+    this.queue.hold();
+    const replayed = new Set<string>();
     try {
-      let after = lastSeq;
-      for (;;) {
-        const page = await replayDeliveries(this.context.sql, {
-          staffId,
-          afterSeq: after,
-          resendSeconds: this.context.resendSeconds,
-          nodeId: this.context.nodeId,
-        });
-        const snapshots = await alertSnapshots(
-          this.context.sql,
-          page.map((row) => row.alertId),
-        );
-        for (const row of page) {
-          const snapshot = snapshots.get(row.alertId);
-          if (!snapshot || this.closed) continue;
-          replayedIds.add(row.id);
-          if (!this.writer.writable) await this.writer.whenWritable();
-          if (this.closed) break;
-          const frame = encodeAlertFrame(row.id, row.seq, JSON.stringify(snapshot));
-          // Outstanding ones go through the dedup (no repeat of a frame just sent here); the rest are history.
-          if (row.state === 'sent') this.write({ deliveryId: row.id, seq: row.seq, frame }, resendMs);
-          else this.sendEncoded(frame);
-        }
-        const last = page.at(-1);
-        if (this.closed || !last || page.length < 500) break;
-        after = last.seq;
-      }
-      this.send({ type: 'resumed', afterSeq: lastSeq, replayed: replayedIds.size });
+      const { sql, resendSeconds, nodeId } = this.context;
+      await replayAfter(sql, this.queue, { staffId, afterSeq: lastSeq, resendSeconds, nodeId }, replayed);
+      this.send({ type: 'resumed', afterSeq: lastSeq, replayed: replayed.size });
     } finally {
-      this.resuming = null;
-      for (const delivery of buffered) {
-        if (!replayedIds.has(delivery.deliveryId)) this.deliver(delivery, resendMs, delivery.backlog);
-      }
+      this.queue.release(replayed);
     }
   }
 

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { createDeliveries } from '../db/alerts/deliveries';
-import { notify } from '../db/alerts/raise-alert';
+import { notify } from '../db/alerts/notify';
 import { createTestDatabase, type TestDatabase } from '../db/testing/database';
 import { type SeededOrganisation, seedDemoOrganisation } from '../infra/demo-organisation';
 import { type RealtimeNode, startRealtimeNode } from './node';
@@ -75,7 +75,7 @@ describe('two realtime nodes on one database', () => {
     const [pending] = await database.sql<{ state: string }[]>`
       select state from alert_deliveries where alert_id = ${raised.alertId}`;
     expect(pending?.state).toBe('pending');
-    expect(a.hub.connections).toBe(0);
+    expect(a.registry.connections).toBe(0);
 
     const b = await startNode('node-b');
     const carer = await dashboard(b, login('caregiver'));

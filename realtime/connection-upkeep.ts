@@ -1,60 +1,62 @@
+import type { StaffMember } from '../core/auth/staff-active';
 import type { Logger } from '../core/logger';
-import type { Sql } from '../db/client';
+import type { Client } from './client';
+import type { ConnectionRegistry } from './connection-registry';
 import { closeCodes } from './errors';
 import { encode } from './frames';
-import type { Hub } from './hub';
 
 /**
- * Periodic care of the open dashboard connections:
- * - a `ping` frame to each, so a browser (which cannot see WebSocket protocol pings) hears from a live node even
- *   when no alert comes, and can tell a dead connection by silence;
- * - a check that each connected staff member is still active in their organisation: a deactivated account's
- *   dashboard is closed with 4001 within the interval, not left receiving alerts until its token expires.
+ * Periodic care of the open dashboard connections: a `ping` frame to each, so a browser (which cannot see
+ * WebSocket protocol pings) hears from a live node even when no alert comes, and can tell a dead connection by
+ * silence. Not database work, so a plain timer; the staff recheck is a job (`realtime/jobs.ts`) using the two
+ * functions below.
  */
 export class ConnectionUpkeep {
-  private readonly timers: NodeJS.Timeout[] = [];
+  private timer: NodeJS.Timeout | undefined;
 
-  constructor(
-    private readonly options: { sql: Sql; hub: Hub; logger: Logger; pingSeconds: number; staffRecheckSeconds: number },
-  ) {}
+  constructor(private readonly options: { registry: ConnectionRegistry<Client>; pingSeconds: number }) {}
 
   start(): void {
-    const { pingSeconds, staffRecheckSeconds } = this.options;
-    this.timers.push(setInterval(() => this.ping(), pingSeconds * 1000));
-    this.timers.push(setInterval(() => void this.closeInactiveStaff(), staffRecheckSeconds * 1000));
-    for (const timer of this.timers) timer.unref();
+    const { registry, pingSeconds } = this.options;
+    this.timer = setInterval(
+      () => registry.broadcastToStaff(registry.staffIds(), encode({ type: 'ping', t: Date.now() })),
+      pingSeconds * 1000,
+    );
+    this.timer.unref();
   }
 
   stop(): void {
-    for (const timer of this.timers.splice(0)) clearInterval(timer);
+    clearInterval(this.timer);
   }
+}
 
-  private ping(): void {
-    const { hub } = this.options;
-    hub.broadcastToStaff(hub.staffIds(), encode({ type: 'ping', t: Date.now() }));
+/** The staff members connected here, as their tokens name them (what the staff recheck asks about). */
+export function connectedStaff(registry: ConnectionRegistry<Client>): StaffMember[] {
+  const members: StaffMember[] = [];
+  for (const staffId of registry.staffIds()) {
+    // Every connection of one staff member names the same organisation (a staff member belongs to one).
+    const [first] = registry.connectionsOf(staffId) ?? [];
+    if (first?.identity) members.push({ staffId, orgId: first.identity.orgId });
   }
+  return members;
+}
 
-  /** Resolves with how many connections were closed; a database failure is logged and retried next interval. */
-  async closeInactiveStaff(): Promise<number> {
-    const { sql, hub, logger } = this.options;
-    const connected = hub.staffIds();
-    if (connected.length === 0) return 0;
-    let closed = 0;
-    try {
-      const gone = await sql<{ id: string }[]>`
-        select wanted.id::text as id from unnest(${connected}::uuid[]) as wanted(id)
-          left join staff s on s.id = wanted.id
-         where s.id is null or not s.active`;
-      for (const { id } of gone) {
-        for (const client of [...(hub.clientsOf(id) ?? [])]) {
-          client.end(closeCodes.unauthorized, 'staff member deactivated');
-          closed++;
-        }
-      }
-      if (closed > 0) logger.info('closed dashboards of deactivated staff', { connections: closed });
-    } catch (error) {
-      logger.warn('could not check connected staff', { error: (error as Error).message });
+/**
+ * Closes every dashboard of these staff members with 4001 (a deactivated account's dashboard is closed within the
+ * recheck interval, not left receiving alerts until its token expires). Returns how many connections it closed.
+ */
+export function closeDashboardsOf(
+  registry: ConnectionRegistry<Client>,
+  staffIds: readonly string[],
+  logger: Logger,
+): number {
+  let closed = 0;
+  for (const staffId of staffIds) {
+    for (const client of [...(registry.connectionsOf(staffId) ?? [])]) {
+      client.end(closeCodes.unauthorized, 'staff member deactivated');
+      closed++;
     }
-    return closed;
   }
+  if (closed > 0) logger.info('closed dashboards of deactivated staff', { connections: closed });
+  return closed;
 }

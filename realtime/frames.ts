@@ -1,10 +1,5 @@
-import type { AlertSnapshot } from '../db/alerts/snapshot';
 import type { ProtocolError } from './errors';
-import type { AlertPayload, ServerFrame } from './protocol';
-
-// The database snapshot is the protocol payload; this fails to compile if the two ever drift apart.
-const _sameShape: (snapshot: AlertSnapshot) => AlertPayload = (snapshot) => snapshot;
-void _sameShape;
+import type { ServerFrame } from './protocol';
 
 export function encode(frame: ServerFrame): string {
   return JSON.stringify(frame);

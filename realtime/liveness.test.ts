@@ -40,11 +40,11 @@ describe('dead connections', () => {
     await new Promise((resolve) => socket.once('data', resolve));
     // From now on this peer is a dead phone: it reads nothing and answers nothing.
     socket.pause();
-    await expect.poll(() => node.hub.connections).toBe(2);
-    await expect.poll(() => node.hub.connections, { timeout: 25_000, interval: 500 }).toBe(1);
+    await expect.poll(() => node.registry.connections).toBe(2);
+    await expect.poll(() => node.registry.connections, { timeout: 25_000, interval: 500 }).toBe(1);
     // The answering one outlives more than a whole idle timeout.
     await new Promise((resolve) => setTimeout(resolve, 10_000));
-    expect(node.hub.connections).toBe(1);
+    expect(node.registry.connections).toBe(1);
     expect(healthy.closeCode).toBeNull();
     socket.destroy();
     await healthy.close();

@@ -52,7 +52,7 @@ export class Metrics {
     }
   }
 
-  /** A delivery's first frame was handed to a socket here (uWS, or the writer's queue under backpressure). */
+  /** A delivery's first frame was handed to a socket here (uWS, or its send queue under backpressure). */
   firstFrameWritten(timing: FirstSendTiming): void {
     if (timing.written) return;
     timing.written = true;

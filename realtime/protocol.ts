@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import type { AlertSnapshot } from '../db/alerts/snapshot';
 
 /**
  * The dashboard WebSocket protocol, version 1 (JSON text frames). Every client frame is validated with these
@@ -31,7 +32,7 @@ const sessionId = v.pipe(v.string(), v.minLength(1), v.maxLength(100));
 export const ClientFrame = v.variant('type', [
   /** First-frame authentication (or a token refresh); `lastSeq` resumes at connect, as `resume.<n>` does. */
   v.object({ type: v.literal('auth'), token: v.pipe(v.string(), v.maxLength(4096)), lastSeq: v.optional(sequence) }),
-  /** The dashboard got this delivery (the seed's "confirm the client received it"). */
+  /** The dashboard got this delivery: it is not sent again. */
   v.object({ type: v.literal('received'), deliveryId: uuid }),
   /** A human acknowledged the alert of this delivery: escalation stops for everyone. */
   v.object({ type: v.literal('ack'), deliveryId: uuid }),
@@ -52,37 +53,16 @@ export const ClientFrame = v.variant('type', [
 ]);
 export type ClientFrame = v.InferOutput<typeof ClientFrame>;
 
-export interface AlertPayload {
-  id: string;
-  orgId: string;
-  residentId: string;
-  residentName: string;
-  kind: string;
-  severity: 'critical' | 'high' | 'medium' | 'low';
-  status: 'open' | 'acknowledged' | 'resolved';
-  title: string;
-  details: Record<string, unknown>;
-  eventCount: number;
-  openedAt: string;
-  lastEventAt: string;
-  acknowledgedAt: string | null;
-  acknowledgedBy: string | null;
-  resolvedAt: string | null;
-  resolvedBy: string | null;
-  resolutionNote: string | null;
-  escalationLevel: number;
-}
-
 export type CameraState = 'connecting' | 'live' | 'stalled' | 'offline' | 'ended';
 
 export type ServerFrame =
   | { type: 'welcome'; staffId: string; orgId: string; nodeId: string; lastSeq: number }
-  | { type: 'alert'; deliveryId: string; seq: number; alert: AlertPayload }
+  | { type: 'alert'; deliveryId: string; seq: number; alert: AlertSnapshot }
   | {
       type: 'alert.updated';
       alertId: string;
       change: 'acknowledged' | 'resolved' | 'escalated' | 'retriggered' | 'attached' | 'updated';
-      alert: AlertPayload;
+      alert: AlertSnapshot;
       by?: { staffId: string; name: string };
     }
   | { type: 'resumed'; afterSeq: number; replayed: number }

@@ -1,14 +1,15 @@
 import type { Sql } from '../../db/client';
 import { type StaffIdentity, verifyAccessToken } from './access-token';
+import { stillActiveStaff } from './staff-active';
 
 /**
- * Verifies an access token (signature, algorithm, expiry) and that its staff member still exists, is active
- * and belongs to the token's organisation. Null for anything else.
+ * Verifies an access token (signature, algorithm, expiry) and asks the database whether its staff member is still
+ * active (`stillActiveStaff`). Null for anything else. For a connection made once and kept (the WebSocket); the
+ * HTTP API asks through `ActiveStaffMemo` instead, without a round trip per request.
  */
 export async function authenticate(sql: Sql, token: string, secret: string): Promise<StaffIdentity | null> {
   const identity = await verifyAccessToken(token, secret);
   if (!identity) return null;
-  const rows = await sql`
-    select 1 from staff where id = ${identity.staffId} and org_id = ${identity.orgId} and active`;
-  return rows.length > 0 ? identity : null;
+  const active = await stillActiveStaff(sql, [identity]);
+  return active.has(identity.staffId) ? identity : null;
 }

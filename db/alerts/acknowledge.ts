@@ -1,6 +1,9 @@
 import type postgres from 'postgres';
+import type { AlertStatus } from '../schema/alerts';
 import { ackTimeoutOfAlert } from './ack-timeout';
-import { notify } from './raise-alert';
+import { notify } from './notify';
+import { alertTransition } from './state-machine';
+import { supersedeOutstanding } from './supersede';
 
 export type AcknowledgeResult =
   | { outcome: 'acknowledged'; alertId: string }
@@ -28,10 +31,10 @@ export async function acknowledgeDelivery(
       select alert_id as "alertId" from alert_deliveries
        where id = ${input.deliveryId} and staff_id = ${input.staffId} and org_id = ${input.orgId}`;
     if (!delivery) return { outcome: 'unknown' } satisfies AcknowledgeResult;
-    const [alert] = await tx<{ status: string; acknowledgedBy: string | null }[]>`
+    const [alert] = await tx<{ status: AlertStatus; acknowledgedBy: string | null }[]>`
       select status, acknowledged_by as "acknowledgedBy" from alerts where id = ${delivery.alertId} for update`;
     if (!alert) return { outcome: 'unknown' } satisfies AcknowledgeResult;
-    if (alert.status !== 'open') {
+    if (!alertTransition('acknowledge', alert.status)) {
       return { outcome: 'already', alertId: delivery.alertId, acknowledgedBy: alert.acknowledgedBy };
     }
     const ackTimeout = await ackTimeoutOfAlert(tx, delivery.alertId);
@@ -59,31 +62,4 @@ export async function acknowledgeDelivery(
     await notify(tx, { alertId: delivery.alertId, change: 'acknowledged' });
     return { outcome: 'acknowledged', alertId: delivery.alertId } satisfies AcknowledgeResult;
   })) as AcknowledgeResult;
-}
-
-/**
- * Every delivery of these alerts not yet acknowledged, failed or superseded becomes `superseded`, with history.
- * The caller holds the alerts' rows; the deliveries are locked in one statement by id (the global lock order:
- * an alert-at-a-time loop would lock them out of order across alerts).
- */
-export async function supersedeOutstanding(
-  tx: postgres.TransactionSql,
-  alertIds: string[],
-  nodeId: string | null,
-  detail: string,
-): Promise<void> {
-  if (alertIds.length === 0) return;
-  await tx`
-    with outstanding as materialized (
-      select id, state from alert_deliveries
-       where alert_id = any(${alertIds}::uuid[]) and state in ('pending', 'sent', 'delivered')
-       order by id
-         for update
-    ), superseded as (
-      update alert_deliveries d set state = 'superseded', superseded_at = now(), next_send_at = null
-        from outstanding where d.id = outstanding.id
-      returning d.id, outstanding.state as previous
-    )
-    insert into alert_delivery_history (delivery_id, from_state, to_state, node_id, detail)
-    select id, previous, 'superseded', ${nodeId}, ${detail} from superseded`;
 }

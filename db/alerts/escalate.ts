@@ -1,10 +1,10 @@
 import type postgres from 'postgres';
 import { reportDbDiagnostic } from '../diagnostics';
-import type { AlertSeverity } from '../schema/alerts';
-import { createDeliveries } from './deliveries';
-import { positionOnLadder, staffForStep } from './escalation-targets';
-import { jsonText, notify, policyFor } from './raise-alert';
+import type { AlertSeverity, AlertStatus } from '../schema/alerts';
+import { advanceLadder, policyFor } from './ladder';
+import { jsonText, notify } from './notify';
 import { retriggerAlert } from './retrigger';
+import { allowAlertTransition, type SweepEvent, sweepTransition } from './state-machine';
 
 export interface EscalationOutcome {
   alertId: string;
@@ -47,8 +47,8 @@ export async function escalateDueAlerts(sql: postgres.Sql, nodeId: string, limit
            where id = ${id} and status <> 'resolved' and next_escalation_at <= now()
              for update skip locked`;
         if (!alert) return null;
-        const act = alert.status === 'acknowledged' ? retriggerOne : escalateOne;
-        return act(tx, alert, nodeId);
+        const transition = sweepTransition(alert.status);
+        return transition ? onSweep[transition.event](tx, alert, nodeId) : null;
       });
       if (outcome) outcomes.push(outcome as EscalationOutcome);
     } catch (error) {
@@ -67,17 +67,31 @@ export async function escalateDueAlerts(sql: postgres.Sql, nodeId: string, limit
   return outcomes;
 }
 
-interface DueAlert {
+/** A due alert as the sweep locked it. */
+export interface DueAlert {
   id: string;
   orgId: string;
   residentId: string;
   severity: AlertSeverity;
-  status: 'open' | 'acknowledged';
+  status: AlertStatus;
   level: number;
   retrigger: number;
 }
 
-async function retriggerOne(tx: postgres.TransactionSql, alert: DueAlert, nodeId: string): Promise<EscalationOutcome> {
+type SweepAction = (tx: postgres.TransactionSql, alert: DueAlert, nodeId: string) => Promise<EscalationOutcome>;
+
+/** What the sweep does for each transition the state machine gives it. */
+const onSweep: Record<SweepEvent, SweepAction> = {
+  escalate: escalateAlert,
+  retrigger: retriggerOnTimeout,
+};
+
+/** An acknowledgement left unresolved past its timeout: the alert re-triggers at its current level. */
+async function retriggerOnTimeout(
+  tx: postgres.TransactionSql,
+  alert: DueAlert,
+  nodeId: string,
+): Promise<EscalationOutcome> {
   const policy = await policyFor(tx, alert.orgId, alert.severity);
   const rows = await retriggerAlert(
     tx,
@@ -87,38 +101,29 @@ async function retriggerOne(tx: postgres.TransactionSql, alert: DueAlert, nodeId
   return { alertId: alert.id, level: alert.level, deliveries: rows.length, retriggered: true };
 }
 
-async function escalateOne(tx: postgres.TransactionSql, alert: DueAlert, nodeId: string): Promise<EscalationOutcome> {
+/**
+ * Moves an open alert (locked by the caller) to the next step of its ladder that names someone; when none does,
+ * the ladder is exhausted: the alert stays open, unescalated, and says so. Refuses any other status
+ * (ForbiddenTransition): an acknowledged alert only moves again by re-triggering.
+ */
+export async function escalateAlert(
+  tx: postgres.TransactionSql,
+  alert: DueAlert,
+  nodeId: string,
+): Promise<EscalationOutcome> {
+  allowAlertTransition('escalate', alert.status);
   const policy = await policyFor(tx, alert.orgId, alert.severity);
-  let outcome: EscalationOutcome = { alertId: alert.id, level: null, deliveries: 0 };
-  for (let level = alert.level + 1; ; level++) {
-    const position = positionOnLadder(policy.steps, policy.repeat, level);
-    if (!position) break;
-    const staffIds = await staffForStep(tx, alert.orgId, alert.residentId, position.step);
-    if (staffIds.length === 0) continue;
-    const rows = await createDeliveries(tx, {
-      alertId: alert.id,
-      orgId: alert.orgId,
-      staffIds,
-      level,
-      retrigger: alert.retrigger,
-      nodeId,
-    });
-    await notify(
-      tx,
-      { alertId: alert.id, change: 'escalated', deliveries: rows },
-      tx`escalation_level = ${level}, updated_at = now(),
-         next_escalation_at = now() + make_interval(secs => ${position.step.waitSeconds})`,
-    );
-    outcome = { alertId: alert.id, level, deliveries: rows.length };
-    break;
-  }
-  if (outcome.level === null) {
-    await notify(
-      tx,
-      { alertId: alert.id, change: 'escalated' },
-      tx`next_escalation_at = null, updated_at = now(),
-         details = details || ${jsonText({ escalation: 'ladder exhausted without acknowledgement' })}::text::jsonb`,
-    );
-  }
-  return outcome;
+  const step = await advanceLadder(
+    tx,
+    { alertId: alert.id, orgId: alert.orgId, residentId: alert.residentId, policy, retrigger: alert.retrigger, nodeId },
+    { fromLevel: alert.level + 1, firstRoundOnly: false, change: 'escalated' },
+  );
+  if (step) return { alertId: alert.id, level: step.level, deliveries: step.deliveries.length };
+  await notify(
+    tx,
+    { alertId: alert.id, change: 'escalated' },
+    tx`next_escalation_at = null, updated_at = now(),
+       details = details || ${jsonText({ escalation: 'ladder exhausted without acknowledgement' })}::text::jsonb`,
+  );
+  return { alertId: alert.id, level: null, deliveries: 0 };
 }

@@ -12,7 +12,7 @@ export interface FalseAlarmCount {
 
 /**
  * Counts one false alarm against a device of the organisation and flags it for inspection once the count
- * reaches the threshold (the brief: "flag a device for inspection after 3").
+ * reaches the threshold (three by default: `detectionDefaults.falseAlarmInspectionCount`).
  */
 export async function countFalseAlarm(
   tx: Tx,

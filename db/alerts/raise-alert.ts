@@ -1,10 +1,11 @@
 import type postgres from 'postgres';
 import type { AlertKind, AlertSeverity, AlertStatus } from '../schema/alerts';
-import { ALERTS_CHANNEL, type AlertChange, type AlertNotification } from './channel';
 import { createDeliveries, type NewDeliveryRow } from './deliveries';
-import { type EscalationPolicy, usablePolicy } from './escalation-policy';
-import { positionOnLadder, staffForStep } from './escalation-targets';
+import { usablePolicy } from './escalation-policy';
+import { type AlertOnLadder, advanceLadder, whenNobodyOnTheLadder } from './ladder';
+import { jsonText, notify } from './notify';
 import { retriggerAlert } from './retrigger';
+import { allowAlertTransition } from './state-machine';
 
 type Tx = postgres.TransactionSql;
 
@@ -79,136 +80,52 @@ export async function raiseAlert(tx: Tx, input: RaiseAlertInput, nodeId?: string
                 where p.org_id = alerts.org_id and p.severity = ${input.severity}) as policy`;
   if (!row) throw new Error('alert upsert returned no row');
 
+  // Parsed only where a ladder is walked: a malformed one is reported then, not on every attach.
+  const policy = () => usablePolicy(row.policy, input.orgId, input.severity);
   if (!row.created && row.status === 'acknowledged' && input.severity === 'critical') {
     // The upsert holds the alert row's lock, so no acknowledgement or resolution can interleave. A critical event
     // sets the severity to critical, so the ladder read above (by the event's severity) is the alert's own.
     const deliveries = await retriggerAlert(
       tx,
-      {
-        alertId: row.id,
-        orgId: input.orgId,
-        residentId: input.residentId,
-        level: row.level,
-        policy: usablePolicy(row.policy, input.orgId, input.severity),
-      },
+      { alertId: row.id, orgId: input.orgId, residentId: input.residentId, level: row.level, policy: policy() },
       { cause: 'new_event', sourceEventId: input.sourceEventId ?? null, nodeId },
     );
     return { alertId: row.id, created: false, retriggered: true, severity: row.severity, deliveries };
   }
   if (!row.created) {
+    allowAlertTransition('attach', row.status);
     await notify(tx, { alertId: row.id, change: row.raised ? 'updated' : 'attached' });
     return { alertId: row.id, created: false, retriggered: false, severity: row.severity, deliveries: [] };
   }
 
-  const deliveries = await startEscalation(tx, {
+  const alert = {
     alertId: row.id,
     orgId: input.orgId,
     residentId: input.residentId,
-    policy: usablePolicy(row.policy, input.orgId, input.severity),
+    policy: policy(),
+    retrigger: 0,
     nodeId,
-  });
+  };
+  const deliveries = await startEscalation(tx, alert);
   return { alertId: row.id, created: true, retriggered: false, severity: row.severity, deliveries };
 }
 
 /**
  * Puts a new alert on the first step of its severity's ladder that has someone to tell, and sends its 'created'
- * NOTIFY in the statement that records the step. A ladder that names nobody (no assignments, no managers) falls
- * back to every active admin and manager, then every active staff member: an alert must never be told to no one.
+ * NOTIFY in the statement that records the step. A ladder whose first round names nobody (no assignments, no
+ * managers) falls back to every active admin and manager, then every active staff member: an alert must never be
+ * told to no one.
  */
-async function startEscalation(
-  tx: Tx,
-  alert: { alertId: string; orgId: string; residentId: string; policy: EscalationPolicy; nodeId?: string },
-): Promise<NewDeliveryRow[]> {
-  const { policy } = alert;
-  const target = { alertId: alert.alertId, orgId: alert.orgId, nodeId: alert.nodeId };
-  const created = (deliveries: NewDeliveryRow[]) => ({
-    alertId: alert.alertId,
-    change: 'created' as const,
-    deliveries,
-  });
-  for (let level = 0; ; level++) {
-    const position = positionOnLadder(policy.steps, policy.repeat, level);
-    if (!position || position.round > 0) break;
-    const staffIds = await staffForStep(tx, alert.orgId, alert.residentId, position.step);
-    if (staffIds.length === 0) continue;
-    const deliveries = await createDeliveries(tx, { ...target, staffIds, level });
-    await notify(
-      tx,
-      created(deliveries),
-      tx`escalation_level = ${level}, next_escalation_at = now() + make_interval(secs => ${position.step.waitSeconds})`,
-    );
-    return deliveries;
-  }
+async function startEscalation(tx: Tx, alert: AlertOnLadder): Promise<NewDeliveryRow[]> {
+  const step = await advanceLadder(tx, alert, { fromLevel: 0, firstRoundOnly: true, change: 'created' });
+  if (step) return step.deliveries;
   const { staffIds, told } = await whenNobodyOnTheLadder(tx, alert.orgId);
-  const deliveries = await createDeliveries(tx, { ...target, staffIds, level: 0 });
+  const deliveries = await createDeliveries(tx, { ...alert, staffIds, level: 0 });
   await notify(
     tx,
-    created(deliveries),
+    { alertId: alert.alertId, change: 'created', deliveries },
     tx`details = details || ${jsonText({ escalation: `no one on the ladder; told ${told}` })}::text::jsonb,
        next_escalation_at = null`,
   );
   return deliveries;
-}
-
-/**
- * Who is told when the ladder names nobody: every admin and manager. An organisation with neither tells every
- * active staff member, assigned or not — an emergency reaching some human outranks keeping it to the resident's
- * carers.
- */
-export async function whenNobodyOnTheLadder(tx: Tx, orgId: string): Promise<{ staffIds: string[]; told: string }> {
-  const active = await tx<{ id: string; privileged: boolean }[]>`
-    select id, role in ('admin', 'manager') as privileged from staff where org_id = ${orgId} and active
-     order by id`;
-  const privileged = active.filter((person) => person.privileged);
-  return {
-    staffIds: (privileged.length > 0 ? privileged : active).map((person) => person.id),
-    told: privileged.length > 0 ? 'every admin and manager' : 'every active staff member',
-  };
-}
-
-export async function policyFor(
-  tx: Tx | postgres.Sql,
-  orgId: string,
-  severity: AlertSeverity,
-): Promise<EscalationPolicy> {
-  const [policy] = await tx<{ policy: unknown }[]>`
-    select json_build_object('steps', steps, 'repeat', repeat) as policy from escalation_policies
-     where org_id = ${orgId} and severity = ${severity}`;
-  return usablePolicy(policy?.policy, orgId, severity);
-}
-
-/** At most this many new deliveries ride in a NOTIFY payload (PostgreSQL's limit is 8,000 bytes). */
-const DELIVERIES_IN_PAYLOAD = 60;
-
-/**
- * Sends the change on commit; the payload's org and resident are read from the alert row, never passed in. New
- * deliveries ride along (up to DELIVERIES_IN_PAYLOAD), so a realtime node claims them without looking them up. With
- * `set`, the same statement first updates the alert: one round trip less on the path every alert takes.
- */
-export async function notify(
-  tx: Tx | postgres.Sql,
-  notification: Pick<AlertNotification, 'alertId' | 'change'> & { deliveries?: NewDeliveryRow[] },
-  set?: postgres.PendingQuery<postgres.Row[]>,
-): Promise<void> {
-  const { deliveries } = notification;
-  const carried =
-    deliveries && deliveries.length <= DELIVERIES_IN_PAYLOAD
-      ? JSON.stringify(deliveries.map((delivery) => [delivery.id, delivery.staffId, delivery.seq]))
-      : null;
-  const payload = tx`
-    json_build_object('alertId', id, 'orgId', org_id, 'residentId', resident_id, 'change', ${notification.change}::text,
-                      'deliveries', ${carried}::text::json)::text`;
-  if (set)
-    await tx`update alerts set ${set} where id = ${notification.alertId} returning pg_notify(${ALERTS_CHANNEL}, ${payload})`;
-  else await tx`select pg_notify(${ALERTS_CHANNEL}, ${payload}) from alerts where id = ${notification.alertId}`;
-}
-
-export type { AlertChange };
-
-/**
- * JSON goes to the server as text and is cast in SQL (`${jsonText(x)}::text::jsonb`), so the result does not depend
- * on which json serializer the postgres.js client has (drizzle's driver replaces its own client's serializers).
- */
-export function jsonText(value: Record<string, unknown>): string {
-  return JSON.stringify(value);
 }

@@ -1,7 +1,9 @@
 import type postgres from 'postgres';
 import type { Actor } from '../actor';
-import { supersedeOutstanding } from './acknowledge';
-import { notify } from './raise-alert';
+import type { AlertStatus } from '../schema/alerts';
+import { notify } from './notify';
+import { alertTransition } from './state-machine';
+import { supersedeOutstanding } from './supersede';
 
 export type ResolveResult = { outcome: 'resolved' } | { outcome: 'already' } | { outcome: 'unknown' };
 
@@ -17,14 +19,14 @@ export async function resolveAlert(
 ): Promise<ResolveResult> {
   const { identity } = input;
   return (await sql.begin(async (tx) => {
-    const [alert] = await tx<{ status: string }[]>`
+    const [alert] = await tx<{ status: AlertStatus }[]>`
       select a.status from alerts a
        where a.id = ${input.alertId} and a.org_id = ${identity.orgId}
          and (${identity.role} <> 'caregiver'
               or exists (select 1 from alert_deliveries d where d.alert_id = a.id and d.staff_id = ${identity.staffId}))
        for update`;
     if (!alert) return { outcome: 'unknown' } satisfies ResolveResult;
-    if (alert.status === 'resolved') return { outcome: 'already' } satisfies ResolveResult;
+    if (!alertTransition('resolve', alert.status)) return { outcome: 'already' } satisfies ResolveResult;
     await tx`
       update alerts set status = 'resolved', resolved_at = now(), resolved_by = ${identity.staffId},
              resolution_note = ${input.note}, next_escalation_at = null,

@@ -1,9 +1,11 @@
 import type postgres from 'postgres';
-import type { RetriggerCause } from '../schema/alerts';
+import type { AlertStatus, RetriggerCause } from '../schema/alerts';
 import { createDeliveries, type NewDeliveryRow } from './deliveries';
 import type { EscalationPolicy } from './escalation-policy';
 import { positionOnLadder, staffForStep } from './escalation-targets';
-import { notify, whenNobodyOnTheLadder } from './raise-alert';
+import { whenNobodyOnTheLadder } from './ladder';
+import { notify } from './notify';
+import { ForbiddenTransition, fromStatuses } from './state-machine';
 
 type Tx = postgres.TransactionSql;
 
@@ -38,9 +40,12 @@ export async function retriggerAlert(
                                   source_event_id, node_id)
     select id, retrigger_count + 1, ${why.cause}, acknowledged_at, acknowledged_by, ${alert.level},
            ${why.sourceEventId ?? null}, ${why.nodeId ?? null}
-      from alerts where id = ${alert.alertId} and status = 'acknowledged'
+      from alerts where id = ${alert.alertId} and status = any(${fromStatuses('retrigger')}::alert_status[])
     returning retrigger, acknowledged_by as "acknowledgedBy"`;
-  if (!entry) throw new Error(`alert ${alert.alertId} is not acknowledged: nothing to re-trigger`);
+  if (!entry) {
+    const [current] = await tx<{ status: AlertStatus }[]>`select status from alerts where id = ${alert.alertId}`;
+    throw new ForbiddenTransition('retrigger', current?.status ?? null);
+  }
 
   const position = positionOnLadder(alert.policy.steps, alert.policy.repeat, alert.level);
   const onStep = position ? await staffForStep(tx, alert.orgId, alert.residentId, position.step) : [];

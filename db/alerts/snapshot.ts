@@ -1,32 +1,66 @@
 import type postgres from 'postgres';
-import type { AlertSeverity } from '../schema/alerts';
+import { alerts } from '../schema/alerts';
 
 type Sql = postgres.Sql | postgres.TransactionSql;
 
 /** `to_char` pattern giving the same text as `Date.toISOString()` for a UTC timestamp. */
 const ISO = 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"';
 
-/** An alert as dashboards see it: what the `alert` and `alert.updated` frames carry. */
-export interface AlertSnapshot {
-  id: string;
-  orgId: string;
-  residentId: string;
-  residentName: string;
-  kind: string;
-  severity: AlertSeverity;
-  status: 'open' | 'acknowledged' | 'resolved';
-  title: string;
-  details: Record<string, unknown>;
-  eventCount: number;
-  openedAt: string;
+/** The alert's columns as the API shows an alert (a drizzle selection: `db.select(alertRecordColumns)`). */
+export const alertRecordColumns = {
+  id: alerts.id,
+  orgId: alerts.orgId,
+  residentId: alerts.residentId,
+  hubId: alerts.hubId,
+  deviceId: alerts.deviceId,
+  kind: alerts.kind,
+  severity: alerts.severity,
+  status: alerts.status,
+  title: alerts.title,
+  details: alerts.details,
+  eventCount: alerts.eventCount,
+  lastEventAt: alerts.lastEventAt,
+  openedAt: alerts.openedAt,
+  acknowledgedAt: alerts.acknowledgedAt,
+  acknowledgedBy: alerts.acknowledgedBy,
+  resolvedAt: alerts.resolvedAt,
+  resolvedBy: alerts.resolvedBy,
+  resolutionNote: alerts.resolutionNote,
+  escalationLevel: alerts.escalationLevel,
+  nextEscalationAt: alerts.nextEscalationAt,
+};
+
+type AlertRow = typeof alerts.$inferSelect;
+type TimestampKey = 'lastEventAt' | 'openedAt' | 'acknowledgedAt' | 'resolvedAt' | 'nextEscalationAt';
+
+/** What `alertRecordColumns` selects. */
+export type AlertRecordRow = { [K in keyof typeof alertRecordColumns]: AlertRow[K] };
+
+/** An alert as JSON: timestamps as ISO text. */
+export type AlertRecord = Omit<AlertRecordRow, TimestampKey> & {
   lastEventAt: string;
+  openedAt: string;
   acknowledgedAt: string | null;
-  acknowledgedBy: string | null;
   resolvedAt: string | null;
-  resolvedBy: string | null;
-  resolutionNote: string | null;
-  escalationLevel: number;
+  nextEscalationAt: string | null;
+};
+
+export function toAlertRecord(row: AlertRecordRow): AlertRecord {
+  return {
+    ...row,
+    lastEventAt: row.lastEventAt.toISOString(),
+    openedAt: row.openedAt.toISOString(),
+    acknowledgedAt: row.acknowledgedAt?.toISOString() ?? null,
+    resolvedAt: row.resolvedAt?.toISOString() ?? null,
+    nextEscalationAt: row.nextEscalationAt?.toISOString() ?? null,
+  };
 }
+
+/**
+ * An alert as dashboards see it: what the `alert` and `alert.updated` frames carry — the API's record with the
+ * resident's name, without what only routing needs (hub, device, next deadline).
+ */
+export type AlertSnapshot = Omit<AlertRecord, 'hubId' | 'deviceId' | 'nextEscalationAt'> & { residentName: string };
 
 /** Current snapshots of the given alerts, keyed by id (missing ids are simply absent). */
 export async function alertSnapshots(sql: Sql, alertIds: string[]): Promise<Map<string, AlertSnapshot>> {

@@ -27,7 +27,7 @@ export interface CameraAccessRequest {
 }
 
 /**
- * The one rule for who may watch a camera (camera privacy in the brief):
+ * The one rule for who may watch a camera:
  * 1. The camera must belong to the caller's organisation, the caller must still be active staff of it and be able
  *    to read its resident (`canReadResident`: managers/admins every resident, caregivers only assigned ones, by
  *    the role the caller has now in `staff`, not the one in their token); otherwise "not found".

@@ -18,7 +18,7 @@ import { residents, staff } from './people';
 
 export const hubPowerState = pgEnum('hub_power_state', ['mains', 'battery', 'cut', 'unknown']);
 
-/** Sensor kinds a home gateway carries (the brief's "Domain defaults"). */
+/** Sensor kinds a home gateway carries. */
 export const deviceKind = pgEnum('device_kind', [
   'activity',
   'door',

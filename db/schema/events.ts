@@ -10,7 +10,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 
-/** What a home gateway reports (the brief's "Domain defaults"). Cancellations are events too. */
+/** What a home gateway reports. Cancellations are events too. */
 export const sensorEventKind = pgEnum('sensor_event_kind', [
   'emergency_button',
   'emergency_button_cancel',

@@ -15,7 +15,10 @@ function verifierFor(secret: string) {
   return verify;
 }
 
-/** Reads `Authorization: Bearer <access token>`; on success `c.get('identity')` holds the caller. */
+/**
+ * Reads `Authorization: Bearer <access token>`; on success `c.get('identity')` holds the caller. The token must be
+ * valid and its staff member still active (`services.activeStaff`, the rule the WebSocket applies too).
+ */
 export function requireStaff(options: { roles?: readonly StaffRole[] } = {}) {
   const roles = options.roles;
   if (roles && roles.length === 0) throw new Error('requireStaff: roles, when given, must name at least one role');
@@ -29,11 +32,19 @@ export function requireStaff(options: { roles?: readonly StaffRole[] } = {}) {
         headers: { 'www-authenticate': 'Bearer realm="carewatch"' },
       });
     }
-    const identity = await verifierFor(c.env.services.config.JWT_SECRET)(match[1]);
+    const { config, activeStaff, sql } = c.env.services;
+    const identity = await verifierFor(config.JWT_SECRET)(match[1]);
     if (!identity) {
       throw new ApiError({
         code: 'UNAUTHORIZED',
         detail: 'The access token is invalid or expired',
+        headers: { 'www-authenticate': 'Bearer realm="carewatch", error="invalid_token"' },
+      });
+    }
+    if (!(activeStaff.known(identity) ?? (await activeStaff.check(sql, identity)))) {
+      throw new ApiError({
+        code: 'UNAUTHORIZED',
+        detail: 'The staff member of this access token is no longer active',
         headers: { 'www-authenticate': 'Bearer realm="carewatch", error="invalid_token"' },
       });
     }

@@ -1,14 +1,15 @@
 import type postgres from 'postgres';
-import { type ClearedAlert, clearAlert, resolveBySystem } from '../../db/alerts/clear-alert';
+import { type ClearedAlert, clearAlert } from '../../db/alerts/clear-alert';
+import { dedupKey } from '../../db/alerts/dedup-key';
 import { countFalseAlarm } from '../../db/alerts/false-alarms';
 import { raiseAlert } from '../../db/alerts/raise-alert';
+import { resolveBySystem } from '../../db/alerts/resolve-by-system';
 import { detectionDefaults } from '../../db/defaults';
 import type { AlertKind, AlertSeverity } from '../../db/schema/alerts';
 import type { HubContext } from './hub-auth';
 import {
   conditions,
   type DetectionEvent,
-  dedupKey,
   type Effect,
   eventRules,
   INSPECTION_ALERT,

@@ -17,7 +17,7 @@ import { type DetectionSettings, isNight } from './settings';
  *     with `falseAlarm` the device's false-alarm count rises.
  *   - `resolve`: the condition is over by itself; the open alert is resolved by the system.
  *   - `falseAlarm`: the hub reports the device's last alarm as false; counts towards inspection.
- * Silence rules (no activity, hub offline) are time-driven and live in `silence.ts`.
+ * Silence rules (no activity, hub offline) are time-driven and live in `db/alerts/silence.ts`.
  */
 export const eventRules: Record<SensorEventKind, EventRule> = {
   emergency_button: {
@@ -84,7 +84,7 @@ export const eventRules: Record<SensorEventKind, EventRule> = {
   false_alarm: { effect: { type: 'falseAlarm' } },
 };
 
-/** Severity of vital-sign alerts (the issue: "outside the resident's range for a sustained window → high"). */
+/** Severity of vital-sign alerts: readings outside the resident's band for a sustained window. */
 export const SUSTAINED_VITAL_SEVERITY: AlertSeverity = 'high';
 
 /** The device-inspection alert raised when a device crosses the false-alarm threshold. */
@@ -136,11 +136,6 @@ export interface EventRule {
   activity?: boolean;
   presence?: 'out' | 'home';
   effect?: Effect;
-}
-
-/** The dedup key of an alert: one open alert per resident and kind (per device for device-scoped kinds). */
-export function dedupKey(residentId: string, alert: AlertKind, deviceId?: string | null): string {
-  return deviceId ? `${residentId}:${alert}:${deviceId}` : `${residentId}:${alert}`;
 }
 
 function numberOrNull(value: unknown): number | null {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { evaluateSilence } from './silence';
+import { evaluateSilence } from '../../db/alerts/silence';
 import { event, startIngestHarness } from './testing';
 
 const HOUR = 3_600_000;

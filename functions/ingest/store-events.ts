@@ -1,6 +1,6 @@
 import type postgres from 'postgres';
-import { ALERTS_CHANNEL } from '../../db/alerts/channel';
 import type { ClearedAlert } from '../../db/alerts/clear-alert';
+import { resolveBySystemCtes } from '../../db/alerts/resolve-by-system';
 import type { AlertKind } from '../../db/schema/alerts';
 import type { HubContext } from './hub-auth';
 import type { DetectionEvent } from './rules';
@@ -21,8 +21,8 @@ export interface StoredBatch {
  * - the hub's heartbeat (last seen, firmware, battery, power), the resident's last activity and presence, and each
  *   device's last event and battery — computed from every valid event, duplicates included, with `greatest()` and
  *   time guards so a replay changes nothing;
- * - the self-clearing alerts named by `selfClearing`, resolved by the system (resolved_by null) with the same
- *   NOTIFY 'resolved' payload as `notify()`, sent on commit, and their outstanding deliveries superseded.
+ * - the self-clearing alerts named by `selfClearing`, resolved by the system through the alert state machine's
+ *   set-based `resolveBySystemCtes` (NOTIFY on commit, outstanding deliveries superseded, history written).
  */
 export async function storeBatch(
   sql: postgres.Sql | postgres.TransactionSql,
@@ -90,32 +90,7 @@ export async function storeBatch(
         from (select id::uuid, at::timestamptz, battery::int
                 from unnest(${deviceIds}::text[], ${deviceTimes}::text[], ${deviceBatteries}::text[]) as t(id, at, battery)) u
        where d.id = u.id and d.hub_id = ${hub.id}
-    ), resolving as materialized (
-      -- The global lock order (README "Delivery guarantees"): alerts by id, then their deliveries by id.
-      select id from alerts
-       where org_id = ${hub.orgId} and dedup_key = any(${selfClearing.dedupKeys}::text[]) and status <> 'resolved'
-       order by id
-         for update
-    ), resolved as (
-      update alerts a set status = 'resolved', resolved_at = now(), resolved_by = null,
-             resolution_note = ${selfClearing.note}, next_escalation_at = null, updated_at = now()
-        from resolving where a.id = resolving.id
-      returning a.id, a.kind,
-                pg_notify(${ALERTS_CHANNEL}, json_build_object('alertId', a.id, 'orgId', a.org_id, 'residentId', a.resident_id, 'change', 'resolved')::text)::text
-    ), outstanding as materialized (
-      -- As supersedeOutstanding does for a person's resolve: nothing is re-sent or pushed for a resolved alert.
-      select d.id, d.state from alert_deliveries d
-       where d.alert_id in (select id from resolved) and d.state in ('pending', 'sent', 'delivered')
-       order by d.id
-         for update
-    ), superseded as (
-      update alert_deliveries d set state = 'superseded', superseded_at = now(), next_send_at = null
-        from outstanding where d.id = outstanding.id
-      returning d.id, outstanding.state as previous
-    ), superseded_history as (
-      insert into alert_delivery_history (delivery_id, from_state, to_state, detail)
-      select id, previous, 'superseded', 'alert resolved by the system' from superseded
-    )
+    ), ${resolveBySystemCtes(sql, { orgId: hub.orgId, ...selfClearing })}
     select event_id as "eventId", (extract(epoch from time) * 1000)::float8 as ms, null::text as "alertId",
            null::alert_kind as "alertKind"
       from inserted

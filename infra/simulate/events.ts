@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-/** What the simulator needs to know about a hub: its key and its devices by kind (the seed's `hubs` entries). */
+/** What the simulator needs to know about a hub: its key and its devices by kind (`SeededOrganisation.hubs` entries). */
 export interface SimulatedHub {
   apiKey: string;
   devices: Record<string, string>;

@@ -98,7 +98,7 @@ describe('a running view ends when its access ends', () => {
     expect(ended(manager)?.reason).toBe('access ended: consent withdrawn');
     // The WHEP session is gone: its peer is closed, no more video reaches the viewer, and DELETE would answer 404.
     // (WHEP has no channel back to the player; it notices the silence like any lost peer.)
-    expect(service.whepStop(identities.admin, cameraId, whep.sessionId)).toBe(false);
+    expect(service.whep.stop(identities.admin, cameraId, whep.sessionId)).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 300));
     const packetsAfterEnd = whep.rtpPackets;
     await new Promise((resolve) => setTimeout(resolve, 700));
@@ -123,7 +123,7 @@ describe('a running view ends when its access ends', () => {
     const soon: StaffIdentity = { ...identities.manager, expiresAt: Math.floor(Date.now() / 1000) + 3 };
     const expiring = await watchWithNodeViewer(service, soon, cameraId, 'expiring');
     const refreshed = await watchWithNodeViewer(service, soon, cameraId, 'refreshed');
-    service.reauthenticate('refreshed', { ...soon, expiresAt: Math.floor(Date.now() / 1000) + 3600 });
+    service.signalling.reauthenticate('refreshed', { ...soon, expiresAt: Math.floor(Date.now() / 1000) + 3600 });
     await Promise.all([expiring.waitForPackets(5), refreshed.waitForPackets(5)]);
     expect(ended(expiring)).toBeUndefined();
 
@@ -135,9 +135,29 @@ describe('a running view ends when its access ends', () => {
     expect(await service.recheckAccess()).toBe(0);
     expect(ended(refreshed)).toBeUndefined();
     expect(service.stats().sessions).toBe(1);
-    await service.disconnect('refreshed');
+    await service.signalling.disconnect('refreshed');
     expiring.close();
     refreshed.close();
+  });
+
+  test('the re-check in two halves, as a job runs it: findRevoked(sql, now) reports, endViews ends', async () => {
+    const { service, database, cameraId, identities } = harness;
+    const viewer = await watchWithNodeViewer(service, identities.manager, cameraId, 'halves-1');
+    await viewer.waitForPackets(5);
+    const { accessRecheck } = service;
+    expect(await accessRecheck.findRevoked(database.sql, new Date())).toEqual([]);
+    // Two hours on, the one-hour token has expired: reported, but nothing ends until the caller ends it.
+    const later = new Date(Date.now() + 2 * 3600_000);
+    const revoked = await accessRecheck.findRevoked(database.sql, later);
+    expect(revoked).toEqual([{ sessionId: viewer.sessionId, why: 'token-expired' }]);
+    expect(ended(viewer)).toBeUndefined();
+    expect(accessRecheck.endViews(revoked)).toBe(1);
+    expect(errorCode(viewer)).toBe(3108);
+    expect(ended(viewer)?.reason).toBe('access ended: access token expired');
+    // A view already ended is not ended twice.
+    expect(accessRecheck.endViews(revoked)).toBe(0);
+    expect(service.stats()).toMatchObject({ sessions: 0, peers: 0 });
+    viewer.close();
   });
 
   test('a caregiver unassigned from the resident, or deactivated, loses the view like any other reader', async () => {
@@ -207,7 +227,7 @@ describe('a running view ends when its access ends', () => {
     const restored = await watchWithNodeViewer(service, identities.manager, cameraId, 'demoted-3');
     await restored.waitForPackets(5);
     expect(errorCode(restored)).toBeUndefined();
-    await service.disconnect('demoted-3');
+    await service.signalling.disconnect('demoted-3');
     restored.close();
   });
 });

@@ -1,3 +1,5 @@
+import type { ServerFrame } from '../protocol';
+
 /**
  * Errors the camera service reports, with the WebSocket `error` frame code, the WHEP HTTP status and whether
  * trying again later can help. Codes 31xx are the camera's block in the realtime error catalogue.
@@ -56,4 +58,9 @@ export class CameraError extends Error {
     this.status = cameraErrors[name].status;
     this.retryable = cameraErrors[name].retryable;
   }
+}
+
+/** The WebSocket `error` frame reporting `error` about `ref` (a session id, or the camera id before there is one). */
+export function errorFrame(error: CameraError, ref: string): ServerFrame {
+  return { type: 'error', code: error.code, message: error.message, retryable: error.retryable, ref };
 }

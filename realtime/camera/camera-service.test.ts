@@ -32,7 +32,7 @@ describe('camera service over the signalling interface', () => {
     expect(probe.height).toBe(480);
     expect(probe.frames).toBeGreaterThan(10);
     expect(viewer.frames).toContainEqual(expect.objectContaining({ type: 'camera.state', state: 'live' }));
-    await harness.service.stop('conn-1', offer.sessionId);
+    await harness.service.signalling.stop('conn-1', offer.sessionId);
     viewer.close();
     expect(harness.service.stats().sessions).toBe(0);
   });
@@ -45,8 +45,8 @@ describe('camera service over the signalling interface', () => {
     const annexB = second.depacketizer.annexB();
     expect((annexB[4] ?? 0) & 0x1f).toBe(7);
     expect((await probeH264(annexB)).frames).toBeGreaterThan(0);
-    await harness.service.disconnect('conn-a');
-    await harness.service.disconnect('conn-b');
+    await harness.service.signalling.disconnect('conn-a');
+    await harness.service.signalling.disconnect('conn-b');
     first.close();
     second.close();
   });
@@ -62,7 +62,7 @@ describe('camera service over the signalling interface', () => {
     expect(viewer.frames.filter((frame) => frame.type === 'camera.candidate')).toEqual([]);
     await viewer.waitForPackets(10);
     expect(viewer.frames.filter((frame) => frame.type === 'camera.candidate').length).toBeGreaterThan(0);
-    await harness.service.disconnect('conn-o');
+    await harness.service.signalling.disconnect('conn-o');
     viewer.close();
   });
 
@@ -82,7 +82,7 @@ describe('camera service over the signalling interface', () => {
     await expect.poll(() => viewer.rtpPackets, { timeout: 10_000 }).toBeGreaterThan(before + 30);
     const states = viewer.frames.flatMap((frame) => (frame.type === 'camera.state' ? [frame.state] : []));
     expect(states.slice(-3)).toEqual(['stalled', 'offline', 'live']);
-    await harness.service.disconnect('conn-s');
+    await harness.service.signalling.disconnect('conn-s');
     viewer.close();
   });
 
@@ -105,7 +105,7 @@ describe('camera service over the signalling interface', () => {
         .toMatchObject({ reason: 'no video from the camera yet' });
       expect(Date.now() - watchedAt).toBeLessThan(2500);
       expect(viewer.rtpPackets).toBe(0);
-      await service.disconnect('rtp-silent');
+      await service.signalling.disconnect('rtp-silent');
       viewer.close();
     } finally {
       await database.sql`delete from cameras where id = ${cameraId}`;
@@ -117,8 +117,8 @@ describe('camera service over the signalling interface', () => {
     const sessionsBefore = service.stats().sessions;
     const errorOf = async (identity: typeof identities.admin, connectionId: string) => {
       const frames: { type: string; code?: number }[] = [];
-      await service.watch(identity, connectionId, cameraId, (frame) => frames.push(frame));
-      await service.disconnect(connectionId);
+      await service.signalling.watch(identity, connectionId, cameraId, (frame) => frames.push(frame));
+      await service.signalling.disconnect(connectionId);
       return frames.find((frame) => frame.type === 'error')?.code ?? null;
     };
     expect(await errorOf(identities.unassignedCarer, 'deny-1')).toBe(3100);
@@ -150,7 +150,7 @@ describe('camera service over the signalling interface', () => {
     const viewer = await watchWithNodeViewer(service, identities.manager, cameraId, 'conn-audit');
     const { sessionId } = await viewer.waitFor('camera.offer');
     await viewer.waitForPackets(10);
-    await service.stop('conn-audit', sessionId);
+    await service.signalling.stop('conn-audit', sessionId);
     viewer.close();
     await service.flushAudit();
     const rows = await database.sql<
@@ -176,23 +176,23 @@ describe('camera service over the signalling interface', () => {
     const frames: { type: string; code?: number }[] = [];
     await database.sql`alter table audit_log rename to audit_log_away`;
     try {
-      await service.watch(identities.admin, 'no-audit', cameraId, (frame) => frames.push(frame));
+      await service.signalling.watch(identities.admin, 'no-audit', cameraId, (frame) => frames.push(frame));
     } finally {
       await database.sql`alter table audit_log_away rename to audit_log`;
     }
     expect(frames.map((frame) => frame.type)).not.toContain('camera.offer');
     expect(frames.find((frame) => frame.type === 'error')?.code).toBe(3107);
     expect(service.stats()).toMatchObject({ sessions: before.sessions, peers: before.peers });
-    await service.disconnect('no-audit');
+    await service.signalling.disconnect('no-audit');
   });
 
   test('unknown sessions get an error frame; a viewer leaving frees its peer over many join/leave cycles', async () => {
     const { service, cameraId, identities } = harness;
     const frames: { type: string; code?: number }[] = [];
-    await service.watch(identities.admin, 'conn-x', cameraId, (frame) => frames.push(frame));
-    await service.answer('conn-x', 'no-such-session', 'v=0');
+    await service.signalling.watch(identities.admin, 'conn-x', cameraId, (frame) => frames.push(frame));
+    await service.signalling.answer('conn-x', 'no-such-session', 'v=0');
     expect(frames.at(-1)).toMatchObject({ type: 'error', code: 3104 });
-    await service.disconnect('conn-x');
+    await service.signalling.disconnect('conn-x');
 
     // Invariant checked at every quiet point: each open server peer belongs to a live session (no orphans).
     const before = service.stats();
@@ -212,8 +212,8 @@ describe('camera service over the signalling interface', () => {
       expect(service.stats().peers).toBe(service.stats().sessions);
       expect(await feedViewers()).toBe(viewersBefore + 3);
       const [first, ...rest] = viewers;
-      if (first?.sessionId) await service.stop(`cycle-${cycle}-0`, first.sessionId);
-      for (const [index] of rest.entries()) await service.disconnect(`cycle-${cycle}-${index + 1}`);
+      if (first?.sessionId) await service.signalling.stop(`cycle-${cycle}-0`, first.sessionId);
+      for (const [index] of rest.entries()) await service.signalling.disconnect(`cycle-${cycle}-${index + 1}`);
       for (const viewer of viewers) viewer.close();
       expect(service.stats()).toMatchObject({ sessions: before.sessions, peers: before.peers });
       expect(await feedViewers()).toBe(viewersBefore);
@@ -228,27 +228,27 @@ describe('camera service over the signalling interface', () => {
     // access query has answered.
     await Promise.all(
       Array.from({ length: 20 }, () =>
-        service.watch(identities.admin, 'burst', cameraId, (frame) => frames.push(frame)),
+        service.signalling.watch(identities.admin, 'burst', cameraId, (frame) => frames.push(frame)),
       ),
     );
     expect(frames.filter((frame) => frame.type === 'camera.offer')).toHaveLength(16);
     expect(frames.filter((frame) => frame.type === 'error').map((frame) => frame.code)).toEqual(Array(4).fill(3106));
     expect(service.stats().sessions).toBe(before.sessions + 16);
-    await service.disconnect('burst');
+    await service.signalling.disconnect('burst');
     expect(service.stats()).toMatchObject({ sessions: before.sessions, peers: before.peers });
     // The slots came back with the sessions.
     const after: { type: string }[] = [];
-    await service.watch(identities.admin, 'burst', cameraId, (frame) => after.push(frame));
+    await service.signalling.watch(identities.admin, 'burst', cameraId, (frame) => after.push(frame));
     expect(after.map((frame) => frame.type)).toContain('camera.offer');
-    await service.disconnect('burst');
+    await service.signalling.disconnect('burst');
   });
 
   test('a watch racing its connection closing leaves no session and no peer behind', async () => {
     const { service, cameraId, identities } = harness;
     const before = service.stats();
     const frames: { type: string }[] = [];
-    const watching = service.watch(identities.admin, 'gone', cameraId, (frame) => frames.push(frame));
-    await service.disconnect('gone'); // while the access query is still out
+    const watching = service.signalling.watch(identities.admin, 'gone', cameraId, (frame) => frames.push(frame));
+    await service.signalling.disconnect('gone'); // while the access query is still out
     await watching;
     expect(frames.filter((frame) => frame.type === 'camera.offer')).toEqual([]);
     expect(service.stats()).toMatchObject({ sessions: before.sessions, peers: before.peers });
@@ -258,7 +258,7 @@ describe('camera service over the signalling interface', () => {
     const { service, cameraId, identities } = harness;
     const offer = await recvOnlyH264Offer();
     const results = await Promise.allSettled(
-      [0, 1, 2, 3].map(() => service.whepStart(identities.manager, cameraId, offer)),
+      [0, 1, 2, 3].map(() => service.whep.start(identities.manager, cameraId, offer)),
     );
     const started = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value.sessionId] : []));
     expect(started).toHaveLength(2);
@@ -266,11 +266,11 @@ describe('camera service over the signalling interface', () => {
       if (result.status === 'rejected') expect(result.reason).toMatchObject({ name: 'CAMERA_TOO_MANY_SESSIONS' });
     }
     // Another staff member has their own slots.
-    const admin = await service.whepStart(identities.admin, cameraId, offer);
-    expect(service.whepStop(identities.admin, cameraId, admin.sessionId)).toBe(true);
-    for (const sessionId of started) expect(service.whepStop(identities.manager, cameraId, sessionId)).toBe(true);
-    const again = await service.whepStart(identities.manager, cameraId, offer);
-    expect(service.whepStop(identities.manager, cameraId, again.sessionId)).toBe(true);
+    const admin = await service.whep.start(identities.admin, cameraId, offer);
+    expect(service.whep.stop(identities.admin, cameraId, admin.sessionId)).toBe(true);
+    for (const sessionId of started) expect(service.whep.stop(identities.manager, cameraId, sessionId)).toBe(true);
+    const again = await service.whep.start(identities.manager, cameraId, offer);
+    expect(service.whep.stop(identities.manager, cameraId, again.sessionId)).toBe(true);
   });
 
   test('RTP cameras pushing to one shared port are told apart by SSRC and forwarded without transcoding', async () => {
@@ -304,8 +304,8 @@ describe('camera service over the signalling interface', () => {
       await Promise.all([hallViewer.waitForPackets(60), kitchenViewer.waitForPackets(60)]);
       expect(await probeH264(hallViewer.depacketizer.annexB())).toMatchObject({ width: 320, height: 240 });
       expect(await probeH264(kitchenViewer.depacketizer.annexB())).toMatchObject({ width: 352, height: 240 });
-      await service.disconnect('rtp-hall');
-      await service.disconnect('rtp-kitchen');
+      await service.signalling.disconnect('rtp-hall');
+      await service.signalling.disconnect('rtp-kitchen');
       hallViewer.close();
       kitchenViewer.close();
     } finally {

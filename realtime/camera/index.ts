@@ -1,18 +1,25 @@
+// The camera module's public entry: the rest of the realtime node imports the camera from here only.
 import type { TemplatedApp } from 'uWebSockets.js';
 import { parseEnv } from '../../core/env';
 import type { Logger } from '../../core/logger';
 import type { Sql } from '../../db/client';
+import type { CameraSignalling } from '../camera-signalling';
 import { CameraService } from './camera-service';
-import { CameraEnv } from './env';
+import { type CameraConfig, CameraEnv } from './env';
 import { registerWhepRoutes } from './whep-routes';
 
-export { CameraService } from './camera-service';
+export type { AccessEnded, AccessRecheck, RevokedView } from './access-recheck';
+export { CameraService, type CameraServiceStats } from './camera-service';
 export { type CameraConfig, CameraEnv } from './env';
 export { registerWhepRoutes } from './whep-routes';
 
 export interface CameraAttachment {
-  /** Implements `CameraSignalling`: hand it to the dashboard WebSocket connection for camera.* frames. */
-  cameras: CameraService;
+  /** Hand it to the dashboard WebSocket connection for camera.* frames. */
+  cameras: CameraSignalling;
+  /** The whole service: its access re-check (`service.accessRecheck`), stats and test hooks. */
+  service: CameraService;
+  /** Its configuration: the node's jobs read CAMERA_ACCESS_RECHECK_MS from it. */
+  config: CameraConfig;
   stop(): Promise<void>;
 }
 
@@ -25,10 +32,10 @@ export function attachCameraService(
   options: { sql: Sql; logger: Logger; jwtSecret: string; env: Record<string, unknown> },
 ): CameraAttachment {
   const config = parseEnv(CameraEnv, options.env);
-  const cameras = new CameraService(options.sql, config, options.logger);
-  registerWhepRoutes(app, cameras, { jwtSecret: options.jwtSecret, logger: options.logger });
-  void cameras.reconcileFeeds().catch((error: Error) => {
+  const service = new CameraService(options.sql, config, options.logger);
+  registerWhepRoutes(app, service.whep, { jwtSecret: options.jwtSecret, logger: options.logger });
+  void service.reconcileFeeds().catch((error: Error) => {
     options.logger.warn('camera warm-up failed', { error: error.message });
   });
-  return { cameras, stop: () => cameras.shutdown() };
+  return { cameras: service.signalling, service, config, stop: () => service.shutdown() };
 }

@@ -1,4 +1,4 @@
-// Test helpers for the camera service: a seeded database, a service on loopback, identities for each role, and a
+// Test helpers for the camera service: a database with a demo organisation, a service on loopback, identities for each role, and a
 // node-datachannel viewer that answers the server's offer through the real CameraSignalling calls.
 
 import { execFile } from 'node:child_process';
@@ -11,10 +11,12 @@ import { chromium } from 'playwright-core';
 import type { StaffIdentity } from '../../core/auth/access-token';
 import { hashPassword } from '../../core/auth/password';
 import { parseEnv } from '../../core/env';
+import { startJobs } from '../../core/jobs/run-jobs';
 import { createLogger } from '../../core/logger';
 import { createTestDatabase, type TestDatabase } from '../../db/testing/database';
 import { seedDemoOrganisation } from '../../infra/demo-organisation';
 import { RealtimeEnv } from '../env';
+import { cameraJobs } from '../jobs';
 import { startRealtimeNode } from '../node';
 import type { ServerFrame } from '../protocol';
 import { CameraService } from './camera-service';
@@ -59,7 +61,10 @@ export async function startCameraHarness(env: Record<string, string> = {}): Prom
     CAMERA_TEST_PATTERN_LINGER_MS: '60000',
     ...env,
   });
-  const service = new CameraService(database.sql, config, createLogger('camera-test', 'warn'));
+  const logger = createLogger('camera-test', 'warn');
+  const service = new CameraService(database.sql, config, logger);
+  // The camera's jobs as the realtime node runs them (access recheck, feed reconcile).
+  const jobs = startJobs(database.sql, cameraJobs(service, config.CAMERA_ACCESS_RECHECK_MS), logger);
   return {
     database,
     service,
@@ -72,6 +77,7 @@ export async function startCameraHarness(env: Record<string, string> = {}): Prom
       unassignedCarer: identityOf(outsider?.id ?? '', seed.orgId, 'caregiver'),
     },
     close: async () => {
+      await jobs.stop();
       await service.shutdown();
       await database.drop();
     },
@@ -144,14 +150,14 @@ export async function watchWithNodeViewer(
   pc.onLocalDescription((sdp, type) => {
     const { sessionId } = viewer;
     if (type !== 'answer' || !sessionId) return;
-    setTimeout(() => void service.answer(connectionId, sessionId, sdp).then(answerSent), answerDelayMs);
+    setTimeout(() => void service.signalling.answer(connectionId, sessionId, sdp).then(answerSent), answerDelayMs);
   });
   pc.onLocalCandidate((candidate, mid) => {
     void answered.then(() => {
-      if (viewer.sessionId) service.candidate(connectionId, viewer.sessionId, candidate, mid);
+      if (viewer.sessionId) service.signalling.candidate(connectionId, viewer.sessionId, candidate, mid);
     });
   });
-  await service.watch(identity, connectionId, cameraId, (frame) => {
+  await service.signalling.watch(identity, connectionId, cameraId, (frame) => {
     viewer.frames.push(frame);
     if (frame.type === 'camera.offer') {
       viewer.sessionId = frame.sessionId;
@@ -195,7 +201,7 @@ export async function whepWithNodeViewer(
   });
   pc.setLocalDescription();
   await gathered;
-  const { sessionId, sdp } = await service.whepStart(identity, cameraId, pc.localDescription()?.sdp ?? '');
+  const { sessionId, sdp } = await service.whep.start(identity, cameraId, pc.localDescription()?.sdp ?? '');
   pc.setRemoteDescription(sdp, 'answer');
   return {
     sessionId,
@@ -287,7 +293,10 @@ export async function startCameraNode(
       LOG_LEVEL: 'warn',
     }),
     '127.0.0.1',
-    { camera: harness.service, routes: (app) => registerWhepRoutes(app, harness.service, { jwtSecret, logger }) },
+    {
+      camera: harness.service.signalling,
+      routes: (app) => registerWhepRoutes(app, harness.service.whep, { jwtSecret, logger }),
+    },
   );
   return { url: node.url, close: () => node.stop() };
 }

@@ -1,12 +1,23 @@
 import type { StaffIdentity } from '../../core/auth/access-token';
 import type { Sql } from '../../db/client';
+import type { WatchableCamera } from '../../db/queries/camera-access';
 
 export type ViewTransport = 'websocket' | 'whep';
+
+/** What the audit rows record of a view. */
+export interface AuditedView {
+  readonly id: string;
+  readonly identity: StaffIdentity;
+  readonly camera: Pick<WatchableCamera, 'id' | 'basis'>;
+  readonly transport: ViewTransport;
+  readonly startedAt: number;
+  readonly connectedAt: number | null;
+}
 
 /**
  * Who watched which camera, when and for how long: one audit row when a view starts, one when it stops, one per
  * refusal. Rows go to the caller's organisation (a token for an organisation since deleted writes nothing).
- * The start row is the one a view depends on: `started` rejects when it is not written, so no video flows
+ * The start row is the one a view depends on: `viewStarted` rejects when it is not written, so no video flows
  * without it; stop and refusal rows are written in the background and failures reported to `onError`.
  */
 export class ViewAudit {
@@ -17,12 +28,27 @@ export class ViewAudit {
     private readonly onError: (error: Error) => void,
   ) {}
 
-  started(identity: StaffIdentity, cameraId: string, details: Record<string, unknown>): Promise<void> {
-    return this.write(identity, 'camera.view.start', cameraId, details);
+  /** The start row, with why the viewer may watch (their role, an open alert or a standing grant). */
+  viewStarted(view: AuditedView): Promise<void> {
+    return this.write(view.identity, 'camera.view.start', view.camera.id, {
+      sessionId: view.id,
+      transport: view.transport,
+      basis: view.camera.basis,
+    });
   }
 
-  stopped(identity: StaffIdentity, cameraId: string, details: Record<string, unknown>): void {
-    this.write(identity, 'camera.view.stop', cameraId, details);
+  /** The stop row: why it stopped, how long it ran and was watched; `details` add who ended it and why. */
+  viewStopped(view: AuditedView, reason: string, details: Record<string, unknown>, now = Date.now()): void {
+    this.write(view.identity, 'camera.view.stop', view.camera.id, {
+      sessionId: view.id,
+      transport: view.transport,
+      reason,
+      startedAt: new Date(view.startedAt).toISOString(),
+      durationMs: now - view.startedAt,
+      // > 0 exactly when the viewer was connected (video could flow), however short.
+      watchedMs: view.connectedAt ? Math.max(1, now - view.connectedAt) : 0,
+      ...details,
+    });
   }
 
   denied(identity: StaffIdentity, cameraId: string, details: Record<string, unknown>): void {

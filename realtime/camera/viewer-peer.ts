@@ -92,7 +92,7 @@ export class ViewerPeer implements FeedViewer {
     const description = new Promise<string>((resolve) => peer.pc.onLocalDescription((sdp) => resolve(sdp)));
     peer.addVideoTrack('video', streamId);
     peer.pc.setLocalDescription();
-    // libdatachannel issues the offer before gathering and trickles every candidate, so this removes nothing
+    // libdatachannel creates the offer before gathering and trickles every candidate, so this removes nothing
     // today; it keeps the guarantee if a version ever puts candidates in the description itself.
     return { peer, sdp: splitCandidates(await description).sdp };
   }

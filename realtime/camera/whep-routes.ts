@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { type StaffIdentity, verifyAccessToken } from '../../core/auth/access-token';
 import type { Logger } from '../../core/logger';
 import { CameraError } from './camera-errors';
-import type { CameraService } from './camera-service';
+import type { WhepSessions } from './whep-sessions';
 
 const MAX_OFFER_BYTES = 64 * 1024;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -19,7 +19,7 @@ export interface WhepRouteOptions {
  * and a Location to `DELETE` when done; bearer access token as for the API. Also serves the viewer page at
  * `GET /camera/viewer` (WHEP or dashboard WebSocket), used by the demo and the browser tests.
  */
-export function registerWhepRoutes(app: TemplatedApp, cameras: CameraService, options: WhepRouteOptions): void {
+export function registerWhepRoutes(app: TemplatedApp, whep: WhepSessions, options: WhepRouteOptions): void {
   const { jwtSecret, logger } = options;
 
   app.get('/camera/viewer', (res) => {
@@ -44,14 +44,14 @@ export function registerWhepRoutes(app: TemplatedApp, cameras: CameraService, op
         const identity = await authenticate(authorization, jwtSecret);
         if (!identity) return request.problem(401, 'UNAUTHORIZED', 'a valid bearer access token is required');
         if (!UUID.test(cameraId)) throw new CameraError('CAMERA_NOT_FOUND');
-        const { sessionId, sdp } = await cameras.whepStart(identity, cameraId, body.toString('utf8'));
+        const { sessionId, sdp } = await whep.start(identity, cameraId, body.toString('utf8'));
         const sent = request.respond('201 Created', sdp, {
           'content-type': 'application/sdp',
           location: `/whep/${cameraId}/${sessionId}`,
-          ...cameras.iceServerLinks(identity.staffId),
+          ...whep.iceServerLinks(identity.staffId),
         });
         // The viewer went away while we answered: free the session now rather than at the connect timeout.
-        if (!sent) cameras.whepStop(identity, cameraId, sessionId);
+        if (!sent) whep.stop(identity, cameraId, sessionId);
       })().catch((error: unknown) => request.fail(error, logger));
     });
   });
@@ -64,7 +64,7 @@ export function registerWhepRoutes(app: TemplatedApp, cameras: CameraService, op
     void (async () => {
       const identity = await authenticate(authorization, jwtSecret);
       if (!identity) return request.problem(401, 'UNAUTHORIZED', 'a valid bearer access token is required');
-      if (!cameras.whepStop(identity, cameraId, sessionId)) throw new CameraError('CAMERA_SESSION_NOT_FOUND');
+      if (!whep.stop(identity, cameraId, sessionId)) throw new CameraError('CAMERA_SESSION_NOT_FOUND');
       request.respond('200 OK', '', {});
     })().catch((error: unknown) => request.fail(error, logger));
   });

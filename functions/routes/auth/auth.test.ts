@@ -140,10 +140,10 @@ describe('auth: login, refresh rotation, logout, me (Node server, real PostgreSQ
     expect((await login(account.email, account.password)).status).toBe(401);
     const refresh = await h.request('POST', '/v1/auth/refresh', { body: { refreshToken: session.body.refreshToken } });
     expect(refresh.status).toBe(401);
-    // As documented: the access token already issued is checked by signature only, so it lives until it expires;
-    // only /v1/me, which reads the account anyway, refuses it.
+    // The access token already issued is refused too (the staff-still-active rule): at once in the process that
+    // deactivated the account (functions/routes/staff/deactivation.test.ts covers other processes).
     const token = session.body.accessToken;
-    expect((await h.request('GET', '/v1/residents', { token })).status).toBe(200);
+    expect((await h.request('GET', '/v1/residents', { token })).status).toBe(401);
     expect((await h.request('GET', '/v1/me', { token })).status).toBe(401);
   });
 

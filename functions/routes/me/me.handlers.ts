@@ -21,8 +21,8 @@ export const get = handle(...routes.get, async (c) => {
     .from(staff)
     .innerJoin(organisations, eq(organisations.id, staff.orgId))
     .where(scope.where(staff, eq(staff.id, scope.identity.staffId)));
-  // A deactivated account's access token stays valid elsewhere until it expires (≤ 15 min: no route reads the
-  // account per request); this route reads it anyway, so it refuses the token.
+  // requireStaff refuses a deactivated account within STAFF_ACTIVE_TTL_MS (it remembers who is active); this
+  // route reads the account anyway, so it refuses the token at once.
   if (!row?.active) throw new ApiError({ code: 'UNAUTHORIZED', detail: 'The account is no longer active' });
   const { active: _active, ...me } = row;
   return c.json(me, 200);

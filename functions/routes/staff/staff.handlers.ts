@@ -59,8 +59,12 @@ function assertMayChangeAccess(
   }
 }
 
-/** After a change to a staff member: lists show them, and profiles of their residents name them. */
+/**
+ * After a change to a staff member: lists show them, profiles of their residents name them, and this process asks
+ * again whether they are active.
+ */
 async function invalidateAfterStaffChange(c: AppContext, staffId: string) {
+  c.env.services.activeStaff.forget(staffId);
   const scope = orgScope(c);
   const residentIds = await scope.db
     .select({ residentId: assignments.residentId })

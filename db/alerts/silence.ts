@@ -1,9 +1,9 @@
 import type postgres from 'postgres';
-import { resolveBySystem } from '../../db/alerts/clear-alert';
-import { raiseAlert } from '../../db/alerts/raise-alert';
-import { defaultOrganisationSettings, defaultThresholds } from '../../db/defaults';
-import type { AlertSeverity } from '../../db/schema/alerts';
-import { dedupKey } from './rules';
+import { defaultOrganisationSettings, defaultThresholds } from '../defaults';
+import type { AlertSeverity } from '../schema/alerts';
+import { dedupKey, dedupKeySql } from './dedup-key';
+import { type RaiseAlertInput, raiseAlert } from './raise-alert';
+import { resolveBySystem } from './resolve-by-system';
 
 /**
  * The no-activity ladder: hours without activity → step → severity. Steps only ever rise while the alert is open
@@ -83,7 +83,7 @@ async function noActivity(sql: postgres.Sql, now: Date, outcome: SilenceOutcome)
              coalesce((r.thresholds -> 'inactivityHours' ->> 'danger')::float8, ${danger}) as danger,
              a.severity as "openSeverity"
         from residents r
-        left join alerts a on a.org_id = r.org_id and a.dedup_key = r.id::text || ':no_activity'
+        left join alerts a on a.org_id = r.org_id and a.dedup_key = ${dedupKeySql(sql, 'r.id', 'no_activity')}
                           and a.status <> 'resolved'
        where r.status = 'active' and r.last_activity_at is not null
     ) s
@@ -93,42 +93,29 @@ async function noActivity(sql: postgres.Sql, now: Date, outcome: SilenceOutcome)
     const reached = inactivityLadder.find((rung) => row.hoursSilent >= row[rung.step]);
     if (!reached) {
       // Activity came back (written by ingest or by hand) without the batch that would have cleared it.
-      await sql.begin(async (tx) => {
-        const resolved = await resolveBySystem(tx, {
-          orgId: row.orgId,
-          dedupKeys: [dedupKey(row.residentId, 'no_activity')],
-          note: 'Cleared: activity resumed',
-        });
-        for (const alert of resolved) outcome.resolved.push({ ...alert, orgId: row.orgId, residentId: row.residentId });
-      });
+      await sql.begin((tx) => resolveSilence(tx, row, 'no_activity', 'Cleared: activity resumed', outcome));
       continue;
     }
     if (row.presence !== 'home') continue; // paused while out: keep what is open, raise nothing new
     if (row.openSeverity && severityRank[row.openSeverity] <= severityRank[reached.severity]) continue;
     const hours = Math.floor(row.hoursSilent);
-    const raised = await sql.begin((tx) =>
-      raiseAlert(tx, {
-        orgId: row.orgId,
-        residentId: row.residentId,
-        kind: 'no_activity',
-        severity: reached.severity,
-        dedupKey: dedupKey(row.residentId, 'no_activity'),
-        title: `No activity for ${hours} h (${reached.step})`,
-        details: {
-          hoursSilent: hours,
-          step: reached.step,
-          ladder: { caution: row.caution, warning: row.warning, danger: row.danger },
+    await sql.begin((tx) =>
+      raiseSilence(
+        tx,
+        row,
+        {
+          kind: 'no_activity',
+          severity: reached.severity,
+          title: `No activity for ${hours} h (${reached.step})`,
+          details: {
+            hoursSilent: hours,
+            step: reached.step,
+            ladder: { caution: row.caution, warning: row.warning, danger: row.danger },
+          },
         },
-      }),
+        outcome,
+      ),
     );
-    outcome.raised.push({
-      alertId: raised.alertId,
-      orgId: row.orgId,
-      residentId: row.residentId,
-      kind: 'no_activity',
-      severity: raised.severity,
-      created: raised.created,
-    });
   }
 }
 
@@ -151,41 +138,55 @@ async function hubsOffline(sql: postgres.Sql, now: Date, outcome: SilenceOutcome
              h.last_seen_at < ${at}::timestamptz - make_interval(mins =>
                coalesce((o.settings ->> 'hubOfflineMinutes')::int, ${defaultOrganisationSettings.hubOfflineMinutes})) as offline,
              exists (select 1 from alerts a where a.org_id = h.org_id and a.status <> 'resolved'
-                        and a.dedup_key = h.resident_id::text || ':hub_offline') as open
+                        and a.dedup_key = ${dedupKeySql(sql, 'h.resident_id', 'hub_offline')}) as open
         from hubs h join organisations o on o.id = h.org_id
        where h.resident_id is not null and h.last_seen_at is not null
     ) s
      where offline <> open`;
 
   for (const row of rows) {
-    await sql.begin(async (tx) => {
-      if (row.open) {
-        const resolved = await resolveBySystem(tx, {
-          orgId: row.orgId,
-          dedupKeys: [dedupKey(row.residentId, 'hub_offline')],
-          note: 'Cleared: the hub is reporting again',
-        });
-        for (const alert of resolved) outcome.resolved.push({ ...alert, orgId: row.orgId, residentId: row.residentId });
-        return;
-      }
-      const raised = await raiseAlert(tx, {
-        orgId: row.orgId,
-        residentId: row.residentId,
-        hubId: row.hubId,
-        kind: 'hub_offline',
-        severity: HUB_OFFLINE_SEVERITY,
-        dedupKey: dedupKey(row.residentId, 'hub_offline'),
-        title: `${row.name} offline`,
-        details: { minutesSilent: Math.floor(row.minutesSilent) },
-      });
-      outcome.raised.push({
-        alertId: raised.alertId,
-        orgId: row.orgId,
-        residentId: row.residentId,
-        kind: 'hub_offline',
-        severity: raised.severity,
-        created: raised.created,
-      });
-    });
+    await sql.begin((tx) =>
+      row.open
+        ? resolveSilence(tx, row, 'hub_offline', 'Cleared: the hub is reporting again', outcome)
+        : raiseSilence(
+            tx,
+            row,
+            {
+              hubId: row.hubId,
+              kind: 'hub_offline',
+              severity: HUB_OFFLINE_SEVERITY,
+              title: `${row.name} offline`,
+              details: { minutesSilent: Math.floor(row.minutesSilent) },
+            },
+            outcome,
+          ),
+    );
   }
+}
+
+type SilenceKind = SilenceOutcome['raised'][number]['kind'];
+type Silent = { orgId: string; residentId: string };
+
+/** Raises (or attaches to) the resident's silence alert of this kind and records it in the run's outcome. */
+async function raiseSilence(
+  tx: postgres.TransactionSql,
+  { orgId, residentId }: Silent,
+  alert: Omit<RaiseAlertInput, 'orgId' | 'residentId' | 'dedupKey'> & { kind: SilenceKind },
+  outcome: SilenceOutcome,
+): Promise<void> {
+  const raised = await raiseAlert(tx, { ...alert, orgId, residentId, dedupKey: dedupKey(residentId, alert.kind) });
+  const { alertId, severity, created } = raised;
+  outcome.raised.push({ alertId, orgId, residentId, kind: alert.kind, severity, created });
+}
+
+/** The silence ended without the ingest batch that would have cleared it: resolves the alert by the system. */
+async function resolveSilence(
+  tx: postgres.TransactionSql,
+  { orgId, residentId }: Silent,
+  kind: SilenceKind,
+  note: string,
+  outcome: SilenceOutcome,
+): Promise<void> {
+  const resolved = await resolveBySystem(tx, { orgId, dedupKeys: [dedupKey(residentId, kind)], note });
+  for (const alert of resolved) outcome.resolved.push({ ...alert, orgId, residentId });
 }

@@ -1,0 +1,34 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../db/testing/database';
+import { type SeededOrganisation, seedDemoOrganisation } from '../../infra/demo-organisation';
+import { stillActiveStaff } from './staff-active';
+
+describe('the "staff still active" rule', () => {
+  let database: TestDatabase;
+  let north: SeededOrganisation;
+  let south: SeededOrganisation;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    north = await seedDemoOrganisation(database.db, { orgName: 'North', slug: 'north' });
+    south = await seedDemoOrganisation(database.db, { orgName: 'South', slug: 'south' });
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  test('passes an active account in its own organisation; refuses a deactivated, unknown or other-org one', async () => {
+    const [active, deactivated] = north.logins;
+    if (!active || !deactivated) throw new Error('seed has too few logins');
+    await database.sql`update staff set active = false where id = ${deactivated.staffId}`;
+    const unknown = randomUUID();
+    const passed = await stillActiveStaff(database.sql, [
+      { staffId: active.staffId, orgId: north.orgId },
+      { staffId: deactivated.staffId, orgId: north.orgId },
+      { staffId: unknown, orgId: north.orgId },
+      { staffId: south.logins[0]?.staffId ?? '', orgId: north.orgId },
+    ]);
+    expect([...passed]).toEqual([active.staffId]);
+    expect(await stillActiveStaff(database.sql, [])).toEqual(new Set());
+  });
+});

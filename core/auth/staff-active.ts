@@ -1,0 +1,21 @@
+import type { Actor } from '../../db/actor';
+import type { Sql } from '../../db/client';
+
+/** A staff member as a token names them: who, and in which organisation. */
+export type StaffMember = Pick<Actor, 'staffId' | 'orgId'>;
+
+/**
+ * The "staff still active" rule, the one definition HTTP, the WebSocket and the staff recheck share: a token's
+ * staff member may act only while the account exists, is active and belongs to the organisation the token names.
+ * Answers which of `members` pass, in one query however many are asked about.
+ */
+export async function stillActiveStaff(sql: Sql, members: readonly StaffMember[]): Promise<Set<string>> {
+  if (members.length === 0) return new Set();
+  const rows = await sql<{ id: string }[]>`
+    select s.id::text as id
+      from unnest(${members.map((member) => member.staffId)}::uuid[],
+                  ${members.map((member) => member.orgId)}::uuid[]) as wanted(staff_id, org_id)
+      join staff s on s.id = wanted.staff_id and s.org_id = wanted.org_id
+     where s.active`;
+  return new Set(rows.map((row) => row.id));
+}
