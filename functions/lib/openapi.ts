@@ -103,3 +103,20 @@ export function describeHubRoute(
     responses: { ...responses, ...errorResponses('UNAUTHORIZED', ...errors) },
   });
 }
+
+/**
+ * `true` when a response schema's output has exactly the keys of `Actual` and every value it documents is one `Actual`
+ * allows; use as `Assert<Documents<typeof Schema, Actual>>` so a schema that drifts from its type fails to compile.
+ */
+export type Documents<Schema extends StandardSchemaV1, Actual> = [keyof StandardSchemaV1.InferOutput<Schema>] extends [
+  keyof Actual,
+]
+  ? [keyof Actual] extends [keyof StandardSchemaV1.InferOutput<Schema>]
+    ? StandardSchemaV1.InferOutput<Schema> extends Actual
+      ? true
+      : false
+    : false
+  : false;
+
+/** Compiles only when `Check` is `true`. */
+export type Assert<Check extends true> = Check;

@@ -1,7 +1,7 @@
 import { hc, type InferRequestType, type InferResponseType } from 'hono/client';
 import { describe, expectTypeOf, test } from 'vitest';
+import type { AlertRecord } from '../../db/alerts/snapshot';
 import type { AppType } from '../app';
-import type { AlertJson } from './alerts/alert-json';
 
 // Compile-time checks (tsc reads this file): the chained routes keep their inputs and answers in AppType.
 const client = hc<AppType>('http://localhost');
@@ -28,8 +28,8 @@ describe('typed Hono RPC client (AppType)', () => {
     expectTypeOf<Timeline['residentId']>().toEqualTypeOf<string>();
   });
 
-  test('answers an alert in the shape of AlertJson (the dashboards’ AlertSnapshot, for REST)', () => {
+  test('answers an alert as the AlertRecord of db/alerts/snapshot.ts', () => {
     type OneAlert = InferResponseType<(typeof client.v1.alerts)[':id']['$get'], 200>;
-    expectTypeOf<OneAlert>().toMatchTypeOf<AlertJson>();
+    expectTypeOf<OneAlert>().toMatchTypeOf<AlertRecord>();
   });
 });

@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
+import { alertRecordColumns, toAlertRecord } from '../../../db/alerts/snapshot';
 import { alerts } from '../../../db/schema';
 import { handle } from '../../lib/handlers';
 import { equalWhereGiven } from '../../lib/list-filters';
 import { notFound, orgScope } from '../../lib/org-scope';
 import { mapPage } from '../../lib/pagination';
-import { alertColumns, alertJson } from './alert-json';
 import * as routes from './alerts.routes';
 
 export const list = handle(...routes.list, async (c) => {
@@ -18,21 +18,21 @@ export const list = handle(...routes.list, async (c) => {
   });
   const page = await readable.pageWith(query, alerts.openedAt, ({ after, orderBy, limit }) =>
     readable.scope.db
-      .select(alertColumns)
+      .select(alertRecordColumns)
       .from(alerts)
       .where(readable.where(...filters, after))
       .orderBy(...orderBy)
       .limit(limit),
   );
-  return c.json(mapPage(page, alertJson), 200);
+  return c.json(mapPage(page, toAlertRecord), 200);
 });
 
 export const get = handle(...routes.get, async (c) => {
   const readable = orgScope(c).readableAlerts();
   const [row] = await readable.scope.db
-    .select(alertColumns)
+    .select(alertRecordColumns)
     .from(alerts)
     .where(readable.where(eq(alerts.id, c.req.valid('param').id)));
   if (!row) throw notFound('alert');
-  return c.json(alertJson(row), 200);
+  return c.json(toAlertRecord(row), 200);
 });

@@ -1,5 +1,7 @@
 import * as v from 'valibot';
+import type { AlertRecord } from '../../../db/alerts/snapshot';
 import { alertKind, alertSeverity, alertStatus } from '../../../db/schema';
+import type { Assert, Documents } from '../../lib/openapi';
 import { pageQueryFields, pageSchema } from '../../lib/pagination';
 import { Timestamp, Uuid } from '../../lib/schemas';
 
@@ -37,5 +39,8 @@ export const AlertSchema = v.pipe(
   }),
   v.metadata({ ref: 'Alert' }),
 );
+
+/** Compile-time only: the `Alert` schema documents the alert record of db/alerts/snapshot.ts, field for field. */
+export type AlertSchemaDocumentsAlertRecord = Assert<Documents<typeof AlertSchema, AlertRecord>>;
 
 export const AlertPageSchema = pageSchema(AlertSchema, 'AlertPage');
