@@ -4,7 +4,7 @@ import { type SeededOrganisation, seedDemoOrganisation } from '../infra/demo-org
 import { type RealtimeNode, startRealtimeNode } from './node';
 import { injectSosAlert, stopInjectionServers, TestDashboard, testRealtimeConfig, tokenFor } from './testing';
 
-// Issue 12: a new emergency on an acknowledged, unresolved alert, and an acknowledgement left unresolved too long,
+// A new emergency on an acknowledged, unresolved alert, and an acknowledgement left unresolved too long,
 // re-trigger the alert (fresh deliveries to its current step, escalation restarted) instead of staying silent.
 
 let database: TestDatabase;

@@ -4,7 +4,7 @@ import { sensorEventKind } from '../../db/schema/events';
 import { startIngestHarness } from './testing';
 
 /**
- * Boundary property (STYLE "Boundaries get property tests"; issue 12). Batches mix valid events and valid
+ * Boundary property. Batches mix valid events and valid
  * emergencies with events built from odd strings (NUL, lone surrogates, emoji, 10,000 characters), odd numbers
  * (1e400, -0, 5e-324, "Infinity"), odd dates (year 0 and 9999, Feb 30, odd offsets) and odd payloads (deep,
  * huge, arrays, odd keys), under an odd heartbeat. Invariants, read from the database: never a 5xx; every valid

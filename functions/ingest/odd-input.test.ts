@@ -5,7 +5,7 @@ import { storeValidBatch } from './ingest-batch';
 import { event, startIngestHarness } from './testing';
 
 /**
- * Issue 12: one event PostgreSQL cannot store (NUL, a lone surrogate, a payload too deep to serialise…) used to
+ * Regression: one event PostgreSQL cannot store (NUL, a lone surrogate, a payload too deep to serialise…) used to
  * fail the whole batch statement with a 500; the hub re-sent it forever and the SOS beside it was never stored.
  */
 describe('odd input never costs the rest of the batch (Node server, real PostgreSQL)', () => {

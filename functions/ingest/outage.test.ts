@@ -50,7 +50,7 @@ async function waitFor(condition: () => boolean | Promise<boolean>, what: string
 }
 
 /**
- * Issue 12: with PostgreSQL down, ingest requests hung for more than 10 s (postgres.js's reconnect backoff grows
+ * Regression: with PostgreSQL down, ingest requests hung for more than 10 s (postgres.js's reconnect backoff grows
  * to 20 s, then a 10 s connect timeout) and then answered 500. A real PostgreSQL of its own is stopped and started
  * again under a stream of hub batches; the invariants are read from the database afterwards.
  */

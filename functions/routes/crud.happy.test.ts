@@ -292,7 +292,7 @@ describe('every CRUD route, happy path (Node server, real PostgreSQL)', () => {
     const one = await h.request<Row>('GET', `/v1/alerts/${raised.alertId}`, { token: admin });
     expect(one.body).toMatchObject({ kind: 'fire', residentId: second.id, severity: 'critical' });
 
-    // In the seed carer1 backs up resident 1, so sees its alert; nobody is assigned to a new resident.
+    // In the demo organisation carer1 backs up resident 1, so sees its alert; nobody is assigned to a new resident.
     const lonely = await h.request<Row>('POST', '/v1/residents', { token: manager, body: { name: 'Unassigned' } });
     const hidden = await plainSql.begin((tx) =>
       raiseAlert(tx, {

@@ -9,7 +9,7 @@ interface ProblemBody {
   errors?: { field: string; message: string }[];
 }
 
-/** Regression tests of issue 12: input PostgreSQL cannot store, dates that do not exist, foreign cursors. */
+/** Regression tests: input PostgreSQL cannot store, dates that do not exist, foreign cursors. */
 describe('odd input is refused with problem+json, never a 5xx', () => {
   let h: ApiHarness;
   let admin: string;

@@ -307,7 +307,7 @@ async function prepare(sql: ReturnType<typeof createDatabase>['sql'], orgId: str
     insert into residents (org_id, name) values (${orgId}, 'Broadcast resident') returning id`;
   if (!broadcast) throw new Error('broadcast resident insert failed');
   const residentIds = [...residents.map((row) => row.id), broadcast.id];
-  // Index 0 is the seeded resident's hub; demoHubKey keeps the keys deterministic like the seed's.
+  // Index 0 is the seeded resident's hub; demoHubKey keeps the keys deterministic like the demo organisation's.
   const keys = await Promise.all(residentIds.map((_, index) => hubKeyFrom(demoHubKey(slug, index + 1))));
   const hubRows = await sql<{ id: string; residentId: string }[]>`
     insert into hubs (org_id, resident_id, name, api_key_prefix, api_key_hash)
