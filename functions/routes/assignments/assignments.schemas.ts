@@ -10,7 +10,7 @@ const EscalationOrder = v.pipe(
   v.description('1 is told first; escalation walks upwards'),
 );
 
-export const CreateAssignmentBody = v.pipe(
+export const CreateBody = v.pipe(
   v.strictObject({ staffId: Uuid, residentId: Uuid, escalationOrder: v.optional(EscalationOrder, 1) }),
   v.metadata({
     example: {
@@ -21,15 +21,16 @@ export const CreateAssignmentBody = v.pipe(
   }),
 );
 
-export const UpdateAssignmentBody = v.strictObject({ escalationOrder: EscalationOrder });
+export const UpdateBody = v.strictObject({ escalationOrder: EscalationOrder });
 
-export const ListAssignmentsQuery = v.object({
+export const ListQuery = v.object({
   ...pageQueryFields(['escalationOrder', 'createdAt'] as const),
   staffId: v.optional(Uuid),
   residentId: v.optional(Uuid),
 });
 
-export const AssignmentSchema = v.pipe(
+/** An assignment as the API answers it. */
+export const Item = v.pipe(
   v.object({
     id: Uuid,
     orgId: Uuid,
@@ -42,4 +43,4 @@ export const AssignmentSchema = v.pipe(
   v.metadata({ ref: 'Assignment' }),
 );
 
-export const AssignmentPageSchema = pageSchema(AssignmentSchema, 'AssignmentPage');
+export const Page = pageSchema(Item, 'AssignmentPage');

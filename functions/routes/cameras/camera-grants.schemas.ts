@@ -5,7 +5,7 @@ import { DateTime, QueryBoolean, StorableText, Timestamp, Uuid } from '../../lib
 export const GrantParams = v.object({ id: Uuid, grantId: Uuid });
 
 /** A grant from `camera_access_grants`: the server fills org, resident (the camera's), who granted and when. */
-export const CreateGrantBody = v.pipe(
+export const CreateBody = v.pipe(
   v.strictObject({
     staffId: v.pipe(Uuid, v.description('The caregiver given standing access; assigned to the camera’s resident')),
     reason: v.pipe(
@@ -35,12 +35,13 @@ export const CreateGrantBody = v.pipe(
   }),
 );
 
-export const ListGrantsQuery = v.object({
+export const ListQuery = v.object({
   ...pageQueryFields(['createdAt'] as const),
   active: v.optional(v.pipe(QueryBoolean, v.description('true: only grants in force; false: revoked or expired'))),
 });
 
-export const GrantSchema = v.pipe(
+/** A standing access grant as the API answers it. */
+export const Item = v.pipe(
   v.object({
     id: Uuid,
     orgId: Uuid,
@@ -58,4 +59,4 @@ export const GrantSchema = v.pipe(
   v.metadata({ ref: 'CameraAccessGrant' }),
 );
 
-export const GrantPageSchema = pageSchema(GrantSchema, 'CameraAccessGrantPage');
+export const Page = pageSchema(Item, 'CameraAccessGrantPage');

@@ -38,7 +38,7 @@ const ConsentGivenBy = v.pipe(
   v.description('Who consented: the resident or a named guardian. No consent, no stream.'),
 );
 
-export const CreateCameraBody = v.pipe(
+export const CreateBody = v.pipe(
   v.strictObject({
     residentId: Uuid,
     name: Name,
@@ -58,7 +58,7 @@ export const CreateCameraBody = v.pipe(
   }),
 );
 
-export const UpdateCameraBody = v.pipe(
+export const UpdateBody = v.pipe(
   v.strictObject({
     name: v.optional(Name),
     room: v.optional(v.nullable(Room)),
@@ -71,12 +71,13 @@ export const UpdateCameraBody = v.pipe(
   v.check((body) => Object.keys(body).length > 0, 'send at least one field to change'),
 );
 
-export const ListCamerasQuery = v.object({
+export const ListQuery = v.object({
   ...pageQueryFields(['name', 'createdAt'] as const),
   residentId: v.optional(Uuid),
 });
 
-export const CameraSchema = v.pipe(
+/** A camera as the API answers it. */
+export const Item = v.pipe(
   v.object({
     id: Uuid,
     orgId: Uuid,
@@ -94,4 +95,4 @@ export const CameraSchema = v.pipe(
   v.metadata({ ref: 'Camera' }),
 );
 
-export const CameraPageSchema = pageSchema(CameraSchema, 'CameraPage');
+export const Page = pageSchema(Item, 'CameraPage');

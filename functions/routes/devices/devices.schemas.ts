@@ -5,7 +5,7 @@ import { QueryBoolean, StorableText, Timestamp, Uuid } from '../../lib/schemas';
 
 const Label = v.pipe(StorableText, v.trim(), v.minLength(1), v.maxLength(100));
 
-export const CreateDeviceBody = v.pipe(
+export const CreateBody = v.pipe(
   v.strictObject({
     hubId: Uuid,
     kind: v.picklist(deviceKind.enumValues),
@@ -15,7 +15,7 @@ export const CreateDeviceBody = v.pipe(
   v.metadata({ example: { hubId: '2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f', kind: 'door', room: 'entrance' } }),
 );
 
-export const UpdateDeviceBody = v.pipe(
+export const UpdateBody = v.pipe(
   v.strictObject({
     room: v.optional(v.nullable(Label)),
     label: v.optional(v.nullable(Label)),
@@ -26,14 +26,15 @@ export const UpdateDeviceBody = v.pipe(
   v.check((body) => Object.keys(body).length > 0, 'send at least one field to change'),
 );
 
-export const ListDevicesQuery = v.object({
+export const ListQuery = v.object({
   ...pageQueryFields(['createdAt'] as const),
   hubId: v.optional(Uuid),
   kind: v.optional(v.picklist(deviceKind.enumValues)),
   needsInspection: v.optional(QueryBoolean),
 });
 
-export const DeviceSchema = v.pipe(
+/** A device as the API answers it. */
+export const Item = v.pipe(
   v.object({
     id: Uuid,
     orgId: Uuid,
@@ -51,4 +52,4 @@ export const DeviceSchema = v.pipe(
   v.metadata({ ref: 'Device' }),
 );
 
-export const DevicePageSchema = pageSchema(DeviceSchema, 'DevicePage');
+export const Page = pageSchema(Item, 'DevicePage');

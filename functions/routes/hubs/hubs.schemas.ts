@@ -3,22 +3,23 @@ import { hubPowerState } from '../../../db/schema';
 import { pageQueryFields, pageSchema } from '../../lib/pagination';
 import { Name, Timestamp, Uuid } from '../../lib/schemas';
 
-export const CreateHubBody = v.pipe(
+export const CreateBody = v.pipe(
   v.strictObject({ name: Name, residentId: v.optional(v.nullable(Uuid)) }),
   v.metadata({ example: { name: 'Hub at 상계로 10길', residentId: '9d7a1b2c-3e4f-4a5b-8c6d-7e8f9a0b1c2d' } }),
 );
 
-export const UpdateHubBody = v.pipe(
+export const UpdateBody = v.pipe(
   v.strictObject({ name: v.optional(Name), residentId: v.optional(v.nullable(Uuid)) }),
   v.check((body) => Object.keys(body).length > 0, 'send at least one field to change'),
 );
 
-export const ListHubsQuery = v.object({
+export const ListQuery = v.object({
   ...pageQueryFields(['name', 'createdAt'] as const),
   residentId: v.optional(Uuid),
 });
 
-export const HubSchema = v.pipe(
+/** A hub as the API answers it. */
+export const Item = v.pipe(
   v.object({
     id: Uuid,
     orgId: Uuid,
@@ -37,7 +38,7 @@ export const HubSchema = v.pipe(
 
 export const HubWithKeySchema = v.pipe(
   v.object({
-    hub: HubSchema,
+    hub: Item,
     apiKey: v.pipe(
       v.string(),
       v.description('Shown once: only its hash is stored. The hub sends it as a bearer token.'),
@@ -46,4 +47,4 @@ export const HubWithKeySchema = v.pipe(
   v.metadata({ ref: 'HubWithKey' }),
 );
 
-export const HubPageSchema = pageSchema(HubSchema, 'HubPage');
+export const Page = pageSchema(Item, 'HubPage');

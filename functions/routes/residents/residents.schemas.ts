@@ -52,7 +52,7 @@ const residentFields = {
   thresholds: v.optional(Thresholds),
 };
 
-export const CreateResidentBody = v.pipe(
+export const CreateBody = v.pipe(
   v.strictObject(residentFields),
   v.metadata({
     example: {
@@ -66,7 +66,7 @@ export const CreateResidentBody = v.pipe(
   }),
 );
 
-export const UpdateResidentBody = v.pipe(
+export const UpdateBody = v.pipe(
   v.strictObject({
     ...v.partial(v.strictObject(residentFields)).entries,
     presence: v.optional(v.picklist(presenceMode.enumValues)),
@@ -75,13 +75,14 @@ export const UpdateResidentBody = v.pipe(
   v.metadata({ example: { phone: '010-5555-2000', presence: 'out' } }),
 );
 
-export const ListResidentsQuery = v.object({
+export const ListQuery = v.object({
   ...pageQueryFields(['name', 'createdAt'] as const),
   status: v.optional(v.picklist(residentStatus.enumValues)),
   q: v.optional(SearchTerm),
 });
 
-export const ResidentSchema = v.pipe(
+/** A resident as the API answers it. */
+export const Item = v.pipe(
   v.object({
     id: Uuid,
     orgId: Uuid,
@@ -104,11 +105,11 @@ export const ResidentSchema = v.pipe(
   v.metadata({ ref: 'Resident' }),
 );
 
-export const ResidentPageSchema = pageSchema(ResidentSchema, 'ResidentPage');
+export const Page = pageSchema(Item, 'ResidentPage');
 
 export const ResidentProfileSchema = v.pipe(
   v.object({
-    ...v.object(ResidentSchema.entries).entries,
+    ...v.object(Item.entries).entries,
     assignedStaff: v.array(
       v.object({
         staffId: Uuid,

@@ -9,7 +9,7 @@ const Password = v.pipe(
   v.maxLength(1024, 'must be at most 1024 characters'),
 );
 
-export const CreateStaffBody = v.pipe(
+export const CreateBody = v.pipe(
   v.strictObject({
     name: Name,
     email: Email,
@@ -27,7 +27,7 @@ export const CreateStaffBody = v.pipe(
   }),
 );
 
-export const UpdateStaffBody = v.pipe(
+export const UpdateBody = v.pipe(
   v.strictObject({
     name: v.optional(Name),
     phone: v.optional(v.nullable(Phone)),
@@ -39,14 +39,15 @@ export const UpdateStaffBody = v.pipe(
   v.metadata({ example: { phone: '010-1234-5678' } }),
 );
 
-export const ListStaffQuery = v.object({
+export const ListQuery = v.object({
   ...pageQueryFields(['name', 'email', 'createdAt'] as const),
   role: v.optional(v.picklist(staffRoles)),
   active: v.optional(QueryBoolean),
   q: v.optional(SearchTerm),
 });
 
-export const StaffSchema = v.pipe(
+/** A staff member as the API answers it. */
+export const Item = v.pipe(
   v.object({
     id: Uuid,
     orgId: Uuid,
@@ -61,4 +62,4 @@ export const StaffSchema = v.pipe(
   v.metadata({ ref: 'Staff' }),
 );
 
-export const StaffPageSchema = pageSchema(StaffSchema, 'StaffPage');
+export const Page = pageSchema(Item, 'StaffPage');
