@@ -1,6 +1,7 @@
 import * as v from 'valibot';
-import { pageQueryFields, pageSchema } from '../../lib/pagination';
-import { Timestamp, Uuid } from '../../lib/schemas';
+import { pageQueryFields } from '../../lib/pagination';
+import { recordSchemas } from '../../lib/record-schemas';
+import { Uuid } from '../../lib/schemas';
 
 const EscalationOrder = v.pipe(
   v.number(),
@@ -30,17 +31,8 @@ export const ListQuery = v.object({
 });
 
 /** An assignment as the API answers it. */
-export const Item = v.pipe(
-  v.object({
-    id: Uuid,
-    orgId: Uuid,
-    staffId: Uuid,
-    residentId: Uuid,
-    escalationOrder: v.number(),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  }),
-  v.metadata({ ref: 'Assignment' }),
-);
-
-export const Page = pageSchema(Item, 'AssignmentPage');
+export const { Item, Page } = recordSchemas('Assignment', {
+  staffId: Uuid,
+  residentId: Uuid,
+  escalationOrder: v.number(),
+});

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
-import { pageQueryFields, pageSchema } from '../../lib/pagination';
+import { pageQueryFields } from '../../lib/pagination';
+import { recordSchemas } from '../../lib/record-schemas';
 import { DateTime, QueryBoolean, StorableText, Timestamp, Uuid } from '../../lib/schemas';
 
 export const GrantParams = v.object({ id: Uuid, grantId: Uuid });
@@ -41,22 +42,13 @@ export const ListQuery = v.object({
 });
 
 /** A standing access grant as the API answers it. */
-export const Item = v.pipe(
-  v.object({
-    id: Uuid,
-    orgId: Uuid,
-    residentId: v.pipe(Uuid, v.description('A grant covers every camera of this resident')),
-    staffId: Uuid,
-    grantedBy: v.nullable(Uuid),
-    reason: v.string(),
-    expiresAt: v.nullable(Timestamp),
-    revokedAt: v.nullable(Timestamp),
-    revokedBy: v.nullable(Uuid),
-    active: v.pipe(v.boolean(), v.description('Not revoked and not expired: the caregiver may watch now')),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  }),
-  v.metadata({ ref: 'CameraAccessGrant' }),
-);
-
-export const Page = pageSchema(Item, 'CameraAccessGrantPage');
+export const { Item, Page } = recordSchemas('CameraAccessGrant', {
+  residentId: v.pipe(Uuid, v.description('A grant covers every camera of this resident')),
+  staffId: Uuid,
+  grantedBy: v.nullable(Uuid),
+  reason: v.string(),
+  expiresAt: v.nullable(Timestamp),
+  revokedAt: v.nullable(Timestamp),
+  revokedBy: v.nullable(Uuid),
+  active: v.pipe(v.boolean(), v.description('Not revoked and not expired: the caregiver may watch now')),
+});

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
-import { pageQueryFields, pageSchema } from '../../lib/pagination';
+import { pageQueryFields } from '../../lib/pagination';
+import { recordSchemas } from '../../lib/record-schemas';
 import { Name, StorableText, Timestamp, Uuid } from '../../lib/schemas';
 
 const Room = v.pipe(StorableText, v.trim(), v.minLength(1), v.maxLength(100));
@@ -77,22 +78,13 @@ export const ListQuery = v.object({
 });
 
 /** A camera as the API answers it. */
-export const Item = v.pipe(
-  v.object({
-    id: Uuid,
-    orgId: Uuid,
-    residentId: Uuid,
-    name: v.string(),
-    room: v.nullable(v.string()),
-    source: CameraSource,
-    consentGivenBy: v.nullable(v.string()),
-    consentRecordedBy: v.nullable(Uuid),
-    consentRecordedAt: v.nullable(Timestamp),
-    enabled: v.boolean(),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  }),
-  v.metadata({ ref: 'Camera' }),
-);
-
-export const Page = pageSchema(Item, 'CameraPage');
+export const { Item, Page } = recordSchemas('Camera', {
+  residentId: Uuid,
+  name: v.string(),
+  room: v.nullable(v.string()),
+  source: CameraSource,
+  consentGivenBy: v.nullable(v.string()),
+  consentRecordedBy: v.nullable(Uuid),
+  consentRecordedAt: v.nullable(Timestamp),
+  enabled: v.boolean(),
+});

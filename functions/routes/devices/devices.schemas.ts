@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { deviceKind } from '../../../db/schema';
-import { pageQueryFields, pageSchema } from '../../lib/pagination';
+import { pageQueryFields } from '../../lib/pagination';
+import { recordSchemas } from '../../lib/record-schemas';
 import { QueryBoolean, StorableText, Timestamp, Uuid } from '../../lib/schemas';
 
 const Label = v.pipe(StorableText, v.trim(), v.minLength(1), v.maxLength(100));
@@ -34,22 +35,13 @@ export const ListQuery = v.object({
 });
 
 /** A device as the API answers it. */
-export const Item = v.pipe(
-  v.object({
-    id: Uuid,
-    orgId: Uuid,
-    hubId: Uuid,
-    kind: v.picklist(deviceKind.enumValues),
-    room: v.nullable(v.string()),
-    label: v.nullable(v.string()),
-    batteryPct: v.nullable(v.number()),
-    falseAlarmCount: v.number(),
-    needsInspection: v.boolean(),
-    lastEventAt: v.nullable(Timestamp),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  }),
-  v.metadata({ ref: 'Device' }),
-);
-
-export const Page = pageSchema(Item, 'DevicePage');
+export const { Item, Page } = recordSchemas('Device', {
+  hubId: Uuid,
+  kind: v.picklist(deviceKind.enumValues),
+  room: v.nullable(v.string()),
+  label: v.nullable(v.string()),
+  batteryPct: v.nullable(v.number()),
+  falseAlarmCount: v.number(),
+  needsInspection: v.boolean(),
+  lastEventAt: v.nullable(Timestamp),
+});

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { hubPowerState } from '../../../db/schema';
-import { pageQueryFields, pageSchema } from '../../lib/pagination';
+import { pageQueryFields } from '../../lib/pagination';
+import { recordSchemas } from '../../lib/record-schemas';
 import { Name, Timestamp, Uuid } from '../../lib/schemas';
 
 export const CreateBody = v.pipe(
@@ -19,22 +20,15 @@ export const ListQuery = v.object({
 });
 
 /** A hub as the API answers it. */
-export const Item = v.pipe(
-  v.object({
-    id: Uuid,
-    orgId: Uuid,
-    residentId: v.nullable(Uuid),
-    name: v.string(),
-    apiKeyPrefix: v.pipe(v.string(), v.description('First characters of the key, to tell keys apart')),
-    lastSeenAt: v.nullable(Timestamp),
-    firmware: v.nullable(v.string()),
-    powerState: v.picklist(hubPowerState.enumValues),
-    batteryPct: v.nullable(v.number()),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  }),
-  v.metadata({ ref: 'Hub' }),
-);
+export const { Item, Page } = recordSchemas('Hub', {
+  residentId: v.nullable(Uuid),
+  name: v.string(),
+  apiKeyPrefix: v.pipe(v.string(), v.description('First characters of the key, to tell keys apart')),
+  lastSeenAt: v.nullable(Timestamp),
+  firmware: v.nullable(v.string()),
+  powerState: v.picklist(hubPowerState.enumValues),
+  batteryPct: v.nullable(v.number()),
+});
 
 export const HubWithKeySchema = v.pipe(
   v.object({
@@ -46,5 +40,3 @@ export const HubWithKeySchema = v.pipe(
   }),
   v.metadata({ ref: 'HubWithKey' }),
 );
-
-export const Page = pageSchema(Item, 'HubPage');

@@ -8,7 +8,8 @@ import {
   residentStatus,
   staffRole,
 } from '../../../db/schema';
-import { pageQueryFields, pageSchema } from '../../lib/pagination';
+import { pageQueryFields } from '../../lib/pagination';
+import { recordSchemas } from '../../lib/record-schemas';
 import { CalendarDate, Name, Phone, SearchTerm, StorableText, Timestamp, Uuid } from '../../lib/schemas';
 
 const Range = (min: number, max: number) =>
@@ -82,30 +83,21 @@ export const ListQuery = v.object({
 });
 
 /** A resident as the API answers it. */
-export const Item = v.pipe(
-  v.object({
-    id: Uuid,
-    orgId: Uuid,
-    name: v.string(),
-    birthDate: v.nullable(v.string()),
-    sex: v.picklist(residentSex.enumValues),
-    address: v.nullable(v.string()),
-    phone: v.nullable(v.string()),
-    emergencyContacts: v.array(EmergencyContact),
-    careNotes: v.nullable(v.string()),
-    thresholds: Thresholds,
-    status: v.picklist(residentStatus.enumValues),
-    dischargedAt: v.nullable(Timestamp),
-    presence: v.picklist(presenceMode.enumValues),
-    presenceChangedAt: Timestamp,
-    lastActivityAt: v.nullable(Timestamp),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  }),
-  v.metadata({ ref: 'Resident' }),
-);
-
-export const Page = pageSchema(Item, 'ResidentPage');
+export const { Item, Page } = recordSchemas('Resident', {
+  name: v.string(),
+  birthDate: v.nullable(v.string()),
+  sex: v.picklist(residentSex.enumValues),
+  address: v.nullable(v.string()),
+  phone: v.nullable(v.string()),
+  emergencyContacts: v.array(EmergencyContact),
+  careNotes: v.nullable(v.string()),
+  thresholds: Thresholds,
+  status: v.picklist(residentStatus.enumValues),
+  dischargedAt: v.nullable(Timestamp),
+  presence: v.picklist(presenceMode.enumValues),
+  presenceChangedAt: Timestamp,
+  lastActivityAt: v.nullable(Timestamp),
+});
 
 export const ResidentProfileSchema = v.pipe(
   v.object({

@@ -1,7 +1,8 @@
 import * as v from 'valibot';
 import { staffRoles } from '../../../core/auth/access-token';
-import { pageQueryFields, pageSchema } from '../../lib/pagination';
-import { Email, Name, Phone, QueryBoolean, SearchTerm, StorableText, Timestamp, Uuid } from '../../lib/schemas';
+import { pageQueryFields } from '../../lib/pagination';
+import { recordSchemas } from '../../lib/record-schemas';
+import { Email, Name, Phone, QueryBoolean, SearchTerm, StorableText } from '../../lib/schemas';
 
 const Password = v.pipe(
   StorableText,
@@ -47,19 +48,10 @@ export const ListQuery = v.object({
 });
 
 /** A staff member as the API answers it. */
-export const Item = v.pipe(
-  v.object({
-    id: Uuid,
-    orgId: Uuid,
-    name: v.string(),
-    email: v.string(),
-    phone: v.nullable(v.string()),
-    role: v.picklist(staffRoles),
-    active: v.boolean(),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  }),
-  v.metadata({ ref: 'Staff' }),
-);
-
-export const Page = pageSchema(Item, 'StaffPage');
+export const { Item, Page } = recordSchemas('Staff', {
+  name: v.string(),
+  email: v.string(),
+  phone: v.nullable(v.string()),
+  role: v.picklist(staffRoles),
+  active: v.boolean(),
+});
