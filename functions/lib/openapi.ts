@@ -60,49 +60,30 @@ export function jsonResponse(description: string, schema: StandardSchemaV1) {
   return { description, content: { 'application/json': { schema: resolver(schema) } } };
 }
 
-/** Errors every authenticated route can answer with. */
-const authenticatedErrors: ErrorCode[] = ['UNAUTHORIZED', 'FORBIDDEN'];
+/** What a route documents: its own success responses and errors, besides those its security implies. */
+type RouteDescription = Omit<DescribeRouteOptions, 'responses' | 'security'> & {
+  responses: NonNullable<DescribeRouteOptions['responses']>;
+  errors?: ErrorCode[];
+};
+
+/** Describes the operations of one way of calling: its security scheme (none: public) and the errors it implies. */
+function describeCalledWith(scheme: 'bearerAuth' | 'hubKey' | undefined, implied: ErrorCode[]) {
+  return ({ responses, errors = [], ...rest }: RouteDescription) =>
+    describeRoute({
+      ...rest,
+      security: scheme ? [{ [scheme]: [] }] : [],
+      responses: { ...responses, ...errorResponses(...implied, ...errors) },
+    });
+}
 
 /** Describes an operation that needs a staff access token. */
-export function describeStaffRoute(
-  options: Omit<DescribeRouteOptions, 'responses' | 'security'> & {
-    responses: NonNullable<DescribeRouteOptions['responses']>;
-    errors?: ErrorCode[];
-  },
-) {
-  const { responses, errors = [], ...rest } = options;
-  return describeRoute({
-    ...rest,
-    security: [{ bearerAuth: [] }],
-    responses: { ...responses, ...errorResponses(...authenticatedErrors, ...errors) },
-  });
-}
+export const describeStaffRoute = describeCalledWith('bearerAuth', ['UNAUTHORIZED', 'FORBIDDEN']);
 
 /** Describes an operation that takes no staff token (login, refresh). */
-export function describePublicRoute(
-  options: Omit<DescribeRouteOptions, 'responses' | 'security'> & {
-    responses: NonNullable<DescribeRouteOptions['responses']>;
-    errors?: ErrorCode[];
-  },
-) {
-  const { responses, errors = [], ...rest } = options;
-  return describeRoute({ ...rest, security: [], responses: { ...responses, ...errorResponses(...errors) } });
-}
+export const describePublicRoute = describeCalledWith(undefined, []);
 
 /** Describes an operation a sensor hub calls with its API key (security scheme `hubKey`), not a staff token. */
-export function describeHubRoute(
-  options: Omit<DescribeRouteOptions, 'responses' | 'security'> & {
-    responses: NonNullable<DescribeRouteOptions['responses']>;
-    errors?: ErrorCode[];
-  },
-) {
-  const { responses, errors = [], ...rest } = options;
-  return describeRoute({
-    ...rest,
-    security: [{ hubKey: [] }],
-    responses: { ...responses, ...errorResponses('UNAUTHORIZED', ...errors) },
-  });
-}
+export const describeHubRoute = describeCalledWith('hubKey', ['UNAUTHORIZED']);
 
 /**
  * `true` when a response schema's output has exactly the keys of `Actual` and every value it documents is one `Actual`

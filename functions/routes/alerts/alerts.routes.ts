@@ -3,12 +3,10 @@ import { resourceRoutes } from '../../lib/route-specs';
 import * as schemas from './alerts.schemas';
 
 /** Read-only: alerts are acknowledged and resolved over the WebSocket. */
-const alerts = resourceRoutes({ tag: 'alerts', one: 'alert', many: 'alerts', guard: anyStaff });
+const alerts = resourceRoutes({ one: 'alert', guard: anyStaff, schemas });
 
 export const list = alerts.list({
   description: 'Newest first by default. Caregivers see alerts of residents assigned to them only.',
-  page: schemas.AlertPageSchema,
-  query: schemas.ListAlertsQuery,
 });
 
-export const get = alerts.get({ item: schemas.AlertSchema });
+export const get = alerts.get();

@@ -5,7 +5,7 @@ import type { Assert, Documents } from '../../lib/openapi';
 import { pageQueryFields, pageSchema } from '../../lib/pagination';
 import { Timestamp, Uuid } from '../../lib/schemas';
 
-export const ListAlertsQuery = v.object({
+export const ListQuery = v.object({
   ...pageQueryFields(['openedAt'] as const),
   order: v.optional(v.picklist(['asc', 'desc']), 'desc'),
   status: v.optional(v.picklist(alertStatus.enumValues)),
@@ -14,7 +14,8 @@ export const ListAlertsQuery = v.object({
   residentId: v.optional(Uuid),
 });
 
-export const AlertSchema = v.pipe(
+/** An alert as the API answers it. */
+export const Item = v.pipe(
   v.object({
     id: Uuid,
     orgId: Uuid,
@@ -41,6 +42,6 @@ export const AlertSchema = v.pipe(
 );
 
 /** Compile-time only: the `Alert` schema documents the alert record of db/alerts/snapshot.ts, field for field. */
-export type AlertSchemaDocumentsAlertRecord = Assert<Documents<typeof AlertSchema, AlertRecord>>;
+export type AlertSchemaDocumentsAlertRecord = Assert<Documents<typeof Item, AlertRecord>>;
 
-export const AlertPageSchema = pageSchema(AlertSchema, 'AlertPage');
+export const Page = pageSchema(Item, 'AlertPage');

@@ -1,26 +1,19 @@
-import { jsonResponse } from '../../lib/openapi';
 import { managersOnly } from '../../lib/roles';
 import { resourceRoutes } from '../../lib/route-specs';
 import * as schemas from './assignments.schemas';
 
-const assignments = resourceRoutes({ tag: 'assignments', one: 'assignment', many: 'assignments', guard: managersOnly });
+/** A staff member is assigned to a resident once. */
+const assignments = resourceRoutes({ one: 'assignment', guard: managersOnly, schemas, unique: ['create'] });
 
-export const list = assignments.list({ page: schemas.AssignmentPageSchema, query: schemas.ListAssignmentsQuery });
+export const list = assignments.list();
 
-export const get = assignments.get({ item: schemas.AssignmentSchema });
+export const get = assignments.get();
 
-export const create = assignments.create({
-  summary: 'Assign a staff member to a resident',
+export const create = assignments.create('Assign a staff member to a resident', {
+  answer: 'Assigned',
   description: 'Both must belong to your organisation (422 otherwise); a pair is assigned once (409).',
-  created: { 201: jsonResponse('Assigned', schemas.AssignmentSchema) },
-  body: schemas.CreateAssignmentBody,
-  conflict: true,
 });
 
-export const update = assignments.update({
-  summary: 'Change the escalation order of an assignment',
-  item: schemas.AssignmentSchema,
-  body: schemas.UpdateAssignmentBody,
-});
+export const update = assignments.update('Change the escalation order of an assignment');
 
-export const remove = assignments.remove({ summary: 'Remove an assignment' });
+export const remove = assignments.remove('Remove an assignment');

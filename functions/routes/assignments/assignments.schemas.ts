@@ -1,6 +1,7 @@
 import * as v from 'valibot';
-import { pageQueryFields, pageSchema } from '../../lib/pagination';
-import { Timestamp, Uuid } from '../../lib/schemas';
+import { pageQueryFields } from '../../lib/pagination';
+import { recordSchemas } from '../../lib/record-schemas';
+import { Uuid } from '../../lib/schemas';
 
 const EscalationOrder = v.pipe(
   v.number(),
@@ -10,7 +11,7 @@ const EscalationOrder = v.pipe(
   v.description('1 is told first; escalation walks upwards'),
 );
 
-export const CreateAssignmentBody = v.pipe(
+export const CreateBody = v.pipe(
   v.strictObject({ staffId: Uuid, residentId: Uuid, escalationOrder: v.optional(EscalationOrder, 1) }),
   v.metadata({
     example: {
@@ -21,25 +22,17 @@ export const CreateAssignmentBody = v.pipe(
   }),
 );
 
-export const UpdateAssignmentBody = v.strictObject({ escalationOrder: EscalationOrder });
+export const UpdateBody = v.strictObject({ escalationOrder: EscalationOrder });
 
-export const ListAssignmentsQuery = v.object({
+export const ListQuery = v.object({
   ...pageQueryFields(['escalationOrder', 'createdAt'] as const),
   staffId: v.optional(Uuid),
   residentId: v.optional(Uuid),
 });
 
-export const AssignmentSchema = v.pipe(
-  v.object({
-    id: Uuid,
-    orgId: Uuid,
-    staffId: Uuid,
-    residentId: Uuid,
-    escalationOrder: v.number(),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  }),
-  v.metadata({ ref: 'Assignment' }),
-);
-
-export const AssignmentPageSchema = pageSchema(AssignmentSchema, 'AssignmentPage');
+/** An assignment as the API answers it. */
+export const { Item, Page } = recordSchemas('Assignment', {
+  staffId: Uuid,
+  residentId: Uuid,
+  escalationOrder: v.number(),
+});

@@ -1,11 +1,12 @@
 import * as v from 'valibot';
-import { pageQueryFields, pageSchema } from '../../lib/pagination';
+import { pageQueryFields } from '../../lib/pagination';
+import { recordSchemas } from '../../lib/record-schemas';
 import { DateTime, QueryBoolean, StorableText, Timestamp, Uuid } from '../../lib/schemas';
 
 export const GrantParams = v.object({ id: Uuid, grantId: Uuid });
 
 /** A grant from `camera_access_grants`: the server fills org, resident (the camera's), who granted and when. */
-export const CreateGrantBody = v.pipe(
+export const CreateBody = v.pipe(
   v.strictObject({
     staffId: v.pipe(Uuid, v.description('The caregiver given standing access; assigned to the camera’s resident')),
     reason: v.pipe(
@@ -35,27 +36,19 @@ export const CreateGrantBody = v.pipe(
   }),
 );
 
-export const ListGrantsQuery = v.object({
+export const ListQuery = v.object({
   ...pageQueryFields(['createdAt'] as const),
   active: v.optional(v.pipe(QueryBoolean, v.description('true: only grants in force; false: revoked or expired'))),
 });
 
-export const GrantSchema = v.pipe(
-  v.object({
-    id: Uuid,
-    orgId: Uuid,
-    residentId: v.pipe(Uuid, v.description('A grant covers every camera of this resident')),
-    staffId: Uuid,
-    grantedBy: v.nullable(Uuid),
-    reason: v.string(),
-    expiresAt: v.nullable(Timestamp),
-    revokedAt: v.nullable(Timestamp),
-    revokedBy: v.nullable(Uuid),
-    active: v.pipe(v.boolean(), v.description('Not revoked and not expired: the caregiver may watch now')),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  }),
-  v.metadata({ ref: 'CameraAccessGrant' }),
-);
-
-export const GrantPageSchema = pageSchema(GrantSchema, 'CameraAccessGrantPage');
+/** A standing access grant as the API answers it. */
+export const { Item, Page } = recordSchemas('CameraAccessGrant', {
+  residentId: v.pipe(Uuid, v.description('A grant covers every camera of this resident')),
+  staffId: Uuid,
+  grantedBy: v.nullable(Uuid),
+  reason: v.string(),
+  expiresAt: v.nullable(Timestamp),
+  revokedAt: v.nullable(Timestamp),
+  revokedBy: v.nullable(Uuid),
+  active: v.pipe(v.boolean(), v.description('Not revoked and not expired: the caregiver may watch now')),
+});

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
-import { pageQueryFields, pageSchema } from '../../lib/pagination';
+import { pageQueryFields } from '../../lib/pagination';
+import { recordSchemas } from '../../lib/record-schemas';
 import { Name, StorableText, Timestamp, Uuid } from '../../lib/schemas';
 
 const Room = v.pipe(StorableText, v.trim(), v.minLength(1), v.maxLength(100));
@@ -38,7 +39,7 @@ const ConsentGivenBy = v.pipe(
   v.description('Who consented: the resident or a named guardian. No consent, no stream.'),
 );
 
-export const CreateCameraBody = v.pipe(
+export const CreateBody = v.pipe(
   v.strictObject({
     residentId: Uuid,
     name: Name,
@@ -58,7 +59,7 @@ export const CreateCameraBody = v.pipe(
   }),
 );
 
-export const UpdateCameraBody = v.pipe(
+export const UpdateBody = v.pipe(
   v.strictObject({
     name: v.optional(Name),
     room: v.optional(v.nullable(Room)),
@@ -71,27 +72,19 @@ export const UpdateCameraBody = v.pipe(
   v.check((body) => Object.keys(body).length > 0, 'send at least one field to change'),
 );
 
-export const ListCamerasQuery = v.object({
+export const ListQuery = v.object({
   ...pageQueryFields(['name', 'createdAt'] as const),
   residentId: v.optional(Uuid),
 });
 
-export const CameraSchema = v.pipe(
-  v.object({
-    id: Uuid,
-    orgId: Uuid,
-    residentId: Uuid,
-    name: v.string(),
-    room: v.nullable(v.string()),
-    source: CameraSource,
-    consentGivenBy: v.nullable(v.string()),
-    consentRecordedBy: v.nullable(Uuid),
-    consentRecordedAt: v.nullable(Timestamp),
-    enabled: v.boolean(),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  }),
-  v.metadata({ ref: 'Camera' }),
-);
-
-export const CameraPageSchema = pageSchema(CameraSchema, 'CameraPage');
+/** A camera as the API answers it. */
+export const { Item, Page } = recordSchemas('Camera', {
+  residentId: Uuid,
+  name: v.string(),
+  room: v.nullable(v.string()),
+  source: CameraSource,
+  consentGivenBy: v.nullable(v.string()),
+  consentRecordedBy: v.nullable(Uuid),
+  consentRecordedAt: v.nullable(Timestamp),
+  enabled: v.boolean(),
+});

@@ -1,25 +1,17 @@
-import { jsonResponse } from '../../lib/openapi';
 import { managersOnly } from '../../lib/roles';
 import { resourceRoutes } from '../../lib/route-specs';
 import * as schemas from './devices.schemas';
 
-const devices = resourceRoutes({ tag: 'devices', one: 'device', many: 'devices', guard: managersOnly });
+const devices = resourceRoutes({ one: 'device', guard: managersOnly, schemas });
 
-export const list = devices.list({ page: schemas.DevicePageSchema, query: schemas.ListDevicesQuery });
+export const list = devices.list();
 
-export const get = devices.get({ item: schemas.DeviceSchema });
+export const get = devices.get();
 
-export const create = devices.create({
-  summary: 'Add a device to a hub',
-  created: { 201: jsonResponse('Added', schemas.DeviceSchema) },
-  body: schemas.CreateDeviceBody,
-});
+export const create = devices.create('Add a device to a hub', { answer: 'Added' });
 
-export const update = devices.update({
-  summary: 'Update a device',
+export const update = devices.update('Update a device', {
   description: 'Setting `needsInspection: false` records an inspection and resets the false-alarm count.',
-  item: schemas.DeviceSchema,
-  body: schemas.UpdateDeviceBody,
 });
 
-export const remove = devices.remove({ summary: 'Remove a device' });
+export const remove = devices.remove('Remove a device');

@@ -1,40 +1,27 @@
-import { jsonResponse } from '../../lib/openapi';
 import { managersOnly } from '../../lib/roles';
 import { resourceRoutes } from '../../lib/route-specs';
-import { IdParam } from '../../lib/schemas';
-import { validate } from '../../lib/validate';
 import * as schemas from './hubs.schemas';
 
-const hubs = resourceRoutes({ tag: 'hubs', one: 'hub', many: 'hubs', guard: managersOnly });
+const hubs = resourceRoutes({ one: 'hub', guard: managersOnly, schemas });
 
-export const list = hubs.list({ page: schemas.HubPageSchema, query: schemas.ListHubsQuery });
+export const list = hubs.list();
 
-export const get = hubs.get({ item: schemas.HubSchema });
+export const get = hubs.get();
 
-export const create = hubs.create({
-  summary: 'Register a hub',
+export const create = hubs.create('Register a hub', {
+  answer: 'Registered',
+  returns: schemas.HubWithKeySchema,
   description: 'Returns the hub and its API key. The key is shown this once; only its SHA-256 is stored.',
-  created: { 201: jsonResponse('Registered', schemas.HubWithKeySchema) },
-  body: schemas.CreateHubBody,
 });
 
-export const update = hubs.update({
-  summary: 'Rename a hub or move it to another resident',
-  item: schemas.HubSchema,
-  body: schemas.UpdateHubBody,
+export const update = hubs.update('Rename a hub or move it to another resident');
+
+export const rotateKey = hubs.action('Rotate the API key of a hub', {
+  answer: 'New key',
+  returns: schemas.HubWithKeySchema,
+  description: 'The old key stops working at once; the new key is shown this once. Audited.',
 });
 
-export const rotateKey = hubs.operation(
-  {
-    summary: 'Rotate the API key of a hub',
-    description: 'The old key stops working at once; the new key is shown this once. Audited.',
-    responses: { 200: jsonResponse('New key', schemas.HubWithKeySchema) },
-    errors: ['NOT_FOUND', 'VALIDATION_FAILED'],
-  },
-  validate('param', IdParam),
-);
-
-export const remove = hubs.remove({
-  summary: 'Remove a hub and its devices',
+export const remove = hubs.remove('Remove a hub and its devices', {
   description: 'Its key stops working; recorded sensor events and alerts stay.',
 });

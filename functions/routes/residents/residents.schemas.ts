@@ -8,7 +8,8 @@ import {
   residentStatus,
   staffRole,
 } from '../../../db/schema';
-import { pageQueryFields, pageSchema } from '../../lib/pagination';
+import { pageQueryFields } from '../../lib/pagination';
+import { recordSchemas } from '../../lib/record-schemas';
 import { CalendarDate, Name, Phone, SearchTerm, StorableText, Timestamp, Uuid } from '../../lib/schemas';
 
 const Range = (min: number, max: number) =>
@@ -52,7 +53,7 @@ const residentFields = {
   thresholds: v.optional(Thresholds),
 };
 
-export const CreateResidentBody = v.pipe(
+export const CreateBody = v.pipe(
   v.strictObject(residentFields),
   v.metadata({
     example: {
@@ -66,7 +67,7 @@ export const CreateResidentBody = v.pipe(
   }),
 );
 
-export const UpdateResidentBody = v.pipe(
+export const UpdateBody = v.pipe(
   v.strictObject({
     ...v.partial(v.strictObject(residentFields)).entries,
     presence: v.optional(v.picklist(presenceMode.enumValues)),
@@ -75,40 +76,32 @@ export const UpdateResidentBody = v.pipe(
   v.metadata({ example: { phone: '010-5555-2000', presence: 'out' } }),
 );
 
-export const ListResidentsQuery = v.object({
+export const ListQuery = v.object({
   ...pageQueryFields(['name', 'createdAt'] as const),
   status: v.optional(v.picklist(residentStatus.enumValues)),
   q: v.optional(SearchTerm),
 });
 
-export const ResidentSchema = v.pipe(
-  v.object({
-    id: Uuid,
-    orgId: Uuid,
-    name: v.string(),
-    birthDate: v.nullable(v.string()),
-    sex: v.picklist(residentSex.enumValues),
-    address: v.nullable(v.string()),
-    phone: v.nullable(v.string()),
-    emergencyContacts: v.array(EmergencyContact),
-    careNotes: v.nullable(v.string()),
-    thresholds: Thresholds,
-    status: v.picklist(residentStatus.enumValues),
-    dischargedAt: v.nullable(Timestamp),
-    presence: v.picklist(presenceMode.enumValues),
-    presenceChangedAt: Timestamp,
-    lastActivityAt: v.nullable(Timestamp),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  }),
-  v.metadata({ ref: 'Resident' }),
-);
-
-export const ResidentPageSchema = pageSchema(ResidentSchema, 'ResidentPage');
+/** A resident as the API answers it. */
+export const { Item, Page } = recordSchemas('Resident', {
+  name: v.string(),
+  birthDate: v.nullable(v.string()),
+  sex: v.picklist(residentSex.enumValues),
+  address: v.nullable(v.string()),
+  phone: v.nullable(v.string()),
+  emergencyContacts: v.array(EmergencyContact),
+  careNotes: v.nullable(v.string()),
+  thresholds: Thresholds,
+  status: v.picklist(residentStatus.enumValues),
+  dischargedAt: v.nullable(Timestamp),
+  presence: v.picklist(presenceMode.enumValues),
+  presenceChangedAt: Timestamp,
+  lastActivityAt: v.nullable(Timestamp),
+});
 
 export const ResidentProfileSchema = v.pipe(
   v.object({
-    ...v.object(ResidentSchema.entries).entries,
+    ...v.object(Item.entries).entries,
     assignedStaff: v.array(
       v.object({
         staffId: Uuid,

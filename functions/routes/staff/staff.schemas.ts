@@ -1,7 +1,8 @@
 import * as v from 'valibot';
 import { staffRoles } from '../../../core/auth/access-token';
-import { pageQueryFields, pageSchema } from '../../lib/pagination';
-import { Email, Name, Phone, QueryBoolean, SearchTerm, StorableText, Timestamp, Uuid } from '../../lib/schemas';
+import { pageQueryFields } from '../../lib/pagination';
+import { recordSchemas } from '../../lib/record-schemas';
+import { Email, Name, Phone, QueryBoolean, SearchTerm, StorableText } from '../../lib/schemas';
 
 const Password = v.pipe(
   StorableText,
@@ -9,7 +10,7 @@ const Password = v.pipe(
   v.maxLength(1024, 'must be at most 1024 characters'),
 );
 
-export const CreateStaffBody = v.pipe(
+export const CreateBody = v.pipe(
   v.strictObject({
     name: Name,
     email: Email,
@@ -27,7 +28,7 @@ export const CreateStaffBody = v.pipe(
   }),
 );
 
-export const UpdateStaffBody = v.pipe(
+export const UpdateBody = v.pipe(
   v.strictObject({
     name: v.optional(Name),
     phone: v.optional(v.nullable(Phone)),
@@ -39,26 +40,18 @@ export const UpdateStaffBody = v.pipe(
   v.metadata({ example: { phone: '010-1234-5678' } }),
 );
 
-export const ListStaffQuery = v.object({
+export const ListQuery = v.object({
   ...pageQueryFields(['name', 'email', 'createdAt'] as const),
   role: v.optional(v.picklist(staffRoles)),
   active: v.optional(QueryBoolean),
   q: v.optional(SearchTerm),
 });
 
-export const StaffSchema = v.pipe(
-  v.object({
-    id: Uuid,
-    orgId: Uuid,
-    name: v.string(),
-    email: v.string(),
-    phone: v.nullable(v.string()),
-    role: v.picklist(staffRoles),
-    active: v.boolean(),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  }),
-  v.metadata({ ref: 'Staff' }),
-);
-
-export const StaffPageSchema = pageSchema(StaffSchema, 'StaffPage');
+/** A staff member as the API answers it. */
+export const { Item, Page } = recordSchemas('Staff', {
+  name: v.string(),
+  email: v.string(),
+  phone: v.nullable(v.string()),
+  role: v.picklist(staffRoles),
+  active: v.boolean(),
+});
