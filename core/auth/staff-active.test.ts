@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../db/testing/database';
 import { type SeededOrganisation, seedDemoOrganisation } from '../../infra/demo-organisation';
-import { stillActiveStaff } from './staff-active';
+import { staffNoLongerActive, stillActiveStaff } from './staff-active';
 
 describe('the "staff still active" rule', () => {
   let database: TestDatabase;
@@ -30,5 +30,27 @@ describe('the "staff still active" rule', () => {
     ]);
     expect([...passed]).toEqual([active.staffId]);
     expect(await stillActiveStaff(database.sql, [])).toEqual(new Set());
+  });
+
+  test('staffNoLongerActive answers exactly the members stillActiveStaff refuses', async () => {
+    const [, , , fourth] = north.logins;
+    if (!fourth) throw new Error('seed has too few logins');
+    await database.sql`update staff set active = false where id = ${fourth.staffId}`;
+    const members = [
+      ...north.logins.map((login) => ({ staffId: login.staffId, orgId: north.orgId })),
+      ...south.logins.map((login) => ({ staffId: login.staffId, orgId: south.orgId })),
+      { staffId: randomUUID(), orgId: south.orgId },
+    ];
+    const passed = await stillActiveStaff(database.sql, members);
+    const refused = await staffNoLongerActive(database.sql, members);
+    expect(refused.sort()).toEqual(
+      members
+        .map((member) => member.staffId)
+        .filter((id) => !passed.has(id))
+        .sort(),
+    );
+    expect(refused).toContain(fourth.staffId);
+    expect(refused.length).toBeGreaterThanOrEqual(2);
+    expect(await staffNoLongerActive(database.sql, [])).toEqual([]);
   });
 });

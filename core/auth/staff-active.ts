@@ -19,3 +19,19 @@ export async function stillActiveStaff(sql: Sql, members: readonly StaffMember[]
      where s.active`;
   return new Set(rows.map((row) => row.id));
 }
+
+/**
+ * Which of `members` the same rule now refuses (the complement of `stillActiveStaff`: the same join, kept where it
+ * finds no active row). Answers with those only: a node holding 10,000 dashboards would otherwise parse 10,000 rows
+ * on its event loop at every recheck, delaying the alert frames queued behind them.
+ */
+export async function staffNoLongerActive(sql: Sql, members: readonly StaffMember[]): Promise<string[]> {
+  if (members.length === 0) return [];
+  const rows = await sql<{ id: string }[]>`
+    select distinct wanted.staff_id::text as id
+      from unnest(${members.map((member) => member.staffId)}::uuid[],
+                  ${members.map((member) => member.orgId)}::uuid[]) as wanted(staff_id, org_id)
+      left join staff s on s.id = wanted.staff_id and s.org_id = wanted.org_id and s.active
+     where s.id is null`;
+  return rows.map((row) => row.id);
+}

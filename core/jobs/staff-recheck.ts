@@ -1,4 +1,4 @@
-import { type StaffMember, stillActiveStaff } from '../auth/staff-active';
+import { type StaffMember, staffNoLongerActive } from '../auth/staff-active';
 import type { Job } from './job';
 
 /**
@@ -10,10 +10,6 @@ export function staffRecheckJob(connected: () => readonly StaffMember[]): Job<st
     name: 'staff-recheck',
     exclusivity: 'per-process',
     description: 'closes the dashboards of staff who were deactivated',
-    run: async (sql) => {
-      const members = connected();
-      const active = await stillActiveStaff(sql, members);
-      return [...new Set(members.map((member) => member.staffId).filter((staffId) => !active.has(staffId)))];
-    },
+    run: (sql) => staffNoLongerActive(sql, connected()),
   };
 }
