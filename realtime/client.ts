@@ -18,7 +18,7 @@ import type { Metrics } from './metrics';
 import { ClientFrame, type ServerFrame } from './protocol';
 import type { ReceiptBatcher } from './receipts';
 import { replayAfter } from './replay';
-import { type OutgoingDelivery, SendQueue, type SendQueueOptions } from './send-queue';
+import { type OutgoingDelivery, SendQueue, type SendQueueSettings } from './send-queue';
 
 /** What every connection shares with its node. */
 export interface ClientContext {
@@ -32,7 +32,7 @@ export interface ClientContext {
   resendSeconds: number;
   /** Bad frames tolerated on one connection before it is closed. */
   maxBadFrames: number;
-  sendQueue: SendQueueOptions;
+  sendQueue: SendQueueSettings;
   receipts: ReceiptBatcher;
   /** A fresh connection asks the dispatcher for everything outstanding for its staff member. */
   onReady(client: Client): void;
@@ -73,11 +73,7 @@ export class Client {
     private readonly context: ClientContext,
   ) {
     // A close frame could not get through a full buffer anyway: the connection is dropped at once.
-    this.queue = new SendQueue(
-      socket as uWS.WebSocket<unknown>,
-      { ...context.sendQueue, resendMs: context.resendSeconds * 1000, metrics: context.metrics },
-      () => this.dropSlow(),
-    );
+    this.queue = new SendQueue(socket as uWS.WebSocket<unknown>, context.sendQueue, () => this.dropSlow());
     this.log = new LogLimiter(context.logger, { connectionId });
   }
 

@@ -8,6 +8,13 @@ export interface SendQueueOptions {
   maxQueuedFrames: number;
 }
 
+/** What every send queue of a node shares: one object, not one per connection. */
+export interface SendQueueSettings extends SendQueueOptions {
+  /** A delivery sent and still unreceived is not repeated before half of this. */
+  resendMs: number;
+  metrics: Metrics;
+}
+
 /** An `alert` frame for one connection. */
 export interface OutgoingDelivery {
   deliveryId: string;
@@ -57,7 +64,7 @@ export class SendQueue {
 
   constructor(
     private readonly socket: uWS.WebSocket<unknown>,
-    private readonly options: SendQueueOptions & { resendMs: number; metrics: Metrics },
+    private readonly options: SendQueueSettings,
     private readonly onOverflow: () => void,
   ) {}
 

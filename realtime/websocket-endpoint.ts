@@ -48,7 +48,13 @@ export function serveDashboards(
     resendSeconds: config.REALTIME_RESEND_SECONDS,
     maxBadFrames: MAX_BAD_FRAMES,
     receipts: new ReceiptBatcher(dependencies.sql, dependencies.nodeId, dependencies.logger),
-    sendQueue: { highWaterBytes: 256 * 1024, maxQueuedFrames: 1000, ...dependencies.sendQueue },
+    sendQueue: {
+      highWaterBytes: 256 * 1024,
+      maxQueuedFrames: 1000,
+      ...dependencies.sendQueue,
+      resendMs: config.REALTIME_RESEND_SECONDS * 1000,
+      metrics: dependencies.metrics,
+    },
   };
   const clients = new Set<Client>();
   const frames = new InFlight();
