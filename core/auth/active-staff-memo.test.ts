@@ -12,9 +12,11 @@ function fakeDatabase() {
   let queries = 0;
   let failing = false;
   let gate: Promise<void> | null = null;
-  const sql = (async (_strings: TemplateStringsArray, staffIds: string[], orgIds: string[]) => {
+  // The rule asks about one member with plain parameters, about several with arrays.
+  const sql = (async (_strings: TemplateStringsArray, staffIds: string | string[], orgIds: string | string[]) => {
     queries++;
-    const asked = staffIds.map((staffId, index) => ({ staffId, orgId: orgIds[index] }));
+    const orgs = [orgIds].flat();
+    const asked = [staffIds].flat().map((staffId, index) => ({ staffId, orgId: orgs[index] }));
     const answer = asked
       .filter((member) => active.get(member.staffId) === member.orgId)
       .map((m) => ({ id: m.staffId }));

@@ -32,6 +32,21 @@ describe('the "staff still active" rule', () => {
     expect(await stillActiveStaff(database.sql, [])).toEqual(new Set());
   });
 
+  test('asked about one member at a time (a dashboard connecting), the rule gives the same answers', async () => {
+    const [active, , third] = north.logins;
+    if (!active || !third) throw new Error('seed has too few logins');
+    await database.sql`update staff set active = false where id = ${third.staffId}`;
+    const cases = [
+      { member: { staffId: active.staffId, orgId: north.orgId }, passes: true },
+      { member: { staffId: third.staffId, orgId: north.orgId }, passes: false },
+      { member: { staffId: randomUUID(), orgId: north.orgId }, passes: false },
+      { member: { staffId: active.staffId, orgId: south.orgId }, passes: false },
+    ];
+    for (const { member, passes } of cases) {
+      expect((await stillActiveStaff(database.sql, [member])).has(member.staffId), JSON.stringify(member)).toBe(passes);
+    }
+  });
+
   test('staffNoLongerActive answers exactly the members stillActiveStaff refuses', async () => {
     const [, , , fourth] = north.logins;
     if (!fourth) throw new Error('seed has too few logins');
