@@ -64,8 +64,11 @@ export class Client {
   private authenticating: Promise<void> | null = null;
   /** When this connection's recent `resume` frames came (see mayResume). */
   private readonly resumeTimes: number[] = [];
-  /** This connection's repeated warnings and errors, rate-limited: one client must not flood the node's log. */
-  private readonly log: LogLimiter;
+  /**
+   * This connection's repeated warnings and errors, rate-limited: one client must not flood the node's log. Made on
+   * the first line: most connections never log one, and a node holds thousands.
+   */
+  private logLimiter: LogLimiter | null = null;
 
   constructor(
     private readonly socket: uWS.WebSocket<ConnectionData>,
@@ -74,7 +77,11 @@ export class Client {
   ) {
     // A close frame could not get through a full buffer anyway: the connection is dropped at once.
     this.queue = new SendQueue(socket as uWS.WebSocket<unknown>, context.sendQueue, () => this.dropSlow());
-    this.log = new LogLimiter(context.logger, { connectionId });
+  }
+
+  private get log(): LogLimiter {
+    this.logLimiter ??= new LogLimiter(this.context.logger, { connectionId: this.connectionId });
+    return this.logLimiter;
   }
 
   get staffId(): string | undefined {
@@ -156,7 +163,7 @@ export class Client {
   /** The socket is gone (uWS close handler): forget it everywhere. */
   closedBySocket(): void {
     this.closed = true;
-    this.log.flush();
+    this.logLimiter?.flush();
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
     this.queue.close();
     this.context.registry.remove(this);

@@ -88,7 +88,7 @@ export function serveDashboards(
       // realloc keeps its address, reads HTTP state from freed memory and may close the fresh socket right after
       // `open` (1006, no frame) — a dashboard lost its connection at random (uNetworking/uWebSockets#1928).
       res.upgrade<ConnectionData>(
-        { connectionId: randomUUID(), token: bearer ? bearer.slice(BEARER_PREFIX.length) : null, resumeFrom },
+        { connectionId: newConnectionId(), token: bearer ? bearer.slice(BEARER_PREFIX.length) : null, resumeFrom },
         key,
         PROTOCOL,
         extensions,
@@ -137,4 +137,12 @@ export function serveDashboards(
 /** The only HTTP refusal of the WebSocket path (no `carewatch.v1` subprotocol), as problem+json. */
 function badRequest(detail: string): string {
   return JSON.stringify({ type: 'about:blank', title: 'Bad Request', status: 400, detail });
+}
+
+/**
+ * A v4 UUID as one flat string. `randomUUID()` answers a chain of a dozen concatenated pieces, which every open
+ * connection would hold on to: ~490 bytes each instead of ~64.
+ */
+function newConnectionId(): string {
+  return Buffer.from(randomUUID(), 'latin1').toString('latin1');
 }
