@@ -18,7 +18,6 @@ export const inactivityLadder = [
 export const HUB_OFFLINE_SEVERITY: AlertSeverity = 'medium';
 
 export interface SilenceOutcome {
-  skipped: boolean;
   raised: {
     alertId: string;
     orgId: string;
@@ -30,31 +29,19 @@ export interface SilenceOutcome {
   resolved: { alertId: string; orgId: string; residentId: string; kind: string }[];
 }
 
-// Arbitrary constant: one evaluation at a time across every process sharing the database.
-const SILENCE_LOCK_KEY = 7_340_222;
 const severityRank: Record<AlertSeverity, number> = { critical: 0, high: 1, medium: 2, low: 3 };
 
 /**
  * Evaluates the time-driven rules for every organisation at `now`: residents at home past a step of their
  * no-activity ladder (paused while out or on a long absence), and hubs not heard from for the organisation's
  * `hubOfflineMinutes`. Both clear themselves when activity or the hub returns. Each alert is raised in its own
- * transaction through raiseAlert (dedup, outbox, NOTIFY); a run that finds another run in progress skips.
+ * transaction through raiseAlert (dedup, outbox, NOTIFY). One run at a time across processes is the job's
+ * concern (`silenceJob`, an advisory-lock job); two overlapping runs would still raise each alert once (dedup).
  */
 export async function evaluateSilence(sql: postgres.Sql, now: Date = new Date()): Promise<SilenceOutcome> {
-  const outcome: SilenceOutcome = { skipped: false, raised: [], resolved: [] };
-  const lock = await sql.reserve();
-  try {
-    const [acquired] = await lock<{ ok: boolean }[]>`select pg_try_advisory_lock(${SILENCE_LOCK_KEY}) as ok`;
-    if (!acquired?.ok) return { ...outcome, skipped: true };
-    try {
-      await noActivity(sql, now, outcome);
-      await hubsOffline(sql, now, outcome);
-    } finally {
-      await lock`select pg_advisory_unlock(${SILENCE_LOCK_KEY})`;
-    }
-  } finally {
-    lock.release();
-  }
+  const outcome: SilenceOutcome = { raised: [], resolved: [] };
+  await noActivity(sql, now, outcome);
+  await hubsOffline(sql, now, outcome);
   return outcome;
 }
 

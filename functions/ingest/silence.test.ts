@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { evaluateSilence } from '../../db/alerts/silence';
+import { schedule } from '../../core/jobs/job';
+import { jobLockKey } from '../../core/jobs/job-lock';
+import { runScheduledJob } from '../../core/jobs/run-jobs';
+import { createLogger } from '../../core/logger';
+import { evaluateSilence, type SilenceOutcome } from '../../db/alerts/silence';
+import { silenceJob } from '../jobs';
 import { event, startIngestHarness } from './testing';
 
 const HOUR = 3_600_000;
@@ -143,8 +148,17 @@ describe('silence rules, driven with explicit "now" values', () => {
     expect(back.resolved).toEqual([expect.objectContaining({ alertId, kind: 'hub_offline' })]);
   });
 
-  test('two evaluations at once: one runs, the other skips', async () => {
-    const [a, b] = await Promise.all([evaluateSilence(h.database.sql), evaluateSilence(h.database.sql)]);
-    expect([a.skipped, b.skipped].sort()).toEqual([false, true]);
+  test('the silence job runs in one process at a time: while another holds its lock, a run skips', async () => {
+    const outcomes: SilenceOutcome[] = [];
+    const entry = schedule(silenceJob, 0, async (outcome) => void outcomes.push(outcome));
+    const logger = createLogger('silence-test', 'error');
+    const holder = h.database.sql.begin(async (tx) => {
+      await tx`select pg_advisory_xact_lock(${jobLockKey(silenceJob.name).toString()}::bigint)`;
+      await runScheduledJob(h.database.sql, entry, logger);
+      expect(outcomes).toHaveLength(0);
+    });
+    await holder;
+    await runScheduledJob(h.database.sql, entry, logger);
+    expect(outcomes).toHaveLength(1);
   });
 });
