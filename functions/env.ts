@@ -58,5 +58,3 @@ export const FunctionsEnv = v.object({
 });
 
 export type FunctionsConfig = v.InferOutput<typeof FunctionsEnv>;
-
-export { ConfigError, parseEnv } from '../core/env';

@@ -3,7 +3,8 @@
 // `--cache none` swaps in a cache that never hits, to measure the uncached path of the same build.
 import { parseArgs } from 'node:util';
 import type { Cache } from '../../core/cache/cache';
-import { FunctionsEnv, parseEnv } from '../../functions/env';
+import { parseEnv } from '../../core/env';
+import { FunctionsEnv } from '../../functions/env';
 import { startFunctions } from '../../functions/node';
 
 const neverHits: Cache = {

@@ -1,7 +1,7 @@
 // The realtime node with its camera service (dashboard /ws, WHEP, the viewer page) alone in its own process, so
 // the camera benchmark can measure this process's CPU without the viewers' or the encoder's. No dashboards hold
 // alert sessions here, so the dispatcher has nothing to send. Prints one JSON line with its URL when ready.
-import { parseEnv } from '../../functions/env';
+import { parseEnv } from '../../core/env';
 import { RealtimeEnv } from '../../realtime/env';
 import { startRealtimeNode } from '../../realtime/node';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { issueAccessToken } from '../../core/auth/access-token';
-import { parseEnv } from '../../functions/env';
+import { parseEnv } from '../../core/env';
 import { RealtimeEnv } from '../../realtime/env';
 import { type RealtimeNode, startRealtimeNode } from '../../realtime/node';
 import { seedDemoOrganisation } from '../demo-organisation';

@@ -1,5 +1,6 @@
+import { parseEnv } from '../../core/env';
 import { createTestDatabase, type TestDatabase } from '../../db/testing/database';
-import { type FunctionsConfig, FunctionsEnv, parseEnv } from '../../functions/env';
+import { type FunctionsConfig, FunctionsEnv } from '../../functions/env';
 import { type RunningFunctions, startFunctions } from '../../functions/node';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';

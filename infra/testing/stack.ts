@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseEnv } from '../../functions/env';
+import { parseEnv } from '../../core/env';
 import { RealtimeEnv } from '../../realtime/env';
 import { type RealtimeNode, startRealtimeNode } from '../../realtime/node';
 import { type LocalNginx, startLocalNginx } from '../nginx/local-nginx';
