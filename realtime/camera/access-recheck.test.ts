@@ -118,6 +118,17 @@ describe('a running view ends when its access ends', () => {
     again.close();
   });
 
+  test('the feed reconcile closing a disabled camera’s feed tells its viewers why first', async () => {
+    const { service, database, cameraId, identities } = harness;
+    const viewer = await watchWithNodeViewer(service, identities.manager, cameraId, 'manager-reconcile');
+    await viewer.waitForPackets(10);
+    await database.sql`update cameras set enabled = false where id = ${cameraId}`;
+    await service.reconcileFeeds(); // (or the timer's run of either job just before: the reason is the same)
+    expect(errorCode(viewer)).toBe(3103);
+    expect(ended(viewer)?.reason).toBe('access ended: camera disabled');
+    viewer.close();
+  });
+
   test('a view ends when its access token expires, unless its connection refreshed the token', async () => {
     const { service, cameraId, identities } = harness;
     const soon: StaffIdentity = { ...identities.manager, expiresAt: Math.floor(Date.now() / 1000) + 3 };

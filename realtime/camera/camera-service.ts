@@ -62,7 +62,9 @@ export class CameraService {
 
   /** Opens and closes feeds to match the cameras table; resolves with how many were opened. */
   reconcileFeeds(): Promise<number> {
-    return reconcileFeeds(this.sql, this.feeds);
+    return reconcileFeeds(this.sql, this.feeds, async () =>
+      this.accessRecheck.endViews(await this.accessRecheck.findRevoked(this.sql, new Date())),
+    );
   }
 
   stats(): CameraServiceStats {

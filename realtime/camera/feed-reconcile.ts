@@ -6,13 +6,20 @@ import type { FeedRegistry } from './feed-registry';
  * Makes the open feeds follow the cameras table: every enabled, consented RTP camera has a warm feed (its GOP
  * cache is full before the first viewer, so the first frame never waits for the camera's next IDR), and a camera
  * deleted, disabled, without consent or with a new source loses its old feed and frees its RTP port. Runs at
- * start and with every access re-check, so camera changes made through the API apply without a restart.
+ * start and on the access re-check's interval, so camera changes made through the API apply without a restart.
  * Resolves with how many feeds were opened.
  */
-export async function reconcileFeeds(sql: Sql, feeds: FeedRegistry): Promise<number> {
+export async function reconcileFeeds(
+  sql: Sql,
+  feeds: FeedRegistry,
+  endRevokedViews: () => Promise<unknown>,
+): Promise<number> {
   const readAt = performance.now();
   const rows = await sql<{ id: string; source: WatchableCamera['source'] }[]>`
     select id, source from cameras
      where enabled and consent_given_by is not null and consent_recorded_at is not null`;
+  // Viewers of a feed about to close hear why from the access rule first ("camera disabled", "consent withdrawn"),
+  // not as a bare feed end. The rule reads the database after the rows above, so it sees every change they saw.
+  if (feeds.closesWatchedFeeds(rows, readAt)) await endRevokedViews();
   return feeds.reconcile(rows, readAt);
 }

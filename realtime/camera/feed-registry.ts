@@ -62,11 +62,8 @@ export class FeedRegistry {
    * and RTP cameras without a feed are warmed. Resolves with how many feeds were opened.
    */
   async reconcile(current: { id: string; source: CameraSource }[], readAt: number): Promise<number> {
-    const wanted = new Map(current.map((camera) => [camera.id, sourceKey(camera.source)]));
-    for (const [cameraId, handle] of [...this.handles]) {
-      // A feed opened after `current` was read may be for a camera created since: the next pass judges it.
-      if (handle.openedAt >= readAt) continue;
-      if (wanted.get(cameraId) !== handle.sourceKey) this.retire(cameraId, handle, 'camera removed or reconfigured');
+    for (const [cameraId, handle] of this.unwanted(current, readAt)) {
+      this.retire(cameraId, handle, 'camera removed or reconfigured');
     }
     let opened = 0;
     for (const camera of current) {
@@ -79,6 +76,19 @@ export class FeedRegistry {
       }
     }
     return opened;
+  }
+
+  /** Whether `reconcile(current, readAt)` would close a feed someone is watching. */
+  closesWatchedFeeds(current: { id: string; source: CameraSource }[], readAt: number): boolean {
+    return this.unwanted(current, readAt).some(([, handle]) => handle.users > 0);
+  }
+
+  private unwanted(current: { id: string; source: CameraSource }[], readAt: number): [string, FeedHandle][] {
+    const wanted = new Map(current.map((camera) => [camera.id, sourceKey(camera.source)]));
+    // A feed opened after `current` was read may be for a camera created since: the next pass judges it.
+    return [...this.handles].filter(
+      ([cameraId, handle]) => handle.openedAt < readAt && wanted.get(cameraId) !== handle.sourceKey,
+    );
   }
 
   private handleFor(cameraId: string, source: CameraSource): FeedHandle {
