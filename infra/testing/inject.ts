@@ -78,9 +78,32 @@ export async function injectSosAlert(target: SosTarget): Promise<InjectedAlert> 
 // Keep-alive, like a hub that keeps its connection: the bench presses 100 buttons a second through this.
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
-/** One JSON POST with a bearer key over node:http (lighter than fetch for a load generator on the same cores). */
-function postJson(url: string, bearer: string, body: unknown): Promise<{ ok: boolean; status: number; text: string }> {
+/**
+ * One JSON POST with a bearer key over node:http (lighter than fetch for a load generator on the same cores). A
+ * kept-alive socket the server closed just as this request went out is reset: it is sent once more on a fresh one,
+ * as a hub would (the batch is idempotent by event id).
+ */
+async function postJson(
+  url: string,
+  bearer: string,
+  body: unknown,
+): Promise<{ ok: boolean; status: number; text: string }> {
   const payload = JSON.stringify(body);
+  try {
+    return await postOnce(url, bearer, payload);
+  } catch (error) {
+    if (!(error instanceof ReusedSocketReset)) throw error;
+    return postOnce(url, bearer, payload);
+  }
+}
+
+class ReusedSocketReset extends Error {}
+
+function postOnce(
+  url: string,
+  bearer: string,
+  payload: string,
+): Promise<{ ok: boolean; status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const outgoing = request(
       url,
@@ -103,7 +126,10 @@ function postJson(url: string, bearer: string, body: unknown): Promise<{ ok: boo
         incoming.on('error', reject);
       },
     );
-    outgoing.on('error', reject);
+    outgoing.on('error', (error: NodeJS.ErrnoException) => {
+      const reset = outgoing.reusedSocket && error.code === 'ECONNRESET';
+      reject(reset ? new ReusedSocketReset(error.message) : error);
+    });
     outgoing.end(payload);
   });
 }
