@@ -435,12 +435,19 @@ function round(value: number): number {
   return Math.round(value * 10) / 10;
 }
 
-main()
-  .catch((error: unknown) => {
-    console.error(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    for (const cleanup of cleanups) await Promise.resolve(cleanup()).catch(() => {});
-    process.exit();
-  });
+async function failAndCleanUp(error: unknown): Promise<never> {
+  console.error(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exitCode = 1;
+  return cleanUpAndExit();
+}
+
+async function cleanUpAndExit(): Promise<never> {
+  const running = cleanups.splice(0);
+  for (const cleanup of running) await Promise.resolve(cleanup()).catch(() => {});
+  process.exit();
+}
+
+// An error thrown outside main's promise chain (an emitter with no 'error' listener) must still stop the node, the
+// ingest server, the dashboard processes and PostgreSQL: left running, they would load the machine for later runs.
+process.once('uncaughtException', (error) => void failAndCleanUp(error));
+main().then(cleanUpAndExit, failAndCleanUp);
