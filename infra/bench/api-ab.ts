@@ -26,7 +26,6 @@ interface RunningBuild {
   tree: string;
   url: string;
   token: string;
-  child: ChildProcess;
   rps: number[];
 }
 
@@ -49,7 +48,7 @@ async function startBuild(tree: string, databaseUrl: string, login: { email: str
     body: JSON.stringify({ email: login.email, password: login.password }),
   }).then((response) => response.json())) as { accessToken?: string };
   if (!session.accessToken) throw new Error(`${tree}: login failed`);
-  return { tree, url, token: session.accessToken, child, rps: [] } satisfies RunningBuild;
+  return { tree, url, token: session.accessToken, rps: [] } satisfies RunningBuild;
 }
 
 async function load(build: RunningBuild, path: string, duration: number): Promise<number> {
