@@ -12,11 +12,9 @@ function fakeDatabase() {
   let queries = 0;
   let failing = false;
   let gate: Promise<void> | null = null;
-  // The rule asks about one member with plain parameters, about several with arrays.
-  const sql = (async (_strings: TemplateStringsArray, staffIds: string | string[], orgIds: string | string[]) => {
+  const sql = (async (_strings: TemplateStringsArray, staffIds: string[], orgIds: string[]) => {
     queries++;
-    const orgs = [orgIds].flat();
-    const asked = [staffIds].flat().map((staffId, index) => ({ staffId, orgId: orgs[index] }));
+    const asked = staffIds.map((staffId, index) => ({ staffId, orgId: orgIds[index] }));
     const answer = asked
       .filter((member) => active.get(member.staffId) === member.orgId)
       .map((m) => ({ id: m.staffId }));

@@ -10,14 +10,7 @@ export type StaffMember = Pick<Actor, 'staffId' | 'orgId'>;
  * Answers which of `members` pass, in one query however many are asked about.
  */
 export async function stillActiveStaff(sql: Sql, members: readonly StaffMember[]): Promise<Set<string>> {
-  const [only] = members;
-  if (only === undefined) return new Set();
-  if (members.length === 1) {
-    // Every dashboard connection asks about one member: plain parameters, no arrays to build and unnest.
-    const rows = await sql<{ id: string }[]>`
-      select id::text as id from staff where id = ${only.staffId} and org_id = ${only.orgId} and active`;
-    return new Set(rows.map((row) => row.id));
-  }
+  if (members.length === 0) return new Set();
   const rows = await sql<{ id: string }[]>`
     select s.id::text as id
       from unnest(${members.map((member) => member.staffId)}::uuid[],

@@ -62,6 +62,7 @@ export class CameraService {
 
   /** Opens and closes feeds to match the cameras table; resolves with how many were opened. */
   reconcileFeeds(): Promise<number> {
+    // Not `recheckAccess()`: a recheck already under way may have read the cameras before this pass did.
     return reconcileFeeds(this.sql, this.feeds, async () =>
       this.accessRecheck.endViews(await this.accessRecheck.findRevoked(this.sql, new Date())),
     );
