@@ -1,6 +1,7 @@
 import type postgres from 'postgres';
 import type { AlertStatus } from '../schema/alerts';
 import { ackTimeoutOfAlert } from './ack-timeout';
+import { markAttemptDelivered } from './channels/attempt-reports';
 import { notify } from './notify';
 import { alertTransition } from './state-machine';
 import { supersedeOutstanding } from './supersede';
@@ -9,7 +10,20 @@ export type AcknowledgeResult =
   | { outcome: 'acknowledged'; alertId: string }
   /** Someone (maybe this person, on another device) acknowledged first; nothing changed. */
   | { outcome: 'already'; alertId: string; acknowledgedBy: string | null }
-  | { outcome: 'unknown' };
+  | { outcome: 'unknown' }
+  /** The channel attempt's single-use action token was spent before; nothing changed. */
+  | { outcome: 'token-spent'; alertId: string };
+
+/** The channel attempt an acknowledgement came through (a push's Acknowledge action, an integration callback). */
+export interface AcknowledgedVia {
+  attemptId: string;
+  /** Spend the attempt's single-use action token: refused ('token-spent') if it was spent already. */
+  spendActionToken: boolean;
+  /** History text, e.g. "acknowledged from the lock screen". */
+  detail: string;
+}
+
+class TokenSpent extends Error {}
 
 /**
  * A human acknowledged the alert of one of their deliveries. In one transaction: the alert becomes acknowledged
@@ -24,30 +38,32 @@ export type AcknowledgeResult =
  */
 export async function acknowledgeDelivery(
   sql: postgres.Sql,
-  input: { deliveryId: string; staffId: string; orgId: string; nodeId: string },
+  input: { deliveryId: string; staffId: string; orgId: string; nodeId: string; via?: AcknowledgedVia },
 ): Promise<AcknowledgeResult> {
-  return (await sql.begin(async (tx) => {
-    const [delivery] = await tx<{ alertId: string }[]>`
+  return (await sql
+    .begin(async (tx) => {
+      const [delivery] = await tx<{ alertId: string }[]>`
       select alert_id as "alertId" from alert_deliveries
        where id = ${input.deliveryId} and staff_id = ${input.staffId} and org_id = ${input.orgId}`;
-    if (!delivery) return { outcome: 'unknown' } satisfies AcknowledgeResult;
-    const [alert] = await tx<{ status: AlertStatus; acknowledgedBy: string | null }[]>`
+      if (!delivery) return { outcome: 'unknown' } satisfies AcknowledgeResult;
+      const [alert] = await tx<{ status: AlertStatus; acknowledgedBy: string | null }[]>`
       select status, acknowledged_by as "acknowledgedBy" from alerts where id = ${delivery.alertId} for update`;
-    if (!alert) return { outcome: 'unknown' } satisfies AcknowledgeResult;
-    if (!alertTransition('acknowledge', alert.status)) {
-      return { outcome: 'already', alertId: delivery.alertId, acknowledgedBy: alert.acknowledgedBy };
-    }
-    const ackTimeout = await ackTimeoutOfAlert(tx, delivery.alertId);
-    await tx`
+      if (!alert) return { outcome: 'unknown' } satisfies AcknowledgeResult;
+      if (!alertTransition('acknowledge', alert.status)) {
+        await throughAttempt(tx, input);
+        return { outcome: 'already', alertId: delivery.alertId, acknowledgedBy: alert.acknowledgedBy };
+      }
+      const ackTimeout = await ackTimeoutOfAlert(tx, delivery.alertId);
+      await tx`
       select id from alert_deliveries
        where alert_id = ${delivery.alertId} and (id = ${input.deliveryId} or state in ('pending', 'sent', 'delivered'))
        order by id
          for update`;
-    await tx`
+      await tx`
       update alerts set status = 'acknowledged', acknowledged_at = now(), acknowledged_by = ${input.staffId},
              next_escalation_at = now() + make_interval(secs => ${ackTimeout}::float8), updated_at = now()
        where id = ${delivery.alertId}`;
-    await tx`
+      await tx`
       with acked as (
         update alert_deliveries d
            set state = 'acknowledged', acknowledged_at = now(), delivered_at = coalesce(d.delivered_at, now()),
@@ -58,8 +74,39 @@ export async function acknowledgeDelivery(
       )
       insert into alert_delivery_history (delivery_id, from_state, to_state, node_id, detail)
       select id, previous, 'acknowledged', ${input.nodeId}, 'acknowledged by this staff member' from acked`;
-    await supersedeOutstanding(tx, [delivery.alertId], input.nodeId, 'alert acknowledged by another staff member');
-    await notify(tx, { alertId: delivery.alertId, change: 'acknowledged' });
-    return { outcome: 'acknowledged', alertId: delivery.alertId } satisfies AcknowledgeResult;
-  })) as AcknowledgeResult;
+      await throughAttempt(tx, input);
+      await supersedeOutstanding(tx, [delivery.alertId], input.nodeId, 'alert acknowledged by another staff member');
+      await notify(tx, { alertId: delivery.alertId, change: 'acknowledged' });
+      return { outcome: 'acknowledged', alertId: delivery.alertId } satisfies AcknowledgeResult;
+    })
+    .catch(async (error: unknown) => {
+      if (!(error instanceof TokenSpent)) throw error;
+      const [row] = await sql<{ alertId: string }[]>`
+        select alert_id as "alertId" from alert_deliveries where id = ${input.deliveryId}`;
+      return { outcome: 'token-spent', alertId: row?.alertId ?? '' } satisfies AcknowledgeResult;
+    })) as AcknowledgeResult;
+}
+
+/**
+ * The attempt the acknowledgement came through was evidently received: it becomes delivered (and its token spent)
+ * before the alert's other queued attempts are cancelled. Attempts come after alerts and deliveries in the lock
+ * order, which this keeps. A spent token rolls the whole acknowledgement back.
+ */
+async function throughAttempt(
+  tx: postgres.TransactionSql,
+  input: { deliveryId: string; nodeId: string; via?: AcknowledgedVia },
+): Promise<void> {
+  const { via } = input;
+  if (!via) return;
+  const [attempt] = await tx<{ spent: boolean }[]>`
+    select action_token_used_at is not null as spent from delivery_channel_attempts
+     where id = ${via.attemptId} and delivery_id = ${input.deliveryId}
+       for update`;
+  if (!attempt) throw new Error('acknowledged through an attempt of another delivery');
+  if (via.spendActionToken && attempt.spent) throw new TokenSpent();
+  await markAttemptDelivered(tx, via.attemptId, {
+    nodeId: input.nodeId,
+    detail: via.detail,
+    spendActionToken: via.spendActionToken,
+  });
 }

@@ -1,4 +1,5 @@
 import type postgres from 'postgres';
+import { channelAttemptCtes } from './channels/create-attempts';
 
 type Tx = postgres.TransactionSql;
 
@@ -11,7 +12,8 @@ export interface NewDeliveryRow {
 /**
  * Creates one pending delivery per staff member for an alert at an escalation level (of its `retrigger`-th
  * trigger: 0 as first raised, n after its n-th re-trigger), each with the next
- * per-staff sequence number, plus its first history row — in one statement (this is on every alert's path).
+ * per-staff sequence number, plus its first history row and its channel attempts (push, webhook) by the
+ * notification rules — in one statement (this is on every alert's path).
  *
  * Ordering rule: staff rows are locked in id order (a MATERIALIZED locking CTE, so the locks are taken before
  * anything else reads them) before their sequence is bumped, so concurrent transactions never deadlock, and a
@@ -46,6 +48,6 @@ export async function createDeliveries(
     ), history as (
       insert into alert_delivery_history (delivery_id, from_state, to_state, node_id, detail)
       select id, null, 'pending', ${input.nodeId ?? null}, ${detail} from inserted
-    )
+    ), ${channelAttemptCtes(tx, { deliveries: 'inserted', alertId: input.alertId, orgId: input.orgId, nodeId: input.nodeId ?? null })}
     select id, staff_id as "staffId", seq::float8 as seq from inserted order by staff_id`;
 }

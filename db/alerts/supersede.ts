@@ -1,10 +1,12 @@
 import type postgres from 'postgres';
+import { cancelQueuedAttemptsCtes } from './channels/cancel-attempts';
 
 type Sql = postgres.Sql | postgres.TransactionSql;
 
 /**
  * CTEs superseding the outstanding deliveries of the alerts `ofAlerts` names (a condition on `d.alert_id`), with a
- * history row each: `outstanding`, `superseded`, `superseded_history`. For a statement that first changes the
+ * history row each, and cancelling every queued channel attempt of those alerts (nobody is waiting for a push or
+ * a webhook call any more): `outstanding`, `superseded`, `superseded_history`, `cancelled_attempts`. For a statement that first changes the
  * alerts (and so holds their rows): the deliveries are then locked in one statement by id — the global lock order
  * (README "Lock order"); an alert-at-a-time loop would lock them out of order across alerts.
  */
@@ -27,7 +29,7 @@ export function supersedeCtes(
     ), superseded_history as (
       insert into alert_delivery_history (delivery_id, from_state, to_state, node_id, detail)
       select id, previous, 'superseded', ${nodeId}, ${detail} from superseded
-    )`;
+    ), ${cancelQueuedAttemptsCtes(sql, sql`a.alert_id in (select d.alert_id from alert_deliveries d where ${ofAlerts})`, nodeId, detail)}`;
 }
 
 /**

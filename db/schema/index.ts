@@ -3,6 +3,7 @@ export * from './audit';
 export * from './auth';
 export * from './devices';
 export * from './events';
+export * from './notifications';
 export * from './organisations';
 export * from './people';
 export * from './relations';

@@ -21,6 +21,8 @@ export const staffRole = pgEnum('staff_role', ['admin', 'manager', 'caregiver'])
 export const residentStatus = pgEnum('resident_status', ['active', 'discharged']);
 export const residentSex = pgEnum('resident_sex', ['female', 'male', 'other', 'unknown']);
 /** Away modes pause the no-activity clock; long_absence has its own, longer ladder. */
+/** The language a staff member's notifications (push, webhook texts) are written in; the console follows it. */
+export const staffLanguage = pgEnum('staff_language', ['ko', 'en']);
 export const presenceMode = pgEnum('presence_mode', ['home', 'out', 'long_absence']);
 
 export const staff = pgTable(
@@ -37,6 +39,7 @@ export const staff = pgTable(
     role: staffRole('role').notNull(),
     passwordHash: text('password_hash').notNull(),
     active: boolean('active').notNull().default(true),
+    language: staffLanguage('language').notNull().default('ko'),
     /** Last per-staff delivery sequence handed out; bumped under the row lock so sequences commit in order. */
     deliverySeq: bigint('delivery_seq', { mode: 'number' }).notNull().default(0),
     ...timestamps,

@@ -1,0 +1,264 @@
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { type SeededOrganisation, seedDemoOrganisation } from '../../../infra/demo-organisation';
+import type { AlertSeverity } from '../../schema/alerts';
+import { createTestDatabase, type TestDatabase } from '../../testing/database';
+import { acknowledgeDelivery } from '../acknowledge';
+import { markDeliveredMany } from '../outstanding';
+import { raiseAlert } from '../raise-alert';
+import { resolveAlert } from '../resolve';
+import { recordAttemptOutcome } from './attempt-outcome';
+import { findAttempt, recordAttemptReceived } from './attempt-reports';
+import { type ClaimedAttempt, claimDueAttempts } from './claim-attempts';
+
+describe('channel attempts: created with the delivery by the rules, claimed once, cancelled by an acknowledgement', () => {
+  let t: TestDatabase;
+  let org: SeededOrganisation;
+  let alertNumber = 0;
+  let carer = '';
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    org = await seedDemoOrganisation(t.db, { orgName: 'Channels Centre', slug: 'channels' });
+    const [primary] = await t.sql<{ staffId: string }[]>`
+      select staff_id as "staffId" from assignments where resident_id = ${org.residents[0]?.id ?? ''}
+         and escalation_order = 1`;
+    carer = primary?.staffId ?? '';
+  });
+  afterAll(async () => t.drop());
+  afterEach(async () => {
+    await t.sql`delete from notification_rules where org_id = ${org.orgId}`;
+    await t.sql`delete from webhook_endpoints where org_id = ${org.orgId}`;
+    await t.sql`delete from push_subscriptions where org_id = ${org.orgId}`;
+  });
+
+  /**
+   * A new alert (its own dedup key) on the first resident, whose first ladder step is one caregiver: `carer`.
+   * Returns the alert and that caregiver's delivery.
+   */
+  async function raise(severity: AlertSeverity = 'critical', kind: 'sos' | 'low_battery' = 'sos') {
+    const residentId = org.residents[0]?.id ?? '';
+    const raised = await t.sql.begin((tx) =>
+      raiseAlert(tx, {
+        orgId: org.orgId,
+        residentId,
+        kind,
+        severity,
+        dedupKey: `${residentId}:${kind}:${alertNumber++}`,
+        title: 'test alert',
+      }),
+    );
+    const delivery = raised.deliveries.find((d) => d.staffId === carer);
+    if (!delivery) throw new Error('expected a delivery to the carer');
+    return { alertId: raised.alertId, delivery };
+  }
+
+  async function subscribe(staffId: string, device: string) {
+    const [row] = await t.sql<{ id: string }[]>`
+      insert into push_subscriptions (org_id, staff_id, endpoint, p256dh, auth)
+      values (${org.orgId}, ${staffId}, ${`https://push.example/${device}`}, 'key', 'auth') returning id`;
+    return row?.id ?? '';
+  }
+
+  async function attemptsOf(alertId: string) {
+    return t.sql<{ id: string; channel: string; state: string; delay: number; subscription_id: string | null }[]>`
+      select a.id, a.channel, a.state, a.subscription_id,
+             extract(epoch from a.due_at - d.pending_at)::float8 as delay
+        from delivery_channel_attempts a join alert_deliveries d on d.id = a.delivery_id
+       where a.alert_id = ${alertId} order by a.channel, a.subscription_id`;
+  }
+
+  async function historyOf(attemptId: string) {
+    return t.sql<{ from_state: string | null; to_state: string }[]>`
+      select from_state, to_state from delivery_channel_attempt_history where attempt_id = ${attemptId} order by id`;
+  }
+
+  const claim = (at?: Date) => claimDueAttempts(t.sql, { nodeId: 'test-node', leaseSeconds: 30, limit: 100, at });
+
+  test('by default a critical alert queues one push per device of the person told, due at once', async () => {
+    const before = await raise();
+    expect(await attemptsOf(before.alertId)).toEqual([]);
+    await subscribe(carer, 'phone-a');
+    await subscribe(carer, 'tablet-a');
+    const after = await raise();
+    const attempts = await attemptsOf(after.alertId);
+    expect(attempts).toHaveLength(2);
+    for (const attempt of attempts) {
+      expect(attempt).toMatchObject({ channel: 'push', state: 'queued', delay: 0 });
+      expect(await historyOf(attempt.id)).toEqual([{ from_state: null, to_state: 'queued' }]);
+    }
+  });
+
+  test('organisation rules and per-staff overrides pick channels and delays; a low alert stays on the dashboard', async () => {
+    await subscribe(carer, 'phone-rules');
+    // A low alert (a battery to change) reaches more people, none of them by push.
+    const low = await raise('low', 'low_battery');
+    expect(await attemptsOf(low.alertId)).toEqual([]);
+    const [endpoint] = await t.sql<{ id: string }[]>`
+      insert into webhook_endpoints (org_id, name, url) values (${org.orgId}, 'SMS gateway', 'https://sms.example/hook')
+      returning id`;
+    await t.sql`
+      insert into notification_rules (org_id, severity, channels)
+      values (${org.orgId}, 'high', ${JSON.stringify([
+        { channel: 'push', delaySeconds: 0 },
+        { channel: 'webhook', delaySeconds: 30, unlessReceived: true, endpointId: endpoint?.id },
+      ])}::jsonb)`;
+    const high = await raise('high');
+    expect((await attemptsOf(high.alertId)).map((a) => [a.channel, a.delay])).toEqual([
+      ['push', 0],
+      ['webhook', 30],
+    ]);
+
+    // An override replaces the organisation's rule for that severity, for that person only.
+    await t.sql`
+      insert into notification_rules (org_id, staff_id, severity, channels)
+      values (${org.orgId}, ${carer}, 'high', ${JSON.stringify([{ channel: 'push', delaySeconds: 5 }])}::jsonb)`;
+    const overridden = await raise('high');
+    expect((await attemptsOf(overridden.alertId)).map((a) => [a.channel, a.delay])).toEqual([['push', 5]]);
+  });
+
+  test('a due attempt is claimed by exactly one of many concurrent claimers, and not before it is due', async () => {
+    await subscribe(carer, 'phone-claim');
+    await subscribe(carer, 'tablet-claim');
+    const alert = await raise();
+    const attempts = await attemptsOf(alert.alertId);
+    expect(attempts).toHaveLength(2);
+    await t.sql`update delivery_channel_attempts set due_at = now() + interval '10 seconds'
+                 where alert_id = ${alert.alertId}`;
+    const [row] = await t.sql<{ due: Date }[]>`
+      select min(due_at) as due from delivery_channel_attempts where alert_id = ${alert.alertId}`;
+    // Dates carry milliseconds, the column microseconds: the first millisecond at or after the due time.
+    const due = new Date((row?.due ?? new Date()).getTime() + 1);
+    const mine = (claimed: ClaimedAttempt[]) => claimed.filter((a) => a.alertId === alert.alertId);
+    expect(mine(await claim(new Date(due.getTime() - 2)))).toEqual([]);
+    const claims = await Promise.all(Array.from({ length: 8 }, () => claim(due)));
+    expect(
+      mine(claims.flat())
+        .map((a) => a.id)
+        .sort(),
+    ).toEqual(attempts.map((a) => a.id).sort());
+    // Leased: nobody claims them again until the lease runs out (a node killed mid-send).
+    expect(mine(await claim(due))).toEqual([]);
+    await t.sql`update delivery_channel_attempts set lease_until = now() - interval '1 second'
+                 where alert_id = ${alert.alertId}`;
+    expect(mine(await claim(due)).map((a) => a.tries)).toEqual([2, 2]);
+  });
+
+  test('outcomes: retried with a new due time, then failed; a gone subscription is deleted', async () => {
+    const subscriptionId = await subscribe(carer, 'phone-outcome');
+    const alert = await raise();
+    const [attempt] = (await claim()).filter((a) => a.alertId === alert.alertId);
+    expect(attempt).toMatchObject({
+      channel: 'push',
+      tries: 1,
+      alert: { severity: 'critical', kind: 'sos', status: 'open' },
+      push: { subscriptionId, endpoint: 'https://push.example/phone-outcome' },
+      webhook: null,
+    });
+    if (!attempt) return;
+    await recordAttemptOutcome(t.sql, {
+      attemptId: attempt.id,
+      nodeId: 'n',
+      outcome: { kind: 'retry', providerStatus: 503, detail: 'HTTP 503', retryInSeconds: 2 },
+    });
+    const [retried] = await t.sql`
+      select state, lease_until, extract(epoch from due_at - now())::float8 as wait, provider_status
+        from delivery_channel_attempts where id = ${attempt.id}`;
+    expect(retried).toMatchObject({ state: 'queued', lease_until: null, provider_status: 503 });
+    expect(retried?.wait).toBeGreaterThan(1);
+    await recordAttemptOutcome(t.sql, {
+      attemptId: attempt.id,
+      nodeId: 'n',
+      outcome: { kind: 'gone', providerStatus: 410, detail: 'HTTP 410' },
+    });
+    expect(await historyOf(attempt.id)).toEqual([
+      { from_state: null, to_state: 'queued' },
+      { from_state: 'queued', to_state: 'queued' },
+      { from_state: 'queued', to_state: 'failed' },
+    ]);
+    expect(await t.sql`select id from push_subscriptions where id = ${subscriptionId}`).toEqual([]);
+  });
+
+  test('a sent attempt stays delivered when its receipt came first; a cancelled one stays cancelled', async () => {
+    await subscribe(carer, 'phone-race');
+    const alert = await raise();
+    const [attempt] = (await claim()).filter((a) => a.alertId === alert.alertId);
+    const found = attempt && (await findAttempt(t.sql, attempt.id));
+    if (!found) throw new Error('attempt not claimed');
+    await recordAttemptReceived(t.sql, found, { nodeId: 'api', detail: 'shown' });
+    await recordAttemptOutcome(t.sql, {
+      attemptId: found.id,
+      nodeId: 'n',
+      outcome: { kind: 'sent', providerStatus: 201 },
+    });
+    const [row] = await t.sql`
+      select state, sent_at is not null as sent, provider_status from delivery_channel_attempts where id = ${found.id}`;
+    expect(row).toEqual({ state: 'delivered', sent: true, provider_status: 201 });
+  });
+
+  test('an acknowledgement through a push spends its token once, marks it delivered, cancels the other queued attempts', async () => {
+    await subscribe(carer, 'phone-ack');
+    await subscribe(carer, 'tablet-ack');
+    const alert = await raise();
+    const [viaPhone, other] = await attemptsOf(alert.alertId);
+    if (!viaPhone || !other) throw new Error('expected two attempts');
+    const ack = () =>
+      acknowledgeDelivery(t.sql, {
+        deliveryId: alert.delivery.id,
+        staffId: carer,
+        orgId: org.orgId,
+        nodeId: 'api',
+        via: { attemptId: viaPhone.id, spendActionToken: true, detail: 'acknowledged from the notification' },
+      });
+    expect(await ack()).toEqual({ outcome: 'acknowledged', alertId: alert.alertId });
+    expect(await ack()).toEqual({ outcome: 'token-spent', alertId: alert.alertId });
+    const states = Object.fromEntries((await attemptsOf(alert.alertId)).map((a) => [a.id, a.state]));
+    expect(states).toEqual({ [viaPhone.id]: 'delivered', [other.id]: 'cancelled' });
+    expect(await historyOf(other.id)).toEqual([
+      { from_state: null, to_state: 'queued' },
+      { from_state: 'queued', to_state: 'cancelled' },
+    ]);
+    const [row] = await t.sql`select status, acknowledged_by from alerts where id = ${alert.alertId}`;
+    expect(row).toEqual({ status: 'acknowledged', acknowledged_by: carer });
+  });
+
+  test('a receipt on a channel marks the delivery delivered; a resolve cancels what is still queued', async () => {
+    await subscribe(carer, 'phone-resolve');
+    await t.sql`
+      insert into notification_rules (org_id, staff_id, severity, channels)
+      values (${org.orgId}, ${carer}, 'critical', ${JSON.stringify([
+        { channel: 'push', delaySeconds: 0 },
+        { channel: 'push', delaySeconds: 60 },
+      ])}::jsonb)`;
+    const alert = await raise();
+    const [now, later] = (await attemptsOf(alert.alertId)).sort((a, b) => a.delay - b.delay);
+    const found = now && (await findAttempt(t.sql, now.id));
+    if (!found || !later) throw new Error('expected two attempts');
+    expect(await recordAttemptReceived(t.sql, found, { nodeId: 'api', detail: 'shown by the service worker' })).toBe(
+      'delivered',
+    );
+    const [delivery] = await t.sql`select state from alert_deliveries where id = ${alert.delivery.id}`;
+    expect(delivery?.state).toBe('delivered');
+    await resolveAlert(t.sql, {
+      alertId: alert.alertId,
+      identity: { staffId: carer, orgId: org.orgId, role: 'caregiver' },
+      nodeId: 'api',
+      note: 'resolved in test',
+    });
+    const states = Object.fromEntries((await attemptsOf(alert.alertId)).map((a) => [a.id, a.state]));
+    expect(states).toEqual({ [found.id]: 'delivered', [later.id]: 'cancelled' });
+  });
+
+  test('an attempt that waits "unless received" is cancelled when the dashboard confirmed first', async () => {
+    await subscribe(carer, 'phone-unless');
+    await t.sql`
+      insert into notification_rules (org_id, staff_id, severity, channels)
+      values (${org.orgId}, ${carer}, 'critical', ${JSON.stringify([
+        { channel: 'push', delaySeconds: 0, unlessReceived: true },
+      ])}::jsonb)`;
+    const alert = await raise();
+    await markDeliveredMany(t.sql, [{ deliveryId: alert.delivery.id, staffId: carer, orgId: org.orgId }], 'dashboard');
+    expect((await claim()).filter((a) => a.alertId === alert.alertId)).toEqual([]);
+    const attempts = await attemptsOf(alert.alertId);
+    expect(attempts.map((a) => a.state)).toEqual(['cancelled']);
+  });
+});

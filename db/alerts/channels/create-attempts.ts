@@ -1,0 +1,53 @@
+import type postgres from 'postgres';
+import { defaultChannelRules } from './default-rules';
+
+type Sql = postgres.Sql | postgres.TransactionSql;
+
+/**
+ * CTEs creating the channel attempts of new deliveries, for the statement that creates them (`createDeliveries`):
+ * for each delivery, the staff member's override for the alert's severity, else the organisation's rule, else the
+ * default; one attempt per push subscription of that person and per named (or, unnamed, every active) webhook
+ * endpoint of the organisation, due `delaySeconds` after now, each with its first history row. `deliveries` is a
+ * CTE of the statement with columns (id, staff_id).
+ */
+export function channelAttemptCtes(
+  sql: Sql,
+  input: { deliveries: string; alertId: string; orgId: string; nodeId: string | null },
+): postgres.PendingQuery<postgres.Row[]> {
+  const deliveries = sql(input.deliveries);
+  return sql`
+    channel_rules as (
+      select nd.id as delivery_id, nd.staff_id, c.channel, c."delaySeconds" as delay_seconds,
+             coalesce(c."unlessReceived", false) as unless_received, c."endpointId" as endpoint_id
+        from ${deliveries} nd
+        cross join (select severity from alerts where id = ${input.alertId}) alert
+        left join lateral (
+          select r.channels from notification_rules r
+           where r.org_id = ${input.orgId} and r.severity = alert.severity
+             and (r.staff_id = nd.staff_id or r.staff_id is null)
+           order by r.staff_id nulls last
+           limit 1
+        ) rule on true
+        cross join lateral jsonb_to_recordset(
+          coalesce(rule.channels, ${JSON.stringify(defaultChannelRules)}::jsonb -> alert.severity::text)
+        ) as c(channel text, "delaySeconds" float8, "unlessReceived" boolean, "endpointId" uuid)
+    ), channel_attempts as (
+      insert into delivery_channel_attempts
+        (org_id, alert_id, delivery_id, staff_id, channel, subscription_id, endpoint_id, due_at, unless_received)
+      select ${input.orgId}::uuid, ${input.alertId}::uuid, r.delivery_id, r.staff_id, 'push'::notification_channel, s.id, null::uuid,
+             now() + make_interval(secs => r.delay_seconds), r.unless_received
+        from channel_rules r join push_subscriptions s on s.staff_id = r.staff_id
+       where r.channel = 'push'
+      union all
+      select ${input.orgId}::uuid, ${input.alertId}::uuid, r.delivery_id, r.staff_id, 'webhook'::notification_channel, null::uuid, e.id,
+             now() + make_interval(secs => r.delay_seconds), r.unless_received
+        from channel_rules r
+        join webhook_endpoints e on e.org_id = ${input.orgId} and e.active
+                                 and (r.endpoint_id is null or e.id = r.endpoint_id)
+       where r.channel = 'webhook'
+      returning id
+    ), channel_attempt_history as (
+      insert into delivery_channel_attempt_history (attempt_id, from_state, to_state, node_id)
+      select id, null, 'queued', ${input.nodeId} from channel_attempts
+    )`;
+}
