@@ -40,3 +40,34 @@ export function parseEnv<TSchema extends v.GenericSchema>(
   if (result.success) return result.output;
   throw new ConfigError(result.issues.map((issue) => `${v.getDotPath(issue) ?? '(root)'}: ${issue.message}`));
 }
+
+/**
+ * Web Push VAPID keys (RFC 8292), base64url as `web-push generate-vapid-keys` prints them: the realtime node signs
+ * with the pair, the API hands the public key to browsers that subscribe. Unset: no push.
+ */
+export const vapidPublicKey = v.optional(
+  v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{80,90}$/, 'must be a base64url P-256 public key')),
+);
+export const vapidPrivateKey = v.optional(
+  v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{40,46}$/, 'must be a base64url P-256 private key')),
+);
+
+/** Derives each webhook endpoint's signing secret (`core/notify/webhook-signature`). Unset: no webhooks. */
+export const integrationSigningKey = v.optional(
+  v.pipe(v.string(), v.minLength(32, 'INTEGRATION_SIGNING_KEY must be at least 32 characters')),
+);
+
+/**
+ * `true` lets push endpoints and webhooks use plain HTTP and private or loopback addresses: a test's local push
+ * service and receiver. Refused unless NODE_ENV is `test` (see `outboundPrivateOnlyInTests`).
+ */
+export const outboundAllowPrivate = v.pipe(
+  v.optional(v.picklist(['true', 'false']), 'false'),
+  v.transform((text) => text === 'true'),
+);
+
+/** The check every service's configuration carries: private outbound addresses only in test mode. */
+export function outboundPrivateOnlyInTests(config: { OUTBOUND_ALLOW_PRIVATE: boolean; NODE_ENV?: string | undefined }) {
+  return !config.OUTBOUND_ALLOW_PRIVATE || config.NODE_ENV === 'test';
+}
+export const OUTBOUND_PRIVATE_MESSAGE = 'OUTBOUND_ALLOW_PRIVATE=true is only allowed with NODE_ENV=test';

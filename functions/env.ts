@@ -1,5 +1,19 @@
 import * as v from 'valibot';
-import { databaseUrl, jwtSecret, logLevel, port, upstashToken, upstashUrl } from '../core/env';
+import {
+  ConfigError,
+  databaseUrl,
+  integrationSigningKey,
+  jwtSecret,
+  logLevel,
+  OUTBOUND_PRIVATE_MESSAGE,
+  outboundAllowPrivate,
+  outboundPrivateOnlyInTests,
+  parseEnv,
+  port,
+  upstashToken,
+  upstashUrl,
+  vapidPublicKey,
+} from '../core/env';
 import { normaliseIp } from './lib/client-ip';
 
 /** Configuration of the functions app, read from `process.env` on Node and from bindings on Workers. */
@@ -55,6 +69,19 @@ export const FunctionsEnv = v.object({
     v.maxValue(30_000),
   ),
   SILENCE_CHECK_INTERVAL_MS: v.pipe(v.optional(v.string(), '60000'), v.transform(Number), v.integer(), v.minValue(0)),
+  /** Handed to browsers that subscribe to Web Push (`GET /v1/push/config`); unset: push is unavailable. */
+  VAPID_PUBLIC_KEY: vapidPublicKey,
+  /** Derives webhook endpoints' secrets (shown on create and rotate) and checks integrations' callbacks. */
+  INTEGRATION_SIGNING_KEY: integrationSigningKey,
+  OUTBOUND_ALLOW_PRIVATE: outboundAllowPrivate,
+  NODE_ENV: v.optional(v.string()),
 });
 
 export type FunctionsConfig = v.InferOutput<typeof FunctionsEnv>;
+
+/** Parses the functions' configuration, with the checks that span fields. */
+export function parseFunctionsEnv(source: Record<string, unknown>): FunctionsConfig {
+  const config = parseEnv(FunctionsEnv, source);
+  if (!outboundPrivateOnlyInTests(config)) throw new ConfigError([OUTBOUND_PRIVATE_MESSAGE]);
+  return config;
+}

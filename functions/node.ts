@@ -9,13 +9,12 @@ import { createActiveStaffMemo } from '../core/auth/active-staff-memo';
 import { watchAlertChanges } from '../core/cache/alert-invalidation';
 import { configuredCache, outageSafe } from '../core/cache/configured-cache';
 import { createMemoryCache } from '../core/cache/memory-cache';
-import { parseEnv } from '../core/env';
 import { InFlight } from '../core/in-flight';
 import { startJobs } from '../core/jobs/run-jobs';
 import { createLogger } from '../core/logger';
 import { createDatabase, failFastTimeouts } from '../db/client';
 import { createApp } from './app';
-import { type FunctionsConfig, FunctionsEnv } from './env';
+import { type FunctionsConfig, parseFunctionsEnv } from './env';
 import { functionsJobs } from './jobs';
 import { clientIpBehindProxies } from './lib/client-ip';
 import { answerClientErrorsWithProblems, closeUnlessRequestRead } from './node-http-hygiene';
@@ -147,7 +146,7 @@ function swaggerUiFromNodeModules(): DocsAssetReader {
 }
 
 async function main() {
-  const config = parseEnv(FunctionsEnv, process.env);
+  const config = parseFunctionsEnv(process.env);
   const running = await startFunctions(config, process.env.HOST ?? '0.0.0.0');
   running.services.logger.info('functions listening', { url: running.url });
   const stop = async () => {

@@ -5,12 +5,11 @@ import type { Cache } from '../core/cache/cache';
 import { configuredCache, outageSafe } from '../core/cache/configured-cache';
 import { invalidateAfterSilence } from '../core/cache/keys';
 import { createMemoryCache } from '../core/cache/memory-cache';
-import { parseEnv } from '../core/env';
 import { runScheduledJob } from '../core/jobs/run-jobs';
 import { createLogger } from '../core/logger';
 import { createDatabase, failFastTimeouts } from '../db/client';
 import { createApp } from './app';
-import { FunctionsEnv } from './env';
+import { parseFunctionsEnv } from './env';
 import { functionsJobs } from './jobs';
 import type { DocsAssetReader } from './routes/docs/docs-assets';
 import type { Services } from './services';
@@ -38,7 +37,7 @@ const docsAssets: DocsAssetReader = async (file) => (file === 'swagger-ui.css' ?
  */
 export default {
   async fetch(request: Request, bindings: Record<string, unknown>, context: WorkerExecutionContext) {
-    const config = parseEnv(FunctionsEnv, bindings);
+    const config = parseFunctionsEnv(bindings);
     const logger = createLogger('functions-worker', config.LOG_LEVEL);
     isolateCache ??= configuredCache(config, logger, () => createMemoryCache(1000));
     const { db, sql, close } = createDatabase(config.DATABASE_URL, {
@@ -60,7 +59,7 @@ export default {
 
   /** Cron Trigger (wrangler.toml `[triggers]`): runs the functions' jobs (`functions/jobs.ts`) once each. */
   async scheduled(_controller: unknown, bindings: Record<string, unknown>, context: WorkerExecutionContext) {
-    const config = parseEnv(FunctionsEnv, bindings);
+    const config = parseFunctionsEnv(bindings);
     // Three: an advisory-lock job holds one for its lock while its work uses the others.
     const { sql, close } = createDatabase(config.DATABASE_URL, {
       max: 3,

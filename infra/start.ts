@@ -9,7 +9,7 @@ import { parseEnv } from '../core/env';
 import { createDatabase, postgresMigrationTarget } from '../db/client';
 import { startEmbeddedPostgres } from '../db/embedded';
 import { migrate } from '../db/migrate';
-import { FunctionsEnv } from '../functions/env';
+import { parseFunctionsEnv } from '../functions/env';
 import { startFunctions } from '../functions/node';
 import { RealtimeEnv } from '../realtime/env';
 import { startRealtimeNode } from '../realtime/node';
@@ -50,7 +50,7 @@ async function main() {
   stops.unshift(realtime.stop);
   // Without nginx the console is served by the functions app and reaches the realtime node on its own port.
   const consoleAssets = { dir: consoleRoot, config: { wsUrl: `${realtime.url.replace(/^http/, 'ws')}/ws` } };
-  const functions = await startFunctions(parseEnv(FunctionsEnv, env), process.env.HOST ?? '127.0.0.1', {
+  const functions = await startFunctions(parseFunctionsEnv(env), process.env.HOST ?? '127.0.0.1', {
     console: consoleAssets,
   });
   stops.unshift(functions.close);

@@ -1,5 +1,16 @@
 import * as v from 'valibot';
-import { databaseUrl, jwtSecret, logLevel, port, upstashToken, upstashUrl } from '../core/env';
+import {
+  databaseUrl,
+  integrationSigningKey,
+  jwtSecret,
+  logLevel,
+  outboundAllowPrivate,
+  port,
+  upstashToken,
+  upstashUrl,
+  vapidPrivateKey,
+  vapidPublicKey,
+} from '../core/env';
 
 const positive = (fallback: string) =>
   v.pipe(v.optional(v.string(), fallback), v.transform(Number), v.number(), v.minValue(0.001));
@@ -40,6 +51,41 @@ export const RealtimeEnv = v.object({
     // uWS aborts the process on anything else ("idleTimeout must be either 0 or greater than 8!").
     v.check((seconds) => seconds >= 8 && seconds % 4 === 0, 'must be a multiple of 4, at least 8'),
   ),
+  /** Web Push: with both keys this node sends push attempts (`realtime/channels`). */
+  VAPID_PUBLIC_KEY: vapidPublicKey,
+  VAPID_PRIVATE_KEY: vapidPrivateKey,
+  /** Who push services contact about this sender (RFC 8292 `sub`): a mailto: or https: URL. */
+  VAPID_SUBJECT: v.optional(
+    v.pipe(v.string(), v.regex(/^(mailto:|https:\/\/)/, 'must be a mailto: or https: URL')),
+    'mailto:alerts@carewatch.invalid',
+  ),
+  /** With it this node sends webhook attempts, signed with each endpoint's derived secret. */
+  INTEGRATION_SIGNING_KEY: integrationSigningKey,
+  /**
+   * The origin staff and integrations reach the API at (e.g. https://care.example.org): push notifications report
+   * receipts there and webhooks carry their callback URL under it. Empty: push messages use paths relative to the
+   * service worker's origin; webhook callback URLs are then paths too.
+   */
+  PUBLIC_URL: v.pipe(
+    v.optional(v.string(), ''),
+    v.transform((url) => url.replace(/\/+$/, '')),
+  ),
+  /** How long a push service keeps an undelivered alert push for a phone that is offline. */
+  PUSH_TTL_SECONDS: count('3600'),
+  /** How long a push notification's Acknowledge button works. */
+  PUSH_ACTION_TOKEN_SECONDS: count('3600'),
+  /** One push or webhook request, answer included, at most this long. */
+  CHANNEL_TIMEOUT_MS: count('5000'),
+  /** Requests per channel attempt before it is failed (429, 5xx, timeouts are retried with backoff). */
+  CHANNEL_MAX_TRIES: count('5'),
+  /** Push and webhook requests in flight at once on this node. */
+  CHANNEL_CONCURRENCY: count('64'),
+  /** How long a claimed attempt is this node's; a killed node's attempts are sent by another after it. */
+  CHANNEL_LEASE_SECONDS: count('30'),
+  /** The channel sender looks for due attempts at least this often. */
+  CHANNEL_POLL_MS: count('1000'),
+  OUTBOUND_ALLOW_PRIVATE: outboundAllowPrivate,
+  NODE_ENV: v.optional(v.string()),
 });
 
 export type RealtimeConfig = v.InferOutput<typeof RealtimeEnv>;

@@ -27,6 +27,7 @@ const errorDescriptions: Record<ErrorCode, string> = {
   METHOD_NOT_ALLOWED: 'Method not allowed',
   REQUEST_TIMEOUT: 'The request did not arrive in time (answered by the Node server, with `connection: close`)',
   CONFLICT: 'The change conflicts with existing data',
+  GONE: 'It existed but has expired',
   PAYLOAD_TOO_LARGE: 'The body exceeds the size limit',
   UNSUPPORTED_MEDIA_TYPE: 'The body must be application/json',
   RATE_LIMITED: 'Too many attempts; retry after the `retry-after` seconds',

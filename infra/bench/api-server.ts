@@ -3,8 +3,7 @@
 // `--cache none` swaps in a cache that never hits, to measure the uncached path of the same build.
 import { parseArgs } from 'node:util';
 import type { Cache } from '../../core/cache/cache';
-import { parseEnv } from '../../core/env';
-import { FunctionsEnv } from '../../functions/env';
+import { parseFunctionsEnv } from '../../functions/env';
 import { startFunctions } from '../../functions/node';
 
 const neverHits: Cache = {
@@ -18,7 +17,7 @@ const neverHits: Cache = {
 };
 
 const { values } = parseArgs({ options: { cache: { type: 'string', default: 'configured' } } });
-const running = await startFunctions(parseEnv(FunctionsEnv, { ...process.env, PORT: '0' }));
+const running = await startFunctions(parseFunctionsEnv({ ...process.env, PORT: '0' }));
 if (values.cache === 'none') running.services.cache = neverHits;
 console.log(
   JSON.stringify({ url: running.url, cache: values.cache === 'none' ? 'none' : running.services.cache.kind }),

@@ -1,13 +1,12 @@
-import { parseEnv } from '../../core/env';
 import { createTestDatabase, type TestDatabase } from '../../db/testing/database';
-import { type FunctionsConfig, FunctionsEnv } from '../../functions/env';
+import { type FunctionsConfig, parseFunctionsEnv } from '../../functions/env';
 import { type RunningFunctions, startFunctions } from '../../functions/node';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';
 
 /** Configuration for a test server on a random port against the given database. */
 export function testConfig(databaseUrl: string, overrides: Record<string, string> = {}): FunctionsConfig {
-  return parseEnv(FunctionsEnv, {
+  return parseFunctionsEnv({
     DATABASE_URL: databaseUrl,
     JWT_SECRET: TEST_JWT_SECRET,
     PORT: '0',

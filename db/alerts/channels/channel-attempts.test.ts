@@ -72,7 +72,8 @@ describe('channel attempts: created with the delivery by the rules, claimed once
       select from_state, to_state from delivery_channel_attempt_history where attempt_id = ${attemptId} order by id`;
   }
 
-  const claim = (at?: Date) => claimDueAttempts(t.sql, { nodeId: 'test-node', leaseSeconds: 30, limit: 100, at });
+  const claim = (at?: Date) =>
+    claimDueAttempts(t.sql, { nodeId: 'test-node', leaseSeconds: 30, limit: 100, channels: ['push', 'webhook'], at });
 
   test('by default a critical alert queues one push per device of the person told, due at once', async () => {
     const before = await raise();

@@ -27,6 +27,8 @@ export interface ClaimedAttempt {
   push: { subscriptionId: string; endpoint: string; p256dh: string; auth: string } | null;
   /** Set for a webhook attempt. */
   webhook: { endpointId: string; url: string; secretVersion: number } | null;
+  /** The organisation's time zone (its settings; Asia/Seoul by default): notification texts give local times. */
+  timeZone: string;
   /** When the delivery was created (epoch ms): latency is measured from here. */
   deliveryCreatedAtMs: number;
 }
@@ -37,18 +39,20 @@ export interface ClaimedAttempt {
  * node killed mid-send leaves attempts that another node (or this one, restarted) sends once the lease runs out.
  * In the same statement, attempts that no longer have anyone to reach are cancelled with history: the delivery was
  * received first on another channel (`unless_received`), or the subscription or endpoint was removed or disabled.
- * The attempt stays `queued` until the provider answers (see `recordAttemptOutcome`). `at` stands in for the
+ * Only the `channels` this node is configured to send are claimed (a node without VAPID keys leaves push attempts
+ * to one with them). The attempt stays `queued` until the provider answers (see `recordAttemptOutcome`). `at` stands in for the
  * database's clock (tests of delays); leases are still counted from the database's now.
  */
 export async function claimDueAttempts(
   sql: Sql,
-  input: { nodeId: string; leaseSeconds: number; limit: number; at?: Date },
+  input: { nodeId: string; leaseSeconds: number; limit: number; channels: NotificationChannel[]; at?: Date },
 ): Promise<ClaimedAttempt[]> {
   const at = input.at?.toISOString() ?? null;
   return sql<ClaimedAttempt[]>`
     with due as (
       select a.id from delivery_channel_attempts a
        where a.state = 'queued' and a.due_at <= coalesce(${at}::timestamptz, now())
+         and a.channel = any(${input.channels}::notification_channel[])
          and (a.lease_until is null or a.lease_until <= coalesce(${at}::timestamptz, now()))
        order by a.due_at
        limit ${input.limit}
@@ -91,8 +95,10 @@ export async function claimDueAttempts(
            case when e.id is null then null
                 else json_build_object('endpointId', e.id, 'url', e.url, 'secretVersion', e.secret_version) end
              as webhook,
+           coalesce(o.settings->>'timeZone', 'Asia/Seoul') as "timeZone",
            extract(epoch from d.pending_at)::float8 * 1000 as "deliveryCreatedAtMs"
       from claimed c
+      join organisations o on o.id = c.org_id
       join alert_deliveries d on d.id = c.delivery_id
       join alerts al on al.id = c.alert_id
       join residents r on r.id = al.resident_id
@@ -106,8 +112,9 @@ export async function claimDueAttempts(
  * When the earliest queued attempt falls due (null: none queued): the sender sleeps until then (or its poll
  * interval, whichever comes first; a leased attempt whose lease runs out is found by the poll).
  */
-export async function nextAttemptDue(sql: Sql): Promise<Date | null> {
+export async function nextAttemptDue(sql: Sql, channels: NotificationChannel[]): Promise<Date | null> {
   const [row] = await sql<{ at: Date | null }[]>`
-    select min(due_at) as at from delivery_channel_attempts where state = 'queued'`;
+    select min(due_at) as at from delivery_channel_attempts
+     where state = 'queued' and channel = any(${channels}::notification_channel[])`;
   return row?.at ?? null;
 }

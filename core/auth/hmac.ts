@@ -1,0 +1,28 @@
+import { base64Url } from './sha256';
+
+const encoder = new TextEncoder();
+
+async function hmacKey(secret: string): Promise<CryptoKey> {
+  return crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+}
+
+/** HMAC-SHA256 of `message` under `secret` (Web Crypto: the same on Node and Workers). */
+export async function hmacSha256(secret: string, message: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.sign('HMAC', await hmacKey(secret), encoder.encode(message)));
+}
+
+export async function hmacSha256Hex(secret: string, message: string): Promise<string> {
+  return Array.from(await hmacSha256(secret, message), (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+export async function hmacSha256Base64Url(secret: string, message: string): Promise<string> {
+  return base64Url(await hmacSha256(secret, message));
+}
+
+/** Compares two strings in time that depends only on their length (signatures, tokens). */
+export function equalInConstantTime(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let index = 0; index < a.length; index++) difference |= a.charCodeAt(index) ^ b.charCodeAt(index);
+  return difference === 0;
+}

@@ -1,0 +1,57 @@
+import { verifyActionToken } from '../../../core/notify/action-token';
+import { acknowledgeDelivery } from '../../../db/alerts/acknowledge';
+import { findAttempt, type ReportedAttempt, recordAttemptReceived } from '../../../db/alerts/channels/attempt-reports';
+import type { AppContext } from '../../lib/context';
+import { handle } from '../../lib/handlers';
+import { ApiError } from '../../lib/problem';
+import * as routes from './push.routes';
+
+/** Recorded in delivery history as who made the change. */
+const API_NODE = 'api';
+
+export const config = handle(...routes.config, (c) =>
+  c.json({ publicKey: c.env.services.config.VAPID_PUBLIC_KEY ?? null }, 200),
+);
+
+export const receipt = handle(...routes.receipt, async (c) => {
+  const attempt = await attemptOfToken(c, c.req.valid('json').token);
+  await recordAttemptReceived(c.env.services.sql, attempt, { nodeId: API_NODE, detail: 'shown by the service worker' });
+  return c.body(null, 204);
+});
+
+export const ack = handle(...routes.ack, async (c) => {
+  const attempt = await attemptOfToken(c, c.req.valid('json').token);
+  const { sql, activeStaff } = c.env.services;
+  const member = { staffId: attempt.staffId, orgId: attempt.orgId };
+  // The token stands for its person: a deactivated account's notifications acknowledge nothing.
+  if (!(activeStaff.known(member) ?? (await activeStaff.check(sql, member)))) {
+    throw new ApiError({ code: 'UNAUTHORIZED', detail: 'The account is no longer active' });
+  }
+  const result = await acknowledgeDelivery(sql, {
+    deliveryId: attempt.deliveryId,
+    staffId: attempt.staffId,
+    orgId: attempt.orgId,
+    nodeId: API_NODE,
+    via: { attemptId: attempt.id, spendActionToken: true, detail: 'acknowledged from the push notification' },
+  });
+  if (result.outcome === 'unknown') throw unknownToken();
+  if (result.outcome === 'token-spent') {
+    throw new ApiError({ code: 'CONFLICT', detail: 'This notification was already used to acknowledge' });
+  }
+  return c.json({ outcome: result.outcome, alertId: result.alertId }, 200);
+});
+
+const unknownToken = () => new ApiError({ code: 'NOT_FOUND', detail: 'No such notification' });
+
+/** The push attempt a token names; a forged, malformed or unknown token is a 404, an expired one a 410. */
+async function attemptOfToken(c: AppContext, token: string): Promise<ReportedAttempt> {
+  const { config, sql } = c.env.services;
+  const check = await verifyActionToken(config.JWT_SECRET, token);
+  if (!check.valid) {
+    if (check.reason === 'expired') throw new ApiError({ code: 'GONE', detail: 'This notification has expired' });
+    throw unknownToken();
+  }
+  const attempt = await findAttempt(sql, check.attemptId);
+  if (!attempt || attempt.channel !== 'push') throw unknownToken();
+  return attempt;
+}

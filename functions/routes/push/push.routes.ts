@@ -1,0 +1,44 @@
+import { describePublicRoute, jsonResponse } from '../../lib/openapi';
+import { validate } from '../../lib/validate';
+import { ActionTokenBody, PushAckSchema, PushConfigSchema } from './push.schemas';
+
+/** What the push operations are: the service worker calls them with the notification's token, not a session. */
+
+export const config = [
+  describePublicRoute({
+    tags: ['push'],
+    summary: 'Web Push settings for subscribing',
+    responses: { 200: jsonResponse('The application server key', PushConfigSchema) },
+  }),
+] as const;
+
+const tokenErrors = ['VALIDATION_FAILED', 'BAD_REQUEST', 'NOT_FOUND', 'GONE'] as const;
+
+export const receipt = [
+  describePublicRoute({
+    tags: ['push'],
+    summary: 'A push notification was shown',
+    description:
+      'Called by the service worker when it shows an alert push. The push attempt and its delivery become ' +
+      'delivered, as a dashboard receipt makes them. Repeating it changes nothing. 404: unknown or forged token; ' +
+      '410: expired.',
+    responses: { 204: { description: 'Recorded' } },
+    errors: [...tokenErrors],
+  }),
+  validate('json', ActionTokenBody),
+] as const;
+
+export const ack = [
+  describePublicRoute({
+    tags: ['push'],
+    summary: "Acknowledge an alert from its push notification's button",
+    description:
+      'Works from a lock screen: the token in the push message is the credential. It is bound to one ' +
+      'notification (one person, one alert), expires (PUSH_ACTION_TOKEN_SECONDS) and is spent on first use (409 ' +
+      'afterwards). The acknowledgement is the dashboard one: one winner, the other deliveries superseded, every ' +
+      'queued push or webhook attempt of the alert cancelled, every dashboard told.',
+    responses: { 200: jsonResponse('Acknowledged, or someone was first', PushAckSchema) },
+    errors: [...tokenErrors, 'CONFLICT', 'UNAUTHORIZED'],
+  }),
+  validate('json', ActionTokenBody),
+] as const;

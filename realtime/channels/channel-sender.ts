@@ -1,0 +1,185 @@
+import type { Logger } from '../../core/logger';
+import { ALERTS_CHANNEL, type AlertNotification } from '../../db/alerts/channel';
+import { type AttemptOutcome, recordAttemptOutcome } from '../../db/alerts/channels/attempt-outcome';
+import { type ClaimedAttempt, claimDueAttempts, nextAttemptDue } from '../../db/alerts/channels/claim-attempts';
+import type { Sql } from '../../db/client';
+import type { NotificationChannel } from '../../db/schema/notifications';
+import { type PushSettings, sendPush } from './push-sender';
+import { sendWebhook, type WebhookSettings } from './webhook-sender';
+
+export interface ChannelSenderOptions {
+  /** A pool of its own: a slow provider holds this sender's connections, never the dashboards'. */
+  sql: Sql;
+  nodeId: string;
+  logger: Logger;
+  push?: PushSettings;
+  webhook?: WebhookSettings;
+  /** Requests in flight at once; a claim takes at most the free slots. */
+  concurrency: number;
+  /** Seconds a claim holds an attempt: longer than a request's timeout, or a slow one would be sent twice. */
+  leaseSeconds: number;
+  /** The sender looks for due attempts at least this often (lost wake-ups, expired leases of a killed node). */
+  pollMs: number;
+  onOutcome?: (attempt: ClaimedAttempt, outcome: AttemptOutcome) => void;
+}
+
+/** Changes that create deliveries, and so attempts that may be due at once. */
+const CREATES_ATTEMPTS = new Set<AlertNotification['change']>(['created', 'escalated', 'retriggered']);
+
+/**
+ * Sends due channel attempts (push, webhook) from the database: woken by the NOTIFY that creates deliveries, by a
+ * timer set to the next due attempt, and by a poll. Each claim leases attempts (`claimDueAttempts`), so any number
+ * of nodes may run this; requests run concurrently up to `concurrency`, each bounded by its timeout, and never on
+ * the dashboard dispatcher's path: a dead push service fills this sender's slots and nothing else.
+ */
+export class ChannelSender {
+  private readonly channels: NotificationChannel[];
+  private inFlight = 0;
+  private claiming: Promise<void> | null = null;
+  private claimAgain = false;
+  /** A claim found no free slot: the next request to finish claims again. */
+  private starved = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private stopped = false;
+  private unlisten: (() => Promise<void>) | undefined;
+  private idle: (() => void)[] = [];
+
+  constructor(private readonly options: ChannelSenderOptions) {
+    this.channels = [...(options.push ? ['push' as const] : []), ...(options.webhook ? ['webhook' as const] : [])];
+  }
+
+  /** The channels this node sends; none = nothing to start. */
+  get sends(): readonly NotificationChannel[] {
+    return this.channels;
+  }
+
+  async start(): Promise<void> {
+    if (this.channels.length === 0) return;
+    const listening = await this.options.sql.listen(
+      ALERTS_CHANNEL,
+      (payload) => this.onNotification(payload),
+      () => this.kick(),
+    );
+    this.unlisten = listening.unlisten;
+    this.kick();
+  }
+
+  /** Looks for due attempts now (coalesced: a claim under way looks again when it ends). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.claiming) {
+      this.claimAgain = true;
+      return;
+    }
+    this.claiming = this.claimLoop().finally(() => {
+      this.claiming = null;
+    });
+  }
+
+  /** Stops claiming and waits for the requests under way (each ends within its timeout). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.unlisten?.().catch(() => {});
+    await this.claiming;
+    if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+  }
+
+  private onNotification(payload: string): void {
+    try {
+      const notification = JSON.parse(payload) as AlertNotification;
+      if (CREATES_ATTEMPTS.has(notification.change)) this.kick();
+    } catch {
+      this.kick();
+    }
+  }
+
+  private async claimLoop(): Promise<void> {
+    const { sql, nodeId, logger } = this.options;
+    do {
+      this.claimAgain = false;
+      const free = this.options.concurrency - this.inFlight;
+      if (free <= 0) {
+        this.starved = true;
+        break;
+      }
+      try {
+        const claimed = await claimDueAttempts(sql, {
+          nodeId,
+          leaseSeconds: this.options.leaseSeconds,
+          limit: free,
+          channels: this.channels,
+        });
+        for (const attempt of claimed) void this.send(attempt);
+        if (claimed.length === free) this.claimAgain = true;
+      } catch (error) {
+        logger.warn('claiming channel attempts failed; retried on the next poll', { error: (error as Error).message });
+        break;
+      }
+    } while (this.claimAgain && !this.stopped);
+    await this.scheduleNext();
+  }
+
+  private async scheduleNext(): Promise<void> {
+    if (this.stopped) return;
+    let at = Date.now() + this.options.pollMs;
+    try {
+      const due = await nextAttemptDue(this.options.sql, this.channels);
+      if (due) at = Math.min(at, due.getTime());
+    } catch {
+      // The poll interval then.
+    }
+    this.timerAt = Number.POSITIVE_INFINITY;
+    this.wakeAt(at);
+  }
+
+  /** Claims again at `at` (epoch ms), unless a wake-up is already set earlier. */
+  private wakeAt(at: number): void {
+    if (this.stopped || at >= this.timerAt) return;
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(
+      () => {
+        this.timerAt = Number.POSITIVE_INFINITY;
+        this.kick();
+      },
+      Math.max(0, at - Date.now()),
+    );
+  }
+
+  private async send(attempt: ClaimedAttempt): Promise<void> {
+    this.inFlight++;
+    const { logger } = this.options;
+    try {
+      const outcome = await this.request(attempt);
+      await recordAttemptOutcome(this.options.sql, { attemptId: attempt.id, nodeId: this.options.nodeId, outcome });
+      this.options.onOutcome?.(attempt, outcome);
+      if (outcome.kind === 'retry') this.wakeAt(Date.now() + outcome.retryInSeconds * 1000);
+      if (outcome.kind === 'failed' || outcome.kind === 'gone') {
+        logger.warn('channel attempt failed', { attemptId: attempt.id, channel: attempt.channel, ...outcome });
+      }
+    } catch (error) {
+      // The lease runs out and the attempt is claimed again: at least once, never lost.
+      logger.error('recording a channel attempt failed', { attemptId: attempt.id, error: (error as Error).message });
+    } finally {
+      this.inFlight--;
+      if (this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();
+      if (this.starved) {
+        this.starved = false;
+        this.kick();
+      }
+    }
+  }
+
+  private request(attempt: ClaimedAttempt): Promise<AttemptOutcome> {
+    const { push, webhook } = this.options;
+    if (attempt.channel === 'push' && push) return sendPush(attempt, push);
+    if (attempt.channel === 'webhook' && webhook) return sendWebhook(attempt, webhook);
+    return Promise.resolve({
+      kind: 'failed',
+      providerStatus: null,
+      detail: `${attempt.channel} is not configured here`,
+    });
+  }
+}
