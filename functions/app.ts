@@ -9,9 +9,13 @@ import { docsRoutes } from './routes/docs';
 import { healthRoutes } from './routes/health';
 import { hubRoutes } from './routes/hubs';
 import { ingestRoutes } from './routes/ingest';
+import { integrationRoutes } from './routes/integrations';
 import { meRoutes } from './routes/me';
+import { notificationRuleRoutes } from './routes/notification-rules';
+import { pushRoutes } from './routes/push';
 import { residentRoutes } from './routes/residents';
 import { staffRoutes } from './routes/staff';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints';
 
 /** The whole HTTP API: the same app object runs on Node and on Cloudflare Workers. */
 export function createApp() {
@@ -26,6 +30,10 @@ export function createApp() {
     .route('/v1/devices', deviceRoutes)
     .route('/v1/cameras', cameraRoutes)
     .route('/v1/alerts', alertRoutes)
+    .route('/v1/push', pushRoutes)
+    .route('/v1/notification-rules', notificationRuleRoutes)
+    .route('/v1/webhook-endpoints', webhookEndpointRoutes)
+    .route('/v1/integrations', integrationRoutes)
     .route('/', ingestRoutes())
     .route('/', analyticsRoutes);
   // Mounted last so the generated document sees every route above; it is excluded from itself.

@@ -59,6 +59,14 @@ const resources: Resource[] = [
   },
   { name: 'cameras', path: '/v1/cameras', read: managers, write: managers, remove: managers, update: { room: 'hall' } },
   { name: 'alerts', path: '/v1/alerts', read: all, write: [], remove: [] },
+  {
+    name: 'webhook-endpoints',
+    path: '/v1/webhook-endpoints',
+    read: ['admin'],
+    write: ['admin'],
+    remove: ['admin'],
+    update: { name: 'Renamed gateway' },
+  },
 ];
 const roles: StaffRole[] = ['admin', 'manager', 'caregiver'];
 const orgKeys: OrgKey[] = ['own', 'other'];
@@ -93,6 +101,10 @@ describe('authorisation matrix: role × resource × own/other organisation (Node
       );
       const [assignment] =
         await plain`select id from assignments where resident_id = ${resident.id} order by escalation_order limit 1`;
+      const endpoint = await h.request<{ endpoint: { id: string } }>('POST', '/v1/webhook-endpoints', {
+        token: await h.tokenFor(org, 'admin'),
+        body: { name: `Gateway of ${org}`, url: `https://sms-${org}.example.org/hook` },
+      });
       const row: Record<string, string> = {
         residents: resident.id,
         staff: h.loginOf(org, 'caregiver2').staffId,
@@ -101,6 +113,7 @@ describe('authorisation matrix: role × resource × own/other organisation (Node
         devices: hub.devices.activity ?? '',
         cameras: seeded.cameraId,
         alerts: alert.alertId,
+        'webhook-endpoints': endpoint.body.endpoint.id,
       };
       for (const [name, id] of Object.entries(row)) {
         const entry = ids.get(name) ?? ({} as Ids);
@@ -145,7 +158,8 @@ describe('authorisation matrix: role × resource × own/other organisation (Node
       union all select id::text from devices where org_id = ${h.orgs.other.orgId}
       union all select id::text from cameras where org_id = ${h.orgs.other.orgId}
       union all select id::text from assignments where org_id = ${h.orgs.other.orgId}
-      union all select id::text from alerts where org_id = ${h.orgs.other.orgId}`;
+      union all select id::text from alerts where org_id = ${h.orgs.other.orgId}
+      union all select id::text from webhook_endpoints where org_id = ${h.orgs.other.orgId}`;
     for (const row of otherRows) otherOrgIds.add(String(row.id));
   });
   afterAll(() => h.stop());
@@ -179,6 +193,7 @@ describe('authorisation matrix: role × resource × own/other organisation (Node
     hubs: (role) => ({ name: `Hub by ${role}`, residentId: ownSeed().second }),
     devices: (role) => ({ hubId: ownSeed().hub, kind: 'temperature', label: `Added by ${role}` }),
     cameras: (role) => ({ residentId: ownSeed().second, name: `Camera by ${role}`, source: { type: 'test-pattern' } }),
+    'webhook-endpoints': (role) => ({ name: `Gateway by ${role}`, url: 'https://voice.example.org/carewatch' }),
   };
 
   test.each(cases.filter((entry) => entry.org === 'own' && entry.resource in createBodies))(
@@ -186,13 +201,17 @@ describe('authorisation matrix: role × resource × own/other organisation (Node
     async ({ spec, role }) => {
       const token = await h.tokenFor('own', role);
       const body = createBodies[spec.name]?.(role);
-      const response = await h.request<{ orgId?: string; hub?: { orgId: string } }>('POST', spec.path, {
-        token,
-        body,
-      });
+      const response = await h.request<{ orgId?: string; hub?: { orgId: string }; endpoint?: { orgId: string } }>(
+        'POST',
+        spec.path,
+        {
+          token,
+          body,
+        },
+      );
       const allowed = spec.write.includes(role);
       expect(response.status, JSON.stringify(response.body)).toBe(allowed ? 201 : 403);
-      if (allowed) expect((response.body.hub ?? response.body).orgId).toBe(h.orgs.own.orgId);
+      if (allowed) expect((response.body.hub ?? response.body.endpoint ?? response.body).orgId).toBe(h.orgs.own.orgId);
       else expect(response.headers.get('content-type')).toBe('application/problem+json');
     },
   );
@@ -426,6 +445,20 @@ describe('authorisation matrix: role × resource × own/other organisation (Node
 
   const everyRoute: [string, string][] = [
     ['GET', '/v1/me'],
+    ['PATCH', '/v1/me'],
+    ['GET', '/v1/me/push-subscriptions'],
+    ['POST', '/v1/me/push-subscriptions'],
+    ['DELETE', '/v1/me/push-subscriptions/00000000-0000-4000-8000-000000000000'],
+    ['GET', '/v1/alerts/00000000-0000-4000-8000-000000000000/attempts'],
+    ['POST', '/v1/webhook-endpoints/00000000-0000-4000-8000-000000000000/rotate-secret'],
+    ['GET', '/v1/notification-rules'],
+    ['PUT', '/v1/notification-rules/organisation/00000000-0000-4000-8000-000000000000'],
+    ['DELETE', '/v1/notification-rules/organisation/00000000-0000-4000-8000-000000000000'],
+    ['PUT', '/v1/notification-rules/staff/00000000-0000-4000-8000-000000000000/00000000-0000-4000-8000-000000000000'],
+    [
+      'DELETE',
+      '/v1/notification-rules/staff/00000000-0000-4000-8000-000000000000/00000000-0000-4000-8000-000000000000',
+    ],
     ['POST', '/v1/auth/logout'],
     ...resources.flatMap((resource): [string, string][] => [
       ['GET', resource.path],

@@ -3,6 +3,7 @@ import { type FunctionsConfig, parseFunctionsEnv } from '../../functions/env';
 import { type RunningFunctions, startFunctions } from '../../functions/node';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-signing';
+export const TEST_INTEGRATION_SIGNING_KEY = 'test-integration-signing-key-long-enough-0123456789';
 
 /** Configuration for a test server on a random port against the given database. */
 export function testConfig(databaseUrl: string, overrides: Record<string, string> = {}): FunctionsConfig {
@@ -11,6 +12,8 @@ export function testConfig(databaseUrl: string, overrides: Record<string, string
     JWT_SECRET: TEST_JWT_SECRET,
     PORT: '0',
     LOG_LEVEL: 'warn',
+    INTEGRATION_SIGNING_KEY: TEST_INTEGRATION_SIGNING_KEY,
+    NODE_ENV: 'test',
     ...overrides,
   });
 }

@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import { attemptsOfAlert } from '../../../db/alerts/channels/attempts-of-alert';
 import { alertRecordColumns, toAlertRecord } from '../../../db/alerts/snapshot';
 import { alerts } from '../../../db/schema';
 import { handle } from '../../lib/handlers';
@@ -35,4 +36,33 @@ export const get = handle(...routes.get, async (c) => {
     .where(readable.where(eq(alerts.id, c.req.valid('param').id)));
   if (!row) throw notFound('alert');
   return c.json(toAlertRecord(row), 200);
+});
+
+export const attempts = handle(...routes.attempts, async (c) => {
+  const readable = orgScope(c).readableAlerts();
+  const { id } = c.req.valid('param');
+  const [row] = await readable.scope.db
+    .select({ id: alerts.id })
+    .from(alerts)
+    .where(readable.where(eq(alerts.id, id)));
+  if (!row) throw notFound('alert');
+  const deliveries = await attemptsOfAlert(c.env.services.sql, id);
+  const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
+  return c.json(
+    {
+      alertId: id,
+      deliveries: deliveries.map((delivery) => ({
+        ...delivery,
+        createdAt: new Date(delivery.createdAt).toISOString(),
+        deliveredAt: iso(delivery.deliveredAt),
+        acknowledgedAt: iso(delivery.acknowledgedAt),
+        attempts: delivery.attempts.map((attempt) => ({
+          ...attempt,
+          dueAt: iso(attempt.dueAt),
+          updatedAt: new Date(attempt.updatedAt).toISOString(),
+        })),
+      })),
+    },
+    200,
+  );
 });

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import type { AlertRecord } from '../../../db/alerts/snapshot';
-import { alertKind, alertSeverity, alertStatus } from '../../../db/schema';
+import { alertKind, alertSeverity, alertStatus, channelAttemptState, deliveryState } from '../../../db/schema';
 import type { Assert, Documents } from '../../lib/openapi';
 import { pageQueryFields, pageSchema } from '../../lib/pagination';
 import { Timestamp, Uuid } from '../../lib/schemas';
@@ -45,3 +45,39 @@ export const Item = v.pipe(
 export type AlertSchemaDocumentsAlertRecord = Assert<Documents<typeof Item, AlertRecord>>;
 
 export const Page = pageSchema(Item, 'AlertPage');
+
+const ChannelAttempt = v.pipe(
+  v.object({
+    id: Uuid,
+    channel: v.picklist(['dashboard', 'push', 'webhook']),
+    state: v.picklist(channelAttemptState.enumValues),
+    target: v.pipe(v.nullable(v.string()), v.description('The device or integration endpoint; null: the dashboard')),
+    dueAt: v.nullable(Timestamp),
+    updatedAt: Timestamp,
+    tries: v.number(),
+    providerStatus: v.pipe(v.nullable(v.number()), v.description("The push service's or integration's HTTP status")),
+    detail: v.nullable(v.string()),
+  }),
+  v.metadata({ ref: 'ChannelAttempt' }),
+);
+
+export const AttemptsSchema = v.pipe(
+  v.object({
+    alertId: Uuid,
+    deliveries: v.array(
+      v.object({
+        deliveryId: Uuid,
+        staffId: Uuid,
+        staffName: v.string(),
+        state: v.picklist(deliveryState.enumValues),
+        escalationLevel: v.number(),
+        retrigger: v.number(),
+        createdAt: Timestamp,
+        deliveredAt: v.nullable(Timestamp),
+        acknowledgedAt: v.nullable(Timestamp),
+        attempts: v.array(ChannelAttempt),
+      }),
+    ),
+  }),
+  v.metadata({ ref: 'AlertAttempts' }),
+);

@@ -4,4 +4,5 @@ import * as handlers from './alerts.handlers';
 /** `/v1/alerts`: read-only here; alerts are acknowledged over the WebSocket. */
 export const alertRoutes = createRouter()
   .get('/', ...handlers.list)
-  .get('/:id', ...handlers.get);
+  .get('/:id', ...handlers.get)
+  .get('/:id/attempts', ...handlers.attempts);

@@ -52,6 +52,6 @@ async function attemptOfToken(c: AppContext, token: string): Promise<ReportedAtt
     throw unknownToken();
   }
   const attempt = await findAttempt(sql, check.attemptId);
-  if (!attempt || attempt.channel !== 'push') throw unknownToken();
+  if (attempt?.channel !== 'push') throw unknownToken();
   return attempt;
 }

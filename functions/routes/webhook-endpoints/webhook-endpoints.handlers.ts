@@ -39,7 +39,10 @@ export const create = handle(...routes.create, async (c) => {
     ip: c.env.clientIp,
     details: { url },
   });
-  return c.json({ endpoint: endpointJson(row), secret: await endpointSecret(signingKey, row.id, row.secretVersion) }, 201);
+  return c.json(
+    { endpoint: endpointJson(row), secret: await endpointSecret(signingKey, row.id, row.secretVersion) },
+    201,
+  );
 });
 
 export const update = handle(...routes.update, async (c) => {
@@ -72,7 +75,10 @@ export const rotateSecret = handle(...routes.rotateSecret, async (c) => {
     });
     return updated;
   });
-  return c.json({ endpoint: endpointJson(row), secret: await endpointSecret(signingKey, row.id, row.secretVersion) }, 200);
+  return c.json(
+    { endpoint: endpointJson(row), secret: await endpointSecret(signingKey, row.id, row.secretVersion) },
+    200,
+  );
 });
 
 export const remove = handle(...routes.remove, async (c) => {
@@ -89,7 +95,8 @@ export const remove = handle(...routes.remove, async (c) => {
 
 function requireSigningKey(c: AppContext): string {
   const key = c.env.services.config.INTEGRATION_SIGNING_KEY;
-  if (!key) throw new ApiError({ code: 'UNAVAILABLE', detail: 'Webhooks are not configured (INTEGRATION_SIGNING_KEY)' });
+  if (!key)
+    throw new ApiError({ code: 'UNAVAILABLE', detail: 'Webhooks are not configured (INTEGRATION_SIGNING_KEY)' });
   return key;
 }
 
