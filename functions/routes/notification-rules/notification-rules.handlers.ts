@@ -1,4 +1,4 @@
-import { and, eq, isNull, or } from 'drizzle-orm';
+import { and, eq, isNull, or, sql } from 'drizzle-orm';
 import { defaultChannelRules } from '../../../db/alerts/channels/default-rules';
 import {
   type AlertSeverity,
@@ -35,7 +35,8 @@ export const list = handle(...routes.list, async (c) => {
         privileged ? undefined : or(isNull(notificationRules.staffId), eq(notificationRules.staffId, identity.staffId)),
       ),
     )
-    .orderBy(notificationRules.severity, notificationRules.staffId);
+    // The organisation's rule, then the overrides, per severity.
+    .orderBy(notificationRules.severity, sql`${notificationRules.staffId} nulls first`);
   return c.json(
     { defaults: defaultChannelRules as Record<AlertSeverity, ChannelRule[]>, rules: rows.map(ruleJson) },
     200,

@@ -1,0 +1,166 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import webPush from 'web-push';
+import { type ApiHarness, startApiHarness } from '../../../infra/testing/api-harness';
+
+/** A P-256 public key and auth secret as a browser makes them (web-push's VAPID generator makes the same kind). */
+const browserKeys = () => {
+  const { publicKey } = webPush.generateVAPIDKeys();
+  return { p256dh: publicKey, auth: Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url') };
+};
+
+const privateOrBadEndpoints = [
+  'http://push.example.org/send/abc',
+  'https://127.0.0.1/push',
+  'https://[::1]/push',
+  'https://10.1.2.3/push',
+  'https://169.254.169.254/latest/meta-data',
+  'https://0x7f000001/push',
+  'https://localhost/push',
+  'https://push.internal/send',
+  'https://user:secret@push.example.org/send',
+  'not a url',
+];
+
+describe('push subscriptions, webhook endpoints and notification rules: what the API refuses (private addresses not allowed)', () => {
+  let h: ApiHarness;
+  beforeAll(async () => {
+    h = await startApiHarness();
+  });
+  afterAll(() => h.stop());
+
+  test('a subscription to a public https push service is taken; the same endpoint again answers 200; delete removes it', async () => {
+    const token = await h.tokenFor('own', 'caregiver');
+    const body = { endpoint: 'https://fcm.googleapis.com/fcm/send/abc123', expirationTime: null, keys: browserKeys() };
+    const created = await h.request<{ id: string }>('POST', '/v1/me/push-subscriptions', { token, body });
+    expect(created.status).toBe(201);
+    const again = await h.request<{ id: string }>('POST', '/v1/me/push-subscriptions', { token, body });
+    expect(again).toMatchObject({ status: 200, body: { id: created.body.id } });
+    const otherPerson = await h.tokenFor('own', 'caregiver2');
+    const list = await h.request<{ items: unknown[] }>('GET', '/v1/me/push-subscriptions', { token: otherPerson });
+    expect(list.body.items).toEqual([]);
+    const notTheirs = await h.request('DELETE', `/v1/me/push-subscriptions/${created.body.id}`, { token: otherPerson });
+    expect(notTheirs.status).toBe(404);
+    expect((await h.request('DELETE', `/v1/me/push-subscriptions/${created.body.id}`, { token })).status).toBe(204);
+  });
+
+  test.each(privateOrBadEndpoints)('push endpoint %s is refused (422), nothing stored', async (endpoint) => {
+    const token = await h.tokenFor('own', 'caregiver');
+    const answer = await h.request<{ code: string }>('POST', '/v1/me/push-subscriptions', {
+      token,
+      body: { endpoint, keys: browserKeys() },
+    });
+    expect(answer.status).toBe(422);
+    expect(answer.headers.get('content-type')).toBe('application/problem+json');
+    const [row] = await h.database.sql`select count(*)::int as n from push_subscriptions where endpoint = ${endpoint}`;
+    expect(row?.n).toBe(0);
+  });
+
+  test('keys that are not a P-256 point and a 16-byte secret are refused, whatever they are', async () => {
+    const token = await h.tokenFor('own', 'caregiver');
+    const text = fc.string({ maxLength: 120 });
+    await fc.assert(
+      fc.asyncProperty(text, text, async (p256dh, auth) => {
+        const answer = await h.request('POST', '/v1/me/push-subscriptions', {
+          token,
+          body: { endpoint: 'https://push.example.org/send/fuzz', keys: { p256dh, auth } },
+        });
+        expect(answer.status).toBe(422);
+      }),
+      { numRuns: 40 },
+    );
+    // 65 bytes that are not a point on the curve.
+    const offCurve = Buffer.alloc(65, 7);
+    offCurve[0] = 4;
+    const answer = await h.request<{ errors: { field: string }[] }>('POST', '/v1/me/push-subscriptions', {
+      token,
+      body: {
+        endpoint: 'https://push.example.org/send/off-curve',
+        keys: { p256dh: offCurve.toString('base64url'), auth: browserKeys().auth },
+      },
+    });
+    expect(answer.status).toBe(422);
+    expect(answer.body.errors.map((error) => error.field)).toEqual(['body.keys.p256dh']);
+  });
+
+  test.each(privateOrBadEndpoints)('webhook URL %s is refused (422)', async (url) => {
+    const admin = await h.tokenFor('own', 'admin');
+    const answer = await h.request('POST', '/v1/webhook-endpoints', { token: admin, body: { name: 'Gateway', url } });
+    expect(answer.status).toBe(422);
+  });
+
+  test('a webhook secret is shown on create and rotate only, and rotating changes it', async () => {
+    const admin = await h.tokenFor('own', 'admin');
+    const created = await h.request<{ endpoint: { id: string; secretVersion: number }; secret: string }>(
+      'POST',
+      '/v1/webhook-endpoints',
+      { token: admin, body: { name: 'Relay', url: 'https://relay.example.org/119' } },
+    );
+    expect(created.status).toBe(201);
+    expect(created.body.secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    const read = await h.request('GET', `/v1/webhook-endpoints/${created.body.endpoint.id}`, { token: admin });
+    expect(JSON.stringify(read.body)).not.toContain(created.body.secret);
+    const rotated = await h.request<{ endpoint: { secretVersion: number }; secret: string }>(
+      'POST',
+      `/v1/webhook-endpoints/${created.body.endpoint.id}/rotate-secret`,
+      { token: admin },
+    );
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.endpoint.secretVersion).toBe(created.body.endpoint.secretVersion + 1);
+    expect(rotated.body.secret).not.toBe(created.body.secret);
+  });
+
+  test('notification rules: admins set the organisation’s, anyone their own; bad rules are refused and audited changes say before and after', async () => {
+    const admin = await h.tokenFor('own', 'admin');
+    const carer = h.loginOf('own', 'caregiver');
+    const carerToken = await h.tokenFor('own', 'caregiver');
+    const rule = { channels: [{ channel: 'push', delaySeconds: 0 }] };
+    expect(
+      (await h.request('PUT', '/v1/notification-rules/organisation/high', { token: carerToken, body: rule })).status,
+    ).toBe(403);
+    expect(
+      (await h.request('PUT', '/v1/notification-rules/organisation/high', { token: admin, body: rule })).status,
+    ).toBe(200);
+    const own = await h.request('PUT', `/v1/notification-rules/staff/${carer.staffId}/high`, {
+      token: carerToken,
+      body: { channels: [{ channel: 'push', delaySeconds: 10, unlessReceived: true }] },
+    });
+    expect(own.status).toBe(200);
+    const someoneElse = h.loginOf('own', 'caregiver2').staffId;
+    expect(
+      (await h.request('PUT', `/v1/notification-rules/staff/${someoneElse}/high`, { token: carerToken, body: rule }))
+        .status,
+    ).toBe(403);
+    const otherOrgStaff = h.loginOf('other', 'caregiver').staffId;
+    expect(
+      (await h.request('PUT', `/v1/notification-rules/staff/${otherOrgStaff}/high`, { token: admin, body: rule }))
+        .status,
+    ).toBe(404);
+    for (const channels of [
+      [{ channel: 'sms', delaySeconds: 0 }],
+      [{ channel: 'push', delaySeconds: -1 }],
+      [{ channel: 'push', delaySeconds: 86_401 }],
+      [{ channel: 'push', delaySeconds: 1.5 }],
+      [{ channel: 'push', delaySeconds: 0, endpointId: crypto.randomUUID() }],
+      [{ channel: 'webhook', delaySeconds: 0, endpointId: crypto.randomUUID() }],
+    ]) {
+      const answer = await h.request('PUT', '/v1/notification-rules/organisation/low', {
+        token: admin,
+        body: { channels },
+      });
+      expect(answer.status, JSON.stringify(channels)).toBe(422);
+    }
+    const listed = await h.request<{ rules: { staffId: string | null; severity: string }[] }>(
+      'GET',
+      '/v1/notification-rules',
+      { token: carerToken },
+    );
+    expect(listed.body.rules.map((r) => [r.staffId, r.severity])).toEqual([
+      [null, 'high'],
+      [carer.staffId, 'high'],
+    ]);
+    const [audit] = await h.database.sql`
+      select details from audit_log where action = 'notification_rule.set' and target_id = ${carer.staffId}::uuid`;
+    expect(audit?.details).toMatchObject({ severity: 'high', before: null, after: [{ delaySeconds: 10 }] });
+  });
+});
