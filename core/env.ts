@@ -41,19 +41,27 @@ export function parseEnv<TSchema extends v.GenericSchema>(
   throw new ConfigError(result.issues.map((issue) => `${v.getDotPath(issue) ?? '(root)'}: ${issue.message}`));
 }
 
+/** An optional value where an empty string means unset (compose passes `${VAR:-}` as ''). */
+const emptyIsUnset = <TSchema extends v.GenericSchema<string, string>>(schema: TSchema) =>
+  v.pipe(
+    v.optional(v.string()),
+    v.transform((text) => (text === '' ? undefined : text)),
+    v.optional(schema),
+  );
+
 /**
  * Web Push VAPID keys (RFC 8292), base64url as `web-push generate-vapid-keys` prints them: the realtime node signs
  * with the pair, the API hands the public key to browsers that subscribe. Unset: no push.
  */
-export const vapidPublicKey = v.optional(
-  v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{80,90}$/, 'must be a base64url P-256 public key')),
+export const vapidPublicKey = emptyIsUnset(
+  v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{86,87}$/, 'must be a base64url P-256 public key (65 bytes)')),
 );
-export const vapidPrivateKey = v.optional(
-  v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{40,46}$/, 'must be a base64url P-256 private key')),
+export const vapidPrivateKey = emptyIsUnset(
+  v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/, 'must be a base64url P-256 private key (32 bytes)')),
 );
 
 /** Derives each webhook endpoint's signing secret (`core/notify/webhook-signature`). Unset: no webhooks. */
-export const integrationSigningKey = v.optional(
+export const integrationSigningKey = emptyIsUnset(
   v.pipe(v.string(), v.minLength(32, 'INTEGRATION_SIGNING_KEY must be at least 32 characters')),
 );
 

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import webPush from 'web-push';
 import { parseEnv } from '../core/env';
 import { createDatabase, postgresMigrationTarget } from '../db/client';
 import { startEmbeddedPostgres } from '../db/embedded';
@@ -33,7 +34,15 @@ async function main() {
       `embedded PostgreSQL  ${databaseUrl.replace(/:[^:@/]+@/, ':***@')} (data in ${join(dataDir, 'postgres')})`,
     );
   }
-  const env = { ...process.env, DATABASE_URL: databaseUrl, JWT_SECRET: process.env.JWT_SECRET ?? developmentSecret() };
+  const vapid = developmentVapidKeys();
+  const env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    JWT_SECRET: process.env.JWT_SECRET ?? developmentSecret('jwt-secret'),
+    VAPID_PUBLIC_KEY: process.env.VAPID_PUBLIC_KEY ?? vapid.publicKey,
+    VAPID_PRIVATE_KEY: process.env.VAPID_PRIVATE_KEY ?? vapid.privateKey,
+    INTEGRATION_SIGNING_KEY: process.env.INTEGRATION_SIGNING_KEY ?? developmentSecret('integration-signing-key'),
+  };
 
   const { sql, db, close } = createDatabase(databaseUrl, { max: 2, applicationName: 'carewatch-start' });
   const migration = await migrate(postgresMigrationTarget(sql));
@@ -62,11 +71,24 @@ async function main() {
   console.log(`ready in ${Math.round(performance.now() - started)} ms — Ctrl-C stops everything`);
 }
 
-/** Without JWT_SECRET a random one is kept under the data folder, so tokens survive restarts in development. */
-function developmentSecret(): string {
-  const file = join(dataDir, 'jwt-secret');
+/**
+ * A secret the environment does not give (JWT_SECRET, INTEGRATION_SIGNING_KEY): made once and kept under the data
+ * folder, so tokens and webhook secrets survive restarts in development.
+ */
+function developmentSecret(name: string): string {
+  const file = join(dataDir, name);
   if (!existsSync(file)) writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600 });
   return readFileSync(file, 'utf8').trim();
+}
+
+/**
+ * The Web Push key pair when VAPID_* are unset: generated once and kept under the data folder (browsers' subscriptions
+ * are bound to the public key, so a new pair would silently cut every subscribed phone off).
+ */
+function developmentVapidKeys(): { publicKey: string; privateKey: string } {
+  const file = join(dataDir, 'vapid-keys.json');
+  if (!existsSync(file)) writeFileSync(file, JSON.stringify(webPush.generateVAPIDKeys()), { mode: 0o600 });
+  return JSON.parse(readFileSync(file, 'utf8')) as { publicKey: string; privateKey: string };
 }
 
 function printDemo(seed: Awaited<ReturnType<typeof seedDemoOrganisation>>) {

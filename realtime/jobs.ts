@@ -1,3 +1,4 @@
+import { callbackReceiptsPruneJob } from '../core/jobs/callback-receipts';
 import { escalationJob } from '../core/jobs/escalation';
 import { type Job, type ScheduledJob, schedule } from '../core/jobs/job';
 import { type RunningJobs, startJobs } from '../core/jobs/run-jobs';
@@ -82,6 +83,7 @@ export function realtimeJobs(context: RealtimeJobsContext): ScheduledJob[] {
       config.REALTIME_STAFF_RECHECK_SECONDS * 1000,
       (gone) => void closeDashboardsOf(registry, gone, logger),
     ),
+    schedule(callbackReceiptsPruneJob, 60_000),
     ...(context.camera ? cameraJobs(context.camera.service, context.camera.recheckMs) : []),
   ];
 }

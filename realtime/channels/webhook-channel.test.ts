@@ -1,12 +1,12 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { WebhookMessage } from '../../core/notify/webhook-message';
 import { signWebhook, verifyWebhookSignature, WEBHOOK_HEADERS } from '../../core/notify/webhook-signature';
 import { type ApiHarness, startApiHarness } from '../../infra/testing/api-harness';
 import { TEST_INTEGRATION_SIGNING_KEY } from '../../infra/testing/functions';
 import { type RealtimeNode, startRealtimeNode } from '../node';
 import { injectSosAlert, stopInjectionServers, testRealtimeConfig } from '../testing';
-import type { WebhookMessage } from './webhook-message';
 
 /** An integration's receiver: records each call, answers the scripted statuses first, then 200. */
 function startReceiver(statuses: number[]) {

@@ -1,9 +1,9 @@
+import { webhookMessage } from '../../core/notify/webhook-message';
 import { endpointSecret, signWebhook, WEBHOOK_HEADERS } from '../../core/notify/webhook-signature';
 import type { AttemptOutcome } from '../../db/alerts/channels/attempt-outcome';
 import type { ClaimedAttempt } from '../../db/alerts/channels/claim-attempts';
 import { outboundPost } from './outbound-post';
 import { outcomeOf, type RetryPolicy } from './retry-policy';
-import { webhookMessage } from './webhook-message';
 
 export interface WebhookSettings {
   signingKey: string;

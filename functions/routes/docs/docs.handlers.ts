@@ -2,7 +2,7 @@ import type { Hono } from 'hono';
 import { generateSpecs } from 'hono-openapi';
 import type { AppEnv } from '../../lib/context';
 import { handle } from '../../lib/handlers';
-import { documentation } from './docs.document';
+import { documentation, withWebhooks } from './docs.document';
 import { docsAssetFiles, isDocsAssetFile } from './docs-assets';
 
 const docsPage = `<!doctype html>
@@ -29,7 +29,7 @@ const docsInit = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#
 export function openApiDocument(app: Hono<AppEnv>) {
   let spec: Promise<unknown> | undefined;
   return handle(async (c) => {
-    spec ??= generateSpecs(app, { documentation, exclude: ['/openapi.json', /^\/docs/] });
+    spec ??= generateSpecs(app, { documentation, exclude: ['/openapi.json', /^\/docs/] }).then(withWebhooks);
     return c.json(await spec);
   });
 }

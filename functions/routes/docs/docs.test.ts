@@ -79,6 +79,20 @@ describe('OpenAPI document and /docs UI', () => {
     }
   });
 
+  test('the call CareWatch makes to integrations is documented as an OpenAPI 3.1 webhook, with its schema', () => {
+    const document = spec as unknown as {
+      webhooks: Record<string, { post: { requestBody: { content: Record<string, { schema: { $ref: string } }> } } }>;
+      components: { schemas: Record<string, { properties: Record<string, unknown>; required: string[] }> };
+    };
+    const body = document.webhooks.alertNotification?.post.requestBody.content['application/json']?.schema;
+    expect(body).toEqual({ $ref: '#/components/schemas/AlertNotification' });
+    const schema = document.components.schemas.AlertNotification;
+    expect(Object.keys(schema?.properties ?? {}).sort()).toEqual(
+      ['alert', 'attemptId', 'callbackUrl', 'resident', 'sentAt', 'staff', 'text', 'try', 'type'].sort(),
+    );
+    expect(spec.paths['/v1/integrations/callbacks']?.post?.description).toContain('CareWatch-Signature');
+  });
+
   test('request bodies and examples come from the valibot schemas', () => {
     const create = spec.paths['/v1/residents']?.post;
     const body = create?.requestBody?.content['application/json']?.schema as {

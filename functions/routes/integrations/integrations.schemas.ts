@@ -1,5 +1,8 @@
 import * as v from 'valibot';
-import { StorableText, Uuid } from '../../lib/schemas';
+import type { WebhookMessage } from '../../../core/notify/webhook-message';
+import { alertKind, alertSeverity, alertStatus, staffLanguage } from '../../../db/schema';
+import type { Assert, Documents } from '../../lib/openapi';
+import { StorableText, Timestamp, Uuid } from '../../lib/schemas';
 
 /** What an integration reports about one call it received (documented as the callback operation's body). */
 export const CallbackBody = v.pipe(
@@ -29,3 +32,37 @@ export const CallbackAnswerSchema = v.pipe(
   }),
   v.metadata({ ref: 'IntegrationCallbackAnswer' }),
 );
+
+/** What CareWatch POSTs to an integration's endpoint (the OpenAPI document's `webhooks.alertNotification`). */
+export const AlertNotificationSchema = v.pipe(
+  v.object({
+    type: v.literal('alert.notification'),
+    attemptId: v.pipe(Uuid, v.description('Also the CareWatch-Webhook-Id header; the same on every retry')),
+    try: v.pipe(v.number(), v.description('1 for the first request, 2 for its first retry, …')),
+    sentAt: Timestamp,
+    alert: v.object({
+      id: Uuid,
+      kind: v.picklist(alertKind.enumValues),
+      severity: v.picklist(alertSeverity.enumValues),
+      status: v.picklist(alertStatus.enumValues),
+      title: v.string(),
+      openedAt: Timestamp,
+      escalationLevel: v.number(),
+    }),
+    resident: v.pipe(v.object({ id: Uuid, name: v.string() }), v.description('Only what a message to a worker needs')),
+    staff: v.object({
+      id: Uuid,
+      name: v.string(),
+      phone: v.nullable(v.string()),
+      language: v.picklist(staffLanguage.enumValues),
+    }),
+    text: v.pipe(
+      v.object({ title: v.string(), body: v.string() }),
+      v.description("Ready to send: in the staff member's language, with the organisation's local time"),
+    ),
+    callbackUrl: v.pipe(v.string(), v.description('Where to report delivered / failed / acknowledged')),
+  }),
+  v.metadata({ ref: 'AlertNotification' }),
+);
+
+type _AlertNotificationDocumented = Assert<Documents<typeof AlertNotificationSchema, WebhookMessage>>;

@@ -1,5 +1,5 @@
-import { type AlertNotificationText, alertNotificationText } from '../../core/notify/alert-text';
 import type { ClaimedAttempt } from '../../db/alerts/channels/claim-attempts';
+import { type AlertNotificationText, alertNotificationText } from './alert-text';
 
 /**
  * What an integration receives (documented as the OpenAPI `alertNotification` webhook): the alert, the resident
