@@ -90,7 +90,7 @@ describe('OpenAPI document and /docs UI', () => {
     expect(Object.keys(schema?.properties ?? {}).sort()).toEqual(
       ['alert', 'attemptId', 'callbackUrl', 'resident', 'sentAt', 'staff', 'text', 'try', 'type'].sort(),
     );
-    expect(spec.paths['/v1/integrations/callbacks']?.post?.description).toContain('CareWatch-Signature');
+    expect(JSON.stringify(spec.paths['/v1/integrations/callbacks']?.post)).toContain('CareWatch-Signature');
   });
 
   test('request bodies and examples come from the valibot schemas', () => {
