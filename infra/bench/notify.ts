@@ -1,0 +1,263 @@
+// `npm run bench:notify`: the channels under load. 10,000 dashboards stay connected to one realtime node (its own
+// process); 1,000 of their staff each have a push subscription on a local RFC 8030 push service, and the centre
+// has a webhook integration on a local receiver (both in a process of their own, which decrypts every push and
+// checks every signature); the centre's rule for critical alerts is push and webhook at 0 s. SOS alerts go in
+// through `POST /v1/ingest/events` at BENCH_RATE/s (100) for BENCH_SECONDS (20), each to one of those 1,000 staff.
+// Latency is hub POST sent → request received by the push service / the receiver, and → dashboard frame.
+// Prints one JSON line of figures last; exits non-zero when any expected push, webhook call or frame never came.
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import webPush from 'web-push';
+import { issueAccessToken } from '../../core/auth/access-token';
+import { endpointSecret } from '../../core/notify/webhook-signature';
+import { createDatabase, postgresMigrationTarget } from '../../db/client';
+import { startEmbeddedPostgres } from '../../db/embedded';
+import { migrate } from '../../db/migrate';
+import { seedDemoOrganisation } from '../demo-organisation';
+import { injectSosAlert, stopInjectionServers } from '../testing/inject';
+import type { FromReceivers, ToReceivers } from './notify-receivers';
+import {
+  cleanups,
+  JWT_SECRET,
+  log,
+  now,
+  once,
+  percentile,
+  prepare,
+  round,
+  runBench,
+  send,
+  sleep,
+  spawnClients,
+  spawnFunctions,
+  spawnNode,
+  stopChild,
+  waitFor,
+} from './realtime-harness';
+
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10_000);
+const SUBSCRIBED = Math.min(CONNECTIONS, 1_000);
+const RATE = Number(process.env.BENCH_RATE ?? 100);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const CLIENT_PROCESSES = Number(process.env.BENCH_CLIENT_PROCESSES ?? 2);
+const WARMUP_SECONDS = 2;
+const SIGNING_KEY = 'bench-integration-signing-key-long-enough-0123456789';
+
+async function main() {
+  const total = RATE * SECONDS;
+  const warmupCount = RATE * WARMUP_SECONDS;
+  if (total + warmupCount > CONNECTIONS) throw new Error('BENCH_RATE × (BENCH_SECONDS + 2) must fit BENCH_CONNECTIONS');
+  let databaseUrl = process.env.BENCH_DATABASE_URL;
+  if (!databaseUrl) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'carewatch-bench-pg-'));
+    const server = await startEmbeddedPostgres({ dataDir, port: 'any', database: 'bench', persistent: false });
+    cleanups.unshift(async () => {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    databaseUrl = server.url;
+  }
+  const { sql, db } = createDatabase(databaseUrl, { max: 10, applicationName: 'carewatch-bench' });
+  cleanups.unshift(() => sql.end({ timeout: 5 }));
+  await migrate(postgresMigrationTarget(sql));
+  const slug = `notify${Date.now()}`;
+  const org = await seedDemoOrganisation(db, { orgName: `Notify Centre ${Date.now()}`, slug, residents: 1 });
+  const setup = await prepare(sql, org.orgId, slug, CONNECTIONS);
+
+  // Every alert of the run (warm-up and measured) goes to one of the first SUBSCRIBED staff.
+  const alerted = setup.residents.slice(0, total + warmupCount);
+  await sql`
+    update assignments a set staff_id = t.staff_id
+      from unnest(${alerted}::uuid[], ${alerted.map((_, index) => setup.staff[index % SUBSCRIBED] ?? '')}::uuid[])
+           as t(resident_id, staff_id)
+     where a.resident_id = t.resident_id`;
+
+  const vapid = webPush.generateVAPIDKeys();
+  const receivers = fork(join(import.meta.dirname, 'notify-receivers.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  cleanups.unshift(() => {
+    if (receivers.exitCode === null) receivers.kill('SIGKILL');
+  });
+  const pushArrivals = new Map<string, number>();
+  const webhookArrivals = new Map<string, number>();
+  receivers.on('message', (message: FromReceivers) => {
+    if (message.type !== 'arrivals') return;
+    for (const [alertId, at] of message.push) if (!pushArrivals.has(alertId)) pushArrivals.set(alertId, at);
+    for (const [alertId, at] of message.webhook) if (!webhookArrivals.has(alertId)) webhookArrivals.set(alertId, at);
+  });
+  const toReceivers = (message: ToReceivers) => receivers.send(message);
+  const ready = onceFrom(receivers, 'ready');
+  toReceivers({ type: 'start', vapidPublicKey: vapid.publicKey, subscriptions: SUBSCRIBED });
+  const { webhookUrl, subscriptions } = await ready;
+  await sql`
+    insert into push_subscriptions (org_id, staff_id, endpoint, p256dh, auth)
+    select ${org.orgId}, s, e, p, a
+      from unnest(${setup.staff.slice(0, SUBSCRIBED)}::uuid[], ${subscriptions.map((s) => s.endpoint)}::text[],
+                  ${subscriptions.map((s) => s.keys.p256dh)}::text[], ${subscriptions.map((s) => s.keys.auth)}::text[])
+           as t(s, e, p, a)`;
+  const [endpoint] = await sql<{ id: string; version: number }[]>`
+    insert into webhook_endpoints (org_id, name, url) values (${org.orgId}, 'Bench SMS gateway', ${webhookUrl})
+    returning id, secret_version as version`;
+  if (!endpoint) throw new Error('webhook endpoint insert failed');
+  toReceivers({ type: 'secret', secret: await endpointSecret(SIGNING_KEY, endpoint.id, endpoint.version) });
+  await sql`
+    insert into notification_rules (org_id, severity, channels)
+    values (${org.orgId}, 'critical', ${JSON.stringify([
+      { channel: 'push', delaySeconds: 0 },
+      { channel: 'webhook', delaySeconds: 0, endpointId: endpoint.id },
+    ])}::jsonb)`;
+  await sql`vacuum analyze`;
+  log(`seeded ${setup.staff.length} dashboard staff, ${SUBSCRIBED} with a push subscription, one webhook endpoint`);
+
+  cleanups.unshift(() => stopInjectionServers());
+  const functions = await spawnFunctions(databaseUrl);
+  cleanups.unshift(() => stopChild(functions.child));
+  const node = await spawnNode(databaseUrl, {
+    VAPID_PUBLIC_KEY: vapid.publicKey,
+    VAPID_PRIVATE_KEY: vapid.privateKey,
+    INTEGRATION_SIGNING_KEY: SIGNING_KEY,
+    OUTBOUND_ALLOW_PRIVATE: 'true',
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+  });
+  cleanups.unshift(() => stopChild(node.child));
+
+  const tokens = await Promise.all(
+    setup.staff.map(async (staffId) => {
+      const { token } = await issueAccessToken({ staffId, orgId: org.orgId, role: 'manager' }, JWT_SECRET, 3600);
+      return token;
+    }),
+  );
+  const frames = new Map<string, number[]>();
+  const clients = Array.from({ length: CLIENT_PROCESSES }, () => spawnClients(frames));
+  cleanups.unshift(() => {
+    for (const client of clients) if (client.exitCode === null) client.kill('SIGKILL');
+  });
+  const share = Math.ceil(tokens.length / CLIENT_PROCESSES);
+  const reports = await Promise.all(
+    clients.map((client, index) => {
+      const connected = once(client, 'connected');
+      send(client, { type: 'connect', wsUrl: node.wsUrl, tokens: tokens.slice(index * share, (index + 1) * share) });
+      return connected;
+    }),
+  );
+  const connections = reports.reduce((sum, report) => sum + report.connected, 0);
+  const connectFailures = reports.reduce((sum, report) => sum + report.failed, 0);
+  log(`${connections} dashboards connected (${connectFailures} failed)`);
+  await sleep(2_000);
+
+  // Warm-up on the last residents of the run, not measured: JIT, pools, prepared statements, kept-alive sockets.
+  const inject = (residentId: string) =>
+    injectSosAlert({ databaseUrl, org: setup, residentId, functionsUrl: functions.url });
+  const warmup = alerted.slice(total);
+  const warmupStart = now();
+  const warmupAlerts = await Promise.all(
+    warmup.map(async (residentId, index) => {
+      await sleep(warmupStart + (index * 1000) / RATE - now());
+      return (await inject(residentId)).alertId;
+    }),
+  );
+  await waitFor(() => warmupAlerts.every((id) => pushArrivals.has(id) && webhookArrivals.has(id)), 20_000);
+  const warmupMissing = warmupAlerts.filter((id) => !pushArrivals.has(id) || !webhookArrivals.has(id)).length;
+  log(`warm-up: ${warmup.length} alerts (not measured), ${warmupMissing} without their push or webhook`);
+
+  log(`steady phase: ${RATE} alerts/s for ${SECONDS} s`);
+  const sentAt = new Map<string, number>();
+  const residentOf = new Map<string, string>();
+  const phaseStart = now();
+  const injections: Promise<unknown>[] = [];
+  for (let index = 0; index < total; index++) {
+    const wait = phaseStart + (index * 1000) / RATE - now();
+    if (wait > 0) await sleep(wait);
+    const residentId = alerted[index] ?? '';
+    const at = now();
+    injections.push(
+      inject(residentId).then(({ alertId }) => {
+        sentAt.set(alertId, at);
+        residentOf.set(alertId, residentId);
+      }),
+    );
+  }
+  await Promise.all(injections);
+  const phaseEnd = now();
+  const measured = [...sentAt.keys()];
+  await waitFor(
+    () =>
+      measured.every((id) => pushArrivals.has(id) && webhookArrivals.has(id) && frames.has(residentOf.get(id) ?? '')),
+    30_000,
+  );
+
+  const latencies = (arrivalOf: (alertId: string) => number | undefined) =>
+    measured
+      .map((id) => {
+        const arrival = arrivalOf(id);
+        return arrival === undefined ? Number.POSITIVE_INFINITY : arrival - (sentAt.get(id) ?? 0);
+      })
+      .sort((a, b) => a - b);
+  const push = latencies((id) => pushArrivals.get(id));
+  const webhook = latencies((id) => webhookArrivals.get(id));
+  const dashboard = latencies((id) => frames.get(residentOf.get(id) ?? '')?.[0]);
+  const missingOf = (sorted: number[]) => sorted.filter((latency) => latency === Number.POSITIVE_INFINITY).length;
+  const missing = missingOf(push) + missingOf(webhook) + missingOf(dashboard) + warmupMissing;
+  const pushTimes = measured.flatMap((id) => pushArrivals.get(id) ?? []).sort((a, b) => a - b);
+  const pushesPerSecond = pushTimes.length / (((pushTimes.at(-1) ?? phaseEnd) - phaseStart) / 1000);
+  log(
+    `${measured.length} alerts at ${(total / ((phaseEnd - phaseStart) / 1000)).toFixed(1)}/s: pushes missing ` +
+      `${missingOf(push)}, webhook calls missing ${missingOf(webhook)}, frames missing ${missingOf(dashboard)}`,
+  );
+  log(
+    `push p50/p99 ${round(percentile(push, 0.5))}/${round(percentile(push, 0.99))} ms; webhook p50/p99 ` +
+      `${round(percentile(webhook, 0.5))}/${round(percentile(webhook, 0.99))} ms; dashboard p50/p99 ` +
+      `${round(percentile(dashboard, 0.5))}/${round(percentile(dashboard, 0.99))} ms`,
+  );
+  const [attempts] = await sql<{ failed: number; retried: number }[]>`
+    select count(*) filter (where state = 'failed')::int as failed, count(*) filter (where tries > 1)::int as retried
+      from delivery_channel_attempts`;
+  log(`attempts failed ${attempts?.failed}, sent more than once ${attempts?.retried}`);
+
+  for (const client of clients) send(client, { type: 'close' });
+  await Promise.all(clients.map((client) => once(client, 'closed')));
+  const counted = onceFrom(receivers, 'counts');
+  toReceivers({ type: 'close' });
+  const counts = await counted;
+  log(
+    `receivers: ${counts.pushRequests} push requests, ${counts.webhookRequests} webhook calls, ${counts.badSignatures} bad signatures`,
+  );
+  console.log(
+    JSON.stringify({
+      push_p50_ms: round(percentile(push, 0.5)),
+      push_p99_ms: round(percentile(push, 0.99)),
+      webhook_p99_ms: round(percentile(webhook, 0.99)),
+      pushes_per_s: round(pushesPerSecond),
+      dashboard_p99_ms: round(percentile(dashboard, 0.99)),
+      missing,
+    }),
+  );
+  if (missing > 0 || connectFailures > 0 || counts.badSignatures > 0) {
+    console.error(
+      `[bench] failed: ${missing} expected pushes, webhook calls or frames never came; ${connectFailures} ` +
+        `dashboards never connected; ${counts.badSignatures} bad signatures`,
+    );
+    process.exitCode = 1;
+  }
+}
+
+function onceFrom<T extends FromReceivers['type']>(
+  child: ReturnType<typeof fork>,
+  type: T,
+): Promise<Extract<FromReceivers, { type: T }>> {
+  return new Promise((resolve) => {
+    const listener = (message: FromReceivers) => {
+      if (message.type !== type) return;
+      child.off('message', listener);
+      resolve(message as Extract<FromReceivers, { type: T }>);
+    };
+    child.on('message', listener);
+  });
+}
+
+runBench(main);
