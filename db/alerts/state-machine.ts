@@ -1,4 +1,5 @@
 import { type AlertStatus, alertStatus, type DeliveryState, deliveryState } from '../schema/alerts';
+import type { ChannelAttemptState } from '../schema/notifications';
 
 /**
  * THE alert state machine, as data: every way an alert or one of its deliveries may change state, and who may
@@ -157,3 +158,53 @@ export const deliveryTransitions = [
 ] as const satisfies readonly DeliveryTransition[];
 
 export const deliveryStates: readonly DeliveryState[] = deliveryState.enumValues;
+
+export type ChannelAttemptEvent = 'queue' | 'retry' | 'send' | 'receipt' | 'fail' | 'cancel';
+
+export interface ChannelAttemptTransition {
+  event: ChannelAttemptEvent;
+  from: readonly (ChannelAttemptState | null)[];
+  to: ChannelAttemptState;
+  by: readonly (Cause | 'provider' | 'integration')[];
+  via: string;
+}
+
+/**
+ * A push or webhook attempt of a delivery (`delivery_channel_attempts`): every change it may make, each written
+ * with a row in `delivery_channel_attempt_history`. `channel-attempts.test.ts` checks every history row the tests
+ * leave behind against this table.
+ */
+export const channelAttemptTransitions = [
+  { event: 'queue', from: [null], to: 'queued', by: ['system', 'escalation sweep'], via: 'createDeliveries' },
+  { event: 'retry', from: ['queued'], to: 'queued', by: ['realtime node'], via: 'recordAttemptOutcome' },
+  { event: 'send', from: ['queued'], to: 'sent', by: ['realtime node'], via: 'recordAttemptOutcome' },
+  // A receipt can overtake the sender's record of its own request: a push is shown within milliseconds.
+  {
+    event: 'receipt',
+    from: ['queued', 'sent'],
+    to: 'delivered',
+    by: ['told staff', 'integration'],
+    via: 'markAttemptDelivered',
+  },
+  {
+    event: 'fail',
+    from: ['queued', 'sent'],
+    to: 'failed',
+    by: ['realtime node', 'provider', 'integration'],
+    via: 'recordAttemptOutcome, recordAttemptFailedByProvider',
+  },
+  {
+    event: 'cancel',
+    from: ['queued'],
+    to: 'cancelled',
+    by: ['told staff', 'system', 'manager', 'admin', 'realtime node'],
+    via: 'cancelQueuedAttemptsCtes, claimDueAttempts',
+  },
+] as const satisfies readonly ChannelAttemptTransition[];
+
+/** Whether the table allows an attempt to go from `from` to `to`. */
+export function channelAttemptMayMove(from: ChannelAttemptState | null, to: ChannelAttemptState): boolean {
+  return channelAttemptTransitions.some(
+    (t) => t.to === to && (t.from as readonly (ChannelAttemptState | null)[]).includes(from),
+  );
+}

@@ -1,11 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { type SeededOrganisation, seedDemoOrganisation } from '../../../infra/demo-organisation';
 import type { AlertSeverity } from '../../schema/alerts';
+import type { ChannelAttemptState } from '../../schema/notifications';
 import { createTestDatabase, type TestDatabase } from '../../testing/database';
 import { acknowledgeDelivery } from '../acknowledge';
 import { markDeliveredMany } from '../outstanding';
 import { raiseAlert } from '../raise-alert';
 import { resolveAlert } from '../resolve';
+import { channelAttemptMayMove } from '../state-machine';
 import { recordAttemptOutcome } from './attempt-outcome';
 import { findAttempt, recordAttemptReceived } from './attempt-reports';
 import { type ClaimedAttempt, claimDueAttempts } from './claim-attempts';
@@ -24,7 +26,16 @@ describe('channel attempts: created with the delivery by the rules, claimed once
          and escalation_order = 1`;
     carer = primary?.staffId ?? '';
   });
-  afterAll(async () => t.drop());
+  afterAll(async () => {
+    // Every change the tests above made to any attempt is one the state machine allows.
+    const moves = await t.sql<{ from_state: ChannelAttemptState | null; to_state: ChannelAttemptState }[]>`
+      select distinct from_state, to_state from delivery_channel_attempt_history`;
+    expect(moves.length).toBeGreaterThan(4);
+    for (const move of moves) {
+      expect(channelAttemptMayMove(move.from_state, move.to_state), `${move.from_state} → ${move.to_state}`).toBe(true);
+    }
+    await t.drop();
+  });
   afterEach(async () => {
     await t.sql`delete from notification_rules where org_id = ${org.orgId}`;
     await t.sql`delete from webhook_endpoints where org_id = ${org.orgId}`;
