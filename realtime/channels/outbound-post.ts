@@ -15,7 +15,16 @@ export interface OutboundPostOptions {
   timeoutMs: number;
   /** Test mode only: plain HTTP and private or loopback addresses (a local push service, a local receiver). */
   allowPrivate: boolean;
+  /** How host names are resolved (default `dns.lookup`); every address it answers is checked. */
+  resolve?: Resolver;
 }
+
+/** `dns.lookup` with `all: true`, the shape the connection-time check needs. */
+export type Resolver = (
+  hostname: string,
+  options: { family: number; all: true },
+  callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
 
 /** At most this much of an answer is kept (for the attempt's `detail`); the rest is read and dropped. */
 const KEPT_BODY_BYTES = 2048;
@@ -49,7 +58,7 @@ export function outboundPost(rawUrl: string, options: OutboundPostOptions): Prom
         method: 'POST',
         headers: options.headers,
         agent: agents[url.protocol as 'http:' | 'https:'],
-        lookup: options.allowPrivate ? undefined : publicOnlyLookup,
+        lookup: options.allowPrivate ? undefined : publicOnlyLookup(options.resolve ?? dnsLookup),
       },
       (response) => {
         const chunks: Buffer[] = [];
@@ -87,20 +96,23 @@ function isPublicAddress(address: string): boolean {
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
-/** `dns.lookup` for the connection, refusing any answer that holds a non-public address. */
-function publicOnlyLookup(hostname: string, options: LookupOptions, callback: LookupCallback) {
-  dnsLookup(hostname, { family: options.family ?? 0, all: true }, (error, addresses) => {
-    if (error) return callback(error, []);
-    const refused = addresses.find((entry) => !isPublicAddress(entry.address));
-    if (refused || addresses.length === 0) {
-      const failure: NodeJS.ErrnoException = new Error(
-        `${hostname} resolves to a non-public address (${refused?.address ?? 'none'})`,
-      );
-      failure.code = 'ERR_PRIVATE_ADDRESS';
-      return callback(failure, []);
-    }
-    if (options.all) return callback(null, addresses);
-    const [first] = addresses;
-    return callback(null, first?.address ?? '', first?.family);
-  });
+/** A `lookup` for the connection that refuses any answer holding a non-public address. */
+export function publicOnlyLookup(resolve: Resolver) {
+  return (hostname: string, options: LookupOptions, callback: LookupCallback) => {
+    const family = typeof options.family === 'number' ? options.family : 0;
+    resolve(hostname, { family, all: true }, (error, addresses) => {
+      if (error) return callback(error, []);
+      const refused = addresses.find((entry) => !isPublicAddress(entry.address));
+      if (refused || addresses.length === 0) {
+        const failure: NodeJS.ErrnoException = new Error(
+          `${hostname} resolves to a non-public address (${refused?.address ?? 'none'})`,
+        );
+        failure.code = 'ERR_PRIVATE_ADDRESS';
+        return callback(failure, []);
+      }
+      if (options.all) return callback(null, addresses);
+      const [first] = addresses;
+      return callback(null, first?.address ?? '', first?.family);
+    });
+  };
 }

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import webPush from 'web-push';
 import { signActionToken } from '../../core/notify/action-token';
+import { escalateDueAlerts } from '../../db/alerts/escalate';
 import { resolveAlert } from '../../db/alerts/resolve';
 import { type ApiHarness, startApiHarness } from '../../infra/testing/api-harness';
 import { TEST_JWT_SECRET } from '../../infra/testing/functions';
@@ -155,6 +156,24 @@ describe('push channel, end to end: hub SOS → push service → service worker 
     } finally {
       dashboard.socket.close();
     }
+  });
+
+  test('while a push hangs, the alert escalates on time and the next step is told', async () => {
+    const { residentId, device } = await residentWithSubscribedCarer();
+    push.setFaults({ hang: true }, device.id);
+    const alert = await sos(residentId);
+    await expect
+      .poll(async () => push.attempts.filter((a) => a.subscriptionId === device.id).length)
+      .toBeGreaterThan(0);
+    // The step's wait runs out now; the sweep escalates though the push request holds its attempt.
+    await h.database.sql`update alerts set next_escalation_at = now() where id = ${alert.alertId}`;
+    const outcomes = await escalateDueAlerts(h.database.sql, 'test-sweep');
+    expect(outcomes.find((o) => o.alertId === alert.alertId)).toMatchObject({ level: 1 });
+    const [attempt] = await h.database.sql`
+      select state, provider_status from delivery_channel_attempts
+       where alert_id = ${alert.alertId} and subscription_id is not null
+       order by created_at limit 1`;
+    expect(attempt).toEqual({ state: 'queued', provider_status: null });
   });
 
   test('429 and 5xx are retried with backoff until the push service takes it', async () => {
