@@ -1,40 +1,24 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../db/testing/database';
 import { type SeededOrganisation, seedDemoOrganisation } from '../infra/demo-organisation';
 import { TEST_JWT_SECRET } from '../infra/testing/functions';
-import { injectSosAlert, stopInjectionServers, TestDashboard, tokenFor } from './testing';
+import { injectSosAlert, spawnRealtimeProcess, stopInjectionServers, TestDashboard, tokenFor } from './testing';
 
 let database: TestDatabase;
 let org: SeededOrganisation;
 const children: ChildProcess[] = [];
 const open: TestDashboard[] = [];
 
-/** Starts `realtime/main.ts` as its own OS process (node + tsx loader, one process) and waits for its URL. */
+/** A realtime node in its own OS process, on the test's database; resolves once it listens. */
 async function spawnNode(name: string): Promise<{ child: ChildProcess; wsUrl: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'realtime/main.ts'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: database.url,
-      JWT_SECRET: TEST_JWT_SECRET,
-      REALTIME_PORT: '0',
-      HOST: '127.0.0.1',
-      NODE_ID: name,
-      LOG_LEVEL: 'info',
-      REALTIME_SWEEP_MS: '500',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+  const { child, url } = await spawnRealtimeProcess({
+    DATABASE_URL: database.url,
+    JWT_SECRET: TEST_JWT_SECRET,
+    NODE_ID: name,
+    REALTIME_SWEEP_MS: '500',
   });
   children.push(child);
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`node exited with ${code}`)));
-    lines.on('line', (line) => {
-      const entry = JSON.parse(line) as { message?: string; url?: string };
-      if (entry.message === 'realtime listening' && entry.url) resolve(entry.url);
-    });
-  });
   return { child, wsUrl: `${url.replace('http://', 'ws://')}/ws` };
 }
 

@@ -1,3 +1,5 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 import { issueAccessToken, type StaffRole } from '../core/auth/access-token';
@@ -161,4 +163,24 @@ export class TestDashboard {
     if (this.closeCode === null) this.socket.close();
     await this.closed;
   }
+}
+
+/**
+ * `realtime/main.ts` as its own OS process (node + tsx loader, one process, so a test can SIGKILL it) with `env` over
+ * the test's environment; resolves with its HTTP URL once it listens.
+ */
+export async function spawnRealtimeProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'realtime/main.ts'], {
+    env: { ...process.env, REALTIME_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`realtime node exited with ${code}`)));
+    lines.on('line', (line) => {
+      const entry = JSON.parse(line) as { message?: string; url?: string };
+      if (entry.message === 'realtime listening' && entry.url) resolve(entry.url);
+    });
+  });
+  return { child, url };
 }

@@ -6,31 +6,23 @@
 // Latency is hub POST sent → request received by the push service / the receiver, and → dashboard frame.
 // Prints one JSON line of figures last; exits non-zero when any expected push, webhook call or frame never came.
 import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import webPush from 'web-push';
-import { issueAccessToken } from '../../core/auth/access-token';
 import { endpointSecret } from '../../core/notify/webhook-signature';
-import { createDatabase, postgresMigrationTarget } from '../../db/client';
-import { startEmbeddedPostgres } from '../../db/embedded';
-import { migrate } from '../../db/migrate';
 import { seedDemoOrganisation } from '../demo-organisation';
 import { injectSosAlert, stopInjectionServers } from '../testing/inject';
 import type { FromReceivers, ToReceivers } from './notify-receivers';
 import {
+  benchDatabase,
   cleanups,
-  JWT_SECRET,
+  connectDashboards,
   log,
   now,
-  once,
   percentile,
   prepare,
   round,
   runBench,
-  send,
   sleep,
-  spawnClients,
   spawnFunctions,
   spawnNode,
   stopChild,
@@ -49,19 +41,7 @@ async function main() {
   const total = RATE * SECONDS;
   const warmupCount = RATE * WARMUP_SECONDS;
   if (total + warmupCount > CONNECTIONS) throw new Error('BENCH_RATE × (BENCH_SECONDS + 2) must fit BENCH_CONNECTIONS');
-  let databaseUrl = process.env.BENCH_DATABASE_URL;
-  if (!databaseUrl) {
-    const dataDir = mkdtempSync(join(tmpdir(), 'carewatch-bench-pg-'));
-    const server = await startEmbeddedPostgres({ dataDir, port: 'any', database: 'bench', persistent: false });
-    cleanups.unshift(async () => {
-      await server.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    });
-    databaseUrl = server.url;
-  }
-  const { sql, db } = createDatabase(databaseUrl, { max: 10, applicationName: 'carewatch-bench' });
-  cleanups.unshift(() => sql.end({ timeout: 5 }));
-  await migrate(postgresMigrationTarget(sql));
+  const { databaseUrl, sql, db } = await benchDatabase();
   const slug = `notify${Date.now()}`;
   const org = await seedDemoOrganisation(db, { orgName: `Notify Centre ${Date.now()}`, slug, residents: 1 });
   const setup = await prepare(sql, org.orgId, slug, CONNECTIONS);
@@ -126,27 +106,14 @@ async function main() {
   });
   cleanups.unshift(() => stopChild(node.child));
 
-  const tokens = await Promise.all(
-    setup.staff.map(async (staffId) => {
-      const { token } = await issueAccessToken({ staffId, orgId: org.orgId, role: 'manager' }, JWT_SECRET, 3600);
-      return token;
-    }),
-  );
   const frames = new Map<string, number[]>();
-  const clients = Array.from({ length: CLIENT_PROCESSES }, () => spawnClients(frames));
-  cleanups.unshift(() => {
-    for (const client of clients) if (client.exitCode === null) client.kill('SIGKILL');
-  });
-  const share = Math.ceil(tokens.length / CLIENT_PROCESSES);
-  const reports = await Promise.all(
-    clients.map((client, index) => {
-      const connected = once(client, 'connected');
-      send(client, { type: 'connect', wsUrl: node.wsUrl, tokens: tokens.slice(index * share, (index + 1) * share) });
-      return connected;
-    }),
+  const dashboards = await connectDashboards(
+    node.wsUrl,
+    { orgId: org.orgId, staffIds: setup.staff },
+    CLIENT_PROCESSES,
+    frames,
   );
-  const connections = reports.reduce((sum, report) => sum + report.connected, 0);
-  const connectFailures = reports.reduce((sum, report) => sum + report.failed, 0);
+  const { connections, connectFailures } = dashboards;
   log(`${connections} dashboards connected (${connectFailures} failed)`);
   await sleep(2_000);
 
@@ -219,8 +186,7 @@ async function main() {
       from delivery_channel_attempts`;
   log(`attempts failed ${attempts?.failed}, sent more than once ${attempts?.retried}`);
 
-  for (const client of clients) send(client, { type: 'close' });
-  await Promise.all(clients.map((client) => once(client, 'closed')));
+  await dashboards.close();
   const counted = onceFrom(receivers, 'counts');
   toReceivers({ type: 'close' });
   const counts = await counted;

@@ -1,11 +1,15 @@
 // What the realtime benchmarks share (`bench:realtime`, `bench:notify`): the seeded centre, the node, the ingest
 // server and the dashboard processes, each in its own process, and how a run cleans up after itself.
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { issueAccessToken } from '../../core/auth/access-token';
 import { hubKeyFrom } from '../../core/auth/hub-key';
-import type { createDatabase } from '../../db/client';
+import { createDatabase, postgresMigrationTarget } from '../../db/client';
+import { startEmbeddedPostgres } from '../../db/embedded';
+import { migrate } from '../../db/migrate';
 import { demoHubKey } from '../demo-organisation';
 import type { FromClients, ToClients } from './realtime-clients';
 
@@ -18,6 +22,66 @@ export const log = (message: string) =>
 
 /** What a run started, stopped in reverse order however it ends. */
 export const cleanups: (() => Promise<void> | void)[] = [];
+
+/** BENCH_DATABASE_URL, else an embedded PostgreSQL in a temporary directory; migrated, with a pool for the bench. */
+export async function benchDatabase() {
+  let databaseUrl = process.env.BENCH_DATABASE_URL;
+  if (!databaseUrl) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'carewatch-bench-pg-'));
+    const server = await startEmbeddedPostgres({ dataDir, port: 'any', database: 'bench', persistent: false });
+    cleanups.unshift(async () => {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    databaseUrl = server.url;
+  }
+  const { sql, db } = createDatabase(databaseUrl, { max: 10, applicationName: 'carewatch-bench' });
+  cleanups.unshift(() => sql.end({ timeout: 5 }));
+  await migrate(postgresMigrationTarget(sql));
+  return { databaseUrl, sql, db };
+}
+
+/**
+ * One dashboard per staff member (tokens issued here, sockets opened by `processes` client processes); each alert
+ * frame's arrival is recorded in `arrivals` by resident.
+ */
+export async function connectDashboards(
+  wsUrl: string,
+  who: { orgId: string; staffIds: string[] },
+  processes: number,
+  arrivals: Map<string, number[]>,
+) {
+  const tokens = await Promise.all(
+    who.staffIds.map(async (staffId) => {
+      const { token } = await issueAccessToken({ staffId, orgId: who.orgId, role: 'manager' }, JWT_SECRET, 3600);
+      return token;
+    }),
+  );
+  const clients = Array.from({ length: processes }, () => spawnClients(arrivals));
+  cleanups.unshift(() => {
+    for (const client of clients) if (client.exitCode === null) client.kill('SIGKILL');
+  });
+  const share = Math.ceil(tokens.length / processes);
+  const reports = await Promise.all(
+    clients.map((client, index) => {
+      const connected = once(client, 'connected');
+      send(client, { type: 'connect', wsUrl, tokens: tokens.slice(index * share, (index + 1) * share) });
+      return connected;
+    }),
+  );
+  return {
+    clients,
+    connections: reports.reduce((sum, report) => sum + report.connected, 0),
+    connectFailures: reports.reduce((sum, report) => sum + report.failed, 0),
+    attemptsRetried: reports.reduce((sum, report) => sum + report.attemptsRetried, 0),
+    attemptsFailed: reports.flatMap((report) => report.attemptsFailed),
+    /** Closes every dashboard and waits for the client processes to say so. */
+    close: async () => {
+      for (const client of clients) send(client, { type: 'close' });
+      await Promise.all(clients.map((client) => once(client, 'closed')));
+    },
+  };
+}
 
 /**
  * `connections` staff (managers, so a broadcast reaches all), one resident each, and one resident with nobody; every

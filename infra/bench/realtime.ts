@@ -3,29 +3,20 @@
 // burst. Prints one JSON line of figures last, and exits non-zero when any dashboard failed to connect or any
 // alert frame never arrived (a miss is never left out of the figures). Knobs: BENCH_CONNECTIONS, BENCH_RATE,
 // BENCH_SECONDS, BENCH_CLIENT_PROCESSES, BENCH_DATABASE_URL (else an embedded PostgreSQL in a temporary directory).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { issueAccessToken } from '../../core/auth/access-token';
-import { createDatabase, postgresMigrationTarget } from '../../db/client';
-import { startEmbeddedPostgres } from '../../db/embedded';
-import { migrate } from '../../db/migrate';
 import { seedDemoOrganisation } from '../demo-organisation';
 import { injectSosAlert, stopInjectionServers } from '../testing/inject';
 import {
+  benchDatabase,
   cleanups,
-  JWT_SECRET,
+  connectDashboards,
   log,
   now,
-  once,
   percentile,
   prepare,
   round,
   rssMb,
   runBench,
-  send,
   sleep,
-  spawnClients,
   spawnFunctions,
   spawnNode,
   stopChild,
@@ -40,24 +31,7 @@ const CLIENT_PROCESSES = Number(process.env.BENCH_CLIENT_PROCESSES ?? 2);
 const WARMUP_SECONDS = 2;
 
 async function main() {
-  let databaseUrl = process.env.BENCH_DATABASE_URL;
-  if (!databaseUrl) {
-    const dataDir = mkdtempSync(join(tmpdir(), 'carewatch-bench-pg-'));
-    const server = await startEmbeddedPostgres({
-      dataDir,
-      port: 'any',
-      database: 'bench',
-      persistent: false,
-    });
-    cleanups.unshift(async () => {
-      await server.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    });
-    databaseUrl = server.url;
-  }
-  const { sql, db } = createDatabase(databaseUrl, { max: 10, applicationName: 'carewatch-bench' });
-  cleanups.unshift(() => sql.end({ timeout: 5 }));
-  await migrate(postgresMigrationTarget(sql));
+  const { databaseUrl, sql, db } = await benchDatabase();
   const slug = `bench${Date.now()}`;
   const org = await seedDemoOrganisation(db, { orgName: `Bench Centre ${Date.now()}`, slug, residents: 1 });
   const setup = await prepare(sql, org.orgId, slug, CONNECTIONS);
@@ -75,35 +49,19 @@ async function main() {
   await sleep(1_000);
   const rssBefore = rssMb(node.child.pid);
 
-  // Dashboards: tokens are issued here, sockets opened by the client processes.
-  const tokens = await Promise.all(
-    setup.staff.map(async (staffId) => {
-      const { token } = await issueAccessToken({ staffId, orgId: org.orgId, role: 'manager' }, JWT_SECRET, 3600);
-      return token;
-    }),
-  );
   const arrivals = new Map<string, number[]>();
-  const clients = Array.from({ length: CLIENT_PROCESSES }, () => spawnClients(arrivals));
-  cleanups.unshift(() => {
-    for (const client of clients) if (client.exitCode === null) client.kill('SIGKILL');
-  });
   const started = now();
-  const share = Math.ceil(tokens.length / CLIENT_PROCESSES);
-  const reports = await Promise.all(
-    clients.map((client, index) => {
-      const connected = once(client, 'connected');
-      send(client, { type: 'connect', wsUrl: node.wsUrl, tokens: tokens.slice(index * share, (index + 1) * share) });
-      return connected;
-    }),
+  const dashboards = await connectDashboards(
+    node.wsUrl,
+    { orgId: org.orgId, staffIds: setup.staff },
+    CLIENT_PROCESSES,
+    arrivals,
   );
-  const connections = reports.reduce((sum, report) => sum + report.connected, 0);
-  const connectFailures = reports.reduce((sum, report) => sum + report.failed, 0);
-  const attemptsRetried = reports.reduce((sum, report) => sum + report.attemptsRetried, 0);
+  const { connections, connectFailures, attemptsRetried, attemptsFailed } = dashboards;
   log(
     `${connections} dashboards connected (${connectFailures} failed after 3 attempts, ${attemptsRetried} attempts ` +
       `retried) in ${Math.round(now() - started)} ms`,
   );
-  const attemptsFailed = reports.flatMap((report) => report.attemptsFailed);
   if (attemptsFailed.length > 0) log(`connection attempts that failed (first few): ${attemptsFailed.join('; ')}`);
   await sleep(3_000);
   const rssIdle = rssMb(node.child.pid);
@@ -205,8 +163,7 @@ async function main() {
   log(`node's own share, burst: ${describeShare(burstNode)}`);
   const missing = warmupMissing + steadyMissing + burstMissing;
 
-  for (const client of clients) send(client, { type: 'close' });
-  await Promise.all(clients.map((client) => once(client, 'closed')));
+  await dashboards.close();
   console.log(
     JSON.stringify({
       connections,

@@ -1,12 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import webPush from 'web-push';
 import { createTestDatabase, type TestDatabase } from '../../db/testing/database';
 import { type SeededOrganisation, seedDemoOrganisation } from '../../infra/demo-organisation';
 import { TEST_JWT_SECRET } from '../../infra/testing/functions';
 import { type PushService, startPushService } from '../../infra/testing/push-service';
-import { injectSosAlert, stopInjectionServers } from '../testing';
+import { injectSosAlert, spawnRealtimeProcess, stopInjectionServers } from '../testing';
 import type { PushMessage } from './push-message';
 
 const vapid = webPush.generateVAPIDKeys();
@@ -15,36 +14,22 @@ let org: SeededOrganisation;
 let push: PushService;
 const children: ChildProcess[] = [];
 
-/** `realtime/main.ts` as its own OS process, sending push; resolves once it listens. */
+/** A realtime node in its own OS process, sending push; resolves once it listens. */
 async function spawnNode(name: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'realtime/main.ts'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: database.url,
-      JWT_SECRET: TEST_JWT_SECRET,
-      REALTIME_PORT: '0',
-      HOST: '127.0.0.1',
-      NODE_ID: name,
-      LOG_LEVEL: 'info',
-      VAPID_PUBLIC_KEY: vapid.publicKey,
-      VAPID_PRIVATE_KEY: vapid.privateKey,
-      OUTBOUND_ALLOW_PRIVATE: 'true',
-      NODE_ENV: 'test',
-      CHANNEL_TIMEOUT_MS: '1000',
-      CHANNEL_LEASE_SECONDS: '4',
-      CHANNEL_POLL_MS: '200',
-      REALTIME_ESCALATION_MS: '60000',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+  const { child } = await spawnRealtimeProcess({
+    DATABASE_URL: database.url,
+    JWT_SECRET: TEST_JWT_SECRET,
+    NODE_ID: name,
+    VAPID_PUBLIC_KEY: vapid.publicKey,
+    VAPID_PRIVATE_KEY: vapid.privateKey,
+    OUTBOUND_ALLOW_PRIVATE: 'true',
+    NODE_ENV: 'test',
+    CHANNEL_TIMEOUT_MS: '1000',
+    CHANNEL_LEASE_SECONDS: '4',
+    CHANNEL_POLL_MS: '200',
+    REALTIME_ESCALATION_MS: '60000',
   });
   children.push(child);
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`node exited with ${code}`)));
-    lines.on('line', (line) => {
-      if ((JSON.parse(line) as { message?: string }).message === 'realtime listening') resolve();
-    });
-  });
   return child;
 }
 

@@ -1,12 +1,13 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type * as v from 'valibot';
 import { endpointSecret, verifyWebhookSignature, WEBHOOK_HEADERS } from '../../../core/notify/webhook-signature';
-import { acknowledgeDelivery } from '../../../db/alerts/acknowledge';
 import {
   findAttempt,
+  type ReportedAttempt,
   recordAttemptFailedByProvider,
   recordAttemptReceived,
 } from '../../../db/alerts/channels/attempt-reports';
+import { acknowledgeThroughAttempt } from '../../lib/acknowledge-through-attempt';
 import type { AppContext } from '../../lib/context';
 import { handle } from '../../lib/handlers';
 import { ApiError } from '../../lib/problem';
@@ -66,23 +67,16 @@ export const callback = handle(...routes.callback, async (c) => {
 
 async function acknowledgeThrough(
   c: AppContext,
-  attempt: NonNullable<Awaited<ReturnType<typeof findAttempt>>>,
+  attempt: ReportedAttempt,
   input: { nodeId: string; detail: string },
 ): Promise<'acknowledged' | 'already'> {
-  const { sql, activeStaff } = c.env.services;
-  const member = { staffId: attempt.staffId, orgId: attempt.orgId };
-  if (!(activeStaff.known(member) ?? (await activeStaff.check(sql, member)))) {
-    throw new ApiError({ code: 'CONFLICT', detail: 'The staff member of this call is no longer active' });
-  }
-  const result = await acknowledgeDelivery(sql, {
-    deliveryId: attempt.deliveryId,
-    staffId: attempt.staffId,
-    orgId: attempt.orgId,
+  const result = await acknowledgeThroughAttempt(c.env.services, attempt, {
     nodeId: input.nodeId,
-    via: { attemptId: attempt.id, spendActionToken: false, detail: `acknowledged through ${input.detail}` },
+    detail: `acknowledged through ${input.detail}`,
+    spendActionToken: false,
+    inactive: () => new ApiError({ code: 'CONFLICT', detail: 'The staff member of this call is no longer active' }),
   });
-  if (result.outcome === 'acknowledged') return 'acknowledged';
-  if (result.outcome === 'already') return 'already';
+  if (result.outcome === 'acknowledged' || result.outcome === 'already') return result.outcome;
   throw new ApiError({ code: 'NOT_FOUND', detail: 'No such call to this endpoint' });
 }
 

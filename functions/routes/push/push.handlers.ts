@@ -1,6 +1,6 @@
 import { verifyActionToken } from '../../../core/notify/action-token';
-import { acknowledgeDelivery } from '../../../db/alerts/acknowledge';
 import { findAttempt, type ReportedAttempt, recordAttemptReceived } from '../../../db/alerts/channels/attempt-reports';
+import { acknowledgeThroughAttempt } from '../../lib/acknowledge-through-attempt';
 import type { AppContext } from '../../lib/context';
 import { handle } from '../../lib/handlers';
 import { ApiError } from '../../lib/problem';
@@ -21,18 +21,12 @@ export const receipt = handle(...routes.receipt, async (c) => {
 
 export const ack = handle(...routes.ack, async (c) => {
   const attempt = await attemptOfToken(c, c.req.valid('json').token);
-  const { sql, activeStaff } = c.env.services;
-  const member = { staffId: attempt.staffId, orgId: attempt.orgId };
   // The token stands for its person: a deactivated account's notifications acknowledge nothing.
-  if (!(activeStaff.known(member) ?? (await activeStaff.check(sql, member)))) {
-    throw new ApiError({ code: 'UNAUTHORIZED', detail: 'The account is no longer active' });
-  }
-  const result = await acknowledgeDelivery(sql, {
-    deliveryId: attempt.deliveryId,
-    staffId: attempt.staffId,
-    orgId: attempt.orgId,
+  const result = await acknowledgeThroughAttempt(c.env.services, attempt, {
     nodeId: API_NODE,
-    via: { attemptId: attempt.id, spendActionToken: true, detail: 'acknowledged from the push notification' },
+    detail: 'acknowledged from the push notification',
+    spendActionToken: true,
+    inactive: () => new ApiError({ code: 'UNAUTHORIZED', detail: 'The account is no longer active' }),
   });
   if (result.outcome === 'unknown') throw unknownToken();
   if (result.outcome === 'token-spent') {
