@@ -72,6 +72,16 @@ export class AlertBoard {
     this.reorder();
   }
 
+  /** Brings an alert's card into view and focus (opened from a phone notification); false when it is not shown. */
+  reveal(alertId) {
+    const entry = this.entries.get(alertId);
+    if (!entry) return false;
+    entry.element.tabIndex = -1;
+    entry.element.scrollIntoView({ block: 'center' });
+    entry.element.focus({ preventScroll: true });
+    return true;
+  }
+
   /**
    * The person pressed Acknowledge. The alert shows acknowledged only when the server says so (`alert.updated`, or
    * an `alert` frame with the new state); meanwhile it shows a pending state and the ack is sent again after a

@@ -1,5 +1,5 @@
-// The staff console: sign in, then live alerts over the WebSocket, residents with their activity, and the live
-// camera of a resident with an open alert.
+// The staff console: sign in, then live alerts over the WebSocket, residents with their activity, the live camera
+// of a resident with an open alert, and alerts shown on the phone through the service worker (sw.js).
 
 import { setSoundEnabled, soundEnabled, unlockAudio } from './alarm.js';
 import { AlertSocket } from './alert-socket.js';
@@ -14,10 +14,13 @@ const $ = (id) => document.getElementById(id);
 
 const config = await loadConfig();
 const api = createApi(config.apiBase);
+registerServiceWorker();
 let socket = null;
 let board = null;
 let camera = null;
 let connectionState = { state: 'offline' };
+/** An alert to bring into view once it is on the board: from ?alert=<id> (a notification opened a new window). */
+let wantedAlert = takeAlertParameter();
 
 const residents = new ResidentsView({
   api,
@@ -135,7 +138,10 @@ function showDashboard() {
     connectionState = event.detail;
     renderConnection();
   });
-  socket.addEventListener('alert', (event) => board.addDelivery(event.detail));
+  socket.addEventListener('alert', (event) => {
+    board.addDelivery(event.detail);
+    if (wantedAlert && board.reveal(wantedAlert)) wantedAlert = null;
+  });
   socket.addEventListener('alert.updated', (event) => {
     board.update(event.detail);
     if (replayComplete) saveBoardFloor(staff.id);
@@ -154,6 +160,34 @@ function showDashboard() {
   socket.start();
   residents.load();
   $('main').focus();
+}
+
+/**
+ * sw.js sits in the console's root, so its scope is the whole console. Where it cannot register (no service worker
+ * support, not a secure context, a certificate the browser does not trust) the console works as before, without
+ * phone notifications.
+ */
+function registerServiceWorker() {
+  if (!('serviceWorker' in navigator) || !window.isSecureContext) return Promise.resolve(null);
+  // A notification opened while this window is open: the worker asks it to show the alert.
+  navigator.serviceWorker.addEventListener('message', (event) => {
+    if (event.data?.type !== 'carewatch:open-alert' || !event.data.alertId) return;
+    wantedAlert = event.data.alertId;
+    if (board?.reveal(wantedAlert)) wantedAlert = null;
+  });
+  return navigator.serviceWorker.register('sw.js', { updateViaCache: 'none' }).catch((error) => {
+    console.warn(`service worker not registered: ${error.message}`);
+    return null;
+  });
+}
+
+function takeAlertParameter() {
+  const url = new URL(location.href);
+  const alertId = url.searchParams.get('alert');
+  if (!alertId) return null;
+  url.searchParams.delete('alert');
+  history.replaceState(history.state, '', url);
+  return alertId;
 }
 
 let replayComplete = false;
