@@ -1,11 +1,11 @@
-// The console as an installable app that reaches the person on their phone: manifest and icons, and the service
-// worker (sw.js) turning pushes into notifications with a receipt and an Acknowledge button. Real Chromium through
-// real nginx over HTTPS; pushes are delivered to the worker through DevTools (ServiceWorker.deliverPushMessage), as
-// a push service would deliver them.
+// The console as an installable app that reaches the person on their phone: manifest and icons, the service worker
+// (sw.js) turning pushes into notifications with a receipt and an Acknowledge button, and the phone-notification
+// settings. Real Chromium through real nginx over HTTPS; pushes are delivered to the worker through DevTools
+// (ServiceWorker.deliverPushMessage), as a push service would deliver them.
 //
-// The endpoints the worker calls (/v1/push/receipts, /v1/push/acks) are being built in the functions app in
+// The push endpoints (/v1/push/*, /v1/me/push-subscriptions, PATCH /v1/me) are being built in the functions app in
 // parallel: until they land, `answerRequests` answers them per their contract inside the browser context
-// (service-worker requests included) and records what the worker sent.
+// (service-worker requests included) and records what the console and the worker sent.
 import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -17,10 +17,16 @@ import {
   collectPageErrors,
   driveServiceWorker,
   launchChromium,
+  screenshot,
 } from '../testing/browser';
 import { TEST_JWT_SECRET } from '../testing/functions';
 import { injectSosAlert, stopInjectionServers } from '../testing/inject';
 import { type EntryPointStack, startEntryPointStack } from '../testing/stack';
+
+/** A VAPID public key (P-256 point, base64url), the shape GET /v1/push/config answers. */
+const PUBLIC_KEY = 'BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM';
+const PHONE = 'Mozilla/5.0 (Linux; Android 14; SM-S921N) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile';
+const OFFICE = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari';
 
 describe('the console as an installable app with phone notifications (Chromium, nginx, HTTPS)', () => {
   let stack: EntryPointStack;
@@ -374,6 +380,94 @@ describe('the console as an installable app with phone notifications (Chromium, 
     expect(errors).toEqual([]);
     await stack.functions.database
       .sql`update alerts set status = 'resolved', resolved_at = now() where id = ${alertId}`;
+    await context.close();
+  });
+
+  test('phone notification settings: unavailable without a server key; the device list with remove; turning on asks for permission and subscribes', async () => {
+    const context = await newContext({ width: 390, height: 844 });
+    let publicKey: string | null = null;
+    const devices = [
+      {
+        id: 'device-phone',
+        endpoint: 'https://fcm.googleapis.com/fcm/send/phone',
+        userAgent: PHONE,
+        language: 'ko',
+        createdAt: '2026-05-01T01:00:00.000Z',
+        lastSuccessAt: '2026-05-04T05:02:04.000Z',
+      },
+      {
+        id: 'device-office',
+        endpoint: 'https://fcm.googleapis.com/fcm/send/office',
+        userAgent: OFFICE,
+        language: 'ko',
+        createdAt: '2026-05-02T01:00:00.000Z',
+        lastSuccessAt: null,
+      },
+    ];
+    const answered = await answerRequests(context, ({ method, path }): Answer | undefined => {
+      if (path === '/v1/push/config') return { status: 200, body: { publicKey } };
+      if (path === '/v1/me/push-subscriptions' && method === 'GET') return { status: 200, body: { items: devices } };
+      if (path.startsWith('/v1/me/push-subscriptions/') && method === 'DELETE') return { status: 204 };
+      if (path === '/v1/me' && method === 'PATCH') return { status: 200, body: {} };
+      return undefined;
+    });
+    const page = await signedIn(context);
+    const errors = collectPageErrors(page);
+    const state = page.locator('#push-state');
+
+    await page.click('#push-settings');
+    expect(await page.getAttribute('#push-settings', 'aria-expanded')).toBe('true');
+    await expect.poll(() => state.getAttribute('data-state')).toBe('unavailable');
+    expect(await state.textContent()).toBe('서버에 휴대폰 알림이 아직 설정되지 않았습니다.');
+    expect(await page.locator('#push-toggle').isHidden()).toBe(true);
+
+    publicKey = PUBLIC_KEY;
+    await page.click('#push-close');
+    await page.click('#push-settings');
+    await expect.poll(() => state.getAttribute('data-state')).toBe('off');
+    expect(await state.textContent()).toBe('이 기기에서는 꺼져 있습니다.');
+    const names = page.locator('#push-devices .push-device-name');
+    expect(await names.allTextContents()).toEqual(['Chrome · Android', 'Chrome · Windows']);
+    expect(await page.locator('#push-devices .push-device-meta').first().textContent()).toBe(
+      '2026. 5. 1. 등록 · 최근 전송 2026. 5. 4. 오후 2:02:04',
+    );
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await screenshot(page, 'console-push-settings-mobile');
+
+    await page.click('li[data-device-id="device-office"] .push-device-remove');
+    await expect.poll(() => names.allTextContents()).toEqual(['Chrome · Android']);
+    expect(answered.filter((request) => request.method === 'DELETE').map((request) => request.path)).toEqual([
+      '/v1/me/push-subscriptions/device-office',
+    ]);
+
+    // Turning on: permission (granted to this context), the server key, then pushManager.subscribe. Headless
+    // Chromium in a Playwright context (an off-the-record profile) refuses every push subscription ("Registration
+    // failed - permission denied"); a browser that can subscribe posts the subscription instead.
+    const configsBefore = answered.filter((request) => request.path === '/v1/push/config').length;
+    await page.click('#push-toggle');
+    await expect.poll(() => state.getAttribute('data-state')).toMatch(/^(on|error)$/);
+    expect(answered.filter((request) => request.path === '/v1/push/config').length).toBe(configsBefore + 1);
+    const posted = answered.filter(
+      (request) => request.method === 'POST' && request.path === '/v1/me/push-subscriptions',
+    );
+    if ((await state.getAttribute('data-state')) === 'error') {
+      expect(await state.textContent()).toContain('Registration failed');
+      expect(posted).toEqual([]);
+      expect(await page.locator('#push-toggle').textContent()).toBe('이 기기에서 켜기');
+    } else {
+      expect(posted[0]?.body).toMatchObject({ keys: { p256dh: expect.any(String), auth: expect.any(String) } });
+    }
+
+    // The language follows the person to the server, which writes their notifications.
+    await page.click('#language');
+    await expect
+      .poll(() => answered.filter((request) => request.method === 'PATCH').map((request) => request.body))
+      .toEqual([{ language: 'en' }]);
+    expect(await page.locator('#push-title').textContent()).toBe('Phone notifications');
+    expect(await page.locator('#push-devices .push-device-remove').first().textContent()).toBe('Remove');
+    // Chromium's own console message about push in an off-the-record profile is the only one.
+    expect(errors.filter((error) => !error.includes('does not support the Push API in incognito'))).toEqual([]);
     await context.close();
   });
 });

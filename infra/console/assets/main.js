@@ -1,5 +1,5 @@
 // The staff console: sign in, then live alerts over the WebSocket, residents with their activity, the live camera
-// of a resident with an open alert, and alerts shown on the phone through the service worker (sw.js).
+// of a resident with an open alert, and phone notifications through the service worker (sw.js).
 
 import { setSoundEnabled, soundEnabled, unlockAudio } from './alarm.js';
 import { AlertSocket } from './alert-socket.js';
@@ -8,19 +8,36 @@ import { ApiError, createApi } from './api.js';
 import { CameraViewer } from './camera.js';
 import { loadConfig } from './config.js';
 import { applyTranslations, currentLanguage, onLanguageChange, setLanguage, t } from './i18n.js';
+import { PushSettings } from './push-settings.js';
 import { ResidentsView } from './residents-view.js';
 
 const $ = (id) => document.getElementById(id);
 
 const config = await loadConfig();
 const api = createApi(config.apiBase);
-registerServiceWorker();
+const serviceWorker = registerServiceWorker();
 let socket = null;
 let board = null;
 let camera = null;
 let connectionState = { state: 'offline' };
 /** An alert to bring into view once it is on the board: from ?alert=<id> (a notification opened a new window). */
 let wantedAlert = takeAlertParameter();
+
+const pushSettings = new PushSettings({
+  api,
+  registration: serviceWorker,
+  language: currentLanguage,
+  elements: {
+    button: $('push-settings'),
+    panel: $('push-panel'),
+    title: $('push-title'),
+    close: $('push-close'),
+    state: $('push-state'),
+    toggle: $('push-toggle'),
+    devices: $('push-devices'),
+    empty: $('push-devices-empty'),
+  },
+});
 
 const residents = new ResidentsView({
   api,
@@ -48,6 +65,8 @@ onLanguageChange(() => {
   board?.renderAll();
   residents.renderList();
   residents.renderProfile();
+  pushSettings.render();
+  saveLanguage();
 });
 
 $('language').addEventListener('click', () => setLanguage(currentLanguage() === 'ko' ? 'en' : 'ko'));
@@ -105,7 +124,8 @@ function showLogin() {
   board?.clear();
   $('login-view').hidden = false;
   $('dashboard-view').hidden = true;
-  for (const id of ['logout', 'who', 'connection', 'sound-toggle']) $(id).hidden = true;
+  for (const id of ['logout', 'who', 'connection', 'sound-toggle', 'push-settings']) $(id).hidden = true;
+  pushSettings.close();
   $('email').focus();
 }
 
@@ -113,7 +133,7 @@ function showDashboard() {
   const staff = api.session.staff;
   $('login-view').hidden = true;
   $('dashboard-view').hidden = false;
-  for (const id of ['logout', 'who', 'connection', 'sound-toggle']) $(id).hidden = false;
+  for (const id of ['logout', 'who', 'connection', 'sound-toggle', 'push-settings']) $(id).hidden = false;
   $('who').textContent = staff.name;
   renderSoundButton();
 
@@ -188,6 +208,18 @@ function takeAlertParameter() {
   url.searchParams.delete('alert');
   history.replaceState(history.state, '', url);
   return alertId;
+}
+
+/**
+ * The server writes phone notifications in the person's language: tell it when they switch. A server without the
+ * route yet (404/405) is fine; the console's own language is kept in this browser either way.
+ */
+function saveLanguage() {
+  if (!api.session) return;
+  api.patch('/v1/me', { language: currentLanguage() }).catch((error) => {
+    if (error instanceof ApiError && (error.status === 404 || error.status === 405)) return;
+    console.warn(`language not saved on the server: ${error.message}`);
+  });
 }
 
 let replayComplete = false;
