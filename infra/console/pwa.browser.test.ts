@@ -1,11 +1,11 @@
 // The console as an installable app that reaches the person on their phone: manifest and icons, the service worker
-// (sw.js) turning pushes into notifications with a receipt and an Acknowledge button, and the phone-notification
-// settings. Real Chromium through real nginx over HTTPS; pushes are delivered to the worker through DevTools
-// (ServiceWorker.deliverPushMessage), as a push service would deliver them.
+// (sw.js) turning pushes into notifications with a receipt and an Acknowledge button, the phone-notification
+// settings, and per alert who was told how. Real Chromium through real nginx over HTTPS; pushes are delivered to
+// the worker through DevTools (ServiceWorker.deliverPushMessage), as a push service would deliver them.
 //
-// The push endpoints (/v1/push/*, /v1/me/push-subscriptions, PATCH /v1/me) are being built in the functions app in
-// parallel: until they land, `answerRequests` answers them per their contract inside the browser context
-// (service-worker requests included) and records what the console and the worker sent.
+// The push endpoints (/v1/push/*, /v1/me/push-subscriptions, PATCH /v1/me, /v1/alerts/:id/attempts) are being built
+// in the functions app in parallel: until they land, `answerRequests` answers them per their contract inside the
+// browser context (service-worker requests included) and records what the console and the worker sent.
 import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -470,4 +470,103 @@ describe('the console as an installable app with phone notifications (Chromium, 
     expect(errors.filter((error) => !error.includes('does not support the Push API in incognito'))).toEqual([]);
     await context.close();
   });
+
+  test('who was told, how: each person and channel attempt under the alert, reloaded when the alert changes', async () => {
+    const context = await newContext({ width: 390, height: 844 });
+    const page = await signedIn(context);
+    const errors = collectPageErrors(page);
+    const alertId = await raiseSos(1);
+    const delivery = (acknowledgedAt: string | null) => ({
+      alertId,
+      deliveries: [
+        {
+          deliveryId: randomUUID(),
+          staffId: caregiver.staffId,
+          staffName: caregiver.name,
+          state: acknowledgedAt ? 'acknowledged' : 'delivered',
+          escalationLevel: 0,
+          retrigger: 0,
+          createdAt: '2026-05-04T05:02:01.000Z',
+          acknowledgedAt,
+          attempts: [
+            attempt('dashboard', 'delivered', '2026-05-04T05:02:02.000Z'),
+            attempt('push', 'delivered', '2026-05-04T05:02:03.000Z'),
+          ],
+        },
+        {
+          deliveryId: randomUUID(),
+          staffId: randomUUID(),
+          staffName: '박서연',
+          state: 'sent',
+          escalationLevel: 1,
+          retrigger: 0,
+          createdAt: '2026-05-04T05:07:01.000Z',
+          acknowledgedAt: null,
+          attempts: [
+            { ...attempt('push', 'failed', '2026-05-04T05:07:02.000Z'), providerStatus: 410, detail: 'Gone' },
+            { ...attempt('webhook', 'queued', '2026-05-04T05:07:02.000Z'), dueAt: '2026-05-04T05:08:00.000Z' },
+            attempt('dashboard', 'cancelled', '2026-05-04T05:07:03.000Z'),
+          ],
+        },
+      ],
+    });
+    let current = delivery(null);
+    const answered = await answerRequests(context, ({ method, path }) => {
+      if (method === 'PATCH' && path === '/v1/me') return { status: 200, body: {} };
+      return method === 'GET' && path === `/v1/alerts/${alertId}/attempts` ? { status: 200, body: current } : undefined;
+    });
+    const attemptLoads = () => answered.filter((request) => request.path.endsWith('/attempts')).length;
+    const card = page.locator(`li.alert[data-alert-id="${alertId}"]`);
+    await card.waitFor({ state: 'visible' });
+    expect(attemptLoads()).toBe(0);
+
+    await card.locator('.attempts summary').click();
+    const people = card.locator('.attempt-person');
+    await expect.poll(() => people.count()).toBe(2);
+    expect(await people.nth(0).locator('.attempt-name').textContent()).toBe(caregiver.name);
+    expect(await people.nth(0).locator('.attempt-summary').textContent()).toBe('수신됨 · 미응답');
+    expect(await people.nth(0).locator('.attempt').allTextContents()).toEqual([
+      '대시보드 수신됨 14:02:02',
+      '휴대폰 알림 수신됨 14:02:03',
+    ]);
+    expect(await people.nth(1).locator('.attempt-summary').textContent()).toBe('전송됨 · 1단계 · 미응답');
+    expect(await people.nth(1).locator('.attempt').allTextContents()).toEqual([
+      '휴대폰 알림 실패 14:07:02 (410 Gone)',
+      '연동(웹훅) 대기 14:07:02 (14:08:00 예정)',
+      '대시보드 취소됨 14:07:03',
+    ]);
+    await screenshot(page, 'console-alert-attempts-mobile');
+
+    // The caregiver acknowledges on the card: the node's alert.updated reloads the open list.
+    current = delivery('2026-05-04T05:02:09.000Z');
+    await card.locator('.ack').click();
+    await expect.poll(() => card.getAttribute('data-status')).toBe('acknowledged');
+    await expect.poll(() => people.nth(0).locator('.attempt-summary').textContent()).toBe('응답함 · 14:02:09 응답');
+    expect(attemptLoads()).toBeGreaterThanOrEqual(2);
+
+    await page.click('#language');
+    expect(await people.nth(1).locator('.attempt').allTextContents()).toEqual([
+      'Push failed 14:07:02 (410 Gone)',
+      'Webhook queued 14:07:02 (due 14:08:00)',
+      'Dashboard cancelled 14:07:03',
+    ]);
+    expect(await card.locator('.attempts summary').textContent()).toBe('Who was told, how');
+    expect(errors).toEqual([]);
+    await stack.functions.database
+      .sql`update alerts set status = 'resolved', resolved_at = now() where id = ${alertId}`;
+    await context.close();
+  });
 });
+
+function attempt(channel: string, state: string, updatedAt: string) {
+  return {
+    id: randomUUID(),
+    channel,
+    state,
+    target: null,
+    dueAt: null,
+    updatedAt,
+    providerStatus: null,
+    detail: null,
+  };
+}

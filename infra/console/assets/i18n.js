@@ -91,6 +91,28 @@ const dictionaries = {
     pushDeviceAdded: '{time} 등록',
     pushDeviceLastSent: '최근 전송 {time}',
     pushDeviceNeverSent: '전송 기록 없음',
+    attemptsTitle: '누구에게 어떻게 알렸나',
+    attemptsLoading: '불러오는 중…',
+    attemptsEmpty: '아직 알린 사람이 없습니다.',
+    attemptsFailed: '불러오지 못했습니다. ({message})',
+    'channel.dashboard': '대시보드',
+    'channel.push': '휴대폰 알림',
+    'channel.webhook': '연동(웹훅)',
+    'attempt.queued': '대기',
+    'attempt.sent': '전송됨',
+    'attempt.delivered': '수신됨',
+    'attempt.failed': '실패',
+    'attempt.cancelled': '취소됨',
+    'delivery.pending': '대기',
+    'delivery.sent': '전송됨',
+    'delivery.delivered': '수신됨',
+    'delivery.acknowledged': '응답함',
+    'delivery.failed': '실패',
+    'delivery.superseded': '대체됨',
+    deliveryAcknowledgedAt: '{time} 응답',
+    deliveryNotAcknowledged: '미응답',
+    attemptDue: '{time} 예정',
+    escalationStep: '{level}단계',
   },
   en: {
     skipToContent: 'Skip to content',
@@ -182,6 +204,28 @@ const dictionaries = {
     pushDeviceAdded: 'added {time}',
     pushDeviceLastSent: 'last sent {time}',
     pushDeviceNeverSent: 'nothing sent yet',
+    attemptsTitle: 'Who was told, how',
+    attemptsLoading: 'Loading…',
+    attemptsEmpty: 'Nobody has been told yet.',
+    attemptsFailed: 'Could not load ({message}).',
+    'channel.dashboard': 'Dashboard',
+    'channel.push': 'Push',
+    'channel.webhook': 'Webhook',
+    'attempt.queued': 'queued',
+    'attempt.sent': 'sent',
+    'attempt.delivered': 'delivered',
+    'attempt.failed': 'failed',
+    'attempt.cancelled': 'cancelled',
+    'delivery.pending': 'pending',
+    'delivery.sent': 'sent',
+    'delivery.delivered': 'received',
+    'delivery.acknowledged': 'acknowledged',
+    'delivery.failed': 'failed',
+    'delivery.superseded': 'superseded',
+    deliveryAcknowledgedAt: 'acknowledged {time}',
+    deliveryNotAcknowledged: 'not acknowledged',
+    attemptDue: 'due {time}',
+    escalationStep: 'step {level}',
   },
 };
 
@@ -217,6 +261,17 @@ export function applyTranslations(root) {
   for (const element of root.querySelectorAll('[data-i18n-placeholder]')) {
     element.placeholder = t(element.dataset.i18nPlaceholder);
   }
+}
+
+/** A clock time to the second (14:02:03), for when each delivery attempt last changed. */
+export function formatClock(iso) {
+  if (!iso) return '—';
+  return new Intl.DateTimeFormat(language === 'ko' ? 'ko-KR' : 'en-GB', {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  }).format(new Date(iso));
 }
 
 export function formatDate(iso) {

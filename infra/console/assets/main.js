@@ -152,6 +152,7 @@ function showDashboard() {
     send: (frame) => socket.send(frame),
     onOpenCamera: (alert) => openCamera(alert),
     onOpenResident: (residentId) => residents.open(residentId),
+    api,
   });
   camera = new CameraViewer({ socket, video: $('camera-video'), onState: renderCameraState });
   socket.addEventListener('state', (event) => {
