@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
+import type { MiddlewareHandler } from 'hono';
 import { createActiveStaffMemo } from '../core/auth/active-staff-memo';
 import { watchAlertChanges } from '../core/cache/alert-invalidation';
 import { configuredCache, outageSafe } from '../core/cache/configured-cache';
@@ -73,6 +74,13 @@ export async function startFunctions(
     app.get('/config.json', (c) => c.json(assets.config));
     app.get('/', serveStatic({ path: join(assets.dir, 'index.html') }));
     app.get('/assets/*', serveStatic({ root: assets.dir }));
+    app.get('/icons/*', serveStatic({ root: assets.dir }));
+    // The manifest and the service worker are revalidated on every load, as nginx serves the whole console: a new
+    // sw.js must reach phones at once (it decides how alerts are shown). At the console's root, the worker's scope is
+    // the whole console without a Service-Worker-Allowed header. Hono's MIME table types .webmanifest as
+    // application/manifest+json.
+    app.get('/manifest.webmanifest', revalidate, serveStatic({ path: join(assets.dir, 'manifest.webmanifest') }));
+    app.get('/sw.js', revalidate, serveStatic({ path: join(assets.dir, 'sw.js') }));
   }
   const inFlight = new InFlight();
   const server = serve({
@@ -130,6 +138,11 @@ export async function startFunctions(
 }
 
 const SHUTDOWN_GRACE_MS = 10_000;
+
+const revalidate: MiddlewareHandler = async function revalidate(c, next) {
+  c.header('Cache-Control', 'no-cache');
+  await next();
+};
 
 /** The /docs UI's files, read once from the installed swagger-ui-dist package. */
 function swaggerUiFromNodeModules(): DocsAssetReader {

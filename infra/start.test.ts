@@ -113,6 +113,16 @@ describe('npm start (embedded PostgreSQL, both services)', () => {
     expect((await fetch(`http://127.0.0.1:${ports.functions}/assets/main.js`)).headers.get('content-type')).toMatch(
       /javascript/,
     );
+    // Installable: the manifest typed for browsers, the service worker revalidated on every load, the icons.
+    const manifest = await fetch(`http://127.0.0.1:${ports.functions}/manifest.webmanifest`);
+    expect(manifest.headers.get('content-type')).toBe('application/manifest+json');
+    expect(manifest.headers.get('cache-control')).toBe('no-cache');
+    const worker = await fetch(`http://127.0.0.1:${ports.functions}/sw.js`);
+    expect(worker.headers.get('content-type')).toMatch(/javascript/);
+    expect(worker.headers.get('cache-control')).toBe('no-cache');
+    expect((await fetch(`http://127.0.0.1:${ports.functions}/icons/icon-192.png`)).headers.get('content-type')).toBe(
+      'image/png',
+    );
     const consoleConfig = await fetch(`http://127.0.0.1:${ports.functions}/config.json`);
     expect(await consoleConfig.json()).toEqual({ wsUrl: `ws://127.0.0.1:${ports.realtime}/ws` });
     console.log(first.output().match(/ready in \d+ ms/)?.[0]);

@@ -26,7 +26,7 @@ describe('staff console in Chromium through nginx over HTTPS', () => {
     const login = seed.logins.find((entry) => entry.role === 'caregiver');
     if (!login) throw new Error('seed has no caregiver');
     caregiver = { staffId: login.staffId, name: login.name, email: login.email, orgId: seed.orgId };
-    browser = await launchChromium();
+    browser = await launchChromium({ trustCertificate: stack.nginx.certificateFile });
   });
   afterAll(async () => {
     await stopInjectionServers();

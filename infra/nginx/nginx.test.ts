@@ -124,6 +124,25 @@ describe('nginx entry point (real nginx in front of the real functions app and r
     expect((await get('/assets/not-there.js')).status).toBe(404);
   });
 
+  test('serves the installable console: manifest typed application/manifest+json, the service worker revalidated', async () => {
+    const manifest = await get('/manifest.webmanifest');
+    expect(manifest.status).toBe(200);
+    expect(manifest.headers['content-type']).toBe('application/manifest+json');
+    expect(JSON.parse(manifest.body)).toMatchObject({ start_url: './', scope: './', display: 'standalone' });
+    expect(manifest.headers['x-content-type-options']).toBe('nosniff');
+    const worker = await get('/sw.js');
+    expect(worker.status).toBe(200);
+    expect(worker.headers['content-type']).toMatch(/javascript/);
+    expect(worker.headers['cache-control']).toBe('no-cache');
+    // At the console's root the worker's default scope is the whole console: no Service-Worker-Allowed needed.
+    expect(worker.headers['service-worker-allowed']).toBeUndefined();
+    // The worker runs under the console's policy (its fetches: connect-src 'self').
+    expect(worker.headers['content-security-policy']).toContain("default-src 'self'");
+    const icon = await get('/icons/icon-512.png');
+    expect(icon.status).toBe(200);
+    expect(icon.headers['content-type']).toBe('image/png');
+  });
+
   test('a body over the limit is refused by nginx with 413 problem+json; ingest batches may be larger', async () => {
     const big = JSON.stringify({ padding: 'x'.repeat(100 * 1024) });
     const refused = await request(`${nginx.httpsUrl}/v1/auth/refresh`, {

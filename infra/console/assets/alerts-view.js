@@ -1,6 +1,8 @@
 // The live alert list: newest urgent first, one entry per alert (several deliveries of the same alert update it),
-// Acknowledge / Resolve / Camera / Profile per alert, urgency by severity (colour, label, sound, title badge).
+// Acknowledge / Resolve / Camera / Profile per alert, urgency by severity (colour, label, sound, title badge), and
+// under each card who was told about it and how (attempts-view.js).
 import { sound } from './alarm.js';
+import { AttemptsView } from './attempts-view.js';
 import { formatTime, t } from './i18n.js';
 
 const severityRank = { critical: 0, high: 1, medium: 2, low: 3 };
@@ -13,11 +15,14 @@ export class AlertBoard {
   /**
    * @param {{list: HTMLOListElement, empty: HTMLElement, count: HTMLElement, template: HTMLTemplateElement,
    *          send: (frame: object) => boolean, onOpenCamera: (alert: object) => void,
-   *          onOpenResident: (residentId: string) => void}} options
+   *          onOpenResident: (residentId: string) => void, api: {get: (path: string) => Promise<unknown>}}} options
    */
   constructor(options) {
     Object.assign(this, options);
-    /** alertId → { alert, deliveryId, seq, element, ack? } — `ack` while an acknowledgement awaits the server. */
+    /**
+     * alertId → { alert, deliveryId, seq, element, attempts, ack? } — `ack` while an acknowledgement awaits the
+     * server; `attempts` the card's "who was told, how" list.
+     */
     this.entries = new Map();
     this.baseTitle = document.title;
   }
@@ -36,9 +41,16 @@ export class AlertBoard {
       existing.alert = alert;
       if (alert.status !== 'open') this.settleAck(existing);
       else if (!duplicate) sound(alert.severity);
+      if (!duplicate) existing.attempts.refresh();
       this.render(existing);
     } else {
-      const entry = { alert, deliveryId, seq, element: this.create(alert.id) };
+      const element = this.create(alert.id);
+      const attempts = new AttemptsView({
+        api: this.api,
+        details: element.querySelector('.attempts'),
+        alertId: alert.id,
+      });
+      const entry = { alert, deliveryId, seq, element, attempts };
       this.entries.set(alert.id, entry);
       this.render(entry);
       if (alert.status === 'open' && !duplicate) sound(alert.severity);
@@ -68,8 +80,19 @@ export class AlertBoard {
     entry.note = change === 'acknowledged' && by ? t('acknowledgedBy', { name: by.name }) : entry.note;
     if (change === 'escalated') entry.note = t('escalated');
     if (change === 'retriggered') entry.note = t('retriggered');
+    entry.attempts.refresh();
     this.render(entry);
     this.reorder();
+  }
+
+  /** Brings an alert's card into view and focus (opened from a phone notification); false when it is not shown. */
+  reveal(alertId) {
+    const entry = this.entries.get(alertId);
+    if (!entry) return false;
+    entry.element.tabIndex = -1;
+    entry.element.scrollIntoView({ block: 'center' });
+    entry.element.focus({ preventScroll: true });
+    return true;
   }
 
   /**
@@ -193,7 +216,10 @@ export class AlertBoard {
   }
 
   renderAll() {
-    for (const entry of this.entries.values()) this.render(entry);
+    for (const entry of this.entries.values()) {
+      this.render(entry);
+      entry.attempts.render();
+    }
     this.reorder();
   }
 

@@ -1,4 +1,4 @@
-// The API as the console uses it: login/refresh (contract in the README's API section), staff reads with the
+// The API as the console uses it: login/refresh (contract in the README's API section), staff requests with the
 // bearer token, one refresh-and-retry on 401. Tokens live in sessionStorage: gone when the tab closes.
 const SESSION_KEY = 'carewatch.session';
 
@@ -97,6 +97,11 @@ export function createApi(apiBase) {
       if (refreshToken) send('POST', '/v1/auth/logout', { refreshToken }, token).catch(() => {});
     },
     get: (path) => authorised('GET', path),
+    post: (path, body) => authorised('POST', path, body),
+    patch: (path, body) => authorised('PATCH', path, body),
+    delete: (path) => authorised('DELETE', path),
+    /** An endpoint that needs no sign-in (GET /v1/push/config). */
+    getPublic: (path) => send('GET', path),
   };
 }
 

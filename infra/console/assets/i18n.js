@@ -68,6 +68,51 @@ const dictionaries = {
     lastActivity: '마지막 활동',
     openAlerts: '열린 알림',
     serverError: '오류: {message}',
+    pushSettings: '휴대폰 알림',
+    pushTitle: '휴대폰 알림',
+    pushHint: '콘솔을 닫아도 이 기기로 알림을 받고, 알림에서 바로 응답할 수 있습니다.',
+    'push.loading': '확인 중…',
+    'push.busy': '설정 중…',
+    'push.unsupported':
+      '이 브라우저는 휴대폰 알림을 받을 수 없습니다. iPhone에서는 홈 화면에 추가한 앱에서 켤 수 있습니다.',
+    'push.unavailable': '서버에 휴대폰 알림이 아직 설정되지 않았습니다.',
+    'push.denied': '알림이 차단되어 있습니다. 브라우저의 사이트 설정에서 알림을 허용한 뒤 다시 시도하세요.',
+    'push.off': '이 기기에서는 꺼져 있습니다.',
+    'push.on': '이 기기에서 켜져 있습니다.',
+    'push.error': '설정하지 못했습니다: {message}',
+    pushTimeout: '푸시 서비스가 응답하지 않습니다',
+    pushEnable: '이 기기에서 켜기',
+    pushDisable: '이 기기에서 끄기',
+    pushDevices: '알림 받는 기기',
+    pushNoDevices: '등록된 기기가 없습니다.',
+    pushThisDevice: '이 기기',
+    pushUnknownDevice: '알 수 없는 기기',
+    pushRemove: '삭제',
+    pushDeviceAdded: '{time} 등록',
+    pushDeviceLastSent: '최근 전송 {time}',
+    pushDeviceNeverSent: '전송 기록 없음',
+    attemptsTitle: '누구에게 어떻게 알렸나',
+    attemptsLoading: '불러오는 중…',
+    attemptsEmpty: '아직 알린 사람이 없습니다.',
+    attemptsFailed: '불러오지 못했습니다. ({message})',
+    'channel.dashboard': '대시보드',
+    'channel.push': '휴대폰 알림',
+    'channel.webhook': '연동(웹훅)',
+    'attempt.queued': '대기',
+    'attempt.sent': '전송됨',
+    'attempt.delivered': '수신됨',
+    'attempt.failed': '실패',
+    'attempt.cancelled': '취소됨',
+    'delivery.pending': '대기',
+    'delivery.sent': '전송됨',
+    'delivery.delivered': '수신됨',
+    'delivery.acknowledged': '응답함',
+    'delivery.failed': '실패',
+    'delivery.superseded': '대체됨',
+    deliveryAcknowledgedAt: '{time} 응답',
+    deliveryNotAcknowledged: '미응답',
+    attemptDue: '{time} 예정',
+    escalationStep: '{level}단계',
   },
   en: {
     skipToContent: 'Skip to content',
@@ -136,6 +181,51 @@ const dictionaries = {
     lastActivity: 'Last activity',
     openAlerts: 'Open alerts',
     serverError: 'Error: {message}',
+    pushSettings: 'Phone alerts',
+    pushTitle: 'Phone notifications',
+    pushHint: 'Get alerts on this device with the console closed, and acknowledge them from the notification.',
+    'push.loading': 'Checking…',
+    'push.busy': 'Working…',
+    'push.unsupported':
+      'This browser cannot receive phone notifications. On an iPhone, add the console to the Home Screen and turn them on there.',
+    'push.unavailable': 'Phone notifications are not set up on the server yet.',
+    'push.denied': "Notifications are blocked. Allow them in the browser's site settings, then try again.",
+    'push.off': 'Off on this device.',
+    'push.on': 'On for this device.',
+    'push.error': 'Could not change the setting: {message}',
+    pushTimeout: 'the push service did not answer',
+    pushEnable: 'Turn on for this device',
+    pushDisable: 'Turn off for this device',
+    pushDevices: 'Devices that get alerts',
+    pushNoDevices: 'No devices yet.',
+    pushThisDevice: 'this device',
+    pushUnknownDevice: 'Unknown device',
+    pushRemove: 'Remove',
+    pushDeviceAdded: 'added {time}',
+    pushDeviceLastSent: 'last sent {time}',
+    pushDeviceNeverSent: 'nothing sent yet',
+    attemptsTitle: 'Who was told, how',
+    attemptsLoading: 'Loading…',
+    attemptsEmpty: 'Nobody has been told yet.',
+    attemptsFailed: 'Could not load ({message}).',
+    'channel.dashboard': 'Dashboard',
+    'channel.push': 'Push',
+    'channel.webhook': 'Webhook',
+    'attempt.queued': 'queued',
+    'attempt.sent': 'sent',
+    'attempt.delivered': 'delivered',
+    'attempt.failed': 'failed',
+    'attempt.cancelled': 'cancelled',
+    'delivery.pending': 'pending',
+    'delivery.sent': 'sent',
+    'delivery.delivered': 'received',
+    'delivery.acknowledged': 'acknowledged',
+    'delivery.failed': 'failed',
+    'delivery.superseded': 'superseded',
+    deliveryAcknowledgedAt: 'acknowledged {time}',
+    deliveryNotAcknowledged: 'not acknowledged',
+    attemptDue: 'due {time}',
+    escalationStep: 'step {level}',
   },
 };
 
@@ -171,6 +261,22 @@ export function applyTranslations(root) {
   for (const element of root.querySelectorAll('[data-i18n-placeholder]')) {
     element.placeholder = t(element.dataset.i18nPlaceholder);
   }
+}
+
+/** A clock time to the second (14:02:03), for when each delivery attempt last changed. */
+export function formatClock(iso) {
+  if (!iso) return '—';
+  return new Intl.DateTimeFormat(language === 'ko' ? 'ko-KR' : 'en-GB', {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  }).format(new Date(iso));
+}
+
+export function formatDate(iso) {
+  if (!iso) return '—';
+  return new Intl.DateTimeFormat(language === 'ko' ? 'ko-KR' : 'en-GB', { dateStyle: 'medium' }).format(new Date(iso));
 }
 
 export function formatTime(iso) {

@@ -1,5 +1,5 @@
-// The staff console: sign in, then live alerts over the WebSocket, residents with their activity, and the live
-// camera of a resident with an open alert.
+// The staff console: sign in, then live alerts over the WebSocket, residents with their activity, the live camera
+// of a resident with an open alert, and phone notifications through the service worker (sw.js).
 
 import { setSoundEnabled, soundEnabled, unlockAudio } from './alarm.js';
 import { AlertSocket } from './alert-socket.js';
@@ -8,16 +8,36 @@ import { ApiError, createApi } from './api.js';
 import { CameraViewer } from './camera.js';
 import { loadConfig } from './config.js';
 import { applyTranslations, currentLanguage, onLanguageChange, setLanguage, t } from './i18n.js';
+import { PushSettings } from './push-settings.js';
 import { ResidentsView } from './residents-view.js';
 
 const $ = (id) => document.getElementById(id);
 
 const config = await loadConfig();
 const api = createApi(config.apiBase);
+const serviceWorker = registerServiceWorker();
 let socket = null;
 let board = null;
 let camera = null;
 let connectionState = { state: 'offline' };
+/** An alert to bring into view once it is on the board: from ?alert=<id> (a notification opened a new window). */
+let wantedAlert = takeAlertParameter();
+
+const pushSettings = new PushSettings({
+  api,
+  registration: serviceWorker,
+  language: currentLanguage,
+  elements: {
+    button: $('push-settings'),
+    panel: $('push-panel'),
+    title: $('push-title'),
+    close: $('push-close'),
+    state: $('push-state'),
+    toggle: $('push-toggle'),
+    devices: $('push-devices'),
+    empty: $('push-devices-empty'),
+  },
+});
 
 const residents = new ResidentsView({
   api,
@@ -45,6 +65,8 @@ onLanguageChange(() => {
   board?.renderAll();
   residents.renderList();
   residents.renderProfile();
+  pushSettings.render();
+  saveLanguage();
 });
 
 $('language').addEventListener('click', () => setLanguage(currentLanguage() === 'ko' ? 'en' : 'ko'));
@@ -102,7 +124,8 @@ function showLogin() {
   board?.clear();
   $('login-view').hidden = false;
   $('dashboard-view').hidden = true;
-  for (const id of ['logout', 'who', 'connection', 'sound-toggle']) $(id).hidden = true;
+  for (const id of ['logout', 'who', 'connection', 'sound-toggle', 'push-settings']) $(id).hidden = true;
+  pushSettings.close();
   $('email').focus();
 }
 
@@ -110,7 +133,7 @@ function showDashboard() {
   const staff = api.session.staff;
   $('login-view').hidden = true;
   $('dashboard-view').hidden = false;
-  for (const id of ['logout', 'who', 'connection', 'sound-toggle']) $(id).hidden = false;
+  for (const id of ['logout', 'who', 'connection', 'sound-toggle', 'push-settings']) $(id).hidden = false;
   $('who').textContent = staff.name;
   renderSoundButton();
 
@@ -129,13 +152,17 @@ function showDashboard() {
     send: (frame) => socket.send(frame),
     onOpenCamera: (alert) => openCamera(alert),
     onOpenResident: (residentId) => residents.open(residentId),
+    api,
   });
   camera = new CameraViewer({ socket, video: $('camera-video'), onState: renderCameraState });
   socket.addEventListener('state', (event) => {
     connectionState = event.detail;
     renderConnection();
   });
-  socket.addEventListener('alert', (event) => board.addDelivery(event.detail));
+  socket.addEventListener('alert', (event) => {
+    board.addDelivery(event.detail);
+    if (wantedAlert && board.reveal(wantedAlert)) wantedAlert = null;
+  });
   socket.addEventListener('alert.updated', (event) => {
     board.update(event.detail);
     if (replayComplete) saveBoardFloor(staff.id);
@@ -154,6 +181,46 @@ function showDashboard() {
   socket.start();
   residents.load();
   $('main').focus();
+}
+
+/**
+ * sw.js sits in the console's root, so its scope is the whole console. Where it cannot register (no service worker
+ * support, not a secure context, a certificate the browser does not trust) the console works as before, without
+ * phone notifications.
+ */
+function registerServiceWorker() {
+  if (!('serviceWorker' in navigator) || !window.isSecureContext) return Promise.resolve(null);
+  // A notification opened while this window is open: the worker asks it to show the alert.
+  navigator.serviceWorker.addEventListener('message', (event) => {
+    if (event.data?.type !== 'carewatch:open-alert' || !event.data.alertId) return;
+    wantedAlert = event.data.alertId;
+    if (board?.reveal(wantedAlert)) wantedAlert = null;
+  });
+  return navigator.serviceWorker.register('sw.js', { updateViaCache: 'none' }).catch((error) => {
+    console.warn(`service worker not registered: ${error.message}`);
+    return null;
+  });
+}
+
+function takeAlertParameter() {
+  const url = new URL(location.href);
+  const alertId = url.searchParams.get('alert');
+  if (!alertId) return null;
+  url.searchParams.delete('alert');
+  history.replaceState(history.state, '', url);
+  return alertId;
+}
+
+/**
+ * The server writes phone notifications in the person's language: tell it when they switch. A server without the
+ * route yet (404/405) is fine; the console's own language is kept in this browser either way.
+ */
+function saveLanguage() {
+  if (!api.session) return;
+  api.patch('/v1/me', { language: currentLanguage() }).catch((error) => {
+    if (error instanceof ApiError && (error.status === 404 || error.status === 405)) return;
+    console.warn(`language not saved on the server: ${error.message}`);
+  });
 }
 
 let replayComplete = false;

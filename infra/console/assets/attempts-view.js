@@ -1,0 +1,109 @@
+// "Who was told, how" under an alert card: each person told (their delivery's state, acknowledged or not) and each
+// channel attempt to reach them (dashboard, push, webhook) with its state and the time it last changed, from
+// GET /v1/alerts/:id/attempts. Loaded when opened; reloaded on the alert's changes while open.
+import { formatClock, t } from './i18n.js';
+
+export class AttemptsView {
+  /** @param {{api: {get: (path: string) => Promise<unknown>}, details: HTMLDetailsElement, alertId: string}} options */
+  constructor({ api, details, alertId }) {
+    this.api = api;
+    this.details = details;
+    this.alertId = alertId;
+    this.status = details.querySelector('.attempts-state');
+    this.list = details.querySelector('.attempt-list');
+    /** The last answer, kept to re-render in another language. */
+    this.body = null;
+    this.error = null;
+    /** Numbers each load, so an older answer arriving late never replaces a newer one. */
+    this.loads = 0;
+    details.addEventListener('toggle', () => {
+      if (details.open) this.load();
+    });
+  }
+
+  /** The alert changed (an `alert.updated` frame): reload if the list is open, else it loads when opened. */
+  refresh() {
+    if (this.details.open) this.load();
+  }
+
+  async load() {
+    const load = ++this.loads;
+    if (!this.body) this.showStatus(t('attemptsLoading'));
+    try {
+      const body = await this.api.get(`/v1/alerts/${encodeURIComponent(this.alertId)}/attempts`);
+      if (load !== this.loads) return;
+      this.body = body;
+      this.error = null;
+    } catch (error) {
+      if (load !== this.loads) return;
+      this.error = error instanceof Error ? error.message : String(error);
+    }
+    this.render();
+  }
+
+  render() {
+    if (this.error) {
+      this.showStatus(t('attemptsFailed', { message: this.error }));
+      return;
+    }
+    if (!this.body) return;
+    const deliveries = Array.isArray(this.body.deliveries) ? this.body.deliveries : [];
+    this.showStatus(deliveries.length ? '' : t('attemptsEmpty'));
+    this.list.replaceChildren(...deliveries.map(personItem));
+  }
+
+  showStatus(text) {
+    this.status.textContent = text;
+    this.status.hidden = !text;
+  }
+}
+
+function personItem(delivery) {
+  const item = document.createElement('li');
+  item.className = 'attempt-person';
+  item.dataset.staffId = delivery.staffId ?? '';
+  item.dataset.state = delivery.state ?? '';
+  const name = document.createElement('span');
+  name.className = 'attempt-name';
+  name.textContent = delivery.staffName || '—';
+  const summary = document.createElement('span');
+  summary.className = 'attempt-summary';
+  summary.textContent = [
+    label('delivery', delivery.state),
+    delivery.escalationLevel > 0 ? t('escalationStep', { level: delivery.escalationLevel }) : '',
+    delivery.acknowledgedAt
+      ? t('deliveryAcknowledgedAt', { time: formatClock(delivery.acknowledgedAt) })
+      : t('deliveryNotAcknowledged'),
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  const channels = document.createElement('ul');
+  channels.className = 'attempt-channels';
+  for (const attempt of Array.isArray(delivery.attempts) ? delivery.attempts : []) {
+    channels.append(attemptItem(attempt));
+  }
+  item.append(name, ' ', summary, channels);
+  return item;
+}
+
+/** "휴대폰 알림 수신됨 14:02:03"; a queued attempt says when it is due, a failed one what the provider said. */
+function attemptItem(attempt) {
+  const item = document.createElement('li');
+  item.className = 'attempt';
+  item.dataset.channel = attempt.channel ?? '';
+  item.dataset.state = attempt.state ?? '';
+  let text = `${label('channel', attempt.channel)} ${label('attempt', attempt.state)} ${formatClock(attempt.updatedAt)}`;
+  if (attempt.state === 'queued' && attempt.dueAt)
+    text += ` (${t('attemptDue', { time: formatClock(attempt.dueAt) })})`;
+  const problem = [attempt.providerStatus, attempt.detail].filter((part) => part !== null && part !== undefined);
+  if (attempt.state === 'failed' && problem.length) text += ` (${problem.join(' ')})`;
+  item.textContent = text;
+  return item;
+}
+
+/** The localised label for a value, or the value itself when the server sent one this console does not know yet. */
+function label(prefix, value) {
+  const key = `${prefix}.${value}`;
+  const text = t(key);
+  return text === key ? String(value ?? '—') : text;
+}
