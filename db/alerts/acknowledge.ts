@@ -2,6 +2,7 @@ import type postgres from 'postgres';
 import type { AlertStatus } from '../schema/alerts';
 import { ackTimeoutOfAlert } from './ack-timeout';
 import { markAttemptDelivered } from './channels/attempt-reports';
+import { cancelQueuedAttemptsCtes } from './channels/cancel-attempts';
 import { notify } from './notify';
 import { alertTransition } from './state-machine';
 import { supersedeOutstanding } from './supersede';
@@ -75,6 +76,10 @@ export async function acknowledgeDelivery(
       insert into alert_delivery_history (delivery_id, from_state, to_state, node_id, detail)
       select id, previous, 'acknowledged', ${input.nodeId}, 'acknowledged by this staff member' from acked`;
       await throughAttempt(tx, input);
+      // This delivery is acknowledged now, so the supersede below does not see its queued attempts.
+      await tx`
+        with ${cancelQueuedAttemptsCtes(tx, tx`a.delivery_id = ${input.deliveryId}`, input.nodeId, 'alert acknowledged')}
+        select 1`;
       await supersedeOutstanding(tx, [delivery.alertId], input.nodeId, 'alert acknowledged by another staff member');
       await notify(tx, { alertId: delivery.alertId, change: 'acknowledged' });
       return { outcome: 'acknowledged', alertId: delivery.alertId } satisfies AcknowledgeResult;

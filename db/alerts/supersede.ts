@@ -5,8 +5,11 @@ type Sql = postgres.Sql | postgres.TransactionSql;
 
 /**
  * CTEs superseding the outstanding deliveries of the alerts `ofAlerts` names (a condition on `d.alert_id`), with a
- * history row each, and cancelling every queued channel attempt of those alerts (nobody is waiting for a push or
- * a webhook call any more): `outstanding`, `superseded`, `superseded_history`, `cancelled_attempts`. For a statement that first changes the
+ * history row each, and cancelling their queued channel attempts (nobody is waiting for a push or a webhook call
+ * any more): `outstanding`, `superseded`, `superseded_history`, `cancelled_attempts`. Keyed by the superseded
+ * deliveries, found by index: the ingest statement embeds this in every batch, resolving nothing most of the time.
+ * A queued attempt of a delivery no longer outstanding (failed, acknowledged) is cancelled when it falls due
+ * (`claimDueAttempts`), or by the acknowledgement itself. For a statement that first changes the
  * alerts (and so holds their rows): the deliveries are then locked in one statement by id — the global lock order
  * (README "Lock order"); an alert-at-a-time loop would lock them out of order across alerts.
  */
@@ -29,7 +32,7 @@ export function supersedeCtes(
     ), superseded_history as (
       insert into alert_delivery_history (delivery_id, from_state, to_state, node_id, detail)
       select id, previous, 'superseded', ${nodeId}, ${detail} from superseded
-    ), ${cancelQueuedAttemptsCtes(sql, sql`a.alert_id in (select d.alert_id from alert_deliveries d where ${ofAlerts})`, nodeId, detail)}`;
+    ), ${cancelQueuedAttemptsCtes(sql, sql`a.delivery_id in (select id from outstanding)`, nodeId, detail)}`;
 }
 
 /**

@@ -20,14 +20,21 @@ export interface EntryPointStack {
   stop(): Promise<void>;
 }
 
-export async function startEntryPointStack(): Promise<EntryPointStack> {
-  const functions = await startTestFunctions();
+/** Configuration added to each service's (e.g. VAPID keys for the push path). */
+export interface StackOptions {
+  functions?: Record<string, string>;
+  realtime?: Record<string, string>;
+}
+
+export async function startEntryPointStack(options: StackOptions = {}): Promise<EntryPointStack> {
+  const functions = await startTestFunctions(options.functions);
   const realtimePort = await freePort();
   const realtimeConfig = parseEnv(RealtimeEnv, {
     DATABASE_URL: functions.database.url,
     JWT_SECRET: TEST_JWT_SECRET,
     REALTIME_PORT: String(realtimePort),
     LOG_LEVEL: 'warn',
+    ...options.realtime,
   });
   // The node runs its built-in camera service (defaults: host ICE candidates, OS-assigned ports) as in production.
   const startNode = () => startRealtimeNode(realtimeConfig, '127.0.0.1', { cameraEnv: {} });

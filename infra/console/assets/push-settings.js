@@ -109,8 +109,8 @@ export class PushSettings {
         endpoint,
         expirationTime,
         keys,
-        userAgent: navigator.userAgent,
-        language: this.language(),
+        // The server keeps at most 300 characters of it (the device's name in lists).
+        userAgent: navigator.userAgent.slice(0, 300),
       });
       this.endpoint = endpoint;
       this.subscribed = true;
