@@ -107,17 +107,55 @@ describe('hub SOS → push → lock-screen Acknowledge → escalation stopped (C
     expect(delivery?.state).toBe('delivered');
 
     expect(await worker.clickNotification(`alert:${alert.alertId}`, 'ack')).toEqual({ outcome: 'acknowledged' });
-    const [acknowledged] = await sql`
+    const [acknowledged] = await sql<
+      { status: string; acknowledged_by: string; escalation_level: number; opened_at: Date }[]
+    >`
       select status, acknowledged_by, escalation_level, opened_at from alerts where id = ${alert.alertId}`;
+    if (!acknowledged) throw new Error('alert gone');
     expect(acknowledged).toMatchObject({ status: 'acknowledged', acknowledged_by: row.staffId, escalation_level: 0 });
 
     // Past the first step's deadline: nobody else was told.
-    const deadline = (acknowledged?.opened_at as Date).getTime() + FIRST_WAIT_SECONDS * 1000;
+    const deadline = acknowledged.opened_at.getTime() + FIRST_WAIT_SECONDS * 1000;
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now()) + 1500));
     const [after] = await sql`
       select a.escalation_level, count(d.*)::int as deliveries from alerts a join alert_deliveries d on d.alert_id = a.id
        where a.id = ${alert.alertId} group by a.escalation_level`;
     expect(after).toEqual({ escalation_level: 0, deliveries: 1 });
+    await context.close();
+  });
+
+  test('a caregiver sets their own rule in the console; the API has it and the console shows where each rule comes from', async () => {
+    const login = seed.logins.find((entry) => entry.role === 'caregiver');
+    if (!login) throw new Error('seed has no caregiver');
+    const { token, expiresAt } = await issueAccessToken(
+      { staffId: login.staffId, orgId: seed.orgId, role: 'caregiver' },
+      TEST_JWT_SECRET,
+    );
+    const session = {
+      accessToken: token,
+      refreshToken: 'not-used-in-this-test',
+      expiresAt: expiresAt * 1000,
+      staff: { id: login.staffId, orgId: seed.orgId, name: login.name, role: 'caregiver' },
+    };
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, locale: 'ko-KR' });
+    await context.addInitScript((value) => sessionStorage.setItem('carewatch.session', value), JSON.stringify(session));
+    const page = await context.newPage();
+    await page.goto(`${stack.nginx.httpsUrl}/`);
+    await page.click('#push-settings');
+    const critical = page.locator('form.rule-row[data-scope="me"][data-severity="critical"]');
+    await expect.poll(() => critical.locator('strong').textContent()).toBe('긴급 · 기본값');
+    // Only their own rules: a caregiver gets no organisation editor.
+    expect(await page.locator('form.rule-row[data-scope="organisation"]').count()).toBe(0);
+    await critical.locator('fieldset[data-channel="push"] input[name="delay"]').fill('15');
+    await critical.locator('fieldset[data-channel="push"] input[name="unless"]').check();
+    await critical.locator('button[type="submit"]').click();
+    await expect.poll(() => page.locator('#rules-status').textContent()).toBe('저장했습니다.');
+    const [rule] = await stack.functions.database.sql`
+      select channels from notification_rules where staff_id = ${login.staffId} and severity = 'critical'`;
+    expect(rule?.channels).toEqual([{ channel: 'push', delaySeconds: 15, unlessReceived: true }]);
+    await expect
+      .poll(() => page.locator('form.rule-row[data-scope="me"][data-severity="critical"] strong').textContent())
+      .toBe('긴급 · 내 규칙');
     await context.close();
   });
 });

@@ -3,9 +3,10 @@
 // settings, and per alert who was told how. Real Chromium through real nginx over HTTPS; pushes are delivered to
 // the worker through DevTools (ServiceWorker.deliverPushMessage), as a push service would deliver them.
 //
-// The push endpoints (/v1/push/*, /v1/me/push-subscriptions, PATCH /v1/me, /v1/alerts/:id/attempts) are being built
-// in the functions app in parallel: until they land, `answerRequests` answers them per their contract inside the
-// browser context (service-worker requests included) and records what the console and the worker sent.
+// Here `answerRequests` answers the push endpoints (/v1/push/*, /v1/me/push-subscriptions, PATCH /v1/me,
+// /v1/alerts/:id/attempts) inside the browser context (service-worker requests included), so the worker and the
+// console meet every answer the API can give (a 503 before a retry, 409/410/404 tokens, a network that refuses) and
+// what they sent is recorded. The same path against the real services is `push.e2e.browser.test.ts`.
 import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';

@@ -99,6 +99,7 @@ export function createApi(apiBase) {
     get: (path) => authorised('GET', path),
     post: (path, body) => authorised('POST', path, body),
     patch: (path, body) => authorised('PATCH', path, body),
+    put: (path, body) => authorised('PUT', path, body),
     delete: (path) => authorised('DELETE', path),
     /** An endpoint that needs no sign-in (GET /v1/push/config). */
     getPublic: (path) => send('GET', path),

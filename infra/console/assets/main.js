@@ -10,6 +10,7 @@ import { loadConfig } from './config.js';
 import { applyTranslations, currentLanguage, onLanguageChange, setLanguage, t } from './i18n.js';
 import { PushSettings } from './push-settings.js';
 import { ResidentsView } from './residents-view.js';
+import { RulesView } from './rules-view.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -37,6 +38,11 @@ const pushSettings = new PushSettings({
     devices: $('push-devices'),
     empty: $('push-devices-empty'),
   },
+});
+
+const rules = new RulesView({ api, elements: { list: $('rules-list'), status: $('rules-status') } });
+$('push-settings').addEventListener('click', () => {
+  if (!$('push-panel').hidden) rules.refresh();
 });
 
 const residents = new ResidentsView({
