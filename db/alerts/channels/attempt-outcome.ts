@@ -13,42 +13,66 @@ export type AttemptOutcome =
   /** The push service says the subscription no longer exists (404/410): failed, and the subscription is deleted. */
   | { kind: 'gone'; providerStatus: number; detail: string };
 
+/** One leased attempt's outcome, to record. */
+export interface AttemptResult {
+  attemptId: string;
+  outcome: AttemptOutcome;
+}
+
 /**
- * Records one request's outcome on a leased attempt, with a history row, and releases the lease. Only a queued
- * attempt moves: one cancelled meanwhile (acknowledged elsewhere) stays cancelled, one whose receipt arrived before
- * this outcome (a push is shown within milliseconds) stays delivered and only gains its send time and status.
+ * Records requests' outcomes on leased attempts, each with a history row, and releases the leases — many in one
+ * statement (a busy node records a batch per commit, not one commit per push). Only a queued attempt moves: one
+ * cancelled meanwhile (acknowledged elsewhere) stays cancelled, one whose receipt arrived before this outcome (a
+ * push is shown within milliseconds) stays delivered and only gains its send time and status. Rows are locked in
+ * id order, as every multi-row statement here locks them.
  */
-export async function recordAttemptOutcome(
+export async function recordAttemptOutcomes(sql: Sql, nodeId: string, results: AttemptResult[]): Promise<void> {
+  if (results.length === 0) return;
+  const to = results.map(({ outcome }) =>
+    outcome.kind === 'sent' ? 'sent' : outcome.kind === 'retry' ? 'queued' : 'failed',
+  );
+  const moved = await sql<{ subscriptionId: string | null; kind: AttemptOutcome['kind'] }[]>`
+    with input as (
+      select * from unnest(${results.map((r) => r.attemptId)}::uuid[], ${to}::channel_attempt_state[],
+                           ${results.map((r) => r.outcome.kind)}::text[],
+                           ${results.map((r) => r.outcome.providerStatus)}::int[],
+                           ${results.map((r) => r.outcome.detail ?? null)}::text[],
+                           ${results.map((r) => (r.outcome.kind === 'retry' ? r.outcome.retryInSeconds : 0))}::float8[])
+               as t(id, to_state, kind, provider_status, detail, retry_in)
+    ), prior as materialized (
+      select a.id, a.state from delivery_channel_attempts a join input i on i.id = a.id order by a.id for update of a
+    ), moved as (
+      update delivery_channel_attempts a
+         set state = case when prior.state = 'queued' then i.to_state else a.state end,
+             sent_at = case when i.to_state = 'sent' then coalesce(a.sent_at, now()) else a.sent_at end,
+             failed_at = case when prior.state = 'queued' and i.to_state = 'failed' then now() else a.failed_at end,
+             due_at = case when i.to_state = 'queued' then now() + make_interval(secs => i.retry_in) else a.due_at end,
+             lease_until = null, provider_status = i.provider_status, detail = i.detail, updated_at = now()
+        from prior join input i on i.id = prior.id
+       where a.id = prior.id
+      returning a.id, prior.state as previous, a.state, a.subscription_id, i.kind, i.provider_status, i.detail
+    ), history as (
+      insert into delivery_channel_attempt_history (attempt_id, from_state, to_state, node_id, provider_status, detail)
+      select id, previous, state, ${nodeId}, provider_status, detail from moved where previous = 'queued'
+    )
+    select subscription_id as "subscriptionId", kind from moved where subscription_id is not null`;
+  // Statements of their own: the attempts' locks are released first, so these never hold an attempt while waiting
+  // for a subscription that an unsubscribe (which nulls its attempts' references) holds.
+  const sent = moved.filter((row) => row.kind === 'sent').map((row) => row.subscriptionId);
+  const gone = moved.filter((row) => row.kind === 'gone').map((row) => row.subscriptionId);
+  if (sent.length > 0) {
+    // To the minute: a device that gets many pushes is not rewritten on every one.
+    await sql`
+      update push_subscriptions set last_success_at = now()
+       where id = any(${sent}::uuid[]) and (last_success_at is null or last_success_at < now() - interval '1 minute')`;
+  }
+  if (gone.length > 0) await sql`delete from push_subscriptions where id = any(${gone}::uuid[])`;
+}
+
+/** One outcome (tests, and a batch retried row by row). */
+export function recordAttemptOutcome(
   sql: Sql,
   input: { attemptId: string; nodeId: string; outcome: AttemptOutcome },
 ): Promise<void> {
-  const { outcome } = input;
-  const to = outcome.kind === 'sent' ? 'sent' : outcome.kind === 'retry' ? 'queued' : 'failed';
-  const detail = outcome.detail ?? null;
-  const retryIn = outcome.kind === 'retry' ? outcome.retryInSeconds : 0;
-  const [moved] = await sql<{ subscriptionId: string | null }[]>`
-    with prior as materialized (
-      select id, state from delivery_channel_attempts where id = ${input.attemptId} for update
-    ), moved as (
-      update delivery_channel_attempts a
-         set state = case when prior.state = 'queued' then ${to}::channel_attempt_state else a.state end,
-             sent_at = case when ${to} = 'sent' then coalesce(a.sent_at, now()) else a.sent_at end,
-             failed_at = case when prior.state = 'queued' and ${to} = 'failed' then now() else a.failed_at end,
-             due_at = case when ${to} = 'queued' then now() + make_interval(secs => ${retryIn}::float8) else a.due_at end,
-             lease_until = null, provider_status = ${outcome.providerStatus}, detail = ${detail}, updated_at = now()
-        from prior where a.id = prior.id
-      returning a.id, prior.state as previous, a.state, a.subscription_id
-    ), history as (
-      insert into delivery_channel_attempt_history (attempt_id, from_state, to_state, node_id, provider_status, detail)
-      select id, previous, state, ${input.nodeId}, ${outcome.providerStatus}, ${detail} from moved
-       where previous = 'queued'
-    )
-    select subscription_id as "subscriptionId" from moved`;
-  // A statement of its own: the attempt's lock is released first, so this never holds an attempt while waiting
-  // for a subscription that an unsubscribe (which nulls its attempts' references) holds.
-  const subscriptionId = moved?.subscriptionId;
-  if (!subscriptionId) return;
-  if (outcome.kind === 'sent')
-    await sql`update push_subscriptions set last_success_at = now() where id = ${subscriptionId}`;
-  if (outcome.kind === 'gone') await sql`delete from push_subscriptions where id = ${subscriptionId}`;
+  return recordAttemptOutcomes(sql, input.nodeId, [{ attemptId: input.attemptId, outcome: input.outcome }]);
 }

@@ -54,16 +54,29 @@ export const callback = handle(...routes.callback, async (c) => {
   if (!fresh) throw new ApiError({ code: 'CONFLICT', detail: 'This request was received before (replay)' });
   const nodeId = `integration:${endpoint.id}`;
   const detail = body.detail ? `${endpoint.name}: ${body.detail}` : endpoint.name;
-  if (body.status === 'delivered') {
-    const result = await recordAttemptReceived(sql, attempt, { nodeId, detail });
-    return c.json({ outcome: result === 'delivered' ? ('delivered' as const) : ('already' as const) }, 200);
+  try {
+    return c.json({ outcome: await applyReport(c, attempt, body.status, { nodeId, detail }) }, 200);
+  } catch (error) {
+    // Not applied: the integration may send the same request again, which must not look like a replay.
+    await sql`delete from webhook_callback_receipts where endpoint_id = ${endpoint.id} and callback_id = ${callbackId}`;
+    throw error;
   }
-  if (body.status === 'failed') {
-    const moved = await recordAttemptFailedByProvider(sql, attempt.id, { nodeId, detail });
-    return c.json({ outcome: moved ? ('failed' as const) : ('already' as const) }, 200);
-  }
-  return c.json({ outcome: await acknowledgeThrough(c, attempt, { nodeId, detail }) }, 200);
 });
+
+/** What the integration reported, applied: the outcome the callback answers. */
+async function applyReport(
+  c: AppContext,
+  attempt: ReportedAttempt,
+  status: 'delivered' | 'failed' | 'acknowledged',
+  input: { nodeId: string; detail: string },
+): Promise<'delivered' | 'failed' | 'acknowledged' | 'already'> {
+  const { sql } = c.env.services;
+  if (status === 'delivered') {
+    return (await recordAttemptReceived(sql, attempt, input)) === 'delivered' ? 'delivered' : 'already';
+  }
+  if (status === 'failed') return (await recordAttemptFailedByProvider(sql, attempt.id, input)) ? 'failed' : 'already';
+  return acknowledgeThrough(c, attempt, input);
+}
 
 async function acknowledgeThrough(
   c: AppContext,
