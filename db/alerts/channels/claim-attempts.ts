@@ -112,12 +112,14 @@ export async function claimDueAttempts(
 }
 
 /**
- * When the earliest queued attempt falls due (null: none queued): the sender sleeps until then (or its poll
- * interval, whichever comes first; a leased attempt whose lease runs out is found by the poll).
+ * When the sender should next look (null: nothing queued): the earliest due time of a queued attempt, or, for one
+ * leased right now (a request under way), when its lease runs out — counting a leased attempt as due would have the
+ * sender claim in a loop, finding nothing, while its own requests run.
  */
 export async function nextAttemptDue(sql: Sql, channels: NotificationChannel[]): Promise<Date | null> {
   const [row] = await sql<{ at: Date | null }[]>`
-    select min(due_at) as at from delivery_channel_attempts
+    select min(case when lease_until > now() then lease_until else due_at end) as at
+      from delivery_channel_attempts
      where state = 'queued' and channel = any(${channels}::notification_channel[])`;
   return row?.at ?? null;
 }
