@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { alertKind, alertSeverity, alertStatus } from '../../db/schema/alerts';
 import { instantOf, isCalendarDate } from './calendar';
 import { StorableText } from './storable-text';
 
@@ -60,3 +61,13 @@ export const DateTime = v.pipe(
 export function likePattern(term: string): string {
   return `%${term.replaceAll('\\', '\\\\').replaceAll('%', '\\%').replaceAll('_', '\\_')}%`;
 }
+
+/** An alert in brief (a profile's open alerts, a webhook call): what it is, how bad, where it stands, since when. */
+export const alertSummaryFields = {
+  id: Uuid,
+  kind: v.picklist(alertKind.enumValues),
+  severity: v.picklist(alertSeverity.enumValues),
+  status: v.picklist(alertStatus.enumValues),
+  title: v.string(),
+  openedAt: Timestamp,
+};

@@ -6,7 +6,7 @@ import { issueAccessToken } from '../../core/auth/access-token';
 import { raiseAlert } from '../../db/alerts/raise-alert';
 import { BEARER_PREFIX, PROTOCOL, RESUME_PREFIX } from '../../realtime/protocol';
 import { type SeededOrganisation, seedDemoOrganisation } from '../demo-organisation';
-import { collectPageErrors, launchChromium, screenshot } from '../testing/browser';
+import { collectPageErrors, launchChromium, screenshot, signInConsole } from '../testing/browser';
 import { TEST_JWT_SECRET } from '../testing/functions';
 import { injectSosAlert, stopInjectionServers } from '../testing/inject';
 import { type EntryPointStack, startEntryPointStack } from '../testing/stack';
@@ -41,18 +41,8 @@ describe('staff console in Chromium through nginx over HTTPS', () => {
 
   /** A page signed in as the caregiver (the session the login form would store), on the live dashboard. */
   const signedInPage = async (): Promise<Page> => {
-    const { token, expiresAt } = await issueAccessToken(
-      { staffId: caregiver.staffId, orgId: caregiver.orgId, role: 'caregiver' },
-      TEST_JWT_SECRET,
-    );
     const page = await newPage();
-    const session = {
-      accessToken: token,
-      refreshToken: 'not-used-in-this-test',
-      expiresAt: expiresAt * 1000,
-      staff: { id: caregiver.staffId, orgId: caregiver.orgId, name: caregiver.name, role: 'caregiver' },
-    };
-    await page.addInitScript((value) => sessionStorage.setItem('carewatch.session', value), JSON.stringify(session));
+    await signInConsole(page, { ...caregiver, role: 'caregiver' });
     await page.goto(`${stack.nginx.httpsUrl}/`);
     await expect.poll(() => page.locator('#connection').getAttribute('data-state'), { timeout: 15_000 }).toBe('live');
     return page;

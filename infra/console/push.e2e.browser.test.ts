@@ -10,7 +10,7 @@ import webPush from 'web-push';
 import { issueAccessToken } from '../../core/auth/access-token';
 import type { PushMessage } from '../../realtime/channels/push-message';
 import { type SeededOrganisation, seedDemoOrganisation } from '../demo-organisation';
-import { driveServiceWorker, launchChromium } from '../testing/browser';
+import { driveServiceWorker, launchChromium, signInConsole } from '../testing/browser';
 import { TEST_JWT_SECRET } from '../testing/functions';
 import { injectSosAlert, stopInjectionServers } from '../testing/inject';
 import { type PushService, startPushService } from '../testing/push-service';
@@ -127,18 +127,8 @@ describe('hub SOS → push → lock-screen Acknowledge → escalation stopped (C
   test('a caregiver sets their own rule in the console; the API has it and the console shows where each rule comes from', async () => {
     const login = seed.logins.find((entry) => entry.role === 'caregiver');
     if (!login) throw new Error('seed has no caregiver');
-    const { token, expiresAt } = await issueAccessToken(
-      { staffId: login.staffId, orgId: seed.orgId, role: 'caregiver' },
-      TEST_JWT_SECRET,
-    );
-    const session = {
-      accessToken: token,
-      refreshToken: 'not-used-in-this-test',
-      expiresAt: expiresAt * 1000,
-      staff: { id: login.staffId, orgId: seed.orgId, name: login.name, role: 'caregiver' },
-    };
     const context = await browser.newContext({ ignoreHTTPSErrors: true, locale: 'ko-KR' });
-    await context.addInitScript((value) => sessionStorage.setItem('carewatch.session', value), JSON.stringify(session));
+    await signInConsole(context, { staffId: login.staffId, orgId: seed.orgId, name: login.name, role: 'caregiver' });
     const page = await context.newPage();
     await page.goto(`${stack.nginx.httpsUrl}/`);
     await page.click('#push-settings');

@@ -10,7 +10,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { issueAccessToken } from '../../core/auth/access-token';
 import { type SeededOrganisation, seedDemoOrganisation } from '../demo-organisation';
 import {
   type Answer,
@@ -19,8 +18,8 @@ import {
   driveServiceWorker,
   launchChromium,
   screenshot,
+  signInConsole,
 } from '../testing/browser';
-import { TEST_JWT_SECRET } from '../testing/functions';
 import { injectSosAlert, stopInjectionServers } from '../testing/inject';
 import { type EntryPointStack, startEntryPointStack } from '../testing/stack';
 
@@ -68,17 +67,7 @@ describe('the console as an installable app with phone notifications (Chromium, 
 
   /** The caregiver's signed-in console (the session the login form would store), live on the WebSocket. */
   const signedIn = async (context: BrowserContext, path = '/'): Promise<Page> => {
-    const { token, expiresAt } = await issueAccessToken(
-      { staffId: caregiver.staffId, orgId: caregiver.orgId, role: 'caregiver' },
-      TEST_JWT_SECRET,
-    );
-    const session = {
-      accessToken: token,
-      refreshToken: 'not-used-in-this-test',
-      expiresAt: expiresAt * 1000,
-      staff: { id: caregiver.staffId, orgId: caregiver.orgId, name: caregiver.name, role: 'caregiver' },
-    };
-    await context.addInitScript((value) => sessionStorage.setItem('carewatch.session', value), JSON.stringify(session));
+    await signInConsole(context, { ...caregiver, role: 'caregiver' });
     const page = await context.newPage();
     await page.goto(`${origin}${path}`);
     await expect.poll(() => page.locator('#connection').getAttribute('data-state'), { timeout: 15_000 }).toBe('live');

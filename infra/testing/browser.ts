@@ -2,6 +2,8 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { issueAccessToken, type StaffRole } from '../../core/auth/access-token';
+import { TEST_JWT_SECRET } from './functions';
 
 export const SCREENSHOT_DIR = 'test-results/screenshots';
 
@@ -219,4 +221,25 @@ function parseJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/**
+ * Signs a staff member in the way the console's login form does (its session in sessionStorage, with a real access
+ * token), for every page `target` opens from now on.
+ */
+export async function signInConsole(
+  target: Pick<BrowserContext, 'addInitScript'>,
+  staff: { staffId: string; orgId: string; name: string; role: StaffRole },
+): Promise<void> {
+  const { token, expiresAt } = await issueAccessToken(
+    { staffId: staff.staffId, orgId: staff.orgId, role: staff.role },
+    TEST_JWT_SECRET,
+  );
+  const session = {
+    accessToken: token,
+    refreshToken: 'not-used-in-this-test',
+    expiresAt: expiresAt * 1000,
+    staff: { id: staff.staffId, orgId: staff.orgId, name: staff.name, role: staff.role },
+  };
+  await target.addInitScript((value) => sessionStorage.setItem('carewatch.session', value), JSON.stringify(session));
 }

@@ -1,8 +1,8 @@
 import * as v from 'valibot';
 import type { WebhookMessage } from '../../../core/notify/webhook-message';
-import { alertKind, alertSeverity, alertStatus, staffLanguage } from '../../../db/schema';
+import { staffLanguage } from '../../../db/schema';
 import type { Assert, Documents } from '../../lib/openapi';
-import { StorableText, Timestamp, Uuid } from '../../lib/schemas';
+import { alertSummaryFields, StorableText, Timestamp, Uuid } from '../../lib/schemas';
 
 /** What an integration reports about one call it received (documented as the callback operation's body). */
 export const CallbackBody = v.pipe(
@@ -40,15 +40,7 @@ export const AlertNotificationSchema = v.pipe(
     attemptId: v.pipe(Uuid, v.description('Also the CareWatch-Webhook-Id header; the same on every retry')),
     try: v.pipe(v.number(), v.description('1 for the first request, 2 for its first retry, …')),
     sentAt: Timestamp,
-    alert: v.object({
-      id: Uuid,
-      kind: v.picklist(alertKind.enumValues),
-      severity: v.picklist(alertSeverity.enumValues),
-      status: v.picklist(alertStatus.enumValues),
-      title: v.string(),
-      openedAt: Timestamp,
-      escalationLevel: v.number(),
-    }),
+    alert: v.object({ ...alertSummaryFields, escalationLevel: v.number() }),
     resident: v.pipe(v.object({ id: Uuid, name: v.string() }), v.description('Only what a message to a worker needs')),
     staff: v.object({
       id: Uuid,

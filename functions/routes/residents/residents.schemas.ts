@@ -1,16 +1,17 @@
 import * as v from 'valibot';
-import {
-  alertKind,
-  alertSeverity,
-  alertStatus,
-  presenceMode,
-  residentSex,
-  residentStatus,
-  staffRole,
-} from '../../../db/schema';
+import { presenceMode, residentSex, residentStatus, staffRole } from '../../../db/schema';
 import { pageQueryFields } from '../../lib/pagination';
 import { recordSchemas } from '../../lib/record-schemas';
-import { CalendarDate, Name, Phone, SearchTerm, StorableText, Timestamp, Uuid } from '../../lib/schemas';
+import {
+  alertSummaryFields,
+  CalendarDate,
+  Name,
+  Phone,
+  SearchTerm,
+  StorableText,
+  Timestamp,
+  Uuid,
+} from '../../lib/schemas';
 
 const Range = (min: number, max: number) =>
   v.pipe(
@@ -111,16 +112,7 @@ export const ResidentProfileSchema = v.pipe(
         escalationOrder: v.number(),
       }),
     ),
-    openAlerts: v.array(
-      v.object({
-        id: Uuid,
-        kind: v.picklist(alertKind.enumValues),
-        severity: v.picklist(alertSeverity.enumValues),
-        status: v.picklist(alertStatus.enumValues),
-        title: v.string(),
-        openedAt: Timestamp,
-      }),
-    ),
+    openAlerts: v.array(v.object(alertSummaryFields)),
     cameras: v.array(
       v.object({
         id: Uuid,
