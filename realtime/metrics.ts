@@ -39,6 +39,22 @@ export class Metrics {
     "From a delivery's first claim committing on this node to its frame written here.",
     NODE_SHARE_BUCKETS,
   );
+  /** The channel path's spans (push, webhook), for a first try: where the time between commit and provider goes. */
+  readonly channelCreatedToClaimed = new Histogram(
+    'carewatch_channel_created_to_claimed_seconds',
+    "From a delivery's creation (its transaction's start) to its channel attempt's first claim committed here.",
+    NODE_SHARE_BUCKETS,
+  );
+  readonly channelRequest = new Histogram(
+    'carewatch_channel_request_seconds',
+    "From a channel attempt's claim committed to the provider's answer (encryption and signing included).",
+    NODE_SHARE_BUCKETS,
+  );
+  readonly channelOutcomeRecorded = new Histogram(
+    'carewatch_channel_outcome_recorded_seconds',
+    "From the provider's answer to the attempt's outcome committed (batched).",
+    NODE_SHARE_BUCKETS,
+  );
 
   /** Seconds from a delivery's creation to its first frame leaving this node. */
   observeDeliveryLatency(seconds: number): void {
@@ -90,6 +106,9 @@ export class Metrics {
       `carewatch_realtime_delivery_latency_seconds_count{${node}} ${this.latencyCount}`,
       ...this.notifyToFrame.render(node),
       ...this.claimToFrame.render(node),
+      ...this.channelCreatedToClaimed.render(node),
+      ...this.channelRequest.render(node),
+      ...this.channelOutcomeRecorded.render(node),
       '# HELP carewatch_realtime_escalations_total Alerts this node moved up their escalation ladder.',
       '# TYPE carewatch_realtime_escalations_total counter',
       `carewatch_realtime_escalations_total{${node}} ${this.escalations}`,

@@ -92,7 +92,7 @@ export async function startRealtimeNode(
       recheckMs: cameraService.config.CAMERA_ACCESS_RECHECK_MS,
     },
   });
-  const channels = await startChannelSender(config, nodeId, logger);
+  const channels = await startChannelSender(config, nodeId, logger, shared.metrics);
   const profileWatch = await watchProfiles(config, sql, logger);
   const listenSocket = await listen(app, host, config.REALTIME_PORT);
   const port = uWS.us_socket_local_port(listenSocket);
@@ -119,6 +119,7 @@ async function startChannelSender(
   config: RealtimeConfig,
   nodeId: string,
   logger: Logger,
+  metrics: Metrics,
 ): Promise<{ stop(): Promise<void> }> {
   const settings = channelSettings(config);
   if (!settings.push && !settings.webhook) {
@@ -129,7 +130,7 @@ async function startChannelSender(
     max: 4,
     applicationName: `carewatch-channels ${nodeId}`,
   });
-  const sender = new ChannelSender({ ...settings, sql: database.sql, nodeId, logger });
+  const sender = new ChannelSender({ ...settings, sql: database.sql, nodeId, logger, metrics });
   await sender.start();
   logger.info('channel sender started', { channels: sender.sends });
   return {

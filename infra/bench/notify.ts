@@ -28,6 +28,7 @@ import {
   stopChild,
   waitFor,
 } from './realtime-harness';
+import { histogramDelta, histogramQuantile, type ScrapedHistogram, scrapeHistogram } from './scraped-histogram';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10_000);
 const SUBSCRIBED = Math.min(CONNECTIONS, 1_000);
@@ -36,6 +37,12 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CLIENT_PROCESSES = Number(process.env.BENCH_CLIENT_PROCESSES ?? 2);
 const WARMUP_SECONDS = 2;
 const SIGNING_KEY = 'bench-integration-signing-key-long-enough-0123456789';
+/** The node's own spans of the channel path (realtime/metrics.ts), scraped around the steady phase. */
+const CHANNEL_SPANS = [
+  'carewatch_channel_created_to_claimed_seconds',
+  'carewatch_channel_request_seconds',
+  'carewatch_channel_outcome_recorded_seconds',
+];
 
 async function main() {
   const total = RATE * SECONDS;
@@ -132,6 +139,11 @@ async function main() {
   const warmupMissing = warmupAlerts.filter((id) => !pushArrivals.has(id) || !webhookArrivals.has(id)).length;
   log(`warm-up: ${warmup.length} alerts (not measured), ${warmupMissing} without their push or webhook`);
 
+  const channelSpans = async () => {
+    const metrics = await (await fetch(node.metricsUrl)).text();
+    return CHANNEL_SPANS.map((name) => scrapeHistogram(metrics, name));
+  };
+  const spansBefore = await channelSpans();
   log(`steady phase: ${RATE} alerts/s for ${SECONDS} s`);
   const sentAt = new Map<string, number>();
   const residentOf = new Map<string, string>();
@@ -180,6 +192,14 @@ async function main() {
     `push p50/p99 ${round(percentile(push, 0.5))}/${round(percentile(push, 0.99))} ms; webhook p50/p99 ` +
       `${round(percentile(webhook, 0.5))}/${round(percentile(webhook, 0.99))} ms; dashboard p50/p99 ` +
       `${round(percentile(dashboard, 0.5))}/${round(percentile(dashboard, 0.99))} ms`,
+  );
+  const spansAfter = await channelSpans();
+  log(
+    `node's channel spans, steady phase: ${CHANNEL_SPANS.map((name, index) => {
+      const span = histogramDelta(spansAfter[index] as ScrapedHistogram, spansBefore[index] as ScrapedHistogram);
+      const ms = (q: number) => round(histogramQuantile(span, q) * 1000);
+      return `${name.replace(/^carewatch_channel_|_seconds$/g, '')} p50 ${ms(0.5)} / p99 ${ms(0.99)} ms`;
+    }).join('; ')}`,
   );
   const [attempts] = await sql<{ failed: number; retried: number }[]>`
     select count(*) filter (where state = 'failed')::int as failed, count(*) filter (where tries > 1)::int as retried

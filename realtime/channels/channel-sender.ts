@@ -9,6 +9,7 @@ import { type ClaimedAttempt, claimDueAttempts, nextAttemptDue } from '../../db/
 import type { Sql } from '../../db/client';
 import type { NotificationChannel } from '../../db/schema/notifications';
 import { BatchWriter } from '../batch-writer';
+import type { Metrics } from '../metrics';
 import { type PushSettings, sendPush } from './push-sender';
 import { sendWebhook, type WebhookSettings } from './webhook-sender';
 
@@ -26,6 +27,8 @@ export interface ChannelSenderOptions {
   /** The sender looks for due attempts at least this often (lost wake-ups, expired leases of a killed node). */
   pollMs: number;
   onOutcome?: (attempt: ClaimedAttempt, outcome: AttemptOutcome) => void;
+  /** Where the channel path's spans are observed (the node's /metrics). */
+  metrics?: Pick<Metrics, 'channelCreatedToClaimed' | 'channelRequest' | 'channelOutcomeRecorded'>;
 }
 
 /** Changes that create deliveries, and so attempts that may be due at once. */
@@ -39,7 +42,10 @@ const CREATES_ATTEMPTS = new Set<AlertNotification['change']>(['created', 'escal
  */
 export class ChannelSender {
   private readonly channels: NotificationChannel[];
+  /** Requests waiting for their provider's answer (each holds one of `concurrency` slots). */
   private inFlight = 0;
+  /** Answered requests whose outcomes are not committed yet. */
+  private recording = 0;
   private claiming: Promise<void> | null = null;
   private claimAgain = false;
   /** A claim found no free slot: the next request to finish claims again. */
@@ -91,13 +97,13 @@ export class ChannelSender {
     });
   }
 
-  /** Stops claiming and waits for the requests under way (each ends within its timeout). */
+  /** Stops claiming and waits for the requests under way (each ends within its timeout) and their outcomes. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.unlisten?.().catch(() => {});
     await this.claiming;
-    if (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+    if (this.inFlight > 0 || this.recording > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 
   private onNotification(payload: string): void {
@@ -125,7 +131,14 @@ export class ChannelSender {
           limit: free,
           channels: this.channels,
         });
-        for (const attempt of claimed) void this.send(attempt);
+        const claimedAt = performance.now();
+        const metrics = this.options.metrics;
+        for (const attempt of claimed) {
+          if (metrics && attempt.tries === 1) {
+            metrics.channelCreatedToClaimed.observe(Math.max(0, Date.now() - attempt.deliveryCreatedAtMs) / 1000);
+          }
+          void this.send(attempt, claimedAt);
+        }
         if (claimed.length === free) this.claimAgain = true;
       } catch (error) {
         logger.warn('claiming channel attempts failed; retried on the next poll', { error: (error as Error).message });
@@ -162,12 +175,25 @@ export class ChannelSender {
     );
   }
 
-  private async send(attempt: ClaimedAttempt): Promise<void> {
+  /**
+   * One request; its slot is free again as soon as the provider answers. Its outcome is then recorded with the next
+   * batch: until that commits the attempt stays leased, so no other claim can send it again meanwhile.
+   */
+  private async send(attempt: ClaimedAttempt, claimedAt: number): Promise<void> {
     this.inFlight++;
-    const { logger } = this.options;
+    const { logger, metrics } = this.options;
+    let outcome: AttemptOutcome;
     try {
-      const outcome = await this.request(attempt);
+      outcome = await this.request(attempt);
+    } finally {
+      this.requestEnded();
+    }
+    const answeredAt = performance.now();
+    metrics?.channelRequest.observe((answeredAt - claimedAt) / 1000);
+    this.recording++;
+    try {
       await this.outcomes.add({ attemptId: attempt.id, outcome });
+      metrics?.channelOutcomeRecorded.observe((performance.now() - answeredAt) / 1000);
       this.options.onOutcome?.(attempt, outcome);
       if (outcome.kind === 'retry') this.wakeAt(Date.now() + outcome.retryInSeconds * 1000);
       if (outcome.kind === 'failed' || outcome.kind === 'gone') {
@@ -177,13 +203,22 @@ export class ChannelSender {
       // The lease runs out and the attempt is claimed again: at least once, never lost.
       logger.error('recording a channel attempt failed', { attemptId: attempt.id, error: (error as Error).message });
     } finally {
-      this.inFlight--;
-      if (this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();
-      if (this.starved) {
-        this.starved = false;
-        this.kick();
-      }
+      this.recording--;
+      this.settleIfIdle();
     }
+  }
+
+  private requestEnded(): void {
+    this.inFlight--;
+    this.settleIfIdle();
+    if (this.starved) {
+      this.starved = false;
+      this.kick();
+    }
+  }
+
+  private settleIfIdle(): void {
+    if (this.inFlight === 0 && this.recording === 0) for (const resolve of this.idle.splice(0)) resolve();
   }
 
   private request(attempt: ClaimedAttempt): Promise<AttemptOutcome> {
