@@ -128,6 +128,39 @@ describe('channel attempts: created with the delivery by the rules, claimed once
     expect((await attemptsOf(overridden.alertId)).map((a) => [a.channel, a.delay])).toEqual([['push', 5]]);
   });
 
+  test('a rule row edited by hand into nonsense never stops the alert: what can be read is used, the rest defaults', async () => {
+    await subscribe(carer, 'phone-malformed');
+    for (const channels of [
+      { not: 'an array' },
+      [
+        7,
+        'push',
+        { channel: 'push' },
+        { channel: 'push', delaySeconds: 'soon', unlessReceived: 'yes' },
+        { channel: 'push', delaySeconds: 1e300 },
+        { channel: 'push', delaySeconds: -5 },
+        { channel: 'webhook', delaySeconds: 0, endpointId: 'not-a-uuid' },
+        { channel: 'sms', delaySeconds: 0 },
+      ],
+    ]) {
+      await t.sql`delete from notification_rules where org_id = ${org.orgId}`;
+      await t.sql`
+        insert into notification_rules (org_id, staff_id, severity, channels)
+        values (${org.orgId}, ${carer}, 'critical', ${JSON.stringify(channels)}::jsonb)`;
+      const alert = await raise();
+      const delays = (await attemptsOf(alert.alertId)).map((a) => [a.channel, a.delay]);
+      if (!Array.isArray(channels)) expect(delays).toEqual([['push', 0]]);
+      else {
+        expect(delays.sort()).toEqual([
+          ['push', 0],
+          ['push', 0],
+          ['push', 0],
+          ['push', 86_400],
+        ]);
+      }
+    }
+  });
+
   test('a due attempt is claimed by exactly one of many concurrent claimers, and not before it is due', async () => {
     await subscribe(carer, 'phone-claim');
     await subscribe(carer, 'tablet-claim');

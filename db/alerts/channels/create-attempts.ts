@@ -17,8 +17,15 @@ export function channelAttemptCtes(
   const deliveries = sql(input.deliveries);
   return sql`
     channel_rules as (
-      select nd.id as delivery_id, nd.staff_id, c.channel, c."delaySeconds" as delay_seconds,
-             coalesce(c."unlessReceived", false) as unless_received, c."endpointId" as endpoint_id
+      -- Read defensively: a rule row is JSON the API validated, but one edited by hand must never fail the statement
+      -- that raises an emergency. Not an array: the default; a delay that is no number: at once; clamped to a day.
+      select nd.id as delivery_id, nd.staff_id, c.entry ->> 'channel' as channel,
+             case when jsonb_typeof(c.entry -> 'delaySeconds') = 'number'
+                  then least(greatest((c.entry -> 'delaySeconds')::numeric, 0), 86400)::float8 else 0 end
+               as delay_seconds,
+             coalesce(c.entry -> 'unlessReceived' = 'true'::jsonb, false) as unless_received,
+             case when c.entry ->> 'endpointId' ~* '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$'
+                  then (c.entry ->> 'endpointId')::uuid end as endpoint_id
         from ${deliveries} nd
         cross join (select severity from alerts where id = ${input.alertId}) alert
         left join lateral (
@@ -28,9 +35,10 @@ export function channelAttemptCtes(
            order by r.staff_id nulls last
            limit 1
         ) rule on true
-        cross join lateral jsonb_to_recordset(
-          coalesce(rule.channels, ${JSON.stringify(defaultChannelRules)}::jsonb -> alert.severity::text)
-        ) as c(channel text, "delaySeconds" float8, "unlessReceived" boolean, "endpointId" uuid)
+        cross join lateral jsonb_array_elements(
+          case when jsonb_typeof(rule.channels) = 'array' then rule.channels
+               else ${JSON.stringify(defaultChannelRules)}::jsonb -> alert.severity::text end
+        ) as c(entry)
     ), channel_attempts as (
       insert into delivery_channel_attempts
         (org_id, alert_id, delivery_id, staff_id, channel, subscription_id, endpoint_id, due_at, unless_received)
