@@ -1,4 +1,4 @@
-import { base64Url } from './sha256';
+import { base64Url, hex } from './sha256';
 
 const encoder = new TextEncoder();
 
@@ -12,7 +12,7 @@ export async function hmacSha256(secret: string, message: string): Promise<Uint8
 }
 
 export async function hmacSha256Hex(secret: string, message: string): Promise<string> {
-  return Array.from(await hmacSha256(secret, message), (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return hex(await hmacSha256(secret, message));
 }
 
 export async function hmacSha256Base64Url(secret: string, message: string): Promise<string> {

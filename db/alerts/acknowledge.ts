@@ -24,7 +24,11 @@ export interface AcknowledgedVia {
   detail: string;
 }
 
-class TokenSpent extends Error {}
+class TokenSpent extends Error {
+  constructor(readonly alertId: string) {
+    super('action token spent');
+  }
+}
 
 /**
  * A human acknowledged the alert of one of their deliveries. In one transaction: the alert becomes acknowledged
@@ -51,7 +55,7 @@ export async function acknowledgeDelivery(
       select status, acknowledged_by as "acknowledgedBy" from alerts where id = ${delivery.alertId} for update`;
       if (!alert) return { outcome: 'unknown' } satisfies AcknowledgeResult;
       if (!alertTransition('acknowledge', alert.status)) {
-        await throughAttempt(tx, input);
+        await throughAttempt(tx, input, delivery.alertId);
         return { outcome: 'already', alertId: delivery.alertId, acknowledgedBy: alert.acknowledgedBy };
       }
       const ackTimeout = await ackTimeoutOfAlert(tx, delivery.alertId);
@@ -75,7 +79,7 @@ export async function acknowledgeDelivery(
       )
       insert into alert_delivery_history (delivery_id, from_state, to_state, node_id, detail)
       select id, previous, 'acknowledged', ${input.nodeId}, 'acknowledged by this staff member' from acked`;
-      await throughAttempt(tx, input);
+      await throughAttempt(tx, input, delivery.alertId);
       // This delivery is acknowledged now, so the supersede below does not see its queued attempts.
       await tx`
         with ${cancelQueuedAttemptsCtes(tx, tx`a.delivery_id = ${input.deliveryId}`, input.nodeId, 'alert acknowledged')}
@@ -84,11 +88,9 @@ export async function acknowledgeDelivery(
       await notify(tx, { alertId: delivery.alertId, change: 'acknowledged' });
       return { outcome: 'acknowledged', alertId: delivery.alertId } satisfies AcknowledgeResult;
     })
-    .catch(async (error: unknown) => {
+    .catch((error: unknown) => {
       if (!(error instanceof TokenSpent)) throw error;
-      const [row] = await sql<{ alertId: string }[]>`
-        select alert_id as "alertId" from alert_deliveries where id = ${input.deliveryId}`;
-      return { outcome: 'token-spent', alertId: row?.alertId ?? '' } satisfies AcknowledgeResult;
+      return { outcome: 'token-spent', alertId: error.alertId } satisfies AcknowledgeResult;
     })) as AcknowledgeResult;
 }
 
@@ -100,6 +102,7 @@ export async function acknowledgeDelivery(
 async function throughAttempt(
   tx: postgres.TransactionSql,
   input: { deliveryId: string; nodeId: string; via?: AcknowledgedVia },
+  alertId: string,
 ): Promise<void> {
   const { via } = input;
   if (!via) return;
@@ -108,7 +111,7 @@ async function throughAttempt(
      where id = ${via.attemptId} and delivery_id = ${input.deliveryId}
        for update`;
   if (!attempt) throw new Error('acknowledged through an attempt of another delivery');
-  if (via.spendActionToken && attempt.spent) throw new TokenSpent();
+  if (via.spendActionToken && attempt.spent) throw new TokenSpent(alertId);
   await markAttemptDelivered(tx, via.attemptId, {
     nodeId: input.nodeId,
     detail: via.detail,

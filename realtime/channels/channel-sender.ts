@@ -94,6 +94,8 @@ export class ChannelSender {
     }
     this.claiming = this.claimLoop().finally(() => {
       this.claiming = null;
+      // A wake-up that came while the next due time was being read: its attempts may be due now.
+      if (this.claimAgain) this.kick();
     });
   }
 

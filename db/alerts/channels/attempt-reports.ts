@@ -13,13 +13,12 @@ export interface ReportedAttempt {
   staffId: string;
   channel: NotificationChannel;
   endpointId: string | null;
-  actionTokenUsedAt: Date | null;
 }
 
 export async function findAttempt(sql: Sql, attemptId: string): Promise<ReportedAttempt | undefined> {
   const [row] = await sql<ReportedAttempt[]>`
     select id, org_id as "orgId", alert_id as "alertId", delivery_id as "deliveryId", staff_id as "staffId", channel,
-           endpoint_id as "endpointId", action_token_used_at as "actionTokenUsedAt"
+           endpoint_id as "endpointId"
       from delivery_channel_attempts where id = ${attemptId}`;
   return row;
 }
