@@ -42,6 +42,15 @@ describe('push subscriptions, webhook endpoints and notification rules: what the
     const notTheirs = await h.request('DELETE', `/v1/me/push-subscriptions/${created.body.id}`, { token: otherPerson });
     expect(notTheirs.status).toBe(404);
     expect((await h.request('DELETE', `/v1/me/push-subscriptions/${created.body.id}`, { token })).status).toBe(204);
+
+    // Someone else signs in on the same browser and turns push on: a new subscription of theirs, not the old row
+    // (whose queued pushes, about the first person's alerts, must not reach the new owner).
+    const mine = await h.request<{ id: string }>('POST', '/v1/me/push-subscriptions', { token, body });
+    const taken = await h.request<{ id: string }>('POST', '/v1/me/push-subscriptions', { token: otherPerson, body });
+    expect(taken.status).toBe(201);
+    expect(taken.body.id).not.toBe(mine.body.id);
+    const left = await h.request<{ items: unknown[] }>('GET', '/v1/me/push-subscriptions', { token });
+    expect(left.body.items).toEqual([]);
   });
 
   test.each(privateOrBadEndpoints)('push endpoint %s is refused (422), nothing stored', async (endpoint) => {

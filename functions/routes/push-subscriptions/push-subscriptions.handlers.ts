@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, ne, sql } from 'drizzle-orm';
 import { checkOutboundUrl } from '../../../core/net/outbound-url';
 import { type PushSubscriptionRow, pushSubscriptions } from '../../../db/schema';
 import { handle } from '../../lib/handlers';
@@ -42,14 +42,22 @@ export const create = handle(...routes.create, async (c) => {
     auth: body.keys.auth,
     userAgent: body.userAgent ?? null,
   };
-  const [row] = await scope.db
-    .insert(pushSubscriptions)
-    .values(values)
-    .onConflictDoUpdate({
-      target: pushSubscriptions.endpoint,
-      set: { ...values, updatedAt: new Date() },
-    })
-    .returning({ ...getTableColumns(pushSubscriptions), created: sql<boolean>`xmax = 0` });
+  const [row] = await c.env.services.db.transaction(async (tx) => {
+    // A browser has one subscription; presenting its endpoint (a capability URL only that browser knows) makes it
+    // the caller's. Another person's row is removed, not taken over: pushes still queued for them (their alerts, maybe
+    // another organisation's) then lose their target and are cancelled instead of reaching the new owner's device.
+    await tx
+      .delete(pushSubscriptions)
+      .where(and(eq(pushSubscriptions.endpoint, values.endpoint), ne(pushSubscriptions.staffId, values.staffId)));
+    return tx
+      .insert(pushSubscriptions)
+      .values(values)
+      .onConflictDoUpdate({
+        target: pushSubscriptions.endpoint,
+        set: { p256dh: values.p256dh, auth: values.auth, userAgent: values.userAgent, updatedAt: new Date() },
+      })
+      .returning({ ...getTableColumns(pushSubscriptions), created: sql<boolean>`xmax = 0` });
+  });
   if (!row) throw new Error('push subscription upsert returned no row');
   const { created, ...stored } = row;
   return created ? c.json(itemJson(stored), 201) : c.json(itemJson(stored), 200);

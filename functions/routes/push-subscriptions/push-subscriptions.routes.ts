@@ -20,11 +20,12 @@ export const create = [
     summary: 'Get alert notifications on this device',
     description:
       "The body is the browser's `PushSubscription.toJSON()`. The endpoint must be an https URL on a public " +
-      'host. A browser has one subscription: registering its endpoint again (another person logged in on the ' +
-      'same phone) moves it to the caller and answers 200.',
+      'host. A browser has one subscription: the caller registering its endpoint again answers 200 with the keys ' +
+      'updated; another person registering it (a shared phone) replaces the previous owner’s subscription with a ' +
+      'new one of the caller’s (201), and pushes still queued for the previous owner are cancelled.',
     responses: {
       201: jsonResponse('Subscribed', ItemSchema),
-      200: jsonResponse('Already subscribed: the same endpoint, now the caller’s, with these keys', ItemSchema),
+      200: jsonResponse('Already subscribed: the caller’s subscription, with these keys', ItemSchema),
     },
     errors: ['VALIDATION_FAILED', 'BAD_REQUEST'],
   }),
