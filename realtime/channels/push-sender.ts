@@ -5,9 +5,10 @@ import type { ClaimedAttempt } from '../../db/alerts/channels/claim-attempts';
 import { outboundPost } from './outbound-post';
 import { pushMessage, pushTopic } from './push-message';
 import { outcomeOf, type RetryPolicy } from './retry-policy';
+import type { VapidAuthorization } from './vapid-authorization';
 
 export interface PushSettings {
-  vapid: { subject: string; publicKey: string; privateKey: string };
+  vapid: VapidAuthorization;
   jwtSecret: string;
   /** Origin of the console and API the service worker reports to ('' = the service worker's own origin). */
   publicUrl: string;
@@ -22,7 +23,7 @@ export interface PushSettings {
 
 /**
  * Sends one push attempt: the message encrypted for the subscription (RFC 8291, aes128gcm) with a VAPID JWT
- * (RFC 8292) by the `web-push` library, `Urgency: high` for critical alerts, one `Topic` per alert; POSTed by
+ * (RFC 8292, reused per push service) by the `web-push` library, `Urgency: high` for critical alerts, one `Topic` per alert; POSTed by
  * `outboundPost` (bounded time, no private addresses). 404/410 mean the subscription is gone.
  */
 export async function sendPush(attempt: ClaimedAttempt, settings: PushSettings): Promise<AttemptOutcome> {
@@ -37,7 +38,7 @@ export async function sendPush(attempt: ClaimedAttempt, settings: PushSettings):
       { endpoint: target.endpoint, keys: { p256dh: target.p256dh, auth: target.auth } },
       JSON.stringify(message),
       {
-        vapidDetails: settings.vapid,
+        headers: { Authorization: settings.vapid.headerFor(target.endpoint) },
         TTL: settings.ttlSeconds,
         urgency: attempt.alert.severity === 'critical' ? 'high' : 'normal',
         topic: pushTopic(attempt.alertId),

@@ -1,6 +1,7 @@
 import { ConfigError, OUTBOUND_PRIVATE_MESSAGE, outboundPrivateOnlyInTests } from '../../core/env';
 import type { RealtimeConfig } from '../env';
 import type { PushSettings } from './push-sender';
+import { VapidAuthorization } from './vapid-authorization';
 import type { WebhookSettings } from './webhook-sender';
 
 export interface ChannelSettings {
@@ -39,7 +40,7 @@ export function channelSettings(config: RealtimeConfig): ChannelSettings {
       publicKey && privateKey
         ? {
             ...common,
-            vapid: { subject: config.VAPID_SUBJECT, publicKey, privateKey },
+            vapid: new VapidAuthorization({ subject: config.VAPID_SUBJECT, publicKey, privateKey }),
             jwtSecret: config.JWT_SECRET,
             ttlSeconds: config.PUSH_TTL_SECONDS,
             actionTokenSeconds: config.PUSH_ACTION_TOKEN_SECONDS,
