@@ -11,7 +11,14 @@ export class BatchWriter<Item, Result> {
 
   constructor(
     private readonly write: (items: Item[]) => Promise<Result[]>,
-    private readonly options: { logger: Logger; what: string; maxBatch?: number; missing: Result },
+    private readonly options: {
+      logger: Logger;
+      what: string;
+      maxBatch?: number;
+      missing: Result;
+      /** How long a batch waits for more items before it is written (0: only for the current burst of callers). */
+      lingerMs?: number;
+    },
   ) {}
 
   add(item: Item): Promise<Result> {
@@ -27,8 +34,9 @@ export class BatchWriter<Item, Result> {
   }
 
   private async flush(): Promise<void> {
-    // Let the current burst of callers queue up first.
-    await new Promise((resolve) => setImmediate(resolve));
+    // Let the current burst of callers (or, with lingerMs, those of the next moments) queue up first.
+    const lingerMs = this.options.lingerMs ?? 0;
+    await new Promise((resolve) => (lingerMs > 0 ? setTimeout(resolve, lingerMs) : setImmediate(resolve)));
     const { maxBatch = 1000, missing, logger, what } = this.options;
     while (this.waiting.length > 0) {
       const batch = this.waiting.splice(0, maxBatch);
