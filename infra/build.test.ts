@@ -4,6 +4,7 @@ import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import webPush from 'web-push';
 import { createEmptyDatabase } from '../db/testing/database';
 import { TEST_JWT_SECRET } from './testing/functions';
 
@@ -12,7 +13,10 @@ const run = promisify(execFile);
 const outdir = join('node_modules', '.cache', `carewatch-dist-${process.pid}`);
 
 /** Starts a bundle with plain `node` (what the image's CMD runs) and waits for its "listening" log line. */
-function startBundle(file: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+function startBundle(
+  file: string,
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const child = spawn(process.execPath, ['--enable-source-maps', join(outdir, file)], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -22,7 +26,7 @@ function startBundle(file: string, env: Record<string, string>): Promise<{ child
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const url = /"url":"(http:\/\/[^"]+)"/.exec(output)?.[1];
-      if (url) resolve({ child, url });
+      if (url) resolve({ child, url, output: () => output });
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
@@ -81,7 +85,14 @@ describe('production bundles (npm run build → what the container images run, w
   test('the functions and realtime bundles start, answer health against the database, and stop on SIGTERM', async () => {
     const env = { DATABASE_URL: database.url, JWT_SECRET: TEST_JWT_SECRET };
     const functions = await startBundle('functions.mjs', { ...env, PORT: '0' });
-    const realtime = await startBundle('realtime.mjs', { ...env, REALTIME_PORT: '0' });
+    const vapid = webPush.generateVAPIDKeys();
+    const realtime = await startBundle('realtime.mjs', {
+      ...env,
+      REALTIME_PORT: '0',
+      VAPID_PUBLIC_KEY: vapid.publicKey,
+      VAPID_PRIVATE_KEY: vapid.privateKey,
+      INTEGRATION_SIGNING_KEY: 'build-test-integration-signing-key-0123456789',
+    });
     try {
       for (const [service, url] of [
         ['functions', functions.url],
@@ -91,6 +102,10 @@ describe('production bundles (npm run build → what the container images run, w
         expect(response.status).toBe(200);
         expect(await response.json()).toMatchObject({ status: 'ok', service, database: { ok: true } });
       }
+      // The channel sender runs on a worker thread loaded from next to the bundle (dist/channel-thread.mjs).
+      await expect
+        .poll(realtime.output, { timeout: 10_000 })
+        .toMatch(/"message":"channel sender started".*"channels":\["push","webhook"\]/);
     } finally {
       expect(await stop(functions.child)).toBe(0);
       expect(await stop(realtime.child)).toBe(0);

@@ -8,6 +8,8 @@ import { build } from 'esbuild';
 export const bundles = {
   functions: 'functions/node.ts',
   realtime: 'realtime/main.ts',
+  // The node starts it as a worker thread from next to itself (realtime/channel-thread.mjs when run from source).
+  'channel-thread': 'realtime/channels/channel-thread.ts',
   migrate: 'infra/migrate.ts',
   seed: 'infra/seed.ts',
 } as const;

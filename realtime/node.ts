@@ -4,8 +4,7 @@ import { createLogger, type Logger } from '../core/logger';
 import { createDatabase, type Sql } from '../db/client';
 import { attachCameraService } from './camera';
 import type { CameraSignalling } from './camera-signalling';
-import { ChannelSender } from './channels/channel-sender';
-import { channelSettings } from './channels/settings';
+import { startChannelThread } from './channels/start-channel-thread';
 import type { Client } from './client';
 import { ConnectionRegistry } from './connection-registry';
 import { Dispatcher } from './dispatcher';
@@ -92,7 +91,12 @@ export async function startRealtimeNode(
       recheckMs: cameraService.config.CAMERA_ACCESS_RECHECK_MS,
     },
   });
-  const channels = await startChannelSender(config, nodeId, logger, shared.metrics);
+  const channels = await startChannelThread(config, {
+    nodeId,
+    logger,
+    metrics: shared.metrics,
+    threadUrl: new URL('./channel-thread.mjs', import.meta.url),
+  });
   const profileWatch = await watchProfiles(config, sql, logger);
   const listenSocket = await listen(app, host, config.REALTIME_PORT);
   const port = uWS.us_socket_local_port(listenSocket);
@@ -109,36 +113,6 @@ export async function startRealtimeNode(
     await close();
   };
   return { ...shared, port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}${WS_PATH}`, stop };
-}
-
-/**
- * Push and webhook attempts go out from a pool of their own (`ChannelSender`): a slow push service or integration
- * holds those connections, never the ones that send dashboard frames.
- */
-async function startChannelSender(
-  config: RealtimeConfig,
-  nodeId: string,
-  logger: Logger,
-  metrics: Metrics,
-): Promise<{ stop(): Promise<void> }> {
-  const settings = channelSettings(config);
-  if (!settings.push && !settings.webhook) {
-    logger.info('no push or webhook channel configured on this node (VAPID_* / INTEGRATION_SIGNING_KEY unset)');
-    return { stop: async () => {} };
-  }
-  const database = createDatabase(config.DATABASE_URL, {
-    max: 4,
-    applicationName: `carewatch-channels ${nodeId}`,
-  });
-  const sender = new ChannelSender({ ...settings, sql: database.sql, nodeId, logger, metrics });
-  await sender.start();
-  logger.info('channel sender started', { channels: sender.sends });
-  return {
-    stop: async () => {
-      await sender.stop();
-      await database.close();
-    },
-  };
 }
 
 function listen(app: uWS.TemplatedApp, host: string, port: number): Promise<uWS.us_listen_socket> {
