@@ -4,6 +4,9 @@
 // checks every signature); the centre's rule for critical alerts is push and webhook at 0 s. SOS alerts go in
 // through `POST /v1/ingest/events` at BENCH_RATE/s (100) for BENCH_SECONDS (20), each to one of those 1,000 staff.
 // Latency is hub POST sent → request received by the push service / the receiver, and → dashboard frame.
+// The steady phase interleaves 5 s blocks of two arms, BENCH_SECONDS each: the rule above, and a baseline in which
+// the rule is dashboard only (no push, no webhook) on the same node, dashboards and database; the dashboard p99 of
+// both arms (`dashboard_p99_ms`, `dashboard_baseline_p99_ms`) shows what the channels cost the dashboard path.
 // Prints one JSON line of figures last; exits non-zero when any expected push, webhook call or frame never came.
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
@@ -36,25 +39,32 @@ const RATE = Number(process.env.BENCH_RATE ?? 100);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CLIENT_PROCESSES = Number(process.env.BENCH_CLIENT_PROCESSES ?? 2);
 const WARMUP_SECONDS = 2;
+const BLOCK_SECONDS = 5;
 const SIGNING_KEY = 'bench-integration-signing-key-long-enough-0123456789';
-/** The node's own spans of the channel path (realtime/metrics.ts), scraped around the steady phase. */
-const CHANNEL_SPANS = [
+/**
+ * The node's own spans (realtime/metrics.ts), scraped around the steady phase: the channel path, and the dashboard
+ * path's share (NOTIFY received → frame written) to tell the node's delay from the ingest's.
+ */
+const NODE_SPANS = [
   'carewatch_channel_created_to_claimed_seconds',
   'carewatch_channel_request_seconds',
   'carewatch_channel_outcome_recorded_seconds',
+  'carewatch_realtime_notify_to_frame_seconds',
 ];
 
 async function main() {
   const total = RATE * SECONDS;
   const warmupCount = RATE * WARMUP_SECONDS;
-  if (total + warmupCount > CONNECTIONS) throw new Error('BENCH_RATE × (BENCH_SECONDS + 2) must fit BENCH_CONNECTIONS');
+  if (2 * total + warmupCount > CONNECTIONS) {
+    throw new Error('BENCH_RATE × (2 × BENCH_SECONDS + 2) must fit BENCH_CONNECTIONS');
+  }
   const { databaseUrl, sql, db } = await benchDatabase();
   const slug = `notify${Date.now()}`;
   const org = await seedDemoOrganisation(db, { orgName: `Notify Centre ${Date.now()}`, slug, residents: 1 });
   const setup = await prepare(sql, org.orgId, slug, CONNECTIONS);
 
   // Every alert of the run (warm-up and measured) goes to one of the first SUBSCRIBED staff.
-  const alerted = setup.residents.slice(0, total + warmupCount);
+  const alerted = setup.residents.slice(0, 2 * total + warmupCount);
   await sql`
     update assignments a set staff_id = t.staff_id
       from unnest(${alerted}::uuid[], ${alerted.map((_, index) => setup.staff[index % SUBSCRIBED] ?? '')}::uuid[])
@@ -91,12 +101,15 @@ async function main() {
     returning id, secret_version as version`;
   if (!endpoint) throw new Error('webhook endpoint insert failed');
   toReceivers({ type: 'secret', secret: await endpointSecret(SIGNING_KEY, endpoint.id, endpoint.version) });
-  await sql`
-    insert into notification_rules (org_id, severity, channels)
-    values (${org.orgId}, 'critical', ${JSON.stringify([
-      { channel: 'push', delaySeconds: 0 },
-      { channel: 'webhook', delaySeconds: 0, endpointId: endpoint.id },
-    ])}::jsonb)`;
+  const channelRule = JSON.stringify([
+    { channel: 'push', delaySeconds: 0 },
+    { channel: 'webhook', delaySeconds: 0, endpointId: endpoint.id },
+  ]);
+  await sql`insert into notification_rules (org_id, severity, channels) values (${org.orgId}, 'critical', ${channelRule}::jsonb)`;
+  /** The arm of the alerts raised from now on: the rule read by the ingest's transaction decides. */
+  const useArm = (arm: Arm) => sql`
+    update notification_rules set channels = ${arm === 'channels' ? channelRule : '[]'}::jsonb
+     where org_id = ${org.orgId} and severity = 'critical' and staff_id is null`;
   await sql`vacuum analyze`;
   log(`seeded ${setup.staff.length} dashboard staff, ${SUBSCRIBED} with a push subscription, one webhook endpoint`);
 
@@ -127,7 +140,7 @@ async function main() {
   // Warm-up on the last residents of the run, not measured: JIT, pools, prepared statements, kept-alive sockets.
   const inject = (residentId: string) =>
     injectSosAlert({ databaseUrl, org: setup, residentId, functionsUrl: functions.url });
-  const warmup = alerted.slice(total);
+  const warmup = alerted.slice(2 * total);
   const warmupStart = now();
   const warmupAlerts = await Promise.all(
     warmup.map(async (residentId, index) => {
@@ -139,18 +152,34 @@ async function main() {
   const warmupMissing = warmupAlerts.filter((id) => !pushArrivals.has(id) || !webhookArrivals.has(id)).length;
   log(`warm-up: ${warmup.length} alerts (not measured), ${warmupMissing} without their push or webhook`);
 
-  const channelSpans = async () => {
+  const nodeSpans = async () => {
     const metrics = await (await fetch(node.metricsUrl)).text();
-    return CHANNEL_SPANS.map((name) => scrapeHistogram(metrics, name));
+    return NODE_SPANS.map((name) => scrapeHistogram(metrics, name));
   };
-  const spansBefore = await channelSpans();
-  log(`steady phase: ${RATE} alerts/s for ${SECONDS} s`);
+  const spansBefore = await nodeSpans();
+  log(`steady phase: ${RATE} alerts/s, ${BLOCK_SECONDS} s blocks alternating channels / baseline, ${SECONDS} s each`);
   const sentAt = new Map<string, number>();
   const residentOf = new Map<string, string>();
-  const phaseStart = now();
+  const armOf = new Map<string, Arm>();
   const injections: Promise<unknown>[] = [];
-  for (let index = 0; index < total; index++) {
-    const wait = phaseStart + (index * 1000) / RATE - now();
+  const perBlock = RATE * BLOCK_SECONDS;
+  const phaseStart = now();
+  let blockStart = phaseStart;
+  let previousArm: Arm | undefined;
+  const armMs: Record<Arm, number> = { channels: 0, baseline: 0 };
+  for (let index = 0; index < 2 * total; index++) {
+    const block = Math.floor(index / perBlock);
+    // Pairs of blocks, each pair in the other order than the last, so neither arm always goes first.
+    const arm: Arm = (block % 2 === 0) === (Math.floor(block / 2) % 2 === 0) ? 'channels' : 'baseline';
+    if (index % perBlock === 0) {
+      // The last block's alerts are raised (their transactions read its rule) before the rule changes.
+      await Promise.all(injections);
+      if (previousArm) armMs[previousArm] += now() - blockStart;
+      await useArm(arm);
+      previousArm = arm;
+      blockStart = now();
+    }
+    const wait = blockStart + ((index % perBlock) * 1000) / RATE - now();
     if (wait > 0) await sleep(wait);
     const residentId = alerted[index] ?? '';
     const at = now();
@@ -158,20 +187,24 @@ async function main() {
       inject(residentId).then(({ alertId }) => {
         sentAt.set(alertId, at);
         residentOf.set(alertId, residentId);
+        armOf.set(alertId, arm);
       }),
     );
   }
   await Promise.all(injections);
   const phaseEnd = now();
-  const measured = [...sentAt.keys()];
+  if (previousArm) armMs[previousArm] += phaseEnd - blockStart;
+  const measured = [...sentAt.keys()].filter((id) => armOf.get(id) === 'channels');
+  const baseline = [...sentAt.keys()].filter((id) => armOf.get(id) === 'baseline');
   await waitFor(
     () =>
-      measured.every((id) => pushArrivals.has(id) && webhookArrivals.has(id) && frames.has(residentOf.get(id) ?? '')),
+      measured.every((id) => pushArrivals.has(id) && webhookArrivals.has(id) && frames.has(residentOf.get(id) ?? '')) &&
+      baseline.every((id) => frames.has(residentOf.get(id) ?? '')),
     30_000,
   );
 
-  const latencies = (arrivalOf: (alertId: string) => number | undefined) =>
-    measured
+  const latencies = (arrivalOf: (alertId: string) => number | undefined, alerts = measured) =>
+    alerts
       .map((id) => {
         const arrival = arrivalOf(id);
         return arrival === undefined ? Number.POSITIVE_INFINITY : arrival - (sentAt.get(id) ?? 0);
@@ -179,26 +212,32 @@ async function main() {
       .sort((a, b) => a - b);
   const push = latencies((id) => pushArrivals.get(id));
   const webhook = latencies((id) => webhookArrivals.get(id));
-  const dashboard = latencies((id) => frames.get(residentOf.get(id) ?? '')?.[0]);
+  const frameOf = (id: string) => frames.get(residentOf.get(id) ?? '')?.[0];
+  const dashboard = latencies(frameOf);
+  const dashboardBaseline = latencies(frameOf, baseline);
   const missingOf = (sorted: number[]) => sorted.filter((latency) => latency === Number.POSITIVE_INFINITY).length;
-  const missing = missingOf(push) + missingOf(webhook) + missingOf(dashboard) + warmupMissing;
+  const missing =
+    missingOf(push) + missingOf(webhook) + missingOf(dashboard) + missingOf(dashboardBaseline) + warmupMissing;
   const pushTimes = measured.flatMap((id) => pushArrivals.get(id) ?? []).sort((a, b) => a - b);
-  const pushesPerSecond = pushTimes.length / (((pushTimes.at(-1) ?? phaseEnd) - phaseStart) / 1000);
+  // Pushes go out in the channel arm's blocks only: the rate is over the time those blocks took.
+  const pushesPerSecond = pushTimes.length / (armMs.channels / 1000);
   log(
-    `${measured.length} alerts at ${(total / ((phaseEnd - phaseStart) / 1000)).toFixed(1)}/s: pushes missing ` +
-      `${missingOf(push)}, webhook calls missing ${missingOf(webhook)}, frames missing ${missingOf(dashboard)}`,
+    `${measured.length} + ${baseline.length} alerts at ${(sentAt.size / ((armMs.channels + armMs.baseline) / 1000)).toFixed(1)}/s: ` +
+      `pushes missing ${missingOf(push)}, webhook calls missing ${missingOf(webhook)}, frames missing ` +
+      `${missingOf(dashboard) + missingOf(dashboardBaseline)}`,
   );
   log(
     `push p50/p99 ${round(percentile(push, 0.5))}/${round(percentile(push, 0.99))} ms; webhook p50/p99 ` +
       `${round(percentile(webhook, 0.5))}/${round(percentile(webhook, 0.99))} ms; dashboard p50/p99 ` +
-      `${round(percentile(dashboard, 0.5))}/${round(percentile(dashboard, 0.99))} ms`,
+      `${round(percentile(dashboard, 0.5))}/${round(percentile(dashboard, 0.99))} ms; dashboard in the baseline ` +
+      `blocks p50/p99 ${round(percentile(dashboardBaseline, 0.5))}/${round(percentile(dashboardBaseline, 0.99))} ms`,
   );
-  const spansAfter = await channelSpans();
+  const spansAfter = await nodeSpans();
   log(
-    `node's channel spans, steady phase: ${CHANNEL_SPANS.map((name, index) => {
+    `node's spans, steady phase: ${NODE_SPANS.map((name, index) => {
       const span = histogramDelta(spansAfter[index] as ScrapedHistogram, spansBefore[index] as ScrapedHistogram);
       const ms = (q: number) => round(histogramQuantile(span, q) * 1000);
-      return `${name.replace(/^carewatch_channel_|_seconds$/g, '')} p50 ${ms(0.5)} / p99 ${ms(0.99)} ms`;
+      return `${name.replace(/^carewatch_(channel|realtime)_|_seconds$/g, '')} p50 ${ms(0.5)} / p99 ${ms(0.99)} ms`;
     }).join('; ')}`,
   );
   const [attempts] = await sql<{ failed: number; retried: number }[]>`
@@ -220,6 +259,7 @@ async function main() {
       webhook_p99_ms: round(percentile(webhook, 0.99)),
       pushes_per_s: round(pushesPerSecond),
       dashboard_p99_ms: round(percentile(dashboard, 0.99)),
+      dashboard_baseline_p99_ms: round(percentile(dashboardBaseline, 0.99)),
       missing,
     }),
   );
@@ -231,6 +271,8 @@ async function main() {
     process.exitCode = 1;
   }
 }
+
+type Arm = 'channels' | 'baseline';
 
 function onceFrom<T extends FromReceivers['type']>(
   child: ReturnType<typeof fork>,
