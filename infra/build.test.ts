@@ -106,6 +106,13 @@ describe('production bundles (npm run build → what the container images run, w
       await expect
         .poll(realtime.output, { timeout: 10_000 })
         .toMatch(/"message":"channel sender started".*"channels":\["push","webhook"\]/);
+      // …at nice 10 (its own thread only): dashboard frames on the main thread go first on a busy machine.
+      const nices = readdirSync(`/proc/${realtime.child.pid}/task`).map((task) => {
+        const stat = readFileSync(`/proc/${realtime.child.pid}/task/${task}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      });
+      expect(nices).toContain(10);
+      expect(nices.filter((nice) => nice === 0).length).toBeGreaterThan(1);
     } finally {
       expect(await stop(functions.child)).toBe(0);
       expect(await stop(realtime.child)).toBe(0);
