@@ -267,7 +267,13 @@ export class Client {
         return;
       }
       case 'resolve': {
-        const result = await resolveAlert(sql, { alertId: frame.alertId, identity, note: frame.note, nodeId });
+        const result = await resolveAlert(sql, {
+          alertId: frame.alertId,
+          identity,
+          note: frame.note,
+          outcome: frame.outcome,
+          nodeId,
+        });
         if (result.outcome === 'unknown') this.reject(errors.unknownAlert, frame.alertId);
         else if (result.outcome === 'already') await this.sendCurrent(frame.alertId, 'resolved');
         return;

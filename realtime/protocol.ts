@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import type { AlertSnapshot } from '../db/alerts/snapshot';
+import { alertOutcome } from '../db/schema/alerts';
 
 /**
  * The dashboard WebSocket protocol, version 1 (JSON text frames). Every client frame is validated with these
@@ -36,7 +37,12 @@ export const ClientFrame = v.variant('type', [
   v.object({ type: v.literal('received'), deliveryId: uuid }),
   /** A human acknowledged the alert of this delivery: escalation stops for everyone. */
   v.object({ type: v.literal('ack'), deliveryId: uuid }),
-  v.object({ type: v.literal('resolve'), alertId: uuid, note: v.pipe(v.string(), v.maxLength(2000)) }),
+  v.object({
+    type: v.literal('resolve'),
+    alertId: uuid,
+    note: v.pipe(v.string(), v.maxLength(2000)),
+    outcome: v.optional(v.picklist(alertOutcome.enumValues)),
+  }),
   /** Send every delivery with a sequence above `lastSeq`, in order, then live ones. */
   v.object({ type: v.literal('resume'), lastSeq: sequence }),
   v.object({ type: v.literal('ping'), t: v.optional(v.number()) }),

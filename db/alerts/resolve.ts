@@ -1,6 +1,6 @@
 import type postgres from 'postgres';
 import type { Actor } from '../actor';
-import type { AlertStatus } from '../schema/alerts';
+import type { AlertOutcome, AlertStatus } from '../schema/alerts';
 import { notify } from './notify';
 import { alertTransition } from './state-machine';
 import { supersedeOutstanding } from './supersede';
@@ -8,14 +8,15 @@ import { supersedeOutstanding } from './supersede';
 export type ResolveResult = { outcome: 'resolved' } | { outcome: 'already' } | { outcome: 'unknown' };
 
 /**
- * Closes an alert with a note. Allowed for anyone who was told about it (has a delivery) and for managers and
+ * Closes an alert with its handling record: what was found (`outcome`; null from a client that does not say, e.g.
+ * an older dashboard) and a note, who and when. Allowed for anyone who was told about it (has a delivery) and for managers and
  * admins of its organisation; for anyone else the alert does not exist. An unacknowledged alert counts as
  * acknowledged by the resolver. Escalation stops, outstanding deliveries are superseded, every node is told.
  * Lock order: the alert row, then its deliveries by id (see supersedeOutstanding).
  */
 export async function resolveAlert(
   sql: postgres.Sql,
-  input: { alertId: string; identity: Actor; note: string; nodeId: string },
+  input: { alertId: string; identity: Actor; note: string; outcome?: AlertOutcome | null; nodeId: string },
 ): Promise<ResolveResult> {
   const { identity } = input;
   return (await sql.begin(async (tx) => {
@@ -29,7 +30,7 @@ export async function resolveAlert(
     if (!alertTransition('resolve', alert.status)) return { outcome: 'already' } satisfies ResolveResult;
     await tx`
       update alerts set status = 'resolved', resolved_at = now(), resolved_by = ${identity.staffId},
-             resolution_note = ${input.note}, next_escalation_at = null,
+             resolution_note = ${input.note}, resolution_outcome = ${input.outcome ?? null}, next_escalation_at = null,
              acknowledged_at = coalesce(acknowledged_at, now()),
              acknowledged_by = coalesce(acknowledged_by, ${identity.staffId}::uuid), updated_at = now()
        where id = ${input.alertId}`;

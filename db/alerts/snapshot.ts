@@ -26,6 +26,7 @@ export const alertRecordColumns = {
   resolvedAt: alerts.resolvedAt,
   resolvedBy: alerts.resolvedBy,
   resolutionNote: alerts.resolutionNote,
+  resolutionOutcome: alerts.resolutionOutcome,
   escalationLevel: alerts.escalationLevel,
   nextEscalationAt: alerts.nextEscalationAt,
 };
@@ -75,7 +76,8 @@ export async function alertSnapshots(sql: Sql, alertIds: string[]): Promise<Map<
       'lastEventAt', to_char(a.last_event_at at time zone 'UTC', ${ISO}),
       'acknowledgedAt', to_char(a.acknowledged_at at time zone 'UTC', ${ISO}), 'acknowledgedBy', a.acknowledged_by,
       'resolvedAt', to_char(a.resolved_at at time zone 'UTC', ${ISO}),
-      'resolvedBy', a.resolved_by, 'resolutionNote', a.resolution_note, 'escalationLevel', a.escalation_level
+      'resolvedBy', a.resolved_by, 'resolutionNote', a.resolution_note, 'resolutionOutcome', a.resolution_outcome,
+      'escalationLevel', a.escalation_level
     ) as snapshot
       from alerts a join residents r on r.id = a.resident_id
      where a.id = any(${[...new Set(alertIds)]}::uuid[])`;

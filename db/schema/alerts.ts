@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
+  check,
   index,
   integer,
   jsonb,
@@ -41,6 +42,17 @@ export const alertKind = pgEnum('alert_kind', [
   'device_inspection',
 ]);
 
+/** What the person who closed an alert found (the handling record; reports count these). */
+export const alertOutcome = pgEnum('alert_outcome', [
+  'false_alarm',
+  'device_fault',
+  'resident_ok_by_phone',
+  'visited',
+  'ambulance_119',
+  'hospitalised',
+  'other',
+]);
+
 export const alerts = pgTable(
   'alerts',
   {
@@ -71,6 +83,8 @@ export const alerts = pgTable(
     resolvedAt: timestamp('resolved_at', { withTimezone: true }),
     resolvedBy: uuid('resolved_by').references(() => staff.id, { onDelete: 'set null' }),
     resolutionNote: text('resolution_note'),
+    /** The handling record's outcome; null for an alert resolved by the system or before outcomes were recorded. */
+    resolutionOutcome: alertOutcome('resolution_outcome'),
     /**
      * Current step in the org's escalation policy and when the escalation sweep next acts: while open, when the
      * next step is due; while acknowledged, when the acknowledgement times out and the alert re-triggers (null:
@@ -212,6 +226,27 @@ export const escalationPolicies = pgTable(
   (t) => [uniqueIndex('escalation_policies_org_severity_key').on(t.orgId, t.severity)],
 );
 
+/** The timeline of what was done about an alert (calls made, guardian reached, 119 called), newest last. */
+export const alertNotes = pgTable(
+  'alert_notes',
+  {
+    id: id(),
+    orgId: uuid('org_id')
+      .notNull()
+      .references(() => organisations.id, { onDelete: 'cascade' }),
+    alertId: uuid('alert_id')
+      .notNull()
+      .references(() => alerts.id, { onDelete: 'cascade' }),
+    staffId: uuid('staff_id').references(() => staff.id, { onDelete: 'set null' }),
+    body: text('body').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('alert_notes_alert_idx').on(t.alertId, t.createdAt),
+    check('alert_notes_body_length', sql`char_length(${t.body}) between 1 and 2000`),
+  ],
+);
+
 export type Alert = typeof alerts.$inferSelect;
 export type NewAlert = typeof alerts.$inferInsert;
 export type AlertDelivery = typeof alertDeliveries.$inferSelect;
@@ -220,4 +255,5 @@ export type EscalationPolicy = typeof escalationPolicies.$inferSelect;
 export type AlertKind = (typeof alertKind.enumValues)[number];
 export type AlertStatus = (typeof alertStatus.enumValues)[number];
 export type RetriggerCause = (typeof retriggerCause.enumValues)[number];
+export type AlertOutcome = (typeof alertOutcome.enumValues)[number];
 export type DeliveryState = (typeof deliveryState.enumValues)[number];

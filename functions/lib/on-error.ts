@@ -22,7 +22,11 @@ export const DATABASE_RETRY_AFTER_SECONDS = 2;
  */
 export function onError(error: Error, c: Context<AppEnv>) {
   if (error instanceof ApiError) {
-    return problemResponse(c, problemFor(error.code, error.detail, { errors: error.errors }), error.headers);
+    return problemResponse(
+      c,
+      problemFor(error.code, error.detail, { errors: error.errors, current: error.current }),
+      error.headers,
+    );
   }
   if (error instanceof HTTPException) {
     const code = codeForStatus(error.status);

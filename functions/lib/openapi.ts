@@ -14,6 +14,9 @@ export const ProblemSchema = v.pipe(
     instance: v.optional(v.string()),
     requestId: v.optional(v.string()),
     errors: v.optional(v.array(v.object({ field: v.string(), message: v.string() }))),
+    current: v.optional(
+      v.pipe(v.record(v.string(), v.unknown()), v.description("A conflict's answer: the resource's state now")),
+    ),
   }),
   v.metadata({ ref: 'Problem' }),
 );

@@ -57,12 +57,15 @@ export interface Problem {
   instance?: string;
   requestId?: string;
   errors?: FieldError[];
+  /** A conflict's answer: the resource's state as it is now (e.g. an alert someone else acknowledged first). */
+  current?: Record<string, unknown>;
 }
 
 export interface ApiErrorOptions {
   code: ErrorCode;
   detail: string;
   errors?: FieldError[];
+  current?: Record<string, unknown>;
   headers?: Record<string, string>;
   cause?: unknown;
 }
@@ -72,13 +75,15 @@ export class ApiError extends HTTPException {
   readonly code: ErrorCode;
   readonly detail: string;
   readonly errors?: FieldError[];
+  readonly current?: Record<string, unknown>;
   readonly headers?: Record<string, string>;
 
-  constructor({ code, detail, errors, headers, cause }: ApiErrorOptions) {
+  constructor({ code, detail, errors, current, headers, cause }: ApiErrorOptions) {
     super(errorCodes[code], { message: detail, cause });
     this.code = code;
     this.detail = detail;
     this.errors = errors;
+    this.current = current;
     this.headers = headers;
   }
 }

@@ -173,6 +173,29 @@ export function resourceRoutes<
         ['NOT_FOUND', 'VALIDATION_FAILED', ...(conflict ? (['CONFLICT'] as const) : [])],
         validate('param', itemParams),
       ),
+    /**
+     * `POST /:id/<verb>` with a JSON body: a command on one item (acknowledge, resolve, add a note). `created`: it
+     * makes a new thing (201), else 200; `errors`: what it may refuse besides a missing item and a bad body.
+     */
+    command: <Body extends StandardSchemaV1>(
+      summary: string,
+      body: Body,
+      {
+        answer,
+        returns = schemas.Item,
+        created = false,
+        errors = [],
+        ...details
+      }: Details & Answer & { created?: boolean; errors?: ErrorCode[] },
+    ) =>
+      operation(
+        summary,
+        details,
+        { [created ? 201 : 200]: jsonResponse(answer, returns) },
+        ['NOT_FOUND', 'VALIDATION_FAILED', ...errors],
+        validate('param', itemParams),
+        validate('json', body),
+      ),
   };
 }
 

@@ -1,8 +1,12 @@
 import { createRouter } from '../../create-app';
 import * as handlers from './alerts.handlers';
 
-/** `/v1/alerts`: read-only here; alerts are acknowledged over the WebSocket. */
+/** `/v1/alerts`: read, acknowledge, resolve, annotate; the same rules as the dashboard's WebSocket. */
 export const alertRoutes = createRouter()
   .get('/', ...handlers.list)
   .get('/:id', ...handlers.get)
-  .get('/:id/attempts', ...handlers.attempts);
+  .get('/:id/attempts', ...handlers.attempts)
+  .get('/:id/history', ...handlers.history)
+  .post('/:id/ack', ...handlers.acknowledge)
+  .post('/:id/resolve', ...handlers.resolve)
+  .post('/:id/notes', ...handlers.addNote);

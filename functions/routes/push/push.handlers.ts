@@ -1,13 +1,11 @@
 import { verifyActionToken } from '../../../core/notify/action-token';
 import { findAttempt, type ReportedAttempt, recordAttemptReceived } from '../../../db/alerts/channels/attempt-reports';
 import { acknowledgeThroughAttempt } from '../../lib/acknowledge-through-attempt';
+import { API_NODE } from '../../lib/api-node';
 import type { AppContext } from '../../lib/context';
 import { handle } from '../../lib/handlers';
 import { ApiError } from '../../lib/problem';
 import * as routes from './push.routes';
-
-/** Recorded in delivery history as who made the change. */
-const API_NODE = 'api';
 
 export const config = handle(...routes.config, (c) =>
   c.json({ publicKey: c.env.services.config.VAPID_PUBLIC_KEY ?? null }, 200),
