@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type ApiHarness, startApiHarness } from '../../../infra/testing/api-harness';
-import { injectSosAlert, stopInjectionServers } from '../../../infra/testing/inject';
-import { type RealtimeNode, startRealtimeNode } from '../../../realtime/node';
-import { TestDashboard, testRealtimeConfig, tokenFor } from '../../../realtime/testing';
+import { type RealtimeNode, startRealtimeNode } from '../../realtime/node';
+import { TestDashboard, testRealtimeConfig, tokenFor } from '../../realtime/testing';
+import { type ApiHarness, startApiHarness } from './api-harness';
+import { injectSosAlert, stopInjectionServers } from './inject';
 
 interface AlertBody {
   id: string;
