@@ -13,6 +13,7 @@ import { integrationRoutes } from './routes/integrations';
 import { meRoutes } from './routes/me';
 import { notificationRuleRoutes } from './routes/notification-rules';
 import { pushRoutes } from './routes/push';
+import { reportRoutes } from './routes/reports';
 import { residentRoutes } from './routes/residents';
 import { staffRoutes } from './routes/staff';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints';
@@ -30,6 +31,7 @@ export function createApp() {
     .route('/v1/devices', deviceRoutes)
     .route('/v1/cameras', cameraRoutes)
     .route('/v1/alerts', alertRoutes)
+    .route('/v1/reports', reportRoutes)
     .route('/v1/push', pushRoutes)
     .route('/v1/notification-rules', notificationRuleRoutes)
     .route('/v1/webhook-endpoints', webhookEndpointRoutes)

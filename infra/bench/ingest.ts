@@ -21,6 +21,7 @@ import { freeLoopbackPort, startEmbeddedPostgres } from '../../db/embedded';
 import { migrate } from '../../db/migrate';
 import { seedDemoOrganisation } from '../demo-organisation';
 import { routineEvents, type SimulatedEvent } from '../simulate/events';
+import { auditBenchAlerts } from './alert-audit';
 
 const { values: flags } = parseArgs({
   options: {
@@ -105,6 +106,7 @@ async function main() {
   log(`HTTP ingest: ${total} events in ${httpSeconds.toFixed(2)} s = ${http} events/s`);
   log(`raw COPY:    ${total} rows in ${copySeconds.toFixed(2)} s = ${copy} rows/s (${ROUNDS} alternating rounds)`);
   log(`HTTP / COPY = ${((http / copy) * 100).toFixed(1)} % (target ≥ 60 %)`);
+  await auditBenchAlerts(sql, log);
   console.log(
     JSON.stringify({
       http_events_per_s: http,

@@ -14,6 +14,7 @@ import webPush from 'web-push';
 import { endpointSecret } from '../../core/notify/webhook-signature';
 import { seedDemoOrganisation } from '../demo-organisation';
 import { injectSosAlert, stopInjectionServers } from '../testing/inject';
+import { auditBenchAlerts } from './alert-audit';
 import type { FromReceivers, ToReceivers } from './notify-receivers';
 import {
   benchDatabase,
@@ -252,6 +253,7 @@ async function main() {
   log(
     `receivers: ${counts.pushRequests} push requests, ${counts.webhookRequests} webhook calls, ${counts.badSignatures} bad signatures`,
   );
+  await auditBenchAlerts(sql, log);
   console.log(
     JSON.stringify({
       push_p50_ms: round(percentile(push, 0.5)),

@@ -5,6 +5,7 @@
 // BENCH_SECONDS, BENCH_CLIENT_PROCESSES, BENCH_DATABASE_URL (else an embedded PostgreSQL in a temporary directory).
 import { seedDemoOrganisation } from '../demo-organisation';
 import { injectSosAlert, stopInjectionServers } from '../testing/inject';
+import { auditBenchAlerts } from './alert-audit';
 import {
   benchDatabase,
   cleanups,
@@ -164,6 +165,7 @@ async function main() {
   const missing = warmupMissing + steadyMissing + burstMissing;
 
   await dashboards.close();
+  const auditViolations = await auditBenchAlerts(sql, log);
   console.log(
     JSON.stringify({
       connections,
@@ -176,7 +178,7 @@ async function main() {
       node_ms: { steady: shareFigures(steadyNode), burst: shareFigures(burstNode) },
     }),
   );
-  if (connectFailures > 0 || missing > 0) {
+  if (connectFailures > 0 || missing > 0 || auditViolations > 0) {
     console.error(`[bench] failed: ${connectFailures} dashboards never connected, ${missing} alert frames missing`);
     process.exitCode = 1;
   }

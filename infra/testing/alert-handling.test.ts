@@ -257,4 +257,22 @@ describe('alert handling over HTTP: acknowledge, resolve with a handling record,
       { numRuns: 60 },
     );
   });
+
+  test('the organisation’s alert audit (admins): every alert of these tests reached a person in time', async () => {
+    const admin = await h.tokenFor('own', 'admin');
+    const audit = await h.request<{ checked: number; violations: unknown[] }>('GET', '/v1/reports/alert-audit', {
+      token: admin,
+    });
+    expect(audit.status).toBe(200);
+    expect(audit.body.checked).toBeGreaterThanOrEqual(5);
+    expect(audit.body.violations).toEqual([]);
+    for (const role of ['manager', 'caregiver'] as const) {
+      const refused = await h.request('GET', '/v1/reports/alert-audit', { token: await h.tokenFor('own', role) });
+      expect(refused.status).toBe(403);
+    }
+    for (const query of ['?from=2026-12-02T00:00:00Z&to=2026-12-01T00:00:00Z', '?tolerance=-1', '?from=yesterday']) {
+      const bad = await h.request<ProblemBody>('GET', `/v1/reports/alert-audit${query}`, { token: admin });
+      expect(bad).toMatchObject({ status: 422, body: { code: 'VALIDATION_FAILED' } });
+    }
+  });
 });
