@@ -455,6 +455,7 @@ describe('authorisation matrix: role × resource × own/other organisation (Node
     ['POST', '/v1/alerts/00000000-0000-4000-8000-000000000000/resolve'],
     ['POST', '/v1/alerts/00000000-0000-4000-8000-000000000000/notes'],
     ['GET', '/v1/reports/alert-audit'],
+    ['GET', '/v1/reports/response-times'],
     ['POST', '/v1/webhook-endpoints/00000000-0000-4000-8000-000000000000/rotate-secret'],
     ['GET', '/v1/notification-rules'],
     ['PUT', '/v1/notification-rules/organisation/00000000-0000-4000-8000-000000000000'],

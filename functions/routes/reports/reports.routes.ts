@@ -1,7 +1,7 @@
 import { describeStaffRoute, jsonResponse } from '../../lib/openapi';
-import { adminsOnly } from '../../lib/roles';
+import { adminsOnly, managersOnly } from '../../lib/roles';
 import { validate } from '../../lib/validate';
-import { AuditQuery, AuditSchema } from './reports.schemas';
+import { AuditQuery, AuditSchema, ResponseTimesQuery, ResponseTimesSchema } from './reports.schemas';
 
 const tags = ['reports'];
 
@@ -19,4 +19,28 @@ export const alertAudit = [
   }),
   adminsOnly(),
   validate('query', AuditQuery),
+] as const;
+
+export const responseTimes = [
+  describeStaffRoute({
+    tags,
+    summary: 'How fast alerts were answered',
+    description:
+      'Managers and admins. Per severity and per month, week (organisation time zone) or acknowledging staff member: ' +
+      'alerts, share acknowledged within 60 s and 180 s, median and p90 time to acknowledge, median time to the ' +
+      'first receipt, alerts escalated, alerts that reached nobody; and handling outcomes per device kind (false ' +
+      'alarms, 119 dispatches). `Accept: text/csv` answers the rows as CSV.',
+    responses: {
+      200: {
+        ...jsonResponse('The report', ResponseTimesSchema),
+        content: {
+          ...jsonResponse('The report', ResponseTimesSchema).content,
+          'text/csv': { schema: { type: 'string' as const } },
+        },
+      },
+    },
+    errors: ['VALIDATION_FAILED'],
+  }),
+  managersOnly(),
+  validate('query', ResponseTimesQuery),
 ] as const;

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { alertSeverity, alertStatus } from '../../../db/schema/alerts';
+import { alertOutcome, alertSeverity, alertStatus } from '../../../db/schema/alerts';
 import { DateTime, Timestamp, Uuid } from '../../lib/schemas';
 
 export const AuditQuery = v.strictObject({
@@ -35,4 +35,50 @@ export const AuditSchema = v.pipe(
     ),
   }),
   v.metadata({ ref: 'AlertAudit' }),
+);
+
+export const ResponseTimesQuery = v.strictObject({
+  from: v.optional(v.pipe(DateTime, v.description('Alerts opened from (default: 30 days before `to`)'))),
+  to: v.optional(v.pipe(DateTime, v.description('…until, exclusive (default: now); at most 400 days after `from`'))),
+  groupBy: v.optional(v.picklist(['month', 'week', 'staff']), 'month'),
+});
+
+const seconds = (what: string) => v.pipe(v.nullable(v.number()), v.description(what));
+
+export const ResponseTimesSchema = v.pipe(
+  v.object({
+    from: Timestamp,
+    to: Timestamp,
+    groupBy: v.picklist(['month', 'week', 'staff']),
+    timeZone: v.string(),
+    rows: v.array(
+      v.object({
+        group: v.pipe(
+          v.nullable(v.string()),
+          v.description(
+            "The month's or week's first day (YYYY-MM-DD, organisation time), or the acknowledging staff id",
+          ),
+        ),
+        groupName: v.nullable(v.string()),
+        severity: v.picklist(alertSeverity.enumValues),
+        alerts: v.number(),
+        acknowledged: v.number(),
+        ackWithin60sPct: seconds('% of the alerts acknowledged within 60 s of opening'),
+        ackWithin180sPct: seconds('% of the alerts acknowledged within 180 s of opening'),
+        medianAckSeconds: seconds('Median seconds from opening to the first acknowledgement'),
+        p90AckSeconds: seconds('90th percentile of the same'),
+        medianFirstReceiptSeconds: seconds('Median seconds from opening to the first device receipt'),
+        escalated: v.pipe(v.number(), v.description('Alerts that went past their first step')),
+        reachedNobody: v.pipe(v.number(), v.description('Alerts no device ever confirmed receiving')),
+      }),
+    ),
+    outcomes: v.array(
+      v.object({
+        outcome: v.nullable(v.picklist(alertOutcome.enumValues)),
+        deviceKind: v.nullable(v.string()),
+        alerts: v.number(),
+      }),
+    ),
+  }),
+  v.metadata({ ref: 'ResponseTimes' }),
 );
