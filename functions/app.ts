@@ -6,12 +6,14 @@ import { authRoutes } from './routes/auth';
 import { cameraRoutes } from './routes/cameras';
 import { deviceRoutes } from './routes/devices';
 import { docsRoutes } from './routes/docs';
+import { escalationPolicyRoutes } from './routes/escalation-policies';
 import { healthRoutes } from './routes/health';
 import { hubRoutes } from './routes/hubs';
 import { ingestRoutes } from './routes/ingest';
 import { integrationRoutes } from './routes/integrations';
 import { meRoutes } from './routes/me';
 import { notificationRuleRoutes } from './routes/notification-rules';
+import { organisationRoutes } from './routes/organisation';
 import { pushRoutes } from './routes/push';
 import { reportRoutes } from './routes/reports';
 import { residentRoutes } from './routes/residents';
@@ -34,6 +36,8 @@ export function createApp() {
     .route('/v1/reports', reportRoutes)
     .route('/v1/push', pushRoutes)
     .route('/v1/notification-rules', notificationRuleRoutes)
+    .route('/v1/escalation-policies', escalationPolicyRoutes)
+    .route('/v1/organisation', organisationRoutes)
     .route('/v1/webhook-endpoints', webhookEndpointRoutes)
     .route('/v1/integrations', integrationRoutes)
     .route('/', ingestRoutes())

@@ -7,7 +7,7 @@ import type { AlertSeverity } from '../schema/alerts';
 type Sql = postgres.Sql | postgres.TransactionSql;
 
 /** Up to a week; null switches the re-trigger off for the severity. */
-const AckTimeout = v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(7 * 86_400)));
+export const AckTimeoutSchema = v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(7 * 86_400)));
 
 /**
  * The organisation's acknowledgement timeout for one severity (`settings.ackTimeoutSeconds[severity]`): seconds,
@@ -18,7 +18,7 @@ export function ackTimeoutFor(stored: unknown, orgId: string, severity: AlertSev
   const value =
     stored !== null && typeof stored === 'object' ? (stored as Record<string, unknown>)[severity] : undefined;
   if (value === undefined) return defaultAckTimeoutSeconds[severity];
-  const parsed = v.safeParse(AckTimeout, value);
+  const parsed = v.safeParse(AckTimeoutSchema, value);
   if (parsed.success) return parsed.output;
   reportDbDiagnostic({
     level: 'warn',

@@ -9,7 +9,12 @@ export interface EscalationPolicy {
   repeat: number;
 }
 
-const waitSeconds = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(86_400));
+const waitSeconds = v.pipe(
+  v.number(),
+  v.integer('must be whole seconds'),
+  v.minValue(1, 'must be at least 1 second'),
+  v.maxValue(86_400, 'must be at most 24 hours'),
+);
 
 const Step = v.variant('notify', [
   v.object({
@@ -21,8 +26,12 @@ const Step = v.variant('notify', [
   v.object({ notify: v.literal('admins'), waitSeconds }),
 ]);
 
-const Policy = v.object({
-  steps: v.pipe(v.array(Step), v.minLength(1), v.maxLength(50)),
+/**
+ * A ladder as stored and as the API takes it: the one rule both apply (the API refuses what the realtime node would
+ * replace by the default).
+ */
+export const EscalationPolicySchema = v.object({
+  steps: v.pipe(v.array(Step), v.minLength(1, 'needs at least one step'), v.maxLength(50)),
   repeat: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(20)),
 });
 
@@ -33,7 +42,7 @@ const Policy = v.object({
  */
 export function usablePolicy(stored: unknown, orgId: string, severity: AlertSeverity): EscalationPolicy {
   if (stored === null || stored === undefined) return defaultEscalationPolicies[severity];
-  const parsed = v.safeParse(Policy, stored);
+  const parsed = v.safeParse(EscalationPolicySchema, stored);
   if (parsed.success) return parsed.output;
   reportDbDiagnostic({
     level: 'warn',

@@ -123,7 +123,7 @@ async function hubsOffline(sql: postgres.Sql, now: Date, outcome: SilenceOutcome
       select h.id as "hubId", h.org_id as "orgId", h.resident_id as "residentId", h.name,
              extract(epoch from (${at}::timestamptz - h.last_seen_at)) / 60 as "minutesSilent",
              h.last_seen_at < ${at}::timestamptz - make_interval(mins =>
-               coalesce((o.settings ->> 'hubOfflineMinutes')::int, ${defaultOrganisationSettings.hubOfflineMinutes})) as offline,
+               ${hubOfflineMinutesSql(sql, defaultOrganisationSettings.hubOfflineMinutes)}) as offline,
              exists (select 1 from alerts a where a.org_id = h.org_id and a.status <> 'resolved'
                         and a.dedup_key = ${dedupKeySql(sql, 'h.resident_id', 'hub_offline')}) as open
         from hubs h join organisations o on o.id = h.org_id
@@ -176,4 +176,14 @@ async function resolveSilence(
 ): Promise<void> {
   const resolved = await resolveBySystem(tx, { orgId, dedupKeys: [dedupKey(residentId, kind)], note });
   for (const alert of resolved) outcome.resolved.push({ ...alert, orgId, residentId });
+}
+
+/**
+ * The organisation's `hubOfflineMinutes` in SQL, by the rule the API checks (a whole number, 1–1,440): a value edited
+ * by hand that breaks it (text, a fraction, a huge number) takes the default instead of failing the job's statement.
+ */
+export function hubOfflineMinutesSql(sql: postgres.Sql | postgres.TransactionSql, fallback: number) {
+  return sql`coalesce(case when jsonb_typeof(o.settings -> 'hubOfflineMinutes') = 'number'
+                             and (o.settings ->> 'hubOfflineMinutes')::numeric between 1 and 1440
+                        then (o.settings ->> 'hubOfflineMinutes')::numeric::int end, ${fallback}::int)`;
 }

@@ -54,7 +54,9 @@ export async function riskFacts(
      ), hub_state as (
        select h.resident_id,
               bool_or(h.last_seen_at is null or h.last_seen_at < $3::timestamptz - make_interval(mins =>
-                coalesce((o.settings ->> 'hubOfflineMinutes')::int, 30))) as offline
+                coalesce(case when jsonb_typeof(o.settings -> 'hubOfflineMinutes') = 'number'
+                                   and (o.settings ->> 'hubOfflineMinutes')::numeric between 1 and 1440
+                              then (o.settings ->> 'hubOfflineMinutes')::numeric::int end, 30))) as offline
          from hubs h join organisations o on o.id = h.org_id
         where h.org_id = $1 and h.resident_id = any($2::text[]::uuid[])
         group by h.resident_id

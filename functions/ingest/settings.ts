@@ -1,4 +1,5 @@
 import { defaultOrganisationSettings, defaultThresholds } from '../../db/defaults';
+import { usableSetting } from '../../db/organisation-settings';
 import type { OrganisationSettings } from '../../db/schema/organisations';
 import type { ResidentThresholds } from '../../db/schema/people';
 
@@ -16,9 +17,10 @@ export function detectionSettings(
 ): DetectionSettings {
   return {
     thresholds: { ...defaultThresholds, ...definedOnly(resident ?? {}) },
-    timeZone: validTimeZone(org?.timeZone) ?? defaultOrganisationSettings.timeZone,
-    nightHours: org?.nightHours ?? defaultOrganisationSettings.nightHours,
-    hubOfflineMinutes: org?.hubOfflineMinutes ?? defaultOrganisationSettings.hubOfflineMinutes,
+    timeZone: usableSetting('timeZone', org?.timeZone) ?? defaultOrganisationSettings.timeZone,
+    nightHours: usableSetting('nightHours', org?.nightHours) ?? defaultOrganisationSettings.nightHours,
+    hubOfflineMinutes:
+      usableSetting('hubOfflineMinutes', org?.hubOfflineMinutes) ?? defaultOrganisationSettings.hubOfflineMinutes,
   };
 }
 
@@ -39,24 +41,6 @@ export function isNight(time: Date, settings: Pick<DetectionSettings, 'timeZone'
   const hour = localHour(time, settings.timeZone);
   const { start, end } = settings.nightHours;
   return start > end ? hour >= start || hour < end : hour >= start && hour < end;
-}
-
-const zoneValidity = new Map<string, boolean>();
-
-/** Whether the runtime knows the zone; remembered, since building a formatter costs more than a whole batch's rules. */
-function validTimeZone(zone: string | undefined): string | undefined {
-  if (!zone) return undefined;
-  let valid = zoneValidity.get(zone);
-  if (valid === undefined) {
-    try {
-      new Intl.DateTimeFormat('en-GB', { timeZone: zone });
-      valid = true;
-    } catch {
-      valid = false;
-    }
-    if (zoneValidity.size < 1_000) zoneValidity.set(zone, valid);
-  }
-  return valid ? zone : undefined;
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {
