@@ -1,4 +1,5 @@
 import { createBaseApp } from './create-app';
+import { alertTextRoutes } from './routes/alert-texts';
 import { alertRoutes } from './routes/alerts';
 import { analyticsRoutes } from './routes/analytics';
 import { assignmentRoutes } from './routes/assignments';
@@ -33,6 +34,7 @@ export function createApp() {
     .route('/v1/devices', deviceRoutes)
     .route('/v1/cameras', cameraRoutes)
     .route('/v1/alerts', alertRoutes)
+    .route('/v1/alert-texts', alertTextRoutes)
     .route('/v1/reports', reportRoutes)
     .route('/v1/push', pushRoutes)
     .route('/v1/notification-rules', notificationRuleRoutes)

@@ -1,4 +1,4 @@
-import type { AlertKind, AlertSeverity } from '../../db/schema/alerts';
+import type { AlertKind, AlertOutcome, AlertSeverity } from '../../db/schema/alerts';
 
 export type Language = 'ko' | 'en';
 
@@ -21,6 +21,17 @@ const kindText: Record<AlertKind, Record<Language, string>> = {
   device_inspection: { ko: '기기 점검 필요', en: 'Device needs inspection' },
 };
 
+/** What the person who resolved an alert found (the handling record's outcome). */
+const outcomeText: Record<AlertOutcome, Record<Language, string>> = {
+  false_alarm: { ko: '오작동(오경보)', en: 'False alarm' },
+  device_fault: { ko: '기기 고장', en: 'Device fault' },
+  resident_ok_by_phone: { ko: '전화로 안부 확인', en: 'Resident fine (by phone)' },
+  visited: { ko: '방문하여 확인', en: 'Visited' },
+  ambulance_119: { ko: '119 출동', en: '119 ambulance' },
+  hospitalised: { ko: '병원 이송·입원', en: 'Hospitalised' },
+  other: { ko: '기타', en: 'Other' },
+};
+
 const severityText: Record<AlertSeverity, Record<Language, string>> = {
   critical: { ko: '긴급', en: 'Critical' },
   high: { ko: '높음', en: 'High' },
@@ -39,6 +50,11 @@ export function kindLabel(kind: AlertKind, language: Language): string {
 
 export function severityLabel(severity: AlertSeverity, language: Language): string {
   return severityText[severity][language];
+}
+
+/** Every label the console shows for the API's stable codes: one source for the console, push texts and SMS. */
+export function alertTexts() {
+  return { kinds: kindText, outcomes: outcomeText, severities: severityText };
 }
 
 /** What a phone notification or an SMS says about an alert, in the person's language. */

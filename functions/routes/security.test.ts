@@ -460,6 +460,7 @@ describe('authorisation matrix: role × resource × own/other organisation (Node
     ['PUT', '/v1/escalation-policies/00000000-0000-4000-8000-000000000000'],
     ['DELETE', '/v1/escalation-policies/00000000-0000-4000-8000-000000000000'],
     ['GET', '/v1/organisation/settings'],
+    ['GET', '/v1/alert-texts'],
     ['PATCH', '/v1/organisation/settings'],
     ['POST', '/v1/webhook-endpoints/00000000-0000-4000-8000-000000000000/rotate-secret'],
     ['GET', '/v1/notification-rules'],

@@ -154,6 +154,33 @@ describe('staff console in Chromium through nginx over HTTPS', () => {
     await page.context().close();
   });
 
+  test('alert kinds read in the console’s language; resolving records what was found', async () => {
+    const page = await signedInPage();
+    const errors = collectPageErrors(page);
+    const alertId = await raiseSosForCaregiver(0);
+    const item = page.locator(`li.alert[data-alert-id="${alertId}"]`);
+    await item.waitFor({ state: 'visible' });
+    // Raised with an English title; the Korean console shows the kind's Korean label.
+    await expect.poll(() => item.locator('.alert-title').textContent()).toBe('응급 호출 버튼');
+    await item.locator('.resolve').click();
+    expect(await item.locator('.resolve-outcome option[value="ambulance_119"]').textContent()).toBe('119 출동');
+    await item.locator('.resolve-outcome').selectOption('ambulance_119');
+    await item.locator('.resolve-form textarea').fill('119 신고, 병원 이송');
+    await screenshot(page, 'console-resolve-outcome');
+    await item.locator('.resolve-form button[type="submit"]').click();
+    await expect
+      .poll(
+        async () =>
+          (
+            await stack.functions.database.sql<{ status: string; outcome: string; note: string }[]>`
+              select status, resolution_outcome as outcome, resolution_note as note from alerts where id = ${alertId}`
+          )[0],
+      )
+      .toEqual({ status: 'resolved', outcome: 'ambulance_119', note: '119 신고, 병원 이송' });
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
   test('the console speaks the same WebSocket protocol constants as the realtime node', async () => {
     const consoleProtocol = (await import(pathToFileURL('infra/console/assets/protocol.js').href)) as {
       PROTOCOL: string;

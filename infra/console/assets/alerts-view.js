@@ -3,7 +3,7 @@
 // under each card who was told about it and how (attempts-view.js).
 import { sound } from './alarm.js';
 import { AttemptsView } from './attempts-view.js';
-import { formatTime, t } from './i18n.js';
+import { codeLabel, formatTime, t } from './i18n.js';
 
 const severityRank = { critical: 0, high: 1, medium: 2, low: 3 };
 /** An ack without an answer (alert.updated, or an error frame) this long is sent again: a repeat is always safe. */
@@ -153,8 +153,8 @@ export class AlertBoard {
     this.render(entry);
   }
 
-  resolve(alertId, note) {
-    if (!this.send({ type: 'resolve', alertId, note })) return false;
+  resolve(alertId, note, outcome) {
+    if (!this.send({ type: 'resolve', alertId, note, ...(outcome ? { outcome } : {}) })) return false;
     this.remove(alertId);
     return true;
   }
@@ -164,6 +164,7 @@ export class AlertBoard {
     element.dataset.alertId = alertId;
     const form = element.querySelector('.resolve-form');
     const noteField = form.querySelector('textarea');
+    const outcomeField = form.querySelector('.resolve-outcome');
     element.querySelector('.ack').addEventListener('click', () => this.acknowledge(alertId));
     element.querySelector('.resolve').addEventListener('click', () => {
       form.hidden = false;
@@ -177,7 +178,7 @@ export class AlertBoard {
       event.preventDefault();
       const note = noteField.value.trim();
       if (!note) return noteField.focus();
-      this.resolve(alertId, note);
+      this.resolve(alertId, note, outcomeField.value || undefined);
     });
     element.querySelector('.open-camera').addEventListener('click', () => {
       const entry = this.entries.get(alertId);
@@ -196,7 +197,8 @@ export class AlertBoard {
     element.dataset.deliveryId = entry.deliveryId;
     element.dataset.status = alert.status;
     element.querySelector('.severity').textContent = t(`severity.${alert.severity}`);
-    element.querySelector('.alert-title').textContent = alert.title || alert.kind;
+    element.querySelector('.alert-title').textContent = codeLabel('kinds', alert.kind) ?? (alert.title || alert.kind);
+    renderOutcomeOptions(element.querySelector('.resolve-outcome'));
     const meta = t('alertMeta', {
       resident: alert.residentName,
       time: formatTime(alert.openedAt),
@@ -252,4 +254,29 @@ export class AlertBoard {
   clear() {
     for (const alertId of [...this.entries.keys()]) this.remove(alertId);
   }
+}
+
+/** The handling outcomes in the current language, once their labels loaded; the chosen one is kept. */
+const OUTCOMES = [
+  'visited',
+  'resident_ok_by_phone',
+  'false_alarm',
+  'device_fault',
+  'ambulance_119',
+  'hospitalised',
+  'other',
+];
+
+function renderOutcomeOptions(select) {
+  if (!select) return;
+  const chosen = select.value;
+  select.replaceChildren(
+    ...OUTCOMES.map((outcome) => {
+      const option = document.createElement('option');
+      option.value = outcome;
+      option.textContent = codeLabel('outcomes', outcome) ?? outcome;
+      return option;
+    }),
+  );
+  if (chosen) select.value = chosen;
 }

@@ -33,6 +33,7 @@ const dictionaries = {
     resolve: '해결',
     resolveConfirm: '해결 처리',
     resolveNote: '조치 내용 (필수)',
+    resolveOutcome: '처리 결과',
     cancel: '취소',
     openCamera: '카메라',
     profile: '프로필',
@@ -163,6 +164,7 @@ const dictionaries = {
     resolve: 'Resolve',
     resolveConfirm: 'Mark resolved',
     resolveNote: 'What was done (required)',
+    resolveOutcome: 'Outcome',
     cancel: 'Cancel',
     openCamera: 'Camera',
     profile: 'Profile',
@@ -282,6 +284,18 @@ export function setLanguage(next) {
   localStorage.setItem(STORAGE_KEY, language);
   applyTranslations(document);
   for (const listener of listeners) listener(language);
+}
+
+/** Labels of the API's stable codes (alert kinds, outcomes), from GET /v1/alert-texts: the server keeps one source. */
+let codeLabels = null;
+
+export function setCodeLabels(labels) {
+  codeLabels = labels;
+}
+
+/** The label of `code` in `group` ('kinds', 'outcomes') in the current language; undefined before they loaded. */
+export function codeLabel(group, code) {
+  return codeLabels?.[group]?.[code]?.[language];
 }
 
 export function onLanguageChange(listener) {

@@ -7,7 +7,7 @@ import { AlertBoard } from './alerts-view.js';
 import { ApiError, createApi } from './api.js';
 import { CameraViewer } from './camera.js';
 import { loadConfig } from './config.js';
-import { applyTranslations, currentLanguage, onLanguageChange, setLanguage, t } from './i18n.js';
+import { applyTranslations, currentLanguage, onLanguageChange, setCodeLabels, setLanguage, t } from './i18n.js';
 import { PushSettings } from './push-settings.js';
 import { ResidentsView } from './residents-view.js';
 import { RulesView } from './rules-view.js';
@@ -160,6 +160,14 @@ function showDashboard() {
     onOpenResident: (residentId) => residents.open(residentId),
     api,
   });
+  // Alert kinds and outcomes in the reader's language (the API keeps codes); until they load, the alert's own title.
+  api
+    .get('/v1/alert-texts')
+    .then((labels) => {
+      setCodeLabels(labels);
+      board?.renderAll();
+    })
+    .catch(() => {});
   camera = new CameraViewer({ socket, video: $('camera-video'), onState: renderCameraState });
   socket.addEventListener('state', (event) => {
     connectionState = event.detail;
