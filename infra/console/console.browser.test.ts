@@ -154,7 +154,7 @@ describe('staff console in Chromium through nginx over HTTPS', () => {
     await page.context().close();
   });
 
-  test('alert kinds read in the console’s language; resolving records what was found', async () => {
+  test('alert kinds read in the console’s language; the history takes notes; resolving records what was found', async () => {
     const page = await signedInPage();
     const errors = collectPageErrors(page);
     const alertId = await raiseSosForCaregiver(0);
@@ -162,6 +162,16 @@ describe('staff console in Chromium through nginx over HTTPS', () => {
     await item.waitFor({ state: 'visible' });
     // Raised with an English title; the Korean console shows the kind's Korean label.
     await expect.poll(() => item.locator('.alert-title').textContent()).toBe('응급 호출 버튼');
+    // The history: raised, who was told; a note added here joins it.
+    await item.locator('details.history summary').click();
+    await expect.poll(() => item.locator('.history-entry[data-event="raised"]').count()).toBe(1);
+    expect(await item.locator('.history-entry[data-event="told"]').textContent()).toContain('알림 보냄');
+    await item.locator('.note-form textarea').fill('보호자에게 전화함');
+    await item.locator('.note-form button').click();
+    await expect
+      .poll(() => item.locator('.history-entry[data-event="note"]').textContent())
+      .toContain('보호자에게 전화함');
+    await screenshot(page, 'console-alert-history');
     await item.locator('.resolve').click();
     expect(await item.locator('.resolve-outcome option[value="ambulance_119"]').textContent()).toBe('119 출동');
     await item.locator('.resolve-outcome').selectOption('ambulance_119');

@@ -3,6 +3,7 @@
 // under each card who was told about it and how (attempts-view.js).
 import { sound } from './alarm.js';
 import { AttemptsView } from './attempts-view.js';
+import { HistoryView } from './history-view.js';
 import { codeLabel, formatTime, t } from './i18n.js';
 
 const severityRank = { critical: 0, high: 1, medium: 2, low: 3 };
@@ -41,7 +42,10 @@ export class AlertBoard {
       existing.alert = alert;
       if (alert.status !== 'open') this.settleAck(existing);
       else if (!duplicate) sound(alert.severity);
-      if (!duplicate) existing.attempts.refresh();
+      if (!duplicate) {
+        existing.attempts.refresh();
+        existing.history.refresh();
+      }
       this.render(existing);
     } else {
       const element = this.create(alert.id);
@@ -50,7 +54,8 @@ export class AlertBoard {
         details: element.querySelector('.attempts'),
         alertId: alert.id,
       });
-      const entry = { alert, deliveryId, seq, element, attempts };
+      const history = new HistoryView({ api: this.api, details: element.querySelector('.history'), alertId: alert.id });
+      const entry = { alert, deliveryId, seq, element, attempts, history };
       this.entries.set(alert.id, entry);
       this.render(entry);
       if (alert.status === 'open' && !duplicate) sound(alert.severity);
@@ -81,6 +86,7 @@ export class AlertBoard {
     if (change === 'escalated') entry.note = t('escalated');
     if (change === 'retriggered') entry.note = t('retriggered');
     entry.attempts.refresh();
+    entry.history.refresh();
     this.render(entry);
     this.reorder();
   }
@@ -221,6 +227,7 @@ export class AlertBoard {
     for (const entry of this.entries.values()) {
       this.render(entry);
       entry.attempts.render();
+      entry.history.render();
     }
     this.reorder();
   }
