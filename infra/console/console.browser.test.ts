@@ -191,6 +191,34 @@ describe('staff console in Chromium through nginx over HTTPS', () => {
     await page.context().close();
   });
 
+  test('managers see how fast alerts were answered: chart, table and CSV; caregivers have no report button', async () => {
+    const carerPage = await signedInPage();
+    expect(await carerPage.locator('#reports-button').isHidden()).toBe(true);
+    await carerPage.context().close();
+
+    const manager = seed.logins.find((entry) => entry.role === 'manager');
+    if (!manager) throw new Error('seed has no manager');
+    const page = await newPage();
+    const errors = collectPageErrors(page);
+    await signInConsole(page, { staffId: manager.staffId, orgId: seed.orgId, name: manager.name, role: 'manager' });
+    await page.goto(`${stack.nginx.httpsUrl}/`);
+    await page.locator('#reports-button').click();
+    // This file's alerts: acknowledged and resolved a moment after they opened, so all within 60 s.
+    await expect.poll(() => page.locator('#report-rows tr').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    const bars = page.locator('#report-chart rect');
+    expect(await bars.count()).toBeGreaterThanOrEqual(2);
+    expect(Number(await bars.first().getAttribute('data-pct'))).toBeGreaterThan(0);
+    expect(await page.locator('#report-rows tr').first().locator('td').nth(1).textContent()).toBe('긴급');
+    await screenshot(page, 'console-response-report');
+    const download = page.waitForEvent('download');
+    await page.locator('#report-csv').click();
+    const file = await download;
+    const csv = await (await file.createReadStream()).toArray();
+    expect(Buffer.concat(csv).toString('utf8')).toMatch(/^group,groupName,severity,alerts,/);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
   test('the console speaks the same WebSocket protocol constants as the realtime node', async () => {
     const consoleProtocol = (await import(pathToFileURL('infra/console/assets/protocol.js').href)) as {
       PROTOCOL: string;

@@ -9,6 +9,7 @@ import { CameraViewer } from './camera.js';
 import { loadConfig } from './config.js';
 import { applyTranslations, currentLanguage, onLanguageChange, setCodeLabels, setLanguage, t } from './i18n.js';
 import { PushSettings } from './push-settings.js';
+import { ReportsView } from './reports-view.js';
 import { ResidentsView } from './residents-view.js';
 import { RulesView } from './rules-view.js';
 
@@ -37,6 +38,22 @@ const pushSettings = new PushSettings({
     toggle: $('push-toggle'),
     devices: $('push-devices'),
     empty: $('push-devices-empty'),
+  },
+});
+
+const reports = new ReportsView({
+  api,
+  apiBase: config.apiBase,
+  elements: {
+    button: $('reports-button'),
+    panel: $('reports-panel'),
+    title: $('reports-title'),
+    close: $('reports-close'),
+    grouping: $('report-grouping'),
+    state: $('report-state'),
+    chart: $('report-chart'),
+    table: $('report-rows'),
+    csv: $('report-csv'),
   },
 });
 
@@ -130,7 +147,17 @@ function showLogin() {
   board?.clear();
   $('login-view').hidden = false;
   $('dashboard-view').hidden = true;
-  for (const id of ['logout', 'who', 'connection', 'sound-toggle', 'push-settings']) $(id).hidden = true;
+  for (const id of [
+    'logout',
+    'who',
+    'connection',
+    'sound-toggle',
+    'push-settings',
+    'reports-button',
+    'reports-panel',
+  ]) {
+    $(id).hidden = true;
+  }
   pushSettings.close();
   $('email').focus();
 }
@@ -141,6 +168,7 @@ function showDashboard() {
   $('dashboard-view').hidden = false;
   for (const id of ['logout', 'who', 'connection', 'sound-toggle', 'push-settings']) $(id).hidden = false;
   $('who').textContent = staff.name;
+  reports.showFor(staff.role);
   renderSoundButton();
 
   socket = new AlertSocket({
