@@ -219,6 +219,80 @@ describe('staff console in Chromium through nginx over HTTPS', () => {
     await page.context().close();
   });
 
+  test('admins edit the escalation ladders and settings (refusals shown, nothing changed); managers only read them', async () => {
+    const { sql } = stack.functions.database;
+    const admin = seed.logins.find((entry) => entry.role === 'admin');
+    const manager = seed.logins.find((entry) => entry.role === 'manager');
+    if (!admin || !manager) throw new Error('seed has no admin or manager');
+    const page = await newPage();
+    const errors = collectPageErrors(page);
+    await signInConsole(page, { staffId: admin.staffId, orgId: seed.orgId, name: admin.name, role: 'admin' });
+    await page.goto(`${stack.nginx.httpsUrl}/`);
+    await page.locator('#settings-button').click();
+    const critical = page.locator('form.ladder[data-severity="critical"]');
+    await expect.poll(() => critical.locator('.ladder-step').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    const ladderOf = async () =>
+      (
+        await sql<{ steps: { waitSeconds: number }[] }[]>`
+          select steps from escalation_policies where org_id = ${seed.orgId} and severity = 'critical'`
+      )[0]?.steps;
+    const before = await ladderOf();
+
+    // A wait out of range the browser's own form check stops; a ladder with no step the API refuses, and says why.
+    await critical.locator('.ladder-step').first().locator('[name="waitSeconds"]').fill('0');
+    await critical.locator('button[type="submit"]').click();
+    expect(await critical.locator('.ladder-step').first().locator('[name="waitSeconds"]:invalid').count()).toBe(1);
+    while ((await critical.locator('.ladder-step').count()) > 0) {
+      await critical.locator('.ladder-step').first().locator('button').click();
+    }
+    await critical.locator('button[type="submit"]').click();
+    await expect
+      .poll(() => critical.locator('.ladder-status').textContent())
+      .toContain('steps: needs at least one step');
+    expect(await ladderOf()).toEqual(before);
+
+    await page.locator('#settings-close').click();
+    await page.locator('#settings-button').click();
+    await expect.poll(() => critical.locator('.ladder-step').count()).toBeGreaterThan(0);
+    await critical.locator('.ladder-step').first().locator('[name="waitSeconds"]').fill('45');
+    await critical.locator('button[type="submit"]').click();
+    await expect.poll(async () => (await ladderOf())?.[0]?.waitSeconds).toBe(45);
+
+    await page.locator('#settings-form [name="timeZone"]').fill('Europe/London');
+    await page.locator('#settings-form [name="hubOfflineMinutes"]').fill('15');
+    await page.locator('#settings-form button[type="submit"]').click();
+    await expect
+      .poll(
+        async () =>
+          (
+            await sql<
+              { settings: Record<string, unknown> }[]
+            >`select settings from organisations where id = ${seed.orgId}`
+          )[0]?.settings,
+      )
+      .toMatchObject({ timeZone: 'Europe/London', hubOfflineMinutes: 15 });
+    await screenshot(page, 'console-organisation-settings');
+    await page.locator('#settings-form [name="timeZone"]').fill('Asia/Seoul');
+    await page.locator('#settings-form button[type="submit"]').click();
+    await expect.poll(() => page.locator('#settings-status').textContent()).toBe('저장했습니다.');
+    // The one refusal this test asked for is the browser's only complaint.
+    expect(errors).toEqual([
+      'console: Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)',
+    ]);
+    await page.context().close();
+
+    const readOnly = await newPage();
+    await signInConsole(readOnly, { staffId: manager.staffId, orgId: seed.orgId, name: manager.name, role: 'manager' });
+    await readOnly.goto(`${stack.nginx.httpsUrl}/`);
+    await readOnly.locator('#settings-button').click();
+    const managerLadder = readOnly.locator('form.ladder[data-severity="critical"]');
+    await expect.poll(() => managerLadder.locator('.ladder-step').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(await managerLadder.locator('[name="waitSeconds"]').first().isDisabled()).toBe(true);
+    expect(await managerLadder.locator('button[type="submit"]').count()).toBe(0);
+    expect(await readOnly.locator('#settings-form [name="timeZone"]').isDisabled()).toBe(true);
+    await readOnly.context().close();
+  });
+
   test('the console speaks the same WebSocket protocol constants as the realtime node', async () => {
     const consoleProtocol = (await import(pathToFileURL('infra/console/assets/protocol.js').href)) as {
       PROTOCOL: string;

@@ -250,7 +250,14 @@ export class AlertBoard {
         (severityRank[a.alert.severity] ?? 9) - (severityRank[b.alert.severity] ?? 9) ||
         Date.parse(b.alert.openedAt) - Date.parse(a.alert.openedAt),
     );
-    for (const entry of ordered) this.list.append(entry.element);
+    // Only cards out of place move: moving a node drops its focus (a card brought into view for a notification, a
+    // field being typed in); one that had to move gets its focus back.
+    const focused = this.list.contains(document.activeElement) ? document.activeElement : null;
+    for (const [index, entry] of ordered.entries()) {
+      const current = this.list.children[index];
+      if (current !== entry.element) this.list.insertBefore(entry.element, current ?? null);
+    }
+    if (focused && document.activeElement !== focused && focused.isConnected) focused.focus({ preventScroll: true });
     const open = ordered.filter((entry) => entry.alert.status === 'open').length;
     this.count.textContent = String(ordered.length);
     this.count.classList.toggle('urgent', open > 0);

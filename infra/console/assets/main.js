@@ -12,6 +12,7 @@ import { PushSettings } from './push-settings.js';
 import { ReportsView } from './reports-view.js';
 import { ResidentsView } from './residents-view.js';
 import { RulesView } from './rules-view.js';
+import { SettingsView } from './settings-view.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -54,6 +55,19 @@ const reports = new ReportsView({
     chart: $('report-chart'),
     table: $('report-rows'),
     csv: $('report-csv'),
+  },
+});
+
+const organisationSettings = new SettingsView({
+  api,
+  elements: {
+    button: $('settings-button'),
+    panel: $('settings-panel'),
+    title: $('settings-title'),
+    close: $('settings-close'),
+    ladders: $('settings-ladders'),
+    settings: $('settings-form'),
+    status: $('settings-status'),
   },
 });
 
@@ -169,6 +183,7 @@ function showDashboard() {
   for (const id of ['logout', 'who', 'connection', 'sound-toggle', 'push-settings']) $(id).hidden = false;
   $('who').textContent = staff.name;
   reports.showFor(staff.role);
+  organisationSettings.showFor(staff.role);
   renderSoundButton();
 
   socket = new AlertSocket({
