@@ -290,6 +290,11 @@ describe('staff console in Chromium through nginx over HTTPS', () => {
     expect(await managerLadder.locator('[name="waitSeconds"]').first().isDisabled()).toBe(true);
     expect(await managerLadder.locator('button[type="submit"]').count()).toBe(0);
     expect(await readOnly.locator('#settings-form [name="timeZone"]').isDisabled()).toBe(true);
+    // Signing out leaves none of it on screen for the next person.
+    await readOnly.locator('#logout').click();
+    for (const id of ['#settings-button', '#settings-panel', '#reports-button', '#reports-panel']) {
+      expect(await readOnly.locator(id).isHidden(), id).toBe(true);
+    }
     await readOnly.context().close();
   });
 

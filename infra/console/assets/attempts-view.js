@@ -2,59 +2,25 @@
 // channel attempt to reach them (dashboard, push, webhook) with its state and the time it last changed, from
 // GET /v1/alerts/:id/attempts. Loaded when opened; reloaded on the alert's changes while open.
 import { formatClock, t } from './i18n.js';
+import { LazyDetails } from './lazy-details.js';
 
-export class AttemptsView {
+export class AttemptsView extends LazyDetails {
   /** @param {{api: {get: (path: string) => Promise<unknown>}, details: HTMLDetailsElement, alertId: string}} options */
   constructor({ api, details, alertId }) {
-    this.api = api;
-    this.details = details;
-    this.alertId = alertId;
-    this.status = details.querySelector('.attempts-state');
-    this.list = details.querySelector('.attempt-list');
-    /** The last answer, kept to re-render in another language. */
-    this.body = null;
-    this.error = null;
-    /** Numbers each load, so an older answer arriving late never replaces a newer one. */
-    this.loads = 0;
-    details.addEventListener('toggle', () => {
-      if (details.open) this.load();
+    super({
+      api,
+      details,
+      path: `/v1/alerts/${encodeURIComponent(alertId)}/attempts`,
+      status: details.querySelector('.attempts-state'),
     });
-  }
-
-  /** The alert changed (an `alert.updated` frame): reload if the list is open, else it loads when opened. */
-  refresh() {
-    if (this.details.open) this.load();
-  }
-
-  async load() {
-    const load = ++this.loads;
-    if (!this.body) this.showStatus(t('attemptsLoading'));
-    try {
-      const body = await this.api.get(`/v1/alerts/${encodeURIComponent(this.alertId)}/attempts`);
-      if (load !== this.loads) return;
-      this.body = body;
-      this.error = null;
-    } catch (error) {
-      if (load !== this.loads) return;
-      this.error = error instanceof Error ? error.message : String(error);
-    }
-    this.render();
+    this.list = details.querySelector('.attempt-list');
   }
 
   render() {
-    if (this.error) {
-      this.showStatus(t('attemptsFailed', { message: this.error }));
-      return;
-    }
-    if (!this.body) return;
+    if (this.renderError() || !this.body) return;
     const deliveries = Array.isArray(this.body.deliveries) ? this.body.deliveries : [];
     this.showStatus(deliveries.length ? '' : t('attemptsEmpty'));
     this.list.replaceChildren(...deliveries.map(personItem));
-  }
-
-  showStatus(text) {
-    this.status.textContent = text;
-    this.status.hidden = !text;
   }
 }
 

@@ -3,46 +3,21 @@
 // GET /v1/alerts/:id/history, and a form that adds a note (POST /v1/alerts/:id/notes): calls made, guardian reached.
 // Loaded when opened; reloaded on the alert's changes while open and after a note is added.
 import { codeLabel, formatClock, t } from './i18n.js';
+import { LazyDetails } from './lazy-details.js';
 
-export class HistoryView {
+export class HistoryView extends LazyDetails {
   /** @param {{api: {get: Function, post: Function}, details: HTMLDetailsElement, alertId: string}} options */
   constructor({ api, details, alertId }) {
-    this.api = api;
-    this.details = details;
-    this.alertId = alertId;
-    this.status = details.querySelector('.history-state');
+    const path = `/v1/alerts/${encodeURIComponent(alertId)}`;
+    super({ api, details, path: `${path}/history`, status: details.querySelector('.history-state') });
+    this.notesPath = `${path}/notes`;
     this.list = details.querySelector('.history-list');
     this.form = details.querySelector('.note-form');
     this.noteField = this.form.querySelector('textarea');
-    this.body = null;
-    this.error = null;
-    this.loads = 0;
-    details.addEventListener('toggle', () => {
-      if (details.open) this.load();
-    });
     this.form.addEventListener('submit', (event) => {
       event.preventDefault();
       this.addNote();
     });
-  }
-
-  refresh() {
-    if (this.details.open) this.load();
-  }
-
-  async load() {
-    const load = ++this.loads;
-    if (!this.body) this.showStatus(t('attemptsLoading'));
-    try {
-      const body = await this.api.get(`/v1/alerts/${encodeURIComponent(this.alertId)}/history`);
-      if (load !== this.loads) return;
-      this.body = body;
-      this.error = null;
-    } catch (error) {
-      if (load !== this.loads) return;
-      this.error = error instanceof Error ? error.message : String(error);
-    }
-    this.render();
   }
 
   async addNote() {
@@ -51,7 +26,7 @@ export class HistoryView {
     const button = this.form.querySelector('button');
     button.disabled = true;
     try {
-      await this.api.post(`/v1/alerts/${encodeURIComponent(this.alertId)}/notes`, { body });
+      await this.api.post(this.notesPath, { body });
       this.noteField.value = '';
       await this.load();
     } catch (error) {
@@ -62,16 +37,10 @@ export class HistoryView {
   }
 
   render() {
-    if (this.error) return this.showStatus(t('attemptsFailed', { message: this.error }));
-    if (!this.body) return;
+    if (this.renderError() || !this.body) return;
     const timeline = Array.isArray(this.body.timeline) ? this.body.timeline : [];
     this.showStatus('');
     this.list.replaceChildren(...timeline.map((entry) => entryItem(entry, this.body.handling)));
-  }
-
-  showStatus(text) {
-    this.status.textContent = text;
-    this.status.hidden = !text;
   }
 }
 

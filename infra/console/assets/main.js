@@ -169,10 +169,12 @@ function showLogin() {
     'push-settings',
     'reports-button',
     'reports-panel',
+    'settings-button',
+    'settings-panel',
   ]) {
     $(id).hidden = true;
   }
-  pushSettings.close();
+  pushSettings.panel.close();
   $('email').focus();
 }
 

@@ -1,7 +1,9 @@
 // Phone notifications (Web Push) for the signed-in person: whether this device gets alerts with the console closed,
 // turning that on or off, and the person's devices that get them, each removable. sw.js shows what arrives.
+
 import { ApiError, itemsOf } from './api.js';
 import { formatDate, formatTime, t } from './i18n.js';
+import { bindPanel } from './panel-toggle.js';
 
 const SUBSCRIPTIONS = '/v1/me/push-subscriptions';
 /** A push service that never answers (a network that blocks it) must not leave the control busy for good. */
@@ -28,23 +30,8 @@ export class PushSettings {
     /** This browser's push endpoint, marking "this device" in the list. */
     this.endpoint = null;
     this.devices = [];
-    elements.button.addEventListener('click', () => (elements.panel.hidden ? this.open() : this.close()));
-    elements.close.addEventListener('click', () => this.close());
+    this.panel = bindPanel(elements, () => this.refresh());
     elements.toggle.addEventListener('click', () => (this.subscribed ? this.disable() : this.enable()));
-  }
-
-  open() {
-    this.elements.panel.hidden = false;
-    this.elements.button.setAttribute('aria-expanded', 'true');
-    this.elements.title.focus();
-    this.refresh();
-  }
-
-  close() {
-    const hadFocus = this.elements.panel.contains(document.activeElement);
-    this.elements.panel.hidden = true;
-    this.elements.button.setAttribute('aria-expanded', 'false');
-    if (hadFocus) this.elements.button.focus();
   }
 
   async refresh() {

@@ -1,7 +1,9 @@
 // "Time to answer" for managers and admins: GET /v1/reports/response-times per month or week — a bar chart of the
 // share of alerts acknowledged within 60 s and within 180 s (the alarm-receiving marks), a table per severity, and
 // the same rows as CSV for regulators. Drawn with SVG attributes only (the console's CSP allows no inline styles).
+
 import { t } from './i18n.js';
+import { bindPanel } from './panel-toggle.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -18,8 +20,7 @@ export class ReportsView {
     this.apiBase = apiBase;
     this.elements = elements;
     this.body = null;
-    elements.button.addEventListener('click', () => (elements.panel.hidden ? this.open() : this.close()));
-    elements.close.addEventListener('click', () => this.close());
+    this.panel = bindPanel(elements, () => this.load());
     elements.grouping.addEventListener('change', () => this.load());
     elements.csv.addEventListener('click', () => this.downloadCsv());
   }
@@ -27,20 +28,6 @@ export class ReportsView {
   /** Managers and admins see the button; the API refuses caregivers anyway. */
   showFor(role) {
     this.elements.button.hidden = !(role === 'admin' || role === 'manager');
-  }
-
-  open() {
-    this.elements.panel.hidden = false;
-    this.elements.button.setAttribute('aria-expanded', 'true');
-    this.elements.title.focus();
-    this.load();
-  }
-
-  close() {
-    const hadFocus = this.elements.panel.contains(document.activeElement);
-    this.elements.panel.hidden = true;
-    this.elements.button.setAttribute('aria-expanded', 'false');
-    if (hadFocus) this.elements.button.focus();
   }
 
   query() {

@@ -1,8 +1,10 @@
 // The organisation's escalation ladders and settings (GET/PUT/DELETE /v1/escalation-policies,
 // GET/PATCH /v1/organisation/settings): admins edit them, managers read them. The API checks every value by the rule
 // the realtime node and ingest apply when they read it; what it refuses is shown next to the form, nothing changes.
+
 import { ApiError } from './api.js';
 import { t } from './i18n.js';
+import { bindPanel } from './panel-toggle.js';
 
 const SEVERITIES = ['critical', 'high', 'medium', 'low'];
 const NOTIFY = ['assigned', 'managers', 'admins'];
@@ -18,8 +20,7 @@ export class SettingsView {
     this.elements = elements;
     this.policies = [];
     this.settings = null;
-    elements.button.addEventListener('click', () => (elements.panel.hidden ? this.open() : this.close()));
-    elements.close.addEventListener('click', () => this.close());
+    this.panel = bindPanel(elements, () => this.load());
     elements.settings.addEventListener('submit', (event) => {
       event.preventDefault();
       this.saveSettings();
@@ -32,20 +33,6 @@ export class SettingsView {
 
   get editable() {
     return this.api.session?.staff?.role === 'admin';
-  }
-
-  open() {
-    this.elements.panel.hidden = false;
-    this.elements.button.setAttribute('aria-expanded', 'true');
-    this.elements.title.focus();
-    this.load();
-  }
-
-  close() {
-    const hadFocus = this.elements.panel.contains(document.activeElement);
-    this.elements.panel.hidden = true;
-    this.elements.button.setAttribute('aria-expanded', 'false');
-    if (hadFocus) this.elements.button.focus();
   }
 
   async load() {
