@@ -13,7 +13,7 @@ describe('constraints the database enforces', () => {
   let residentId: string;
 
   beforeAll(async () => {
-    t = await createTestDatabase();
+    t = await createTestDatabase({ skipAlertAudit: 'constraint tests insert bare alert rows (no deliveries)' });
     const orgs = await t.db
       .insert(organisations)
       .values([{ name: 'A' }, { name: 'B' }])

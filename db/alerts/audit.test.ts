@@ -16,7 +16,7 @@ describe('npm run audit:alerts: every alert reached a person, escalated on time,
   const since = new Date(Date.now() - 60 * 60 * 1000);
 
   beforeAll(async () => {
-    t = await createTestDatabase();
+    t = await createTestDatabase({ skipAlertAudit: 'this file plants violations to show the audit finds them' });
     org = await seedDemoOrganisation(t.db, { orgName: 'Audit Centre', slug: 'audit', residents: 6 });
     other = await seedDemoOrganisation(t.db, { orgName: 'Audit Other', slug: 'audit-other', residents: 1 });
   });

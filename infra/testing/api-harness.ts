@@ -1,4 +1,5 @@
 import type { StaffRole } from '../../core/auth/access-token';
+import type { TestDatabaseOptions } from '../../db/testing/database';
 import { type SeededOrganisation, seedDemoOrganisation } from '../demo-organisation';
 import { startTestFunctions } from './functions';
 
@@ -41,8 +42,11 @@ export type OrgKey = 'own' | 'other';
  * A real API server on its own database with two seeded organisations ("own" = north, "other" = south), and
  * typed request helpers that log in once per role.
  */
-export async function startApiHarness(overrides: Record<string, string> = {}) {
-  const started = await startTestFunctions(overrides);
+export async function startApiHarness(
+  overrides: Record<string, string> = {},
+  databaseOptions: TestDatabaseOptions = {},
+) {
+  const started = await startTestFunctions(overrides, databaseOptions);
   const { db } = started.database;
   const orgs: Record<OrgKey, SeededOrganisation> = {
     own: await seedDemoOrganisation(db, { orgName: 'North Care Centre', slug: 'north', residents: 3 }),

@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '../../db/testing/database';
+import { createTestDatabase, type TestDatabase, type TestDatabaseOptions } from '../../db/testing/database';
 import { type FunctionsConfig, parseFunctionsEnv } from '../../functions/env';
 import { type RunningFunctions, startFunctions } from '../../functions/node';
 
@@ -19,12 +19,15 @@ export function testConfig(databaseUrl: string, overrides: Record<string, string
 }
 
 /** A real functions server over HTTP on its own migrated database. */
-export async function startTestFunctions(overrides: Record<string, string> = {}): Promise<{
+export async function startTestFunctions(
+  overrides: Record<string, string> = {},
+  databaseOptions: TestDatabaseOptions = {},
+): Promise<{
   database: TestDatabase;
   server: RunningFunctions;
   stop(): Promise<void>;
 }> {
-  const database = await createTestDatabase();
+  const database = await createTestDatabase(databaseOptions);
   const server = await startFunctions(testConfig(database.url, overrides));
   return {
     database,
