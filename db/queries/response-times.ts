@@ -1,5 +1,6 @@
 import type postgres from 'postgres';
 import { defaultOrganisationSettings } from '../defaults';
+import { usableSetting } from '../organisation-settings';
 import type { AlertOutcome, AlertSeverity } from '../schema/alerts';
 
 export type ResponseGrouping = 'month' | 'week' | 'staff';
@@ -50,10 +51,10 @@ export async function responseTimeReport(
   sql: postgres.Sql,
   input: { orgId: string; from: Date; to: Date; groupBy: ResponseGrouping },
 ): Promise<ResponseTimeReport> {
-  const [org] = await sql<{ timeZone: string }[]>`
-    select coalesce(settings->>'timeZone', ${defaultOrganisationSettings.timeZone}) as "timeZone"
-      from organisations where id = ${input.orgId}`;
-  const timeZone = org?.timeZone ?? defaultOrganisationSettings.timeZone;
+  const [org] = await sql<{ timeZone: unknown }[]>`
+    select settings->'timeZone' as "timeZone" from organisations where id = ${input.orgId}`;
+  // A zone edited by hand that PostgreSQL would refuse must not fail the report: the default, as ingest reads it.
+  const timeZone = usableSetting('timeZone', org?.timeZone) ?? defaultOrganisationSettings.timeZone;
   const group =
     input.groupBy === 'staff'
       ? sql`f.acknowledged_by::text`

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, type SQL } from 'drizzle-orm';
 import { acknowledgeDelivery } from '../../../db/alerts/acknowledge';
 import { attemptsOfAlert } from '../../../db/alerts/channels/attempts-of-alert';
 import { alertHistory } from '../../../db/alerts/history';
@@ -39,13 +39,8 @@ export const list = handle(...routes.list, async (c) => {
 export const get = handle(...routes.get, async (c) => c.json(await readableAlert(c, c.req.valid('param').id), 200));
 
 export const attempts = handle(...routes.attempts, async (c) => {
-  const readable = orgScope(c).readableAlerts();
   const { id } = c.req.valid('param');
-  const [row] = await readable.scope.db
-    .select({ id: alerts.id })
-    .from(alerts)
-    .where(readable.where(eq(alerts.id, id)));
-  if (!row) throw notFound('alert');
+  await readableAlert(c, id);
   const deliveries = await attemptsOfAlert(c.env.services.sql, id);
   const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
   return c.json(
@@ -70,10 +65,19 @@ export const attempts = handle(...routes.attempts, async (c) => {
 /** The alert as the caller may read it, or 404. */
 async function readableAlert(c: AppContext, id: string) {
   const readable = orgScope(c).readableAlerts();
-  const [row] = await readable.scope.db
-    .select(alertRecordColumns)
-    .from(alerts)
-    .where(readable.where(eq(alerts.id, id)));
+  return alertRecordWhere(c, readable.where(eq(alerts.id, id)));
+}
+
+/**
+ * The alert after the caller acknowledged or resolved it: their delivery (or role) let them, so it is answered even
+ * to someone told of it without being assigned (told because the ladder named nobody else).
+ */
+async function handledAlert(c: AppContext, id: string) {
+  return alertRecordWhere(c, orgScope(c).where(alerts, eq(alerts.id, id)));
+}
+
+async function alertRecordWhere(c: AppContext, where: SQL | undefined) {
+  const [row] = await c.env.services.db.select(alertRecordColumns).from(alerts).where(where);
   if (!row) throw notFound('alert');
   return toAlertRecord(row);
 }
@@ -116,7 +120,7 @@ export const acknowledge = handle(...routes.acknowledge, async (c) => {
     acknowledgeDelivery(sql, { ...identity, deliveryId: delivery.id, nodeId: API_NODE }),
   );
   if (result.outcome === 'unknown') throw notFound('alert');
-  const alert = await readableAlert(c, id);
+  const alert = await handledAlert(c, id);
   if (result.outcome !== 'acknowledged') {
     throw alreadyHandled(alert, `The alert is ${alert.status} already; nothing changed`);
   }
@@ -130,7 +134,7 @@ export const resolve = handle(...routes.resolve, async (c) => {
     resolveAlert(c.env.services.sql, { alertId: id, identity: c.get('identity'), note, outcome, nodeId: API_NODE }),
   );
   if (result.outcome === 'unknown') throw notFound('alert');
-  const alert = await readableAlert(c, id);
+  const alert = await handledAlert(c, id);
   if (result.outcome === 'already') throw alreadyHandled(alert, 'The alert is resolved already; nothing changed');
   return c.json(alert, 200);
 });

@@ -207,8 +207,13 @@ describe('GET /v1/reports/response-times', () => {
     const caregiver = await h.tokenFor('own', 'caregiver');
     expect((await h.request('GET', `/v1/reports/response-times?${query}`, { token: caregiver })).status).toBe(403);
     const other = await h.tokenFor('other', 'admin');
-    const theirs = await h.request<Report>('GET', `/v1/reports/response-times?${query}`, { token: other });
-    expect(theirs.body.rows).toEqual([]);
+    // A zone edited by hand that PostgreSQL would refuse: the report still answers, in the default zone.
+    await h.database.sql`update organisations set settings = settings || '{"timeZone": "Nowhere/Atlantis"}'
+                          where id = ${h.orgs.other.orgId}`;
+    const theirs = await h.request<Report & { timeZone: string }>('GET', `/v1/reports/response-times?${query}`, {
+      token: other,
+    });
+    expect(theirs).toMatchObject({ status: 200, body: { rows: [], timeZone: 'Asia/Seoul' } });
     for (const bad of [
       'groupBy=team',
       'from=2026-12-02T00:00:00Z&to=2026-12-01T00:00:00Z',
