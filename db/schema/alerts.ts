@@ -207,7 +207,9 @@ export const alertRetriggers = pgTable(
 export type EscalationStep =
   | { notify: 'assigned'; order?: number; waitSeconds: number }
   | { notify: 'managers'; waitSeconds: number }
-  | { notify: 'admins'; waitSeconds: number };
+  | { notify: 'admins'; waitSeconds: number }
+  /** Whoever is on call for the team when the step runs (`db/on-call`). */
+  | { notify: 'on_call'; teamId: string; waitSeconds: number };
 
 /** Per-organisation, per-severity policy: data, not code. */
 export const escalationPolicies = pgTable(

@@ -4,6 +4,7 @@ export * from './auth';
 export * from './devices';
 export * from './events';
 export * from './notifications';
+export * from './on-call';
 export * from './organisations';
 export * from './people';
 export * from './relations';
