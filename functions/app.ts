@@ -14,11 +14,13 @@ import { ingestRoutes } from './routes/ingest';
 import { integrationRoutes } from './routes/integrations';
 import { meRoutes } from './routes/me';
 import { notificationRuleRoutes } from './routes/notification-rules';
+import { onCallRoutes } from './routes/on-call';
 import { organisationRoutes } from './routes/organisation';
 import { pushRoutes } from './routes/push';
 import { reportRoutes } from './routes/reports';
 import { residentRoutes } from './routes/residents';
 import { staffRoutes } from './routes/staff';
+import { teamRoutes } from './routes/teams';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints';
 
 /** The whole HTTP API: the same app object runs on Node and on Cloudflare Workers. */
@@ -39,6 +41,8 @@ export function createApp() {
     .route('/v1/push', pushRoutes)
     .route('/v1/notification-rules', notificationRuleRoutes)
     .route('/v1/escalation-policies', escalationPolicyRoutes)
+    .route('/v1/teams', teamRoutes)
+    .route('/v1/on-call', onCallRoutes)
     .route('/v1/organisation', organisationRoutes)
     .route('/v1/webhook-endpoints', webhookEndpointRoutes)
     .route('/v1/integrations', integrationRoutes)

@@ -34,8 +34,11 @@ export interface AuditedAlert {
 
 export interface AlertJudgement {
   reasons: string[];
-  /** Levels passed over between two steps: fine only if those steps named nobody (the caller checks who they name now). */
-  skipped: { retrigger: number; level: number }[];
+  /**
+   * Levels passed over between two steps, with the moment the ladder passed them (epoch ms: when the step after
+   * them began): fine only if those steps named nobody then (the caller checks who they named at that moment).
+   */
+  skipped: { retrigger: number; level: number; at: number }[];
 }
 
 const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
@@ -91,7 +94,7 @@ export function judgeAlert(
       }
       if (next) {
         for (let level = step.level + 1; level < next.level; level++) {
-          judgement.skipped.push({ retrigger: cycle.retrigger, level });
+          judgement.skipped.push({ retrigger: cycle.retrigger, level, at: next.startedAt });
         }
       }
     }

@@ -93,7 +93,7 @@ describe('npm run audit:alerts: every alert reached a person, escalated on time,
     await t.sql`update alerts set escalation_level = 2, next_escalation_at = now() + interval '2 minutes'
                  where id = ${skipped.alertId}`;
     expect(await reasonsOf(skipped.alertId)).toEqual([
-      expect.stringMatching(/^as raised: step 1 was passed over, yet it names 2 active staff now$/),
+      expect.stringMatching(/^as raised: step 1 was passed over, yet it named 2 active staff then$/),
     ]);
   });
 

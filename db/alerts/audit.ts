@@ -55,7 +55,8 @@ export const DEFAULT_AUDIT_TOLERANCE_SECONDS = 30;
  * Checks every alert opened in a time range against the audit's rule (`judgeAlert`): reached by a person and
  * acknowledged, or escalated at each step on time, or still inside its current step's wait. Read from the database
  * only — deliveries, re-triggers and the organisation's ladder — so it proves what happened, whatever the nodes
- * believed. A step passed over is a violation when it names staff now (a step that named nobody is skipped by design).
+ * believed. A step passed over is a violation when it named staff at the moment it was passed over (a step that named
+ * nobody — no carers, nobody on call or on shift — is skipped by design); who is active is read as it is now.
  */
 export async function auditAlerts(sql: postgres.Sql, input: AuditInput): Promise<AlertAudit> {
   const toleranceSeconds = input.toleranceSeconds ?? DEFAULT_AUDIT_TOLERANCE_SECONDS;
@@ -95,13 +96,14 @@ export async function auditAlerts(sql: postgres.Sql, input: AuditInput): Promise
     const policy = await policyOf(row.orgId, row.severity);
     const judgement = judgeAlert(auditedAlert(row), policy, { now, toleranceMs: toleranceSeconds * 1000 });
     const reasons = [...judgement.reasons];
-    for (const { retrigger, level } of judgement.skipped) {
+    for (const { retrigger, level, at } of judgement.skipped) {
       const position = positionOnLadder(policy.steps, policy.repeat, level);
       if (!position) continue;
-      const named = await staffForStep(sql, row.orgId, row.residentId, position.step);
+      const { orgId, residentId, severity } = row;
+      const named = await staffForStep(sql, { orgId, residentId, severity, step: position.step, at: new Date(at) });
       if (named.length > 0) {
         const label = retrigger === 0 ? 'as raised' : `after re-trigger ${retrigger}`;
-        reasons.push(`${label}: step ${level} was passed over, yet it names ${named.length} active staff now`);
+        reasons.push(`${label}: step ${level} was passed over, yet it named ${named.length} active staff then`);
       }
     }
     if (reasons.length > 0) {

@@ -95,7 +95,14 @@ async function retriggerOnTimeout(
   const policy = await policyFor(tx, alert.orgId, alert.severity);
   const rows = await retriggerAlert(
     tx,
-    { alertId: alert.id, orgId: alert.orgId, residentId: alert.residentId, level: alert.level, policy },
+    {
+      alertId: alert.id,
+      orgId: alert.orgId,
+      residentId: alert.residentId,
+      severity: alert.severity,
+      level: alert.level,
+      policy,
+    },
     { cause: 'ack_timeout', nodeId },
   );
   return { alertId: alert.id, level: alert.level, deliveries: rows.length, retriggered: true };
@@ -115,7 +122,15 @@ export async function escalateAlert(
   const policy = await policyFor(tx, alert.orgId, alert.severity);
   const step = await advanceLadder(
     tx,
-    { alertId: alert.id, orgId: alert.orgId, residentId: alert.residentId, policy, retrigger: alert.retrigger, nodeId },
+    {
+      alertId: alert.id,
+      orgId: alert.orgId,
+      residentId: alert.residentId,
+      severity: alert.severity,
+      policy,
+      retrigger: alert.retrigger,
+      nodeId,
+    },
     { fromLevel: alert.level + 1, firstRoundOnly: false, change: 'escalated' },
   );
   if (step) return { alertId: alert.id, level: step.level, deliveries: step.deliveries.length };

@@ -24,6 +24,7 @@ const Step = v.variant('notify', [
   }),
   v.object({ notify: v.literal('managers'), waitSeconds }),
   v.object({ notify: v.literal('admins'), waitSeconds }),
+  v.object({ notify: v.literal('on_call'), teamId: v.pipe(v.string(), v.uuid('must be a team id')), waitSeconds }),
 ]);
 
 /**

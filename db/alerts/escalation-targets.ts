@@ -1,5 +1,6 @@
 import type postgres from 'postgres';
-import type { EscalationStep } from '../schema/alerts';
+import { loadOrgSchedule, offShiftStaff, onCallOfTeam } from '../on-call/load';
+import type { AlertSeverity, EscalationStep } from '../schema/alerts';
 
 type Tx = postgres.TransactionSql | postgres.Sql;
 
@@ -15,8 +16,30 @@ export function positionOnLadder(steps: EscalationStep[], repeat: number, level:
   return step ? { step, round: Math.floor(level / steps.length) } : undefined;
 }
 
-/** Active staff of the organisation a step names, for one resident. Sorted by id (the lock order). */
-export async function staffForStep(tx: Tx, orgId: string, residentId: string, step: EscalationStep): Promise<string[]> {
+/** A ladder step to find people for: whose alert, how severe, and when (the transaction's `now()` unless given). */
+export interface StepTarget {
+  orgId: string;
+  residentId: string;
+  severity: AlertSeverity;
+  step: EscalationStep;
+  at?: Date;
+}
+
+/**
+ * Active staff of the organisation a step names, for one resident, sorted by id (the lock order). A step naming a
+ * team's on-call names whoever is on call then; for any other step, staff off shift (they take turns in a rotation
+ * and are on call for no team) are left out unless the alert is critical — a critical alert still reaches the
+ * resident's own carers, whatever their hours.
+ */
+export async function staffForStep(tx: Tx, target: StepTarget): Promise<string[]> {
+  const { orgId, residentId, step } = target;
+  if (step.notify === 'on_call') {
+    const onCall = onCallOfTeam(await loadOrgSchedule(tx, orgId, target.at), step.teamId).map((entry) => entry.staffId);
+    if (onCall.length === 0) return [];
+    const rows = await tx<{ id: string }[]>`
+      select id from staff where org_id = ${orgId} and active and id = any(${onCall}::uuid[]) order by id`;
+    return rows.map((row) => row.id);
+  }
   let rows: { id: string }[];
   if (step.notify === 'assigned') {
     rows = await tx<{ id: string }[]>`
@@ -29,5 +52,8 @@ export async function staffForStep(tx: Tx, orgId: string, residentId: string, st
     rows = await tx<{ id: string }[]>`
       select id from staff where org_id = ${orgId} and role = ${role} and active order by id`;
   }
-  return rows.map((row) => row.id);
+  const staffIds = rows.map((row) => row.id);
+  if (target.severity === 'critical' || staffIds.length === 0) return staffIds;
+  const offShift = offShiftStaff(await loadOrgSchedule(tx, orgId, target.at));
+  return staffIds.filter((id) => !offShift.has(id));
 }

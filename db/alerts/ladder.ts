@@ -12,6 +12,7 @@ export interface AlertOnLadder {
   alertId: string;
   orgId: string;
   residentId: string;
+  severity: AlertSeverity;
   policy: EscalationPolicy;
   /** The alert's trigger the new deliveries belong to (0 as first raised, n after its n-th re-trigger). */
   retrigger: number;
@@ -39,7 +40,7 @@ export async function advanceLadder(
   for (let level = walk.fromLevel; ; level++) {
     const position = positionOnLadder(policy.steps, policy.repeat, level);
     if (!position || (walk.firstRoundOnly && position.round > 0)) return undefined;
-    const staffIds = await staffForStep(tx, alert.orgId, alert.residentId, position.step);
+    const staffIds = await staffForStep(tx, { ...alert, step: position.step });
     if (staffIds.length === 0) continue;
     const deliveries = await createDeliveries(tx, {
       alertId: alert.alertId,

@@ -87,7 +87,14 @@ export async function raiseAlert(tx: Tx, input: RaiseAlertInput, nodeId?: string
     // sets the severity to critical, so the ladder read above (by the event's severity) is the alert's own.
     const deliveries = await retriggerAlert(
       tx,
-      { alertId: row.id, orgId: input.orgId, residentId: input.residentId, level: row.level, policy: policy() },
+      {
+        alertId: row.id,
+        orgId: input.orgId,
+        residentId: input.residentId,
+        severity: input.severity,
+        level: row.level,
+        policy: policy(),
+      },
       { cause: 'new_event', sourceEventId: input.sourceEventId ?? null, nodeId },
     );
     return { alertId: row.id, created: false, retriggered: true, severity: row.severity, deliveries };
@@ -102,6 +109,7 @@ export async function raiseAlert(tx: Tx, input: RaiseAlertInput, nodeId?: string
     alertId: row.id,
     orgId: input.orgId,
     residentId: input.residentId,
+    severity: input.severity,
     policy: policy(),
     retrigger: 0,
     nodeId,

@@ -1,5 +1,5 @@
 import type postgres from 'postgres';
-import type { AlertStatus, RetriggerCause } from '../schema/alerts';
+import type { AlertSeverity, AlertStatus, RetriggerCause } from '../schema/alerts';
 import { createDeliveries, type NewDeliveryRow } from './deliveries';
 import type { EscalationPolicy } from './escalation-policy';
 import { positionOnLadder, staffForStep } from './escalation-targets';
@@ -13,6 +13,7 @@ export interface AlertToRetrigger {
   alertId: string;
   orgId: string;
   residentId: string;
+  severity: AlertSeverity;
   /** The alert's current escalation level: its step's staff are told again. */
   level: number;
   policy: EscalationPolicy;
@@ -48,7 +49,7 @@ export async function retriggerAlert(
   }
 
   const position = positionOnLadder(alert.policy.steps, alert.policy.repeat, alert.level);
-  const onStep = position ? await staffForStep(tx, alert.orgId, alert.residentId, position.step) : [];
+  const onStep = position ? await staffForStep(tx, { ...alert, step: position.step }) : [];
   const acknowledger = entry.acknowledgedBy
     ? await tx<{ id: string }[]>`select id from staff where id = ${entry.acknowledgedBy} and active`
     : [];

@@ -145,7 +145,8 @@ describe('the alert state machine: what the table allows happens, everything els
       t.sql.begin(async (tx) => {
         const policy = await policyFor(tx, org.orgId, 'high');
         const target = { alertId: alert.id ?? randomUUID(), orgId: org.orgId, residentId: alert.residentId, level: 0 };
-        await retriggerAlert(tx, { ...target, policy }, { cause: 'ack_timeout', nodeId: NODE });
+        const severity = 'high' as const;
+        await retriggerAlert(tx, { ...target, severity, policy }, { cause: 'ack_timeout', nodeId: NODE });
         return alert.id;
       }),
     resolve: async (alert) => {

@@ -11,6 +11,7 @@ import {
 
 export interface RotationSchedule {
   id: string;
+  name?: string;
   teamId: string;
   participantIds: string[];
   /** Wall-clock `YYYY-MM-DDTHH:MM` of the first turn's start, in the organisation's time zone. */

@@ -138,23 +138,23 @@ export function resourceRoutes<
       ),
 
     /** `PATCH /:id`: changes the fields the body sends, or 404. */
-    update: (summary: string, details: Details = {}) =>
+    update: (summary: string, { returns = schemas.Item, ...details }: Details & { returns?: StandardSchemaV1 } = {}) =>
       operation(
         summary,
         details,
-        { 200: jsonResponse('Updated', schemas.Item) },
+        { 200: jsonResponse('Updated', returns) },
         ['NOT_FOUND', 'VALIDATION_FAILED', 'BAD_REQUEST', ...conflictOn('update')],
         validate('param', itemParams),
         validate('json', required(schemas.UpdateBody, 'UpdateBody')),
       ),
 
-    /** `DELETE /:id`: removes the item (204), or 404. */
-    remove: (summary: string, details: Details = {}) =>
+    /** `DELETE /:id`: removes the item (204), or 404; `errors`: what else it may refuse (a 409 while in use). */
+    remove: (summary: string, { errors = [], ...details }: Details & { errors?: ErrorCode[] } = {}) =>
       operation(
         summary,
         details,
         { 204: { description: 'Removed' } },
-        ['NOT_FOUND', 'VALIDATION_FAILED'],
+        ['NOT_FOUND', 'VALIDATION_FAILED', ...errors],
         validate('param', itemParams),
       ),
 

@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { defaultEscalationPolicies } from '../../../db/defaults';
-import { type AlertSeverity, alertSeverity, type EscalationStep, escalationPolicies } from '../../../db/schema';
+import { type AlertSeverity, alertSeverity, type EscalationStep, escalationPolicies, teams } from '../../../db/schema';
 import { auditStaffAction } from '../../lib/audit';
 import { handle } from '../../lib/handlers';
 import { notFound, orgScope } from '../../lib/org-scope';
@@ -34,6 +34,9 @@ export const put = handle(...routes.put, async (c) => {
   const { steps, repeat } = c.req.valid('json');
   const scope = orgScope(c);
   const row = await c.env.services.db.transaction(async (tx) => {
+    for (const [index, step] of steps.entries()) {
+      if (step.notify === 'on_call') await orgScope(c, tx).assertOwns(teams, step.teamId, `steps.${index}.teamId`);
+    }
     const where = and(eq(escalationPolicies.orgId, scope.orgId), eq(escalationPolicies.severity, severity));
     const [before] = await tx.select().from(escalationPolicies).where(where).for('update');
     const [saved] = before

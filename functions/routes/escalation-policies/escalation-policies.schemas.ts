@@ -13,7 +13,9 @@ export const PolicyBody = v.pipe(
       v.description(
         'Who is told at each step and how long to wait for an acknowledgement before the next: ' +
           '{notify: "assigned", order?} (the resident’s carers, one escalation position or all), ' +
-          '{notify: "managers"} or {notify: "admins"}, each with waitSeconds 1–86,400',
+          '{notify: "managers"}, {notify: "admins"} or {notify: "on_call", teamId} (whoever is on call for the ' +
+          'team when the step runs), each with waitSeconds 1–86,400. Below critical, staff off shift (in a ' +
+          'rotation, on call for no team) are left out of every step',
       ),
     ),
     repeat: v.pipe(EscalationPolicySchema.entries.repeat, v.description('Times the ladder is walked (0–20)')),
