@@ -67,6 +67,7 @@ const resources: Resource[] = [
     remove: ['admin'],
     update: { name: 'Renamed gateway' },
   },
+  { name: 'teams', path: '/v1/teams', read: all, write: ['admin'], remove: ['admin'], update: { description: 'x' } },
 ];
 const roles: StaffRole[] = ['admin', 'manager', 'caregiver'];
 const orgKeys: OrgKey[] = ['own', 'other'];
@@ -105,6 +106,10 @@ describe('authorisation matrix: role × resource × own/other organisation (Node
         token: await h.tokenFor(org, 'admin'),
         body: { name: `Gateway of ${org}`, url: `https://sms-${org}.example.org/hook` },
       });
+      const team = await h.request<{ id: string }>('POST', '/v1/teams', {
+        token: await h.tokenFor(org, 'admin'),
+        body: { name: `Night desk of ${org}` },
+      });
       const row: Record<string, string> = {
         residents: resident.id,
         staff: h.loginOf(org, 'caregiver2').staffId,
@@ -114,6 +119,7 @@ describe('authorisation matrix: role × resource × own/other organisation (Node
         cameras: seeded.cameraId,
         alerts: alert.alertId,
         'webhook-endpoints': endpoint.body.endpoint.id,
+        teams: team.body.id,
       };
       for (const [name, id] of Object.entries(row)) {
         const entry = ids.get(name) ?? ({} as Ids);
@@ -194,6 +200,7 @@ describe('authorisation matrix: role × resource × own/other organisation (Node
     devices: (role) => ({ hubId: ownSeed().hub, kind: 'temperature', label: `Added by ${role}` }),
     cameras: (role) => ({ residentId: ownSeed().second, name: `Camera by ${role}`, source: { type: 'test-pattern' } }),
     'webhook-endpoints': (role) => ({ name: `Gateway by ${role}`, url: 'https://voice.example.org/carewatch' }),
+    teams: (role) => ({ name: `Team by ${role}` }),
   };
 
   test.each(cases.filter((entry) => entry.org === 'own' && entry.resource in createBodies))(
@@ -491,6 +498,16 @@ describe('authorisation matrix: role × resource × own/other organisation (Node
     ['GET', '/v1/cameras/00000000-0000-4000-8000-000000000000/grants'],
     ['POST', '/v1/cameras/00000000-0000-4000-8000-000000000000/grants'],
     ['DELETE', '/v1/cameras/00000000-0000-4000-8000-000000000000/grants/00000000-0000-4000-8000-000000000000'],
+    ['GET', '/v1/on-call'],
+    ['GET', '/v1/teams/00000000-0000-4000-8000-000000000000/on-call'],
+    ['GET', '/v1/teams/00000000-0000-4000-8000-000000000000/rotations'],
+    ['POST', '/v1/teams/00000000-0000-4000-8000-000000000000/rotations'],
+    ['GET', '/v1/teams/00000000-0000-4000-8000-000000000000/rotations/00000000-0000-4000-8000-000000000000'],
+    ['PATCH', '/v1/teams/00000000-0000-4000-8000-000000000000/rotations/00000000-0000-4000-8000-000000000000'],
+    ['DELETE', '/v1/teams/00000000-0000-4000-8000-000000000000/rotations/00000000-0000-4000-8000-000000000000'],
+    ['GET', '/v1/teams/00000000-0000-4000-8000-000000000000/overrides'],
+    ['POST', '/v1/teams/00000000-0000-4000-8000-000000000000/overrides'],
+    ['DELETE', '/v1/teams/00000000-0000-4000-8000-000000000000/overrides/00000000-0000-4000-8000-000000000000'],
   ];
 
   test('that list is every operation the OpenAPI document says takes a staff token', async () => {
