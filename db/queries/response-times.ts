@@ -2,14 +2,20 @@ import type postgres from 'postgres';
 import { defaultOrganisationSettings } from '../defaults';
 import { usableSetting } from '../organisation-settings';
 import type { AlertOutcome, AlertSeverity } from '../schema/alerts';
+import { teamMembers } from './team-members';
 
-export type ResponseGrouping = 'month' | 'week' | 'staff';
+/** What the report's rows may be grouped by; the API's `groupBy` takes exactly these. */
+export const responseGroupings = ['month', 'week', 'staff', 'team'] as const;
+export type ResponseGrouping = (typeof responseGroupings)[number];
 
 /** One group's figures for one severity. Times are seconds from the alert's opening. */
 export interface ResponseTimeRow {
-  /** The month or week's first day (organisation's time zone, YYYY-MM-DD), or the acknowledging staff member's id. */
+  /**
+   * The month or week's first day (organisation's time zone, YYYY-MM-DD), the acknowledging staff member's id (null:
+   * unacknowledged), or the team's id (null: told to no team's member).
+   */
   group: string | null;
-  /** The staff member's name when grouped by staff. */
+  /** The staff member's or the team's name when grouped by staff or team. */
   groupName: string | null;
   severity: AlertSeverity;
   alerts: number;
@@ -41,11 +47,15 @@ export interface ResponseTimeReport {
 
 /**
  * How fast an organisation's alerts opened in [from, to) were answered (what alarm-receiving standards ask: share
- * answered within 60 s and 180 s), per severity and per month, week (in the organisation's time zone) or
- * acknowledging staff member. An alert's time to acknowledge is to its first acknowledgement (a re-triggered alert
+ * answered within 60 s and 180 s), per severity and per month, week (in the organisation's time zone), acknowledging
+ * staff member or team told. An alert's time to acknowledge is to its first acknowledgement (a re-triggered alert
  * keeps it in `alert_retriggers`; resolving an unacknowledged alert acknowledges it); time to first receipt is to
  * the first delivery a device confirmed; escalated means a later step told someone; reached nobody means no
  * delivery was ever confirmed received. Percentages are of all the group's alerts, unacknowledged ones included.
+ *
+ * Per team, an alert counts once for every team with a member it was delivered to (any delivery row for them, at any
+ * step, whether or not it arrived), so a team's figures are about the alerts its people were told of and one alert
+ * may count for several teams; alerts told to no team's member form one group per severity with a null team.
  */
 export async function responseTimeReport(
   sql: postgres.Sql,
@@ -55,10 +65,7 @@ export async function responseTimeReport(
     select settings->'timeZone' as "timeZone" from organisations where id = ${input.orgId}`;
   // A zone edited by hand that PostgreSQL would refuse must not fail the report: the default, as ingest reads it.
   const timeZone = usableSetting('timeZone', org?.timeZone) ?? defaultOrganisationSettings.timeZone;
-  const group =
-    input.groupBy === 'staff'
-      ? sql`f.acknowledged_by::text`
-      : sql`to_char(date_trunc(${input.groupBy}, f.opened_at at time zone ${timeZone}), 'YYYY-MM-DD')`;
+  const grouping = groupingOf(sql, input, timeZone);
   const rows = await sql<ResponseTimeRow[]>`
     with facts as (
       select a.id, a.severity, a.opened_at, a.device_id, a.resolution_outcome,
@@ -73,8 +80,8 @@ export async function responseTimeReport(
             from alert_deliveries where alert_id = a.id
         ) d on true
        where a.org_id = ${input.orgId} and a.opened_at >= ${input.from} and a.opened_at < ${input.to}
-    )
-    select ${group} as "group", ${input.groupBy === 'staff' ? sql`min(s.name)` : sql`null`} as "groupName",
+    )${grouping.ctes}
+    select ${grouping.key} as "group", ${grouping.name} as "groupName",
            f.severity, count(*)::int as alerts, count(f.ack_seconds)::int as acknowledged,
            round(100.0 * count(*) filter (where f.ack_seconds <= 60) / count(*), 1)::float8 as "ackWithin60sPct",
            round(100.0 * count(*) filter (where f.ack_seconds <= 180) / count(*), 1)::float8 as "ackWithin180sPct",
@@ -84,9 +91,9 @@ export async function responseTimeReport(
            count(*) filter (where f.escalated)::int as escalated,
            count(*) filter (where f.receipt_seconds is null)::int as "reachedNobody"
       from facts f
-      left join staff s on s.id = f.acknowledged_by
+      ${grouping.join}
      group by 1, f.severity
-     order by 1 nulls last, f.severity`;
+     order by ${grouping.order}, f.severity`;
   const outcomes = await sql<OutcomeCount[]>`
     select a.resolution_outcome as outcome, dv.kind::text as "deviceKind", count(*)::int as alerts
       from alerts a left join devices dv on dv.id = a.device_id
@@ -102,6 +109,48 @@ export async function responseTimeReport(
     rows: rows.map((row) => ({ ...row, groupName: row.groupName ?? null })),
     outcomes,
   };
+}
+
+type Fragment = postgres.PendingQuery<postgres.Row[]>;
+
+/** What a grouping adds to the facts (`f`): the group's key and name, the CTEs and joins behind them, the order. */
+function groupingOf(
+  sql: postgres.Sql,
+  input: { orgId: string; groupBy: ResponseGrouping },
+  timeZone: string,
+): { key: Fragment; name: Fragment; ctes: Fragment; join: Fragment; order: Fragment } {
+  switch (input.groupBy) {
+    case 'staff':
+      return {
+        key: sql`f.acknowledged_by::text`,
+        name: sql`min(s.name)`,
+        ctes: sql``,
+        join: sql`left join staff s on s.id = f.acknowledged_by`,
+        order: sql`1 nulls last`,
+      };
+    case 'team':
+      // One row per (alert, team told): an alert repeats for each of its teams, and stays once, teamless, with none.
+      return {
+        key: sql`told.team_id::text`,
+        name: sql`min(t.name)`,
+        ctes: sql`, told as (
+          select distinct d.alert_id, m.team_id
+            from alert_deliveries d
+            join (${teamMembers(sql, input.orgId)}) m on m.staff_id = d.staff_id
+           where d.org_id = ${input.orgId} and d.alert_id in (select id from facts)
+        )`,
+        join: sql`left join told on told.alert_id = f.id left join teams t on t.id = told.team_id`,
+        order: sql`"groupName" nulls last, 1`,
+      };
+    default:
+      return {
+        key: sql`to_char(date_trunc(${input.groupBy}, f.opened_at at time zone ${timeZone}), 'YYYY-MM-DD')`,
+        name: sql`null`,
+        ctes: sql``,
+        join: sql``,
+        order: sql`1 nulls last`,
+      };
+  }
 }
 
 const CSV_COLUMNS: (keyof ResponseTimeRow)[] = [

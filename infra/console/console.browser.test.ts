@@ -210,6 +210,23 @@ describe('staff console in Chromium through nginx over HTTPS', () => {
     expect(Number(await bars.first().getAttribute('data-pct'))).toBeGreaterThan(0);
     expect(await page.locator('#report-rows tr').first().locator('td').nth(1).textContent()).toBe('긴급');
     await screenshot(page, 'console-response-report');
+    // Per team, named: the caregiver's team, told of this file's SOS alerts.
+    const { sql } = stack.functions.database;
+    const [team] = await sql<{ id: string }[]>`
+      insert into teams (org_id, name) values (${seed.orgId}, '주간 상황실') returning id`;
+    await sql`insert into on_call_rotations (org_id, team_id, name, participant_ids, starts_at)
+              values (${seed.orgId}, ${team?.id ?? ''}, '주간', ${[caregiver.staffId]}, '2026-01-05 09:00')`;
+    await page.locator('#report-grouping').selectOption('team');
+    await expect.poll(() => page.locator('#report-group-header').textContent()).toBe('팀');
+    await expect
+      .poll(() => page.locator('#report-rows tr').first().locator('td').first().textContent())
+      .toBe('주간 상황실');
+    expect(await page.locator('#report-chart text').first().textContent()).toBe('주간 상황실');
+    expect(
+      await page.locator('#report-grouping option').evaluateAll((options) => options.map((o) => o.textContent)),
+    ).toEqual(['월별', '주별', '팀별']);
+    await page.locator('#report-grouping').selectOption('month');
+    await expect.poll(() => page.locator('#report-group-header').textContent()).toBe('기간');
     const download = page.waitForEvent('download');
     await page.locator('#report-csv').click();
     const file = await download;

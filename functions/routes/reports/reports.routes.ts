@@ -26,10 +26,13 @@ export const responseTimes = [
     tags,
     summary: 'How fast alerts were answered',
     description:
-      'Managers and admins. Per severity and per month, week (organisation time zone) or acknowledging staff member: ' +
-      'alerts, share acknowledged within 60 s and 180 s, median and p90 time to acknowledge, median time to the ' +
-      'first receipt, alerts escalated, alerts that reached nobody; and handling outcomes per device kind (false ' +
-      'alarms, 119 dispatches). `Accept: text/csv` answers the rows as CSV.',
+      'Managers and admins. Per severity and per month, week (organisation time zone), acknowledging staff member or ' +
+      'team: alerts, share acknowledged within 60 s and 180 s, median and p90 time to acknowledge, median time to ' +
+      'the first receipt, alerts escalated, alerts that reached nobody; and handling outcomes per device kind (false ' +
+      'alarms, 119 dispatches). Per team, an alert counts once for every team with a member it was delivered to ' +
+      '(a rotation participant or override’s staff member; any delivery, at any step), so a team’s figures are ' +
+      'about the alerts its people were told of and one alert may count for several teams; alerts delivered to no ' +
+      'team’s member form one row per severity with a null `group`. `Accept: text/csv` answers the rows as CSV.',
     responses: {
       200: {
         ...jsonResponse('The report', ResponseTimesSchema),

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { responseGroupings } from '../../../db/queries/response-times';
 import { alertOutcome, alertSeverity, alertStatus } from '../../../db/schema/alerts';
 import { DateTime, Timestamp, Uuid } from '../../lib/schemas';
 
@@ -40,7 +41,17 @@ export const AuditSchema = v.pipe(
 export const ResponseTimesQuery = v.strictObject({
   from: v.optional(v.pipe(DateTime, v.description('Alerts opened from (default: 30 days before `to`)'))),
   to: v.optional(v.pipe(DateTime, v.description('…until, exclusive (default: now); at most 400 days after `from`'))),
-  groupBy: v.optional(v.picklist(['month', 'week', 'staff']), 'month'),
+  groupBy: v.optional(
+    v.pipe(
+      v.picklist(responseGroupings),
+      v.description(
+        'month or week (organisation time zone), acknowledging staff member, or team told: an alert counts once for ' +
+          'every team with a member it was delivered to (so it may count for several teams); alerts told to no ' +
+          "team's member are grouped under a null team",
+      ),
+    ),
+    'month',
+  ),
 });
 
 const seconds = (what: string) => v.pipe(v.nullable(v.number()), v.description(what));
@@ -49,17 +60,18 @@ export const ResponseTimesSchema = v.pipe(
   v.object({
     from: Timestamp,
     to: Timestamp,
-    groupBy: v.picklist(['month', 'week', 'staff']),
+    groupBy: v.picklist(responseGroupings),
     timeZone: v.string(),
     rows: v.array(
       v.object({
         group: v.pipe(
           v.nullable(v.string()),
           v.description(
-            "The month's or week's first day (YYYY-MM-DD, organisation time), or the acknowledging staff id",
+            "The month's or week's first day (YYYY-MM-DD, organisation time), the acknowledging staff id (null: " +
+              "unacknowledged), or the team id (null: told to no team's member)",
           ),
         ),
-        groupName: v.nullable(v.string()),
+        groupName: v.pipe(v.nullable(v.string()), v.description("The staff member's or team's name")),
         severity: v.picklist(alertSeverity.enumValues),
         alerts: v.number(),
         acknowledged: v.number(),

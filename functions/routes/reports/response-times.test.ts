@@ -3,6 +3,7 @@ import { type ApiHarness, startApiHarness } from '../../../infra/testing/api-har
 
 interface Row {
   group: string | null;
+  groupName?: string | null;
   severity: string;
   alerts: number;
   acknowledged: number;
@@ -19,6 +20,20 @@ interface Report {
   outcomes: { outcome: string | null; deviceKind: string | null; alerts: number }[];
 }
 
+type Who = 'caregiver' | 'caregiver2' | 'manager' | 'admin';
+
+/**
+ * The teams, decided here: a team's members are its rotations' participants and its overrides' staff, whenever
+ * those apply. caregiver2 is in both desks; the admin is in none of this organisation's teams (only in one of the
+ * other organisation's, which must not count here); the visiting team has nobody.
+ */
+const TEAMS: { name: string; rotations: Who[][]; overrides: Who[] }[] = [
+  { name: 'Day desk', rotations: [['caregiver', 'caregiver2', 'caregiver']], overrides: [] },
+  { name: 'Night desk', rotations: [['caregiver2']], overrides: ['manager'] },
+  { name: 'Visiting team', rotations: [], overrides: [] },
+];
+const TOLD_ORDER: Who[] = ['caregiver', 'caregiver2', 'manager', 'admin'];
+
 /** A seeded month: what each alert was, decided here, so the expected figures are computed independently. */
 interface Planted {
   openedAt: Date;
@@ -28,6 +43,8 @@ interface Planted {
   escalated: boolean;
   outcome: 'false_alarm' | 'ambulance_119' | 'visited';
   withDevice: boolean;
+  /** Who each step's delivery went to: the first step, and the second when escalated. */
+  told: [Who, Who];
 }
 
 function percentileCont(values: number[], p: number): number | null {
@@ -52,6 +69,7 @@ function seoulMonth(at: Date): string {
 describe('GET /v1/reports/response-times', () => {
   let h: ApiHarness;
   const planted: Planted[] = [];
+  const teamIds = new Map<string, string>();
   const from = new Date('2026-10-15T00:00:00Z');
   const to = new Date('2026-12-01T00:00:00Z');
 
@@ -83,6 +101,10 @@ describe('GET /v1/reports/response-times', () => {
         escalated: next() > 0.7,
         outcome: (['false_alarm', 'ambulance_119', 'visited'] as const)[index % 3] ?? 'visited',
         withDevice: index % 2 === 0,
+        told: [
+          TOLD_ORDER[Math.floor(index / 3) % 4] ?? 'caregiver',
+          TOLD_ORDER[(Math.floor(index / 3) + index) % 4] ?? 'caregiver',
+        ],
       });
     }
     // 05:00 on 1 November in Seoul, still October in UTC: grouped by the organisation's month.
@@ -105,20 +127,49 @@ describe('GET /v1/reports/response-times', () => {
         await h.database.sql`
           insert into alert_deliveries (org_id, alert_id, staff_id, escalation_level, seq, state, pending_at,
                                         delivered_at)
-          values (${org.orgId}, ${row?.id ?? ''}, ${staffId}, ${level}, ${seq}, 'superseded', ${alert.openedAt},
+          values (${org.orgId}, ${row?.id ?? ''}, ${h.loginOf('own', alert.told[level] ?? 'caregiver').staffId},
+                  ${level}, ${seq}, 'superseded', ${alert.openedAt},
                   ${level === 0 && alert.receiptAfter !== null ? new Date(alert.openedAt.getTime() + alert.receiptAfter * 1000) : null})`;
       }
     }
+    for (const team of TEAMS) {
+      const [row] = await h.database.sql<{ id: string }[]>`
+        insert into teams (org_id, name) values (${org.orgId}, ${team.name}) returning id`;
+      teamIds.set(team.name, row?.id ?? '');
+      for (const participants of team.rotations) {
+        await h.database.sql`
+          insert into on_call_rotations (org_id, team_id, name, participant_ids, starts_at)
+          values (${org.orgId}, ${row?.id ?? ''}, 'Weekly', ${participants.map((who) => h.loginOf('own', who).staffId)},
+                  '2026-01-05 09:00')`;
+      }
+      for (const who of team.overrides) {
+        // Long before the seeded weeks: membership does not depend on when the override applies.
+        await h.database.sql`
+          insert into on_call_overrides (org_id, team_id, staff_id, starts_at, ends_at)
+          values (${org.orgId}, ${row?.id ?? ''}, ${h.loginOf('own', who).staffId}, '2025-03-01T00:00:00Z',
+                  '2025-03-02T00:00:00Z')`;
+      }
+    }
+    // The other organisation's team lists this one's admin (participant ids are not foreign keys): not a team here.
+    const [theirs] = await h.database.sql<{ id: string }[]>`
+      insert into teams (org_id, name) values (${h.orgs.other.orgId}, 'South desk') returning id`;
+    await h.database.sql`
+      insert into on_call_rotations (org_id, team_id, name, participant_ids, starts_at)
+      values (${h.orgs.other.orgId}, ${theirs?.id ?? ''}, 'Weekly', ${[h.loginOf('own', 'admin').staffId]},
+              '2026-01-05 09:00')`;
   }, 60_000);
   afterAll(() => h?.stop());
 
   const inRange = () => planted.filter((alert) => alert.openedAt >= from && alert.openedAt < to);
 
-  function expectedRows(groupOf: (alert: Planted) => string): Row[] {
+  /** Per group and severity; an alert in several groups counts in each. */
+  function expectedRows(groupOf: (alert: Planted) => string | string[]): Row[] {
     const groups = new Map<string, Planted[]>();
     for (const alert of inRange()) {
-      const key = `${groupOf(alert)}|${alert.severity}`;
-      groups.set(key, [...(groups.get(key) ?? []), alert]);
+      for (const group of [groupOf(alert)].flat()) {
+        const key = `${group}|${alert.severity}`;
+        groups.set(key, [...(groups.get(key) ?? []), alert]);
+      }
     }
     return [...groups.entries()]
       .map(([key, alerts]) => {
@@ -189,6 +240,35 @@ describe('GET /v1/reports/response-times', () => {
     );
   });
 
+  test('per team told: an alert counts for every team with a member it was delivered to, else under no team', async () => {
+    const token = await h.tokenFor('own', 'manager');
+    const report = await h.request<Report>('GET', `/v1/reports/response-times?${query}&groupBy=team`, { token });
+    expect(report.status).toBe(200);
+    const teamsOf = (alert: Planted) => {
+      const told = alert.escalated ? alert.told : alert.told.slice(0, 1);
+      const names = TEAMS.filter((team) =>
+        [...team.rotations.flat(), ...team.overrides].some((member) => told.includes(member)),
+      ).map((team) => team.name);
+      return names.length ? names : ['none'];
+    };
+    // The spread must exercise the rule: alerts in two teams, in one, and in none.
+    expect(new Set(inRange().map((alert) => teamsOf(alert).length))).toEqual(new Set([1, 2]));
+    expect(inRange().some((alert) => teamsOf(alert)[0] === 'none')).toBe(true);
+    expectSameFigures(
+      report.body.rows.map((row) => ({ ...row, group: row.group ?? 'none' })),
+      expectedRows((alert) => teamsOf(alert).map((name) => (name === 'none' ? 'none' : (teamIds.get(name) ?? '')))),
+    );
+    const names = new Map([...teamIds].map(([name, id]) => [id, name]));
+    for (const row of report.body.rows) expect(row.groupName).toBe(row.group === null ? null : names.get(row.group));
+    expect(report.body.rows.some((row) => row.groupName === 'Visiting team')).toBe(false);
+    const csv = await h.request<string>('GET', `/v1/reports/response-times?${query}&groupBy=team`, {
+      token,
+      headers: { accept: 'text/csv' },
+    });
+    expect(csv.body.trimEnd().split('\r\n').length - 1).toBe(report.body.rows.length);
+    expect(csv.body).toContain(`${teamIds.get('Night desk')},Night desk,`);
+  });
+
   test('CSV for regulators; caregivers, other organisations and bad ranges get nothing', async () => {
     const token = await h.tokenFor('own', 'manager');
     const csv = await h.request<string>('GET', `/v1/reports/response-times?${query}`, {
@@ -215,7 +295,7 @@ describe('GET /v1/reports/response-times', () => {
     });
     expect(theirs).toMatchObject({ status: 200, body: { rows: [], timeZone: 'Asia/Seoul' } });
     for (const bad of [
-      'groupBy=team',
+      'groupBy=resident',
       'from=2026-12-02T00:00:00Z&to=2026-12-01T00:00:00Z',
       'from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z',
       'extra=1',

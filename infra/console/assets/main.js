@@ -51,6 +51,7 @@ const reports = new ReportsView({
     title: $('reports-title'),
     close: $('reports-close'),
     grouping: $('report-grouping'),
+    groupHeader: $('report-group-header'),
     state: $('report-state'),
     chart: $('report-chart'),
     table: $('report-rows'),
@@ -103,6 +104,7 @@ onLanguageChange(() => {
   residents.renderList();
   residents.renderProfile();
   pushSettings.render();
+  reports.render();
   saveLanguage();
 });
 

@@ -1,6 +1,7 @@
-// "Time to answer" for managers and admins: GET /v1/reports/response-times per month or week — a bar chart of the
-// share of alerts acknowledged within 60 s and within 180 s (the alarm-receiving marks), a table per severity, and
-// the same rows as CSV for regulators. Drawn with SVG attributes only (the console's CSP allows no inline styles).
+// "Time to answer" for managers and admins: GET /v1/reports/response-times per month, week or team told — a bar chart
+// of the share of alerts acknowledged within 60 s and within 180 s (the alarm-receiving marks), a table per severity,
+// and the same rows as CSV for regulators. Drawn with SVG attributes only (the console's CSP allows no inline styles).
+// Per team, an alert counts for every team with a member it was delivered to; the rest are under "no team".
 
 import { t } from './i18n.js';
 import { bindPanel } from './panel-toggle.js';
@@ -12,7 +13,7 @@ export class ReportsView {
   /**
    * @param {{api: ReturnType<import('./api.js').createApi>, apiBase: string,
    *          elements: {button: HTMLButtonElement, panel: HTMLElement, title: HTMLElement, close: HTMLButtonElement,
-   *                     grouping: HTMLSelectElement, state: HTMLElement, chart: HTMLElement,
+   *                     grouping: HTMLSelectElement, groupHeader: HTMLElement, state: HTMLElement, chart: HTMLElement,
    *                     table: HTMLTableSectionElement, csv: HTMLButtonElement}}} options
    */
   constructor({ api, apiBase, elements }) {
@@ -31,9 +32,10 @@ export class ReportsView {
   }
 
   query() {
-    const groupBy = this.elements.grouping.value === 'week' ? 'week' : 'month';
+    const groupBy = GROUPINGS.includes(this.elements.grouping.value) ? this.elements.grouping.value : 'month';
     const to = new Date();
-    const from = new Date(to.getTime() - (groupBy === 'week' ? 12 * 7 : 365) * DAY_MS);
+    // Teams over the weekly view's 12 weeks: recent enough to be about the people in them now.
+    const from = new Date(to.getTime() - (groupBy === 'month' ? 365 : 12 * 7) * DAY_MS);
     return `from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}&groupBy=${groupBy}`;
   }
 
@@ -50,9 +52,13 @@ export class ReportsView {
   render() {
     if (!this.body) return;
     const rows = Array.isArray(this.body.rows) ? this.body.rows : [];
+    const labels = this.body.groupBy === 'team' ? TEAM_LABELS : PERIOD_LABELS;
+    // data-i18n too, so switching the language keeps the header of what is shown.
+    this.elements.groupHeader.dataset.i18n = labels.header;
+    this.elements.groupHeader.textContent = t(labels.header);
     this.showState(rows.length ? '' : t('reportEmpty'));
-    this.elements.chart.replaceChildren(...(rows.length ? [chart(groupsOf(rows))] : []));
-    this.elements.table.replaceChildren(...rows.map(tableRow));
+    this.elements.chart.replaceChildren(...(rows.length ? [chart(groupsOf(rows, labels))] : []));
+    this.elements.table.replaceChildren(...rows.map((row) => tableRow(row, labels.of(row))));
   }
 
   async downloadCsv() {
@@ -75,11 +81,33 @@ export class ReportsView {
   }
 }
 
-/** Per period, every severity together: the share of all its alerts acknowledged within 60 s and within 180 s. */
-function groupsOf(rows) {
+const GROUPINGS = ['month', 'week', 'team'];
+
+/** How a group is named: the table's header key, a row's label, and the chart's short form of it. */
+const PERIOD_LABELS = {
+  header: 'reportPeriod',
+  of: (row) => row.group ?? '—',
+  short: (label) => label.slice(0, 7),
+};
+const TEAM_LABELS = {
+  header: 'reportTeam',
+  // The alerts told to no team's member are the null group.
+  of: (row) => (row.group === null ? t('reportNoTeam') : (row.groupName ?? row.group)),
+  short: (label) => (label.length > 10 ? `${label.slice(0, 9)}…` : label),
+};
+
+/** Per group, every severity together: the share of all its alerts acknowledged within 60 s and within 180 s. */
+function groupsOf(rows, labels) {
   const groups = new Map();
   for (const row of rows) {
-    const group = groups.get(row.group) ?? { group: row.group, alerts: 0, within60: 0, within180: 0 };
+    const group = groups.get(row.group) ?? {
+      group: row.group,
+      label: labels.of(row),
+      short: labels.short(labels.of(row)),
+      alerts: 0,
+      within60: 0,
+      within180: 0,
+    };
     group.alerts += row.alerts;
     group.within60 += (row.alerts * (row.ackWithin60sPct ?? 0)) / 100;
     group.within180 += (row.alerts * (row.ackWithin180sPct ?? 0)) / 100;
@@ -87,6 +115,8 @@ function groupsOf(rows) {
   }
   return [...groups.values()].map((group) => ({
     group: group.group,
+    label: group.label,
+    short: group.short,
     pct60: group.alerts ? (100 * group.within60) / group.alerts : 0,
     pct180: group.alerts ? (100 * group.within180) / group.alerts : 0,
   }));
@@ -96,7 +126,7 @@ function chart(groups) {
   const width = 700;
   const height = 160;
   const plot = 130;
-  // At most 13 months or 12 weeks; a few periods keep narrow bars rather than filling the width.
+  // At most 13 months, 12 weeks or the teams; a few groups keep narrow bars rather than filling the width.
   const slot = Math.min(width / groups.length, 90);
   const svg = document.createElementNS(SVG, 'svg');
   svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
@@ -126,7 +156,7 @@ function chart(groups) {
       bar.dataset.group = group.group ?? '';
       bar.dataset.pct = pct.toFixed(1);
       const title = document.createElementNS(SVG, 'title');
-      title.textContent = `${group.group} · ${t(key)} ${pct.toFixed(1)} %`;
+      title.textContent = `${group.label} · ${t(key)} ${pct.toFixed(1)} %`;
       bar.append(title);
       svg.append(bar);
     }
@@ -135,18 +165,19 @@ function chart(groups) {
     label.setAttribute('y', String(height - 8));
     label.setAttribute('text-anchor', 'middle');
     label.setAttribute('font-size', '12');
-    label.textContent = String(group.group ?? '').slice(0, 7);
+    // A period's month (YYYY-MM) or a team name's start; the bars' titles have the whole.
+    label.textContent = group.short;
     svg.append(label);
   }
   return svg;
 }
 
-function tableRow(row) {
+function tableRow(row, label) {
   const tr = document.createElement('tr');
   const seconds = (value) => (value === null || value === undefined ? '—' : `${Math.round(value)} s`);
   const pct = (value) => (value === null || value === undefined ? '—' : `${value} %`);
   for (const text of [
-    row.group ?? '—',
+    label,
     t(`severity.${row.severity}`),
     String(row.alerts),
     pct(row.ackWithin60sPct),
