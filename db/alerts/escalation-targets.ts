@@ -52,8 +52,16 @@ export async function staffForStep(tx: Tx, target: StepTarget): Promise<string[]
     rows = await tx<{ id: string }[]>`
       select id from staff where org_id = ${orgId} and role = ${role} and active order by id`;
   }
-  const staffIds = rows.map((row) => row.id);
-  if (target.severity === 'critical' || staffIds.length === 0) return staffIds;
-  const offShift = offShiftStaff(await loadOrgSchedule(tx, orgId, target.at));
+  return withoutOffShift(tx, target, rows.map((row) => row.id));
+}
+
+/** `staffIds` less those off shift at `at`, unless the alert is critical (it reaches them whatever their hours). */
+export async function withoutOffShift(
+  tx: Tx,
+  alert: { orgId: string; severity: AlertSeverity; at?: Date },
+  staffIds: string[],
+): Promise<string[]> {
+  if (alert.severity === 'critical' || staffIds.length === 0) return staffIds;
+  const offShift = offShiftStaff(await loadOrgSchedule(tx, alert.orgId, alert.at));
   return staffIds.filter((id) => !offShift.has(id));
 }

@@ -2,7 +2,7 @@ import type postgres from 'postgres';
 import type { AlertSeverity, AlertStatus, RetriggerCause } from '../schema/alerts';
 import { createDeliveries, type NewDeliveryRow } from './deliveries';
 import type { EscalationPolicy } from './escalation-policy';
-import { positionOnLadder, staffForStep } from './escalation-targets';
+import { positionOnLadder, staffForStep, withoutOffShift } from './escalation-targets';
 import { whenNobodyOnTheLadder } from './ladder';
 import { notify } from './notify';
 import { ForbiddenTransition, fromStatuses } from './state-machine';
@@ -53,7 +53,8 @@ export async function retriggerAlert(
   const acknowledger = entry.acknowledgedBy
     ? await tx<{ id: string }[]>`select id from staff where id = ${entry.acknowledgedBy} and active`
     : [];
-  let staffIds = [...onStep, ...acknowledger.map((person) => person.id)];
+  // The person who acknowledged is told again too, unless off shift now for an alert below critical.
+  let staffIds = [...onStep, ...(await withoutOffShift(tx, alert, acknowledger.map((person) => person.id)))];
   if (staffIds.length === 0) staffIds = (await whenNobodyOnTheLadder(tx, alert.orgId)).staffIds;
   const deliveries = await createDeliveries(tx, {
     alertId: alert.alertId,

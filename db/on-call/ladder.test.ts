@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type SeededOrganisation, seedDemoOrganisation } from '../../infra/demo-organisation';
+import { acknowledgeDelivery } from '../alerts/acknowledge';
 import { auditAlerts } from '../alerts/audit';
 import { staffForStep } from '../alerts/escalation-targets';
+import { policyFor } from '../alerts/ladder';
 import { type RaiseAlertInput, raiseAlert } from '../alerts/raise-alert';
+import { retriggerAlert } from '../alerts/retrigger';
 import type { AlertKind, AlertSeverity, EscalationStep, WeeklyShift } from '../schema';
 import { createTestDatabase, type TestDatabase } from '../testing/database';
 import { MINUTES_PER_DAY, minuteOfWeek, wallClockMinutes, weekMoment } from './wall-clock';
@@ -142,6 +145,35 @@ describe('the ladder and on-call schedules', () => {
     const raised = await t.sql.begin((tx) => raiseAlert(tx, raise('medium', 'temperature')));
     // The primary is on sick leave (replaced); the backup has no schedule at all and is told.
     expect(await toldOf(raised.alertId)).toEqual([{ staffId: backup, level: 0 }]);
+  });
+
+  test('an acknowledgement left past its timeout re-tells the acknowledger only while on shift (below critical)', async () => {
+    await clear();
+    const days = await team('Day visits');
+    await rotation(days, [primary], [shiftFromNow(-30, 120)]);
+    await setLadder('high', [{ notify: 'assigned', waitSeconds: 60 }]);
+    const raised = await t.sql.begin((tx) => raiseAlert(tx, raise('high', 'fall')));
+    const [delivery] = await t.sql<{ id: string }[]>`
+      select id from alert_deliveries where alert_id = ${raised.alertId} and staff_id = ${primary}`;
+    const acked = await acknowledgeDelivery(t.sql, {
+      deliveryId: delivery?.id ?? '',
+      staffId: primary,
+      orgId: org.orgId,
+      nodeId: 'test',
+    });
+    expect(acked.outcome).toBe('acknowledged');
+    // The primary's shift ends; the backup keeps no hours.
+    await t.sql`update on_call_rotations set shifts = ${t.sql.json([shiftFromNow(6 * 60, 60)] as never)}
+                 where team_id = ${days}`;
+    const policy = await policyFor(t.sql, org.orgId, 'high');
+    const retold = await t.sql.begin((tx) =>
+      retriggerAlert(
+        tx,
+        { alertId: raised.alertId, orgId: org.orgId, residentId, severity: 'high', level: 0, policy },
+        { cause: 'ack_timeout', nodeId: 'test' },
+      ),
+    );
+    expect(retold.map((row) => row.staffId)).toEqual([backup]);
   });
 
   test('a rotation whose shifts were edited by hand into nonsense puts nobody on call and stops no alert', async () => {
