@@ -52,7 +52,11 @@ export async function staffForStep(tx: Tx, target: StepTarget): Promise<string[]
     rows = await tx<{ id: string }[]>`
       select id from staff where org_id = ${orgId} and role = ${role} and active order by id`;
   }
-  return withoutOffShift(tx, target, rows.map((row) => row.id));
+  return withoutOffShift(
+    tx,
+    target,
+    rows.map((row) => row.id),
+  );
 }
 
 /** `staffIds` less those off shift at `at`, unless the alert is critical (it reaches them whatever their hours). */

@@ -54,7 +54,12 @@ export async function retriggerAlert(
     ? await tx<{ id: string }[]>`select id from staff where id = ${entry.acknowledgedBy} and active`
     : [];
   // The person who acknowledged is told again too, unless off shift now for an alert below critical.
-  let staffIds = [...onStep, ...(await withoutOffShift(tx, alert, acknowledger.map((person) => person.id)))];
+  const retold = await withoutOffShift(
+    tx,
+    alert,
+    acknowledger.map((person) => person.id),
+  );
+  let staffIds = [...onStep, ...retold];
   if (staffIds.length === 0) staffIds = (await whenNobodyOnTheLadder(tx, alert.orgId)).staffIds;
   const deliveries = await createDeliveries(tx, {
     alertId: alert.alertId,
