@@ -1,6 +1,5 @@
-import { teams } from '../../../db/schema';
 import { handle } from '../../lib/handlers';
-import { orgScope } from '../../lib/org-scope';
+import { teamOf } from '../teams/team-of';
 import * as routes from './on-call.routes';
 import { onCallAnswer } from './on-call-answer';
 
@@ -10,6 +9,6 @@ export const everyTeam = handle(...routes.everyTeam, async (c) => {
 
 export const oneTeam = handle(...routes.oneTeam, async (c) => {
   const { id } = c.req.valid('param');
-  await orgScope(c).table(teams, 'team').get(id);
+  await teamOf(c, c.env.services.db, id);
   return c.json(await onCallAnswer(c, { at: c.req.valid('query').at, teamId: id }), 200);
 });

@@ -1,5 +1,5 @@
 import { eq, gt } from 'drizzle-orm';
-import { type OnCallOverride, onCallOverrides, staff, teams } from '../../../db/schema';
+import { type OnCallOverride, onCallOverrides, staff } from '../../../db/schema';
 import { auditStaffAction } from '../../lib/audit';
 import type { AppContext } from '../../lib/context';
 import { handle } from '../../lib/handlers';
@@ -8,10 +8,10 @@ import { type Executor, orgScope } from '../../lib/org-scope';
 import { mapPage } from '../../lib/pagination';
 import * as routes from './overrides.routes';
 import { assertActiveStaff } from './participants';
+import { teamOf } from './team-of';
 
 const sortColumns = { startsAt: onCallOverrides.startsAt, createdAt: onCallOverrides.createdAt } as const;
 const overridesOf = (c: AppContext, db?: Executor) => orgScope(c, db).table(onCallOverrides, 'override of this team');
-const teamOf = (c: AppContext, db: Executor, teamId: string) => orgScope(c, db).table(teams, 'team').get(teamId);
 
 const overrideJson = (row: OnCallOverride) => withIsoDates(row);
 

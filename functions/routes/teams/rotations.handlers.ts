@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { formatWallClock, minuteOfWeek, parseWallClock, weekMoment } from '../../../db/on-call/wall-clock';
-import { type OnCallRotation, onCallRotations, teams } from '../../../db/schema';
+import { type OnCallRotation, onCallRotations } from '../../../db/schema';
 import { auditStaffAction } from '../../lib/audit';
 import type { AppContext } from '../../lib/context';
 import { handle } from '../../lib/handlers';
@@ -10,12 +10,10 @@ import { mapPage } from '../../lib/pagination';
 import { assertActiveStaff } from './participants';
 import * as routes from './rotations.routes';
 import { coverageGapsOf } from './team-coverage';
+import { teamOf } from './team-of';
 
 const sortColumns = { createdAt: onCallRotations.createdAt, name: onCallRotations.name } as const;
 const rotationsOf = (c: AppContext, db?: Executor) => orgScope(c, db).table(onCallRotations, 'rotation of this team');
-
-/** The team, or 404: every route names it in the path. */
-const teamOf = (c: AppContext, db: Executor, teamId: string) => orgScope(c, db).table(teams, 'team').get(teamId);
 
 /** PostgreSQL answers `timestamp` as `YYYY-MM-DD HH:MM:SS`; the API speaks `YYYY-MM-DDTHH:MM`. */
 function localStart(stored: string): string {
