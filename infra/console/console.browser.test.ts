@@ -4,8 +4,10 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { issueAccessToken } from '../../core/auth/access-token';
 import { raiseAlert } from '../../db/alerts/raise-alert';
+import { formatWallClock, MINUTES_PER_DAY, wallClockMinutes } from '../../db/on-call/wall-clock';
 import { BEARER_PREFIX, PROTOCOL, RESUME_PREFIX } from '../../realtime/protocol';
 import { type SeededOrganisation, seedDemoOrganisation } from '../demo-organisation';
+import { request } from '../testing/api-harness';
 import { collectPageErrors, launchChromium, screenshot, signInConsole } from '../testing/browser';
 import { TEST_JWT_SECRET } from '../testing/functions';
 import { injectSosAlert, stopInjectionServers } from '../testing/inject';
@@ -34,8 +36,11 @@ describe('staff console in Chromium through nginx over HTTPS', () => {
     await stack?.stop();
   });
 
-  const newPage = async (viewport = { width: 1280, height: 860 }) => {
-    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport });
+  const newPage = async (
+    viewport = { width: 1280, height: 860 },
+    place: { timezoneId?: string; locale?: string } = {},
+  ) => {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport, ...place });
     return context.newPage();
   };
 
@@ -458,5 +463,164 @@ describe('staff console in Chromium through nginx over HTTPS', () => {
       .toBe('acknowledged');
     expect(errors).toEqual([]);
     await page.context().close();
+  });
+
+  test('every role sees who is on call now or at a time; a manager’s override wins; an admin names the team in a ladder', async () => {
+    const loginOf = (role: string, index = 0) => {
+      const login = seed.logins.filter((entry) => entry.role === role)[index];
+      if (!login) throw new Error(`seed has no ${role} ${index}`);
+      return { staffId: login.staffId, orgId: seed.orgId, name: login.name, role: login.role };
+    };
+    const [admin, manager, kim, lee] = [
+      loginOf('admin'),
+      loginOf('manager'),
+      loginOf('caregiver'),
+      loginOf('caregiver', 1),
+    ];
+    const { token } = await issueAccessToken(
+      { staffId: admin.staffId, orgId: seed.orgId, role: 'admin' },
+      TEST_JWT_SECRET,
+    );
+    const asAdmin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+      const answer = await request<T>(stack.functions.server.url, method, path, { token, body });
+      if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+      return answer.body;
+    };
+    // The browser reads typed times in New York, the organisation keeps Seoul's clock: the offset sent carries it.
+    const browserZone = 'America/New_York';
+    const place = { timezoneId: browserZone, locale: 'ko-KR' };
+    const { timeZone } = await asAdmin<{ timeZone: string }>('GET', '/v1/on-call');
+    const wall = (at: Date, zone: string) => formatWallClock(wallClockMinutes(at, zone));
+    const today = Math.floor(wallClockMinutes(new Date(), timeZone) / MINUTES_PER_DAY) * MINUTES_PER_DAY;
+    const dayOf = (minutes: number, language = 'en-GB') =>
+      new Intl.DateTimeFormat(language, { weekday: 'short', timeZone: 'UTC' }).format(new Date(minutes * 60_000));
+    const code = (minutes: number) => dayOf(minutes).toLowerCase().slice(0, 3);
+
+    // Kim's turn covers today and tomorrow on the organisation's clock, whole days: on shift whenever this runs,
+    // and nobody on call three days on.
+    const team = await asAdmin<{ id: string }>('POST', '/v1/teams', { name: '야간 당직' });
+    await asAdmin('POST', `/v1/teams/${team.id}/rotations`, {
+      name: 'Weekly',
+      participantIds: [kim.staffId],
+      startsAt: formatWallClock(today - 7 * MINUTES_PER_DAY),
+      shifts: [0, 1].map((days) => ({
+        day: code(today + days * MINUTES_PER_DAY),
+        start: '00:00',
+        end: '00:00',
+        endsNextDay: true,
+      })),
+    });
+
+    const carer = await newPage(undefined, place);
+    await signInConsole(carer, kim);
+    await carer.goto(`${stack.nginx.httpsUrl}/`);
+    await carer.locator('#oncall-button').click();
+    const card = (page: Page) => page.locator(`.oncall-team[data-team-id="${team.id}"]`);
+    const kimRow = card(carer).locator(`.oncall-person[data-staff-id="${kim.staffId}"]`);
+    await expect.poll(() => kimRow.locator('.oncall-name').textContent()).toBe(kim.name);
+    expect(await kimRow.locator('.oncall-via').textContent()).toBe('생활지원사 · 순번: Weekly');
+    const gap = `당직 없음: ${dayOf(today + 2 * MINUTES_PER_DAY, 'ko-KR')} 00:00 – ${dayOf(today, 'ko-KR')} 00:00`;
+    expect(await card(carer).locator('.oncall-gaps li').allTextContents()).toEqual([gap]);
+    expect(await carer.locator('#overrides').isHidden()).toBe(true);
+
+    const later = new Date(Date.now() + 3 * 86_400_000);
+    const asked = carer.waitForRequest((sent) => sent.url().includes('/v1/on-call?at='));
+    await carer.locator('#oncall-at').fill(wall(later, browserZone));
+    await carer.locator('#oncall-when button[type="submit"]').click();
+    const at = new URL((await asked).url()).searchParams.get('at') ?? '';
+    expect(at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:00[+-]\d\d:\d\d$/);
+    expect(wall(new Date(at), timeZone)).toBe(wall(later, timeZone));
+    await expect.poll(() => card(carer).locator('.oncall-nobody').textContent()).toBe('이 시각에는 당직자가 없습니다.');
+    expect(await carer.locator('#oncall-clock').textContent()).toContain(
+      `기관 시각 ${wall(later, timeZone).slice(0, 10)}`,
+    );
+    await screenshot(carer, 'console-on-call-carer-at-time');
+    await carer.context().close();
+
+    const page = await newPage(undefined, place);
+    const errors = collectPageErrors(page);
+    await signInConsole(page, manager);
+    await page.goto(`${stack.nginx.httpsUrl}/`);
+    await page.locator('#oncall-button').click();
+    const form = page.locator('#override-form');
+    await expect.poll(() => form.locator('[name="staffId"] option').count()).toBeGreaterThan(0);
+    await form.locator('[name="staffId"]').selectOption(lee.staffId);
+    await form.locator('[name="replacesStaffId"]').selectOption(kim.staffId);
+    // An end before the start: refused with the field, as the form names it, and the reason; nothing stored.
+    await form.locator('[name="startsAt"]').fill(wall(new Date(Date.now() + 3_600_000), browserZone));
+    await form.locator('[name="endsAt"]').fill(wall(new Date(Date.now() - 300_000), browserZone));
+    await form.locator('button[type="submit"]').click();
+    await expect
+      .poll(() => page.locator('#override-status').textContent())
+      .toBe('끝: the override ends before it starts');
+    expect(await form.locator('[name="endsAt"]').getAttribute('aria-invalid')).toBe('true');
+    await form.locator('[name="startsAt"]').fill(wall(new Date(Date.now() - 300_000), browserZone));
+    await form.locator('[name="endsAt"]').fill(wall(new Date(Date.now() + 2 * 3_600_000), browserZone));
+    await form.locator('[name="reason"]').fill('병가');
+    await form.locator('button[type="submit"]').click();
+    const leeRow = card(page).locator(`.oncall-person[data-staff-id="${lee.staffId}"]`);
+    await expect.poll(() => leeRow.getAttribute('data-via')).toBe('override');
+    expect(await leeRow.locator('.oncall-name').textContent()).toBe(lee.name);
+    expect(await leeRow.locator('.oncall-via').textContent()).toBe(`생활지원사 · 대체 근무 · ${kim.name} 대신`);
+    expect(await card(page).locator('.oncall-person').count()).toBe(1);
+    const now = await asAdmin<{ teams: { id: string; onCall: { staffId: string }[] }[] }>('GET', '/v1/on-call');
+    expect(now.teams.find((entry) => entry.id === team.id)?.onCall.map((entry) => entry.staffId)).toEqual([
+      lee.staffId,
+    ]);
+    expect(await page.locator('#override-list .override').count()).toBe(1);
+    await screenshot(page, 'console-on-call-ko');
+    await page.locator('#language').click();
+    await expect
+      .poll(() => leeRow.locator('.oncall-via').textContent())
+      .toBe(`Carer · override · standing in for ${kim.name}`);
+    expect(await page.locator('#override-status').textContent()).toBe('Override added.');
+    await screenshot(page, 'console-on-call-en');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, 'console-on-call-mobile');
+    await page.locator('#language').click();
+
+    await page.locator('#override-list .override button').click();
+    await expect.poll(() => card(page).locator('.oncall-person').getAttribute('data-staff-id')).toBe(kim.staffId);
+    expect(errors).toEqual([
+      'console: Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)',
+    ]);
+    await page.locator('#logout').click();
+    for (const id of ['#oncall-button', '#oncall-panel']) expect(await page.locator(id).isHidden(), id).toBe(true);
+    await page.context().close();
+
+    // An admin adds a step telling the team's on-call to the low ladder; the API stores the team.
+    const adminPage = await newPage();
+    await signInConsole(adminPage, admin);
+    await adminPage.goto(`${stack.nginx.httpsUrl}/`);
+    await adminPage.locator('#settings-button').click();
+    const low = adminPage.locator('form.ladder[data-severity="low"]');
+    await expect.poll(() => low.locator('.ladder-step').count()).toBeGreaterThan(0);
+    await low.getByRole('button', { name: '단계 추가' }).click();
+    const step = low.locator('.ladder-step').last();
+    expect(await step.locator('[name="teamId"]').isHidden()).toBe(true);
+    await step.locator('[name="notify"]').selectOption('on_call');
+    expect(await step.locator('[name="order"]').isHidden()).toBe(true);
+    await step.locator('[name="teamId"]').selectOption(team.id);
+    await low.locator('button[type="submit"]').click();
+    await expect.poll(() => low.locator('.ladder-status').textContent()).toBe('저장했습니다.');
+    const { policies } = await asAdmin<{ policies: { severity: string; steps: unknown[] }[] }>(
+      'GET',
+      '/v1/escalation-policies',
+    );
+    expect(policies.find((policy) => policy.severity === 'low')?.steps.at(-1)).toEqual({
+      notify: 'on_call',
+      teamId: team.id,
+      waitSeconds: 120,
+    });
+    expect(await low.locator('.ladder-step').last().locator('[name="teamId"]').inputValue()).toBe(team.id);
+    await screenshot(adminPage, 'console-ladder-on-call-ko');
+    await adminPage.locator('#language').click();
+    await adminPage.locator('#settings-close').click();
+    await adminPage.locator('#settings-button').click();
+    await expect
+      .poll(() => low.locator('.ladder-step').last().locator('[name="notify"] option:checked').textContent())
+      .toBe('On-call of team');
+    await screenshot(adminPage, 'console-ladder-on-call-en');
+    await adminPage.context().close();
   });
 });

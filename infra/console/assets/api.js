@@ -114,6 +114,38 @@ export function itemsOf(body) {
   return [];
 }
 
+/**
+ * Every item of a list endpoint (pages of 100, following nextCursor, at most 50 pages), appended to `into`: what
+ * arrived before a failure stays there for a caller that shows what it has.
+ */
+export async function allItems(api, path, into = []) {
+  const separator = path.includes('?') ? '&' : '?';
+  let cursor = null;
+  for (let page = 0; page < 50; page++) {
+    const body = await api.get(`${path}${separator}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    into.push(...itemsOf(body));
+    cursor = body?.nextCursor ?? null;
+    if (!cursor) break;
+  }
+  return into;
+}
+
+/**
+ * A refusal as the console shows it: each field with its reason ("steps.0.waitSeconds: must be at least 1 second"),
+ * else the problem's detail. `labels` names a body field as the form calls it (`{endsAt: 'To'}`).
+ */
+export function refusalMessage(error, labels = {}) {
+  if (error instanceof ApiError && Array.isArray(error.problem?.errors) && error.problem.errors.length) {
+    return error.problem.errors
+      .map((entry) => {
+        const field = String(entry.field ?? '').replace(/^body\./, '');
+        return `${labels[field] ?? field}: ${entry.message}`;
+      })
+      .join('; ');
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
 function readSession() {
   const saved = safeJson(sessionStorage.getItem(SESSION_KEY) ?? 'null');
   return saved?.accessToken ? saved : null;

@@ -128,6 +128,9 @@ const dictionaries = {
     'ladderNotify.assigned': '담당자',
     'ladderNotify.managers': '센터장·관리자',
     'ladderNotify.admins': '시스템 관리자',
+    'ladderNotify.on_call': '팀 당직자',
+    ladderTeam: '당직 팀',
+    ladderNoTeams: '팀 없음',
     orgSettingsTitle: '운영 설정',
     settingTimeZone: '시간대',
     settingNightStart: '야간 시작 (시)',
@@ -202,6 +205,40 @@ const dictionaries = {
     deliveryNotAcknowledged: '미응답',
     attemptDue: '{time} 예정',
     escalationStep: '{level}단계',
+    onCallButton: '당직',
+    onCallTitle: '당직 현황',
+    onCallHint: '팀마다 지금, 또는 고른 시각에 당직인 사람입니다. 고른 시각은 이 브라우저의 시간대로 읽습니다.',
+    onCallAt: '시각',
+    onCallAsk: '이 시각 보기',
+    onCallNow: '지금',
+    onCallClock: '{when} · 기관 시각 {time} ({zone})',
+    onCallNobody: '이 시각에는 당직자가 없습니다.',
+    onCallNoTeams: '당직 팀이 없습니다. 시스템 관리자가 팀과 순번을 만듭니다.',
+    onCallViaRotation: '순번: {name}',
+    onCallOverride: '대체 근무',
+    onCallStandsInFor: '{name} 대신',
+    onCallColleague: '다른 직원',
+    onCallInactive: '비활성 계정이라 알림을 받지 못함',
+    onCallGap: '당직 없음: {from} – {to}',
+    onCallGapAllWeek: '당직 없음: 일주일 내내 (순번 없음)',
+    'role.admin': '시스템 관리자',
+    'role.manager': '센터장·관리자',
+    'role.caregiver': '생활지원사',
+    overridesTitle: '대체 근무',
+    overridesHint:
+      '병가나 근무 교대: 정한 기간 동안 고른 직원이 팀 당직을 맡습니다. 겹치면 나중에 만든 것이 우선합니다.',
+    overrideTeam: '팀',
+    overrideStaff: '당직을 맡을 직원',
+    overrideReplaces: '누구 대신',
+    overrideReplacesNobody: '특정인 없음 (팀 당직 전체)',
+    overrideFrom: '시작',
+    overrideTo: '끝',
+    overrideReason: '사유 (선택)',
+    overrideAdd: '대체 근무 추가',
+    overrideAdded: '대체 근무를 추가했습니다.',
+    overrideDelete: '삭제',
+    overrideDeleted: '대체 근무를 삭제했습니다.',
+    overridesEmpty: '진행 중이거나 예정된 대체 근무가 없습니다.',
   },
   en: {
     skipToContent: 'Skip to content',
@@ -330,6 +367,9 @@ const dictionaries = {
     'ladderNotify.assigned': 'Assigned carers',
     'ladderNotify.managers': 'Managers',
     'ladderNotify.admins': 'Admins',
+    'ladderNotify.on_call': 'On-call of team',
+    ladderTeam: 'Team',
+    ladderNoTeams: 'No teams yet',
     orgSettingsTitle: 'Operations',
     settingTimeZone: 'Time zone',
     settingNightStart: 'Night starts (hour)',
@@ -404,6 +444,41 @@ const dictionaries = {
     deliveryNotAcknowledged: 'not acknowledged',
     attemptDue: 'due {time}',
     escalationStep: 'step {level}',
+    onCallButton: 'On call',
+    onCallTitle: 'Who is on call',
+    onCallHint:
+      'Per team, who is on call now or at the time you pick. The time you pick is read in this browser’s time zone.',
+    onCallAt: 'Time',
+    onCallAsk: 'Show this time',
+    onCallNow: 'Now',
+    onCallClock: '{when} · organisation time {time} ({zone})',
+    onCallNobody: 'Nobody is on call at this time.',
+    onCallNoTeams: 'No on-call teams yet. Admins create teams and their rotations.',
+    onCallViaRotation: 'rotation: {name}',
+    onCallOverride: 'override',
+    onCallStandsInFor: 'standing in for {name}',
+    onCallColleague: 'a colleague',
+    onCallInactive: 'deactivated: is not told',
+    onCallGap: 'Not covered: {from} – {to}',
+    onCallGapAllWeek: 'Not covered: all week (no rotation)',
+    'role.admin': 'Admin',
+    'role.manager': 'Manager',
+    'role.caregiver': 'Carer',
+    overridesTitle: 'Overrides',
+    overridesHint:
+      'Sick leave or a swap: for the period, the person chosen is on call for the team. Where overrides overlap, the one made last wins.',
+    overrideTeam: 'Team',
+    overrideStaff: 'Staff member',
+    overrideReplaces: 'Stands in for',
+    overrideReplacesNobody: 'Nobody in particular (the whole team’s duty)',
+    overrideFrom: 'From',
+    overrideTo: 'To',
+    overrideReason: 'Reason (optional)',
+    overrideAdd: 'Add override',
+    overrideAdded: 'Override added.',
+    overrideDelete: 'Delete',
+    overrideDeleted: 'Override deleted.',
+    overridesEmpty: 'No current or upcoming overrides.',
   },
 };
 
@@ -475,4 +550,25 @@ export function formatTime(iso) {
     dateStyle: 'medium',
     timeStyle: 'medium',
   }).format(new Date(iso));
+}
+
+/** A date and time to the minute (8 Dec 2026, 18:00), for when an override starts and ends. */
+export function formatMinute(date) {
+  return new Intl.DateTimeFormat(language === 'ko' ? 'ko-KR' : 'en-GB', {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    hourCycle: 'h23',
+  }).format(date);
+}
+
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+
+/** The API's weekday code ('sat') as the reader's language writes it short (토, Sat). */
+export function weekdayName(day) {
+  const index = WEEKDAYS.indexOf(day);
+  if (index === -1) return day;
+  // 2024-01-01 was a Monday.
+  return new Intl.DateTimeFormat(language === 'ko' ? 'ko-KR' : 'en-GB', { weekday: 'short', timeZone: 'UTC' }).format(
+    new Date(Date.UTC(2024, 0, 1 + index)),
+  );
 }

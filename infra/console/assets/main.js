@@ -8,6 +8,7 @@ import { ApiError, createApi } from './api.js';
 import { CameraViewer } from './camera.js';
 import { loadConfig } from './config.js';
 import { applyTranslations, currentLanguage, onLanguageChange, setCodeLabels, setLanguage, t } from './i18n.js';
+import { OnCallView } from './on-call-view.js';
 import { PushSettings } from './push-settings.js';
 import { ReportsView } from './reports-view.js';
 import { ResidentsView } from './residents-view.js';
@@ -59,6 +60,28 @@ const reports = new ReportsView({
   },
 });
 
+const onCall = new OnCallView({
+  api,
+  elements: {
+    button: $('oncall-button'),
+    panel: $('oncall-panel'),
+    title: $('oncall-title'),
+    close: $('oncall-close'),
+    when: $('oncall-when'),
+    at: $('oncall-at'),
+    now: $('oncall-now'),
+    clock: $('oncall-clock'),
+    state: $('oncall-state'),
+    teams: $('oncall-teams'),
+    overrides: {
+      section: $('overrides'),
+      form: $('override-form'),
+      list: $('override-list'),
+      status: $('override-status'),
+    },
+  },
+});
+
 const organisationSettings = new SettingsView({
   api,
   elements: {
@@ -105,6 +128,7 @@ onLanguageChange(() => {
   residents.renderProfile();
   pushSettings.render();
   reports.render();
+  onCall.render();
   saveLanguage();
 });
 
@@ -169,14 +193,14 @@ function showLogin() {
     'connection',
     'sound-toggle',
     'push-settings',
+    'oncall-button',
     'reports-button',
-    'reports-panel',
     'settings-button',
-    'settings-panel',
   ]) {
     $(id).hidden = true;
   }
-  pushSettings.panel.close();
+  // Closed through their toggles, so each button says it is closed again for whoever signs in next.
+  for (const view of [pushSettings, onCall, reports, organisationSettings]) view.panel.close();
   $('email').focus();
 }
 
@@ -186,6 +210,7 @@ function showDashboard() {
   $('dashboard-view').hidden = false;
   for (const id of ['logout', 'who', 'connection', 'sound-toggle', 'push-settings']) $(id).hidden = false;
   $('who').textContent = staff.name;
+  onCall.showFor(staff.role);
   reports.showFor(staff.role);
   organisationSettings.showFor(staff.role);
   renderSoundButton();

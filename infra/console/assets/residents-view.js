@@ -1,7 +1,7 @@
 // Residents the signed-in staff member may read (the API scopes the list), and one resident's profile with a
 // chart of the last 7 days of sensor activity.
 import { renderActivityChart } from './activity-chart.js';
-import { itemsOf } from './api.js';
+import { allItems, itemsOf } from './api.js';
 import { currentLanguage, formatTime, t } from './i18n.js';
 
 export class ResidentsView {
@@ -20,15 +20,7 @@ export class ResidentsView {
   async load() {
     const all = [];
     try {
-      let cursor = null;
-      for (let page = 0; page < 50; page++) {
-        const body = await this.api.get(
-          `/v1/residents?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
-        );
-        all.push(...itemsOf(body));
-        cursor = body?.nextCursor ?? null;
-        if (!cursor) break;
-      }
+      await allItems(this.api, '/v1/residents', all);
     } catch {
       // Show what arrived; the list is a convenience, alerts do not depend on it.
     }

@@ -1,13 +1,15 @@
 // The organisation's escalation ladders and settings (GET/PUT/DELETE /v1/escalation-policies,
 // GET/PATCH /v1/organisation/settings): admins edit them, managers read them. The API checks every value by the rule
 // the realtime node and ingest apply when they read it; what it refuses is shown next to the form, nothing changes.
+// A step may name a team's on-call (GET /v1/teams for the choice).
 
-import { ApiError } from './api.js';
+import { allItems, refusalMessage } from './api.js';
+import { button, fillSelect, labelled, numberInput } from './form-controls.js';
 import { t } from './i18n.js';
 import { bindPanel } from './panel-toggle.js';
 
 const SEVERITIES = ['critical', 'high', 'medium', 'low'];
-const NOTIFY = ['assigned', 'managers', 'admins'];
+const NOTIFY = ['assigned', 'managers', 'admins', 'on_call'];
 
 export class SettingsView {
   /**
@@ -19,6 +21,7 @@ export class SettingsView {
     this.api = api;
     this.elements = elements;
     this.policies = [];
+    this.teams = [];
     this.settings = null;
     this.panel = bindPanel(elements, () => this.load());
     elements.settings.addEventListener('submit', (event) => {
@@ -35,25 +38,35 @@ export class SettingsView {
     return this.api.session?.staff?.role === 'admin';
   }
 
+  /** Each time the panel opens: the ladders, the teams a step may name, the settings form. */
   async load() {
     this.status(t('attemptsLoading'));
     try {
-      const [policies, settings] = await Promise.all([
+      const [policies, teams, settings] = await Promise.all([
         this.api.get('/v1/escalation-policies'),
+        allItems(this.api, '/v1/teams?sort=name'),
         this.api.get('/v1/organisation/settings'),
       ]);
       this.policies = policies.policies ?? [];
+      this.teams = teams;
       this.settings = settings;
       this.status('');
-      this.render();
+      this.renderLadders();
+      this.fillSettings();
     } catch (error) {
-      this.status(t('attemptsFailed', { message: messageOf(error) }));
+      this.status(t('attemptsFailed', { message: refusalMessage(error) }));
     }
   }
 
-  render() {
+  /** After a ladder is saved or reset: the ladders only, so the settings form keeps what is being typed there. */
+  async reloadLadders() {
+    const policies = await this.api.get('/v1/escalation-policies');
+    this.policies = policies.policies ?? [];
+    this.renderLadders();
+  }
+
+  renderLadders() {
     this.elements.ladders.replaceChildren(...this.policies.map((policy) => this.ladderForm(policy)));
-    this.fillSettings();
   }
 
   ladderForm(policy) {
@@ -94,16 +107,30 @@ export class SettingsView {
     row.className = 'ladder-step';
     const notify = document.createElement('select');
     notify.name = 'notify';
-    for (const value of NOTIFY) {
-      const option = document.createElement('option');
-      option.value = value;
-      option.textContent = t(`ladderNotify.${value}`);
-      notify.append(option);
-    }
+    fillSelect(
+      notify,
+      NOTIFY.map((value) => ({ value, label: t(`ladderNotify.${value}`) })),
+    );
     notify.value = step.notify;
     const order = numberInput('order', step.order ?? '', 1, 20);
+    const team = document.createElement('select');
+    team.name = 'teamId';
+    const teams = this.teams.map((entry) => ({ value: entry.id, label: entry.name }));
+    // A ladder naming a team this list lacks keeps its choice rather than silently taking another team.
+    if (step.teamId && !teams.some((entry) => entry.value === step.teamId)) {
+      teams.push({ value: step.teamId, label: step.teamId });
+    }
+    fillSelect(team, teams.length ? teams : [{ value: '', label: t('ladderNoTeams') }], step.teamId);
     const wait = numberInput('waitSeconds', step.waitSeconds, 1, 86_400);
-    row.append(labelled(t('ladderWho'), notify), labelled(t('ladderOrder'), order), labelled(t('ladderWait'), wait));
+    const orderField = labelled(t('ladderOrder'), order);
+    const teamField = labelled(t('ladderTeam'), team);
+    const showKind = () => {
+      orderField.hidden = notify.value === 'on_call';
+      teamField.hidden = notify.value !== 'on_call';
+    };
+    notify.addEventListener('change', showKind);
+    showKind();
+    row.append(labelled(t('ladderWho'), notify), orderField, teamField, labelled(t('ladderWait'), wait));
     if (this.editable) row.append(button(t('ladderRemoveStep'), 'ghost', () => row.remove()));
     return row;
   }
@@ -115,26 +142,27 @@ export class SettingsView {
       return {
         notify,
         ...(notify === 'assigned' && order !== '' ? { order: Number(order) } : {}),
+        ...(notify === 'on_call' ? { teamId: row.querySelector('[name="teamId"]').value } : {}),
         waitSeconds: Number(row.querySelector('[name="waitSeconds"]').value),
       };
     });
     const repeat = Number(form.querySelector('[name="repeat"]').value);
     try {
       await this.api.put(`/v1/escalation-policies/${form.dataset.severity}`, { steps, repeat });
-      await this.load();
+      await this.reloadLadders();
       this.elements.ladders.querySelector(`[data-severity="${form.dataset.severity}"] .ladder-status`).textContent =
         t('saved');
     } catch (error) {
-      status.textContent = messageOf(error);
+      status.textContent = refusalMessage(error);
     }
   }
 
   async resetLadder(severity, status) {
     try {
       await this.api.delete(`/v1/escalation-policies/${severity}`);
-      await this.load();
+      await this.reloadLadders();
     } catch (error) {
-      status.textContent = messageOf(error);
+      status.textContent = refusalMessage(error);
     }
   }
 
@@ -172,47 +200,11 @@ export class SettingsView {
       this.fillSettings();
       this.status(t('saved'));
     } catch (error) {
-      this.status(messageOf(error));
+      this.status(refusalMessage(error));
     }
   }
 
   status(text) {
     this.elements.status.textContent = text;
   }
-}
-
-function numberInput(name, value, min, max) {
-  const input = document.createElement('input');
-  input.type = 'number';
-  input.name = name;
-  input.min = String(min);
-  input.max = String(max);
-  input.value = String(value);
-  return input;
-}
-
-function labelled(text, control) {
-  const label = document.createElement('label');
-  label.className = 'ladder-field';
-  const span = document.createElement('span');
-  span.textContent = text;
-  label.append(span, control);
-  return label;
-}
-
-function button(text, kind, onClick) {
-  const element = document.createElement('button');
-  element.type = 'button';
-  element.className = kind;
-  element.textContent = text;
-  if (onClick) element.addEventListener('click', onClick);
-  return element;
-}
-
-/** A refusal's field messages ("steps.0.waitSeconds: must be at least 1 second"), else its detail. */
-function messageOf(error) {
-  if (error instanceof ApiError && Array.isArray(error.problem?.errors) && error.problem.errors.length) {
-    return error.problem.errors.map((entry) => `${entry.field.replace(/^body\./, '')}: ${entry.message}`).join('; ');
-  }
-  return error instanceof Error ? error.message : String(error);
 }
