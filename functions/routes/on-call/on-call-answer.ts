@@ -16,7 +16,9 @@ export async function onCallAnswer(c: AppContext, input: { at?: string; teamId?:
     .orderBy(asc(teams.name))
     .limit(500);
   const onCall = teamRows.map((team) => ({ team, entries: onCallOfTeam(schedule, team.id) }));
-  const staffIds = [...new Set(onCall.flatMap(({ entries }) => entries.map((entry) => entry.staffId)))];
+  // The people on call and those they stand in for: every reader sees both names.
+  const named = onCall.flatMap(({ entries }) => entries.flatMap((entry) => [entry.staffId, entry.replacesStaffId]));
+  const staffIds = [...new Set(named.filter((id): id is string => id !== null))];
   const people =
     staffIds.length === 0
       ? []
@@ -45,6 +47,7 @@ export async function onCallAnswer(c: AppContext, input: { at?: string; teamId?:
             rotationName: entry.rotationId ? (rotationNames.get(entry.rotationId) ?? null) : null,
             overrideId: entry.overrideId,
             replacesStaffId: entry.replacesStaffId,
+            replacesName: entry.replacesStaffId ? (byId.get(entry.replacesStaffId)?.name ?? null) : null,
           },
         ];
       }),

@@ -16,6 +16,7 @@ const OnCallPerson = v.pipe(
     rotationName: v.nullable(v.string()),
     overrideId: v.pipe(v.nullable(Uuid), v.description('The override that put them on call')),
     replacesStaffId: v.pipe(v.nullable(Uuid), v.description('Whom the override has them stand in for')),
+    replacesName: v.pipe(v.nullable(v.string()), v.description('Their name, so every reader can tell who is away')),
   }),
   v.metadata({ ref: 'OnCallPerson' }),
 );

@@ -235,6 +235,12 @@ describe('on-call schedules over the API', () => {
     expect(takeover.status).toBe(201);
     expect(await whoAt(teamId, '2026-12-08T23:59:59+09:00')).toEqual([first]);
     expect(await whoAt(teamId, '2026-12-09T00:00:00+09:00')).toEqual([second]);
+    const standIn = (await onCallAt('2026-12-09T00:00:00+09:00', teamId)).teams[0]?.onCall[0];
+    expect(standIn).toMatchObject({
+      overrideId: swap.body.id,
+      replacesStaffId: first,
+      replacesName: expect.any(String),
+    });
     expect(await whoAt(teamId, '2026-12-09T12:00:00+09:00')).toEqual([managerId]);
     expect(await whoAt(teamId, '2026-12-09T14:59:59+09:00')).toEqual([managerId]);
     expect(await whoAt(teamId, '2026-12-09T15:00:00+09:00')).toEqual([second]);

@@ -128,7 +128,7 @@ export class OnCallView {
     if (person.overrideId) {
       parts.push(t('onCallOverride'));
       if (person.replacesStaffId) {
-        const replaced = this.overrides.nameOf(person.replacesStaffId) ?? t('onCallColleague');
+        const replaced = person.replacesName ?? this.overrides.nameOf(person.replacesStaffId) ?? t('onCallColleague');
         parts.push(t('onCallStandsInFor', { name: replaced }));
       }
     } else parts.push(t('onCallViaRotation', { name: person.rotationName ?? '—' }));
