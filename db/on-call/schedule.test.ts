@@ -1,0 +1,873 @@
+import fc from 'fast-check';
+import * as v from 'valibot';
+import { describe, expect, test } from 'vitest';
+import { type Weekday, type WeeklyShift, weekdays } from '../schema/on-call';
+import { type OrgSchedule, offShiftStaff, onCallOfTeam } from './load';
+import { ShiftRule, WallClockRule } from './rules';
+import {
+  coverageGaps,
+  type OverrideSchedule,
+  type RotationSchedule,
+  rotationOnCall,
+  shiftWindow,
+  teamOnCallAt,
+  turnHolder,
+} from './schedule';
+import {
+  formatWallClock,
+  MINUTES_PER_DAY,
+  MINUTES_PER_WEEK,
+  minuteOfWeek,
+  parseWallClock,
+  wallClockMinutes,
+} from './wall-clock';
+
+/**
+ * The pure on-call rule, with the instant passed in as the clock. Instants are written in UTC with the zone's local
+ * time beside them, so each case states both what the clock on the wall shows and what the server sees.
+ * `npm test` runs a bounded number of property cases; FUZZ=1 (or a number) runs more, FUZZ_SEED=<seed> replays one.
+ */
+const RUNS = process.env.FUZZ ? (Number(process.env.FUZZ) > 1 ? Number(process.env.FUZZ) : 1_000) : 100;
+const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
+/** Fuzzing runs far more cases than a test's usual 30 s allows. */
+const PROPERTY_TIMEOUT = process.env.FUZZ ? 30 * 60_000 : undefined;
+const runs = (numRuns = RUNS) => ({ numRuns, ...(SEED === undefined ? {} : { seed: SEED }) });
+
+const SEOUL = 'Asia/Seoul';
+const LONDON = 'Europe/London';
+/** 2026-01-05 is a Monday: week 1 of the rotations below starts then. */
+const MONDAY = '2026-01-05';
+
+function rotation(fields: Partial<RotationSchedule> = {}): RotationSchedule {
+  return {
+    id: 'rota',
+    teamId: 'team',
+    participantIds: ['A', 'B', 'C'],
+    startsAt: `${MONDAY}T09:00`,
+    turnDays: 7,
+    shifts: null,
+    ...fields,
+  };
+}
+
+function override(fields: Partial<OverrideSchedule> & Pick<OverrideSchedule, 'id' | 'staffId'>): OverrideSchedule {
+  return {
+    teamId: 'team',
+    replacesStaffId: null,
+    startsAt: new Date('2026-01-01T00:00:00Z'),
+    endsAt: new Date('2026-02-01T00:00:00Z'),
+    createdAt: new Date('2025-12-01T00:00:00Z'),
+    ...fields,
+  };
+}
+
+type Team = { rotations: RotationSchedule[]; overrides: OverrideSchedule[] };
+
+/** Staff on call at an instant written in UTC. */
+function onCall(team: Partial<Team>, utc: string, zone = 'UTC'): string[] {
+  const entries = teamOnCallAt({ rotations: [], overrides: [], ...team }, new Date(utc), zone);
+  return entries.map((entry) => entry.staffId);
+}
+
+const night = (day: Weekday, start: string, end: string): WeeklyShift => ({ day, start, end, endsNextDay: true });
+const everyDay = (start: string, end: string, endsNextDay = false): WeeklyShift[] =>
+  weekdays.map((day) => ({ day, start, end, ...(endsNextDay ? { endsNextDay } : {}) }));
+
+// ---- generators
+
+const STAFF = ['A', 'B', 'C', 'D', 'E', 'F'];
+
+function hhmm(minuteOfDay: number): string {
+  return `${String(Math.floor(minuteOfDay / 60)).padStart(2, '0')}:${String(minuteOfDay % 60).padStart(2, '0')}`;
+}
+
+/** A valid weekly shift: a start and a length of 1 minute to 24 hours. */
+const arbShift: fc.Arbitrary<WeeklyShift> = fc
+  .record({
+    day: fc.constantFrom(...weekdays),
+    start: fc.integer({ min: 0, max: MINUTES_PER_DAY - 1 }),
+    length: fc.oneof(fc.integer({ min: 1, max: MINUTES_PER_DAY }), fc.constantFrom(1, 60, MINUTES_PER_DAY)),
+  })
+  .map(({ day, start, length }) => {
+    const end = start + length;
+    return end >= MINUTES_PER_DAY
+      ? { day, start: hhmm(start), end: hhmm(end % MINUTES_PER_DAY), endsNextDay: true }
+      : { day, start: hhmm(start), end: hhmm(end) };
+  });
+
+const arbShifts = fc.oneof(
+  { weight: 1, arbitrary: fc.constant(null) },
+  { weight: 5, arbitrary: fc.array(arbShift, { minLength: 1, maxLength: 6 }) },
+);
+
+/** A wall-clock minute between 2024 and 2028. */
+const FROM = parseWallClock('2024-01-01T00:00') ?? 0;
+const TO = parseWallClock('2028-12-31T23:59') ?? 0;
+const arbWall = fc.integer({ min: FROM, max: TO });
+
+const arbRotation = (id: string, teamId: string): fc.Arbitrary<RotationSchedule> =>
+  fc.record({
+    id: fc.constant(id),
+    teamId: fc.constant(teamId),
+    participantIds: fc.array(fc.constantFrom(...STAFF), { minLength: 1, maxLength: 5 }),
+    startsAt: arbWall.map(formatWallClock),
+    turnDays: fc.integer({ min: 1, max: 28 }),
+    shifts: arbShifts,
+  });
+
+const ZONES = [
+  'UTC',
+  SEOUL,
+  LONDON,
+  'America/New_York',
+  'Australia/Lord_Howe',
+  'Asia/Kolkata',
+  'Pacific/Chatham',
+  'America/St_Johns',
+];
+
+/** Instants from 2024 to 2028, with seconds and milliseconds. */
+const arbInstant = fc
+  .integer({ min: Date.parse('2024-01-01T00:00:00Z'), max: Date.parse('2028-12-31T00:00:00Z') })
+  .map((ms) => new Date(ms));
+
+const arbOverride = (id: string, teamIds: string[]): fc.Arbitrary<OverrideSchedule> =>
+  fc
+    .record({
+      teamId: fc.constantFrom(...teamIds),
+      staffId: fc.constantFrom(...STAFF, 'Z'),
+      replacesStaffId: fc.option(fc.constantFrom(...STAFF), { nil: null }),
+      startsAt: arbInstant,
+      hours: fc.integer({ min: 1, max: 92 * 24 }),
+      createdAt: arbInstant,
+    })
+    .map(({ hours, ...fields }) => ({
+      id,
+      ...fields,
+      endsAt: new Date(fields.startsAt.getTime() + hours * 3_600_000),
+    }));
+
+/** A team's schedule and an instant near its overrides, so they are often running. */
+const arbTeamAt = fc
+  .tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 }))
+  .chain(([rotationCount, overrideCount]) =>
+    fc.record({
+      rotations: fc.tuple(...Array.from({ length: rotationCount }, (_, i) => arbRotation(`r${i}`, 'team'))),
+      overrides: fc.tuple(...Array.from({ length: overrideCount }, (_, i) => arbOverride(`o${i}`, ['team']))),
+      zone: fc.constantFrom(...ZONES),
+      at: arbInstant,
+      nearOverride: fc.nat(),
+      offsetMs: fc.integer({ min: -3_600_000, max: 3_600_000 }),
+    }),
+  )
+  .map(({ rotations, overrides, zone, at, nearOverride, offsetMs }) => {
+    const anchor = overrides[nearOverride % Math.max(overrides.length, 1)];
+    const instant = anchor ? new Date(anchor.startsAt.getTime() + offsetMs) : at;
+    return { team: { rotations: [...rotations], overrides: [...overrides] }, zone, at: instant };
+  });
+
+/** An organisation's schedule as `loadOrgSchedule` gives it: every rotation, and only the overrides running then. */
+const arbSchedule: fc.Arbitrary<OrgSchedule> = fc
+  .record({
+    rotations: fc.array(
+      fc.constantFrom('t1', 't2', 't3').chain((team) => arbRotation('r', team)),
+      { maxLength: 5 },
+    ),
+    overrides: fc.array(arbOverride('o', ['t1', 't2', 't3', 't4']), { maxLength: 4 }),
+    at: arbInstant,
+    timeZone: fc.constantFrom(...ZONES),
+  })
+  .map(({ rotations, overrides, at, timeZone }) => ({
+    at,
+    timeZone,
+    rotations: rotations.map((r, i) => ({ ...r, id: `r${i}` })),
+    overrides: overrides.map((o, i) => ({
+      ...o,
+      id: `o${i}`,
+      startsAt: new Date(at.getTime() - 1),
+      endsAt: o.endsAt > at ? o.endsAt : new Date(at.getTime() + 1),
+    })),
+  }));
+
+describe('the wall clock: instants read in the organisation’s zone', () => {
+  test.each([
+    ['2026-01-12T14:59:00Z', SEOUL, '2026-01-12T23:59'],
+    ['2026-01-12T15:00:00Z', SEOUL, '2026-01-13T00:00'],
+    ['2026-01-12T20:59:59.999Z', SEOUL, '2026-01-13T05:59'],
+    ['2026-03-29T00:59:00Z', LONDON, '2026-03-29T00:59'],
+    ['2026-03-29T01:00:00Z', LONDON, '2026-03-29T02:00'],
+    ['2026-10-25T00:59:00Z', LONDON, '2026-10-25T01:59'],
+    ['2026-10-25T01:00:00Z', LONDON, '2026-10-25T01:00'],
+    ['2026-01-05T00:00:00Z', 'UTC', '2026-01-05T00:00'],
+  ])('%s in %s shows %s', (utc, zone, local) => {
+    expect(formatWallClock(wallClockMinutes(new Date(utc), zone))).toBe(local);
+  });
+
+  test('Monday 00:00 is minute 0 of the week and Sunday 23:59 the last', () => {
+    expect(minuteOfWeek(parseWallClock(`${MONDAY}T00:00`) ?? -1)).toBe(0);
+    expect(minuteOfWeek(parseWallClock('2026-01-11T23:59') ?? -1)).toBe(MINUTES_PER_WEEK - 1);
+    expect(minuteOfWeek(parseWallClock('1969-12-29T00:00') ?? -1)).toBe(0);
+  });
+});
+
+describe('a night shift across midnight (Asia/Seoul, UTC+9)', () => {
+  const nights = { rotations: [rotation({ participantIds: ['N'], shifts: [night('mon', '22:00', '06:00')] })] };
+
+  test.each([
+    ['2026-01-12T13:00:00Z', 'Mon 22:00', ['N']],
+    ['2026-01-12T14:59:00Z', 'Mon 23:59', ['N']],
+    ['2026-01-12T15:00:00Z', 'Tue 00:00', ['N']],
+    ['2026-01-12T20:59:00Z', 'Tue 05:59', ['N']],
+    ['2026-01-12T20:59:59.999Z', 'Tue 05:59:59.999', ['N']],
+    ['2026-01-12T21:00:00Z', 'Tue 06:00', []],
+    ['2026-01-12T12:59:00Z', 'Mon 21:59', []],
+    ['2026-01-13T14:59:00Z', 'Tue 23:59', []],
+  ])('%s (%s in Seoul): %j', (utc, _local, expected) => {
+    expect(onCall(nights, utc, SEOUL)).toEqual(expected);
+  });
+
+  test('the same instants read in UTC fall outside the shift: the zone decides', () => {
+    expect(onCall(nights, '2026-01-12T14:59:00Z', 'UTC')).toEqual([]);
+    expect(onCall(nights, '2026-01-12T22:30:00Z', 'UTC')).toEqual(['N']);
+  });
+});
+
+describe('a Sunday night shift wraps into Monday (the week boundary)', () => {
+  const sundayNights = { rotations: [rotation({ participantIds: ['S'], shifts: [night('sun', '20:00', '08:00')] })] };
+
+  test.each([
+    ['2026-01-11T19:59:00Z', 'Sun 19:59', []],
+    ['2026-01-11T20:00:00Z', 'Sun 20:00', ['S']],
+    ['2026-01-11T23:59:00Z', 'Sun 23:59', ['S']],
+    ['2026-01-12T00:00:00Z', 'Mon 00:00', ['S']],
+    ['2026-01-12T07:59:00Z', 'Mon 07:59', ['S']],
+    ['2026-01-12T08:00:00Z', 'Mon 08:00', []],
+  ])('%s (%s): %j', (utc, _local, expected) => {
+    expect(onCall(sundayNights, utc)).toEqual(expected);
+  });
+
+  test('its window runs past the end of the week, and the Monday morning is matched a week on', () => {
+    expect(shiftWindow(night('sun', '20:00', '08:00'))).toEqual({
+      start: 6 * MINUTES_PER_DAY + 20 * 60,
+      end: MINUTES_PER_WEEK + 8 * 60,
+    });
+  });
+
+  test('the week’s handover on Monday 09:00 comes after the Sunday night, so it is the old week’s holder', () => {
+    const team = { rotations: [rotation({ shifts: [night('sun', '20:00', '08:00')] })] };
+    expect(onCall(team, '2026-01-11T20:00:00Z')).toEqual(['A']);
+    expect(onCall(team, '2026-01-12T07:59:00Z')).toEqual(['A']);
+    expect(onCall(team, '2026-01-18T20:00:00Z')).toEqual(['B']);
+  });
+});
+
+describe('turns: who holds the duty', () => {
+  const weekly = { rotations: [rotation()] };
+
+  test.each([
+    ['2026-01-05T08:59:00Z', 'before startsAt', []],
+    ['2026-01-05T09:00:00Z', 'week 1 starts', ['A']],
+    ['2026-01-12T08:59:00Z', 'week 2, Mon 08:59', ['A']],
+    ['2026-01-12T08:59:59.999Z', 'week 2, Mon 08:59:59.999', ['A']],
+    ['2026-01-12T09:00:00Z', 'week 2, Mon 09:00', ['B']],
+    ['2026-01-19T09:00:00Z', 'week 3', ['C']],
+    ['2026-01-26T08:59:00Z', 'week 3, last minute', ['C']],
+    ['2026-01-26T09:00:00Z', 'week 4 wraps', ['A']],
+    ['2027-01-04T09:00:00Z', 'week 53: 52 turns on', ['B']],
+  ])('weekly [A,B,C] from Mon 09:00 at %s (%s): %j', (utc, _what, expected) => {
+    expect(onCall(weekly, utc)).toEqual(expected);
+  });
+
+  test('before the first turn nobody holds it, and the rotation puts nobody on call', () => {
+    const start = parseWallClock(`${MONDAY}T09:00`) ?? 0;
+    expect(turnHolder(rotation(), start - 1)).toBeUndefined();
+    expect(turnHolder(rotation(), start - 100 * MINUTES_PER_DAY)).toBeUndefined();
+    expect(turnHolder(rotation(), start)).toBe('A');
+  });
+
+  test.each([
+    ['2026-01-05T09:00:00Z', 'A'],
+    ['2026-01-06T08:59:00Z', 'A'],
+    ['2026-01-06T09:00:00Z', 'B'],
+    ['2026-01-07T09:00:00Z', 'C'],
+    ['2026-01-08T08:59:00Z', 'C'],
+    ['2026-01-08T09:00:00Z', 'A'],
+  ])('a daily rotation (turnDays 1) at %s: %s', (utc, expected) => {
+    expect(onCall({ rotations: [rotation({ turnDays: 1 })] }, utc)).toEqual([expected]);
+  });
+
+  test('the turn holder is on call only inside a shift, though the turn runs on outside it', () => {
+    const weekdaysOnly = rotation({ shifts: everyDay('09:00', '17:00').slice(0, 5) });
+    const saturdayNoon = parseWallClock('2026-01-10T12:00') ?? 0;
+    expect(turnHolder(weekdaysOnly, saturdayNoon)).toBe('A');
+    expect(rotationOnCall(weekdaysOnly, saturdayNoon)).toBeUndefined();
+    expect(rotationOnCall(weekdaysOnly, parseWallClock('2026-01-09T12:00') ?? 0)).toBe('A');
+  });
+
+  test('a handover inside a night shift changes the holder at the handover instant (Seoul)', () => {
+    // Turns hand over on Tuesday 03:00, in the middle of the Monday night shift.
+    const team = {
+      rotations: [
+        rotation({
+          participantIds: ['A', 'B'],
+          startsAt: '2026-01-06T03:00',
+          shifts: [night('mon', '22:00', '06:00')],
+        }),
+      ],
+    };
+    expect(onCall(team, '2026-01-12T13:00:00Z', SEOUL)).toEqual(['A']); // Mon 22:00
+    expect(onCall(team, '2026-01-12T17:59:00Z', SEOUL)).toEqual(['A']); // Tue 02:59
+    expect(onCall(team, '2026-01-12T18:00:00Z', SEOUL)).toEqual(['B']); // Tue 03:00
+    expect(onCall(team, '2026-01-12T20:59:00Z', SEOUL)).toEqual(['B']); // Tue 05:59
+    expect(onCall(team, '2026-01-12T21:00:00Z', SEOUL)).toEqual([]); // Tue 06:00
+    expect(onCall(team, '2026-01-19T17:59:00Z', SEOUL)).toEqual(['B']); // next Tue 02:59
+    expect(onCall(team, '2026-01-19T18:00:00Z', SEOUL)).toEqual(['A']); // next Tue 03:00
+  });
+
+  test('a rotation whose startsAt cannot be read puts nobody on call', () => {
+    expect(onCall({ rotations: [rotation({ startsAt: '2026-02-30T09:00' })] }, '2026-03-10T12:00:00Z')).toEqual([]);
+    expect(onCall({ rotations: [rotation({ participantIds: [] })] }, '2026-03-10T12:00:00Z')).toEqual([]);
+  });
+});
+
+describe('daylight saving: a 09:00 handover stays at 09:00 local (Europe/London)', () => {
+  // Weekly from Monday 2026-03-02 09:00; the clocks go forward on Sunday 29 March and back on Sunday 25 October.
+  const weekly = { rotations: [rotation({ startsAt: '2026-03-02T09:00' })] };
+
+  test.each([
+    ['2026-03-23T08:59:00Z', 'Mar 23 08:59 GMT', 'C'],
+    ['2026-03-23T09:00:00Z', 'Mar 23 09:00 GMT', 'A'],
+    ['2026-03-30T07:59:00Z', 'Mar 30 08:59 BST', 'A'],
+    ['2026-03-30T08:00:00Z', 'Mar 30 09:00 BST', 'B'],
+    ['2026-10-19T07:59:00Z', 'Oct 19 08:59 BST', 'C'],
+    ['2026-10-19T08:00:00Z', 'Oct 19 09:00 BST', 'A'],
+    ['2026-10-26T08:59:00Z', 'Oct 26 08:59 GMT', 'A'],
+    ['2026-10-26T09:00:00Z', 'Oct 26 09:00 GMT', 'B'],
+  ])('%s (%s): %s', (utc, _local, expected) => {
+    expect(onCall(weekly, utc, LONDON)).toEqual([expected]);
+  });
+
+  test('a daily rotation’s turn on the day the clocks go forward lasts 23 hours, and 25 when they go back', () => {
+    const daily = { rotations: [rotation({ startsAt: '2026-03-27T09:00', turnDays: 1 })] };
+    expect(onCall(daily, '2026-03-28T09:00:00Z', LONDON)).toEqual(['B']); // Sat 09:00 GMT
+    expect(onCall(daily, '2026-03-29T07:59:00Z', LONDON)).toEqual(['B']); // Sun 08:59 BST
+    expect(onCall(daily, '2026-03-29T08:00:00Z', LONDON)).toEqual(['C']); // Sun 09:00 BST, 23 h later
+    const autumn = { rotations: [rotation({ startsAt: '2026-10-23T09:00', turnDays: 1 })] };
+    expect(onCall(autumn, '2026-10-24T08:00:00Z', LONDON)).toEqual(['B']); // Sat 09:00 BST
+    expect(onCall(autumn, '2026-10-25T08:59:00Z', LONDON)).toEqual(['B']); // Sun 08:59 GMT
+    expect(onCall(autumn, '2026-10-25T09:00:00Z', LONDON)).toEqual(['C']); // Sun 09:00 GMT, 25 h later
+  });
+
+  test('a 09:00–17:00 shift keeps its local hours across the change', () => {
+    const days = { rotations: [rotation({ startsAt: '2026-03-02T09:00', shifts: everyDay('09:00', '17:00') })] };
+    expect(onCall(days, '2026-03-27T16:59:00Z', LONDON)).toEqual(['A']); // Fri 16:59 GMT
+    expect(onCall(days, '2026-03-27T17:00:00Z', LONDON)).toEqual([]); // Fri 17:00 GMT
+    expect(onCall(days, '2026-03-30T15:59:00Z', LONDON)).toEqual(['B']); // Mon 16:59 BST
+    expect(onCall(days, '2026-03-30T16:00:00Z', LONDON)).toEqual([]); // Mon 17:00 BST
+  });
+});
+
+describe('overrides', () => {
+  // A holds the all-week turn through January 2026; X holds the other rotation's.
+  const rotations = [
+    rotation({ id: 'r1', participantIds: ['A'] }),
+    rotation({ id: 'r2', participantIds: ['X'], startsAt: '2025-06-02T09:00' }),
+  ];
+  const at = (utc: string) => new Date(utc);
+  const NOON = '2026-01-14T12:00:00Z';
+
+  test('replacesStaffId swaps out only that person, and says whom it stands in for', () => {
+    const sick = override({ id: 'o1', staffId: 'B', replacesStaffId: 'A' });
+    const entries = teamOnCallAt({ rotations, overrides: [sick] }, at(NOON), 'UTC');
+    expect(entries).toEqual([
+      { staffId: 'B', rotationId: null, overrideId: 'o1', replacesStaffId: 'A' },
+      { staffId: 'X', rotationId: 'r2', overrideId: null, replacesStaffId: null },
+    ]);
+  });
+
+  test('an override for someone who is not on call adds nobody', () => {
+    const offDuty = override({ id: 'o1', staffId: 'B', replacesStaffId: 'Z' });
+    expect(onCall({ rotations, overrides: [offDuty] }, NOON)).toEqual(['A', 'X']);
+    const nightsOnly = [rotation({ participantIds: ['A'], shifts: [night('mon', '22:00', '06:00')] })];
+    const daytime = override({ id: 'o2', staffId: 'B', replacesStaffId: 'A' });
+    expect(onCall({ rotations: nightsOnly, overrides: [daytime] }, NOON)).toEqual([]);
+    expect(onCall({ rotations: nightsOnly, overrides: [daytime] }, '2026-01-12T23:00:00Z')).toEqual(['B']);
+  });
+
+  test('an override without replacesStaffId takes the whole team, even outside every shift', () => {
+    const whole = override({ id: 'o1', staffId: 'W' });
+    expect(teamOnCallAt({ rotations, overrides: [whole] }, at(NOON), 'UTC')).toEqual([
+      { staffId: 'W', rotationId: null, overrideId: 'o1', replacesStaffId: null },
+    ]);
+    expect(onCall({ rotations: [], overrides: [whole] }, NOON)).toEqual(['W']);
+  });
+
+  test('two whole-team overrides overlapping: the one created last wins, whatever order they come in', () => {
+    const early = override({ id: 'o-early', staffId: 'W1', createdAt: at('2026-01-02T00:00:00Z') });
+    const late = override({ id: 'o-late', staffId: 'W2', createdAt: at('2026-01-03T00:00:00Z') });
+    expect(onCall({ rotations, overrides: [early, late] }, NOON)).toEqual(['W2']);
+    expect(onCall({ rotations, overrides: [late, early] }, NOON)).toEqual(['W2']);
+  });
+
+  test('overrides made at the same instant apply in id order', () => {
+    const made = at('2026-01-02T00:00:00Z');
+    const b = override({ id: 'b', staffId: 'W2', createdAt: made });
+    const a = override({ id: 'a', staffId: 'W1', createdAt: made });
+    expect(onCall({ rotations, overrides: [b, a] }, NOON)).toEqual(['W2']);
+  });
+
+  test('a whole-team override made after a replacement wins over it; made before, the replacement finds nobody', () => {
+    const swap = override({ id: 'o-swap', staffId: 'B', replacesStaffId: 'A', createdAt: at('2026-01-02T00:00Z') });
+    const whole = override({ id: 'o-whole', staffId: 'W', createdAt: at('2026-01-03T00:00Z') });
+    expect(onCall({ rotations, overrides: [swap, whole] }, NOON)).toEqual(['W']);
+    const laterSwap = { ...swap, createdAt: at('2026-01-04T00:00Z') };
+    expect(onCall({ rotations, overrides: [laterSwap, whole] }, NOON)).toEqual(['W']);
+  });
+
+  test('a stand-in can be stood in for: C covers B who covers A', () => {
+    const first = override({ id: 'o1', staffId: 'B', replacesStaffId: 'A', createdAt: at('2026-01-02T00:00Z') });
+    const second = override({ id: 'o2', staffId: 'C', replacesStaffId: 'B', createdAt: at('2026-01-03T00:00Z') });
+    expect(onCall({ rotations, overrides: [second, first] }, NOON)).toEqual(['C', 'X']);
+  });
+
+  test('a stand-in already on call through another rotation is listed once', () => {
+    const double = override({ id: 'o1', staffId: 'X', replacesStaffId: 'A' });
+    expect(onCall({ rotations, overrides: [double] }, NOON)).toEqual(['X']);
+  });
+
+  test('overlapping replacements of different people each apply', () => {
+    const forA = override({ id: 'o1', staffId: 'B', replacesStaffId: 'A', createdAt: at('2026-01-02T00:00Z') });
+    const forX = override({ id: 'o2', staffId: 'Y', replacesStaffId: 'X', createdAt: at('2026-01-03T00:00Z') });
+    expect(onCall({ rotations, overrides: [forA, forX] }, NOON)).toEqual(['B', 'Y']);
+  });
+
+  describe('an override runs from startsAt (inclusive) to endsAt (exclusive)', () => {
+    const window = override({
+      id: 'o1',
+      staffId: 'B',
+      replacesStaffId: 'A',
+      startsAt: at('2026-01-14T10:00:00Z'),
+      endsAt: at('2026-01-14T14:00:00Z'),
+    });
+    test.each([
+      ['2026-01-14T09:59:59.999Z', 'not started', ['A', 'X']],
+      ['2026-01-14T10:00:00.000Z', 'at startsAt', ['B', 'X']],
+      ['2026-01-14T13:59:59.999Z', 'last millisecond', ['B', 'X']],
+      ['2026-01-14T14:00:00.000Z', 'at endsAt', ['A', 'X']],
+      ['2026-01-20T12:00:00.000Z', 'long over', ['A', 'X']],
+    ])('%s (%s): %j', (utc, _what, expected) => {
+      expect(onCall({ rotations, overrides: [window] }, utc)).toEqual(expected);
+    });
+
+    test('an override that has ended does not take part in the order: the earlier running one stands', () => {
+      const running = override({ id: 'o-run', staffId: 'W1', createdAt: at('2026-01-02T00:00Z') });
+      const ended = override({
+        id: 'o-ended',
+        staffId: 'W2',
+        createdAt: at('2026-01-03T00:00Z'),
+        endsAt: at('2026-01-14T12:00:00Z'),
+      });
+      expect(onCall({ rotations, overrides: [running, ended] }, '2026-01-14T11:59:00Z')).toEqual(['W2']);
+      expect(onCall({ rotations, overrides: [running, ended] }, NOON)).toEqual(['W1']);
+    });
+  });
+});
+
+describe('coverage gaps', () => {
+  const gap = (fromDay: Weekday, from: string, toDay: Weekday, to: string, minutes: number) => ({
+    from: { day: fromDay, time: from },
+    to: { day: toDay, time: to },
+    minutes,
+  });
+  const weekdayNights = (['mon', 'tue', 'wed', 'thu', 'fri'] as const).map((day) => night(day, '18:00', '08:00'));
+
+  test('weeknights only: each weekday’s daytime, and one gap from Saturday morning to Monday evening', () => {
+    expect(coverageGaps([{ shifts: weekdayNights }])).toEqual([
+      gap('tue', '08:00', 'tue', '18:00', 600),
+      gap('wed', '08:00', 'wed', '18:00', 600),
+      gap('thu', '08:00', 'thu', '18:00', 600),
+      gap('fri', '08:00', 'fri', '18:00', 600),
+      gap('sat', '08:00', 'mon', '18:00', 58 * 60),
+    ]);
+  });
+
+  test('days and nights together cover the week', () => {
+    const days = { shifts: everyDay('08:00', '20:00') };
+    const nights = { shifts: everyDay('20:00', '08:00', true) };
+    expect(coverageGaps([days, nights])).toEqual([]);
+  });
+
+  test('overlapping rotations that leave one night uncovered report exactly that night', () => {
+    const days = { shifts: everyDay('06:00', '18:00') };
+    const nights = { shifts: everyDay('17:00', '07:00', true).filter((shift) => shift.day !== 'wed') };
+    expect(coverageGaps([days, nights])).toEqual([gap('wed', '18:00', 'thu', '06:00', 12 * 60)]);
+  });
+
+  test('a gap over Sunday midnight is one gap', () => {
+    const days = { shifts: everyDay('07:00', '19:00') };
+    const nights = { shifts: everyDay('18:00', '08:00', true).filter((shift) => shift.day !== 'sun') };
+    expect(coverageGaps([days, nights])).toEqual([gap('sun', '19:00', 'mon', '07:00', 12 * 60)]);
+  });
+
+  test('a Sunday night shift covers Monday morning', () => {
+    const days = { shifts: everyDay('08:00', '20:00') };
+    const nights = { shifts: everyDay('20:00', '08:00', true).filter((shift) => shift.day !== 'mon') };
+    expect(coverageGaps([days, nights])).toEqual([gap('mon', '20:00', 'tue', '08:00', 12 * 60)]);
+  });
+
+  test('no rotations: the whole week is one gap', () => {
+    expect(coverageGaps([])).toEqual([gap('mon', '00:00', 'mon', '00:00', MINUTES_PER_WEEK)]);
+    expect(MINUTES_PER_WEEK).toBe(10_080);
+  });
+
+  test('a rotation on call all week (shifts null) leaves no gap, whatever the others do', () => {
+    expect(coverageGaps([{ shifts: null }])).toEqual([]);
+    expect(coverageGaps([{ shifts: weekdayNights }, { shifts: null }])).toEqual([]);
+  });
+
+  test('one 24-hour shift leaves six days', () => {
+    expect(coverageGaps([{ shifts: [night('wed', '00:00', '00:00')] }])).toEqual([
+      gap('thu', '00:00', 'wed', '00:00', 6 * MINUTES_PER_DAY),
+    ]);
+  });
+
+  test('a one-minute gap is reported, and shifts that only touch leave none', () => {
+    const halves = [...everyDay('00:00', '12:00'), ...everyDay('12:00', '00:00', true)];
+    expect(coverageGaps([{ shifts: halves }])).toEqual([]);
+    const shortFriday = halves.map((shift) =>
+      shift.day === 'fri' && shift.start === '00:00' ? { ...shift, end: '11:59' } : shift,
+    );
+    expect(coverageGaps([{ shifts: shortFriday }])).toEqual([gap('fri', '11:59', 'fri', '12:00', 1)]);
+    const noFridayNight = halves.filter((shift) => !(shift.day === 'fri' && shift.endsNextDay));
+    expect(coverageGaps([{ shifts: noFridayNight }])).toEqual([gap('fri', '12:00', 'sat', '00:00', 12 * 60)]);
+  });
+});
+
+describe('ShiftRule: a weekly shift', () => {
+  const accepts = (shift: unknown) => v.safeParse(ShiftRule, shift).success;
+
+  test.each([
+    [{ day: 'mon', start: '09:00', end: '17:00' }, 'a day shift'],
+    [{ day: 'mon', start: '22:00', end: '06:00', endsNextDay: true }, 'a night shift'],
+    [{ day: 'sun', start: '20:00', end: '08:00', endsNextDay: true }, 'a Sunday night shift'],
+    [{ day: 'wed', start: '09:00', end: '09:00', endsNextDay: true }, 'exactly 24 hours'],
+    [{ day: 'wed', start: '00:00', end: '00:00', endsNextDay: true }, 'a whole day'],
+    [{ day: 'wed', start: '00:00', end: '23:59' }, 'to 23:59'],
+    [{ day: 'wed', start: '09:00', end: '17:00', endsNextDay: false }, 'endsNextDay false'],
+    [{ day: 'sat', start: '09:00', end: '09:01' }, 'one minute'],
+  ])('accepts %j (%s)', (shift, _why) => {
+    expect(accepts(shift)).toBe(true);
+  });
+
+  test.each([
+    [{ day: 'mon', start: '22:00', end: '06:00' }, 'ends before it starts without endsNextDay'],
+    [{ day: 'mon', start: '22:00', end: '06:00', endsNextDay: false }, 'ends before it starts, endsNextDay false'],
+    [{ day: 'mon', start: '09:00', end: '09:00' }, 'zero length'],
+    [{ day: 'mon', start: '09:00', end: '09:01', endsNextDay: true }, '24 h and a minute'],
+    [{ day: 'mon', start: '00:00', end: '23:59', endsNextDay: true }, 'almost 48 h'],
+    [{ day: 'mon', start: '09:00', end: '24:00' }, 'end 24:00'],
+    [{ day: 'mon', start: '24:00', end: '06:00', endsNextDay: true }, 'start 24:00'],
+    [{ day: 'mon', start: '9:00', end: '17:00' }, 'start 9:00'],
+    [{ day: 'mon', start: '12:60', end: '17:00' }, 'start 12:60'],
+    [{ day: 'mon', start: '09:00:00', end: '17:00' }, 'seconds'],
+    [{ day: 'mon', start: '09:00', end: '17:00 ' }, 'trailing space'],
+    [{ day: 'mon', start: '０９:00', end: '17:00' }, 'full-width digits'],
+    [{ day: 'monday', start: '09:00', end: '17:00' }, 'day monday'],
+    [{ day: 'Mon', start: '09:00', end: '17:00' }, 'day Mon'],
+    [{ day: 0, start: '09:00', end: '17:00' }, 'day 0'],
+    [{ start: '09:00', end: '17:00' }, 'no day'],
+    [{ day: 'mon', start: '09:00', end: '17:00', endsNextDay: 'yes' }, 'endsNextDay a string'],
+    [{ day: 'mon', start: '09:00', end: '17:00', note: 'x' }, 'an unknown field'],
+    [null, 'null'],
+  ])('refuses %j (%s)', (shift, _why) => {
+    expect(accepts(shift)).toBe(false);
+  });
+
+  test(
+    'property: a shift is accepted exactly when it lasts more than nothing and at most 24 hours',
+    () => {
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...weekdays),
+          fc.integer({ min: 0, max: MINUTES_PER_DAY - 1 }),
+          fc.integer({ min: 0, max: MINUTES_PER_DAY - 1 }),
+          fc.boolean(),
+          (day, start, end, endsNextDay) => {
+            const shift = { day, start: hhmm(start), end: hhmm(end), endsNextDay };
+            const length = end + (endsNextDay ? MINUTES_PER_DAY : 0) - start;
+            expect(accepts(shift)).toBe(length > 0 && length <= MINUTES_PER_DAY);
+            if (accepts(shift)) {
+              const window = shiftWindow(shift);
+              expect(window.end - window.start).toBe(length);
+            }
+          },
+        ),
+        runs(),
+      );
+    },
+    PROPERTY_TIMEOUT,
+  );
+});
+
+describe('WallClockRule: the first turn’s local start', () => {
+  const accepts = (text: unknown) => v.safeParse(WallClockRule, text).success;
+
+  test.each(['2026-02-28T09:00', '2028-02-29T00:00', '2026-12-31T23:59', '1999-01-01T00:00'])('accepts %s', (text) => {
+    expect(accepts(text)).toBe(true);
+  });
+
+  test.each([
+    '2026-02-30T09:00',
+    '2027-02-29T09:00',
+    '2026-04-31T09:00',
+    '2026-13-01T09:00',
+    '2026-00-10T09:00',
+    '2026-03-01T09:00+01:00',
+    '2026-03-01T09:00Z',
+    '2026-03-01T09:00:00',
+    '2026-03-01 09:00',
+    '2026-03-01T24:00',
+    '2026-03-01T09:60',
+    '2026-3-1T09:00',
+    '',
+    'now',
+  ])('refuses %s', (text) => {
+    expect(accepts(text)).toBe(false);
+  });
+});
+
+describe('offShiftStaff and onCallOfTeam over a loaded schedule', () => {
+  // At Wednesday 14 January 2026, 12:00 UTC.
+  const at = new Date('2026-01-14T12:00:00Z');
+  const rotations = [
+    rotation({ id: 'day', teamId: 'desk', participantIds: ['A', 'B'] }),
+    rotation({ id: 'night', teamId: 'nights', participantIds: ['C', 'D'], shifts: [night('wed', '20:00', '08:00')] }),
+    rotation({ id: 'float', teamId: 'floor', participantIds: ['B', 'E'] }),
+  ];
+  const schedule = (overrides: OverrideSchedule[] = []): OrgSchedule => ({ at, timeZone: 'UTC', rotations, overrides });
+
+  test('participants on call for no team are off shift; on call for any team, they are not', () => {
+    // Week 2: desk → B, floor → E; nights has no shift running. A, C and D are off shift.
+    expect(onCallOfTeam(schedule(), 'desk').map((entry) => entry.staffId)).toEqual(['B']);
+    expect(onCallOfTeam(schedule(), 'nights')).toEqual([]);
+    expect(onCallOfTeam(schedule(), 'floor').map((entry) => entry.staffId)).toEqual(['E']);
+    expect([...offShiftStaff(schedule())].sort()).toEqual(['A', 'C', 'D']);
+  });
+
+  test('someone off in one team but on call in another is not off shift', () => {
+    const week1 = { ...schedule(), at: new Date('2026-01-07T12:00:00Z') };
+    // Desk → A, floor → B: B sits out the desk but holds the floor.
+    expect([...offShiftStaff(week1)].sort()).toEqual(['C', 'D', 'E']);
+  });
+
+  test('an override puts its stand-in on and the one it replaces off', () => {
+    const swap = override({ id: 'o1', teamId: 'desk', staffId: 'A', replacesStaffId: 'B' });
+    expect([...offShiftStaff(schedule([swap]))].sort()).toEqual(['B', 'C', 'D']);
+  });
+
+  test('someone only in an override keeps no hours and is never listed', () => {
+    const outsider = override({ id: 'o1', teamId: 'nights', staffId: 'Z' });
+    expect(onCallOfTeam(schedule([outsider]), 'nights').map((entry) => entry.staffId)).toEqual(['Z']);
+    expect([...offShiftStaff(schedule([outsider]))].sort()).toEqual(['A', 'C', 'D']);
+    const replacing = override({ id: 'o2', teamId: 'desk', staffId: 'Z', replacesStaffId: 'B' });
+    expect([...offShiftStaff(schedule([replacing]))].sort()).toEqual(['A', 'B', 'C', 'D']);
+  });
+
+  test('an override of one team does not touch another team', () => {
+    const swap = override({ id: 'o1', teamId: 'floor', staffId: 'F', replacesStaffId: 'B' });
+    expect(onCallOfTeam(schedule([swap]), 'desk').map((entry) => entry.staffId)).toEqual(['B']);
+    expect([...offShiftStaff(schedule([swap]))].sort()).toEqual(['A', 'C', 'D']);
+  });
+
+  test('an override for a team without rotations still counts', () => {
+    const elsewhere = override({ id: 'o1', teamId: 'visits', staffId: 'C' });
+    expect([...offShiftStaff(schedule([elsewhere]))].sort()).toEqual(['A', 'D']);
+  });
+
+  test('no rotations: nobody is off shift, whatever the overrides', () => {
+    const empty: OrgSchedule = { at, timeZone: 'UTC', rotations: [], overrides: [override({ id: 'o', staffId: 'A' })] };
+    expect(offShiftStaff(empty).size).toBe(0);
+  });
+
+  test(
+    'property: off shift = every participant less everyone on call for some team',
+    () => {
+      fc.assert(
+        fc.property(arbSchedule, (generated) => {
+          const teams = new Set([...generated.rotations, ...generated.overrides].map((item) => item.teamId));
+          const onCallAnywhere = new Set([...teams].flatMap((team) => onCallOfTeam(generated, team)));
+          const expected = new Set(generated.rotations.flatMap((r) => r.participantIds));
+          for (const entry of onCallAnywhere) expected.delete(entry.staffId);
+          expect([...offShiftStaff(generated)].sort()).toEqual([...expected].sort());
+        }),
+        runs(),
+      );
+    },
+    PROPERTY_TIMEOUT,
+  );
+});
+
+describe('properties over generated schedules', () => {
+  test(
+    'at most one entry per rotation, no one listed twice, and everyone listed has a reason to be',
+    () => {
+      fc.assert(
+        fc.property(arbTeamAt, ({ team, zone, at }) => {
+          const entries = teamOnCallAt(team, at, zone);
+          const staff = entries.map((entry) => entry.staffId);
+          expect(new Set(staff).size).toBe(staff.length);
+          const rotationIds = entries.flatMap((entry) => (entry.rotationId ? [entry.rotationId] : []));
+          expect(new Set(rotationIds).size).toBe(rotationIds.length);
+          const wall = wallClockMinutes(at, zone);
+          const running = team.overrides.filter((o) => o.startsAt <= at && at < o.endsAt);
+          for (const entry of entries) {
+            expect(entry.rotationId === null).toBe(entry.overrideId !== null);
+            if (entry.rotationId !== null) {
+              const source = team.rotations.find((r) => r.id === entry.rotationId);
+              expect(source && rotationOnCall(source, wall)).toBe(entry.staffId);
+            } else {
+              const source = running.find((o) => o.id === entry.overrideId);
+              expect(source?.staffId).toBe(entry.staffId);
+              expect(source?.replacesStaffId).toBe(entry.replacesStaffId);
+            }
+          }
+          if (running.length === 0) {
+            const holders = team.rotations.flatMap((r) => rotationOnCall(r, wall) ?? []);
+            expect(staff).toEqual([...new Set(holders)]);
+          }
+          // The last whole-team override made, with no replacement made after it, leaves only its stand-in.
+          const inOrder = [...running].sort(
+            (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id),
+          );
+          const last = inOrder.at(-1);
+          if (last && last.replacesStaffId === null) expect(staff).toEqual([last.staffId]);
+        }),
+        runs(),
+      );
+    },
+    PROPERTY_TIMEOUT,
+  );
+
+  test(
+    'the turn holder changes only a whole number of turns (turnDays days, wall clock) after startsAt',
+    () => {
+      fc.assert(
+        fc.property(arbRotation('r', 'team'), arbWall, (generated, wall) => {
+          const start = parseWallClock(generated.startsAt) ?? 0;
+          const turn = generated.turnDays * MINUTES_PER_DAY;
+          const n = generated.participantIds.length;
+          const holder = turnHolder(generated, wall);
+          if (wall < start) {
+            expect(holder).toBeUndefined();
+            expect(turnHolder(generated, start - 1)).toBeUndefined();
+            return;
+          }
+          const index = Math.floor((wall - start) / turn);
+          const turnStart = start + index * turn;
+          // The holder is the same over the whole turn, and it is the participant whose turn it is.
+          expect(holder).toBe(generated.participantIds[index % n]);
+          expect(turnHolder(generated, turnStart)).toBe(holder);
+          expect(turnHolder(generated, turnStart + turn - 1)).toBe(holder);
+          // Where the holder changes from one minute to the next, a turn starts.
+          if (turnHolder(generated, wall - 1) !== holder) expect((wall - start) % turn).toBe(0);
+          // The next turn belongs to the next participant.
+          expect(turnHolder(generated, turnStart + turn)).toBe(generated.participantIds[(index + 1) % n]);
+        }),
+        runs(),
+      );
+    },
+    PROPERTY_TIMEOUT,
+  );
+
+  test(
+    'over instants, the holder changes only where the wall clock reaches the next handover time',
+    () => {
+      fc.assert(
+        fc.property(
+          arbRotation('r', 'team').map((r) => ({
+            ...r,
+            participantIds: ['P0', 'P1', 'P2', 'P3'].slice(0, r.participantIds.length),
+            shifts: null,
+          })),
+          fc.constantFrom(...ZONES),
+          arbInstant,
+          (generated, zone, at) => {
+            const holder = (instant: Date) => onCall({ rotations: [generated] }, instant.toISOString(), zone)[0];
+            const next = new Date(at.getTime() + 60_000);
+            const start = parseWallClock(generated.startsAt) ?? 0;
+            const turn = generated.turnDays * MINUTES_PER_DAY;
+            const turnsBy = (instant: Date) =>
+              Math.max(-1, Math.floor((wallClockMinutes(instant, zone) - start) / turn));
+            if (holder(at) !== holder(next)) expect(turnsBy(next)).toBe(turnsBy(at) + 1);
+            else if (generated.participantIds.length > 1) expect(turnsBy(next)).toBe(turnsBy(at));
+          },
+        ),
+        runs(),
+      );
+    },
+    PROPERTY_TIMEOUT,
+  );
+
+  test(
+    'a minute of the week is covered by a shift exactly when it lies in no reported gap',
+    () => {
+      const monday = parseWallClock(`${MONDAY}T00:00`) ?? 0;
+      fc.assert(
+        fc.property(
+          fc.array(arbShifts, { maxLength: 4 }),
+          fc.array(fc.integer({ min: 0, max: MINUTES_PER_WEEK - 1 }), { minLength: 50, maxLength: 50 }),
+          (shiftsList, sampled) => {
+            const rotations = shiftsList.map((shifts, i) =>
+              rotation({ id: `r${i}`, participantIds: ['A'], startsAt: '2000-01-03T00:00', shifts }),
+            );
+            const gaps = coverageGaps(rotations);
+            // Every minute of the week, not a sample: 10,080 checks are cheap when they are not each an expect.
+            const inGap = new Uint8Array(MINUTES_PER_WEEK);
+            let gapMinutes = 0;
+            let overlapping = 0;
+            for (const found of gaps) {
+              const from = weekMinute(found.from);
+              expect(found.minutes).toBeGreaterThan(0);
+              expect((from + found.minutes) % MINUTES_PER_WEEK).toBe(weekMinute(found.to));
+              for (let m = from; m < from + found.minutes; m++) {
+                if (inGap[m % MINUTES_PER_WEEK] === 1) overlapping++;
+                inGap[m % MINUTES_PER_WEEK] = 1;
+              }
+              gapMinutes += found.minutes;
+            }
+            expect(overlapping).toBe(0);
+            let coveredMinutes = 0;
+            const wrong: number[] = [];
+            for (let m = 0; m < MINUTES_PER_WEEK; m++) {
+              const covered = rotations.some((r) => rotationOnCall(r, monday + m) !== undefined);
+              if (covered) coveredMinutes++;
+              if ((inGap[m] === 1) === covered) wrong.push(m);
+            }
+            expect(wrong).toEqual([]);
+            expect(gapMinutes + coveredMinutes).toBe(MINUTES_PER_WEEK);
+            // Between two gaps lies cover: a gap is never reported as two that touch.
+            for (const found of gaps) {
+              const end = (weekMinute(found.from) + found.minutes) % MINUTES_PER_WEEK;
+              if (found.minutes < MINUTES_PER_WEEK) expect(inGap[end]).toBe(0);
+            }
+            // The same answer through the whole path, at sampled minutes, in a zone and in a later week.
+            for (const m of sampled) {
+              const at = new Date((monday + 52 * 7 * MINUTES_PER_DAY + m - 9 * 60) * 60_000);
+              const covered = teamOnCallAt({ rotations, overrides: [] }, at, SEOUL).length > 0;
+              expect(covered).toBe(inGap[m] === 0);
+            }
+            const froms = gaps.map((found) => weekMinute(found.from));
+            expect(froms).toEqual([...froms].sort((a, b) => a - b));
+          },
+        ),
+        runs(),
+      );
+    },
+    PROPERTY_TIMEOUT,
+  );
+});
+
+function weekMinute(moment: { day: string; time: string }): number {
+  const [hours, minutes] = moment.time.split(':').map(Number) as [number, number];
+  return weekdays.indexOf(moment.day as Weekday) * MINUTES_PER_DAY + hours * 60 + minutes;
+}
