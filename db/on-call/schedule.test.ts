@@ -147,24 +147,39 @@ const arbOverride = (id: string, teamIds: string[]): fc.Arbitrary<OverrideSchedu
       endsAt: new Date(fields.startsAt.getTime() + hours * 3_600_000),
     }));
 
-/** A team's schedule and an instant near its overrides, so they are often running. */
+/**
+ * A team's schedule and an instant, its overrides placed around that instant (most running, some just ended or
+ * about to start) and naming few people, so overlaps for the same person are common.
+ */
 const arbTeamAt = fc
-  .tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 }))
-  .chain(([rotationCount, overrideCount]) =>
-    fc.record({
-      rotations: fc.tuple(...Array.from({ length: rotationCount }, (_, i) => arbRotation(`r${i}`, 'team'))),
-      overrides: fc.tuple(...Array.from({ length: overrideCount }, (_, i) => arbOverride(`o${i}`, ['team']))),
-      zone: fc.constantFrom(...ZONES),
-      at: arbInstant,
-      nearOverride: fc.nat(),
-      offsetMs: fc.integer({ min: -3_600_000, max: 3_600_000 }),
-    }),
-  )
-  .map(({ rotations, overrides, zone, at, nearOverride, offsetMs }) => {
-    const anchor = overrides[nearOverride % Math.max(overrides.length, 1)];
-    const instant = anchor ? new Date(anchor.startsAt.getTime() + offsetMs) : at;
-    return { team: { rotations: [...rotations], overrides: [...overrides] }, zone, at: instant };
-  });
+  .record({
+    rotations: fc.array(arbRotation('r', 'team'), { maxLength: 4 }),
+    overrides: fc.array(
+      fc.record({
+        override: arbOverride('o', ['team']),
+        startsBefore: fc.integer({ min: -2 * 3_600_000, max: 5 * 86_400_000 }),
+        lasts: fc.integer({ min: 1, max: 6 * 86_400_000 }),
+        createdBefore: fc.integer({ min: 0, max: 30 * 86_400_000 }),
+      }),
+      { maxLength: 5 },
+    ),
+    zone: fc.constantFrom(...ZONES),
+    at: arbInstant,
+  })
+  .map(({ rotations, overrides, zone, at }) => ({
+    team: {
+      rotations: rotations.map((r, i) => ({ ...r, id: `r${i}` })),
+      overrides: overrides.map(({ override: o, startsBefore, lasts, createdBefore }, i) => ({
+        ...o,
+        id: `o${i}`,
+        startsAt: new Date(at.getTime() - startsBefore),
+        endsAt: new Date(at.getTime() - startsBefore + lasts),
+        createdAt: new Date(at.getTime() - startsBefore - createdBefore),
+      })),
+    },
+    zone,
+    at,
+  }));
 
 /** An organisation's schedule as `loadOrgSchedule` gives it: every rotation, and only the overrides running then. */
 const arbSchedule: fc.Arbitrary<OrgSchedule> = fc
@@ -433,6 +448,47 @@ describe('overrides', () => {
   test('a stand-in already on call through another rotation is listed once', () => {
     const double = override({ id: 'o1', staffId: 'X', replacesStaffId: 'A' });
     expect(onCall({ rotations, overrides: [double] }, NOON)).toEqual(['X']);
+  });
+
+  test('two overlapping overrides for the same person: the one made last wins where they overlap', () => {
+    const first = override({
+      id: 'o1',
+      staffId: 'B',
+      replacesStaffId: 'A',
+      startsAt: at('2026-01-14T10:00:00Z'),
+      endsAt: at('2026-01-14T14:00:00Z'),
+      createdAt: at('2026-01-02T00:00:00Z'),
+    });
+    const second = override({
+      id: 'o2',
+      staffId: 'C',
+      replacesStaffId: 'A',
+      startsAt: at('2026-01-14T12:00:00Z'),
+      endsAt: at('2026-01-14T16:00:00Z'),
+      createdAt: at('2026-01-03T00:00:00Z'),
+    });
+    const team = { rotations, overrides: [second, first] };
+    expect(onCall(team, '2026-01-14T11:00:00Z')).toEqual(['B', 'X']);
+    expect(onCall(team, '2026-01-14T13:00:00Z')).toEqual(['C', 'X']);
+    expect(onCall(team, '2026-01-14T15:00:00Z')).toEqual(['C', 'X']);
+    expect(teamOnCallAt(team, at('2026-01-14T13:00:00Z'), 'UTC')[0]).toEqual({
+      staffId: 'C',
+      rotationId: null,
+      overrideId: 'o2',
+      replacesStaffId: 'A',
+    });
+    // Made the other way round, the first one made later wins the overlap.
+    const swapped = { rotations, overrides: [{ ...first, createdAt: at('2026-01-04T00:00:00Z') }, second] };
+    expect(onCall(swapped, '2026-01-14T13:00:00Z')).toEqual(['B', 'X']);
+    expect(onCall(swapped, '2026-01-14T15:00:00Z')).toEqual(['C', 'X']);
+  });
+
+  test('a later override for the person a stand-in covers replaces the stand-in’s stand-in too', () => {
+    const made = (day: number) => at(`2026-01-0${day}T00:00:00Z`);
+    const first = override({ id: 'o1', staffId: 'B', replacesStaffId: 'A', createdAt: made(2) });
+    const second = override({ id: 'o2', staffId: 'C', replacesStaffId: 'B', createdAt: made(3) });
+    const third = override({ id: 'o3', staffId: 'D', replacesStaffId: 'A', createdAt: made(4) });
+    expect(onCall({ rotations, overrides: [first, second, third] }, NOON)).toEqual(['D', 'X']);
   });
 
   test('overlapping replacements of different people each apply', () => {
@@ -720,6 +776,9 @@ describe('properties over generated schedules', () => {
           expect(new Set(rotationIds).size).toBe(rotationIds.length);
           const wall = wallClockMinutes(at, zone);
           const running = team.overrides.filter((o) => o.startsAt <= at && at < o.endsAt);
+          const inOrder = [...running].sort(
+            (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id),
+          );
           for (const entry of entries) {
             expect(entry.rotationId === null).toBe(entry.overrideId !== null);
             if (entry.rotationId !== null) {
@@ -731,14 +790,24 @@ describe('properties over generated schedules', () => {
               expect(source?.replacesStaffId).toBe(entry.replacesStaffId);
             }
           }
-          if (running.length === 0) {
-            const holders = team.rotations.flatMap((r) => rotationOnCall(r, wall) ?? []);
-            expect(staff).toEqual([...new Set(holders)]);
-          }
-          // The last whole-team override made, with no replacement made after it, leaves only its stand-in.
-          const inOrder = [...running].sort(
-            (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id),
-          );
+          const holders = team.rotations.flatMap((r) => rotationOnCall(r, wall) ?? []);
+          if (running.length === 0) expect(staff).toEqual([...new Set(holders)]);
+          // The last override made for a person holding a turn puts its stand-in on call, unless a whole-team override
+          // (made before: the person is no longer on call; after: it takes the team) or an override for that stand-in
+          // was made after it.
+          inOrder.forEach((o, i) => {
+            const later = inOrder.slice(i + 1);
+            if (
+              o.replacesStaffId !== null &&
+              holders.includes(o.replacesStaffId) &&
+              inOrder.slice(0, i).every((e) => e.replacesStaffId !== null) &&
+              later.every((l) => l.replacesStaffId !== null && l.replacesStaffId !== o.replacesStaffId) &&
+              later.every((l) => l.replacesStaffId !== o.staffId)
+            ) {
+              expect(staff).toContain(o.staffId);
+            }
+          });
+          // The last override made, when it names nobody, leaves only its stand-in.
           const last = inOrder.at(-1);
           if (last && last.replacesStaffId === null) expect(staff).toEqual([last.staffId]);
         }),
