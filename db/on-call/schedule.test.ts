@@ -19,6 +19,7 @@ import {
   MINUTES_PER_WEEK,
   minuteOfWeek,
   parseWallClock,
+  turnClockMinutes,
   wallClockMinutes,
 } from './wall-clock';
 
@@ -218,6 +219,19 @@ describe('the wall clock: instants read in the organisation’s zone', () => {
     expect(formatWallClock(wallClockMinutes(new Date(utc), zone))).toBe(local);
   });
 
+  test('the turn clock holds at the last minute shown before the clocks go back, until the wall clock passes it', () => {
+    const turnClock = (utc: string, zone = LONDON) => formatWallClock(turnClockMinutes(new Date(utc), zone));
+    expect(turnClock('2026-10-25T00:59:59Z')).toBe('2026-10-25T01:59');
+    expect(turnClock('2026-10-25T01:00:00Z')).toBe('2026-10-25T01:59');
+    expect(turnClock('2026-10-25T01:59:59Z')).toBe('2026-10-25T01:59');
+    expect(turnClock('2026-10-25T02:00:00Z')).toBe('2026-10-25T02:00');
+    expect(turnClock('2026-03-29T01:00:00Z')).toBe('2026-03-29T02:00');
+    expect(turnClock('2026-07-01T12:00:00Z')).toBe('2026-07-01T13:00');
+    expect(turnClock('2026-04-04T15:00:00Z', 'Australia/Lord_Howe')).toBe('2026-04-05T01:59');
+    expect(turnClock('2026-04-04T15:30:00Z', 'Australia/Lord_Howe')).toBe('2026-04-05T02:00');
+    expect(turnClock('2026-01-12T14:59:00Z', SEOUL)).toBe('2026-01-12T23:59');
+  });
+
   test('Monday 00:00 is minute 0 of the week and Sunday 23:59 the last', () => {
     expect(minuteOfWeek(parseWallClock(`${MONDAY}T00:00`) ?? -1)).toBe(0);
     expect(minuteOfWeek(parseWallClock('2026-01-11T23:59') ?? -1)).toBe(MINUTES_PER_WEEK - 1);
@@ -371,6 +385,34 @@ describe('daylight saving: a 09:00 handover stays at 09:00 local (Europe/London)
     expect(onCall(autumn, '2026-10-24T08:00:00Z', LONDON)).toEqual(['B']); // Sat 09:00 BST
     expect(onCall(autumn, '2026-10-25T08:59:00Z', LONDON)).toEqual(['B']); // Sun 08:59 GMT
     expect(onCall(autumn, '2026-10-25T09:00:00Z', LONDON)).toEqual(['C']); // Sun 09:00 GMT, 25 h later
+  });
+
+  test('a handover inside the hour shown twice when the clocks go back happens once: the turn is not handed back', () => {
+    // Sunday 25 October 2026: 01:00–01:59 is shown twice, first in BST (00:00Z–00:59Z), then in GMT (01:00Z–01:59Z).
+    const daily = { rotations: [rotation({ startsAt: '2026-10-24T01:30', turnDays: 1 })] };
+    expect(onCall(daily, '2026-10-25T00:29:00Z', LONDON)).toEqual(['A']); // 01:29 BST
+    expect(onCall(daily, '2026-10-25T00:30:00Z', LONDON)).toEqual(['B']); // 01:30 BST: handover
+    expect(onCall(daily, '2026-10-25T01:00:00Z', LONDON)).toEqual(['B']); // 01:00 GMT, shown again
+    expect(onCall(daily, '2026-10-25T01:29:59Z', LONDON)).toEqual(['B']); // 01:29 GMT
+    expect(onCall(daily, '2026-10-25T01:30:00Z', LONDON)).toEqual(['B']); // 01:30 GMT: no second handover
+    expect(onCall(daily, '2026-10-26T01:29:00Z', LONDON)).toEqual(['B']); // Monday 01:29 GMT
+    expect(onCall(daily, '2026-10-26T01:30:00Z', LONDON)).toEqual(['C']); // Monday 01:30 GMT
+    // Lord Howe Island puts its clocks back half an hour, 02:00 to 01:30, on Sunday 5 April 2026.
+    const lordHowe = { rotations: [rotation({ startsAt: '2026-04-04T01:45', turnDays: 1 })] };
+    expect(onCall(lordHowe, '2026-04-04T14:44:00Z', 'Australia/Lord_Howe')).toEqual(['A']); // 01:44 +11:00
+    expect(onCall(lordHowe, '2026-04-04T14:45:00Z', 'Australia/Lord_Howe')).toEqual(['B']); // 01:45 +11:00
+    expect(onCall(lordHowe, '2026-04-04T15:00:00Z', 'Australia/Lord_Howe')).toEqual(['B']); // 01:30 +10:30
+    expect(onCall(lordHowe, '2026-04-04T15:20:00Z', 'Australia/Lord_Howe')).toEqual(['B']); // 01:50 +10:30
+  });
+
+  test('a shift in the hour shown twice runs both times; a handover in the hour skipped happens as it is skipped', () => {
+    const oneToTwo = { rotations: [rotation({ startsAt: '2026-10-19T09:00', shifts: everyDay('01:00', '02:00') })] };
+    expect(onCall(oneToTwo, '2026-10-25T00:30:00Z', LONDON)).toEqual(['A']); // 01:30 BST
+    expect(onCall(oneToTwo, '2026-10-25T01:30:00Z', LONDON)).toEqual(['A']); // 01:30 GMT
+    expect(onCall(oneToTwo, '2026-10-25T02:00:00Z', LONDON)).toEqual([]); // 02:00 GMT
+    const spring = { rotations: [rotation({ startsAt: '2026-03-28T01:30', turnDays: 1 })] };
+    expect(onCall(spring, '2026-03-29T00:59:59Z', LONDON)).toEqual(['A']); // 00:59 GMT
+    expect(onCall(spring, '2026-03-29T01:00:00Z', LONDON)).toEqual(['B']); // 02:00 BST
   });
 
   test('a 09:00–17:00 shift keeps its local hours across the change', () => {
@@ -775,6 +817,7 @@ describe('properties over generated schedules', () => {
           const rotationIds = entries.flatMap((entry) => (entry.rotationId ? [entry.rotationId] : []));
           expect(new Set(rotationIds).size).toBe(rotationIds.length);
           const wall = wallClockMinutes(at, zone);
+          const turnClock = turnClockMinutes(at, zone);
           const running = team.overrides.filter((o) => o.startsAt <= at && at < o.endsAt);
           const inOrder = [...running].sort(
             (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id),
@@ -783,14 +826,14 @@ describe('properties over generated schedules', () => {
             expect(entry.rotationId === null).toBe(entry.overrideId !== null);
             if (entry.rotationId !== null) {
               const source = team.rotations.find((r) => r.id === entry.rotationId);
-              expect(source && rotationOnCall(source, wall)).toBe(entry.staffId);
+              expect(source && rotationOnCall(source, wall, turnClock)).toBe(entry.staffId);
             } else {
               const source = running.find((o) => o.id === entry.overrideId);
               expect(source?.staffId).toBe(entry.staffId);
               expect(source?.replacesStaffId).toBe(entry.replacesStaffId);
             }
           }
-          const holders = team.rotations.flatMap((r) => rotationOnCall(r, wall) ?? []);
+          const holders = team.rotations.flatMap((r) => rotationOnCall(r, wall, turnClock) ?? []);
           if (running.length === 0) expect(staff).toEqual([...new Set(holders)]);
           // The last override made for a person holding a turn puts its stand-in on call, unless a whole-team override
           // (made before: the person is no longer on call; after: it takes the team) or an override for that stand-in
@@ -867,11 +910,60 @@ describe('properties over generated schedules', () => {
             const turn = generated.turnDays * MINUTES_PER_DAY;
             const turnsBy = (instant: Date) =>
               Math.max(-1, Math.floor((wallClockMinutes(instant, zone) - start) / turn));
-            if (holder(at) !== holder(next)) expect(turnsBy(next)).toBe(turnsBy(at) + 1);
-            else if (generated.participantIds.length > 1) expect(turnsBy(next)).toBe(turnsBy(at));
+            if (holder(at) !== holder(next)) {
+              expect(turnsBy(next)).toBe(turnsBy(at) + 1);
+              const n = generated.participantIds.length;
+              expect(holder(next)).toBe(generated.participantIds[turnsBy(next) % n]);
+            }
           },
         ),
         runs(),
+      );
+    },
+    PROPERTY_TIMEOUT,
+  );
+
+  test(
+    'through every clock change, the holder is the one whose turn the wall clock has reached, never handed back',
+    () => {
+      const changes = ZONES.flatMap((zone) => clockChanges(zone, 2026).map((at) => ({ zone, at })));
+      expect(clockChanges(LONDON, 2026).map((at) => at.toISOString())).toEqual([
+        '2026-03-29T01:00:00.000Z',
+        '2026-10-25T01:00:00.000Z',
+      ]);
+      expect(changes.length).toBe(10);
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...changes),
+          fc.integer({ min: -180, max: 180 }),
+          fc.integer({ min: 1, max: 3 }),
+          fc.integer({ min: 0, max: 4 }),
+          fc.integer({ min: 2, max: 4 }),
+          fc.integer({ min: 0, max: 59_999 }),
+          ({ zone, at: change }, handoverFromChange, turnDays, turnsBefore, n, ms) => {
+            // A handover within three hours of the change (on the wall clock just before it), some turns in.
+            const changeMinute = change.getTime() / 60_000;
+            const handover = wallClockMinutes(new Date(change.getTime() - 60_000), zone) + 1 + handoverFromChange;
+            const start = handover - turnsBefore * turnDays * MINUTES_PER_DAY;
+            const participantIds = ['P0', 'P1', 'P2', 'P3'].slice(0, n);
+            const team = { rotations: [rotation({ participantIds, startsAt: formatWallClock(start), turnDays })] };
+            let reached = Number.NEGATIVE_INFINITY;
+            let lastTurn = Number.NEGATIVE_INFINITY;
+            for (let minute = changeMinute - 240; minute <= changeMinute + 240; minute++) {
+              const at = new Date(minute * 60_000 + ms);
+              reached = Math.max(reached, wallClockMinutes(at, zone));
+              const turn = reached < start ? -1 : Math.floor((reached - start) / (turnDays * MINUTES_PER_DAY));
+              expect(turn).toBeGreaterThanOrEqual(lastTurn);
+              lastTurn = turn;
+              const expected = turn < 0 ? [] : [participantIds[turn % n]];
+              const actual = onCall(team, at.toISOString(), zone);
+              if (actual.join() !== expected.join()) {
+                expect({ at: at.toISOString(), actual }).toEqual({ at: at.toISOString(), actual: expected });
+              }
+            }
+          },
+        ),
+        runs(process.env.FUZZ ? RUNS : 30),
       );
     },
     PROPERTY_TIMEOUT,
@@ -935,6 +1027,23 @@ describe('properties over generated schedules', () => {
     PROPERTY_TIMEOUT,
   );
 });
+
+/** The instants a zone's clocks change in a year, read off its wall clock rather than from a table that goes stale. */
+function clockChanges(zone: string, year: number): Date[] {
+  const offset = (minute: number) => wallClockMinutes(new Date(minute * 60_000), zone) - minute;
+  const changes: Date[] = [];
+  for (let day = Date.UTC(year, 0, 1) / 60_000; day < Date.UTC(year + 1, 0, 1) / 60_000; day += MINUTES_PER_DAY) {
+    let [before, after] = [day, day + MINUTES_PER_DAY];
+    if (offset(before) === offset(after)) continue;
+    while (after - before > 1) {
+      const middle = Math.floor((before + after) / 2);
+      if (offset(middle) === offset(day)) before = middle;
+      else after = middle;
+    }
+    changes.push(new Date(after * 60_000));
+  }
+  return changes;
+}
 
 function weekMinute(moment: { day: string; time: string }): number {
   const [hours, minutes] = moment.time.split(':').map(Number) as [number, number];

@@ -36,6 +36,30 @@ export function wallClockMinutes(at: Date, zone: string): number {
   return Date.UTC(year, month - 1, day, hour, minute) / 60_000;
 }
 
+/** Clocks go back an hour, half an hour on Lord Howe Island, two hours at Troll; three covers them all. */
+const LONGEST_FALL_BACK_MINUTES = 180;
+
+/**
+ * The latest wall-clock minute a zone has shown up to an instant: the wall clock, except while the clocks go back
+ * over an hour already shown, when it stays at the minute before they went back. Turns hand over on this clock,
+ * so a handover inside that hour happens once rather than being handed back and over again.
+ */
+export function turnClockMinutes(at: Date, zone: string): number {
+  const offsetAt = (minute: number) => wallClockMinutes(new Date(minute * 60_000), zone) - minute;
+  const now = Math.floor(at.getTime() / 60_000);
+  const offsetNow = offsetAt(now);
+  let before = now - LONGEST_FALL_BACK_MINUTES;
+  if (offsetAt(before) <= offsetNow) return wallClockMinutes(at, zone);
+  // The clocks went back since `before`: find the last minute still on the old offset, the one that read later.
+  let after = now;
+  while (after - before > 1) {
+    const middle = Math.floor((before + after) / 2);
+    if (offsetAt(middle) > offsetNow) before = middle;
+    else after = middle;
+  }
+  return Math.max(wallClockMinutes(at, zone), before + offsetAt(before));
+}
+
 /** Minutes since 1970-01-01 00:00 of a wall-clock `YYYY-MM-DDTHH:MM` (or PostgreSQL's `YYYY-MM-DD HH:MM:SS`). */
 export function parseWallClock(text: string): number | undefined {
   const match = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::00(?:\.0+)?)?$/.exec(text);
