@@ -732,6 +732,33 @@ describe('WallClockRule: the first turn’s local start', () => {
   ])('refuses %s', (text) => {
     expect(accepts(text)).toBe(false);
   });
+
+  test('years before 100 are read as written, not as 1900–1999, and year 0 (which PostgreSQL has not) is refused', () => {
+    expect(formatWallClock(parseWallClock('0050-03-01T09:00') ?? 0)).toBe('0050-03-01T09:00');
+    expect(parseWallClock('0050-03-01T09:00')).not.toBe(parseWallClock('1950-03-01T09:00'));
+    expect(parseWallClock('0001-01-01 00:00:00')).toBe(Date.parse('0001-01-01T00:00:00Z') / 60_000);
+    expect(accepts('0004-02-29T00:00')).toBe(true);
+    expect(accepts('0100-02-29T00:00')).toBe(false);
+    expect(accepts('0000-01-01T09:00')).toBe(false);
+  });
+
+  test(
+    'property: every minute of years 1–9999 reads back as itself',
+    () => {
+      const first = Date.parse('0001-01-01T00:00:00Z') / 60_000;
+      const last = Date.parse('9999-12-31T23:59:00Z') / 60_000;
+      fc.assert(
+        fc.property(fc.integer({ min: first, max: last }), (minute) => {
+          const text = formatWallClock(minute);
+          expect(parseWallClock(text)).toBe(minute);
+          expect(accepts(text)).toBe(true);
+          expect(wallClockMinutes(new Date(minute * 60_000), 'UTC')).toBe(minute);
+        }),
+        runs(),
+      );
+    },
+    PROPERTY_TIMEOUT,
+  );
 });
 
 describe('offShiftStaff and onCallOfTeam over a loaded schedule', () => {
