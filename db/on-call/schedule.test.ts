@@ -809,19 +809,38 @@ describe('offShiftStaff and onCallOfTeam over a loaded schedule', () => {
     expect([...offShiftStaff(schedule([elsewhere]))].sort()).toEqual(['A', 'D']);
   });
 
+  test('participants of a rotation that has not begun keep no hours yet, so they are not off shift', () => {
+    // A night rotation written today to start next month: until then it puts nobody on call.
+    const nextMonth = rotation({
+      id: 'later',
+      teamId: 'visits',
+      participantIds: ['F', 'A'],
+      startsAt: '2026-02-02T09:00',
+    });
+    const withFuture: OrgSchedule = { ...schedule(), rotations: [...rotations, nextMonth] };
+    expect(onCallOfTeam(withFuture, 'visits')).toEqual([]);
+    expect([...offShiftStaff(withFuture)].sort()).toEqual(['A', 'C', 'D']);
+    const begun: OrgSchedule = { ...withFuture, at: new Date('2026-02-02T09:00:00Z') };
+    expect(onCallOfTeam(begun, 'visits').map((entry) => entry.staffId)).toEqual(['F']);
+    expect(offShiftStaff(begun).has('F')).toBe(false);
+    expect(offShiftStaff(begun).has('C')).toBe(true);
+  });
+
   test('no rotations: nobody is off shift, whatever the overrides', () => {
     const empty: OrgSchedule = { at, timeZone: 'UTC', rotations: [], overrides: [override({ id: 'o', staffId: 'A' })] };
     expect(offShiftStaff(empty).size).toBe(0);
   });
 
   test(
-    'property: off shift = every participant less everyone on call for some team',
+    'property: off shift = every participant of a begun rotation less everyone on call for some team',
     () => {
       fc.assert(
         fc.property(arbSchedule, (generated) => {
           const teams = new Set([...generated.rotations, ...generated.overrides].map((item) => item.teamId));
           const onCallAnywhere = new Set([...teams].flatMap((team) => onCallOfTeam(generated, team)));
-          const expected = new Set(generated.rotations.flatMap((r) => r.participantIds));
+          const turnClock = turnClockMinutes(generated.at, generated.timeZone);
+          const begun = generated.rotations.filter((r) => turnHolder(r, turnClock) !== undefined);
+          const expected = new Set(begun.flatMap((r) => r.participantIds));
           for (const entry of onCallAnywhere) expected.delete(entry.staffId);
           expect([...offShiftStaff(generated)].sort()).toEqual([...expected].sort());
         }),
