@@ -28,7 +28,7 @@ export interface StepTarget {
 /**
  * Active staff of the organisation a step names, for one resident, sorted by id (the lock order). A step naming a
  * team's on-call names whoever is on call then; for any other step, staff off shift (they take turns in a rotation
- * and are on call for no team) are left out unless the alert is critical — a critical alert still reaches the
+ * that has begun and are on call for no team) are left out unless the alert is critical — a critical alert still reaches the
  * resident's own carers, whatever their hours.
  */
 export async function staffForStep(tx: Tx, target: StepTarget): Promise<string[]> {

@@ -4,7 +4,8 @@ import { defaultOrganisationSettings } from '../defaults';
 import { reportDbDiagnostic } from '../diagnostics';
 import { usableSetting } from '../organisation-settings';
 import { RotationRules } from './rules';
-import { type OnCallEntry, type OverrideSchedule, type RotationSchedule, teamOnCallAt } from './schedule';
+import { type OnCallEntry, type OverrideSchedule, type RotationSchedule, teamOnCallAt, turnHolder } from './schedule';
+import { turnClockMinutes } from './wall-clock';
 
 type Sql = postgres.TransactionSql | postgres.Sql;
 
@@ -90,11 +91,14 @@ export function onCallOfTeam(schedule: OrgSchedule, teamId: string): OnCallEntry
 }
 
 /**
- * Staff who have a schedule — they take turns in some rotation — and are on call for no team at the schedule's
- * instant: off shift. Staff in no rotation keep no hours and are never off shift.
+ * Staff who have a schedule — they take turns in some rotation that has begun — and are on call for no team at the
+ * schedule's instant: off shift. Staff in no rotation keep no hours and are never off shift; nor, until its first
+ * turn, do the participants of a rotation written to start later (it puts nobody on call before then).
  */
 export function offShiftStaff(schedule: OrgSchedule): Set<string> {
-  const scheduled = new Set(schedule.rotations.flatMap((rotation) => rotation.participantIds));
+  const turnClock = turnClockMinutes(schedule.at, schedule.timeZone);
+  const begun = schedule.rotations.filter((rotation) => turnHolder(rotation, turnClock) !== undefined);
+  const scheduled = new Set(begun.flatMap((rotation) => rotation.participantIds));
   if (scheduled.size === 0) return scheduled;
   const teamIds = new Set([...schedule.rotations, ...schedule.overrides].map((item) => item.teamId));
   for (const teamId of teamIds) {

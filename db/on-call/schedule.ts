@@ -5,6 +5,7 @@ import {
   minuteOfWeek,
   parseTimeOfDay,
   parseWallClock,
+  turnClockMinutes,
   wallClockMinutes,
   weekMoment,
 } from './wall-clock';
@@ -67,9 +68,16 @@ export function turnHolder(rotation: RotationSchedule, wallMinutes: number): str
   return rotation.participantIds[turn % rotation.participantIds.length];
 }
 
-/** Who a rotation puts on call at a wall-clock minute: the turn's holder when one of its shifts is running. */
-export function rotationOnCall(rotation: RotationSchedule, wallMinutes: number): string | undefined {
-  return inShifts(rotation.shifts, minuteOfWeek(wallMinutes)) ? turnHolder(rotation, wallMinutes) : undefined;
+/**
+ * Who a rotation puts on call at a wall-clock minute: the turn's holder when one of its shifts is running. The turn
+ * is read on `turnMinutes` (`turnClockMinutes`), which differs from the wall clock only in the hour the clocks go back.
+ */
+export function rotationOnCall(
+  rotation: RotationSchedule,
+  wallMinutes: number,
+  turnMinutes = wallMinutes,
+): string | undefined {
+  return inShifts(rotation.shifts, minuteOfWeek(wallMinutes)) ? turnHolder(rotation, turnMinutes) : undefined;
 }
 
 /**
@@ -83,10 +91,18 @@ export function teamOnCallAt(
   zone: string,
 ): OnCallEntry[] {
   const wall = wallClockMinutes(at, zone);
-  let entries: OnCallEntry[] = [];
+  const turnClock = turnClockMinutes(at, zone);
+  // Each place on call remembers whose turn it is, so a later override for that person replaces an earlier one's
+  // stand-in instead of finding the person already gone (the last made must win where overrides overlap).
+  let places: { entry: OnCallEntry; turnOf: string | null }[] = [];
   for (const rotation of team.rotations) {
-    const staffId = rotationOnCall(rotation, wall);
-    if (staffId) entries.push({ staffId, rotationId: rotation.id, overrideId: null, replacesStaffId: null });
+    const staffId = rotationOnCall(rotation, wall, turnClock);
+    if (staffId) {
+      places.push({
+        entry: { staffId, rotationId: rotation.id, overrideId: null, replacesStaffId: null },
+        turnOf: staffId,
+      });
+    }
   }
   const running = team.overrides
     .filter((override) => override.startsAt <= at && at < override.endsAt)
@@ -98,11 +114,17 @@ export function teamOnCallAt(
       overrideId: override.id,
       replacesStaffId: override.replacesStaffId,
     };
-    entries =
-      override.replacesStaffId === null
-        ? [stand]
-        : entries.map((entry) => (entry.staffId === override.replacesStaffId ? { ...stand } : entry));
+    const replaced = override.replacesStaffId;
+    places =
+      replaced === null
+        ? [{ entry: stand, turnOf: null }]
+        : places.map((place) =>
+            place.entry.staffId === replaced || place.turnOf === replaced
+              ? { entry: { ...stand }, turnOf: place.turnOf }
+              : place,
+          );
   }
+  const entries = places.map((place) => place.entry);
   const seen = new Set<string>();
   return entries.filter((entry) => !seen.has(entry.staffId) && seen.add(entry.staffId));
 }

@@ -15,7 +15,7 @@ export const PolicyBody = v.pipe(
           '{notify: "assigned", order?} (the resident’s carers, one escalation position or all), ' +
           '{notify: "managers"}, {notify: "admins"} or {notify: "on_call", teamId} (whoever is on call for the ' +
           'team when the step runs), each with waitSeconds 1–86,400. Below critical, staff off shift (in a ' +
-          'rotation, on call for no team) are left out of every step',
+          'rotation that has begun, on call for no team) are left out of every step',
       ),
     ),
     repeat: v.pipe(EscalationPolicySchema.entries.repeat, v.description('Times the ladder is walked (0–20)')),
