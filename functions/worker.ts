@@ -32,12 +32,25 @@ let isolateActiveStaff: ActiveStaffMemo | undefined;
 const docsAssets: DocsAssetReader = async (file) => (file === 'swagger-ui.css' ? swaggerUiCss : swaggerUiBundle);
 
 /**
+ * The bindings with DATABASE_URL taken from the Hyperdrive binding when there is one (wrangler.toml `[[hyperdrive]]`):
+ * Hyperdrive keeps pooled connections to PostgreSQL, so a request's short-lived client connects to a pool nearby
+ * instead of opening (TLS, auth) a connection of its own to the database. Without the binding, the DATABASE_URL
+ * secret is used as it is.
+ */
+function databaseBindings(bindings: Record<string, unknown>): Record<string, unknown> {
+  const hyperdrive = bindings.HYPERDRIVE;
+  if (typeof hyperdrive !== 'object' || hyperdrive === null || !('connectionString' in hyperdrive)) return bindings;
+  const { connectionString } = hyperdrive;
+  return typeof connectionString === 'string' ? { ...bindings, DATABASE_URL: connectionString } : bindings;
+}
+
+/**
  * Cloudflare Workers runtime: bindings are the environment; each request opens a small postgres.js client
  * (over `cloudflare:sockets`, `nodejs_compat`) and closes it after the response with `waitUntil`.
  */
 export default {
   async fetch(request: Request, bindings: Record<string, unknown>, context: WorkerExecutionContext) {
-    const config = parseFunctionsEnv(bindings);
+    const config = parseFunctionsEnv(databaseBindings(bindings));
     const logger = createLogger('functions-worker', config.LOG_LEVEL);
     isolateCache ??= configuredCache(config, logger, () => createMemoryCache(1000));
     const { db, sql, close } = createDatabase(config.DATABASE_URL, {
@@ -59,7 +72,7 @@ export default {
 
   /** Cron Trigger (wrangler.toml `[triggers]`): runs the functions' jobs (`functions/jobs.ts`) once each. */
   async scheduled(_controller: unknown, bindings: Record<string, unknown>, context: WorkerExecutionContext) {
-    const config = parseFunctionsEnv(bindings);
+    const config = parseFunctionsEnv(databaseBindings(bindings));
     // Three: an advisory-lock job holds one for its lock while its work uses the others.
     const { sql, close } = createDatabase(config.DATABASE_URL, {
       max: 3,
