@@ -27,7 +27,8 @@ function ratelimitFor(redis: Redis, limiter: ConstructorParameters<typeof Rateli
     analytics: false,
     enableTelemetry: false,
     // The library's in-process memory of keys it refused (until their reset): it saves a round trip per refused
-    // request and can only refuse, never allow. Off where refunds exist, so Redis alone decides there.
+    // request and can only refuse, never allow. It keeps one entry per key ever refused (only authenticated hubs
+    // reach the bucket, so it is bounded by the hubs there are). Off where refunds exist: Redis alone decides there.
     ephemeralCache: cache ? new Map() : false,
   });
 }
