@@ -26,6 +26,9 @@ describe('rate limits across three API processes sharing Redis', () => {
     bridge = await startBridgeProcess();
     const env = {
       DATABASE_URL: database.url,
+      // Each request names this run's own client address (see `client` below): the per-address counter lives in
+      // the machine's Redis for 15 minutes, and 127.0.0.1's is shared with every other run and test file.
+      TRUSTED_PROXIES: '127.0.0.1',
       UPSTASH_REDIS_REST_URL: bridge.url,
       UPSTASH_REDIS_REST_TOKEN: bridge.token,
       // No refill to speak of while the test runs: every 200 beyond the burst would be a process's own budget.
@@ -42,6 +45,11 @@ describe('rate limits across three API processes sharing Redis', () => {
     await bridge?.close();
     await database?.drop();
   });
+
+  /** This run's client address (a documentation-range IPv6 address, random per run), sent as X-Forwarded-For. */
+  const client = {
+    'x-forwarded-for': `2001:db8::${crypto.randomUUID().slice(0, 4)}:${crypto.randomUUID().slice(0, 4)}`,
+  };
 
   /** `count` requests at once, the i-th to process i mod 3. */
   const spread = (count: number, send: (baseUrl: string) => Promise<{ status: number; headers: Headers }>) =>
@@ -80,7 +88,10 @@ describe('rate limits across three API processes sharing Redis', () => {
     const [account, other] = org.logins;
     if (!account || !other) throw new Error('two logins needed');
     const wrong = (baseUrl: string) =>
-      request(baseUrl, 'POST', '/v1/auth/login', { body: { email: account.email, password: 'wrong-password' } });
+      request(baseUrl, 'POST', '/v1/auth/login', {
+        headers: client,
+        body: { email: account.email, password: 'wrong-password' },
+      });
     const statuses = (await spread(30, wrong)).map((response) => response.status);
     console.log('login failures across 3 processes', {
       sent: statuses.length,
@@ -91,12 +102,14 @@ describe('rate limits across three API processes sharing Redis', () => {
     expect(statuses.filter((status) => status === 429)).toHaveLength(25);
     for (const api of apis) {
       const right = await request(api.url, 'POST', '/v1/auth/login', {
+        headers: client,
         body: { email: account.email, password: account.password },
       });
       expect(right.status).toBe(429);
     }
     // The client address was charged only for the 5 failures: another account still logs in from it.
     const login = await request(apis[2]?.url ?? '', 'POST', '/v1/auth/login', {
+      headers: client,
       body: { email: other.email, password: other.password },
     });
     expect(login.status).toBe(200);
