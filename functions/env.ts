@@ -56,6 +56,17 @@ export const FunctionsEnv = v.object({
   /** Ingest batches a hub may send per second (token bucket refill) and in a burst; beyond it answers 429. */
   INGEST_HUB_RATE_PER_SECOND: v.pipe(v.optional(v.string(), '5'), v.transform(Number), v.number(), v.minValue(0.01)),
   INGEST_HUB_BURST: v.pipe(v.optional(v.string(), '20'), v.transform(Number), v.integer(), v.minValue(1)),
+  /**
+   * How long a rate-limit decision may wait for the shared Redis before counting as an outage (ingest then allows,
+   * login uses this process's own counters: `core/limits/outage-policy.ts`). Only read when UPSTASH_* are set.
+   */
+  RATE_LIMIT_TIMEOUT_MS: v.pipe(
+    v.optional(v.string(), '300'),
+    v.transform(Number),
+    v.integer(),
+    v.minValue(1),
+    v.maxValue(60_000),
+  ),
   /** How often a Node process evaluates the silence rules (no activity, hub offline); 0 turns it off. */
   /**
    * How long a process trusts that a staff member is still active before asking the database again (0 = every

@@ -12,6 +12,7 @@ import { configuredCache, outageSafe } from '../core/cache/configured-cache';
 import { createMemoryCache } from '../core/cache/memory-cache';
 import { InFlight } from '../core/in-flight';
 import { startJobs } from '../core/jobs/run-jobs';
+import { configuredLimiters } from '../core/limits/configured-limiters';
 import { createLogger } from '../core/logger';
 import { createDatabase, failFastTimeouts } from '../db/client';
 import { createApp } from './app';
@@ -63,6 +64,7 @@ export async function startFunctions(
     db,
     sql,
     cache,
+    limiters: configuredLimiters(config, logger, { timeoutMs: config.RATE_LIMIT_TIMEOUT_MS }),
     logger,
     activeStaff: createActiveStaffMemo(config.STAFF_ACTIVE_TTL_MS),
     docsAssets: swaggerUiFromNodeModules(),

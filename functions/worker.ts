@@ -6,6 +6,8 @@ import { configuredCache, outageSafe } from '../core/cache/configured-cache';
 import { invalidateAfterSilence } from '../core/cache/keys';
 import { createMemoryCache } from '../core/cache/memory-cache';
 import { runScheduledJob } from '../core/jobs/run-jobs';
+import { configuredLimiters } from '../core/limits/configured-limiters';
+import type { Limiters } from '../core/limits/limiter';
 import { createLogger } from '../core/logger';
 import { createDatabase, failFastTimeouts } from '../db/client';
 import { createApp } from './app';
@@ -26,6 +28,8 @@ const app = createApp();
  * `wrangler dev`; a deployment sets UPSTASH_REDIS_REST_URL/TOKEN so every isolate shares one cache).
  */
 let isolateCache: Cache | undefined;
+/** Rate limiters per isolate: in Redis when configured (so limits hold across isolates), else this isolate's own. */
+let isolateLimiters: Limiters | undefined;
 /** The isolate is the process here: its memory of which staff are still active lives as long as it does. */
 let isolateActiveStaff: ActiveStaffMemo | undefined;
 /** The /docs UI's files, bundled into the worker as text modules (there is no file system to read them from). */
@@ -53,6 +57,10 @@ export default {
     const config = parseFunctionsEnv(databaseBindings(bindings));
     const logger = createLogger('functions-worker', config.LOG_LEVEL);
     isolateCache ??= configuredCache(config, logger, () => createMemoryCache(1000));
+    isolateLimiters ??= configuredLimiters(config, logger, {
+      timeoutMs: config.RATE_LIMIT_TIMEOUT_MS,
+      maxKeys: 10_000,
+    });
     const { db, sql, close } = createDatabase(config.DATABASE_URL, {
       max: 5,
       idleTimeout: 0,
@@ -61,7 +69,16 @@ export default {
     });
     const cache = outageSafe(isolateCache, sql, logger);
     isolateActiveStaff ??= createActiveStaffMemo(config.STAFF_ACTIVE_TTL_MS);
-    const services: Services = { config, db, sql, cache, logger, activeStaff: isolateActiveStaff, docsAssets };
+    const services: Services = {
+      config,
+      db,
+      sql,
+      cache,
+      limiters: isolateLimiters,
+      logger,
+      activeStaff: isolateActiveStaff,
+      docsAssets,
+    };
     const clientIp = request.headers.get('cf-connecting-ip') ?? undefined;
     try {
       return await app.fetch(request, { services, clientIp }, context);

@@ -118,4 +118,36 @@ describe('production bundles (npm run build → what the container images run, w
       expect(await stop(realtime.child)).toBe(0);
     }
   });
+
+  test("the REST bridge bundle (compose's redis-http) serves the Upstash protocol over the machine's Redis", async () => {
+    const token = `build-test-token-${process.pid}`;
+    const child = spawn(process.execPath, ['--enable-source-maps', join(outdir, 'redis-rest-bridge.mjs')], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        REDIS_REST_TOKEN: token,
+        REDIS_REST_HOST: '127.0.0.1',
+        REDIS_REST_PORT: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let output = '';
+        child.stdout?.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const listening = /"message":"redis REST bridge listening".*"port":(\d+)/.exec(output);
+          if (listening) resolve(Number(listening[1]));
+        });
+        child.once('exit', (code) => reject(new Error(`the bridge exited with ${code}: ${output}`)));
+      });
+      const response = await fetch(`http://127.0.0.1:${port}/`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: JSON.stringify(['EVAL', '#!lua flags=allow-key-locking\nreturn 7', '0']),
+      });
+      expect(await response.json()).toEqual({ result: 7 });
+    } finally {
+      expect(await stop(child)).toBe(0);
+    }
+  });
 });

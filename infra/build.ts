@@ -12,6 +12,8 @@ export const bundles = {
   'channel-thread': 'realtime/channels/channel-thread.ts',
   migrate: 'infra/migrate.ts',
   seed: 'infra/seed.ts',
+  // The Upstash REST protocol in front of compose's Redis (the redis-http service).
+  'redis-rest-bridge': 'infra/redis-rest-bridge/main.ts',
 } as const;
 
 const outdir = process.argv[2] ?? 'dist';

@@ -68,6 +68,9 @@ async function main() {
   console.log(`functions (API)      ${functions.url}   health: ${functions.url}/healthz`);
   console.log(`realtime node        ${realtime.url}   health: ${realtime.url}/healthz`);
   console.log(`cache                ${functions.services.cache.kind}`);
+  console.log(
+    `rate limits          ${functions.services.limiters.kind === 'shared' ? 'shared (Redis)' : 'in-process'}`,
+  );
   console.log(`ready in ${Math.round(performance.now() - started)} ms — Ctrl-C stops everything`);
 }
 

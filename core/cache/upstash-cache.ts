@@ -1,6 +1,6 @@
-import { Redis } from '@upstash/redis';
 import type { Logger } from '../logger';
 import { type Cache, INVALIDATION_HOLD_SECONDS, invalidationMarker, isMarker } from './cache';
+import { createUpstashClient } from './upstash-client';
 
 export interface UpstashCacheOptions {
   url: string;
@@ -24,14 +24,7 @@ return 0`;
  * and answered as a miss; no retries, so an outage costs each request at most one short timeout.
  */
 export function createUpstashCache({ url, token, logger, timeoutMs = 300 }: UpstashCacheOptions): Cache {
-  const redis = new Redis({
-    url,
-    token,
-    retry: false,
-    automaticDeserialization: false,
-    enableTelemetry: false,
-    signal: () => AbortSignal.timeout(timeoutMs),
-  });
+  const redis = createUpstashClient({ url, token, timeoutMs });
   let lastWarning = 0;
   const failed =
     <T>(operation: string, fallback: T) =>

@@ -1,4 +1,4 @@
-import type { Cache } from '../../core/cache/cache';
+import type { WindowLimiter } from '../../core/limits/limiter';
 import { ApiError } from '../lib/problem';
 
 export interface LoginRateLimits {
@@ -11,45 +11,42 @@ export interface LoginRateLimits {
 
 export const defaultLoginRateLimits: LoginRateLimits = { windowSeconds: 15 * 60, perAccount: 5, perIp: 50 };
 
-const currentWindow = (limits: LoginRateLimits) => Math.floor(Date.now() / 1000 / limits.windowSeconds);
-const accountKey = (account: string, window: number) => `cw:login-failures:account:${account}:${window}`;
-const ipKey = (ip: string, window: number) => `cw:login-failures:ip:${ip}:${window}`;
+/** A login attempt that holds a unit of its account's (and address's) failure budget until it is settled. */
+export interface LoginAttempt {
+  /** The password was right (or the attempt ended without checking one): give the reserved units back. */
+  release(): Promise<void>;
+}
 
 /**
- * Refuses a login when the account or the address has too many recent failures (fixed windows in the cache,
- * memory or Upstash). When the cache is down the attempt is allowed: locking every care worker out because
- * Redis is down would be worse than a short unthrottled window (the cache logs the outage).
+ * Counts this attempt as a failure before the password is checked, and refuses it (429 with `retry-after`) when
+ * that passes the account's or the address's budget; `release()` uncounts it once the password proved right.
+ *
+ * Why count first: checking the count and recording a failure afterwards is read-then-write, and N attempts sent at
+ * once all read a count under the limit, so N passwords get tried. Counting first is one atomic increment per key
+ * (a Lua script on Redis, one synchronous step in memory), so at most `perAccount` passwords per account and
+ * `perIp` per address are ever checked in a window, however many arrive together and on however many processes.
+ * An attempt refused on one key is uncounted on the other, so a blocked address cannot use up an account's budget.
  */
-export async function assertLoginAllowed(
-  cache: Cache,
+export async function reserveLoginAttempt(
+  limiter: WindowLimiter,
   account: string,
   ip: string | undefined,
   limits: LoginRateLimits = defaultLoginRateLimits,
-): Promise<void> {
-  const window = currentWindow(limits);
-  const [accountFailures, ipFailures] = await Promise.all([
-    cache.get<number>(accountKey(account, window)),
-    ip ? cache.get<number>(ipKey(ip, window)) : Promise.resolve(undefined),
+): Promise<LoginAttempt> {
+  const { windowSeconds } = limits;
+  const hits = await Promise.all([
+    limiter.hit(`login:account:${account}`, { limit: limits.perAccount, windowSeconds }),
+    ...(ip ? [limiter.hit(`login:ip:${ip}`, { limit: limits.perIp, windowSeconds })] : []),
   ]);
-  if ((accountFailures ?? 0) >= limits.perAccount || (ipFailures ?? 0) >= limits.perIp) {
-    const retryAfter = (window + 1) * limits.windowSeconds - Math.floor(Date.now() / 1000);
+  const release = () => Promise.all(hits.map((hit) => hit.refund())).then(() => undefined);
+  const refused = hits.filter((hit) => !hit.allowed);
+  if (refused.length > 0) {
+    await Promise.all(hits.filter((hit) => hit.allowed).map((hit) => hit.refund()));
     throw new ApiError({
       code: 'RATE_LIMITED',
       detail: 'Too many failed login attempts; try again later',
-      headers: { 'retry-after': String(Math.max(1, retryAfter)) },
+      headers: { 'retry-after': String(Math.max(...refused.map((hit) => hit.retryAfterSeconds))) },
     });
   }
-}
-
-export async function recordLoginFailure(
-  cache: Cache,
-  account: string,
-  ip: string | undefined,
-  limits: LoginRateLimits = defaultLoginRateLimits,
-): Promise<void> {
-  const window = currentWindow(limits);
-  await Promise.all([
-    cache.increment(accountKey(account, window), limits.windowSeconds),
-    ip ? cache.increment(ipKey(ip, window), limits.windowSeconds) : undefined,
-  ]);
+  return { release };
 }

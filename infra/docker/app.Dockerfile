@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # The CareWatch services, one multi-stage build with a target per service:
-#   functions (Hono API on Node), realtime (uWebSockets.js node + camera peers), migrate (one-shot job).
+#   functions (Hono API on Node), realtime (uWebSockets.js node + camera peers), migrate (one-shot job),
+#   redis-http (the project's Upstash REST bridge in front of Redis).
 # Node 24 LTS on Debian trixie (glibc 2.41). `uWebSockets.js` is the Node 24 build (@btc-vision/uwebsockets.js,
 # glibc >= 2.38), put over the root lockfile's Node 20 build by infra/node24/install-uws.sh from its own lockfile;
 # the application code and its import are the same as on Node 20. CI runs the realtime and end-to-end suites on
@@ -19,6 +20,7 @@ COPY db ./db
 COPY functions ./functions
 COPY realtime ./realtime
 COPY infra/build.ts infra/migrate.ts infra/seed.ts ./infra/
+COPY infra/redis-rest-bridge ./infra/redis-rest-bridge
 RUN npm run build
 
 FROM ${NODE_IMAGE} AS production-deps
@@ -47,6 +49,16 @@ USER node
 
 FROM base AS migrate
 CMD ["node", "--enable-source-maps", "dist/migrate.mjs"]
+
+# The Upstash REST protocol over compose's Redis, as Upstash speaks it (scripts included: @upstash/ratelimit's carry
+# an Upstash-only flag that a plain proxy would hand to Redis, which refuses it). An unprivileged port: USER node.
+FROM base AS redis-http
+ENV REDIS_REST_HOST=0.0.0.0 REDIS_REST_PORT=8079
+EXPOSE 8079
+# Any HTTP answer (401 without the token) means it is listening.
+HEALTHCHECK --interval=5s --timeout=3s --start-period=5s --retries=5 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.REDIS_REST_PORT,{method:'POST'}).then(()=>process.exit(0),()=>process.exit(1))"]
+CMD ["node", "--enable-source-maps", "dist/redis-rest-bridge.mjs"]
 
 FROM base AS functions
 ENV HOST=0.0.0.0 PORT=8787

@@ -137,6 +137,20 @@ describe('docker-compose.yml', () => {
     expect(schema.required.filter((name) => !set.includes(name))).toEqual([]);
   });
 
+  test("redis-http: the project's bridge, reading what its main reads, where the functions app looks for it", () => {
+    const reads = new Set(directReads('infra/redis-rest-bridge/main.ts'));
+    const set = Object.keys(resolved.services['redis-http']?.environment ?? {});
+    expect(set.filter((name) => !reads.has(name))).toEqual([]);
+    expect(set).toEqual(expect.arrayContaining(['REDIS_REST_TOKEN', 'REDIS_HOST']));
+    const port = /^ENV REDIS_REST_HOST=0\.0\.0\.0 REDIS_REST_PORT=(\d+)$/m.exec(
+      read('infra/docker/app.Dockerfile'),
+    )?.[1];
+    expect(resolved.services.functions?.environment?.UPSTASH_REDIS_REST_URL).toBe(`http://redis-http:${port}`);
+    expect(resolved.services['redis-http']?.environment?.REDIS_REST_TOKEN).toBe(
+      resolved.services.functions?.environment?.UPSTASH_REDIS_REST_TOKEN,
+    );
+  });
+
   test('migrate: the one-shot job gets exactly what infra/migrate.ts reads and runs once', () => {
     expect(Object.keys(resolved.services.migrate?.environment ?? {})).toEqual(directReads('infra/migrate.ts'));
     expect(resolved.services.migrate?.restart).toBe('no');

@@ -1,6 +1,9 @@
+import { Ratelimit } from '@upstash/ratelimit';
 import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { RespClient, RespError } from './resp-client';
 import { startTestBridge } from './testing';
+import { sha1 } from './upstash-scripts';
 
 describe('Upstash REST bridge over the real Redis, driven by @upstash/redis', () => {
   let bridge: Awaited<ReturnType<typeof startTestBridge>>;
@@ -76,5 +79,76 @@ describe('Upstash REST bridge over the real Redis, driven by @upstash/redis', ()
     } finally {
       await down.close();
     }
+  });
+
+  describe('scripts with Upstash-only flags (what @upstash/ratelimit sends)', () => {
+    const flagged = (n: number) => `#!lua flags=allow-key-locking\nreturn redis.call('INCRBY', KEYS[1], ${n})`;
+
+    test('Redis itself refuses the flag: that is why the bridge rewrites it', async () => {
+      const raw = new RespClient('127.0.0.1', 6379);
+      try {
+        const [reply] = await raw.send([['EVAL', flagged(1), '1', `${prefix}:raw`]]);
+        expect(reply).toBeInstanceOf(RespError);
+        expect((reply as RespError).message).toMatch(/Unexpected flag in script shebang: allow-key-locking/);
+      } finally {
+        raw.close();
+      }
+    });
+
+    test('EVAL runs; SCRIPT LOAD answers the hash of the text sent; EVALSHA and SCRIPT EXISTS accept that hash', async () => {
+      const key = `${prefix}:flagged`;
+      expect(await redis.eval(flagged(2), [key], [])).toBe(2);
+      const script = flagged(3);
+      expect(await redis.scriptLoad(script)).toBe(sha1(script));
+      expect(await redis.evalsha(sha1(script), [key], [])).toBe(5);
+      expect(await redis.scriptExists(sha1(script), sha1('no such script'))).toEqual([1, 0]);
+      expect(await redis.pipeline().evalsha(sha1(script), [key], []).incr(key).exec()).toEqual([8, 9]);
+      expect(await redis.multi().evalsha(sha1(script), [key], []).exec()).toEqual([12]);
+    });
+
+    test('a bridge that never saw the script answers NOSCRIPT, and learns it from the EVAL that follows', async () => {
+      const fresh = await startTestBridge();
+      try {
+        const client = new Redis({ url: fresh.url, token: fresh.token, retry: false, enableTelemetry: false });
+        const script = flagged(7);
+        await redis.scriptLoad(script); // Redis has the rewritten script; the fresh bridge has no alias for it yet
+        await expect(client.evalsha(sha1(script), [`${prefix}:fresh`], [])).rejects.toThrow(/NOSCRIPT/);
+        expect(await client.eval(script, [`${prefix}:fresh`], [])).toBe(7);
+        expect(await client.evalsha(sha1(script), [`${prefix}:fresh`], [])).toBe(14);
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    test('@upstash/ratelimit runs on it: fixed window with a refund, token bucket, remaining counts', async () => {
+      const window = new Ratelimit({
+        redis,
+        limiter: Ratelimit.fixedWindow(2, '60 s'),
+        prefix: `${prefix}:ratelimit`,
+        ephemeralCache: false,
+        timeout: 0,
+        enableTelemetry: false,
+      });
+      const hits = [];
+      for (let i = 0; i < 3; i++) hits.push((await window.limit('window')).success);
+      expect(hits).toEqual([true, true, false]);
+      await window.limit('window', { rate: -2 });
+      expect((await window.getRemaining('window')).remaining).toBe(1);
+      expect((await window.limit('window')).success).toBe(true);
+
+      const bucket = new Ratelimit({
+        redis,
+        limiter: Ratelimit.tokenBucket(1, '60 s', 2),
+        prefix: `${prefix}:ratelimit`,
+        ephemeralCache: false,
+        timeout: 0,
+        enableTelemetry: false,
+      });
+      const takes = [];
+      for (let i = 0; i < 3; i++) takes.push(await bucket.limit('bucket'));
+      expect(takes.map((take) => take.success)).toEqual([true, true, false]);
+      expect(takes[2]?.reset).toBeGreaterThan(Date.now());
+      expect((await bucket.getRemaining('bucket')).remaining).toBe(0);
+    });
   });
 });

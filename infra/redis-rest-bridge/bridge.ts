@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { RespClient, RespError, type RespReply } from './resp-client';
+import { UpstashScripts } from './upstash-scripts';
 
 export interface BridgeOptions {
   token: string;
@@ -60,12 +61,20 @@ function send(response: ServerResponse, status: number, body: unknown) {
 /**
  * An Upstash-REST-compatible HTTP front for a real Redis (the role serverless-redis-http plays): `POST /` runs
  * one command, `POST /pipeline` several, `POST /multi-exec` several in a transaction; every request must carry
- * `Authorization: Bearer <token>`.
+ * `Authorization: Bearer <token>`. Scripts are run as Upstash runs them (`upstash-scripts.ts`: Upstash-only shebang
+ * flags, which Redis refuses, are dropped, and script hashes stay the client's).
  */
 export function createRedisRestBridge(options: BridgeOptions): { server: Server; redis: RespClient } {
   const redis = new RespClient(options.redisHost ?? '127.0.0.1', options.redisPort ?? 6379);
   const expected = Buffer.from(`Bearer ${options.token}`);
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
+  const scripts = new UpstashScripts();
+  /** Sends commands as Redis accepts them (`upstash-scripts.ts`); replies as Upstash would give them. */
+  const run = async (commands: Command[]): Promise<RespReply[]> => {
+    const translated = commands.map((command) => scripts.translate(toArgs(command)));
+    const replies = await redis.send(translated.map((command) => command.args));
+    return replies.map((reply, index) => translated[index]?.reply(reply) ?? reply);
+  };
 
   const server = createServer(async (request, response) => {
     const given = Buffer.from(request.headers.authorization ?? '');
@@ -84,7 +93,7 @@ export function createRedisRestBridge(options: BridgeOptions): { server: Server;
     try {
       if (path === '/' || path === '') {
         if (!isCommand(body)) return send(response, 400, { error: 'Body must be a command array' });
-        const [reply] = await redis.send([toArgs(body)]);
+        const [reply] = await run([body]);
         if (reply instanceof RespError) return send(response, 400, { error: reply.message });
         return send(response, 200, { result: encodeReply(reply ?? null, base64) });
       }
@@ -92,16 +101,16 @@ export function createRedisRestBridge(options: BridgeOptions): { server: Server;
         if (!Array.isArray(body) || body.length === 0 || !body.every(isCommand)) {
           return send(response, 400, { error: 'Body must be an array of command arrays' });
         }
-        const commands = body.map(toArgs);
         if (path === '/pipeline') {
-          const replies = await redis.send(commands);
+          const replies = await run(body);
           return send(
             response,
             200,
             replies.map((reply) => entryFor(reply, base64)),
           );
         }
-        const replies = await redis.send([['MULTI'], ...commands, ['EXEC']]);
+        const translated = body.map((command) => scripts.translate(toArgs(command)));
+        const replies = await redis.send([['MULTI'], ...translated.map((command) => command.args), ['EXEC']]);
         const exec = replies.at(-1);
         if (exec instanceof RespError || !Array.isArray(exec)) {
           const queued = replies.find((reply) => reply instanceof RespError);
@@ -112,7 +121,7 @@ export function createRedisRestBridge(options: BridgeOptions): { server: Server;
         return send(
           response,
           200,
-          exec.map((reply) => entryFor(reply, base64)),
+          exec.map((reply, index) => entryFor(translated[index]?.reply(reply) ?? reply, base64)),
         );
       }
       return send(response, 404, { error: 'Not found' });

@@ -13,7 +13,12 @@ const { server } = createRedisRestBridge({
   redisHost: process.env.REDIS_HOST ?? '127.0.0.1',
   redisPort: Number(process.env.REDIS_PORT ?? 6379),
 });
-server.listen(port, host, () => console.log(JSON.stringify({ message: 'redis REST bridge listening', host, port })));
+// The port it got (REDIS_REST_PORT=0 asks the OS for a free one).
+server.listen(port, host, () => {
+  const address = server.address();
+  const listening = typeof address === 'object' && address ? address.port : port;
+  console.log(JSON.stringify({ message: 'redis REST bridge listening', host, port: listening }));
+});
 const stop = () => server.close(() => process.exit(0));
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);

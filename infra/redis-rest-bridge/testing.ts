@@ -51,8 +51,8 @@ export async function startBridgeProcess() {
   return { url: `http://127.0.0.1:${port}`, token, kill, restart: start, close: kill };
 }
 
-/** A port the OS reports free now (listen on 0, read it, close). */
-function freePort(): Promise<number> {
+/** A port the OS reports free now (listen on 0, read it, close): nothing listens there, a connection is refused. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createNetServer();
     server.once('error', reject);

@@ -2,7 +2,7 @@ import { and, asc, eq } from 'drizzle-orm';
 import { ACCESS_TOKEN_TTL_SECONDS, issueAccessToken } from '../../../core/auth/access-token';
 import { PASSWORD_ITERATIONS, verifyPassword } from '../../../core/auth/password';
 import { staff } from '../../../db/schema';
-import { assertLoginAllowed, recordLoginFailure } from '../../auth/login-rate-limit';
+import { reserveLoginAttempt } from '../../auth/login-rate-limit';
 import {
   issueRefreshToken,
   revokeAllRefreshTokens,
@@ -39,29 +39,40 @@ async function sessionFor(c: AppContext, person: StaffRow, refreshToken: string)
   };
 }
 
-export const login = handle(...routes.login, async (c) => {
-  const { email, password, orgId } = c.req.valid('json');
-  const { db, cache } = c.env.services;
-  // One failure budget per email, whichever organisation is named: a budget per (org, email) would give an
-  // attacker one more budget per organisation id they send.
-  const account = email;
-  await assertLoginAllowed(cache, account, c.env.clientIp);
-  const candidates = await db
+/**
+ * The active accounts with this email (oldest first; at most one when orgId is given) and whether the password fits
+ * the first. Exactly one PBKDF2 verification per call, so the response time says nothing about how many
+ * organisations know this email: against the decoy when none does; otherwise against the oldest matching account
+ * (emails being unique per organisation). An email in several organisations without orgId is asked to name one only
+ * after the password proved that account, so the 422 tells nobody who does not already hold one of its passwords
+ * that the email is shared.
+ */
+async function checkPassword(c: AppContext, email: string, password: string, orgId: string | undefined) {
+  const candidates = await c.env.services.db
     .select()
     .from(staff)
     .where(and(eq(staff.email, email), eq(staff.active, true), orgId ? eq(staff.orgId, orgId) : undefined))
     .orderBy(asc(staff.createdAt), asc(staff.id));
-  // Exactly one PBKDF2 verification per request, so the response time says nothing about how many
-  // organisations know this email: against the decoy when none does; otherwise against the oldest matching
-  // account (with orgId there is at most one, emails being unique per organisation). An email in several
-  // organisations without orgId is asked to name one only after the password proved that account, so the
-  // 422 tells nobody who does not already hold one of its passwords that the email is shared.
+  const verified = await verifyPassword(password, candidates[0]?.passwordHash ?? TIMING_DECOY_HASH);
+  return { candidates, verified };
+}
+
+export const login = handle(...routes.login, async (c) => {
+  const { email, password, orgId } = c.req.valid('json');
+  const { db, limiters } = c.env.services;
+  // One failure budget per email, whichever organisation is named: a budget per (org, email) would give an
+  // attacker one more budget per organisation id they send.
+  const account = email;
+  // Counted as a failure from here on (atomically, before any password is checked); released unless it fails.
+  const attempt = await reserveLoginAttempt(limiters.window, account, c.env.clientIp);
+  const { candidates, verified } = await checkPassword(c, email, password, orgId).catch(async (error: unknown) => {
+    // No password was judged (the database failed): an outage must not use up anyone's budget.
+    await attempt.release();
+    throw error;
+  });
   const [candidate] = candidates;
-  const verified = await verifyPassword(password, candidate?.passwordHash ?? TIMING_DECOY_HASH);
-  if (!candidate || !verified) {
-    await recordLoginFailure(cache, account, c.env.clientIp);
-    throw invalidCredentials();
-  }
+  if (!candidate || !verified) throw invalidCredentials();
+  await attempt.release();
   if (candidates.length > 1) {
     throw new ApiError({
       code: 'VALIDATION_FAILED',
