@@ -17,6 +17,7 @@ export interface LocalNginxOptions {
   /** Folder for the rendered config, pid, temp files, logs and the dev certificate. */
   dir: string;
   functionsUpstream: string;
+  /** One realtime node's host:port, or several comma-separated (nginx balances over them, least connections). */
   realtimeUpstream: string;
   httpPort: number;
   httpsPort: number;
@@ -45,6 +46,8 @@ export function localTemplateVariables(options: LocalNginxOptions): Record<strin
     TLS_KEY: join(tls, 'dev.key'),
     FUNCTIONS_UPSTREAM: options.functionsUpstream,
     REALTIME_UPSTREAM: options.realtimeUpstream,
+    // Consulted only for `resolve` servers, which local runs do not use (fixed addresses).
+    NGINX_RESOLVER: '127.0.0.1',
     CONSOLE_ROOT: options.consoleRoot ?? consoleRoot,
     NGINX_RUN_DIR: options.dir,
     ACCESS_LOG: join(options.dir, 'access.log'),
