@@ -108,13 +108,20 @@ async function waitForPort(port: number, timeoutMs = 10_000) {
   throw new Error(`nothing listening on 127.0.0.1:${port} after ${timeoutMs} ms`);
 }
 
+/** The realtime nodes `npm start` runs with the same environment: REALTIME_NODES consecutive ports from REALTIME_PORT. */
+export function npmStartRealtimeNodes(env: NodeJS.ProcessEnv): string {
+  const first = Number(env.REALTIME_PORT ?? 8788);
+  const count = Number(env.REALTIME_NODES ?? 1);
+  return Array.from({ length: count }, (_, index) => `127.0.0.1:${first + index}`).join(',');
+}
+
 // `npm run nginx`: the entry point in front of `npm start` (its default ports) on https://localhost:8443.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const env = process.env;
   const nginx = await startLocalNginx({
     dir: resolve(env.CAREWATCH_DATA_DIR ?? '.data', 'nginx'),
     functionsUpstream: env.FUNCTIONS_UPSTREAM ?? `127.0.0.1:${env.PORT ?? 8787}`,
-    realtimeUpstream: env.REALTIME_UPSTREAM ?? `127.0.0.1:${env.REALTIME_PORT ?? 8788}`,
+    realtimeUpstream: env.REALTIME_UPSTREAM ?? npmStartRealtimeNodes(env),
     httpPort: Number(env.NGINX_HTTP_PORT ?? 8080),
     httpsPort: Number(env.NGINX_HTTPS_PORT ?? 8443),
   });
