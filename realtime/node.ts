@@ -45,6 +45,8 @@ export interface RealtimeNodeOptions {
 
 const WS_PATH = '/ws';
 const SHUTDOWN_GRACE_MS = 10_000;
+/** How long a drain lets received frames finish before closing the dashboards (busy ones never go quiet). */
+const DRAIN_GRACE_MS = 5_000;
 
 /**
  * Starts the realtime node: one uWebSockets.js app serving `/ws` (dashboards), `/healthz` and `/metrics`, plus
@@ -101,11 +103,16 @@ export async function startRealtimeNode(
   const listenSocket = await listen(app, host, config.REALTIME_PORT);
   const port = uWS.us_socket_local_port(listenSocket);
 
+  // Drain: no new connections (nginx sends new upgrades to the other nodes), let the claim/send pass under way and
+  // the frames already received (acks, receipts) finish while the sockets are still open, then tell every dashboard
+  // to reconnect elsewhere and resume (nothing is lost: a resume replays every delivery after the client's sequence,
+  // whatever its state), and let the channel thread finish the push/webhook attempts it claimed.
   const stop = async () => {
     uWS.us_listen_socket_close(listenSocket);
     await stopPeriodicWork();
-    dashboards.endAll(closeCodes.goingAway, 'node shutting down; reconnect and resume');
     await dispatcher.stop();
+    await dashboards.settled(DRAIN_GRACE_MS);
+    dashboards.endAll(closeCodes.draining, 'node draining; reconnect and resume');
     await channels.stop();
     await dashboards.settled(SHUTDOWN_GRACE_MS);
     await profileWatch?.stop().catch(() => {});

@@ -10,6 +10,8 @@ import { alertOutcome } from '../db/schema/alerts';
  * `carewatch.v1`), or connect with `carewatch.v1` only and send `{type:"auth", token}` as the first frame.
  * A reconnecting dashboard also offers `resume.<last sequence seen>` (or puts `lastSeq` in its `auth` frame): the
  * replay then starts before anything else is sent on the connection, so every frame arrives in sequence order.
+ * A node that drains (SIGTERM) closes its dashboards with 1012 (`closeCodes.draining` in errors.ts): reconnect at once
+ * through the entry point, which picks another node, offering `resume.<last sequence seen>`.
  */
 export const PROTOCOL = 'carewatch.v1';
 export const BEARER_PREFIX = 'bearer.';

@@ -1,12 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
 import { onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 import { issueAccessToken, type StaffRole } from '../core/auth/access-token';
 import { parseEnv } from '../core/env';
 import type { Sql } from '../db/client';
+import { spawnRealtimeNode } from '../infra/realtime-processes';
 import { TEST_JWT_SECRET } from '../infra/testing/functions';
 import { type RealtimeConfig, RealtimeEnv } from './env';
+import { closeCodes } from './errors';
 
 export { injectSosAlert, stopInjectionServers } from '../infra/testing/inject';
 
@@ -95,11 +96,12 @@ export class TestDashboard {
   static async connect(
     wsUrl: string,
     token: string,
-    options: { firstFrame?: boolean; resumeFrom?: number } = {},
+    options: { firstFrame?: boolean; resumeFrom?: number; ca?: string | Buffer } = {},
   ): Promise<TestDashboard> {
     const resume = options.resumeFrom === undefined ? [] : [`${RESUME_PREFIX}${options.resumeFrom}`];
     const protocols = options.firstFrame ? [PROTOCOL] : [PROTOCOL, `${BEARER_PREFIX}${token}`, ...resume];
-    const socket = new WebSocket(wsUrl, protocols);
+    // `ca`: the certificate to trust for wss:// (nginx's development one).
+    const socket = new WebSocket(wsUrl, protocols, options.ca ? { ca: options.ca } : undefined);
     const dashboard = new TestDashboard(socket);
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
@@ -165,22 +167,102 @@ export class TestDashboard {
   }
 }
 
+/** One close of a ReconnectingDashboard's connection and the connection that followed it. */
+export interface Reconnect {
+  code: number;
+  fromNode: string;
+  toNode?: string;
+  /** From the close to the next connection's `welcome`. */
+  ms?: number;
+}
+
+/**
+ * A dashboard that keeps itself connected as the console does (infra/console/assets/alert-socket.js): `received` for
+ * every alert frame, the highest sequence remembered, and after any close a new connection offering
+ * `resume.<that sequence>` — at once after 1012 (the node is draining), after `retryMs` otherwise.
+ */
+export class ReconnectingDashboard {
+  /** Sequence of every alert frame seen, by delivery id, over all its connections. */
+  readonly seqs = new Map<string, number>();
+  /** The node of each connection, in order. */
+  readonly nodes: string[] = [];
+  readonly reconnects: Reconnect[] = [];
+  /** The sequence it resumes after: `welcome.lastSeq` of its first connection, then the highest alert seen. */
+  lastSeq = 0;
+  private current: TestDashboard | null = null;
+  private stopped = false;
+
+  private constructor(
+    private readonly wsUrl: string,
+    private readonly token: string,
+    private readonly options: { ca?: string | Buffer; retryMs?: number },
+  ) {}
+
+  static async connect(
+    wsUrl: string,
+    token: string,
+    options: { ca?: string | Buffer; retryMs?: number } = {},
+  ): Promise<ReconnectingDashboard> {
+    const dashboard = new ReconnectingDashboard(wsUrl, token, options);
+    const welcome = await dashboard.open(undefined);
+    dashboard.lastSeq = welcome.lastSeq;
+    return dashboard;
+  }
+
+  /** The node of the connection open now. */
+  get node(): string | undefined {
+    return this.nodes.at(-1);
+  }
+
+  send(frame: Record<string, unknown>): void {
+    this.current?.send(frame);
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    await this.current?.close();
+  }
+
+  private async open(resumeFrom: number | undefined): Promise<Extract<ServerFrame, { type: 'welcome' }>> {
+    const dashboard = await TestDashboard.connect(this.wsUrl, this.token, { resumeFrom, ca: this.options.ca });
+    this.current = dashboard;
+    dashboard.socket.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as ServerFrame;
+      if (frame.type !== 'alert') return;
+      this.seqs.set(frame.deliveryId, frame.seq);
+      this.lastSeq = Math.max(this.lastSeq, frame.seq);
+      dashboard.send({ type: 'received', deliveryId: frame.deliveryId });
+    });
+    const welcome = await dashboard.next('welcome');
+    this.nodes.push(welcome.nodeId);
+    void dashboard.closed.then((code) => this.reconnect({ code, fromNode: welcome.nodeId }, performance.now()));
+    return welcome;
+  }
+
+  private async reconnect(entry: Reconnect, closedAt: number): Promise<void> {
+    if (this.stopped) return;
+    this.reconnects.push(entry);
+    let delay = entry.code === closeCodes.draining ? 0 : (this.options.retryMs ?? 200);
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      if (this.stopped) return;
+      try {
+        const welcome = await this.open(this.lastSeq);
+        entry.toNode = welcome.nodeId;
+        entry.ms = performance.now() - closedAt;
+        return;
+      } catch {
+        delay = this.options.retryMs ?? 200;
+      }
+    }
+  }
+}
+
 /**
  * `realtime/main.ts` as its own OS process (node + tsx loader, one process, so a test can SIGKILL it) with `env` over
  * the test's environment; resolves with its HTTP URL once it listens.
  */
 export async function spawnRealtimeProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'realtime/main.ts'], {
-    env: { ...process.env, REALTIME_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`realtime node exited with ${code}`)));
-    lines.on('line', (line) => {
-      const entry = JSON.parse(line) as { message?: string; url?: string };
-      if (entry.message === 'realtime listening' && entry.url) resolve(entry.url);
-    });
-  });
+  const { child, url } = await spawnRealtimeNode(env);
   return { child, url };
 }

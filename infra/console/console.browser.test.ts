@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { issueAccessToken } from '../../core/auth/access-token';
 import { raiseAlert } from '../../db/alerts/raise-alert';
 import { formatWallClock, MINUTES_PER_DAY, wallClockMinutes } from '../../db/on-call/wall-clock';
+import { closeCodes } from '../../realtime/errors';
 import { BEARER_PREFIX, PROTOCOL, RESUME_PREFIX } from '../../realtime/protocol';
 import { type SeededOrganisation, seedDemoOrganisation } from '../demo-organisation';
 import { request } from '../testing/api-harness';
@@ -325,8 +326,14 @@ describe('staff console in Chromium through nginx over HTTPS', () => {
       PROTOCOL: string;
       BEARER_PREFIX: string;
       RESUME_PREFIX: string;
+      DRAINING_CLOSE: number;
     };
-    expect(consoleProtocol).toMatchObject({ PROTOCOL, BEARER_PREFIX, RESUME_PREFIX });
+    expect(consoleProtocol).toMatchObject({
+      PROTOCOL,
+      BEARER_PREFIX,
+      RESUME_PREFIX,
+      DRAINING_CLOSE: closeCodes.draining,
+    });
   });
 
   test('login page: Korean by default, English on the toggle (kept across reloads), no errors or CSP violations', async () => {

@@ -18,6 +18,7 @@ ENV NGINX_RUN_DIR=/var/lib/carewatch/nginx \
     CONSOLE_ROOT=/usr/share/carewatch/console \
     HTTP_PORT=8080 \
     HTTPS_PORT=8443 \
+    NGINX_RESOLVER=127.0.0.11 \
     ACCESS_LOG=/dev/stdout \
     ERROR_LOG=/dev/stderr
 USER nginx

@@ -17,6 +17,7 @@ export interface LocalNginxOptions {
   /** Folder for the rendered config, pid, temp files, logs and the dev certificate. */
   dir: string;
   functionsUpstream: string;
+  /** One realtime node's host:port, or several comma-separated (nginx balances over them, least connections). */
   realtimeUpstream: string;
   httpPort: number;
   httpsPort: number;
@@ -45,6 +46,8 @@ export function localTemplateVariables(options: LocalNginxOptions): Record<strin
     TLS_KEY: join(tls, 'dev.key'),
     FUNCTIONS_UPSTREAM: options.functionsUpstream,
     REALTIME_UPSTREAM: options.realtimeUpstream,
+    // Consulted only for `resolve` servers, which local runs do not use (fixed addresses).
+    NGINX_RESOLVER: '127.0.0.1',
     CONSOLE_ROOT: options.consoleRoot ?? consoleRoot,
     NGINX_RUN_DIR: options.dir,
     ACCESS_LOG: join(options.dir, 'access.log'),
@@ -105,13 +108,20 @@ async function waitForPort(port: number, timeoutMs = 10_000) {
   throw new Error(`nothing listening on 127.0.0.1:${port} after ${timeoutMs} ms`);
 }
 
+/** The realtime nodes `npm start` runs with the same environment: REALTIME_NODES consecutive ports from REALTIME_PORT. */
+export function npmStartRealtimeNodes(env: NodeJS.ProcessEnv): string {
+  const first = Number(env.REALTIME_PORT ?? 8788);
+  const count = Number(env.REALTIME_NODES ?? 1);
+  return Array.from({ length: count }, (_, index) => `127.0.0.1:${first + index}`).join(',');
+}
+
 // `npm run nginx`: the entry point in front of `npm start` (its default ports) on https://localhost:8443.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const env = process.env;
   const nginx = await startLocalNginx({
     dir: resolve(env.CAREWATCH_DATA_DIR ?? '.data', 'nginx'),
     functionsUpstream: env.FUNCTIONS_UPSTREAM ?? `127.0.0.1:${env.PORT ?? 8787}`,
-    realtimeUpstream: env.REALTIME_UPSTREAM ?? `127.0.0.1:${env.REALTIME_PORT ?? 8788}`,
+    realtimeUpstream: env.REALTIME_UPSTREAM ?? npmStartRealtimeNodes(env),
     httpPort: Number(env.NGINX_HTTP_PORT ?? 8080),
     httpsPort: Number(env.NGINX_HTTPS_PORT ?? 8443),
   });

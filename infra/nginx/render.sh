@@ -5,6 +5,13 @@
 set -eu
 template="${1:?usage: render.sh <template> <output>}"
 output="${2:?usage: render.sh <template> <output>}"
+# REALTIME_UPSTREAM may list several realtime nodes, comma-separated: `server ${REALTIME_UPSTREAM};` in the template
+# becomes one `server …;` line per node (blank entries dropped).
+if [ -n "${REALTIME_UPSTREAM:-}" ]; then
+  REALTIME_UPSTREAM=$(printf '%s' "$REALTIME_UPSTREAM" | awk -v RS=, '
+    { gsub(/^[ \t\n]+|[ \t\n]+$/, "") }
+    $0 != "" { printf "%s%s", (count++ ? ";\n    server " : ""), $0 }')
+fi
 names=$(grep -o '\${[A-Z][A-Z0-9_]*}' "$template" | sort -u | tr -d '${}')
 missing=""
 for name in $names; do

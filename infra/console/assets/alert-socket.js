@@ -3,9 +3,11 @@
 // sequence in sessionStorage, resumes on every (re)connect from the point the page asks for (offered with the
 // connection, so the replay comes first and in order), reconnects
 // with capped exponential backoff, and reports its state for the page to show.
-import { BEARER_PREFIX, PROTOCOL, RESUME_PREFIX } from './protocol.js';
+import { BEARER_PREFIX, DRAINING_CLOSE, PROTOCOL, RESUME_PREFIX } from './protocol.js';
 
 const MAX_BACKOFF_MS = 30_000;
+/** After a draining node's close: reconnect within this (random, so its dashboards do not all arrive at once). */
+const DRAIN_RECONNECT_MS = 250;
 const CLIENT_PING_MS = 25_000;
 /** No frame at all for this long means the connection is dead even if the socket has not noticed. */
 const SILENCE_LIMIT_MS = 65_000;
@@ -142,12 +144,14 @@ export class AlertSocket extends EventTarget {
     this.emit('closed', { code: event.code, reason: event.reason });
     // 4001: the node refused the token (expired, revoked staff). A refresh that fails too ends the session.
     if (event.code === UNAUTHORIZED_CLOSE) this.refreshBeforeConnect = true;
-    this.scheduleReconnect();
+    // 1012: the node is draining; the entry point sends the new connection to another node, so no backoff.
+    this.scheduleReconnect(event.code === DRAINING_CLOSE ? Math.random() * DRAIN_RECONNECT_MS : undefined);
   }
 
-  scheduleReconnect() {
+  /** Reconnects after `delayMs`, or after a capped exponential backoff with jitter when none is given. */
+  scheduleReconnect(delayMs) {
     if (this.stopped) return;
-    const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** this.attempt) * (0.5 + Math.random() / 2);
+    const delay = delayMs ?? Math.min(MAX_BACKOFF_MS, 500 * 2 ** this.attempt) * (0.5 + Math.random() / 2);
     this.attempt += 1;
     this.setState('reconnecting', Math.round(delay));
     this.timers.reconnect = setTimeout(() => this.connect(), delay);
