@@ -45,8 +45,11 @@ export interface RealtimeNodeOptions {
 
 const WS_PATH = '/ws';
 const SHUTDOWN_GRACE_MS = 10_000;
-/** How long a drain lets received frames finish before closing the dashboards (busy ones never go quiet). */
-const DRAIN_GRACE_MS = 5_000;
+/**
+ * How long a drain lets received frames finish before closing the dashboards. Busy dashboards never go quiet (each
+ * new alert brings a receipt), so this bounds the drain; alerts still reach them until the close.
+ */
+const DRAIN_GRACE_MS = 2_000;
 
 /**
  * Starts the realtime node: one uWebSockets.js app serving `/ws` (dashboards), `/healthz` and `/metrics`, plus
@@ -103,16 +106,17 @@ export async function startRealtimeNode(
   const listenSocket = await listen(app, host, config.REALTIME_PORT);
   const port = uWS.us_socket_local_port(listenSocket);
 
-  // Drain: no new connections (nginx sends new upgrades to the other nodes), let the claim/send pass under way and
-  // the frames already received (acks, receipts) finish while the sockets are still open, then tell every dashboard
-  // to reconnect elsewhere and resume (nothing is lost: a resume replays every delivery after the client's sequence,
-  // whatever its state), and let the channel thread finish the push/webhook attempts it claimed.
+  // Drain: no new connections (nginx sends new upgrades to the other nodes); the frames already received (acks,
+  // receipts) finish while the sockets are still open — and the dispatcher keeps pushing new alerts to them
+  // meanwhile, so a drain never makes an alert late; then every dashboard is told to reconnect elsewhere and resume
+  // (nothing is lost: a resume replays every delivery after the client's sequence, whatever its state), the
+  // dispatcher finishes its claim under way, and the channel thread the push/webhook attempts it claimed.
   const stop = async () => {
     uWS.us_listen_socket_close(listenSocket);
     await stopPeriodicWork();
-    await dispatcher.stop();
     await dashboards.settled(DRAIN_GRACE_MS);
     dashboards.endAll(closeCodes.draining, 'node draining; reconnect and resume');
+    await dispatcher.stop();
     await channels.stop();
     await dashboards.settled(SHUTDOWN_GRACE_MS);
     await profileWatch?.stop().catch(() => {});
