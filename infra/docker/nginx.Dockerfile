@@ -13,6 +13,7 @@ RUN apt-get update \
 COPY infra/nginx/carewatch.conf.template infra/nginx/render.sh infra/nginx/dev-certificate.sh \
      infra/nginx/docker-entrypoint.sh /etc/carewatch/
 COPY infra/console /usr/share/carewatch/console
+RUN rm -f /usr/share/carewatch/console/*.test.ts
 ENV NGINX_RUN_DIR=/var/lib/carewatch/nginx \
     TLS_DIR=/var/lib/carewatch/tls \
     CONSOLE_ROOT=/usr/share/carewatch/console \

@@ -122,6 +122,9 @@ describe('nginx entry point (real nginx in front of the real functions app and r
     expect(script.status).toBe(200);
     expect(script.headers['content-type']).toMatch(/javascript/);
     expect((await get('/assets/not-there.js')).status).toBe(404);
+    // The console's tests live beside it and are never served.
+    expect((await get('/console.browser.test.ts')).status).toBe(404);
+    expect((await get('/pwa.browser.test.ts')).status).toBe(404);
   });
 
   test('serves the installable console: manifest typed application/manifest+json, the service worker revalidated', async () => {
