@@ -1,49 +1,75 @@
-// One process of bench dashboards for `npm run bench:realtime`: opens WebSocket connections with the `ws`
-// package, confirms every alert (`received`), answers the node's pings and reports when each alert frame arrived, in batches, over IPC.
+// One process of bench dashboards for `npm run bench:realtime` and `bench:scale`: opens WebSocket connections with
+// the `ws` package, confirms every alert (`received`), answers the node's pings and reports when each alert frame
+// arrived, in batches, over IPC. Given other nodes' URLs, a dashboard whose node goes away reconnects to one of them
+// the way the console does (its backoff, `resume.<last seq seen>`), and says when it is back.
 import WebSocket from 'ws';
-import { BEARER_PREFIX, PROTOCOL, type ServerFrame } from '../../realtime/protocol';
+import { BEARER_PREFIX, PROTOCOL, RESUME_PREFIX, type ServerFrame } from '../../realtime/protocol';
 
-export type ToClients = { type: 'connect'; wsUrl: string; tokens: string[] } | { type: 'close' };
+export type ToClients =
+  | { type: 'connect'; wsUrl: string; tokens: string[]; fallbackUrls?: string[] }
+  | { type: 'close' };
 export type FromClients =
   | { type: 'connected'; connected: number; failed: number; attemptsRetried: number; attemptsFailed: string[] }
   | { type: 'frames'; items: [residentId: string, atMs: number][] }
+  /** Dashboards whose node went away: `lost` when it happened, `back` when each was welcomed on another node. */
+  | { type: 'reconnects'; lost: number[]; back: number[] }
   | { type: 'closed' };
 
-const sockets: WebSocket[] = [];
+const sockets = new Set<WebSocket>();
 let pending: [string, number][] = [];
+let lost: number[] = [];
+let back: number[] = [];
+let closing = false;
 const report = (message: FromClients) => process.send?.(message);
 const now = () => performance.timeOrigin + performance.now();
 
 setInterval(() => {
-  if (pending.length === 0) return;
-  report({ type: 'frames', items: pending });
-  pending = [];
+  if (pending.length > 0) {
+    report({ type: 'frames', items: pending });
+    pending = [];
+  }
+  if (lost.length > 0 || back.length > 0) {
+    report({ type: 'reconnects', lost, back });
+    lost = [];
+    back = [];
+  }
 }, 50).unref();
 
 const failures: string[] = [];
 let attemptsRetried = 0;
 
+/** One dashboard: its token, the last delivery sequence it saw, and where it may reconnect. */
+interface Dashboard {
+  token: string;
+  lastSeq: number;
+  fallbackUrls: string[];
+  reconnects: number;
+}
+
 /** Opens one dashboard; like the console, it tries again (three attempts, short pause) before giving up. */
-async function open(wsUrl: string, token: string): Promise<boolean> {
+async function open(wsUrl: string, dashboard: Dashboard): Promise<boolean> {
   for (let attempt = 1; attempt <= 3; attempt++) {
-    if (await openOnce(wsUrl, token)) return true;
+    if (await openOnce(wsUrl, dashboard)) return true;
     if (attempt < 3) attemptsRetried++;
     await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
   }
   return false;
 }
 
-function openOnce(wsUrl: string, token: string): Promise<boolean> {
+function openOnce(wsUrl: string, dashboard: Dashboard): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = new WebSocket(wsUrl, [PROTOCOL, `${BEARER_PREFIX}${token}`], { perMessageDeflate: false });
+    const protocols = [PROTOCOL, `${BEARER_PREFIX}${dashboard.token}`];
+    if (dashboard.lastSeq > 0) protocols.push(`${RESUME_PREFIX}${dashboard.lastSeq}`);
+    const socket = new WebSocket(wsUrl, protocols, { perMessageDeflate: false });
     let welcomed = false;
     socket.on('message', (data) => {
       const frame = JSON.parse(String(data)) as ServerFrame;
       if (frame.type === 'welcome' && !welcomed) {
         welcomed = true;
-        sockets.push(socket);
+        sockets.add(socket);
         resolve(true);
       } else if (frame.type === 'alert') {
+        dashboard.lastSeq = Math.max(dashboard.lastSeq, frame.seq);
         pending.push([frame.alert.residentId, now()]);
         socket.send(JSON.stringify({ type: 'received', deliveryId: frame.deliveryId }));
       } else if (frame.type === 'ping') {
@@ -54,13 +80,32 @@ function openOnce(wsUrl: string, token: string): Promise<boolean> {
     });
     socket.on('error', (error) => {
       if (failures.length < 5) failures.push(error.message);
-      resolve(false);
-    });
-    socket.on('close', (code) => {
-      if (!welcomed && failures.length < 5) failures.push(`closed with ${code} before welcome`);
       if (!welcomed) resolve(false);
     });
+    socket.on('close', (code) => {
+      sockets.delete(socket);
+      if (!welcomed) {
+        if (failures.length < 5) failures.push(`closed with ${code} before welcome`);
+        resolve(false);
+      } else if (!closing && dashboard.fallbackUrls.length > 0) {
+        lost.push(now());
+        void reconnect(dashboard);
+      }
+    });
   });
+}
+
+/** The console's way back after its node went away: capped exponential backoff with jitter, any other node. */
+async function reconnect(dashboard: Dashboard): Promise<void> {
+  for (let attempt = 0; !closing; attempt++) {
+    const delay = Math.min(10_000, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    const url = dashboard.fallbackUrls[dashboard.reconnects++ % dashboard.fallbackUrls.length];
+    if (url && !closing && (await openOnce(url, dashboard))) {
+      back.push(now());
+      return;
+    }
+  }
 }
 
 process.on('message', async (message: ToClients) => {
@@ -68,9 +113,12 @@ process.on('message', async (message: ToClients) => {
     let connected = 0;
     let failed = 0;
     const concurrency = 100;
+    const fallbackUrls = message.fallbackUrls ?? [];
     for (let start = 0; start < message.tokens.length; start += concurrency) {
       const results = await Promise.all(
-        message.tokens.slice(start, start + concurrency).map((token) => open(message.wsUrl, token)),
+        message.tokens
+          .slice(start, start + concurrency)
+          .map((token, index) => open(message.wsUrl, { token, lastSeq: 0, fallbackUrls, reconnects: start + index })),
       );
       for (const ok of results) {
         if (ok) connected++;
@@ -79,6 +127,7 @@ process.on('message', async (message: ToClients) => {
     }
     report({ type: 'connected', connected, failed, attemptsRetried, attemptsFailed: failures.splice(0) });
   } else if (message.type === 'close') {
+    closing = true;
     for (const socket of sockets) socket.terminate();
     report({ type: 'closed' });
     setTimeout(() => process.exit(0), 100);

@@ -50,6 +50,8 @@ export async function connectDashboards(
   who: { orgId: string; staffIds: string[] },
   processes: number,
   arrivals: Map<string, number[]>,
+  /** Other nodes a dashboard reconnects to when its own goes away; their moves are recorded in `reconnects`. */
+  failover?: { fallbackUrls: string[]; reconnects: { lost: number[]; back: number[] } },
 ) {
   const tokens = await Promise.all(
     who.staffIds.map(async (staffId) => {
@@ -58,6 +60,15 @@ export async function connectDashboards(
     }),
   );
   const clients = Array.from({ length: processes }, () => spawnClients(arrivals));
+  if (failover) {
+    for (const client of clients) {
+      client.on('message', (message: FromClients) => {
+        if (message.type !== 'reconnects') return;
+        failover.reconnects.lost.push(...message.lost);
+        failover.reconnects.back.push(...message.back);
+      });
+    }
+  }
   cleanups.unshift(() => {
     for (const client of clients) if (client.exitCode === null) client.kill('SIGKILL');
   });
@@ -65,7 +76,8 @@ export async function connectDashboards(
   const reports = await Promise.all(
     clients.map((client, index) => {
       const connected = once(client, 'connected');
-      send(client, { type: 'connect', wsUrl, tokens: tokens.slice(index * share, (index + 1) * share) });
+      const slice = tokens.slice(index * share, (index + 1) * share);
+      send(client, { type: 'connect', wsUrl, tokens: slice, fallbackUrls: failover?.fallbackUrls });
       return connected;
     }),
   );
