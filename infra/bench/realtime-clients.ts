@@ -12,13 +12,15 @@ export type FromClients =
   | { type: 'connected'; connected: number; failed: number; attemptsRetried: number; attemptsFailed: string[] }
   | { type: 'frames'; items: [residentId: string, atMs: number][] }
   /** Dashboards whose node went away: `lost` when it happened, `back` when each was welcomed on another node. */
-  | { type: 'reconnects'; lost: number[]; back: number[] }
+  | { type: 'reconnects'; lost: number[]; back: number[]; failed: number; reasons: string[] }
   | { type: 'closed' };
 
 const sockets = new Set<WebSocket>();
 let pending: [string, number][] = [];
 let lost: number[] = [];
 let back: number[] = [];
+let reconnectFailures = 0;
+const reconnectReasons: string[] = [];
 let closing = false;
 const report = (message: FromClients) => process.send?.(message);
 const now = () => performance.timeOrigin + performance.now();
@@ -28,10 +30,11 @@ setInterval(() => {
     report({ type: 'frames', items: pending });
     pending = [];
   }
-  if (lost.length > 0 || back.length > 0) {
-    report({ type: 'reconnects', lost, back });
+  if (lost.length > 0 || back.length > 0 || reconnectFailures > 0) {
+    report({ type: 'reconnects', lost, back, failed: reconnectFailures, reasons: reconnectReasons.splice(0) });
     lost = [];
     back = [];
+    reconnectFailures = 0;
   }
 }, 50).unref();
 
@@ -79,7 +82,8 @@ function openOnce(wsUrl: string, dashboard: Dashboard): Promise<boolean> {
       }
     });
     socket.on('error', (error) => {
-      if (failures.length < 5) failures.push(error.message);
+      if (dashboard.reconnects > 0 && reconnectReasons.length < 5) reconnectReasons.push(error.message);
+      else if (failures.length < 5) failures.push(error.message);
       if (!welcomed) resolve(false);
     });
     socket.on('close', (code) => {
@@ -105,6 +109,7 @@ async function reconnect(dashboard: Dashboard): Promise<void> {
       back.push(now());
       return;
     }
+    reconnectFailures++;
   }
 }
 

@@ -51,7 +51,10 @@ export async function connectDashboards(
   processes: number,
   arrivals: Map<string, number[]>,
   /** Other nodes a dashboard reconnects to when its own goes away; their moves are recorded in `reconnects`. */
-  failover?: { fallbackUrls: string[]; reconnects: { lost: number[]; back: number[] } },
+  failover?: {
+    fallbackUrls: string[];
+    reconnects: { lost: number[]; back: number[]; failed: number; reasons: string[] };
+  },
 ) {
   const tokens = await Promise.all(
     who.staffIds.map(async (staffId) => {
@@ -66,6 +69,8 @@ export async function connectDashboards(
         if (message.type !== 'reconnects') return;
         failover.reconnects.lost.push(...message.lost);
         failover.reconnects.back.push(...message.back);
+        failover.reconnects.failed += message.failed;
+        if (failover.reconnects.reasons.length < 5) failover.reconnects.reasons.push(...message.reasons);
       });
     }
   }

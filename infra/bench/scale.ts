@@ -62,7 +62,7 @@ async function main() {
   // Staff i has resident i; node k holds the k-th slice of staff.
   const share = Math.ceil(setup.staff.length / NODES);
   const arrivals = new Map<string, number[]>();
-  const reconnects = { lost: [] as number[], back: [] as number[] };
+  const reconnects = { lost: [] as number[], back: [] as number[], failed: 0, reasons: [] as string[] };
   const started = now();
   const groups = await Promise.all(
     nodes.map((node, index) =>
@@ -121,7 +121,8 @@ async function main() {
   const sortedBack = [...reconnects.back].sort((a, b) => a - b).map((at) => at - killedAt);
   log(
     `reconnect storm: ${reconnected}/${victimConnections} back (${reconnects.lost.length} saw the close); half by ` +
-      `${round(percentile(sortedBack, 0.5) / 1000)} s, all by ${round(reconnectAllS)} s`,
+      `${round(percentile(sortedBack, 0.5) / 1000)} s, all by ${round(reconnectAllS)} s; ${reconnects.failed} ` +
+      `attempts failed${reconnects.reasons.length > 0 ? ` (${reconnects.reasons.slice(0, 3).join('; ')})` : ''}`,
   );
   log(
     `alerts during the storm: p50 ${round(percentile(stormLatencies, 0.5))} ms, ` +

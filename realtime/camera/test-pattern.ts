@@ -1,5 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Logger } from '../../core/logger';
+import { spawnTiedToThisProcess } from './tied-spawn';
 
 export interface TestPatternOptions {
   width: number;
@@ -64,7 +65,8 @@ export class TestPatternSource {
       ...['-f', 'rtp', '-payload_type', String(payloadType), '-ssrc', String(ssrc)],
       `rtp://127.0.0.1:${port}?pkt_size=1200`,
     ];
-    const child = spawn(this.options.ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Tied to the node: a SIGKILLed node must not leave an encoder running (and holding a CPU) forever.
+    const child = spawnTiedToThisProcess(this.options.ffmpegPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.process = child;
     running.add(child);
     const started = Date.now();
