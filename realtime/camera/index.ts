@@ -6,6 +6,8 @@ import type { Sql } from '../../db/client';
 import type { CameraSignalling } from '../camera-signalling';
 import { CameraService } from './camera-service';
 import { type CameraConfig, CameraEnv } from './env';
+import { RoutedSignalling } from './signalling-relay';
+import { registerSignallingRelayRoutes } from './signalling-relay-routes';
 import { registerWhepRoutes } from './whep-routes';
 
 export type { AccessEnded, AccessRecheck, RevokedView } from './access-recheck';
@@ -44,11 +46,20 @@ export function attachCameraService(
     logger: options.logger,
     routing: { ownerOf: (cameraId) => service.ownerOf(cameraId), nodeId: options.nodeId },
   });
+  const ownerOf = (cameraId: string) => service.ownerOf(cameraId);
+  registerSignallingRelayRoutes(app, service.signalling, { jwtSecret: options.jwtSecret, logger: options.logger });
+  const cameras = new RoutedSignalling({
+    local: service.signalling,
+    ownerOf,
+    jwtSecret: options.jwtSecret,
+    nodeId: options.nodeId,
+    logger: options.logger,
+  });
   const listening = (url: string) => {
     service.listening(config.CAMERA_NODE_URL || url);
     void service.reconcileFeeds().catch((error: Error) => {
       options.logger.warn('camera warm-up failed', { error: error.message });
     });
   };
-  return { cameras: service.signalling, service, config, listening, stop: () => service.shutdown() };
+  return { cameras, service, config, listening, stop: () => service.shutdown() };
 }

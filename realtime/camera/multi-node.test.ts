@@ -1,17 +1,27 @@
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { freePort } from '../../infra/testing/tls-client';
 import { type RealtimeNode, startRealtimeNode } from '../node';
 import { testRealtimeConfig, tokenFor } from '../testing';
-import { type CameraDatabase, type HttpWhepViewer, seedCameraDatabase, testCameraEnv, whepOverHttp } from './testing';
+import {
+  type CameraDatabase,
+  type HttpWhepViewer,
+  launchChromium,
+  seedCameraDatabase,
+  testCameraEnv,
+  whepOverHttp,
+} from './testing';
+import type {} from './viewer-page';
 
 // Two realtime nodes with their camera services on one database: each camera's feed is opened by the node holding
-// its lease only, a WHEP viewer reaching the other node is forwarded to the owner and gets video, and a draining
-// owner hands its cameras over at once. (A killed owner: multi-node-kill.test.ts, with nodes as OS processes.)
+// its lease only, a WHEP viewer reaching the other node is forwarded to the owner and gets video, so does a dashboard
+// connected to the other node (its signalling relayed), and a draining owner hands its cameras over at once. (A killed owner: multi-node-kill.test.ts, with nodes as OS processes.)
 
 const RECHECK_MS = 250;
 const LEASE_MS = 1500;
 
 let seeded: CameraDatabase;
+let browser: Browser | undefined;
 let rtpCameras: string[];
 const nodes: RealtimeNode[] = [];
 const viewers: HttpWhepViewer[] = [];
@@ -56,6 +66,7 @@ afterEach(() => {
 });
 
 afterAll(async () => {
+  await browser?.close();
   for (const node of nodes.splice(0)) await node.stop().catch(() => {});
   await seeded?.database.drop();
 });
@@ -123,6 +134,40 @@ describe('camera feeds across two nodes', () => {
     const refused = await whepOverHttp(other.url, await tokenFor(seeded.identities.unassignedCarer), seeded.cameraId);
     expect(refused.status).toBe(404);
     for (const node of nodes) expect(node.camera?.stats().sessions).toBe(0);
+  });
+
+  test('a dashboard connected to the node that does not own the camera watches it: signalling relayed to the owner', async () => {
+    const owner = await ownerOf(seeded.cameraId);
+    const ownerNode = nodes.find((node) => node.nodeId === owner);
+    const other = nodes.find((node) => node.nodeId !== owner);
+    if (!ownerNode || !other) throw new Error('two nodes expected');
+    browser = await launchChromium();
+    const page = await browser.newPage();
+    await page.goto(`${other.url}/camera/viewer`);
+    const result = await page.evaluate((options) => window.camera.watchWebSocket(options), {
+      url: other.wsUrl,
+      cameraId: seeded.cameraId,
+      token: await tokenFor(seeded.identities.admin, { ttlSeconds: 600 }),
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    const stats = () => page.evaluate(() => window.camera.stats());
+    await expect
+      .poll(async () => (await stats()).framesDecoded, { timeout: 15_000, message: JSON.stringify(await stats()) })
+      .toBeGreaterThan(0);
+    expect((await stats()).states).toContain('camera live');
+    expect(ownerNode.camera?.stats().sessions).toBe(1);
+    expect(other.camera?.stats().sessions).toBe(0);
+    await page.close(); // the dashboard socket closes: the relay closes, and the view on the owner ends
+    await expect.poll(() => ownerNode.camera?.stats().sessions).toBe(0);
+    await ownerNode.camera?.flushAudit();
+    const rows = await seeded.database.sql<{ action: string; transport: string }[]>`
+      select action, details->>'transport' as transport from audit_log
+       where actor_id = ${seeded.identities.admin.staffId} and action like 'camera.view.%' order by id`;
+    expect(rows).toEqual([
+      { action: 'camera.view.start', transport: 'websocket' },
+      { action: 'camera.view.stop', transport: 'websocket' },
+    ]);
   });
 
   test('a draining owner releases its leases: the other node takes every camera at once', async () => {
