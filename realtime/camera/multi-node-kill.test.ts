@@ -1,16 +1,27 @@
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type RealtimeProcess, spawnRealtimeNode } from '../../infra/realtime-processes';
 import { TEST_JWT_SECRET } from '../../infra/testing/functions';
 import { tokenFor } from '../testing';
-import { type CameraDatabase, type HttpWhepViewer, seedCameraDatabase, testCameraEnv, whepOverHttp } from './testing';
+import {
+  type CameraDatabase,
+  type HttpWhepViewer,
+  launchChromium,
+  seedCameraDatabase,
+  testCameraEnv,
+  whepOverHttp,
+} from './testing';
+import type {} from './viewer-page';
 
 // Two realtime nodes as OS processes on one database; the owner of the camera's feed is SIGKILLed (no drain, no
-// release): the other node takes the lease once it runs out, and a viewer that tries again gets frames from it.
+// release): the other node takes the lease once it runs out, and a viewer that tries again gets frames from it —
+// over WHEP, and from a dashboard whose socket is on the other node (its signalling relayed to the owner).
 
 const RECHECK_MS = 250;
 const LEASE_MS = 2000;
 
 let seeded: CameraDatabase;
+let browser: Browser | undefined;
 const nodes = new Map<string, RealtimeProcess>();
 const viewers: HttpWhepViewer[] = [];
 
@@ -20,23 +31,27 @@ const leaseOf = async (cameraId: string) => {
   return lease?.nodeId;
 };
 
+const startNode = async (name: string) => {
+  const node = await spawnRealtimeNode({
+    DATABASE_URL: seeded.database.url,
+    JWT_SECRET: TEST_JWT_SECRET,
+    NODE_ID: name,
+    LOG_LEVEL: 'error',
+    ...testCameraEnv,
+    CAMERA_ACCESS_RECHECK_MS: String(RECHECK_MS),
+    CAMERA_FEED_LEASE_MS: String(LEASE_MS),
+  });
+  nodes.set(name, node);
+  return node;
+};
+
 beforeAll(async () => {
   seeded = await seedCameraDatabase();
-  for (const name of ['kill-a', 'kill-b']) {
-    const node = await spawnRealtimeNode({
-      DATABASE_URL: seeded.database.url,
-      JWT_SECRET: TEST_JWT_SECRET,
-      NODE_ID: name,
-      LOG_LEVEL: 'error',
-      ...testCameraEnv,
-      CAMERA_ACCESS_RECHECK_MS: String(RECHECK_MS),
-      CAMERA_FEED_LEASE_MS: String(LEASE_MS),
-    });
-    nodes.set(name, node);
-  }
+  for (const name of ['kill-a', 'kill-b']) await startNode(name);
 });
 
 afterAll(async () => {
+  await browser?.close();
   for (const viewer of viewers) viewer.close();
   for (const node of nodes.values()) await node.stop();
   await seeded?.database.drop();
@@ -92,6 +107,65 @@ describe('a camera owner killed', () => {
     expect(first.rtpPackets - before).toBeLessThan(30);
     expect(refusedWith).toEqual(new Set([503]));
     expect(answeredMs).toBeLessThan(LEASE_MS + 2000);
+    expect(framesMs).toBeLessThan(LEASE_MS + 5000);
+  });
+
+  test('a dashboard on the surviving node hears its relayed view ended, watches again and gets frames', async () => {
+    const { cameraId } = seeded;
+    // The survivor of the test above owns the camera now; a new node holds the dashboard's socket.
+    const ownerId = (await leaseOf(cameraId)) ?? '';
+    const owner = nodes.get(ownerId);
+    const dashboardNode = await startNode('kill-c');
+    if (!owner) throw new Error('the camera has no live owner');
+    browser = await launchChromium();
+    const wsUrl = `${dashboardNode.url.replace('http', 'ws')}/ws`;
+    const token = await tokenFor(seeded.identities.admin, { ttlSeconds: 600 });
+    const watch = async () => {
+      const page = await (browser as Browser).newPage();
+      await page.goto(`${dashboardNode.url}/camera/viewer`);
+      const result = await page.evaluate((options) => window.camera.watchWebSocket(options), {
+        url: wsUrl,
+        cameraId,
+        token,
+      });
+      return { page, result, stats: () => page.evaluate(() => window.camera.stats()) };
+    };
+    const first = await watch();
+    expect(first.result.error).toBeUndefined();
+    await expect.poll(async () => (await first.stats()).framesDecoded, { timeout: 15_000 }).toBeGreaterThan(0);
+
+    owner.child.kill('SIGKILL');
+    const killedAt = performance.now();
+    await owner.stop();
+    nodes.delete(ownerId);
+    await expect
+      .poll(async () => (await first.stats()).states, { timeout: 5000 })
+      .toContain('camera ended: camera node gone');
+    const endedMs = performance.now() - killedAt;
+
+    let tries = 0;
+    let second: Awaited<ReturnType<typeof watch>> | null = null;
+    const refused = new Set<number>();
+    while (!second && performance.now() - killedAt < LEASE_MS + 10_000) {
+      tries++;
+      const attempt = await watch();
+      if (!attempt.result.error) second = attempt;
+      else {
+        refused.add((attempt.result.error as { code: number }).code);
+        await attempt.page.close();
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+    if (!second) throw new Error(`no offer after ${tries} tries (${[...refused]})`);
+    const offeredMs = performance.now() - killedAt;
+    await expect.poll(async () => (await second.stats()).framesDecoded, { timeout: 10_000 }).toBeGreaterThan(0);
+    const framesMs = performance.now() - killedAt;
+    console.info(
+      `SIGKILL, dashboard: ended ${endedMs.toFixed(0)} ms after the kill, offered again after ${offeredMs.toFixed(0)} ` +
+        `ms (${tries} tries; before: ${[...refused].join(', ') || 'none'}), frames decoded after ${framesMs.toFixed(0)} ms`,
+    );
+    expect(await leaseOf(cameraId)).toBe('kill-c');
+    expect([...refused].every((code) => code === 3107)).toBe(true);
     expect(framesMs).toBeLessThan(LEASE_MS + 5000);
   });
 });
