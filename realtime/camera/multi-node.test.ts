@@ -170,6 +170,22 @@ describe('camera feeds across two nodes', () => {
     ]);
   });
 
+  test("the relay's endpoints answer only a valid token, and only for a relay of that staff member", async () => {
+    const node = nodes[0];
+    if (!node) throw new Error('a node expected');
+    const noToken = await fetch(`${node.url}/camera/relay/watch/${seeded.cameraId}`, { method: 'POST' });
+    expect(noToken.status).toBe(401);
+    const token = await tokenFor(seeded.identities.admin);
+    for (const command of ['answer', 'candidate', 'stop', 'reauthenticate']) {
+      const unknown = await fetch(`${node.url}/camera/relay/${crypto.randomUUID()}/${command}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: '{"sessionId":"x"}',
+      });
+      expect(unknown.status).toBe(404);
+    }
+  });
+
   test('a draining owner releases its leases: the other node takes every camera at once', async () => {
     const owners = new Set((await leases()).map((lease) => lease.nodeId));
     // Drain the node that owns the test-pattern camera (the other may own some or none of the rest).

@@ -89,7 +89,8 @@ export function registerSignallingRelayRoutes(
         if (!identity || !owner || owner.staffId !== identity.staffId || owner.orgId !== identity.orgId) {
           return reply('404 Not Found');
         }
-        const message = JSON.parse(body ?? '{}') as {
+        if (body === null) return reply('413 Payload Too Large');
+        const message = JSON.parse(body || '{}') as {
           sessionId?: string;
           sdp?: string;
           candidate?: string;
