@@ -115,9 +115,10 @@ describe('camera feeds across two nodes', () => {
     await expect.poll(() => ownerNode.camera?.stats().sessions).toBe(0);
     // One view, one audit start row and one stop row — written by the owner, none by the forwarding node.
     await ownerNode.camera?.flushAudit();
+    const sessionId = viewer.location?.split('/').pop() ?? '';
     const rows = await seeded.database.sql<{ action: string }[]>`
       select action from audit_log
-       where actor_id = ${seeded.identities.manager.staffId} and action like 'camera.view.%' order by id`;
+       where actor_id = ${seeded.identities.manager.staffId} and details->>'sessionId' = ${sessionId} order by id`;
     expect(rows.map((row) => row.action)).toEqual(['camera.view.start', 'camera.view.stop']);
   });
 

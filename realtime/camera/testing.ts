@@ -244,9 +244,33 @@ export interface HttpWhepViewer {
 
 /**
  * A node-datachannel WHEP player over real HTTP: POSTs a receive-only H264 offer to `${baseUrl}/whep/:cameraId` with
- * `token` and counts the RTP packets that arrive. Not 201: closed at once, `status` says why.
+ * `token` and counts the RTP packets that arrive. Not 201: closed at once, `status` says why. A player whose own
+ * libdatachannel agent lost its ICE transport before the answer (seen now and then under load, as in bench:camera)
+ * DELETEs the session it was given and tries again, up to 3 times.
  */
 export async function whepOverHttp(baseUrl: string, token: string, cameraId: string): Promise<HttpWhepViewer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await tryWhepOverHttp(baseUrl, token, cameraId);
+    } catch (error) {
+      if (attempt === 3 || !(error instanceof LostIceTransport)) throw error;
+      if (error.location) {
+        await fetch(`${baseUrl}${error.location}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+      }
+    }
+  }
+}
+
+class LostIceTransport extends Error {
+  constructor(
+    message: string,
+    readonly location: string | null,
+  ) {
+    super(message);
+  }
+}
+
+async function tryWhepOverHttp(baseUrl: string, token: string, cameraId: string): Promise<HttpWhepViewer> {
   const pc = new nodeDataChannel.PeerConnection('whep-http-viewer', { iceServers: [], bindAddress: '127.0.0.1' });
   const video = new nodeDataChannel.Video('0', 'RecvOnly');
   video.addH264Codec(96);
@@ -283,11 +307,20 @@ export async function whepOverHttp(baseUrl: string, token: string, cameraId: str
     throw error;
   }
   const body = await response.text();
-  if (response.status === 201) pc.setRemoteDescription(body, 'answer');
-  else close();
+  const location = response.headers.get('location');
+  if (response.status === 201) {
+    try {
+      pc.setRemoteDescription(body, 'answer');
+    } catch (error) {
+      close();
+      const message = (error as Error).message;
+      if (/without ICE transport/.test(message)) throw new LostIceTransport(message, location);
+      throw error;
+    }
+  } else close();
   return {
     status: response.status,
-    location: response.headers.get('location'),
+    location,
     get rtpPackets() {
       return rtpPackets;
     },
