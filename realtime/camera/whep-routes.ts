@@ -67,7 +67,13 @@ export function registerWhepRoutes(app: TemplatedApp, whep: WhepSessions, option
             body: body.toString('utf8'),
             fromNode: routing?.nodeId ?? '',
           });
-          return request.relay(answer);
+          const sent = request.relay(answer);
+          // The viewer went away while the owner answered: end the owner's session now, not at its connect timeout.
+          const location = answer?.headers.location;
+          if (!sent && answer?.status === 201 && location) {
+            await forwardWhep(ownerUrl, location, { method: 'DELETE', authorization, fromNode: routing?.nodeId ?? '' });
+          }
+          return;
         }
         const { sessionId, sdp } = await whep.start(identity, cameraId, body.toString('utf8'));
         const sent = request.respond('201 Created', sdp, {
@@ -117,8 +123,11 @@ interface TrackedResponse {
   respond(status: string, body: string, headers: Record<string, string>): boolean;
   problem(status: number, code: string, detail: string, headers?: Record<string, string>): void;
   fail(error: unknown, logger: Logger): void;
-  /** Relays the owner's answer to a forwarded request; 503 (retryable) when the owner could not be reached. */
-  relay(answer: ForwardedResponse | null): void;
+  /**
+   * Relays the owner's answer to a forwarded request (503, retryable, when the owner could not be reached); false
+   * when the client was gone.
+   */
+  relay(answer: ForwardedResponse | null): boolean;
 }
 
 const statusText: Record<number, string> = {
@@ -165,9 +174,9 @@ function track(res: HttpResponse): TrackedResponse {
         problem(503, 'CAMERA_UNAVAILABLE', 'the node serving this camera is not reachable; try again', {
           'retry-after': '1',
         });
-        return;
+        return false;
       }
-      respond(
+      return respond(
         `${answer.status} ${answer.statusText || statusText[answer.status] || ''}`.trim(),
         answer.body,
         answer.headers,
