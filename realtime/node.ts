@@ -2,7 +2,7 @@ import uWS from 'uWebSockets.js';
 import { hostname } from 'node:os';
 import { createLogger, type Logger } from '../core/logger';
 import { createDatabase, type Sql } from '../db/client';
-import { attachCameraService } from './camera';
+import { attachCameraService, type CameraService } from './camera';
 import type { CameraSignalling } from './camera-signalling';
 import { startChannelThread } from './channels/start-channel-thread';
 import type { Client } from './client';
@@ -26,6 +26,8 @@ export interface RealtimeNode {
   readonly sql: Sql;
   readonly logger: Logger;
   readonly registry: ConnectionRegistry<Client>;
+  /** The built-in camera service, when the node runs one (`cameraEnv`). */
+  readonly camera?: CameraService;
   stop(): Promise<void>;
 }
 
@@ -75,7 +77,7 @@ export async function startRealtimeNode(
   });
   const app = uWS.App();
   const cameraService = options.cameraEnv
-    ? attachCameraService(app, { sql, logger, jwtSecret: config.JWT_SECRET, env: options.cameraEnv })
+    ? attachCameraService(app, { sql, logger, jwtSecret: config.JWT_SECRET, env: options.cameraEnv, nodeId })
     : undefined;
   const dashboards = serveDashboards(app, WS_PATH, config, {
     ...shared,
@@ -105,6 +107,9 @@ export async function startRealtimeNode(
   const profileWatch = await watchProfiles(config, sql, logger);
   const listenSocket = await listen(app, host, config.REALTIME_PORT);
   const port = uWS.us_socket_local_port(listenSocket);
+  // Other nodes forward camera viewers here: a wildcard address is no address for them, the host name is.
+  const reachableHost = host === '0.0.0.0' || host === '::' ? hostname() : host;
+  cameraService?.listening(`http://${reachableHost}:${port}`);
 
   // Drain: no new connections (nginx sends new upgrades to the other nodes); the frames already received (acks,
   // receipts) finish while the sockets are still open — and the dispatcher keeps pushing new alerts to them
@@ -123,7 +128,14 @@ export async function startRealtimeNode(
     await cameraService?.stop();
     await close();
   };
-  return { ...shared, port, url: `http://${host}:${port}`, wsUrl: `ws://${host}:${port}${WS_PATH}`, stop };
+  return {
+    ...shared,
+    camera: cameraService?.service,
+    port,
+    url: `http://${host}:${port}`,
+    wsUrl: `ws://${host}:${port}${WS_PATH}`,
+    stop,
+  };
 }
 
 function listen(app: uWS.TemplatedApp, host: string, port: number): Promise<uWS.us_listen_socket> {

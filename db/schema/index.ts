@@ -1,6 +1,7 @@
 export * from './alerts';
 export * from './audit';
 export * from './auth';
+export * from './camera-feeds';
 export * from './devices';
 export * from './events';
 export * from './notifications';

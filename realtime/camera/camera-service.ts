@@ -2,6 +2,7 @@ import type { Logger } from '../../core/logger';
 import type { Sql } from '../../db/client';
 import { AccessRecheck } from './access-recheck';
 import type { CameraConfig } from './env';
+import { type FeedOwner, FeedOwnership } from './feed-ownership';
 import { reconcileFeeds } from './feed-reconcile';
 import { FeedRegistry } from './feed-registry';
 import { CameraIce } from './ice';
@@ -33,12 +34,19 @@ export class CameraService {
   private readonly sessions: ViewSessions;
   private readonly feeds: FeedRegistry;
   private readonly audit: ViewAudit;
+  private readonly ownership: FeedOwnership;
 
+  /**
+   * `nodeId`: this node's id among several sharing the database; its feeds are then only those it holds the lease
+   * of (`FeedOwnership`), from `listening` on. Without it every camera is this service's (one process alone).
+   */
   constructor(
     private readonly sql: Sql,
     config: CameraConfig,
     logger: Logger,
+    nodeId: string | null = null,
   ) {
+    this.ownership = new FeedOwnership(sql, nodeId, config.CAMERA_FEED_LEASE_MS);
     this.feeds = new FeedRegistry(config, logger);
     this.audit = new ViewAudit(sql, (error) => logger.error('camera audit write failed', { error: error.message }));
     const sessions = new ViewSessions({
@@ -63,9 +71,24 @@ export class CameraService {
   /** Opens and closes feeds to match the cameras table; resolves with how many were opened. */
   reconcileFeeds(): Promise<number> {
     // Not `recheckAccess()`: a recheck already under way may have read the cameras before this pass did.
-    return reconcileFeeds(this.sql, this.feeds, async () =>
+    return reconcileFeeds(this.ownership, this.feeds, async () =>
       this.accessRecheck.endViews(await this.accessRecheck.findRevoked(this.sql, new Date())),
     );
+  }
+
+  /** The node listens at `nodeUrl` (reachable by the other nodes): it takes leases from now on. */
+  listening(nodeUrl: string): void {
+    this.ownership.listening(nodeUrl);
+  }
+
+  /** Who serves viewers of `cameraId`: this node (taking the lease when it is free) or the owner's URL. */
+  ownerOf(cameraId: string): Promise<FeedOwner> {
+    return this.ownership.ownerOf(cameraId);
+  }
+
+  /** The cameras whose feeds are open here. */
+  openFeeds(): string[] {
+    return this.feeds.cameraIds();
   }
 
   stats(): CameraServiceStats {
@@ -87,10 +110,15 @@ export class CameraService {
     return this.audit.flush();
   }
 
-  /** Closes every session and feed (the node is stopping). */
+  /**
+   * Closes every session and feed (the node is stopping), then gives up its leases: the feeds' ports are free, so
+   * another node can open them at once.
+   */
   async shutdown(): Promise<void> {
     for (const session of this.sessions.all()) this.sessions.close(session, 'server stopping');
     this.feeds.close();
+    // A lease not released (database gone) only runs out: the others take over after CAMERA_FEED_LEASE_MS instead.
+    await this.ownership.release().catch(() => {});
     await this.audit.flush();
   }
 }

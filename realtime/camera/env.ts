@@ -51,6 +51,20 @@ export const CameraEnv = v.object({
   CAMERA_CONNECT_TIMEOUT_MS: integer('20000', 1000, 300_000),
   /** Running views are checked against the access rule this often; a view whose access ended stops within it. */
   CAMERA_ACCESS_RECHECK_MS: integer('5000', 100, 600_000),
+  /**
+   * How long this node's lease on a camera's feed lasts (renewed every CAMERA_ACCESS_RECHECK_MS): when the node dies,
+   * another takes its cameras within this. Keep it a few times the re-check interval.
+   */
+  CAMERA_FEED_LEASE_MS: integer('15000', 500, 3_600_000),
+  /**
+   * Where the other realtime nodes reach this one (http://host:port, internal): they forward WHEP requests for
+   * cameras this node owns there. Empty: the node's own listening URL (its host name when it listens on 0.0.0.0).
+   */
+  CAMERA_NODE_URL: v.pipe(
+    v.optional(v.string(), ''),
+    v.check((url) => url === '' || /^https?:\/\/[^/]+$/.test(url.replace(/\/+$/, '')), 'must be http(s)://host:port'),
+    v.transform((url) => url.replace(/\/+$/, '')),
+  ),
   /** At most this many WHEP sessions per staff member at once (the WebSocket flow caps per connection instead). */
   CAMERA_WHEP_SESSIONS_PER_STAFF: integer('16', 1, 1000),
   FFMPEG_PATH: v.optional(v.string(), 'ffmpeg'),

@@ -1,5 +1,4 @@
-import type { Sql } from '../../db/client';
-import type { WatchableCamera } from '../../db/queries/camera-access';
+import type { FeedOwnership } from './feed-ownership';
 import type { FeedRegistry } from './feed-registry';
 
 /**
@@ -7,17 +6,17 @@ import type { FeedRegistry } from './feed-registry';
  * cache is full before the first viewer, so the first frame never waits for the camera's next IDR), and a camera
  * deleted, disabled, without consent or with a new source loses its old feed and frees its RTP port. Runs at
  * start and on the access re-check's interval, so camera changes made through the API apply without a restart.
- * Resolves with how many feeds were opened.
+ * With several nodes only the cameras this node holds the lease of count (`FeedOwnership`): a feed whose lease went
+ * to another node is closed here, so the RTP port is free for the new owner. Resolves with how many feeds were
+ * opened.
  */
 export async function reconcileFeeds(
-  sql: Sql,
+  ownership: FeedOwnership,
   feeds: FeedRegistry,
   endRevokedViews: () => Promise<unknown>,
 ): Promise<number> {
   const readAt = performance.now();
-  const rows = await sql<{ id: string; source: WatchableCamera['source'] }[]>`
-    select id, source from cameras
-     where enabled and consent_given_by is not null and consent_recorded_at is not null`;
+  const rows = await ownership.ownedCameras();
   // Viewers of a feed about to close hear why from the access rule first ("camera disabled", "consent withdrawn"),
   // not as a bare feed end. The rule reads the database after the rows above, so it sees every change they saw.
   if (feeds.closesWatchedFeeds(rows, readAt)) await endRevokedViews();

@@ -143,6 +143,11 @@ export class FeedRegistry {
     return { ...feed.stats, state: feed.currentState, viewers: feed.viewerCount };
   }
 
+  /** The cameras with a feed open here. */
+  cameraIds(): string[] {
+    return [...this.handles.keys()];
+  }
+
   get size(): number {
     return this.handles.size;
   }

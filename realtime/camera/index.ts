@@ -6,6 +6,8 @@ import type { Sql } from '../../db/client';
 import type { CameraSignalling } from '../camera-signalling';
 import { CameraService } from './camera-service';
 import { type CameraConfig, CameraEnv } from './env';
+import { RoutedSignalling } from './signalling-relay';
+import { registerSignallingRelayRoutes } from './signalling-relay-routes';
 import { registerWhepRoutes } from './whep-routes';
 
 export type { AccessEnded, AccessRecheck, RevokedView } from './access-recheck';
@@ -20,22 +22,44 @@ export interface CameraAttachment {
   service: CameraService;
   /** Its configuration: the node's jobs read CAMERA_ACCESS_RECHECK_MS from it. */
   config: CameraConfig;
+  /**
+   * The node listens at `url`: the service takes its feed leases (announcing CAMERA_NODE_URL, or `url`, to the
+   * other nodes) and warms its feeds.
+   */
+  listening(url: string): void;
   stop(): Promise<void>;
 }
 
 /**
  * The one place the realtime node wires the camera in: parses the camera config from `env`, creates the
- * service and registers WHEP and the viewer page on the node's uWebSockets.js app.
+ * service and registers WHEP and the viewer page on the node's uWebSockets.js app. `nodeId` names this node in
+ * the feed leases: each camera's feed is opened by one node only, and WHEP requests for it are forwarded there.
  */
 export function attachCameraService(
   app: TemplatedApp,
-  options: { sql: Sql; logger: Logger; jwtSecret: string; env: Record<string, unknown> },
+  options: { sql: Sql; logger: Logger; jwtSecret: string; env: Record<string, unknown>; nodeId: string },
 ): CameraAttachment {
   const config = parseEnv(CameraEnv, options.env);
-  const service = new CameraService(options.sql, config, options.logger);
-  registerWhepRoutes(app, service.whep, { jwtSecret: options.jwtSecret, logger: options.logger });
-  void service.reconcileFeeds().catch((error: Error) => {
-    options.logger.warn('camera warm-up failed', { error: error.message });
+  const service = new CameraService(options.sql, config, options.logger, options.nodeId);
+  registerWhepRoutes(app, service.whep, {
+    jwtSecret: options.jwtSecret,
+    logger: options.logger,
+    routing: { ownerOf: (cameraId) => service.ownerOf(cameraId), nodeId: options.nodeId },
   });
-  return { cameras: service.signalling, service, config, stop: () => service.shutdown() };
+  const ownerOf = (cameraId: string) => service.ownerOf(cameraId);
+  registerSignallingRelayRoutes(app, service.signalling, { jwtSecret: options.jwtSecret, logger: options.logger });
+  const cameras = new RoutedSignalling({
+    local: service.signalling,
+    ownerOf,
+    jwtSecret: options.jwtSecret,
+    nodeId: options.nodeId,
+    logger: options.logger,
+  });
+  const listening = (url: string) => {
+    service.listening(config.CAMERA_NODE_URL || url);
+    void service.reconcileFeeds().catch((error: Error) => {
+      options.logger.warn('camera warm-up failed', { error: error.message });
+    });
+  };
+  return { cameras, service, config, listening, stop: () => service.shutdown() };
 }

@@ -40,7 +40,10 @@ const identityOf = (staffId: string, orgId: string, role: StaffIdentity['role'])
   expiresAt: Math.floor(Date.now() / 1000) + 3600,
 });
 
-export async function startCameraHarness(env: Record<string, string> = {}): Promise<CameraHarness> {
+/** A test database with the demo organisation, its consented test-pattern camera and identities for each role. */
+export type CameraDatabase = Omit<CameraHarness, 'service' | 'close'> & { orgId: string };
+
+export async function seedCameraDatabase(): Promise<CameraDatabase> {
   const database = await createTestDatabase({
     skipAlertAudit: 'camera tests open alerts by hand (rows without deliveries) to grant camera access',
   });
@@ -57,19 +60,9 @@ export async function startCameraHarness(env: Record<string, string> = {}): Prom
     if (!found) throw new Error(`seed has no ${role}`);
     return found.staffId;
   };
-  const config = parseEnv(CameraEnv, {
-    CAMERA_ICE_BIND_ADDRESS: '127.0.0.1',
-    CAMERA_RTP_HOST: '127.0.0.1',
-    CAMERA_TEST_PATTERN_LINGER_MS: '60000',
-    ...env,
-  });
-  const logger = createLogger('camera-test', 'warn');
-  const service = new CameraService(database.sql, config, logger);
-  // The camera's jobs as the realtime node runs them (access recheck, feed reconcile).
-  const jobs = startJobs(database.sql, cameraJobs(service, config.CAMERA_ACCESS_RECHECK_MS), logger);
   return {
     database,
-    service,
+    orgId: seed.orgId,
     cameraId: seed.cameraId,
     residentId: camera.residentId,
     identities: {
@@ -78,6 +71,27 @@ export async function startCameraHarness(env: Record<string, string> = {}): Prom
       carer: identityOf(login('caregiver'), seed.orgId, 'caregiver'),
       unassignedCarer: identityOf(outsider?.id ?? '', seed.orgId, 'caregiver'),
     },
+  };
+}
+
+/** The camera environment of a test node or service: loopback only. */
+export const testCameraEnv = {
+  CAMERA_ICE_BIND_ADDRESS: '127.0.0.1',
+  CAMERA_RTP_HOST: '127.0.0.1',
+  CAMERA_TEST_PATTERN_LINGER_MS: '60000',
+};
+
+export async function startCameraHarness(env: Record<string, string> = {}): Promise<CameraHarness> {
+  const { orgId: _orgId, ...seeded } = await seedCameraDatabase();
+  const { database } = seeded;
+  const config = parseEnv(CameraEnv, { ...testCameraEnv, ...env });
+  const logger = createLogger('camera-test', 'warn');
+  const service = new CameraService(database.sql, config, logger);
+  // The camera's jobs as the realtime node runs them (access recheck, feed reconcile).
+  const jobs = startJobs(database.sql, cameraJobs(service, config.CAMERA_ACCESS_RECHECK_MS), logger);
+  return {
+    ...seeded,
+    service,
     close: async () => {
       await jobs.stop();
       await service.shutdown();
@@ -215,6 +229,105 @@ export async function whepWithNodeViewer(
       track.close();
       pc.close();
     },
+  };
+}
+
+export interface HttpWhepViewer {
+  /** The POST's status (201 when it is watching) and, on 201, its Location. */
+  status: number;
+  location: string | null;
+  readonly rtpPackets: number;
+  /** Resolves once `count` RTP packets arrived (rejects after `timeoutMs`). */
+  waitForPackets(count: number, timeoutMs?: number): Promise<void>;
+  close(): void;
+}
+
+/**
+ * A node-datachannel WHEP player over real HTTP: POSTs a receive-only H264 offer to `${baseUrl}/whep/:cameraId` with
+ * `token` and counts the RTP packets that arrive. Not 201: closed at once, `status` says why. A player whose own
+ * libdatachannel agent lost its ICE transport before the answer (seen now and then under load, as in bench:camera)
+ * DELETEs the session it was given and tries again, up to 3 times.
+ */
+export async function whepOverHttp(baseUrl: string, token: string, cameraId: string): Promise<HttpWhepViewer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await tryWhepOverHttp(baseUrl, token, cameraId);
+    } catch (error) {
+      if (attempt === 3 || !(error instanceof LostIceTransport)) throw error;
+      if (error.location) {
+        await fetch(`${baseUrl}${error.location}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+      }
+    }
+  }
+}
+
+class LostIceTransport extends Error {
+  constructor(
+    message: string,
+    readonly location: string | null,
+  ) {
+    super(message);
+  }
+}
+
+async function tryWhepOverHttp(baseUrl: string, token: string, cameraId: string): Promise<HttpWhepViewer> {
+  const pc = new nodeDataChannel.PeerConnection('whep-http-viewer', { iceServers: [], bindAddress: '127.0.0.1' });
+  const video = new nodeDataChannel.Video('0', 'RecvOnly');
+  video.addH264Codec(96);
+  // Kept referenced: a collected Track wrapper closes the track (see watchWithNodeViewer).
+  const track = pc.addTrack(video);
+  let rtpPackets = 0;
+  const listeners = new Set<() => void>();
+  track.onMessage((message) => {
+    const packetType = message[1] ?? 0;
+    if (packetType >= 200 && packetType <= 206) return;
+    rtpPackets++;
+    for (const listener of listeners) listener();
+  });
+  const gathered = new Promise<void>((resolve) => {
+    pc.onGatheringStateChange((state) => {
+      if (state === 'complete') resolve();
+    });
+  });
+  pc.setLocalDescription();
+  await gathered;
+  const close = () => {
+    track.close();
+    pc.close();
+  };
+  let response: Response;
+  try {
+    response = await fetch(`${baseUrl}/whep/${cameraId}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/sdp' },
+      body: pc.localDescription()?.sdp ?? '',
+    });
+  } catch (error) {
+    close();
+    throw error;
+  }
+  const body = await response.text();
+  const location = response.headers.get('location');
+  if (response.status === 201) {
+    try {
+      pc.setRemoteDescription(body, 'answer');
+    } catch (error) {
+      close();
+      const message = (error as Error).message;
+      if (/without ICE transport/.test(message)) throw new LostIceTransport(message, location);
+      throw error;
+    }
+  } else close();
+  return {
+    status: response.status,
+    location,
+    get rtpPackets() {
+      return rtpPackets;
+    },
+    waitForPackets: async (count, timeoutMs = 15_000) => {
+      await until(() => rtpPackets >= count || undefined, listeners, timeoutMs, `${count} RTP packets`);
+    },
+    close,
   };
 }
 

@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { type StaffIdentity, verifyAccessToken } from '../../core/auth/access-token';
 import type { Logger } from '../../core/logger';
 import { CameraError } from './camera-errors';
+import type { FeedOwner } from './feed-ownership';
+import { FORWARDED_HEADER, type ForwardedResponse, forwardWhep } from './whep-forward';
 import type { WhepSessions } from './whep-sessions';
 
 const MAX_OFFER_BYTES = 64 * 1024;
@@ -12,6 +14,11 @@ const viewerPage = readFileSync(new URL('./viewer.html', import.meta.url));
 export interface WhepRouteOptions {
   jwtSecret: string;
   logger: Logger;
+  /**
+   * With several nodes: who owns a camera's feed, and this node's id. A request for a camera another node owns is
+   * forwarded there (`whep-forward.ts`) once its token is verified here; without it every camera is served here.
+   */
+  routing?: { ownerOf: (cameraId: string) => Promise<FeedOwner>; nodeId: string };
 }
 
 /**
@@ -20,7 +27,13 @@ export interface WhepRouteOptions {
  * `GET /camera/viewer` (WHEP or dashboard WebSocket), used by the demo and the browser tests.
  */
 export function registerWhepRoutes(app: TemplatedApp, whep: WhepSessions, options: WhepRouteOptions): void {
-  const { jwtSecret, logger } = options;
+  const { jwtSecret, logger, routing } = options;
+  /** The owner's URL when another node serves `cameraId` (never for a request that was already forwarded once). */
+  const elsewhere = async (cameraId: string, forwarded: string): Promise<string | null> => {
+    if (!routing || forwarded) return null;
+    const owner = await routing.ownerOf(cameraId);
+    return owner.here ? null : owner.nodeUrl;
+  };
 
   app.get('/camera/viewer', (res) => {
     res
@@ -33,6 +46,7 @@ export function registerWhepRoutes(app: TemplatedApp, whep: WhepSessions, option
     const cameraId = req.getParameter(0) ?? '';
     const authorization = req.getHeader('authorization');
     const contentType = req.getHeader('content-type');
+    const forwarded = req.getHeader(FORWARDED_HEADER);
     const request = track(res);
     if (!contentType.toLowerCase().startsWith('application/sdp')) {
       request.problem(415, 'UNSUPPORTED_MEDIA_TYPE', 'the body must be an SDP offer (application/sdp)');
@@ -44,6 +58,23 @@ export function registerWhepRoutes(app: TemplatedApp, whep: WhepSessions, option
         const identity = await authenticate(authorization, jwtSecret);
         if (!identity) return request.problem(401, 'UNAUTHORIZED', 'a valid bearer access token is required');
         if (!UUID.test(cameraId)) throw new CameraError('CAMERA_NOT_FOUND');
+        const ownerUrl = await elsewhere(cameraId, forwarded);
+        if (ownerUrl) {
+          const answer = await forwardWhep(ownerUrl, `/whep/${cameraId}`, {
+            method: 'POST',
+            authorization,
+            contentType,
+            body: body.toString('utf8'),
+            fromNode: routing?.nodeId ?? '',
+          });
+          const sent = request.relay(answer);
+          // The viewer went away while the owner answered: end the owner's session now, not at its connect timeout.
+          const location = answer?.headers.location;
+          if (!sent && answer?.status === 201 && location) {
+            await forwardWhep(ownerUrl, location, { method: 'DELETE', authorization, fromNode: routing?.nodeId ?? '' });
+          }
+          return;
+        }
         const { sessionId, sdp } = await whep.start(identity, cameraId, body.toString('utf8'));
         const sent = request.respond('201 Created', sdp, {
           'content-type': 'application/sdp',
@@ -60,12 +91,19 @@ export function registerWhepRoutes(app: TemplatedApp, whep: WhepSessions, option
     const cameraId = req.getParameter(0) ?? '';
     const sessionId = req.getParameter(1) ?? '';
     const authorization = req.getHeader('authorization');
+    const forwarded = req.getHeader(FORWARDED_HEADER);
     const request = track(res);
     void (async () => {
       const identity = await authenticate(authorization, jwtSecret);
       if (!identity) return request.problem(401, 'UNAUTHORIZED', 'a valid bearer access token is required');
-      if (!whep.stop(identity, cameraId, sessionId)) throw new CameraError('CAMERA_SESSION_NOT_FOUND');
-      request.respond('200 OK', '', {});
+      if (whep.stop(identity, cameraId, sessionId)) return request.respond('200 OK', '', {});
+      // Not here: the session lives on the camera's owner (the Location went through nginx to another node).
+      const ownerUrl = UUID.test(cameraId) ? await elsewhere(cameraId, forwarded) : null;
+      if (!ownerUrl) throw new CameraError('CAMERA_SESSION_NOT_FOUND');
+      const path = `/whep/${encodeURIComponent(cameraId)}/${encodeURIComponent(sessionId)}`;
+      request.relay(
+        await forwardWhep(ownerUrl, path, { method: 'DELETE', authorization, fromNode: routing?.nodeId ?? '' }),
+      );
     })().catch((error: unknown) => request.fail(error, logger));
   });
 
@@ -85,6 +123,11 @@ interface TrackedResponse {
   respond(status: string, body: string, headers: Record<string, string>): boolean;
   problem(status: number, code: string, detail: string, headers?: Record<string, string>): void;
   fail(error: unknown, logger: Logger): void;
+  /**
+   * Relays the owner's answer to a forwarded request (503, retryable, when the owner could not be reached); false
+   * when the client was gone.
+   */
+  relay(answer: ForwardedResponse | null): boolean;
 }
 
 const statusText: Record<number, string> = {
@@ -126,6 +169,19 @@ function track(res: HttpResponse): TrackedResponse {
   return {
     respond,
     problem,
+    relay: (answer) => {
+      if (!answer) {
+        problem(503, 'CAMERA_UNAVAILABLE', 'the node serving this camera is not reachable; try again', {
+          'retry-after': '1',
+        });
+        return false;
+      }
+      return respond(
+        `${answer.status} ${answer.statusText || statusText[answer.status] || ''}`.trim(),
+        answer.body,
+        answer.headers,
+      );
+    },
     fail: (error, logger) => {
       if (error instanceof CameraError) {
         logger.info('whep request refused', { code: error.name, detail: error.message });

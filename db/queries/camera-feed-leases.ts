@@ -1,0 +1,75 @@
+import type postgres from 'postgres';
+import type { CameraSource } from '../schema';
+
+/** Who a lease names: the realtime node that opens the camera's feed and where other nodes reach it. */
+export interface FeedLeaseHolder {
+  nodeId: string;
+  /** The node's internal base URL (http://host:port). */
+  nodeUrl: string;
+}
+
+/**
+ * Takes or renews this node's lease on every enabled, consented camera that has no live lease of another node, and
+ * resolves with the cameras it holds now (with their sources): the feeds it should have open. A lease lasts
+ * `leaseMs`; the owner renews it on every pass, so only a node that stopped renewing (killed, hung, cut off from
+ * the database) loses its cameras, `leaseMs` after its last renewal.
+ * Locks: rows are inserted and updated in camera id order, so two nodes claiming at once never wait on each other
+ * in a cycle.
+ */
+export async function claimFeedLeases(
+  sql: postgres.Sql,
+  holder: FeedLeaseHolder,
+  leaseMs: number,
+): Promise<{ id: string; source: CameraSource }[]> {
+  return sql<{ id: string; source: CameraSource }[]>`
+    with wanted as (
+      select id, source from cameras
+       where enabled and consent_given_by is not null and consent_recorded_at is not null
+    ), held as (
+      insert into camera_feed_leases (camera_id, node_id, node_url, lease_until)
+      select id, ${holder.nodeId}, ${holder.nodeUrl}, now() + ${leaseMs} * interval '1 millisecond'
+        from wanted order by id
+      on conflict (camera_id) do update
+         set node_id = excluded.node_id, node_url = excluded.node_url, lease_until = excluded.lease_until
+       where camera_feed_leases.node_id = excluded.node_id or camera_feed_leases.lease_until < now()
+      returning camera_id
+    )
+    select wanted.id, wanted.source from wanted join held on held.camera_id = wanted.id`;
+}
+
+/**
+ * The owner of one camera's feed, taking the lease for `holder` when nobody holds a live one (a viewer arrived
+ * before any reconcile pass, or the owner died and its lease ran out). `null` for a camera that does not exist.
+ */
+export async function claimFeedLease(
+  sql: postgres.Sql,
+  cameraId: string,
+  holder: FeedLeaseHolder,
+  leaseMs: number,
+): Promise<FeedLeaseHolder | null> {
+  const [owner] = await sql<FeedLeaseHolder[]>`
+    with claimed as (
+      insert into camera_feed_leases (camera_id, node_id, node_url, lease_until)
+      select id, ${holder.nodeId}, ${holder.nodeUrl}, now() + ${leaseMs} * interval '1 millisecond'
+        from cameras where id = ${cameraId}
+      on conflict (camera_id) do update
+         set node_id = excluded.node_id, node_url = excluded.node_url, lease_until = excluded.lease_until
+       where camera_feed_leases.node_id = excluded.node_id or camera_feed_leases.lease_until < now()
+      returning node_id, node_url
+    )
+    select node_id as "nodeId", node_url as "nodeUrl" from claimed
+    union all
+    select node_id, node_url from camera_feed_leases
+     where camera_id = ${cameraId} and not exists (select 1 from claimed)`;
+  if (owner) return owner;
+  // Another node inserted the lease while this statement waited on it: its snapshot cannot see that row, a new one can.
+  const [current] = await sql<FeedLeaseHolder[]>`
+    select node_id as "nodeId", node_url as "nodeUrl" from camera_feed_leases where camera_id = ${cameraId}`;
+  return current ?? null;
+}
+
+/** Gives up every lease of `nodeId` (it is draining): the other nodes take the cameras at their next claim. */
+export async function releaseFeedLeases(sql: postgres.Sql, nodeId: string): Promise<number> {
+  const released = await sql`delete from camera_feed_leases where node_id = ${nodeId}`;
+  return released.count;
+}
