@@ -11,9 +11,11 @@ if (process.send) {
   process.channel?.unref();
 }
 
-const stop = async () => {
-  await node.stop();
-  process.exit(0);
+// Once: Ctrl-C reaches a node of `npm start` both as SIGINT (its process group) and as SIGTERM (from its parent).
+let stopping: Promise<void> | undefined;
+const stop = () => {
+  stopping ??= node.stop().then(() => process.exit(0));
+  return stopping;
 };
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
