@@ -1,5 +1,5 @@
 import type postgres from 'postgres';
-import { loadOrgSchedule, offShiftStaff, onCallOfTeam } from '../on-call/load';
+import { type OrgSchedule, offShiftStaff, onCallOfTeam, scheduleOnce } from '../on-call/load';
 import type { AlertSeverity, EscalationStep } from '../schema/alerts';
 
 type Tx = postgres.TransactionSql | postgres.Sql;
@@ -23,6 +23,8 @@ export interface StepTarget {
   severity: AlertSeverity;
   step: EscalationStep;
   at?: Date;
+  /** The schedule at `at`, shared by the steps of one walk (`scheduleOnce`); read here when not given. */
+  schedule?: () => Promise<OrgSchedule>;
 }
 
 /**
@@ -33,8 +35,9 @@ export interface StepTarget {
  */
 export async function staffForStep(tx: Tx, target: StepTarget): Promise<string[]> {
   const { orgId, residentId, step } = target;
+  const schedule = target.schedule ?? scheduleOnce(tx, orgId, target.at);
   if (step.notify === 'on_call') {
-    const onCall = onCallOfTeam(await loadOrgSchedule(tx, orgId, target.at), step.teamId).map((entry) => entry.staffId);
+    const onCall = onCallOfTeam(await schedule(), step.teamId).map((entry) => entry.staffId);
     if (onCall.length === 0) return [];
     const rows = await tx<{ id: string }[]>`
       select id from staff where org_id = ${orgId} and active and id = any(${onCall}::uuid[]) order by id`;
@@ -54,7 +57,7 @@ export async function staffForStep(tx: Tx, target: StepTarget): Promise<string[]
   }
   return withoutOffShift(
     tx,
-    target,
+    { ...target, schedule },
     rows.map((row) => row.id),
   );
 }
@@ -62,10 +65,11 @@ export async function staffForStep(tx: Tx, target: StepTarget): Promise<string[]
 /** `staffIds` less those off shift at `at`, unless the alert is critical (it reaches them whatever their hours). */
 export async function withoutOffShift(
   tx: Tx,
-  alert: { orgId: string; severity: AlertSeverity; at?: Date },
+  alert: { orgId: string; severity: AlertSeverity; at?: Date; schedule?: () => Promise<OrgSchedule> },
   staffIds: string[],
 ): Promise<string[]> {
   if (alert.severity === 'critical' || staffIds.length === 0) return staffIds;
-  const offShift = offShiftStaff(await loadOrgSchedule(tx, alert.orgId, alert.at));
+  const schedule = alert.schedule ?? scheduleOnce(tx, alert.orgId, alert.at);
+  const offShift = offShiftStaff(await schedule());
   return staffIds.filter((id) => !offShift.has(id));
 }

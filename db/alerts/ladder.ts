@@ -1,4 +1,5 @@
 import type postgres from 'postgres';
+import { scheduleOnce } from '../on-call/load';
 import type { AlertSeverity } from '../schema/alerts';
 import type { AlertChange } from './channel';
 import { createDeliveries, type NewDeliveryRow } from './deliveries';
@@ -37,10 +38,11 @@ export async function advanceLadder(
   walk: { fromLevel: number; firstRoundOnly: boolean; change: Extract<AlertChange, 'created' | 'escalated'> },
 ): Promise<LadderStep | undefined> {
   const { policy } = alert;
+  const schedule = scheduleOnce(tx, alert.orgId);
   for (let level = walk.fromLevel; ; level++) {
     const position = positionOnLadder(policy.steps, policy.repeat, level);
     if (!position || (walk.firstRoundOnly && position.round > 0)) return undefined;
-    const staffIds = await staffForStep(tx, { ...alert, step: position.step });
+    const staffIds = await staffForStep(tx, { ...alert, step: position.step, schedule });
     if (staffIds.length === 0) continue;
     const deliveries = await createDeliveries(tx, {
       alertId: alert.alertId,

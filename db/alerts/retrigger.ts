@@ -1,4 +1,5 @@
 import type postgres from 'postgres';
+import { scheduleOnce } from '../on-call/load';
 import type { AlertSeverity, AlertStatus, RetriggerCause } from '../schema/alerts';
 import { createDeliveries, type NewDeliveryRow } from './deliveries';
 import type { EscalationPolicy } from './escalation-policy';
@@ -49,14 +50,15 @@ export async function retriggerAlert(
   }
 
   const position = positionOnLadder(alert.policy.steps, alert.policy.repeat, alert.level);
-  const onStep = position ? await staffForStep(tx, { ...alert, step: position.step }) : [];
+  const schedule = scheduleOnce(tx, alert.orgId);
+  const onStep = position ? await staffForStep(tx, { ...alert, step: position.step, schedule }) : [];
   const acknowledger = entry.acknowledgedBy
     ? await tx<{ id: string }[]>`select id from staff where id = ${entry.acknowledgedBy} and active`
     : [];
   // The person who acknowledged is told again too, unless off shift now for an alert below critical.
   const retold = await withoutOffShift(
     tx,
-    alert,
+    { ...alert, schedule },
     acknowledger.map((person) => person.id),
   );
   let staffIds = [...onStep, ...retold];

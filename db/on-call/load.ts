@@ -78,6 +78,18 @@ export async function loadOrgSchedule(sql: Sql, orgId: string, at?: Date): Promi
   };
 }
 
+/**
+ * The organisation's schedule at `at`, read on first use and then kept: one ladder walk (or re-trigger) may ask it
+ * about several steps, and each would otherwise read it again in the alert's transaction.
+ */
+export function scheduleOnce(sql: Sql, orgId: string, at?: Date): () => Promise<OrgSchedule> {
+  let schedule: Promise<OrgSchedule> | undefined;
+  return () => {
+    schedule ??= loadOrgSchedule(sql, orgId, at);
+    return schedule;
+  };
+}
+
 /** Who is on call for one team in a loaded schedule. */
 export function onCallOfTeam(schedule: OrgSchedule, teamId: string): OnCallEntry[] {
   return teamOnCallAt(
