@@ -64,6 +64,16 @@ export const defaultOrganisationSettings: Required<OrganisationSettings> = {
   nightHours: { start: 23, end: 6 },
   hubOfflineMinutes: 30,
   ackTimeoutSeconds: defaultAckTimeoutSeconds,
+  eventMediaKinds: {
+    sos: 'low',
+    call_119: 'low',
+    fall: 'low',
+    fire: 'low',
+    gas: 'low',
+    // Silence is only worth a picture once it is an emergency: the ladder's last step.
+    no_activity: 'critical',
+  },
+  mediaRetentionDays: 30,
 };
 
 /** Detection constants that are product-wide rather than per resident. */

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { AckTimeoutSchema } from './alerts/ack-timeout';
-import { alertSeverity } from './schema/alerts';
+import { alertKind, alertSeverity } from './schema/alerts';
 
 const zones = new Map<string, boolean>();
 
@@ -39,6 +39,11 @@ export const OrganisationSettingRules = {
       },
     ),
   ),
+  eventMediaKinds: v.record(
+    v.picklist(alertKind.enumValues, 'must be an alert kind'),
+    v.picklist(alertSeverity.enumValues, 'must be a severity: the lowest that captures media'),
+  ),
+  mediaRetentionDays: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(3_650)),
 };
 
 /** The stored value of one setting if it keeps the rule, else undefined (the reader's default applies). */

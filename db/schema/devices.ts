@@ -105,10 +105,19 @@ export const cameras = pgTable(
     name: text('name').notNull(),
     room: text('room'),
     source: jsonb('source').$type<CameraSource>().notNull(),
-    /** Who consented (the resident or a named guardian); no consent, no stream. */
+    /** Consent to live viewing: who gave it (the resident or a named guardian); no consent, no stream. */
     consentGivenBy: text('consent_given_by'),
     consentRecordedBy: uuid('consent_recorded_by').references(() => staff.id, { onDelete: 'set null' }),
     consentRecordedAt: timestamp('consent_recorded_at', { withTimezone: true }),
+    /**
+     * Consent to event media, given separately from live viewing: a snapshot and a pre-alarm clip attached to an
+     * alert. Without it the camera keeps no recent video and no alert captures any.
+     */
+    eventMediaConsentGivenBy: text('event_media_consent_given_by'),
+    eventMediaConsentRecordedBy: uuid('event_media_consent_recorded_by').references(() => staff.id, {
+      onDelete: 'set null',
+    }),
+    eventMediaConsentRecordedAt: timestamp('event_media_consent_recorded_at', { withTimezone: true }),
     enabled: boolean('enabled').notNull().default(true),
     ...timestamps,
   },

@@ -1,3 +1,4 @@
+export * from './alert-media';
 export * from './alerts';
 export * from './audit';
 export * from './auth';

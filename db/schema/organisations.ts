@@ -15,6 +15,13 @@ export interface OrganisationSettings {
    * current step told again); null = never. A severity left out takes the default.
    */
   ackTimeoutSeconds?: Partial<Record<AlertSeverity, number | null>>;
+  /**
+   * The alert kinds that attach event media (a snapshot and a pre-alarm clip from the resident's consented cameras),
+   * each with the lowest severity that does, e.g. `no_activity: 'critical'`; replaces the whole default map.
+   */
+  eventMediaKinds?: Record<string, AlertSeverity>;
+  /** Days stored snapshots and clips are kept before the retention job deletes them. */
+  mediaRetentionDays?: number;
 }
 
 /** A care organisation (regional care centre); every other row belongs to exactly one. */

@@ -18,6 +18,11 @@ function settingsJson(stored: OrganisationSettings) {
         ...defaultOrganisationSettings.ackTimeoutSeconds,
         ...(usableSetting('ackTimeoutSeconds', stored.ackTimeoutSeconds) ?? {}),
       },
+      eventMediaKinds:
+        usableSetting('eventMediaKinds', stored.eventMediaKinds) ?? defaultOrganisationSettings.eventMediaKinds,
+      mediaRetentionDays:
+        usableSetting('mediaRetentionDays', stored.mediaRetentionDays) ??
+        defaultOrganisationSettings.mediaRetentionDays,
     },
     stored,
   };

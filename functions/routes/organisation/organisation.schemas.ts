@@ -8,6 +8,8 @@ export const SettingsPatch = v.pipe(
     nightHours: v.optional(v.nullable(OrganisationSettingRules.nightHours)),
     hubOfflineMinutes: v.optional(v.nullable(OrganisationSettingRules.hubOfflineMinutes)),
     ackTimeoutSeconds: v.optional(v.nullable(OrganisationSettingRules.ackTimeoutSeconds)),
+    eventMediaKinds: v.optional(v.nullable(OrganisationSettingRules.eventMediaKinds)),
+    mediaRetentionDays: v.optional(v.nullable(OrganisationSettingRules.mediaRetentionDays)),
   }),
   v.check((patch) => Object.keys(patch).length > 0, 'name at least one setting'),
 );
@@ -17,6 +19,11 @@ const Settings = v.object({
   nightHours: v.object({ start: v.number(), end: v.number() }),
   hubOfflineMinutes: v.number(),
   ackTimeoutSeconds: v.record(v.string(), v.nullable(v.number())),
+  eventMediaKinds: v.pipe(
+    v.record(v.string(), v.string()),
+    v.description('Alert kinds that attach a snapshot and a clip, each with the lowest severity that does'),
+  ),
+  mediaRetentionDays: v.pipe(v.number(), v.description('Days stored snapshots and clips are kept')),
 });
 
 export const SettingsSchema = v.pipe(
