@@ -11,6 +11,8 @@ export interface HttpEndpointsContext {
   logger: Logger;
   /** Connections and connected staff members here, as health and metrics report them. */
   registry: { readonly connections: number; readonly staffCount: number };
+  /** Whether event media can be stored (the camera service's `mediaHealth`); absent without a camera service. */
+  media?: () => Promise<{ status: 'ok' | 'degraded' | 'off'; store?: string; error?: string }>;
 }
 
 /**
@@ -35,20 +37,29 @@ interface Answer {
   body: string;
 }
 
-async function health({ sql, nodeId, registry }: HttpEndpointsContext): Promise<Answer> {
+/**
+ * 503 `down` when the database does not answer (no alert can move); 200 `degraded` when only event media cannot be
+ * stored (alerts are unaffected, evidence is not being kept); 200 `ok` otherwise.
+ */
+async function health({ sql, nodeId, registry, media }: HttpEndpointsContext): Promise<Answer> {
   const started = performance.now();
-  const database = await sql`select 1`
-    .then(() => ({ ok: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 }))
-    .catch((error: Error) => ({ ok: false, error: error.message }));
+  const [database, mediaHealth] = await Promise.all([
+    sql`select 1`
+      .then(() => ({ ok: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 }))
+      .catch((error: Error) => ({ ok: false, error: error.message })),
+    media?.().catch((error: Error) => ({ status: 'degraded' as const, error: error.message })),
+  ]);
+  const status = !database.ok ? 'down' : mediaHealth?.status === 'degraded' ? 'degraded' : 'ok';
   return {
     status: database.ok ? '200 OK' : '503 Service Unavailable',
     contentType: 'application/json',
     body: JSON.stringify({
-      status: database.ok ? 'ok' : 'down',
+      status,
       service: 'realtime',
       nodeId,
       connections: registry.connections,
       database,
+      ...(mediaHealth ? { media: mediaHealth } : {}),
     }),
   };
 }

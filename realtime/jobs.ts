@@ -6,7 +6,7 @@ import { staffRecheckJob } from '../core/jobs/staff-recheck';
 import type { Logger } from '../core/logger';
 import type { EscalationOutcome } from '../db/alerts/escalate';
 import type { Sql } from '../db/client';
-import type { AccessRecheck, CameraService, RevokedView } from './camera';
+import type { AccessRecheck, CameraService, EventMedia, RevokedView } from './camera';
 import type { Client } from './client';
 import type { ConnectionRegistry } from './connection-registry';
 import { closeDashboardsOf, connectedStaff } from './connection-upkeep';
@@ -49,12 +49,23 @@ export function cameraFeedsJob(cameras: Pick<CameraService, 'reconcileFeeds'>): 
   };
 }
 
+/** Alerts a lost wake-up left without their snapshot and clip get them (while the GOP and ring still hold them). */
+export function eventMediaSweepJob(eventMedia: Pick<EventMedia, 'sweep'>): Job<number> {
+  return {
+    name: 'event-media-sweep',
+    exclusivity: 'per-process',
+    description: 'captures event media for recent alerts of cameras owned here that have none',
+    run: () => eventMedia.sweep(),
+  };
+}
+
 /** The camera service's jobs, every CAMERA_ACCESS_RECHECK_MS; shared with the camera test harness. */
 export function cameraJobs(camera: CameraService, everyMs: number): ScheduledJob[] {
   const recheck = camera.accessRecheck;
   return [
     schedule(cameraAccessRecheckJob(recheck), everyMs, (revoked) => void recheck.endViews(revoked)),
     schedule(cameraFeedsJob(camera), everyMs),
+    ...(camera.eventMedia ? [schedule(eventMediaSweepJob(camera.eventMedia), everyMs)] : []),
   ];
 }
 

@@ -87,7 +87,8 @@ export async function startRealtimeNode(
       if (client.staffId) dispatcher.connected(client.staffId);
     },
   });
-  serveHttp(app, shared, WS_PATH, options.routes);
+  const mediaHealth = cameraService && (() => cameraService.service.mediaHealth());
+  serveHttp(app, { ...shared, media: mediaHealth }, WS_PATH, options.routes);
   await dispatcher.start();
   const stopPeriodicWork = startPeriodicWork({
     ...shared,

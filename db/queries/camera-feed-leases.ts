@@ -1,6 +1,25 @@
 import type postgres from 'postgres';
 import type { CameraSource } from '../schema';
 
+/** A camera whose feed a node opens: what the feed needs, and whether it keeps event media (ring, snapshots). */
+export interface FeedCamera {
+  id: string;
+  orgId: string;
+  residentId: string;
+  source: CameraSource;
+  /** Event-media consent is recorded: the feed keeps a pre-alarm ring and alerts capture from it. */
+  eventMedia: boolean;
+}
+
+export const feedCameraColumns = (sql: postgres.Sql) => sql`
+  id, org_id as "orgId", resident_id as "residentId", source,
+  (event_media_consent_given_by is not null and event_media_consent_recorded_at is not null) as "eventMedia"`;
+
+/** Cameras that have a feed: enabled, with consent to live viewing or to event media (either needs the video). */
+export const hasFeedSql = (sql: postgres.Sql) => sql`
+  enabled and ((consent_given_by is not null and consent_recorded_at is not null)
+               or (event_media_consent_given_by is not null and event_media_consent_recorded_at is not null))`;
+
 /** Who a lease names: the realtime node that opens the camera's feed and where other nodes reach it. */
 export interface FeedLeaseHolder {
   nodeId: string;
@@ -9,8 +28,8 @@ export interface FeedLeaseHolder {
 }
 
 /**
- * Takes or renews this node's lease on every enabled, consented camera that has no live lease of another node, and
- * resolves with the cameras it holds now (with their sources): the feeds it should have open. A lease lasts
+ * Takes or renews this node's lease on every enabled camera with either consent (live viewing, or event media) that
+ * has no live lease of another node, and resolves with the cameras it holds now: the feeds it should have open. A lease lasts
  * `leaseMs`; the owner renews it on every pass, so only a node that stopped renewing (killed, hung, cut off from
  * the database) loses its cameras, `leaseMs` after its last renewal.
  * Locks: rows are inserted and updated in camera id order, so two nodes claiming at once never wait on each other
@@ -20,11 +39,10 @@ export async function claimFeedLeases(
   sql: postgres.Sql,
   holder: FeedLeaseHolder,
   leaseMs: number,
-): Promise<{ id: string; source: CameraSource }[]> {
-  return sql<{ id: string; source: CameraSource }[]>`
+): Promise<FeedCamera[]> {
+  return sql<FeedCamera[]>`
     with wanted as (
-      select id, source from cameras
-       where enabled and consent_given_by is not null and consent_recorded_at is not null
+      select ${feedCameraColumns(sql)} from cameras where ${hasFeedSql(sql)}
     ), held as (
       insert into camera_feed_leases (camera_id, node_id, node_url, lease_until)
       select id, ${holder.nodeId}, ${holder.nodeUrl}, now() + ${leaseMs} * interval '1 millisecond'
@@ -34,7 +52,7 @@ export async function claimFeedLeases(
        where camera_feed_leases.node_id = excluded.node_id or camera_feed_leases.lease_until < now()
       returning camera_id
     )
-    select wanted.id, wanted.source from wanted join held on held.camera_id = wanted.id`;
+    select wanted.* from wanted join held on held.camera_id = wanted.id`;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { CameraState } from '../protocol';
+import type { PacketTap } from './clip-ring';
 import { GopCache } from './gop-cache';
 import { parseRtpHeader, rewriteRtpHeader } from './rtp';
 
@@ -48,6 +49,7 @@ export interface FeedStats {
 export class CameraFeed {
   private readonly viewers = new Map<FeedViewer, ViewerState>();
   private readonly cache = new GopCache();
+  private readonly taps = new Set<PacketTap>();
   private state: CameraState = 'connecting';
   /** The last packet's arrival, or the feed's creation until one arrives: the clock stall and offline run on. */
   private lastPacketAt = Date.now();
@@ -83,6 +85,17 @@ export class CameraFeed {
 
   get hasKeyframe(): boolean {
     return this.cache.keyframe !== null;
+  }
+
+  /** The cached GOP frame by frame (see `GopCache.frames`): what a snapshot decodes. Null before a keyframe. */
+  get cachedGop(): readonly (readonly Buffer[])[] | null {
+    return this.cache.frames;
+  }
+
+  /** Hands every packet from upstream to `tap` too (the pre-alarm ring, a clip being recorded) until removed. */
+  addTap(tap: PacketTap): () => void {
+    this.taps.add(tap);
+    return () => this.taps.delete(tap);
   }
 
   addViewer(viewer: FeedViewer): void {
@@ -127,6 +140,7 @@ export class CameraFeed {
       // drop every packet as a replay until it caught up.
       this.upstreamSsrc = header.ssrc;
       this.cache.reset();
+      for (const tap of this.taps) tap.reset();
       for (const state of this.viewers.values()) state.needsKeyframe = true;
     }
     this.upstreamSequence = header.sequence;
@@ -137,6 +151,7 @@ export class CameraFeed {
     // The GOP as it was before this packet: a frame starting now is sent live, so it must not be in the burst too.
     const cached = frameStart && this.anyViewerWaiting() ? this.cache.frames : null;
     const kind = this.cache.push(packet, header);
+    for (const tap of this.taps) tap.packet(packet, header, kind);
 
     for (const state of this.viewers.values()) {
       if (state.needsKeyframe) {

@@ -1,17 +1,30 @@
 import type { Logger } from '../../core/logger';
+import type { MediaStore } from '../../core/media/media-store';
+import type { AlertNotification } from '../../db/alerts/channel';
 import type { Sql } from '../../db/client';
 import { AccessRecheck } from './access-recheck';
 import type { CameraConfig } from './env';
+import { EventMedia } from './event-media';
 import { type FeedOwner, FeedOwnership } from './feed-ownership';
 import { reconcileFeeds } from './feed-reconcile';
 import { FeedRegistry } from './feed-registry';
 import { CameraIce } from './ice';
+import { FfmpegRunner } from './media-encode';
 import { ViewAccess } from './view-access';
 import { ViewAudit } from './view-audit';
 import { ViewSessions } from './view-sessions';
 import { openPeerCount } from './viewer-peer';
 import { WebSocketSignalling } from './websocket-signalling';
 import { WhepSessions } from './whep-sessions';
+
+export interface MediaHealth {
+  status: 'ok' | 'degraded' | 'off';
+  store?: string;
+  error?: string;
+}
+
+/** Health checks come every few seconds; the store is probed (a small write) at most this often. */
+const MEDIA_PROBE_EVERY_MS = 10_000;
 
 export interface CameraServiceStats {
   sessions: number;
@@ -35,19 +48,40 @@ export class CameraService {
   private readonly feeds: FeedRegistry;
   private readonly audit: ViewAudit;
   private readonly ownership: FeedOwnership;
+  /** Snapshots and clips for alerts, from the feeds owned here; absent without a media store. */
+  readonly eventMedia: EventMedia | null;
+  private readonly mediaStore: MediaStore | null;
+  private mediaProbe: { at: number; health: Promise<MediaHealth> } | null = null;
 
   /**
    * `nodeId`: this node's id among several sharing the database; its feeds are then only those it holds the lease
    * of (`FeedOwnership`), from `listening` on. Without it every camera is this service's (one process alone).
+   * `mediaStore`: where event media goes; without one no ring is kept and no alert captures media.
    */
   constructor(
     private readonly sql: Sql,
     config: CameraConfig,
     logger: Logger,
     nodeId: string | null = null,
+    mediaStore: MediaStore | null = null,
   ) {
     this.ownership = new FeedOwnership(sql, nodeId, config.CAMERA_FEED_LEASE_MS);
     this.feeds = new FeedRegistry(config, logger);
+    this.mediaStore = mediaStore;
+    const feeds = this.feeds;
+    this.eventMedia = mediaStore
+      ? new EventMedia({
+          sql,
+          store: mediaStore,
+          runner: new FfmpegRunner(config.FFMPEG_PATH, config.CAMERA_MEDIA_FFMPEG_SLOTS),
+          logger,
+          nodeId: nodeId ?? 'local',
+          feedOf: (cameraId) => feeds.openFeed(cameraId),
+          clipSeconds: config.CAMERA_CLIP_SECONDS,
+          maxBytesPerCamera: config.CAMERA_CLIP_MAX_MB * 1024 * 1024,
+          maxBytesPerNode: config.CAMERA_CLIP_NODE_MAX_MB * 1024 * 1024,
+        })
+      : null;
     this.audit = new ViewAudit(sql, (error) => logger.error('camera audit write failed', { error: error.message }));
     const sessions = new ViewSessions({
       connectTimeoutMs: config.CAMERA_CONNECT_TIMEOUT_MS,
@@ -71,9 +105,41 @@ export class CameraService {
   /** Opens and closes feeds to match the cameras table; resolves with how many were opened. */
   reconcileFeeds(): Promise<number> {
     // Not `recheckAccess()`: a recheck already under way may have read the cameras before this pass did.
-    return reconcileFeeds(this.ownership, this.feeds, async () =>
-      this.accessRecheck.endViews(await this.accessRecheck.findRevoked(this.sql, new Date())),
+    return reconcileFeeds(
+      this.ownership,
+      this.feeds,
+      async () => this.accessRecheck.endViews(await this.accessRecheck.findRevoked(this.sql, new Date())),
+      (cameras) => this.eventMedia?.follow(cameras),
     );
+  }
+
+  /** An alert changed (the alerts channel): event media captures for it when it should. */
+  alertChanged(notification: AlertNotification): void {
+    this.eventMedia?.onAlertChange(notification);
+  }
+
+  /**
+   * Whether event media can be stored now: `degraded` when the store refuses a write (full, unwritable,
+   * unreachable) or the last capture failed on it; the alert path is unaffected either way.
+   */
+  mediaHealth(): Promise<MediaHealth> {
+    const now = Date.now();
+    if (!this.mediaProbe || now - this.mediaProbe.at > MEDIA_PROBE_EVERY_MS) {
+      this.mediaProbe = { at: now, health: this.probeMedia() };
+    }
+    return this.mediaProbe.health;
+  }
+
+  private async probeMedia(): Promise<MediaHealth> {
+    if (!this.mediaStore) return { status: 'off' };
+    const store = this.mediaStore.description;
+    try {
+      await this.mediaStore.probe();
+    } catch (error) {
+      return { status: 'degraded', store, error: (error as Error).message };
+    }
+    const failure = this.eventMedia?.lastFailure;
+    return failure ? { status: 'degraded', store, error: failure.error } : { status: 'ok', store };
   }
 
   /** The node listens at `nodeUrl` (reachable by the other nodes): it takes leases from now on. */
@@ -116,6 +182,7 @@ export class CameraService {
    */
   async shutdown(): Promise<void> {
     for (const session of this.sessions.all()) this.sessions.close(session, 'server stopping');
+    await this.eventMedia?.stop();
     this.feeds.close();
     // A lease not released (database gone) only runs out: the others take over after CAMERA_FEED_LEASE_MS instead.
     await this.ownership.release().catch(() => {});

@@ -68,6 +68,17 @@ export const CameraEnv = v.object({
   /** At most this many WHEP sessions per staff member at once (the WebSocket flow caps per connection instead). */
   CAMERA_WHEP_SESSIONS_PER_STAFF: integer('16', 1, 1000),
   FFMPEG_PATH: v.optional(v.string(), 'ffmpeg'),
+  /**
+   * Event media: seconds of video a camera with event-media consent keeps before an alert (whole GOPs, so up to one
+   * GOP more), and records after it, for the alert's clip; 0 = snapshots only.
+   */
+  CAMERA_CLIP_SECONDS: integer('20', 0, 300),
+  /** Memory one camera's pre-alarm ring (and the recording after an alert) may hold, in MB. */
+  CAMERA_CLIP_MAX_MB: integer('24', 1, 1024),
+  /** Memory all rings of this node may hold together, in MB: shared equally when it is the tighter bound. */
+  CAMERA_CLIP_NODE_MAX_MB: integer('512', 1, 65_536),
+  /** ffmpeg runs for snapshots and clips at once on this node; more wait their turn (niced, never the alert path). */
+  CAMERA_MEDIA_FFMPEG_SLOTS: integer('2', 1, 64),
 });
 
 export type CameraConfig = v.InferOutput<typeof CameraEnv>;

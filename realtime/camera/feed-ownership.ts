@@ -2,10 +2,12 @@ import type { Sql } from '../../db/client';
 import {
   claimFeedLease,
   claimFeedLeases,
+  type FeedCamera,
   type FeedLeaseHolder,
+  feedCameraColumns,
+  hasFeedSql,
   releaseFeedLeases,
 } from '../../db/queries/camera-feed-leases';
-import type { CameraSource } from '../../db/schema';
 
 /** Where a camera's viewers are served: here, or on the node that owns its feed (its internal base URL). */
 export type FeedOwner = { here: true } | { here: false; nodeUrl: string; nodeId: string };
@@ -30,12 +32,10 @@ export class FeedOwnership {
     if (this.nodeId !== null) this.holder = { nodeId: this.nodeId, nodeUrl };
   }
 
-  /** Renews and takes leases; resolves with the enabled, consented cameras whose feeds belong here. */
-  async ownedCameras(): Promise<{ id: string; source: CameraSource }[]> {
+  /** Renews and takes leases; resolves with the cameras that have a feed (`hasFeedSql`) and belong here. */
+  async ownedCameras(): Promise<FeedCamera[]> {
     if (this.nodeId === null) {
-      return this.sql<{ id: string; source: CameraSource }[]>`
-        select id, source from cameras
-         where enabled and consent_given_by is not null and consent_recorded_at is not null`;
+      return this.sql<FeedCamera[]>`select ${feedCameraColumns(this.sql)} from cameras where ${hasFeedSql(this.sql)}`;
     }
     if (!this.holder) return [];
     return claimFeedLeases(this.sql, this.holder, this.leaseMs);

@@ -1,3 +1,4 @@
+import type { FeedCamera } from '../../db/queries/camera-feed-leases';
 import type { FeedOwnership } from './feed-ownership';
 import type { FeedRegistry } from './feed-registry';
 
@@ -14,11 +15,15 @@ export async function reconcileFeeds(
   ownership: FeedOwnership,
   feeds: FeedRegistry,
   endRevokedViews: () => Promise<unknown>,
+  /** Told the cameras whose feeds are open here after the pass (event media follows them). */
+  reconciled?: (cameras: FeedCamera[]) => void,
 ): Promise<number> {
   const readAt = performance.now();
   const rows = await ownership.ownedCameras();
   // Viewers of a feed about to close hear why from the access rule first ("camera disabled", "consent withdrawn"),
   // not as a bare feed end. The rule reads the database after the rows above, so it sees every change they saw.
   if (feeds.closesWatchedFeeds(rows, readAt)) await endRevokedViews();
-  return feeds.reconcile(rows, readAt);
+  const opened = await feeds.reconcile(rows, readAt);
+  reconciled?.(rows);
+  return opened;
 }

@@ -58,16 +58,21 @@ export class FeedRegistry {
   }
 
   /**
-   * Makes the open feeds match `current` (every enabled, consented camera with its source): the others are closed,
-   * and RTP cameras without a feed are warmed. Resolves with how many feeds were opened.
+   * Makes the open feeds match `current` (every camera that has a feed, with its source): the others are closed,
+   * and RTP cameras without a feed are warmed, as is every camera keeping event media (its pre-alarm ring and
+   * snapshot need video before the alert, a test pattern included). Resolves with how many feeds were opened.
    */
-  async reconcile(current: { id: string; source: CameraSource }[], readAt: number): Promise<number> {
+  async reconcile(
+    current: { id: string; source: CameraSource; eventMedia?: boolean }[],
+    readAt: number,
+  ): Promise<number> {
     for (const [cameraId, handle] of this.unwanted(current, readAt)) {
       this.retire(cameraId, handle, 'camera removed or reconfigured');
     }
     let opened = 0;
     for (const camera of current) {
-      if (camera.source.type !== 'rtp' || this.handles.has(camera.id)) continue;
+      const keepWarm = camera.source.type === 'rtp' || camera.eventMedia === true;
+      if (!keepWarm || this.handles.get(camera.id)?.warm) continue;
       try {
         await this.warm(camera.id, camera.source);
         opened++;
@@ -141,6 +146,11 @@ export class FeedRegistry {
     if (!handle) return null;
     const feed = await handle.feed;
     return { ...feed.stats, state: feed.currentState, viewers: feed.viewerCount };
+  }
+
+  /** The open feed of a camera, without becoming one of its users (event media taps it); null when not open. */
+  openFeed(cameraId: string): CameraFeed | null {
+    return this.handles.get(cameraId)?.cameraFeed ?? null;
   }
 
   /** The cameras with a feed open here. */

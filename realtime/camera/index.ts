@@ -2,6 +2,9 @@
 import type { TemplatedApp } from 'uWebSockets.js';
 import { parseEnv } from '../../core/env';
 import type { Logger } from '../../core/logger';
+import { configuredMediaStore } from '../../core/media/configured-media-store';
+import { MediaEnv } from '../../core/media/media-env';
+import { ALERTS_CHANNEL, type AlertNotification } from '../../db/alerts/channel';
 import type { Sql } from '../../db/client';
 import type { CameraSignalling } from '../camera-signalling';
 import { CameraService } from './camera-service';
@@ -11,8 +14,9 @@ import { registerSignallingRelayRoutes } from './signalling-relay-routes';
 import { registerWhepRoutes } from './whep-routes';
 
 export type { AccessEnded, AccessRecheck, RevokedView } from './access-recheck';
-export { CameraService, type CameraServiceStats } from './camera-service';
+export { CameraService, type CameraServiceStats, type MediaHealth } from './camera-service';
 export { type CameraConfig, CameraEnv } from './env';
+export type { EventMedia } from './event-media';
 export { registerWhepRoutes } from './whep-routes';
 
 export interface CameraAttachment {
@@ -40,7 +44,8 @@ export function attachCameraService(
   options: { sql: Sql; logger: Logger; jwtSecret: string; env: Record<string, unknown>; nodeId: string },
 ): CameraAttachment {
   const config = parseEnv(CameraEnv, options.env);
-  const service = new CameraService(options.sql, config, options.logger, options.nodeId);
+  const mediaStore = configuredMediaStore(parseEnv(MediaEnv, options.env));
+  const service = new CameraService(options.sql, config, options.logger, options.nodeId, mediaStore);
   registerWhepRoutes(app, service.whep, {
     jwtSecret: options.jwtSecret,
     logger: options.logger,
@@ -55,11 +60,30 @@ export function attachCameraService(
     nodeId: options.nodeId,
     logger: options.logger,
   });
+  // Alert wake-ups start event media captures; a lost one is found by the event-media sweep (`cameraJobs`).
+  const alertWatch = options.sql
+    .listen(ALERTS_CHANNEL, (payload) => {
+      try {
+        service.alertChanged(JSON.parse(payload) as AlertNotification);
+      } catch (error) {
+        options.logger.warn('alert wake-up not understood', { error: (error as Error).message });
+      }
+    })
+    .catch((error: Error) => {
+      options.logger.error('event media cannot listen for alerts; the sweep still finds them', {
+        error: error.message,
+      });
+      return null;
+    });
   const listening = (url: string) => {
     service.listening(config.CAMERA_NODE_URL || url);
     void service.reconcileFeeds().catch((error: Error) => {
       options.logger.warn('camera warm-up failed', { error: error.message });
     });
   };
-  return { cameras, service, config, listening, stop: () => service.shutdown() };
+  const stop = async () => {
+    await (await alertWatch)?.unlisten().catch(() => {});
+    await service.shutdown();
+  };
+  return { cameras, service, config, listening, stop };
 }

@@ -1,0 +1,191 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { setPriority, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { H264Depacketizer, parseRtpHeader } from './rtp';
+import { spawnTiedToThisProcess } from './tied-spawn';
+
+/** Niceness of media ffmpeg runs: the alert path on the same cores always comes first. */
+const FFMPEG_NICENESS = 10;
+const FFMPEG_TIMEOUT_MS = 30_000;
+const RTP_CLOCK_HZ = 90_000;
+
+export class MediaEncodeError extends Error {}
+
+/**
+ * At most `slots` ffmpeg runs at once on this node (a burst of alerts queues instead of starving the alert path of
+ * CPU); each runs niced, tied to the node (a SIGKILLed node leaves none behind), and is killed after 30 s.
+ */
+export class FfmpegRunner {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    private readonly ffmpegPath: string,
+    private readonly slots = 2,
+  ) {}
+
+  /** Runs ffmpeg with `args`, `input` on its stdin; resolves with its stdout. Rejects on a failed start or exit. */
+  async run(args: string[], input: Uint8Array): Promise<Buffer<ArrayBuffer>> {
+    await this.acquire();
+    try {
+      return await this.spawn(args, input);
+    } finally {
+      this.release();
+    }
+  }
+
+  private acquire(): Promise<void> {
+    if (this.running < this.slots) {
+      this.running++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running--;
+  }
+
+  private spawn(args: string[], input: Uint8Array): Promise<Buffer<ArrayBuffer>> {
+    return new Promise((resolve, reject) => {
+      const child = spawnTiedToThisProcess(
+        this.ffmpegPath,
+        ['-hide_banner', '-loglevel', 'error', '-nostdin', ...args],
+        { stdio: ['pipe', 'pipe', 'pipe'] },
+      );
+      if (child.pid !== undefined) {
+        try {
+          setPriority(child.pid, FFMPEG_NICENESS);
+        } catch {
+          // Not allowed to lower it: it runs at normal priority, still bounded by the slots.
+        }
+      }
+      const output: Buffer[] = [];
+      let errors = '';
+      const timer = setTimeout(() => child.kill('SIGKILL'), FFMPEG_TIMEOUT_MS);
+      child.stdout?.on('data', (chunk: Buffer) => output.push(chunk));
+      child.stderr?.on('data', (chunk: Buffer) => {
+        if (errors.length < 2_000) errors += chunk.toString();
+      });
+      // ffmpeg exiting early (bad input) closes its stdin: the write error is the exit's to report.
+      child.stdin?.on('error', () => {});
+      child.on('error', (error) => {
+        clearTimeout(timer);
+        reject(new MediaEncodeError(`ffmpeg could not start: ${error.message}`));
+      });
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        if (code === 0) resolve(Buffer.concat(output));
+        else {
+          const why = signal ? `killed by ${signal}` : `exited ${code}`;
+          reject(new MediaEncodeError(`ffmpeg ${why}${errors ? `: ${errors.trim().split('\n').at(-1)}` : ''}`));
+        }
+      });
+      child.stdin?.end(input);
+    });
+  }
+}
+
+/** The H264 byte stream (Annex B) of RTP packets, and how many frames it holds over what span of RTP time. */
+export function annexBOf(packets: readonly Buffer[]): { bytes: Buffer; frames: number; spanMs: number } {
+  const depacketizer = new H264Depacketizer();
+  let frames = 0;
+  let first: number | null = null;
+  let last = 0;
+  let previous: number | null = null;
+  for (const packet of packets) {
+    const header = parseRtpHeader(packet);
+    if (!header) continue;
+    depacketizer.push(packet);
+    if (header.timestamp !== previous) {
+      frames++;
+      previous = header.timestamp;
+      first ??= header.timestamp;
+      last = header.timestamp;
+    }
+  }
+  // RTP timestamps wrap at 2^32: the span is the forward distance.
+  const ticks = first === null ? 0 : (last - first) >>> 0;
+  return { bytes: depacketizer.annexB(), frames, spanMs: (ticks * 1000) / RTP_CLOCK_HZ };
+}
+
+/**
+ * One JPEG of the latest picture in `frames` (a cached GOP, keyframe first): the GOP is decoded from its keyframe,
+ * only the last picture is encoded. If that one cannot be decoded (a damaged frame), the first one that can.
+ */
+export async function snapshotJpeg(
+  runner: FfmpegRunner,
+  frames: readonly (readonly Buffer[])[],
+): Promise<Buffer<ArrayBuffer>> {
+  const { bytes, frames: count } = annexBOf(frames.flat());
+  if (count === 0) throw new MediaEncodeError('no frames to decode');
+  const jpegOf = (filter: string[]) =>
+    runner.run(
+      [
+        '-f',
+        'h264',
+        '-i',
+        'pipe:0',
+        ...filter,
+        '-frames:v',
+        '1',
+        '-c:v',
+        'mjpeg',
+        '-q:v',
+        '3',
+        '-f',
+        'image2pipe',
+        'pipe:1',
+      ],
+      bytes,
+    );
+  const latest = await jpegOf(['-vf', `select=eq(n\\,${count - 1})`]);
+  if (latest.length > 0) return latest;
+  const first = await jpegOf([]);
+  if (first.length === 0) throw new MediaEncodeError('ffmpeg decoded no picture');
+  return first;
+}
+
+/**
+ * The packets (starting at a keyframe) as an MP4 without transcoding: the H264 stream copied into the container at
+ * the frame rate its RTP timestamps show, `faststart` so a player can begin before the whole file arrived.
+ */
+export async function remuxMp4(
+  runner: FfmpegRunner,
+  packets: readonly Buffer[],
+): Promise<{ mp4: Buffer<ArrayBuffer>; frames: number; durationMs: number }> {
+  const { bytes, frames, spanMs } = annexBOf(packets);
+  if (frames < 2) throw new MediaEncodeError('not enough video for a clip');
+  const fps = Math.min(120, Math.max(1, ((frames - 1) * 1000) / Math.max(spanMs, 1)));
+  // MP4's index goes at the front (faststart), which needs a seekable output: a temporary file, not a pipe.
+  const folder = await mkdtemp(join(tmpdir(), 'carewatch-clip-'));
+  try {
+    const out = join(folder, 'clip.mp4');
+    await runner.run(
+      [
+        '-fflags',
+        '+genpts',
+        '-f',
+        'h264',
+        '-framerate',
+        fps.toFixed(3),
+        '-i',
+        'pipe:0',
+        '-c:v',
+        'copy',
+        '-movflags',
+        '+faststart',
+        '-f',
+        'mp4',
+        '-y',
+        out,
+      ],
+      bytes,
+    );
+    return { mp4: await readFile(out), frames, durationMs: Math.round((frames * 1000) / fps) };
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
