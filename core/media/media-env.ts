@@ -4,19 +4,21 @@ import { S3MediaStore } from './s3-store';
 const text = v.optional(v.pipe(v.string(), v.trim()), '');
 
 /** Where event media (snapshots, clips) is stored; read by the realtime node (writes) and the API (reads, erases). */
+export const MediaEnvEntries = v.object({
+  /** `file`: a folder (MEDIA_DIR); `s3`: an S3-compatible bucket (MEDIA_S3_*). */
+  MEDIA_STORE: v.optional(v.picklist(['file', 's3']), 'file'),
+  MEDIA_DIR: v.optional(v.pipe(v.string(), v.minLength(1)), '.data/media'),
+  /** Under this much free space the file store counts as full: health says degraded. */
+  MEDIA_MIN_FREE_MB: v.pipe(v.optional(v.string(), '100'), v.transform(Number), v.integer(), v.minValue(0)),
+  MEDIA_S3_ENDPOINT: v.optional(v.union([v.literal(''), v.pipe(v.string(), v.url())]), ''),
+  MEDIA_S3_BUCKET: text,
+  MEDIA_S3_REGION: v.optional(v.pipe(v.string(), v.minLength(1)), 'us-east-1'),
+  MEDIA_S3_ACCESS_KEY_ID: text,
+  MEDIA_S3_SECRET_ACCESS_KEY: text,
+});
+
 export const MediaEnv = v.pipe(
-  v.object({
-    /** `file`: a folder (MEDIA_DIR); `s3`: an S3-compatible bucket (MEDIA_S3_*). */
-    MEDIA_STORE: v.optional(v.picklist(['file', 's3']), 'file'),
-    MEDIA_DIR: v.optional(v.pipe(v.string(), v.minLength(1)), '.data/media'),
-    /** Under this much free space the file store counts as full: health says degraded. */
-    MEDIA_MIN_FREE_MB: v.pipe(v.optional(v.string(), '100'), v.transform(Number), v.integer(), v.minValue(0)),
-    MEDIA_S3_ENDPOINT: v.optional(v.union([v.literal(''), v.pipe(v.string(), v.url())]), ''),
-    MEDIA_S3_BUCKET: text,
-    MEDIA_S3_REGION: v.optional(v.pipe(v.string(), v.minLength(1)), 'us-east-1'),
-    MEDIA_S3_ACCESS_KEY_ID: text,
-    MEDIA_S3_SECRET_ACCESS_KEY: text,
-  }),
+  MediaEnvEntries,
   v.check(
     (config) =>
       config.MEDIA_STORE !== 's3' ||

@@ -45,6 +45,9 @@ WORKDIR /app
 COPY --from=production-deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY package.json ./
+# Event media (snapshots, clips) when MEDIA_STORE=file: compose mounts a volume shared by functions and realtime
+# here; a new named volume takes this folder's owner, so the service user can write it.
+RUN mkdir -p /var/lib/carewatch/media && chown node:node /var/lib/carewatch/media
 USER node
 
 FROM base AS migrate
@@ -69,7 +72,8 @@ CMD ["node", "--enable-source-maps", "dist/functions.mjs"]
 
 FROM base AS realtime
 USER root
-# ffmpeg encodes the demo test-pattern camera (H264 RTP); real cameras push RTP themselves.
+# ffmpeg encodes the demo test-pattern camera (H264 RTP; real cameras push RTP themselves), decodes alert snapshots
+# from the cached GOP and remuxes alert clips to MP4 (no transcoding).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ffmpeg \
  && rm -rf /var/lib/apt/lists/*

@@ -7,6 +7,7 @@ import type * as v from 'valibot';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { FunctionsEnv } from '../../functions/env';
+import { MediaEnvEntries } from '../../core/media/media-env';
 import { CameraEnv } from '../../realtime/camera/env';
 import { RealtimeEnv } from '../../realtime/env';
 
@@ -131,7 +132,12 @@ describe('docker-compose.yml', () => {
   test('realtime: sets only variables the node reads, and every one it requires', () => {
     const schema = schemaVariables(RealtimeEnv);
     // The node also configures its camera service from the same environment (realtime/camera/env.ts).
-    const reads = new Set([...schema.all, ...schemaVariables(CameraEnv).all, ...directReads('realtime/main.ts')]);
+    const reads = new Set([
+      ...schema.all,
+      ...schemaVariables(CameraEnv).all,
+      ...schemaVariables(MediaEnvEntries).all,
+      ...directReads('realtime/main.ts'),
+    ]);
     const set = Object.keys(resolved.services.realtime?.environment ?? {});
     expect(set.filter((name) => !reads.has(name))).toEqual([]);
     expect(schema.required.filter((name) => !set.includes(name))).toEqual([]);
