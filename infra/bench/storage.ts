@@ -3,7 +3,8 @@
 //
 // Storage: the same rows (BENCH_RESIDENTS homes × BENCH_DAYS days × BENCH_EVENTS_PER_DAY events of the simulator's
 // routine mix, stored as ingest stores them) go into
-//   - plain PostgreSQL: an embedded PostgreSQL 18 (or $BENCH_DATABASE_URL, whose sensor_events is TRUNCATED),
+//   - plain PostgreSQL: an embedded PostgreSQL 18 (or $BENCH_DATABASE_URL: its sensor_events is TRUNCATED and a
+//     centre "Storage Bench …" is seeded in it for the Redis part),
 //     migrated, so sensor_events has its btree indexes and the BRIN index on time;
 //   - TimescaleDB: PGlite (PostgreSQL 17, WASM) with TimescaleDB 2.23, migrated, so sensor_events is the 1-day-chunk
 //     hypertable with compression segmented by resident (migration 0001); then every chunk is compressed, as the
@@ -80,7 +81,7 @@ async function plainPostgres(rows: StorageRow[]) {
     `plain PostgreSQL ${version?.v}: ${rows.length} rows inserted in ${seconds.toFixed(1)} s; heap ${mb(size?.heap)}, ` +
       `indexes ${mb(size?.indexes)}, total ${mb(size?.total)}`,
   );
-  return { url, sql, db, heap: Number(size?.heap), indexes: Number(size?.indexes), total: Number(size?.total) };
+  return { url, db, heap: Number(size?.heap), indexes: Number(size?.indexes), total: Number(size?.total) };
 }
 
 async function timescale(rows: StorageRow[]) {
