@@ -3,7 +3,9 @@
 // with 1, 10 and 25 viewers. A viewer that gets no video (none within 15 s, or none during a measured window) is
 // counted in `viewers_without_video` and fails the run: a viewer left without packets would lower the CPU figure.
 // Last stdout line: {"ttff_ms_gop5s":…,"ttff_ms_gop5s_websocket":…,"cpu_pct_per_viewer":{"1":…,"10":…,"25":…},
-// "viewers_without_video":0,"viewer_retries":…}
+// "viewers_without_video":0,"viewer_retries":…,"snapshot_p99_ms":…,"snapshot_median_ms":…,"snapshots_failed":0}.
+// After the viewers the camera gets event-media consent and 30 SOS alerts, one a second, each storing a snapshot:
+// `snapshot_p99_ms` is alert committed → snapshot stored (infra/bench/camera-snapshots.ts).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,8 +19,10 @@ import { migrate } from '../../db/migrate';
 import { launchChromium } from '../../realtime/camera/testing';
 import type {} from '../../realtime/camera/viewer-page';
 import { seedDemoOrganisation } from '../demo-organisation';
+import { measureSnapshotLatency } from './camera-snapshots';
 
 const TTFF_RUNS = Number(process.env.BENCH_TTFF_RUNS ?? 5);
+const SNAPSHOT_ALERTS = Number(process.env.BENCH_SNAPSHOT_ALERTS ?? 30);
 const CPU_WINDOW_MS = Number(process.env.BENCH_CPU_WINDOW_MS ?? 5000);
 const CPU_WINDOWS = 3;
 const VIEWER_COUNTS = [1, 10, 25];
@@ -31,6 +35,11 @@ const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+};
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 };
 
 const dataDir = mkdtempSync(join(tmpdir(), 'carewatch-camera-bench-'));
@@ -63,6 +72,8 @@ try {
       CAMERA_RTP_HOST: '127.0.0.1',
       // Every bench viewer is the same admin: the per-staff WHEP cap (16) must not stop the 25-viewer case.
       CAMERA_WHEP_SESSIONS_PER_STAFF: '64',
+      MEDIA_STORE: 'file',
+      MEDIA_DIR: join(dataDir, 'media'),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -159,6 +170,20 @@ try {
     await Promise.all(viewers.map((viewer) => viewer.close()));
     await sleep(500);
   }
+  // --- alert snapshots: the camera gets event-media consent (its feed starts a pre-alarm ring at the next reconcile
+  // pass, CAMERA_ACCESS_RECHECK_MS), then SOS alerts for its resident, one a second ---
+  await sql`update cameras set event_media_consent_given_by = 'resident', event_media_consent_recorded_at = now()
+             where id = ${seed.cameraId}`;
+  await sleep(12_000);
+  const [camera] = await sql<{ orgId: string; residentId: string }[]>`
+    select org_id as "orgId", resident_id as "residentId" from cameras where id = ${seed.cameraId}`;
+  if (!camera) throw new Error('bench camera is gone');
+  const snapshots = await measureSnapshotLatency(sql, camera, SNAPSHOT_ALERTS, 1000);
+  console.log(
+    `snapshots: ${snapshots.samples.length} stored, median ${Math.round(median(snapshots.samples))} ms, ` +
+      `p99 ${Math.round(percentile(snapshots.samples, 99))} ms, ${snapshots.failed.length} failed ` +
+      JSON.stringify(snapshots.failed.slice(0, 3)),
+  );
   console.log(
     JSON.stringify({
       ttff_ms_gop5s: Math.round(median(ttff.whep)),
@@ -166,8 +191,15 @@ try {
       cpu_pct_per_viewer: perViewer,
       viewers_without_video: viewersWithoutVideo,
       viewer_retries: viewerRetries,
+      snapshot_p99_ms: Math.round(percentile(snapshots.samples, 99)),
+      snapshot_median_ms: Math.round(median(snapshots.samples)),
+      snapshots_failed: snapshots.failed.length,
     }),
   );
+  if (snapshots.failed.length > 0) {
+    console.error(`[bench] failed: ${snapshots.failed.length} alerts got no snapshot`);
+    process.exitCode = 1;
+  }
   if (viewersWithoutVideo > 0) {
     console.error(`[bench] failed: ${viewersWithoutVideo} viewers got no video while measured`);
     process.exitCode = 1;
