@@ -101,6 +101,63 @@ export async function connectDashboards(
 }
 
 /**
+ * Dashboards of several nodes from one pool of client processes: node k's staff are dealt out over every process
+ * (dashboard j of node k to process j mod `processes`), so when a node dies its dashboards' reconnects are spread
+ * over all client processes, as real browsers spread them over their own machines, instead of one client process
+ * carrying the whole storm. Resolves with each node's connection count, in `targets`' order.
+ */
+export async function connectDashboardsAcross(
+  targets: { wsUrl: string; staffIds: string[]; fallbackUrls: string[] }[],
+  orgId: string,
+  processes: number,
+  arrivals: Map<string, number[]>,
+  reconnects: { lost: number[]; back: number[]; failed: number; reasons: string[] },
+) {
+  const clients = Array.from({ length: processes }, () => spawnClients(arrivals));
+  cleanups.unshift(() => {
+    for (const client of clients) if (client.exitCode === null) client.kill('SIGKILL');
+  });
+  for (const client of clients) {
+    client.on('message', (message: FromClients) => {
+      if (message.type !== 'reconnects') return;
+      reconnects.lost.push(...message.lost);
+      reconnects.back.push(...message.back);
+      reconnects.failed += message.failed;
+      if (reconnects.reasons.length < 5) reconnects.reasons.push(...message.reasons);
+    });
+  }
+  const perNode: { connections: number; connectFailures: number; attemptsFailed: string[] }[] = [];
+  for (const target of targets) {
+    const tokens = await Promise.all(
+      target.staffIds.map(
+        async (staffId) => (await issueAccessToken({ staffId, orgId, role: 'manager' }, JWT_SECRET, 3600)).token,
+      ),
+    );
+    // One node at a time, all client processes at once: each process's `connect` is answered before its next.
+    const reports = await Promise.all(
+      clients.map((client, index) => {
+        const connected = once(client, 'connected');
+        const dealt = tokens.filter((_, position) => position % processes === index);
+        send(client, { type: 'connect', wsUrl: target.wsUrl, tokens: dealt, fallbackUrls: target.fallbackUrls });
+        return connected;
+      }),
+    );
+    perNode.push({
+      connections: reports.reduce((sum, report) => sum + report.connected, 0),
+      connectFailures: reports.reduce((sum, report) => sum + report.failed, 0),
+      attemptsFailed: reports.flatMap((report) => report.attemptsFailed),
+    });
+  }
+  return {
+    perNode,
+    close: async () => {
+      for (const client of clients) send(client, { type: 'close' });
+      await Promise.all(clients.map((client) => once(client, 'closed')));
+    },
+  };
+}
+
+/**
  * `connections` staff (managers, so a broadcast reaches all), one resident each, and one resident with nobody; every
  * resident gets a hub with an emergency button and a demo key, so alerts go in through the ingest endpoint.
  */

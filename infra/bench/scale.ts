@@ -1,7 +1,8 @@
 // `npm run bench:scale`: 100,000 authenticated dashboards over BENCH_NODES realtime node processes (default 7: a
 // process may hold 20,000 open files here, and after one node dies the others must still fit its dashboards), each
-// node on its own port (~14,300 clients per destination port, inside the ~28,000 loopback ephemeral ports), one
-// client process per node. SOS alerts go in through POST /v1/ingest/events at BENCH_RATE/s for BENCH_SECONDS; then
+// node on its own port (~14,300 clients per destination port, inside the ~28,000 loopback ephemeral ports), as many
+// client processes as nodes, each holding a share of every node's dashboards (so a killed node's reconnects are
+// spread over all of them, as browsers' would be). SOS alerts go in through POST /v1/ingest/events at BENCH_RATE/s for BENCH_SECONDS; then
 // the node first connected is SIGKILLed while alerts keep coming, and its dashboards reconnect to the others the
 // way the console does (its backoff, resume.<last seq>). Prints one JSON line of figures last; exits non-zero when a
 // dashboard never connected or came back, an alert frame never arrived, or the alert audit finds a violation.
@@ -12,7 +13,7 @@ import { auditBenchAlerts } from './alert-audit';
 import {
   benchDatabase,
   cleanups,
-  connectDashboards,
+  connectDashboardsAcross,
   log,
   now,
   percentile,
@@ -66,17 +67,18 @@ async function main() {
   const arrivals = new Map<string, number[]>();
   const reconnects = { lost: [] as number[], back: [] as number[], failed: 0, reasons: [] as string[] };
   const started = now();
-  const groups = await Promise.all(
-    nodes.map((node, index) =>
-      connectDashboards(
-        node.wsUrl,
-        { orgId: org.orgId, staffIds: setup.staff.slice(index * share, (index + 1) * share) },
-        1,
-        arrivals,
-        { fallbackUrls: nodes.filter((other) => other !== node).map((other) => other.wsUrl), reconnects },
-      ),
-    ),
+  const dashboards = await connectDashboardsAcross(
+    nodes.map((node, index) => ({
+      wsUrl: node.wsUrl,
+      staffIds: setup.staff.slice(index * share, (index + 1) * share),
+      fallbackUrls: nodes.filter((other) => other !== node).map((other) => other.wsUrl),
+    })),
+    org.orgId,
+    NODES,
+    arrivals,
+    reconnects,
   );
+  const groups = dashboards.perNode;
   const connections = groups.reduce((sum, group) => sum + group.connections, 0);
   const connectFailures = groups.reduce((sum, group) => sum + group.connectFailures, 0);
   log(
@@ -140,7 +142,7 @@ async function main() {
   );
   const alertsMissing = missingOf(warmupLatencies) + missingOf(latencies) + missingOf(stormLatencies);
 
-  await Promise.all(groups.map((group) => group.close()));
+  await dashboards.close();
   const auditViolations = await auditBenchAlerts(sql, log);
   console.log(
     JSON.stringify({
