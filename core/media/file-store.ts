@@ -36,7 +36,8 @@ export class FileMediaStore implements MediaStore {
     return join(this.root, checkedKey(key));
   }
 
-  async put(key: string, bytes: Uint8Array<ArrayBuffer>): Promise<void> {
+  /** The content type is not stored: a file's extension says it (`get`). */
+  async put(key: string, bytes: Uint8Array<ArrayBuffer>, _contentType?: string): Promise<void> {
     const path = this.path(key);
     await mkdir(dirname(path), { recursive: true });
     const temporary = `${path}.${process.pid}.${++this.writes}.partial`;
