@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { mediaContentTypes, mediaStorageKey } from '../../core/media/media-keys';
+import type { MediaStore } from '../../core/media/media-store';
 import type { Sql } from '../../db/client';
 import type { AlertMediaKind, AlertMediaState } from '../../db/schema';
 
@@ -83,4 +85,25 @@ export function testJpeg(): Uint8Array<ArrayBuffer> {
     '-',
   ]);
   return new Uint8Array(bytes);
+}
+
+/**
+ * A stored snapshot or clip as a finished capture leaves it: the row, its bytes in `store` under its
+ * `mediaStorageKey`, and the row marked stored with the size and times. Returns the row id and key.
+ */
+export async function storeMedia(
+  sql: Sql,
+  store: MediaStore,
+  media: Omit<MediaFixture, 'state' | 'storageKey' | 'bytes' | 'error'>,
+  bytes: Uint8Array<ArrayBuffer>,
+): Promise<{ id: string; key: string }> {
+  const id = await insertMedia(sql, { ...media, state: 'capturing' });
+  const key = mediaStorageKey({ orgId: media.orgId, alertId: media.alertId, id, kind: media.kind });
+  await store.put(key, bytes, mediaContentTypes[media.kind]);
+  await sql`
+    update alert_media set state = 'stored', storage_key = ${key}, content_type = ${mediaContentTypes[media.kind]},
+                           bytes = ${bytes.byteLength}, captured_from = now() - interval '20 seconds',
+                           captured_until = now(), stored_at = now()
+     where id = ${id}`;
+  return { id, key };
 }
