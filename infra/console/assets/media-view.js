@@ -9,7 +9,16 @@ export class MediaView extends LazyDetails {
   /** @param {{api: {get: Function, blob: Function}, details: HTMLDetailsElement, alertId: string}} options */
   constructor({ api, details, alertId }) {
     const path = `/v1/alerts/${encodeURIComponent(alertId)}`;
-    super({ api, details, path: `${path}/media`, status: details.querySelector('.media-state') });
+    // The API answers 404 for media the caller may not see (no reason to view, no consent): shown as "none".
+    const media = {
+      get: (target) =>
+        api.get(target).catch((error) => {
+          if (error?.status === 404) return { items: [] };
+          throw error;
+        }),
+      blob: (target) => api.blob(target),
+    };
+    super({ api: media, details, path: `${path}/media`, status: details.querySelector('.media-state') });
     this.base = path;
     this.list = details.querySelector('.media-list');
     /** media id → Promise of its object URL, fetched once per card. */
