@@ -6,8 +6,10 @@ import type { AlertMediaKind } from '../../../db/schema';
 import { auditStaffAction } from '../../lib/audit';
 import type { AppContext } from '../../lib/context';
 import { handle } from '../../lib/handlers';
+import type { Assert, Documents } from '../../lib/openapi';
 import { ApiError } from '../../lib/problem';
 import * as routes from './alert-media.routes';
+import type { MediaItem } from './alert-media.schemas';
 import { answerRange } from './byte-range';
 
 const noMedia = () => new ApiError({ code: 'NOT_FOUND', detail: 'No such media for this alert' });
@@ -58,6 +60,9 @@ function mediaJson(media: ViewableMedia) {
     error: media.error,
   };
 }
+
+/** The list's documented item is what `mediaJson` answers: a drift fails to compile. */
+export type MediaItemDocumented = Assert<Documents<typeof MediaItem, ReturnType<typeof mediaJson>>>;
 
 export const list = handle(...routes.list, async (c) => {
   const { id } = c.req.valid('param');

@@ -166,6 +166,21 @@ describe('alert media: list, snapshot and clip (Node server, real PostgreSQL, th
       expect(byCamera.bytes).toEqual(jpeg);
     });
 
+    test("without cameraId the alert's latest stored snapshot is served; with it, that camera's", async () => {
+      const { sql } = h.database;
+      const other = await insertAlert(sql, { orgId: h.orgs.own.orgId, residentId: resident, status: 'resolved' });
+      const base = { orgId: h.orgs.own.orgId, alertId: other, residentId: resident, kind: 'snapshot' as const };
+      const older = await storeMedia(sql, store, { ...base, cameraId: camera }, jpeg);
+      const later = new Uint8Array([255, 216, 255, 224, 1, 2, 3]);
+      const newer = await storeMedia(sql, store, { ...base, cameraId: secondCamera }, later);
+      await sql`update alert_media set stored_at = now() - interval '1 minute' where id = ${older.id}`;
+      const token = await h.tokenFor('own', 'admin');
+      expectBytes((await bytesOf(`/v1/alerts/${other}/snapshot`, token)).bytes, later);
+      expectBytes((await bytesOf(`/v1/alerts/${other}/snapshot?cameraId=${camera}`, token)).bytes, jpeg);
+      expect((await get(`/v1/alerts/${other}/clip`, 'admin')).status).toBe(404);
+      await sql`delete from alert_media where id in ${sql([older.id, newer.id])}`;
+    });
+
     test('the clip is served whole with Accept-Ranges, and HEAD answers its headers without a view row', async () => {
       const token = await h.tokenFor('own', 'admin');
       const { response, bytes } = await bytesOf(`/v1/alerts/${alert}/clip`, token);
