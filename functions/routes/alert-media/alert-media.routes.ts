@@ -24,7 +24,7 @@ const served = (kind: 'snapshot' | 'clip', type: string, summary: string, descri
     describeStaffRoute({
       tags: ['alerts'],
       summary,
-      description: `${description} ${rule} Every answer with the bytes writes an audit row (\`alert.media.view\`: camera, kind, basis, range); every refusal of an existing alert's media a \`alert.media.denied\` row. HEAD answers the headers without the bytes (and writes no view row). 503 when this runtime has no media store (Workers without MEDIA_STORE=s3).`,
+      description: `${description} ${rule} Every answer with the bytes writes an audit row (\`alert.media.view\`: camera, kind, basis, range); every refusal of an existing alert's media an \`alert.media.denied\` row. HEAD answers the headers without the bytes (and writes no view row). 503 when this runtime has no media store (Workers without MEDIA_STORE=s3).`,
       parameters: [
         {
           name: 'range',
