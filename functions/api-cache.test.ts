@@ -11,7 +11,15 @@ interface Profile {
   phone: string | null;
   assignedStaff: { staffId: string; name: string }[];
   openAlerts: { id: string; kind: string; status: string }[];
-  cameras: { id: string; name: string; room: string | null; residentId: string; enabled: boolean; consent: boolean }[];
+  cameras: {
+    id: string;
+    name: string;
+    room: string | null;
+    residentId: string;
+    enabled: boolean;
+    consent: boolean;
+    eventMediaConsent: boolean;
+  }[];
 }
 
 describe.each(['memory', 'upstash'] as const)('read-through cache on %s (Node server, real PostgreSQL)', (kind) => {
@@ -101,6 +109,7 @@ describe.each(['memory', 'upstash'] as const)('read-through cache on %s (Node se
         residentId: id,
         enabled: true,
         consent: true,
+        eventMediaConsent: false,
       },
     ]);
     expect((await profile(id, carerToken)).headers.get('x-cache')).toBe('hit');

@@ -14,6 +14,7 @@ import {
   upstashUrl,
   vapidPublicKey,
 } from '../core/env';
+import { MediaEnv } from '../core/media/media-env';
 import { normaliseIp } from './lib/client-ip';
 
 /** Configuration of the functions app, read from `process.env` on Node and from bindings on Workers. */
@@ -86,6 +87,8 @@ export const FunctionsEnv = v.object({
   INTEGRATION_SIGNING_KEY: integrationSigningKey,
   OUTBOUND_ALLOW_PRIVATE: outboundAllowPrivate,
   NODE_ENV: v.optional(v.string()),
+  /** Where event media is read from (MEDIA_STORE, MEDIA_DIR, MEDIA_S3_*): the realtime node's store, shared. */
+  ...MediaEnv.pipe[0].entries,
 });
 
 export type FunctionsConfig = v.InferOutput<typeof FunctionsEnv>;
@@ -94,5 +97,7 @@ export type FunctionsConfig = v.InferOutput<typeof FunctionsEnv>;
 export function parseFunctionsEnv(source: Record<string, unknown>): FunctionsConfig {
   const config = parseEnv(FunctionsEnv, source);
   if (!outboundPrivateOnlyInTests(config)) throw new ConfigError([OUTBOUND_PRIVATE_MESSAGE]);
+  // The media fields' check across fields (MEDIA_STORE=s3 needs its endpoint, bucket and keys).
+  parseEnv(MediaEnv, source);
   return config;
 }

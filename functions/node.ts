@@ -14,6 +14,7 @@ import { InFlight } from '../core/in-flight';
 import { startJobs } from '../core/jobs/run-jobs';
 import { configuredLimiters } from '../core/limits/configured-limiters';
 import { createLogger } from '../core/logger';
+import { configuredMediaStore } from '../core/media/configured-media-store';
 import { createDatabase, failFastTimeouts } from '../db/client';
 import { createApp } from './app';
 import { type FunctionsConfig, parseFunctionsEnv } from './env';
@@ -67,6 +68,7 @@ export async function startFunctions(
     limiters: configuredLimiters(config, logger, { timeoutMs: config.RATE_LIMIT_TIMEOUT_MS }),
     logger,
     activeStaff: createActiveStaffMemo(config.STAFF_ACTIVE_TTL_MS),
+    media: configuredMediaStore(config),
     docsAssets: swaggerUiFromNodeModules(),
   };
   const app = createApp();

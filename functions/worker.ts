@@ -9,6 +9,8 @@ import { runScheduledJob } from '../core/jobs/run-jobs';
 import { configuredLimiters } from '../core/limits/configured-limiters';
 import type { Limiters } from '../core/limits/limiter';
 import { createLogger } from '../core/logger';
+import { s3MediaStore } from '../core/media/media-env';
+import type { MediaStore } from '../core/media/media-store';
 import { createDatabase, failFastTimeouts } from '../db/client';
 import { createApp } from './app';
 import { parseFunctionsEnv } from './env';
@@ -32,6 +34,8 @@ let isolateCache: Cache | undefined;
 let isolateLimiters: Limiters | undefined;
 /** The isolate is the process here: its memory of which staff are still active lives as long as it does. */
 let isolateActiveStaff: ActiveStaffMemo | undefined;
+/** The media store per isolate: an S3-compatible bucket when configured; null (503 on the media endpoints) else. */
+let isolateMedia: MediaStore | null | undefined;
 /** The /docs UI's files, bundled into the worker as text modules (there is no file system to read them from). */
 const docsAssets: DocsAssetReader = async (file) => (file === 'swagger-ui.css' ? swaggerUiCss : swaggerUiBundle);
 
@@ -69,6 +73,7 @@ export default {
     });
     const cache = outageSafe(isolateCache, sql, logger);
     isolateActiveStaff ??= createActiveStaffMemo(config.STAFF_ACTIVE_TTL_MS);
+    if (isolateMedia === undefined) isolateMedia = s3MediaStore(config);
     const services: Services = {
       config,
       db,
@@ -77,6 +82,7 @@ export default {
       limiters: isolateLimiters,
       logger,
       activeStaff: isolateActiveStaff,
+      media: isolateMedia,
       docsAssets,
     };
     const clientIp = request.headers.get('cf-connecting-ip') ?? undefined;

@@ -36,7 +36,7 @@ export class FileMediaStore implements MediaStore {
     return join(this.root, checkedKey(key));
   }
 
-  // The content type follows from the key's extension when read back.
+  /** The content type is not stored: a file's extension says it (`get`). */
   async put(key: string, bytes: Uint8Array<ArrayBuffer>, _contentType?: string): Promise<void> {
     const path = this.path(key);
     await mkdir(dirname(path), { recursive: true });

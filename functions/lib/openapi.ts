@@ -33,6 +33,7 @@ const errorDescriptions: Record<ErrorCode, string> = {
   GONE: 'It existed but has expired',
   PAYLOAD_TOO_LARGE: 'The body exceeds the size limit',
   UNSUPPORTED_MEDIA_TYPE: 'The body must be application/json',
+  RANGE_NOT_SATISFIABLE: 'The `Range` starts beyond the end; `Content-Range: bytes */size` gives the size',
   RATE_LIMITED: 'Too many attempts; retry after the `retry-after` seconds',
   HEADERS_TOO_LARGE:
     'The request headers exceed the server’s limit (answered by the Node server, with `connection: close`)',

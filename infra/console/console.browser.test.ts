@@ -1,13 +1,18 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { issueAccessToken } from '../../core/auth/access-token';
+import { FileMediaStore } from '../../core/media/file-store';
 import { raiseAlert } from '../../db/alerts/raise-alert';
 import { formatWallClock, MINUTES_PER_DAY, wallClockMinutes } from '../../db/on-call/wall-clock';
 import { closeCodes } from '../../realtime/errors';
 import { BEARER_PREFIX, PROTOCOL, RESUME_PREFIX } from '../../realtime/protocol';
 import { type SeededOrganisation, seedDemoOrganisation } from '../demo-organisation';
+import { giveEventMediaConsent, insertMedia, storeMedia, testJpeg } from '../testing/alert-media';
 import { request } from '../testing/api-harness';
 import { collectPageErrors, launchChromium, screenshot, signInConsole } from '../testing/browser';
 import { TEST_JWT_SECRET } from '../testing/functions';
@@ -19,9 +24,11 @@ describe('staff console in Chromium through nginx over HTTPS', () => {
   let browser: Browser;
   let caregiver: { staffId: string; name: string; email: string; orgId: string };
   let seed: SeededOrganisation;
+  /** The API's media store: a folder of this file's own. */
+  const mediaDir = mkdtempSync(join(tmpdir(), 'carewatch-console-media-'));
 
   beforeAll(async () => {
-    stack = await startEntryPointStack();
+    stack = await startEntryPointStack({ functions: { MEDIA_DIR: mediaDir } });
     seed = await seedDemoOrganisation(stack.functions.database.db, {
       orgName: 'Console Centre',
       slug: 'console',
@@ -35,6 +42,7 @@ describe('staff console in Chromium through nginx over HTTPS', () => {
     await stopInjectionServers();
     await browser?.close();
     await stack?.stop();
+    rmSync(mediaDir, { recursive: true, force: true });
   });
 
   const newPage = async (
@@ -629,5 +637,49 @@ describe('staff console in Chromium through nginx over HTTPS', () => {
       .toBe('On-call of team');
     await screenshot(adminPage, 'console-ladder-on-call-en');
     await adminPage.context().close();
+  });
+  test('the alert card shows the snapshot a camera stored, and a failed clip with its reason', async () => {
+    const { sql } = stack.functions.database;
+    const [row] = await sql<{ residentId: string }[]>`
+      select resident_id as "residentId" from assignments
+       where staff_id = ${caregiver.staffId} and escalation_order = 1 order by resident_id offset 1 limit 1`;
+    const residentId = row?.residentId ?? '';
+    await sql`update escalation_policies set steps = jsonb_set(steps, '{0,waitSeconds}', '3600')
+               where org_id = ${seed.orgId} and severity = 'critical'`;
+    const [camera] = await sql<{ id: string }[]>`
+      insert into cameras (org_id, resident_id, name, source) values
+        (${seed.orgId}, ${residentId}, 'Bathroom camera', ${sql.json({ type: 'test-pattern' })}) returning id`;
+    await giveEventMediaConsent(sql, camera?.id ?? '');
+    const page = await signedInPage();
+    const errors = collectPageErrors(page);
+    const { alertId } = await sql.begin((tx) =>
+      raiseAlert(tx, {
+        orgId: seed.orgId,
+        residentId,
+        kind: 'fall',
+        severity: 'critical',
+        dedupKey: `${residentId}:fall`,
+        title: 'Fall detected',
+      }),
+    );
+    const jpeg = testJpeg();
+    const base = { orgId: seed.orgId, alertId, residentId, cameraId: camera?.id ?? '' };
+    await storeMedia(sql, new FileMediaStore(mediaDir, 0), { ...base, kind: 'snapshot' }, jpeg);
+    await insertMedia(sql, { ...base, kind: 'clip', state: 'failed', error: 'no keyframe yet' });
+    const item = page.locator(`li.alert[data-alert-id="${alertId}"]`);
+    await item.waitFor({ state: 'visible' });
+    await item.locator('details.media summary').click();
+    const image = item.locator('img.media-snapshot');
+    await image.waitFor({ state: 'visible' });
+    // The picture decoded: the JPEG came through the bearer-token fetch, shown from a blob URL the CSP allows.
+    await expect.poll(() => image.evaluate((element: HTMLImageElement) => element.naturalWidth)).toBe(320);
+    expect(await image.getAttribute('src')).toMatch(/^blob:/);
+    expect(await item.locator('.media-item[data-kind="clip"] .media-note').textContent()).toBe('실패: no keyframe yet');
+    const [view] = await sql<{ details: Record<string, unknown> }[]>`
+      select details from audit_log where action = 'alert.media.view' and target_id = ${alertId}`;
+    expect(view?.details).toMatchObject({ kind: 'snapshot', basis: 'open-alert' });
+    await screenshot(page, 'console-alert-media');
+    expect(errors).toEqual([]);
+    await page.context().close();
   });
 });

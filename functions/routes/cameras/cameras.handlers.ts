@@ -1,5 +1,6 @@
+import { eq } from 'drizzle-orm';
 import type { StaffIdentity } from '../../../core/auth/access-token';
-import { cameras, residents } from '../../../db/schema';
+import { alertMedia, cameras, residents } from '../../../db/schema';
 import { auditStaffAction } from '../../lib/audit';
 import type { AppContext } from '../../lib/context';
 import { handle } from '../../lib/handlers';
@@ -21,6 +22,17 @@ function consentFields(identity: StaffIdentity, consentGivenBy: string | null) {
     : { consentGivenBy: null, consentRecordedBy: null, consentRecordedAt: null };
 }
 
+/** Event-media consent is a separate purpose with its own record (who gave it, who recorded it, when). */
+function eventMediaConsentFields(identity: StaffIdentity, givenBy: string | null) {
+  return givenBy
+    ? {
+        eventMediaConsentGivenBy: givenBy,
+        eventMediaConsentRecordedBy: identity.staffId,
+        eventMediaConsentRecordedAt: new Date(),
+      }
+    : { eventMediaConsentGivenBy: null, eventMediaConsentRecordedBy: null, eventMediaConsentRecordedAt: null };
+}
+
 export const list = handle(...routes.list, async (c) => {
   const query = c.req.valid('query');
   const filters = equalWhereGiven(query, { residentId: cameras.residentId });
@@ -33,12 +45,16 @@ export const get = handle(...routes.get, async (c) => {
 });
 
 export const create = handle(...routes.create, async (c) => {
-  const { consentGivenBy, ...body } = c.req.valid('json');
+  const { consentGivenBy, eventMediaConsentGivenBy, ...body } = c.req.valid('json');
   const identity = c.get('identity');
   await orgScope(c).assertOwns(residents, body.residentId, 'residentId');
   const row = await c.env.services.db.transaction(async (tx) => {
     await assertRtpPortFree(tx, body.source);
-    const inserted = await camerasOf(c, tx).insert({ ...body, ...consentFields(identity, consentGivenBy ?? null) });
+    const inserted = await camerasOf(c, tx).insert({
+      ...body,
+      ...consentFields(identity, consentGivenBy ?? null),
+      ...eventMediaConsentFields(identity, eventMediaConsentGivenBy ?? null),
+    });
     if (consentGivenBy) {
       await auditStaffAction(tx, identity, {
         action: 'camera.consent_recorded',
@@ -48,6 +64,15 @@ export const create = handle(...routes.create, async (c) => {
         details: { consentGivenBy, residentId: inserted.residentId },
       });
     }
+    if (eventMediaConsentGivenBy) {
+      await auditStaffAction(tx, identity, {
+        action: 'camera.event_media_consent_recorded',
+        targetType: 'camera',
+        targetId: inserted.id,
+        ip: c.env.clientIp,
+        details: { eventMediaConsentGivenBy, residentId: inserted.residentId },
+      });
+    }
     return inserted;
   });
   await invalidateProfiles(c, [row.residentId]);
@@ -55,14 +80,36 @@ export const create = handle(...routes.create, async (c) => {
 });
 
 export const update = handle(...routes.update, async (c) => {
-  const { consentGivenBy, ...body } = c.req.valid('json');
+  const { consentGivenBy, eventMediaConsentGivenBy, ...body } = c.req.valid('json');
   const identity = c.get('identity');
   const { id } = c.req.valid('param');
   const consentChanges = consentGivenBy !== undefined;
+  const eventMediaChanges = eventMediaConsentGivenBy !== undefined;
   const row = await c.env.services.db.transaction(async (tx) => {
     await assertRtpPortFree(tx, body.source, id);
     const consent = consentChanges ? consentFields(identity, consentGivenBy) : {};
-    const updated = await camerasOf(c, tx).update(id, { ...body, ...consent });
+    const eventMedia = eventMediaChanges ? eventMediaConsentFields(identity, eventMediaConsentGivenBy) : {};
+    const updated = await camerasOf(c, tx).update(id, { ...body, ...consent, ...eventMedia });
+    if (eventMediaChanges) {
+      // Withdrawing event-media consent deletes what the camera captured, in this transaction: the delete trigger
+      // queues each stored row's bytes for the media store's purge, so nothing stays viewable or kept.
+      const deleted = eventMediaConsentGivenBy
+        ? []
+        : await tx.delete(alertMedia).where(eq(alertMedia.cameraId, id)).returning({ id: alertMedia.id });
+      await auditStaffAction(tx, identity, {
+        action: eventMediaConsentGivenBy
+          ? 'camera.event_media_consent_recorded'
+          : 'camera.event_media_consent_withdrawn',
+        targetType: 'camera',
+        targetId: id,
+        ip: c.env.clientIp,
+        details: {
+          eventMediaConsentGivenBy,
+          residentId: updated.residentId,
+          ...(eventMediaConsentGivenBy ? {} : { mediaDeleted: deleted.length }),
+        },
+      });
+    }
     if (consentChanges) {
       await auditStaffAction(tx, identity, {
         action: consentGivenBy ? 'camera.consent_recorded' : 'camera.consent_withdrawn',

@@ -11,11 +11,16 @@ export const get = cameras.get();
 
 export const create = cameras.create('Add a camera to a resident’s home', {
   answer: 'Added',
-  description: 'Recording consent (`consentGivenBy`) stores who recorded it and when, and is audited.',
+  description:
+    'Consent is given per purpose: live viewing (`consentGivenBy`) and event media (`eventMediaConsentGivenBy`: a ' +
+    'snapshot and a pre-alarm clip attached to alerts). Each stores who recorded it and when, and is audited.',
 });
 
 export const update = cameras.update('Update a camera or its consent', {
-  description: 'A consent change (recorded or withdrawn with `consentGivenBy: null`) is audited.',
+  description:
+    'A consent change (recorded, or withdrawn with `consentGivenBy: null` / `eventMediaConsentGivenBy: null`) is ' +
+    "audited. Withdrawing event-media consent deletes the camera's stored snapshots and clips in the same " +
+    'transaction; their bytes are queued for deletion from the media store.',
 });
 
 export const remove = cameras.remove('Remove a camera');

@@ -39,6 +39,17 @@ const ConsentGivenBy = v.pipe(
   v.description('Who consented: the resident or a named guardian. No consent, no stream.'),
 );
 
+const EventMediaConsentGivenBy = v.pipe(
+  StorableText,
+  v.trim(),
+  v.minLength(1),
+  v.maxLength(200),
+  v.description(
+    'Who consented to event media (a snapshot and a pre-alarm clip attached to alerts of the kinds the ' +
+      'organisation names), separately from live viewing: the resident or a named guardian. No consent, no media.',
+  ),
+);
+
 export const CreateBody = v.pipe(
   v.strictObject({
     residentId: Uuid,
@@ -46,6 +57,7 @@ export const CreateBody = v.pipe(
     room: v.optional(v.nullable(Room)),
     source: CameraSource,
     consentGivenBy: v.optional(v.nullable(ConsentGivenBy)),
+    eventMediaConsentGivenBy: v.optional(v.nullable(EventMediaConsentGivenBy)),
     enabled: v.optional(v.boolean()),
   }),
   v.metadata({
@@ -55,6 +67,7 @@ export const CreateBody = v.pipe(
       room: 'living room',
       source: { type: 'rtp', port: 5004 },
       consentGivenBy: '김순자 (resident)',
+      eventMediaConsentGivenBy: '김순자 (resident)',
     },
   }),
 );
@@ -66,6 +79,17 @@ export const UpdateBody = v.pipe(
     source: v.optional(CameraSource),
     consentGivenBy: v.optional(
       v.nullable(v.pipe(ConsentGivenBy, v.description('null withdraws consent; a new value records it again'))),
+    ),
+    eventMediaConsentGivenBy: v.optional(
+      v.nullable(
+        v.pipe(
+          EventMediaConsentGivenBy,
+          v.description(
+            "null withdraws it and deletes the camera's stored snapshots and clips (their bytes are purged from " +
+              'the media store); a new value records it again',
+          ),
+        ),
+      ),
     ),
     enabled: v.optional(v.boolean()),
   }),
@@ -86,5 +110,8 @@ export const { Item, Page } = recordSchemas('Camera', {
   consentGivenBy: v.nullable(v.string()),
   consentRecordedBy: v.nullable(Uuid),
   consentRecordedAt: v.nullable(Timestamp),
+  eventMediaConsentGivenBy: v.nullable(v.string()),
+  eventMediaConsentRecordedBy: v.nullable(Uuid),
+  eventMediaConsentRecordedAt: v.nullable(Timestamp),
   enabled: v.boolean(),
 });

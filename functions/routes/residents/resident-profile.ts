@@ -37,8 +37,10 @@ export interface ResidentProfile extends ResidentJson {
     room: string | null;
     residentId: string;
     enabled: boolean;
-    /** Consent is recorded (who gave it and when); no consent, no stream. */
+    /** Consent to live viewing is recorded (who gave it and when); no consent, no stream. */
     consent: boolean;
+    /** Consent to event media is recorded: alerts attach a snapshot and a clip from this camera. */
+    eventMediaConsent: boolean;
   }[];
   openAlerts: OpenAlertSummary[];
 }
@@ -77,6 +79,8 @@ async function loadProfile(scope: OrgScope, residentId: string): Promise<Residen
         residentId: cameras.residentId,
         enabled: cameras.enabled,
         consent: sql<boolean>`(${cameras.consentGivenBy} is not null and ${cameras.consentRecordedAt} is not null)`,
+        eventMediaConsent: sql<boolean>`(${cameras.eventMediaConsentGivenBy} is not null
+          and ${cameras.eventMediaConsentRecordedAt} is not null)`,
       })
       .from(cameras)
       .where(scope.where(cameras, eq(cameras.residentId, residentId)))

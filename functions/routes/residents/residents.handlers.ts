@@ -1,5 +1,5 @@
 import { eq, ilike, sql } from 'drizzle-orm';
-import { residents, sensorEvents } from '../../../db/schema';
+import { alertMedia, residents, sensorEvents } from '../../../db/schema';
 import { auditStaffAction } from '../../lib/audit';
 import type { AppContext } from '../../lib/context';
 import { handle } from '../../lib/handlers';
@@ -55,11 +55,15 @@ export const discharge = handle(...routes.discharge, async (c) => {
       throw new ApiError({ code: 'CONFLICT', detail: 'The resident is already discharged' });
     }
     const updated = await resident.update(id, { status: 'discharged', dischargedAt: new Date() });
+    // A discharged resident's snapshots and clips go with the discharge: the delete trigger queues their bytes for
+    // the media store's purge. (Erase needs nothing of its own: the rows cascade from the resident.)
+    const media = await tx.delete(alertMedia).where(eq(alertMedia.residentId, id)).returning({ id: alertMedia.id });
     await auditStaffAction(tx, c.get('identity'), {
       action: 'resident.discharge',
       targetType: 'resident',
       targetId: id,
       ip: c.env.clientIp,
+      details: { mediaDeleted: media.length },
     });
     return updated;
   });

@@ -120,7 +120,14 @@ export const ResidentProfileSchema = v.pipe(
         room: v.nullable(v.string()),
         residentId: Uuid,
         enabled: v.boolean(),
-        consent: v.pipe(v.boolean(), v.description('Consent is recorded; without it the camera cannot be watched')),
+        consent: v.pipe(
+          v.boolean(),
+          v.description('Live-viewing consent is recorded; without it the camera cannot be watched'),
+        ),
+        eventMediaConsent: v.pipe(
+          v.boolean(),
+          v.description('Event-media consent is recorded; without it alerts attach no snapshot or clip from it'),
+        ),
       }),
     ),
   }),

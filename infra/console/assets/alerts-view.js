@@ -1,10 +1,12 @@
 // The live alert list: newest urgent first, one entry per alert (several deliveries of the same alert update it),
 // Acknowledge / Resolve / Camera / Profile per alert, urgency by severity (colour, label, sound, title badge), and
-// under each card who was told about it and how (attempts-view.js).
+// under each card who was told about it and how (attempts-view.js), its history, and the snapshot and clip its
+// cameras captured (media-view.js).
 import { sound } from './alarm.js';
 import { AttemptsView } from './attempts-view.js';
 import { HistoryView } from './history-view.js';
 import { codeLabel, formatTime, t } from './i18n.js';
+import { MediaView } from './media-view.js';
 
 const severityRank = { critical: 0, high: 1, medium: 2, low: 3 };
 /** An ack without an answer (alert.updated, or an error frame) this long is sent again: a repeat is always safe. */
@@ -16,7 +18,7 @@ export class AlertBoard {
   /**
    * @param {{list: HTMLOListElement, empty: HTMLElement, count: HTMLElement, template: HTMLTemplateElement,
    *          send: (frame: object) => boolean, onOpenCamera: (alert: object) => void,
-   *          onOpenResident: (residentId: string) => void, api: {get: (path: string) => Promise<unknown>}}} options
+   *          onOpenResident: (residentId: string) => void, api: {get: (path: string) => Promise<unknown>, blob: (path: string) => Promise<Blob>}}} options
    */
   constructor(options) {
     Object.assign(this, options);
@@ -45,6 +47,7 @@ export class AlertBoard {
       if (!duplicate) {
         existing.attempts.refresh();
         existing.history.refresh();
+        existing.media.refresh();
       }
       this.render(existing);
     } else {
@@ -55,7 +58,8 @@ export class AlertBoard {
         alertId: alert.id,
       });
       const history = new HistoryView({ api: this.api, details: element.querySelector('.history'), alertId: alert.id });
-      const entry = { alert, deliveryId, seq, element, attempts, history };
+      const media = new MediaView({ api: this.api, details: element.querySelector('.media'), alertId: alert.id });
+      const entry = { alert, deliveryId, seq, element, attempts, history, media };
       this.entries.set(alert.id, entry);
       this.render(entry);
       if (alert.status === 'open' && !duplicate) sound(alert.severity);
@@ -87,6 +91,7 @@ export class AlertBoard {
     if (change === 'retriggered') entry.note = t('retriggered');
     entry.attempts.refresh();
     entry.history.refresh();
+    entry.media.refresh();
     this.render(entry);
     this.reorder();
   }
@@ -228,6 +233,7 @@ export class AlertBoard {
       this.render(entry);
       entry.attempts.render();
       entry.history.render();
+      entry.media.render();
     }
     this.reorder();
   }
@@ -236,6 +242,7 @@ export class AlertBoard {
     const entry = this.entries.get(alertId);
     if (!entry) return;
     this.settleAck(entry);
+    entry.media.dispose();
     const hadFocus = entry.element.contains(document.activeElement);
     entry.element.remove();
     this.entries.delete(alertId);

@@ -67,6 +67,13 @@ export function createApi(apiBase) {
     return session.accessToken;
   }
 
+  /** A binary answer (a snapshot, a clip) as a Blob; failures as ApiError with the problem body. */
+  async function sendForBlob(path, token) {
+    const response = await fetch(`${apiBase}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    if (!response.ok) throw new ApiError(response.status, safeJson(await response.text()));
+    return response.blob();
+  }
+
   async function authorised(method, path, body) {
     try {
       return await send(method, path, body, await accessToken());
@@ -101,6 +108,16 @@ export function createApi(apiBase) {
     patch: (path, body) => authorised('PATCH', path, body),
     put: (path, body) => authorised('PUT', path, body),
     delete: (path) => authorised('DELETE', path),
+    /** GET of bytes the token guards (an alert's snapshot or clip), with the same refresh-and-retry on 401. */
+    async blob(path) {
+      try {
+        return await sendForBlob(path, await accessToken());
+      } catch (error) {
+        if (!(error instanceof ApiError) || error.status !== 401 || !session) throw error;
+        await refresh();
+        return sendForBlob(path, session.accessToken);
+      }
+    },
     /** An endpoint that needs no sign-in (GET /v1/push/config). */
     getPublic: (path) => send('GET', path),
   };
