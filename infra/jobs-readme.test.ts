@@ -25,7 +25,11 @@ function declaredJobs(): { runtime: string; entry: ScheduledJob }[] {
     registry: new ConnectionRegistry(),
     metrics: new Metrics(),
     dispatcher: { sweep: () => {} },
-    camera: { service: { accessRecheck: {} } as CameraService, recheckMs: 5000 },
+    // A camera service with a media store: its event-media jobs are declared too.
+    camera: {
+      service: { accessRecheck: {}, eventMedia: { sweep: async () => 0 }, mediaStore: {} } as unknown as CameraService,
+      recheckMs: 5000,
+    },
   });
   return [
     ...functions.map((entry) => ({ runtime: 'functions', entry })),

@@ -4,6 +4,8 @@ import { type Job, type ScheduledJob, schedule } from '../core/jobs/job';
 import { type RunningJobs, startJobs } from '../core/jobs/run-jobs';
 import { staffRecheckJob } from '../core/jobs/staff-recheck';
 import type { Logger } from '../core/logger';
+import type { MediaStore } from '../core/media/media-store';
+import { abandonStaleCaptures, expireMedia, type PurgeOutcome, purgeQueuedMedia } from '../core/media/retention';
 import type { EscalationOutcome } from '../db/alerts/escalate';
 import type { Sql } from '../db/client';
 import type { AccessRecheck, CameraService, EventMedia, RevokedView } from './camera';
@@ -59,6 +61,34 @@ export function eventMediaSweepJob(eventMedia: Pick<EventMedia, 'sweep'>): Job<n
   };
 }
 
+/** Stored media past its organisation's retention goes, and captures a dead node left `capturing` are failed. */
+export function mediaRetentionJob(): Job<{ expired: number; abandoned: number }> {
+  return {
+    name: 'media-retention',
+    exclusivity: 'advisory-lock',
+    description:
+      'deletes event media older than the organisation’s mediaRetentionDays (30); fails captures left capturing for ' +
+      '10 min; their bytes go to the purge queue',
+    run: async (sql, now) => ({
+      expired: await expireMedia(sql, now),
+      abandoned: await abandonStaleCaptures(sql, now),
+    }),
+  };
+}
+
+/** Bytes of removed media rows are deleted from the store; a store that refuses keeps them queued for the next run. */
+export function mediaPurgeJob(store: MediaStore): Job<PurgeOutcome> {
+  return {
+    name: 'media-purge',
+    exclusivity: 'skip-locked',
+    description: 'deletes from the media store the bytes of removed media rows (retention, discharge, erase, consent)',
+    run: (sql) => purgeQueuedMedia(sql, store),
+  };
+}
+
+const MEDIA_RETENTION_EVERY_MS = 60_000;
+const MEDIA_PURGE_EVERY_MS = 10_000;
+
 /** The camera service's jobs, every CAMERA_ACCESS_RECHECK_MS; shared with the camera test harness. */
 export function cameraJobs(camera: CameraService, everyMs: number): ScheduledJob[] {
   const recheck = camera.accessRecheck;
@@ -66,6 +96,12 @@ export function cameraJobs(camera: CameraService, everyMs: number): ScheduledJob
     schedule(cameraAccessRecheckJob(recheck), everyMs, (revoked) => void recheck.endViews(revoked)),
     schedule(cameraFeedsJob(camera), everyMs),
     ...(camera.eventMedia ? [schedule(eventMediaSweepJob(camera.eventMedia), everyMs)] : []),
+    ...(camera.mediaStore
+      ? [
+          schedule(mediaRetentionJob(), MEDIA_RETENTION_EVERY_MS),
+          schedule(mediaPurgeJob(camera.mediaStore), MEDIA_PURGE_EVERY_MS),
+        ]
+      : []),
   ];
 }
 

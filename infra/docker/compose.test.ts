@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 import type * as v from 'valibot';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { FunctionsEnv } from '../../functions/env';
 import { MediaEnvEntries } from '../../core/media/media-env';
+import { FunctionsEnv } from '../../functions/env';
 import { CameraEnv } from '../../realtime/camera/env';
 import { RealtimeEnv } from '../../realtime/env';
 

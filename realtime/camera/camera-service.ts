@@ -50,7 +50,8 @@ export class CameraService {
   private readonly ownership: FeedOwnership;
   /** Snapshots and clips for alerts, from the feeds owned here; absent without a media store. */
   readonly eventMedia: EventMedia | null;
-  private readonly mediaStore: MediaStore | null;
+  /** Where event media is stored; null: no event media on this node. */
+  readonly mediaStore: MediaStore | null;
   private mediaProbe: { at: number; health: Promise<MediaHealth> } | null = null;
 
   /**
