@@ -72,7 +72,13 @@ export class FeedRegistry {
     let opened = 0;
     for (const camera of current) {
       const keepWarm = camera.source.type === 'rtp' || camera.eventMedia === true;
-      if (!keepWarm || this.handles.get(camera.id)?.warm) continue;
+      const handle = this.handles.get(camera.id);
+      if (!keepWarm && handle?.warm && handle.testPattern) {
+        // Event-media consent withdrawn: its encoder runs only for viewers again, lingering after the last.
+        handle.warm = false;
+        if (handle.users === 0) this.lingerThenClose(camera.id, handle);
+      }
+      if (!keepWarm || handle?.warm) continue;
       try {
         await this.warm(camera.id, camera.source);
         opened++;
@@ -127,8 +133,13 @@ export class FeedRegistry {
     if (!handle || handle.cameraFeed !== feed) return;
     handle.users = Math.max(0, handle.users - 1);
     if (handle.users > 0 || handle.warm || !handle.testPattern) return;
+    this.lingerThenClose(cameraId, handle);
+  }
+
+  private lingerThenClose(cameraId: string, handle: FeedHandle): void {
+    if (handle.linger) clearTimeout(handle.linger);
     handle.linger = setTimeout(() => {
-      if (handle.users > 0 || this.handles.get(cameraId) !== handle) return;
+      if (handle.users > 0 || handle.warm || this.handles.get(cameraId) !== handle) return;
       this.handles.delete(cameraId);
       handle.close();
     }, this.config.CAMERA_TEST_PATTERN_LINGER_MS);
