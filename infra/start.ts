@@ -51,6 +51,8 @@ async function main() {
     VAPID_PUBLIC_KEY: process.env.VAPID_PUBLIC_KEY ?? vapid.publicKey,
     VAPID_PRIVATE_KEY: process.env.VAPID_PRIVATE_KEY ?? vapid.privateKey,
     INTEGRATION_SIGNING_KEY: process.env.INTEGRATION_SIGNING_KEY ?? developmentSecret('integration-signing-key'),
+    // Event media beside the rest of the data: the API and every realtime node of this start read the same folder.
+    MEDIA_DIR: process.env.MEDIA_DIR ?? join(dataDir, 'media'),
   };
 
   const { sql, db, close } = createDatabase(databaseUrl, { max: 2, applicationName: 'carewatch-start' });
