@@ -80,7 +80,7 @@ export function mediaRetentionJob(): Job<{ expired: number; abandoned: number }>
 export function mediaPurgeJob(store: MediaStore): Job<PurgeOutcome> {
   return {
     name: 'media-purge',
-    exclusivity: 'skip-locked',
+    exclusivity: 'advisory-lock',
     description: 'deletes from the media store the bytes of removed media rows (retention, discharge, erase, consent)',
     run: (sql) => purgeQueuedMedia(sql, store),
   };

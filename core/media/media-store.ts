@@ -13,7 +13,7 @@ export interface StoredObject {
 
 /**
  * Where snapshots and clips live: a folder (one node, or a volume the services share) or an S3-compatible bucket.
- * Keys are `/`-separated paths the media code builds (`media-keys.ts`); the store never sees user input.
+ * Keys are `/`-separated paths the media code builds (`db/media-keys.ts`); the store never sees user input.
  */
 export interface MediaStore {
   /** Writes the object whole, replacing any object under the key; rejects when it could not be stored. */

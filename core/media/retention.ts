@@ -1,8 +1,8 @@
 import type { Sql } from '../../db/client';
 import { defaultOrganisationSettings } from '../../db/defaults';
+import { mediaStorageKey } from '../../db/media-keys';
 import { usableSetting } from '../../db/organisation-settings';
 import type { AlertMediaKind } from '../../db/schema/alert-media';
-import { mediaStorageKey } from './media-keys';
 import type { MediaStore } from './media-store';
 
 const DAY_MS = 86_400_000;
@@ -72,30 +72,36 @@ export interface PurgeOutcome {
 /**
  * Deletes from the store the bytes of up to `limit` queued keys (oldest first), removing each queue row only after
  * the store confirmed; a failure counts an attempt and records the error, and the key is tried again next run.
- * The keys are claimed with `FOR UPDATE SKIP LOCKED` for the run, so two nodes purging at once never work on the
- * same key and neither waits on the other (SKIP LOCKED never waits, so the claim needs no lock order).
+ * No transaction spans a store call (a slow or dead store must not hold a connection and row locks for minutes),
+ * and the run takes no new key after `budgetMs` (but always one), so a node stopping never waits long for it. Run by one
+ * process at a time (the `media-purge` job takes an advisory lock): a key deleted twice would be harmless anyway.
  */
-export async function purgeQueuedMedia(sql: Sql, store: MediaStore, limit = 100): Promise<PurgeOutcome> {
-  return sql.begin(async (tx) => {
-    const claimed = await tx<{ storageKey: string }[]>`
-      select storage_key as "storageKey" from media_purge_queue
-       order by requested_at, storage_key limit ${limit}
-         for update skip locked`;
-    const outcome: PurgeOutcome = { purged: 0, failed: 0 };
-    for (const { storageKey } of claimed) {
-      try {
-        await store.delete(storageKey);
-      } catch (error) {
-        outcome.failed++;
-        const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
-        await tx`
-          update media_purge_queue set attempts = attempts + 1, last_error = ${message}
-           where storage_key = ${storageKey}`;
-        continue;
-      }
-      outcome.purged++;
-      await tx`delete from media_purge_queue where storage_key = ${storageKey}`;
+export async function purgeQueuedMedia(
+  sql: Sql,
+  store: MediaStore,
+  limit = 100,
+  budgetMs = 5_000,
+): Promise<PurgeOutcome> {
+  const started = Date.now();
+  const queued = await sql<{ storageKey: string }[]>`
+    select storage_key as "storageKey" from media_purge_queue
+     order by requested_at, storage_key limit ${limit}`;
+  const outcome: PurgeOutcome = { purged: 0, failed: 0 };
+  for (const [index, { storageKey }] of queued.entries()) {
+    // At least one key per run, so a budget smaller than one store call still makes progress.
+    if (index > 0 && Date.now() - started > budgetMs) break;
+    try {
+      await store.delete(storageKey);
+    } catch (error) {
+      outcome.failed++;
+      const message = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+      await sql`
+        update media_purge_queue set attempts = attempts + 1, last_error = ${message}
+         where storage_key = ${storageKey}`;
+      continue;
     }
-    return outcome;
-  });
+    outcome.purged++;
+    await sql`delete from media_purge_queue where storage_key = ${storageKey}`;
+  }
+  return outcome;
 }

@@ -39,16 +39,29 @@ export class S3MediaStore implements MediaStore {
     return `${this.base}/${key.split('/').map(encodeURIComponent).join('/')}`;
   }
 
-  private request(url: string, init: RequestInit): Promise<Response> {
-    return this.client.fetch(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
+  /**
+   * The timeout runs until the answer's headers: a body (a clip streaming to a slow phone) may take longer. An upload
+   * gets more time by its size, at an assumed floor of 100 KB/s.
+   */
+  private async request(url: string, init: RequestInit, uploadBytes = 0): Promise<Response> {
+    const abort = new AbortController();
+    const timer = setTimeout(
+      () => abort.abort(new Error('the store did not answer in time')),
+      this.timeoutMs + uploadBytes / 100,
+    );
+    try {
+      return await this.client.fetch(url, { ...init, signal: abort.signal });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async put(key: string, bytes: Uint8Array<ArrayBuffer>, contentType: string): Promise<void> {
-    const response = await this.request(this.url(key), {
-      method: 'PUT',
-      body: bytes,
-      headers: { 'content-type': contentType },
-    });
+    const response = await this.request(
+      this.url(key),
+      { method: 'PUT', body: bytes, headers: { 'content-type': contentType } },
+      bytes.length,
+    );
     await failUnlessOk(response, `PUT ${key}`);
     await response.body?.cancel();
   }

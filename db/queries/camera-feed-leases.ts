@@ -15,10 +15,14 @@ export const feedCameraColumns = (sql: postgres.Sql) => sql`
   id, org_id as "orgId", resident_id as "residentId", source,
   (event_media_consent_given_by is not null and event_media_consent_recorded_at is not null) as "eventMedia"`;
 
-/** Cameras that have a feed: enabled, with consent to live viewing or to event media (either needs the video). */
+/**
+ * Cameras that have a feed: enabled, of an active resident (a discharged resident's room is neither watched nor
+ * recorded), with consent to live viewing or to event media (either needs the video).
+ */
 export const hasFeedSql = (sql: postgres.Sql) => sql`
   enabled and ((consent_given_by is not null and consent_recorded_at is not null)
-               or (event_media_consent_given_by is not null and event_media_consent_recorded_at is not null))`;
+               or (event_media_consent_given_by is not null and event_media_consent_recorded_at is not null))
+  and exists (select 1 from residents r where r.id = cameras.resident_id and r.status = 'active')`;
 
 /** Who a lease names: the realtime node that opens the camera's feed and where other nodes reach it. */
 export interface FeedLeaseHolder {

@@ -1,5 +1,6 @@
 import type postgres from 'postgres';
 import { defaultOrganisationSettings } from '../defaults';
+import { mediaStorageKey } from '../media-keys';
 import { usableSetting } from '../organisation-settings';
 import type { AlertMediaKind } from '../schema/alert-media';
 import type { AlertKind, AlertSeverity } from '../schema/alerts';
@@ -39,12 +40,16 @@ export interface ClaimedCapture {
   alertId: string;
   cameraId: string;
   kind: AlertMediaKind;
+  /** Where its bytes go (`mediaStorageKey`), recorded on the row from the claim on. */
+  storageKey: string;
 }
 
 /**
  * Claims the captures of `kinds` for the alert on those of `cameraIds` that are its resident's and have event-media
- * consent now: one row each, `capturing`, owned by `nodeId`. A capture already claimed (by this node on an earlier
- * wake-up, or by another node) is not claimed again: only what this call inserted comes back.
+ * consent now, for a resident still active: one row each, `capturing`, owned by `nodeId`, with the key its bytes
+ * will have set at once — so deleting the row in any state (erase, discharge, withdrawal, retention) queues those
+ * bytes for purge, even if they are written after. A capture already claimed (by this node on an earlier wake-up,
+ * or by another node) is not claimed again: only what this call inserted comes back.
  */
 export async function claimCaptures(
   sql: postgres.Sql,
@@ -54,15 +59,31 @@ export async function claimCaptures(
   nodeId: string,
 ): Promise<ClaimedCapture[]> {
   if (cameraIds.length === 0 || kinds.length === 0) return [];
-  return sql<ClaimedCapture[]>`
-    insert into alert_media (org_id, alert_id, resident_id, camera_id, kind, node_id)
-    select c.org_id, ${alert.id}, c.resident_id, c.id, k.kind::alert_media_kind, ${nodeId}
-      from cameras c cross join unnest(${kinds as string[]}::text[]) as k(kind)
-     where c.id = any(${cameraIds as string[]}::uuid[]) and c.resident_id = ${alert.residentId}
-       and c.org_id = ${alert.orgId}
-       and c.event_media_consent_given_by is not null and c.event_media_consent_recorded_at is not null
-    on conflict (alert_id, camera_id, kind) do nothing
-    returning id, org_id as "orgId", alert_id as "alertId", camera_id as "cameraId", kind`;
+  return sql.begin(async (tx) => {
+    const claimed = await tx<Omit<ClaimedCapture, 'storageKey'>[]>`
+      insert into alert_media (org_id, alert_id, resident_id, camera_id, kind, node_id)
+      select c.org_id, ${alert.id}, c.resident_id, c.id, k.kind::alert_media_kind, ${nodeId}
+        from cameras c join residents r on r.id = c.resident_id and r.status = 'active'
+             cross join unnest(${kinds as string[]}::text[]) as k(kind)
+       where c.id = any(${cameraIds as string[]}::uuid[]) and c.resident_id = ${alert.residentId}
+         and c.org_id = ${alert.orgId}
+         and c.event_media_consent_given_by is not null and c.event_media_consent_recorded_at is not null
+      on conflict (alert_id, camera_id, kind) do nothing
+      returning id, org_id as "orgId", alert_id as "alertId", camera_id as "cameraId", kind`;
+    if (claimed.length === 0) return [];
+    const withKeys = claimed.map((capture) => ({ ...capture, storageKey: mediaStorageKey(capture) }));
+    await tx`
+      update alert_media m set storage_key = k.key
+        from unnest(${withKeys.map((capture) => capture.id)}::uuid[],
+                    ${withKeys.map((capture) => capture.storageKey)}::text[]) as k(id, key)
+       where m.id = k.id`;
+    return withKeys;
+  });
+}
+
+/** Queues bytes written for a row that went meanwhile: the purge job deletes them. */
+export async function queueMediaPurge(sql: postgres.Sql, storageKey: string): Promise<void> {
+  await sql`insert into media_purge_queue (storage_key) values (${storageKey}) on conflict (storage_key) do nothing`;
 }
 
 /**
@@ -72,11 +93,11 @@ export async function claimCaptures(
 export async function recordCaptureStored(
   sql: postgres.Sql,
   id: string,
-  stored: { storageKey: string; contentType: string; bytes: number; capturedFrom: Date; capturedUntil: Date },
+  stored: { contentType: string; bytes: number; capturedFrom: Date; capturedUntil: Date },
 ): Promise<boolean> {
   const rows = await sql`
     update alert_media
-       set state = 'stored', storage_key = ${stored.storageKey}, content_type = ${stored.contentType},
+       set state = 'stored', content_type = ${stored.contentType},
            bytes = ${stored.bytes}, captured_from = ${stored.capturedFrom}, captured_until = ${stored.capturedUntil},
            stored_at = now(), error = null
      where id = ${id} and state = 'capturing'

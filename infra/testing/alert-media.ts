@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mediaContentTypes, mediaStorageKey } from '../../core/media/media-keys';
 import type { MediaStore } from '../../core/media/media-store';
 import type { Sql } from '../../db/client';
+import { mediaContentTypes, mediaStorageKey } from '../../db/media-keys';
 import type { AlertMediaKind, AlertMediaState } from '../../db/schema';
 
 /**

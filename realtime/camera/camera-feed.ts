@@ -83,6 +83,11 @@ export class CameraFeed {
     return this.viewers.size;
   }
 
+  /** When the last packet arrived (`Date.now()`), or the feed's creation before any. */
+  get lastPacketArrivedAt(): number {
+    return this.lastPacketAt;
+  }
+
   get hasKeyframe(): boolean {
     return this.cache.keyframe !== null;
   }

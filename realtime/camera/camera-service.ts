@@ -23,8 +23,12 @@ export interface MediaHealth {
   error?: string;
 }
 
-/** Health checks come every few seconds; the store is probed (a small write) at most this often. */
+/** Health checks come every few seconds; the store is probed (a small write) at most this often, in the background. */
 const MEDIA_PROBE_EVERY_MS = 10_000;
+/** A probe slower than this counts as a store not answering. */
+const MEDIA_PROBE_TIMEOUT_MS = 5_000;
+/** The very first health check waits this long for the first probe, then says degraded. */
+const MEDIA_PROBE_WAIT_MS = 500;
 
 export interface CameraServiceStats {
   sessions: number;
@@ -52,7 +56,9 @@ export class CameraService {
   readonly eventMedia: EventMedia | null;
   /** Where event media is stored; null: no event media on this node. */
   readonly mediaStore: MediaStore | null;
-  private mediaProbe: { at: number; health: Promise<MediaHealth> } | null = null;
+  private mediaProbe: { at: number; health: MediaHealth } | null = null;
+  private probing: Promise<void> | null = null;
+  private storeProbe: Promise<void> | null = null;
 
   /**
    * `nodeId`: this node's id among several sharing the database; its feeds are then only those it holds the lease
@@ -124,23 +130,56 @@ export class CameraService {
    * unreachable) or the last capture failed on it; the alert path is unaffected either way.
    */
   mediaHealth(): Promise<MediaHealth> {
-    const now = Date.now();
-    if (!this.mediaProbe || now - this.mediaProbe.at > MEDIA_PROBE_EVERY_MS) {
-      this.mediaProbe = { at: now, health: this.probeMedia() };
+    const stale = !this.mediaProbe || Date.now() - this.mediaProbe.at > MEDIA_PROBE_EVERY_MS;
+    if (stale && !this.probing) {
+      this.probing = this.probeMedia()
+        .then((health) => {
+          this.mediaProbe = { at: Date.now(), health };
+        })
+        .finally(() => {
+          this.probing = null;
+        });
     }
-    return this.mediaProbe.health;
+    // Health never waits on the store (a hung volume or bucket must not make the node look down): the last probe's
+    // answer, or, before any, the first one if it comes within MEDIA_PROBE_WAIT_MS.
+    if (this.mediaProbe) return Promise.resolve(this.withStoreFailure(this.mediaProbe.health));
+    const waited = new Promise<MediaHealth>((resolve) =>
+      setTimeout(
+        () => resolve({ status: 'degraded', store: this.mediaStore?.description, error: 'store not answering' }),
+        MEDIA_PROBE_WAIT_MS,
+      ).unref(),
+    );
+    return Promise.race([this.probing?.then(() => this.mediaHealth()) ?? waited, waited]);
+  }
+
+  /** A capture's write refused since the last probe counts, until a capture is stored again. */
+  private withStoreFailure(health: MediaHealth): MediaHealth {
+    const failure = this.eventMedia?.lastStoreFailure;
+    if (health.status !== 'ok' || !failure) return health;
+    return { status: 'degraded', store: health.store, error: 'the last capture could not be stored' };
   }
 
   private async probeMedia(): Promise<MediaHealth> {
     if (!this.mediaStore) return { status: 'off' };
     const store = this.mediaStore.description;
+    // A probe still hanging (a hung volume) is not joined by another: each would hold one of libuv's few threads.
+    if (this.storeProbe) return { status: 'degraded', store, error: 'store not answering' };
+    const probe = this.mediaStore.probe().finally(() => {
+      this.storeProbe = null;
+    });
+    this.storeProbe = probe;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('store not answering')), MEDIA_PROBE_TIMEOUT_MS);
+    });
     try {
-      await this.mediaStore.probe();
+      await Promise.race([probe, timeout]);
+      return { status: 'ok', store };
     } catch (error) {
       return { status: 'degraded', store, error: (error as Error).message };
+    } finally {
+      clearTimeout(timer);
     }
-    const failure = this.eventMedia?.lastFailure;
-    return failure ? { status: 'degraded', store, error: failure.error } : { status: 'ok', store };
   }
 
   /** The node listens at `nodeUrl` (reachable by the other nodes): it takes leases from now on. */

@@ -111,3 +111,47 @@ test('a shrinking node budget trims the ring at once', () => {
   expect(ring.size).toBeLessThanOrEqual(25_000);
   expect(ring.size).toBe(20_000);
 });
+
+/** A packet with a real H264 payload start: `nal` is the first payload byte, `fu` the FU-A header when nal is 28. */
+function h264Packet(nal: number, fu = 0, size = 100): Buffer {
+  const packet = Buffer.alloc(size);
+  packet[0] = 0x80;
+  packet[12] = nal;
+  packet[13] = fu;
+  return packet;
+}
+
+test('a camera that sent its parameter sets once: every GOP the ring gives still starts with them', () => {
+  let now = 0;
+  const ring = new ClipRing(1_000, 1_000_000, () => now);
+  ring.packet(h264Packet(0x67, 0, 20), header(0), 'parameter-sets');
+  for (let frame = 0; frame < 100; frame++) {
+    now = frame * 40;
+    const timestamp = frame * 3600;
+    if (frame % 10 === 0) {
+      // An IDR in two FU-A fragments: only the one with the start bit may begin a GOP.
+      ring.packet(h264Packet(0x7c, 0x85), header(timestamp), 'idr');
+      ring.packet(h264Packet(0x7c, 0x45), header(timestamp), 'idr');
+    } else {
+      ring.packet(h264Packet(0x41), header(timestamp), 'other');
+    }
+  }
+  const held = ring.packets();
+  expect(held[0]?.[12]).toBe(0x67);
+  expect(held[0]?.length).toBe(20);
+  expect([held[1]?.[12], held[1]?.[13]]).toEqual([0x7c, 0x85]);
+  // The window (1 s) and the GOP (400 ms): the GOPs overlapping the last second, ~3, each with its SPS in front.
+  expect(held.filter((packet) => packet[12] === 0x67).length).toBe(held.filter((packet) => packet[13] === 0x85).length);
+});
+
+test('a middle fragment of an IDR never starts a GOP, and a camera gone silent for a window leaves nothing', () => {
+  let now = 0;
+  const ring = new ClipRing(1_000, 1_000_000, () => now);
+  ring.packet(h264Packet(0x7c, 0x45), header(1), 'idr');
+  expect(ring.packets()).toEqual([]);
+  ring.packet(h264Packet(0x7c, 0x85), header(2), 'idr');
+  expect(ring.packets()).toHaveLength(1);
+  now = 1_001;
+  expect(ring.packets()).toEqual([]);
+  expect(ring.oldestAt).toBeNull();
+});

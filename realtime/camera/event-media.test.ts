@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +39,7 @@ let folder: string;
 let browser: Browser | undefined;
 const nodes: RealtimeNode[] = [];
 const feeders: ChildProcess[] = [];
+const cleanupTimers: (() => void)[] = [];
 
 async function startNode(name: string, env: Record<string, string> = {}): Promise<RealtimeNode> {
   const node = await startRealtimeNode(testRealtimeConfig(seeded.database.url, { NODE_ID: name }), '127.0.0.1', {
@@ -156,6 +158,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const child of feeders) child.kill('SIGKILL');
+  for (const cleanup of cleanupTimers) cleanup();
   await browser?.close();
   for (const node of nodes.splice(0)) await node.stop().catch(() => {});
   await seeded?.database.drop();
@@ -280,22 +283,39 @@ describe('event media faults never touch the alert', () => {
     await writeFile(crashing, '#!/bin/sh\necho "simulated crash" >&2\nexit 3\n');
     await chmod(crashing, 0o755);
     const silentPort = await freePort();
-    const silent = await addCamera('never sends', { type: 'rtp', port: silentPort }, { live: false, media: true });
+    const silent = await addCamera('no keyframe', { type: 'rtp', port: silentPort }, { live: false, media: true });
     const crashPort = await freePort();
     const fed = await addCamera('fed', { type: 'rtp', port: crashPort }, { live: false, media: true });
 
-    // One node whose ffmpeg crashes: the fed camera's snapshot fails with ffmpeg's own words, the silent one's for
-    // want of a keyframe.
+    // One node whose ffmpeg crashes: the fed camera's snapshot fails with ffmpeg's exit, the other one's for want
+    // of a keyframe (it sends P-frames only, so its feed is live).
     const crashNode = await startNode('media-crash', { FFMPEG_PATH: crashing });
     feedRtp(crashPort);
+    const pFrames = createSocket('udp4');
+    let sequence = 0;
+    const sendPFrame = setInterval(() => {
+      const packet = Buffer.alloc(112);
+      packet[0] = 0x80;
+      packet[1] = 0x80 | 96;
+      packet.writeUInt16BE(sequence & 0xffff, 2);
+      packet.writeUInt32BE((sequence++ * 3600) >>> 0, 4);
+      packet.writeUInt32BE(0x1234, 8);
+      packet[12] = 0x41; // NAL type 1: a slice of a non-IDR picture
+      pFrames.send(packet, silentPort, '127.0.0.1');
+    }, 20);
+    cleanupTimers.push(() => {
+      clearInterval(sendPFrame);
+      pFrames.close();
+    });
     await feedLive(crashNode, fed);
+    await feedLive(crashNode, silent);
     let alertId = await raise('fall', 'high');
     const [alert] = await seeded.database.sql`select status from alerts where id = ${alertId}`;
     expect(alert?.status).toBe('open');
     const crashed = (await settledMedia(alertId, 4)).filter((row) => row.kind === 'snapshot');
     expect(Object.fromEntries(crashed.map((row) => [row.cameraId, [row.state, row.error]]))).toEqual({
       [silent]: ['failed', 'no keyframe from the camera yet'],
-      [fed]: ['failed', 'ffmpeg exited 3: simulated crash'],
+      [fed]: ['failed', 'ffmpeg exited 3'],
     });
     await crashNode.stop();
     nodes.splice(nodes.indexOf(crashNode), 1);
@@ -311,9 +331,50 @@ describe('event media faults never touch the alert', () => {
     alertId = await raise('gas', 'critical');
     const failed = (await settledMedia(alertId, 4)).find((row) => row.cameraId === fed && row.kind === 'snapshot');
     expect(failed?.state).toBe('failed');
-    expect(failed?.error).toMatch(/ENOTDIR|not a directory/i);
-    const health = await fetch(`${stuck.url}/healthz`);
-    expect(health.status).toBe(200);
-    expect(await health.json()).toMatchObject({ status: 'degraded', media: { status: 'degraded' } });
+    // The store's own words (paths) are logged, not shown to staff.
+    expect(failed?.error).toBe('storage refused the write');
+    await expect
+      .poll(async () => {
+        const health = await fetch(`${stuck.url}/healthz`);
+        return [health.status, await health.json()];
+      })
+      .toEqual([
+        200,
+        expect.objectContaining({ status: 'degraded', media: expect.objectContaining({ status: 'degraded' }) }),
+      ]);
+    await resolveAll();
+
+    // A camera gone silent: its cached GOP and ring show another time than the alert's, so nothing is captured.
+    for (const child of feeders.splice(0)) child.kill('SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    alertId = await raise('sos', 'critical');
+    const silentNow = (await settledMedia(alertId, 4)).filter((row) => row.cameraId === fed);
+    expect(silentNow.map((row) => [row.kind, row.state, row.error])).toEqual([
+      ['clip', 'failed', 'camera not live'],
+      ['snapshot', 'failed', 'camera not live'],
+    ]);
+    await resolveAll();
   }, 90_000);
+
+  test('a discharged resident’s open alert captures nothing more: the claim wants an active resident', async () => {
+    const node = nodes[0];
+    if (!node) throw new Error('no node');
+    const alertId = await raise('sos', 'critical');
+    await expect.poll(async () => (await mediaOf(alertId)).length, { timeout: 10_000 }).toBeGreaterThan(0);
+    await node.camera?.eventMedia?.settled();
+    // What discharge does: the resident's media rows go (their bytes queued for purge), the resident is discharged.
+    await seeded.database.sql.begin(async (tx) => {
+      await tx`delete from alert_media where resident_id = ${seeded.residentId}`;
+      await tx`update residents set status = 'discharged' where id = ${seeded.residentId}`;
+    });
+    // The alert is still open and changes again (an escalation, a sweep): no new capture.
+    await raise('sos', 'critical');
+    await node.camera?.eventMedia?.sweep();
+    await node.camera?.eventMedia?.settled();
+    expect(await mediaOf(alertId)).toEqual([]);
+    const purged = await seeded.database.sql`select 1 from media_purge_queue`;
+    expect(purged.length).toBeGreaterThan(0);
+    await seeded.database.sql`update residents set status = 'active' where id = ${seeded.residentId}`;
+    await resolveAll();
+  }, 60_000);
 });

@@ -1,8 +1,8 @@
 import type { Logger } from '../../core/logger';
-import { mediaContentTypes, mediaStorageKey } from '../../core/media/media-keys';
 import type { MediaStore } from '../../core/media/media-store';
 import type { AlertNotification } from '../../db/alerts/channel';
 import type { Sql } from '../../db/client';
+import { mediaContentTypes } from '../../db/media-keys';
 import type { FeedCamera } from '../../db/queries/camera-feed-leases';
 import {
   type AlertForMedia,
@@ -10,14 +10,15 @@ import {
   alertsMissingCaptures,
   type ClaimedCapture,
   claimCaptures,
+  queueMediaPurge,
   recordCaptureFailed,
   recordCaptureStored,
   wantsEventMedia,
 } from '../../db/queries/media-captures';
 import type { AlertMediaKind } from '../../db/schema/alert-media';
 import type { CameraFeed } from './camera-feed';
-import { ClipRing, type PacketTap } from './clip-ring';
-import { type FfmpegRunner, remuxMp4, snapshotJpeg } from './media-encode';
+import { ClipRing, ownCopy, type PacketTap, startsKeyframe } from './clip-ring';
+import { type FfmpegRunner, MediaEncodeError, remuxMp4, snapshotJpeg } from './media-encode';
 
 export interface EventMediaOptions {
   sql: Sql;
@@ -41,6 +42,23 @@ interface Followed {
   ring: ClipRing | null;
   untap: () => void;
 }
+
+/** What a capture made, and when its picture was taken. */
+interface Captured {
+  bytes: Buffer<ArrayBuffer>;
+  capturedFrom: Date;
+  capturedUntil: Date;
+}
+
+/** A capture that cannot be made, for a reason staff may read ("camera not live"). */
+class CaptureRefused extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** A feed whose last packet is older than this is not live: its cached picture is not the alert's moment. */
+const LIVE_WITHIN_MS = 2_000;
 
 /** Alert changes after which an alert may newly want media: raised, raised again, or its severity rose. */
 const MEDIA_CHANGES = new Set<AlertNotification['change']>([
@@ -66,8 +84,10 @@ export class EventMedia {
   private readonly captures = new Set<Promise<void>>();
   private readonly recordings = new Set<() => void>();
   private stopped = false;
-  /** The last store or encoder failure, for health; cleared by the next success. */
-  lastFailure: { at: Date; error: string } | null = null;
+  /** Bytes recorded after alerts and not yet remuxed, on all cameras: bounded by `maxBytesPerNode`. */
+  private recordingBytes = 0;
+  /** The last write the media store refused, for health; cleared by the next stored capture. */
+  lastStoreFailure: { at: Date; error: string } | null = null;
 
   constructor(private readonly options: EventMediaOptions) {}
 
@@ -96,13 +116,15 @@ export class EventMedia {
     return { camera, feed, ring, untap: feed.addTap(ring) };
   }
 
+  /** Each ring's budget (and each recording's): the per-camera bound, or an equal share of the node's if smaller. */
+  private ringShare(): number {
+    const rings = [...this.followed.values()].filter((followed) => followed.ring).length;
+    return Math.min(this.options.maxBytesPerCamera, Math.floor(this.options.maxBytesPerNode / Math.max(1, rings)));
+  }
+
   private shareBudget(): void {
-    const rings = [...this.followed.values()].filter((followed) => followed.ring);
-    const share = Math.min(
-      this.options.maxBytesPerCamera,
-      Math.floor(this.options.maxBytesPerNode / Math.max(1, rings.length)),
-    );
-    for (const followed of rings) followed.ring?.setMaxBytes(share);
+    const share = this.ringShare();
+    for (const followed of this.followed.values()) followed.ring?.setMaxBytes(share);
   }
 
   /** Bytes the rings hold now (metrics, tests). */
@@ -162,85 +184,134 @@ export class EventMedia {
 
   private async capture(alert: AlertForMedia, capture: ClaimedCapture): Promise<void> {
     const followed = this.followed.get(capture.cameraId);
-    const key = mediaStorageKey(capture);
+    const { storageKey: key } = capture;
+    const context = { alertId: alert.id, cameraId: capture.cameraId, kind: capture.kind };
+    let media: Captured;
     try {
-      if (!followed) throw new Error('the camera feed closed before the capture');
-      const { bytes, capturedFrom, capturedUntil } =
-        capture.kind === 'snapshot' ? await this.snapshot(followed) : await this.clip(followed);
-      await this.options.store.put(key, bytes, mediaContentTypes[capture.kind]);
-      const kept = await recordCaptureStored(this.options.sql, capture.id, {
-        storageKey: key,
-        contentType: mediaContentTypes[capture.kind],
-        bytes: bytes.length,
-        capturedFrom,
-        capturedUntil,
-      });
-      // The row went meanwhile (resident erased or discharged, consent withdrawn): its bytes must not stay.
-      if (!kept) await this.options.store.delete(key);
-      this.lastFailure = null;
-      this.options.logger.info('event media stored', {
-        alertId: alert.id,
-        cameraId: capture.cameraId,
-        kind: capture.kind,
-        bytes: bytes.length,
-      });
+      if (!followed) throw new CaptureRefused('the camera feed closed before the capture');
+      media = capture.kind === 'snapshot' ? await this.snapshot(followed) : await this.clip(followed);
     } catch (error) {
-      const message = (error as Error).message;
-      this.lastFailure = { at: new Date(), error: message };
-      this.options.logger.warn('event media capture failed', {
-        alertId: alert.id,
-        cameraId: capture.cameraId,
-        kind: capture.kind,
-        error: message,
+      const reason =
+        error instanceof MediaEncodeError || error instanceof CaptureRefused ? error.reason : 'capture failed';
+      this.options.logger.warn('event media capture failed', { ...context, error: (error as Error).message });
+      await recordCaptureFailed(this.options.sql, capture.id, reason);
+      return;
+    }
+    try {
+      await this.options.store.put(key, media.bytes, mediaContentTypes[capture.kind]);
+    } catch (error) {
+      // The store's own words can name paths and buckets: logged, not shown to staff.
+      this.lastStoreFailure = { at: new Date(), error: (error as Error).message };
+      this.options.logger.error('event media could not be stored', { ...context, error: (error as Error).message });
+      await recordCaptureFailed(this.options.sql, capture.id, 'storage refused the write');
+      return;
+    }
+    this.lastStoreFailure = null;
+    const kept = await recordCaptureStored(this.options.sql, capture.id, {
+      contentType: mediaContentTypes[capture.kind],
+      bytes: media.bytes.length,
+      capturedFrom: media.capturedFrom,
+      capturedUntil: media.capturedUntil,
+    }).catch(async (error: Error) => {
+      // The row keeps its key: deleting it later (retention, erase) still purges these bytes.
+      this.options.logger.error('event media stored but not recorded', { ...context, error: error.message });
+      await recordCaptureFailed(this.options.sql, capture.id, 'capture could not be recorded').catch(() => {});
+      return true;
+    });
+    if (!kept) {
+      // The row went meanwhile (resident erased or discharged, consent withdrawn): its bytes must not stay.
+      await queueMediaPurge(this.options.sql, key).catch((error: Error) => {
+        this.options.logger.error('orphaned event media not queued for purge', { ...context, error: error.message });
       });
-      await recordCaptureFailed(this.options.sql, capture.id, message);
+      return;
+    }
+    this.options.logger.info('event media stored', { ...context, bytes: media.bytes.length });
+  }
+
+  /** The feed must be live now: a cached picture of a camera that went silent shows another time than the alert's. */
+  private checkLive(feed: CameraFeed): void {
+    const silentFor = Date.now() - feed.lastPacketArrivedAt;
+    if (feed.currentState !== 'live' || silentFor > LIVE_WITHIN_MS) throw new CaptureRefused('camera not live');
+  }
+
+  private async snapshot(followed: Followed): Promise<Captured> {
+    this.checkLive(followed.feed);
+    const frames = followed.feed.cachedGop;
+    if (!frames) throw new CaptureRefused('no keyframe from the camera yet');
+    // The newest cached frame is about as old as the newest packet.
+    const at = new Date(followed.feed.lastPacketArrivedAt);
+    const bytes = await snapshotJpeg(this.options.runner, frames);
+    return { bytes, capturedFrom: at, capturedUntil: at };
+  }
+
+  private async clip(followed: Followed): Promise<Captured> {
+    this.checkLive(followed.feed);
+    const ring = followed.ring;
+    const before = ring?.packets() ?? [];
+    const startedAt = new Date(ring?.oldestAt ?? Date.now());
+    const recording = await this.record(followed, before.length > 0);
+    try {
+      const { mp4 } = await remuxMp4(this.options.runner, [...before, ...recording.packets]);
+      const until = recording.lastAt ?? followed.feed.lastPacketArrivedAt;
+      return { bytes: mp4, capturedFrom: startedAt, capturedUntil: new Date(until) };
+    } finally {
+      // The recorded bytes count against the node until the remux is done with them.
+      recording.release();
     }
   }
 
-  private async snapshot(followed: Followed) {
-    const frames = followed.feed.cachedGop;
-    if (!frames) throw new Error('no keyframe from the camera yet');
-    const at = new Date();
-    return { bytes: await snapshotJpeg(this.options.runner, frames), capturedFrom: at, capturedUntil: at };
-  }
-
-  private async clip(followed: Followed) {
-    const before = followed.ring?.packets() ?? [];
-    const startedAt = new Date(followed.ring?.oldestAt ?? Date.now());
-    const after = await this.record(followed.feed, before.length > 0);
-    const { mp4 } = await remuxMp4(this.options.runner, [...before, ...after]);
-    return { bytes: mp4, capturedFrom: startedAt, capturedUntil: new Date() };
-  }
-
   /**
-   * The feed's next `clipSeconds` of packets (from its next keyframe when `continuing` is false: nothing before
-   * can be decoded), at most the camera budget; ends early when the node stops.
+   * The feed's next `clipSeconds` of packets (from its next keyframe when `continuing` is false: nothing before can
+   * be decoded, and its parameter sets first), at most the camera's share of the budget and what the node's
+   * recordings may hold together; ends at the first packet over either (a clip cut short, never one with holes),
+   * when the upstream restarts, or when the node stops. Resolves with the packets; `release` frees their budget.
    */
-  private record(feed: CameraFeed, continuing: boolean): Promise<Buffer[]> {
+  private record(
+    followed: Followed,
+    continuing: boolean,
+  ): Promise<{ packets: Buffer[]; lastAt: number | null; release: () => void }> {
     return new Promise((resolve) => {
       const packets: Buffer[] = [];
       let bytes = 0;
+      let lastAt: number | null = null;
       let started = continuing;
-      let untap = () => {};
+      let finished = false;
+      const limit = this.ringShare();
+      const release = () => {
+        this.recordingBytes -= bytes;
+        bytes = 0;
+      };
       const finish = () => {
+        if (finished) return;
+        finished = true;
         clearTimeout(timer);
         untap();
         this.recordings.delete(finish);
-        resolve(packets);
+        resolve({ packets, lastAt, release });
       };
       const tap: PacketTap = {
-        packet: (packet, _header, kind) => {
-          started ||= kind === 'parameter-sets' || kind === 'idr';
-          if (!started || bytes + packet.length > this.options.maxBytesPerCamera) return;
-          packets.push(Buffer.from(packet));
+        packet: (packet, header, kind) => {
+          if (!started) {
+            if (!startsKeyframe(packet, header, kind)) return;
+            started = true;
+            if (kind !== 'parameter-sets') packets.push(...(followed.ring?.latestParameterSets ?? []));
+          }
+          if (bytes + packet.length > limit || this.recordingBytes + packet.length > this.options.maxBytesPerNode) {
+            finish();
+            return;
+          }
+          packets.push(ownCopy(packet));
           bytes += packet.length;
+          this.recordingBytes += packet.length;
+          lastAt = Date.now();
         },
         // A new upstream stream cannot continue the old one's picture: keep what decodes, stop there.
-        reset: () => finish(),
+        reset: finish,
       };
-      untap = feed.addTap(tap);
+      const untap = followed.feed.addTap(tap);
       const timer = setTimeout(finish, this.options.clipSeconds * 1000);
       this.recordings.add(finish);
+      if (this.stopped) finish();
     });
   }
 

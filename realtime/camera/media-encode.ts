@@ -9,7 +9,19 @@ const FFMPEG_NICENESS = 10;
 const FFMPEG_TIMEOUT_MS = 30_000;
 const RTP_CLOCK_HZ = 90_000;
 
-export class MediaEncodeError extends Error {}
+/** A media step that failed: `reason` is short and safe to show staff; the message adds ffmpeg's own words. */
+export class MediaEncodeError extends Error {
+  constructor(
+    readonly reason: string,
+    detail?: string,
+  ) {
+    super(detail ? `${reason}: ${detail}` : reason);
+  }
+}
+
+/** Packets depacketized between two yields to the event loop: ~1 ms of work, so alerts and video never wait. */
+const PACKETS_PER_TURN = 500;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * At most `slots` ffmpeg runs at once on this node (a burst of alerts queues instead of starving the alert path of
@@ -73,14 +85,14 @@ export class FfmpegRunner {
       child.stdin?.on('error', () => {});
       child.on('error', (error) => {
         clearTimeout(timer);
-        reject(new MediaEncodeError(`ffmpeg could not start: ${error.message}`));
+        reject(new MediaEncodeError('ffmpeg could not start', error.message));
       });
       child.on('close', (code, signal) => {
         clearTimeout(timer);
         if (code === 0) resolve(Buffer.concat(output));
         else {
           const why = signal ? `killed by ${signal}` : `exited ${code}`;
-          reject(new MediaEncodeError(`ffmpeg ${why}${errors ? `: ${errors.trim().split('\n').at(-1)}` : ''}`));
+          reject(new MediaEncodeError(`ffmpeg ${why}`, errors.trim().split('\n').at(-1) || undefined));
         }
       });
       child.stdin?.end(input);
@@ -88,14 +100,19 @@ export class FfmpegRunner {
   }
 }
 
-/** The H264 byte stream (Annex B) of RTP packets, and how many frames it holds over what span of RTP time. */
-export function annexBOf(packets: readonly Buffer[]): { bytes: Buffer; frames: number; spanMs: number } {
+/**
+ * The H264 byte stream (Annex B) of RTP packets, and how many frames it holds over what span of RTP time. Works in
+ * turns of PACKETS_PER_TURN, yielding between them: a 40 s clip is ~20,000 packets, ~200 ms of work that must not
+ * hold the realtime node's loop.
+ */
+export async function annexBOf(packets: readonly Buffer[]): Promise<{ bytes: Buffer; frames: number; spanMs: number }> {
   const depacketizer = new H264Depacketizer();
   let frames = 0;
   let first: number | null = null;
   let last = 0;
   let previous: number | null = null;
-  for (const packet of packets) {
+  for (const [index, packet] of packets.entries()) {
+    if (index > 0 && index % PACKETS_PER_TURN === 0) await nextTurn();
     const header = parseRtpHeader(packet);
     if (!header) continue;
     depacketizer.push(packet);
@@ -119,7 +136,7 @@ export async function snapshotJpeg(
   runner: FfmpegRunner,
   frames: readonly (readonly Buffer[])[],
 ): Promise<Buffer<ArrayBuffer>> {
-  const { bytes, frames: count } = annexBOf(frames.flat());
+  const { bytes, frames: count } = await annexBOf(frames.flat());
   if (count === 0) throw new MediaEncodeError('no frames to decode');
   const jpegOf = (filter: string[]) =>
     runner.run(
@@ -156,7 +173,7 @@ export async function remuxMp4(
   runner: FfmpegRunner,
   packets: readonly Buffer[],
 ): Promise<{ mp4: Buffer<ArrayBuffer>; frames: number; durationMs: number }> {
-  const { bytes, frames, spanMs } = annexBOf(packets);
+  const { bytes, frames, spanMs } = await annexBOf(packets);
   if (frames < 2) throw new MediaEncodeError('not enough video for a clip');
   const fps = Math.min(120, Math.max(1, ((frames - 1) * 1000) / Math.max(spanMs, 1)));
   // MP4's index goes at the front (faststart), which needs a seekable output: a temporary file, not a pipe.

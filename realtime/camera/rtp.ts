@@ -81,6 +81,16 @@ export function classifyH264(packet: Uint8Array, header: RtpHeader): H264PacketK
   return 'other';
 }
 
+/**
+ * Whether the packet begins a NAL unit: every packet does except an FU-A fragment without its start bit. A keyframe
+ * begins only where its first NAL does: a recording or ring started on a middle fragment could not be decoded.
+ */
+export function beginsNalUnit(packet: Uint8Array, header: RtpHeader): boolean {
+  const first = byteAt(packet, header.payloadOffset);
+  if ((first & 0x1f) !== FU_A) return true;
+  return (byteAt(packet, header.payloadOffset + 1) & 0x80) !== 0;
+}
+
 /** True when a (possibly compound) RTCP packet asks for a keyframe: PLI (PSFB FMT 1) or FIR (PSFB FMT 4). */
 export function isKeyframeRequest(packet: Uint8Array): boolean {
   const view = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);

@@ -1,6 +1,6 @@
 import type { StaffIdentity } from '../../../core/auth/access-token';
-import { mediaContentTypes } from '../../../core/media/media-keys';
 import type { StoredObject } from '../../../core/media/media-store';
+import { mediaContentTypes } from '../../../db/media-keys';
 import { checkMediaAccess, type ViewableMedia } from '../../../db/queries/media-access';
 import type { AlertMediaKind } from '../../../db/schema';
 import { auditStaffAction } from '../../lib/audit';

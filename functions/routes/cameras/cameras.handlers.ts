@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { StaffIdentity } from '../../../core/auth/access-token';
 import { alertMedia, cameras, residents } from '../../../db/schema';
 import { auditStaffAction } from '../../lib/audit';
@@ -126,7 +126,14 @@ export const update = handle(...routes.update, async (c) => {
 });
 
 export const remove = handle(...routes.remove, async (c) => {
-  const row = await camerasOf(c).remove(c.req.valid('param').id);
+  const id = c.req.valid('param').id;
+  const row = await c.env.services.db.transaction(async (tx) => {
+    // Its snapshots and clips go with it (the delete trigger queues their bytes for purge): nobody could see them
+    // any more, and withdrawing a consent that no longer exists could not reach them. First, while the rows still
+    // name the camera; a camera not the caller's deletes nothing, and its 404 below rolls this back anyway.
+    await tx.delete(alertMedia).where(and(eq(alertMedia.cameraId, id), eq(alertMedia.orgId, c.get('identity').orgId)));
+    return camerasOf(c, tx).remove(id);
+  });
   await invalidateProfiles(c, [row.residentId]);
   return c.body(null, 204);
 });

@@ -1,4 +1,4 @@
-import type { AlertMediaKind } from '../../db/schema/alert-media';
+import type { AlertMediaKind } from './schema/alert-media';
 
 const extensions: Record<AlertMediaKind, string> = { snapshot: 'jpg', clip: 'mp4' };
 export const mediaContentTypes: Record<AlertMediaKind, string> = { snapshot: 'image/jpeg', clip: 'video/mp4' };
