@@ -122,11 +122,16 @@ export async function alertsMissingCaptures(
   withinSeconds: number,
 ): Promise<string[]> {
   if (residentIds.length === 0 || cameraIds.length === 0) return [];
+  // Only kinds the organisation captures at all (severity is judged by `wantsEventMedia`): a low-battery alert is
+  // not read again on every sweep.
   const rows = await sql<{ id: string }[]>`
     select a.id from alerts a
       join cameras c on c.resident_id = a.resident_id and c.id = any(${cameraIds as string[]}::uuid[])
+      join organisations o on o.id = a.org_id
      where a.resident_id = any(${residentIds as string[]}::uuid[]) and a.status <> 'resolved'
        and a.updated_at > now() - ${withinSeconds} * interval '1 second'
+       and (case when jsonb_typeof(o.settings -> 'eventMediaKinds') = 'object' then o.settings -> 'eventMediaKinds'
+                 else ${sql.json(defaultOrganisationSettings.eventMediaKinds)}::jsonb end) ? a.kind::text
        and not exists (select 1 from alert_media m where m.alert_id = a.id and m.camera_id = c.id)
      group by a.id`;
   return rows.map((row) => row.id);

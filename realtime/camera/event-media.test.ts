@@ -272,6 +272,22 @@ describe('event media on an alert', () => {
     await seeded.database
       .sql`update organisations set settings = settings - 'eventMediaKinds' where id = ${seeded.orgId}`;
     await resolveAll();
+
+    // A wake-up lost (an alert written without its NOTIFY): the event-media sweep finds it, and only it.
+    const quiet = async (kind: AlertKind) => {
+      const [row] = await seeded.database.sql<{ id: string }[]>`
+        insert into alerts (org_id, resident_id, kind, severity, dedup_key, title)
+        values (${seeded.orgId}, ${seeded.residentId}, ${kind}, 'critical', ${`${seeded.residentId}:${kind}:quiet`}, 'quiet')
+        returning id`;
+      return row?.id ?? '';
+    };
+    const [fire, battery] = [await quiet('fire'), await quiet('low_battery')];
+    // No NOTIFY went out: only a sweep (this one, or the node's own every 250 ms) can find it.
+    const owner = nodes.find((node) => (node.camera?.openFeeds() ?? []).includes(seeded.cameraId));
+    await owner?.camera?.eventMedia?.sweep();
+    expect((await settledMedia(fire, 2)).map((row) => row.state)).toEqual(['stored', 'stored']);
+    expect(await mediaOf(battery)).toEqual([]);
+    await resolveAll();
   }, 60_000);
 });
 
