@@ -3,7 +3,7 @@ import { CameraFeed, type FeedViewer } from './camera-feed';
 import { toLibdatachannelIceServers } from './env';
 import { GOP_CACHE_MAX_PACKETS, GopCache } from './gop-cache';
 import { classifyH264, isKeyframeRequest, parseRtpHeader, rewriteRtpHeader } from './rtp';
-import { pickH264, splitCandidates } from './sdp';
+import { offerAsDtlsClient, pickH264, splitCandidates } from './sdp';
 
 /** An RTP packet (PT 96) with the given H264 payload. */
 function rtp(payload: number[], { seq = 1, ts = 1000, marker = false, ssrc = 42 } = {}): Buffer {
@@ -233,5 +233,10 @@ describe('negotiation helpers', () => {
     ]);
     expect(sdp).not.toMatch(/candidate/);
     expect(sdp.split('\r\n')).toEqual(answer.split('\r\n').filter((line) => !/candidate/.test(line)));
+  });
+
+  test('our offer makes the server the DTLS client: actpass becomes active, nothing else changes', () => {
+    const offer = 'v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:video\r\na=setup:actpass\r\na=sendonly\r\n';
+    expect(offerAsDtlsClient(offer)).toBe(offer.replace('a=setup:actpass', 'a=setup:active'));
   });
 });

@@ -60,3 +60,16 @@ export function splitCandidates(sdp: string): { sdp: string; candidates: SdpCand
   closeSection();
   return { sdp: kept.join(eol), candidates };
 }
+
+/**
+ * Our offer with `a=setup:active` instead of libdatachannel's `actpass`, so the viewer answers `passive` and the
+ * server is the DTLS client. libdatachannel 0.24 drops a DTLS ClientHello that arrives before its own ICE agent
+ * reports connected (upstream fixed by libdatachannel PR #1554, not in node-datachannel 0.33's 0.24.5); a browser
+ * client (our answerer, ICE-controlled) sees ICE connected first, so its ClientHello was lost nearly every time and
+ * the handshake waited for its retransmission (Chromium: 50 ms, then doubling). As client, the server starts the
+ * handshake itself once its ICE is up, when the viewer is already listening. JSEP (RFC 9429 §5.3.1) answers an
+ * `active` offer with `passive`; libdatachannel, still `actpass` locally, takes the client role from that answer.
+ */
+export function offerAsDtlsClient(sdp: string): string {
+  return sdp.replace(/^a=setup:actpass$/gm, 'a=setup:active');
+}

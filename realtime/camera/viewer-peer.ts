@@ -3,7 +3,7 @@ import nodeDataChannel, { type PeerConnection, type RtcConfig, type Track } from
 import type { CameraState } from '../protocol';
 import type { FeedViewer } from './camera-feed';
 import { isKeyframeRequest } from './rtp';
-import { pickH264, type SdpCandidate, splitCandidates } from './sdp';
+import { offerAsDtlsClient, pickH264, type SdpCandidate, splitCandidates } from './sdp';
 
 export interface PeerEvents {
   onCandidate(candidate: string, mid: string): void;
@@ -94,7 +94,7 @@ export class ViewerPeer implements FeedViewer {
     peer.pc.setLocalDescription();
     // libdatachannel creates the offer before gathering and trickles every candidate, so this removes nothing
     // today; it keeps the guarantee if a version ever puts candidates in the description itself.
-    return { peer, sdp: splitCandidates(await description).sdp };
+    return { peer, sdp: offerAsDtlsClient(splitCandidates(await description).sdp) };
   }
 
   /**
