@@ -3,7 +3,7 @@ import { CameraFeed, type FeedViewer } from './camera-feed';
 import { toLibdatachannelIceServers } from './env';
 import { GOP_CACHE_MAX_PACKETS, GopCache } from './gop-cache';
 import { classifyH264, isKeyframeRequest, parseRtpHeader, rewriteRtpHeader } from './rtp';
-import { offerAsDtlsClient, pickH264, splitCandidates } from './sdp';
+import { candidateFamily, offerAsDtlsClient, pickH264, splitCandidates } from './sdp';
 
 /** An RTP packet (PT 96) with the given H264 payload. */
 function rtp(payload: number[], { seq = 1, ts = 1000, marker = false, ssrc = 42 } = {}): Buffer {
@@ -233,6 +233,13 @@ describe('negotiation helpers', () => {
     ]);
     expect(sdp).not.toMatch(/candidate/);
     expect(sdp.split('\r\n')).toEqual(answer.split('\r\n').filter((line) => !/candidate/.test(line)));
+  });
+
+  test("a candidate's address family: IPv4, IPv6, or none for an mDNS name", () => {
+    expect(candidateFamily('candidate:1 1 udp 2122194687 192.0.2.2 43802 typ host')).toBe(4);
+    expect(candidateFamily('a=candidate:2 1 udp 2122265343 fd00::2 59521 typ host')).toBe(6);
+    expect(candidateFamily('candidate:3 1 udp 2113937151 4829f26a-6367.local 42756 typ host')).toBeNull();
+    expect(candidateFamily('nonsense')).toBeNull();
   });
 
   test('our offer makes the server the DTLS client: actpass becomes active, nothing else changes', () => {

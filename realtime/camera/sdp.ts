@@ -73,3 +73,13 @@ export function splitCandidates(sdp: string): { sdp: string; candidates: SdpCand
 export function offerAsDtlsClient(sdp: string): string {
   return sdp.replace(/^a=setup:actpass$/gm, 'a=setup:active');
 }
+
+/**
+ * The IP family of a candidate's connection address (`candidate:… 1 udp 2122 192.0.2.2 43802 typ host`), or null
+ * for a host name (mDNS `….local`) or an unparsable line.
+ */
+export function candidateFamily(candidate: string): 4 | 6 | null {
+  const address = candidate.replace(/^a=/, '').split(' ')[4] ?? '';
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) return 4;
+  return address.includes(':') ? 6 : null;
+}

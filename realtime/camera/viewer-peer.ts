@@ -3,7 +3,7 @@ import nodeDataChannel, { type PeerConnection, type RtcConfig, type Track } from
 import type { CameraState } from '../protocol';
 import type { FeedViewer } from './camera-feed';
 import { isKeyframeRequest } from './rtp';
-import { offerAsDtlsClient, pickH264, type SdpCandidate, splitCandidates } from './sdp';
+import { candidateFamily, offerAsDtlsClient, pickH264, type SdpCandidate, splitCandidates } from './sdp';
 
 export interface PeerEvents {
   onCandidate(candidate: string, mid: string): void;
@@ -46,6 +46,13 @@ export class ViewerPeer implements FeedViewer {
   private remoteDescribed = false;
   private readonly heldLocalCandidates: SdpCandidate[] = [];
   private readonly heldRemoteCandidates: SdpCandidate[] = [];
+  /**
+   * The family our sockets cannot reach when they are bound to one address (CAMERA_ICE_BIND_ADDRESS): such
+   * candidates are dropped, not checked. libjuice paces its checks 50 ms apart (Ta), and a check to an IPv6
+   * candidate from an IPv4 socket fails at once (EAFNOSUPPORT) yet takes a slot, delaying the check that would
+   * succeed by 50 ms or more; browsers list IPv6 candidates first (higher priority).
+   */
+  private readonly unreachableFamily: 4 | 6 | null;
 
   private constructor(
     name: string,
@@ -53,6 +60,8 @@ export class ViewerPeer implements FeedViewer {
     readonly payloadType: number,
     private readonly events: PeerEvents,
   ) {
+    const bound = config.bindAddress ? candidateFamily(`- 1 udp 1 ${config.bindAddress} 9 typ host`) : null;
+    this.unreachableFamily = bound === 4 ? 6 : bound === 6 ? 4 : null;
     this.pc = new nodeDataChannel.PeerConnection(name, config);
     openPeers++;
     this.pc.onLocalCandidate((candidate, mid) => {
@@ -154,6 +163,7 @@ export class ViewerPeer implements FeedViewer {
   /** A viewer's trickled candidate; held until the remote description is applied. Throws for unusable ones. */
   addRemoteCandidate(candidate: string, mid: string): void {
     const entry = { candidate: candidate.replace(/^a=/, ''), mid };
+    if (this.unreachableFamily !== null && candidateFamily(entry.candidate) === this.unreachableFamily) return;
     if (this.remoteDescribed) this.pc.addRemoteCandidate(entry.candidate, entry.mid);
     else this.heldRemoteCandidates.push(entry);
   }
@@ -168,6 +178,7 @@ export class ViewerPeer implements FeedViewer {
     this.pc.setRemoteDescription(description, type);
     this.remoteDescribed = true;
     for (const { candidate, mid } of [...candidates, ...this.heldRemoteCandidates.splice(0)]) {
+      if (this.unreachableFamily !== null && candidateFamily(candidate) === this.unreachableFamily) continue;
       try {
         this.pc.addRemoteCandidate(candidate, mid);
       } catch {
