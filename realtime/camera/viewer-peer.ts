@@ -11,6 +11,8 @@ export interface PeerEvents {
   /** The peer failed or closed from the remote side; the owner must close it. */
   onGone(reason: string): void;
   onKeyframeRequest(): void;
+  /** The send track opened (DTLS is up): media can flow from now on. */
+  onTrackOpen(): void;
   onFeedState(state: CameraState, reason?: string): void;
 }
 
@@ -151,6 +153,9 @@ export class ViewerPeer implements FeedViewer {
     const track = this.pc.addTrack(video);
     track.onMessage((message) => {
       if (!this.closed && isKeyframeRequest(message)) this.events.onKeyframeRequest();
+    });
+    track.onOpen(() => {
+      if (!this.closed) this.events.onTrackOpen();
     });
     this.track = track;
   }
