@@ -37,6 +37,13 @@ describe('WHEP', () => {
     });
     expect(result.status).toBe(201);
     expect(result.location).toMatch(new RegExp(`^/whep/${harness.cameraId}/[0-9a-f-]{36}$`));
+    // A candidate trickled to the running session (as the page does with its late ones) is taken: 204.
+    const trickled = await fetch(`${server.url}${result.location}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/trickle-ice-sdpfrag', authorization: `Bearer ${token}` },
+      body: 'm=video 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\na=candidate:9 1 udp 1 127.0.0.1 9 typ host\r\n',
+    });
+    expect(trickled.status).toBe(204);
     const stats = () => page.evaluate(() => window.camera.stats());
     await expect.poll(async () => (await stats()).framesDecoded, { timeout: 15_000 }).toBeGreaterThan(0);
     await expect.poll(async () => (await stats()).videoWidth, { timeout: 5000 }).toBe(640);
