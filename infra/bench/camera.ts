@@ -2,10 +2,12 @@
 // through WHEP and through the dashboard WebSocket, and the camera process's CPU per forwarded 640×480/30 stream
 // with 1, 10 and 25 viewers. A viewer that gets no video (none within 15 s, or none during a measured window) is
 // counted in `viewers_without_video` and fails the run: a viewer left without packets would lower the CPU figure.
-// Last stdout line: {"ttff_ms_gop5s":…,"ttff_ms_gop5s_websocket":…,"cpu_pct_per_viewer":{"1":…,"10":…,"25":…},
-// "viewers_without_video":0,"viewer_retries":…,"snapshot_p99_ms":…,"snapshot_median_ms":…,"snapshots_failed":0}.
-// After the viewers the camera gets event-media consent and 30 SOS alerts, one a second, each storing a snapshot:
-// `snapshot_p99_ms` is alert committed → snapshot stored (infra/bench/camera-snapshots.ts).
+// Before it, per flow, the median time of each milestone of a join (`ttff breakdown, …`: offer/answer, ICE, DTLS,
+// first RTP packet, first painted frame, from the viewer page's events). After the viewers the camera gets
+// event-media consent and 30 SOS alerts, one a second, each storing a snapshot: `snapshot_p99_ms` is alert committed
+// → snapshot stored (infra/bench/camera-snapshots.ts). Last stdout line:
+// {"ttff_ms_gop5s":…,"ttff_ms_gop5s_websocket":…,"cpu_pct_per_viewer":{"1":…,"10":…,"25":…},
+// "viewers_without_video":0,"viewer_retries":…,"snapshot_p99_ms":…,"snapshot_median_ms":…,"snapshots_failed":0}
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -87,6 +89,8 @@ try {
   const wsUrl = `${ready.url.replace('http://', 'ws://')}/ws`;
   const browser = await launchChromium();
   const ttff = { whep: [] as number[], ws: [] as number[] };
+  // Where each join's time went: the viewer page's milestones (ms after the watch began), one list per flow.
+  const timelines = { whep: [] as Record<string, number>[], ws: [] as Record<string, number>[] };
   try {
     const page = await browser.newPage();
     await page.goto(`${ready.url}/camera/viewer`);
@@ -120,6 +124,7 @@ try {
         await sleep(500 + Math.random() * 5000);
         await watch(flow);
         ttff[flow].push(await firstFrameMs());
+        timelines[flow].push((await page.evaluate(() => window.camera.stats())).timeline);
         await page.evaluate(() => window.camera.stop());
       }
     }
@@ -128,6 +133,19 @@ try {
   }
   console.log(`ttff ms (5 s GOP), WHEP: ${ttff.whep.map((ms) => Math.round(ms)).join(', ')}`);
   console.log(`ttff ms (5 s GOP), dashboard WebSocket: ${ttff.ws.map((ms) => Math.round(ms)).join(', ')}`);
+  for (const flow of ['whep', 'ws'] as const) {
+    const phases = [...new Set(timelines[flow].flatMap((timeline) => Object.keys(timeline)))];
+    const medians = phases
+      .map((phase) => {
+        const values = timelines[flow].map((timeline) => timeline[phase]).filter((ms) => ms !== undefined);
+        return { phase, ms: median(values), n: values.length };
+      })
+      .sort((a, b) => a.ms - b.ms);
+    console.log(
+      `ttff breakdown, ${flow === 'whep' ? 'WHEP' : 'dashboard WebSocket'} (median ms after the watch began): ` +
+        medians.map(({ phase, ms, n }) => `${phase} ${ms.toFixed(1)}${n < TTFF_RUNS ? ` (${n} runs)` : ''}`).join(', '),
+    );
+  }
 
   // --- CPU of the camera process per forwarded stream ---
   const cpuTicks = () => {

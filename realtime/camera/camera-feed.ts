@@ -56,6 +56,7 @@ export class CameraFeed {
   private receivedAny = false;
   private upstreamSsrc: number | null = null;
   private upstreamSequence = -1;
+  private upstreamTimestamp = 0;
   private atFrameBoundary = true;
   private readonly watchdog: NodeJS.Timeout;
   readonly stats: FeedStats = {
@@ -149,6 +150,7 @@ export class CameraFeed {
       for (const state of this.viewers.values()) state.needsKeyframe = true;
     }
     this.upstreamSequence = header.sequence;
+    this.upstreamTimestamp = header.timestamp;
     if (this.state !== 'live') this.setState('live');
 
     const frameStart = this.atFrameBoundary;
@@ -181,6 +183,21 @@ export class CameraFeed {
       state.nextSequence = (sequence + 1) & 0xffff;
       if (state.viewer.send(packet)) this.stats.packetsOut++;
     }
+  }
+
+  /**
+   * A viewer's track just opened: between two upstream frames it gets the cached GOP now, instead of with the
+   * camera's next frame (up to a frame interval later: 33 ms at 30 fps). Mid-frame, or before a keyframe was
+   * cached, it waits for the next frame boundary in `ingest` as before.
+   */
+  viewerOpened(viewer: FeedViewer): void {
+    const state = this.viewers.get(viewer);
+    const frames = this.cache.frames;
+    if (!state?.needsKeyframe || !viewer.ready || !this.atFrameBoundary || !frames || this.upstreamSequence < 0) return;
+    // Stamped one tick apart up to the timestamp of the frame that ended at this boundary; the next live one is later.
+    this.flushGop(state, frames, (this.upstreamTimestamp + 1) >>> 0);
+    state.needsKeyframe = false;
+    state.sequenceOffset = (state.nextSequence - ((this.upstreamSequence + 1) & 0xffff)) & 0xffff;
   }
 
   private anyViewerWaiting(): boolean {

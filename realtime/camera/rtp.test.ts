@@ -3,7 +3,7 @@ import { CameraFeed, type FeedViewer } from './camera-feed';
 import { toLibdatachannelIceServers } from './env';
 import { GOP_CACHE_MAX_PACKETS, GopCache } from './gop-cache';
 import { classifyH264, isKeyframeRequest, parseRtpHeader, rewriteRtpHeader } from './rtp';
-import { pickH264, splitCandidates } from './sdp';
+import { candidateFamily, offerAsDtlsClient, pickH264, splitCandidates } from './sdp';
 
 /** An RTP packet (PT 96) with the given H264 payload. */
 function rtp(payload: number[], { seq = 1, ts = 1000, marker = false, ssrc = 42 } = {}): Buffer {
@@ -183,6 +183,50 @@ describe('a viewer joining mid-GOP', () => {
   });
 });
 
+describe('a viewer whose track opens between two frames', () => {
+  test("gets the cached GOP at once, ending at the last cached frame's timestamp; the next live frame continues it", () => {
+    const feed = new CameraFeed('camera', { stallMs: 60_000, offlineMs: 120_000 }, 96);
+    const received: { sequence: number; timestamp: number }[] = [];
+    let ready = false;
+    const viewer: FeedViewer = {
+      payloadType: 102,
+      ssrc: 7,
+      get ready() {
+        return ready;
+      },
+      send: (packet) => {
+        const header = parseRtpHeader(packet);
+        if (!header) throw new Error('unparsed');
+        received.push({ sequence: header.sequence, timestamp: header.timestamp });
+        return true;
+      },
+      onFeedState: () => {},
+    };
+    feed.addViewer(viewer);
+    feed.viewerOpened(viewer); // nothing cached yet: it waits
+    feed.ingest(rtp(sps, { seq: 100, ts: 3000 }));
+    feed.ingest(rtp(pps, { seq: 101, ts: 3000 }));
+    feed.ingest(rtp(fuIdrStart, { seq: 102, ts: 3000 }));
+    feed.ingest(rtp(fuIdrEnd, { seq: 103, ts: 3000, marker: true }));
+    feed.ingest(rtp(pSlice, { seq: 104, ts: 6000 }));
+    ready = true;
+    feed.viewerOpened(viewer); // mid-frame: it waits for the frame boundary
+    expect(received).toEqual([]);
+    feed.ingest(rtp(pSlice, { seq: 105, ts: 6000, marker: true }));
+    expect(received).toEqual([]); // not open before, so not flushed by ingest either (ready is read at packets)
+    feed.viewerOpened(viewer);
+    expect(received.map((packet) => packet.timestamp)).toEqual([5999, 5999, 5999, 5999, 6000, 6000]);
+    feed.viewerOpened(viewer); // once only
+    feed.ingest(rtp(pSlice, { seq: 106, ts: 9000, marker: true }));
+    feed.close();
+    expect(received.at(-1)?.timestamp).toBe(9000);
+    const [first] = received;
+    expect(received.map((packet) => packet.sequence)).toEqual(
+      received.map((_, index) => ((first?.sequence ?? 0) + index) & 0xffff),
+    );
+  });
+});
+
 describe('negotiation helpers', () => {
   test('ICE servers become libdatachannel URLs with encoded TURN credentials', () => {
     expect(
@@ -233,5 +277,17 @@ describe('negotiation helpers', () => {
     ]);
     expect(sdp).not.toMatch(/candidate/);
     expect(sdp.split('\r\n')).toEqual(answer.split('\r\n').filter((line) => !/candidate/.test(line)));
+  });
+
+  test("a candidate's address family: IPv4, IPv6, or none for an mDNS name", () => {
+    expect(candidateFamily('candidate:1 1 udp 2122194687 192.0.2.2 43802 typ host')).toBe(4);
+    expect(candidateFamily('a=candidate:2 1 udp 2122265343 fd00::2 59521 typ host')).toBe(6);
+    expect(candidateFamily('candidate:3 1 udp 2113937151 4829f26a-6367.local 42756 typ host')).toBeNull();
+    expect(candidateFamily('nonsense')).toBeNull();
+  });
+
+  test('our offer makes the server the DTLS client: actpass becomes active, nothing else changes', () => {
+    const offer = 'v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:video\r\na=setup:actpass\r\na=sendonly\r\n';
+    expect(offerAsDtlsClient(offer)).toBe(offer.replace('a=setup:actpass', 'a=setup:active'));
   });
 });

@@ -60,3 +60,26 @@ export function splitCandidates(sdp: string): { sdp: string; candidates: SdpCand
   closeSection();
   return { sdp: kept.join(eol), candidates };
 }
+
+/**
+ * Our offer with `a=setup:active` instead of libdatachannel's `actpass`, so the viewer answers `passive` and the
+ * server is the DTLS client. libdatachannel 0.24 drops a DTLS ClientHello that arrives before its own ICE agent
+ * reports connected (upstream fixed by libdatachannel PR #1554, not in node-datachannel 0.33's 0.24.5); a browser
+ * client (our answerer, ICE-controlled) sees ICE connected first, so its ClientHello was lost nearly every time and
+ * the handshake waited for its retransmission (Chromium: 50 ms, then doubling). As client, the server starts the
+ * handshake itself once its ICE is up, when the viewer is already listening. JSEP (RFC 9429 §5.3.1) answers an
+ * `active` offer with `passive`; libdatachannel, still `actpass` locally, takes the client role from that answer.
+ */
+export function offerAsDtlsClient(sdp: string): string {
+  return sdp.replace(/^a=setup:actpass$/gm, 'a=setup:active');
+}
+
+/**
+ * The IP family of a candidate's connection address (`candidate:… 1 udp 2122 192.0.2.2 43802 typ host`), or null
+ * for a host name (mDNS `….local`) or an unparsable line.
+ */
+export function candidateFamily(candidate: string): 4 | 6 | null {
+  const address = candidate.replace(/^a=/, '').split(' ')[4] ?? '';
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) return 4;
+  return address.includes(':') ? 6 : null;
+}

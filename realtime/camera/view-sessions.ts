@@ -181,6 +181,9 @@ export class ViewSessions {
       onKeyframeRequest: () => {
         if (session.peer) session.feed?.requestKeyframe(session.peer);
       },
+      onTrackOpen: () => {
+        if (session.peer) session.feed?.viewerOpened(session.peer);
+      },
       onFeedState: (state, reason) => {
         if (state === session.lastState) return;
         session.lastState = state;

@@ -8,6 +8,18 @@ export interface ViewerPageStats {
   firstFrameMs: number | null;
   states: string[];
   errors: Record<string, unknown>[];
+  /**
+   * Milestones of the current watch in ms after it began, each taken from its event the first time it happened:
+   * `offerCreated`, `gathered`, `answerReceived`, `answerApplied` (WHEP); `socketOpen`, `offerReceived`,
+   * `answerSent` (WebSocket); `ice-<iceConnectionState>`, `dtls-<state>`, `peer-<connectionState>`, `track`,
+   * `firstRtp` (the track's unmute: the first packet), `firstFrameReceived`, `firstFramePresented` (handed to the
+   * compositor; only when the callback's frame was the first) and `firstFrame` (the frame callback ran: painted).
+   */
+  timeline: Record<string, number>;
+  /** The first painted frame's RTP timestamp and how many frames the element had presented by then. */
+  firstFrame: { rtpTimestamp?: number; presentedFrames: number } | null;
+  /** The video's `inbound-rtp` stats entry (packets, frames decoded, jitter buffer, NACK/PLI counts). */
+  inbound: Record<string, unknown> | null;
 }
 
 export interface ViewerPage {

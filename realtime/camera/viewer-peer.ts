@@ -3,7 +3,7 @@ import nodeDataChannel, { type PeerConnection, type RtcConfig, type Track } from
 import type { CameraState } from '../protocol';
 import type { FeedViewer } from './camera-feed';
 import { isKeyframeRequest } from './rtp';
-import { pickH264, type SdpCandidate, splitCandidates } from './sdp';
+import { candidateFamily, offerAsDtlsClient, pickH264, type SdpCandidate, splitCandidates } from './sdp';
 
 export interface PeerEvents {
   onCandidate(candidate: string, mid: string): void;
@@ -11,6 +11,8 @@ export interface PeerEvents {
   /** The peer failed or closed from the remote side; the owner must close it. */
   onGone(reason: string): void;
   onKeyframeRequest(): void;
+  /** The send track opened (DTLS is up): media can flow from now on. */
+  onTrackOpen(): void;
   onFeedState(state: CameraState, reason?: string): void;
 }
 
@@ -46,6 +48,13 @@ export class ViewerPeer implements FeedViewer {
   private remoteDescribed = false;
   private readonly heldLocalCandidates: SdpCandidate[] = [];
   private readonly heldRemoteCandidates: SdpCandidate[] = [];
+  /**
+   * The family our sockets cannot reach when they are bound to one address (CAMERA_ICE_BIND_ADDRESS): such
+   * candidates are dropped, not checked. libjuice paces its checks 50 ms apart (Ta), and a check to an IPv6
+   * candidate from an IPv4 socket fails at once (EAFNOSUPPORT) yet takes a slot, delaying the check that would
+   * succeed by 50 ms or more; browsers list IPv6 candidates first (higher priority).
+   */
+  private readonly unreachableFamily: 4 | 6 | null;
 
   private constructor(
     name: string,
@@ -53,6 +62,8 @@ export class ViewerPeer implements FeedViewer {
     readonly payloadType: number,
     private readonly events: PeerEvents,
   ) {
+    const bound = config.bindAddress ? candidateFamily(`- 1 udp 1 ${config.bindAddress} 9 typ host`) : null;
+    this.unreachableFamily = bound === 4 ? 6 : bound === 6 ? 4 : null;
     this.pc = new nodeDataChannel.PeerConnection(name, config);
     openPeers++;
     this.pc.onLocalCandidate((candidate, mid) => {
@@ -94,7 +105,7 @@ export class ViewerPeer implements FeedViewer {
     peer.pc.setLocalDescription();
     // libdatachannel creates the offer before gathering and trickles every candidate, so this removes nothing
     // today; it keeps the guarantee if a version ever puts candidates in the description itself.
-    return { peer, sdp: splitCandidates(await description).sdp };
+    return { peer, sdp: offerAsDtlsClient(splitCandidates(await description).sdp) };
   }
 
   /**
@@ -143,6 +154,9 @@ export class ViewerPeer implements FeedViewer {
     track.onMessage((message) => {
       if (!this.closed && isKeyframeRequest(message)) this.events.onKeyframeRequest();
     });
+    track.onOpen(() => {
+      if (!this.closed) this.events.onTrackOpen();
+    });
     this.track = track;
   }
 
@@ -154,6 +168,7 @@ export class ViewerPeer implements FeedViewer {
   /** A viewer's trickled candidate; held until the remote description is applied. Throws for unusable ones. */
   addRemoteCandidate(candidate: string, mid: string): void {
     const entry = { candidate: candidate.replace(/^a=/, ''), mid };
+    if (this.unreachableFamily !== null && candidateFamily(entry.candidate) === this.unreachableFamily) return;
     if (this.remoteDescribed) this.pc.addRemoteCandidate(entry.candidate, entry.mid);
     else this.heldRemoteCandidates.push(entry);
   }
@@ -168,6 +183,7 @@ export class ViewerPeer implements FeedViewer {
     this.pc.setRemoteDescription(description, type);
     this.remoteDescribed = true;
     for (const { candidate, mid } of [...candidates, ...this.heldRemoteCandidates.splice(0)]) {
+      if (this.unreachableFamily !== null && candidateFamily(candidate) === this.unreachableFamily) continue;
       try {
         this.pc.addRemoteCandidate(candidate, mid);
       } catch {

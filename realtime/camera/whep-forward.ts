@@ -16,7 +16,7 @@ export interface ForwardedResponse {
 const RELAYED_HEADERS = ['content-type', 'location', 'link', 'allow'];
 
 /**
- * Sends a WHEP request (offer or DELETE) to the node that owns the camera's feed, over the nodes' internal HTTP,
+ * Sends a WHEP request (offer, trickled candidates or DELETE) to the node that owns the camera's feed, over the nodes' internal HTTP,
  * with the viewer's own bearer token: the owner runs the access rule, writes the audit rows and answers, and the
  * media then flows by ICE from the owner straight to the player. `null` when the owner cannot be reached (it died
  * and its lease has not run out yet): the player retries, and once the lease is out the node it reaches takes over.
@@ -24,7 +24,13 @@ const RELAYED_HEADERS = ['content-type', 'location', 'link', 'allow'];
 export async function forwardWhep(
   ownerUrl: string,
   path: string,
-  request: { method: 'POST' | 'DELETE'; authorization: string; contentType?: string; body?: string; fromNode: string },
+  request: {
+    method: 'POST' | 'PATCH' | 'DELETE';
+    authorization: string;
+    contentType?: string;
+    body?: string;
+    fromNode: string;
+  },
 ): Promise<ForwardedResponse | null> {
   const headers: Record<string, string> = {
     authorization: request.authorization,

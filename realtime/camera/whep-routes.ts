@@ -23,7 +23,7 @@ export interface WhepRouteOptions {
 
 /**
  * WHEP (RFC 9725) on the realtime node: `POST /whep/:cameraId` with an SDP offer answers 201 with the SDP answer
- * and a Location to `DELETE` when done; bearer access token as for the API. Also serves the viewer page at
+ * and a Location to `PATCH` with trickled candidates and to `DELETE` when done; bearer access token as for the API. Also serves the viewer page at
  * `GET /camera/viewer` (WHEP or dashboard WebSocket), used by the demo and the browser tests.
  */
 export function registerWhepRoutes(app: TemplatedApp, whep: WhepSessions, options: WhepRouteOptions): void {
@@ -107,9 +107,51 @@ export function registerWhepRoutes(app: TemplatedApp, whep: WhepSessions, option
     })().catch((error: unknown) => request.fail(error, logger));
   });
 
+  app.patch('/whep/:cameraId/:sessionId', (res, req) => {
+    const cameraId = req.getParameter(0) ?? '';
+    const sessionId = req.getParameter(1) ?? '';
+    const authorization = req.getHeader('authorization');
+    const contentType = req.getHeader('content-type');
+    const forwarded = req.getHeader(FORWARDED_HEADER);
+    const request = track(res);
+    if (!contentType.toLowerCase().startsWith('application/trickle-ice-sdpfrag')) {
+      request.problem(415, 'UNSUPPORTED_MEDIA_TYPE', 'the body must be an application/trickle-ice-sdpfrag');
+      return;
+    }
+    readBody(res, MAX_OFFER_BYTES, (body) => {
+      if (body === null) return request.problem(413, 'PAYLOAD_TOO_LARGE', `the body exceeds ${MAX_OFFER_BYTES} bytes`);
+      void (async () => {
+        const identity = await authenticate(authorization, jwtSecret);
+        if (!identity) return request.problem(401, 'UNAUTHORIZED', 'a valid bearer access token is required');
+        if (whep.trickle(identity, cameraId, sessionId, body.toString('utf8'))) {
+          return request.respond('204 No Content', '', {});
+        }
+        // Not here: as for DELETE, the session lives on the camera's owner.
+        const ownerUrl = UUID.test(cameraId) ? await elsewhere(cameraId, forwarded) : null;
+        if (!ownerUrl) throw new CameraError('CAMERA_SESSION_NOT_FOUND');
+        const path = `/whep/${encodeURIComponent(cameraId)}/${encodeURIComponent(sessionId)}`;
+        request.relay(
+          await forwardWhep(ownerUrl, path, {
+            method: 'PATCH',
+            authorization,
+            contentType,
+            body: body.toString('utf8'),
+            fromNode: routing?.nodeId ?? '',
+          }),
+        );
+      })().catch((error: unknown) => request.fail(error, logger));
+    });
+  });
+
   app.any('/whep/:cameraId/:sessionId', (res) => {
-    // Trickle ICE (PATCH) is optional in WHEP; our answers carry every candidate.
-    track(res).problem(405, 'METHOD_NOT_ALLOWED', 'only DELETE is supported on a WHEP session', { allow: 'DELETE' });
+    track(res).problem(
+      405,
+      'METHOD_NOT_ALLOWED',
+      'only PATCH (trickle ICE) and DELETE are supported on a WHEP session',
+      {
+        allow: 'PATCH, DELETE',
+      },
+    );
   });
 }
 

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { StaffIdentity } from '../../core/auth/access-token';
 import type { WatchableCamera } from '../../db/queries/camera-access';
 import { CameraError } from './camera-errors';
-import type { CameraIce } from './ice';
-import { pickH264 } from './sdp';
+import { addViewerCandidate, type CameraIce } from './ice';
+import { pickH264, splitCandidates } from './sdp';
 import type { ViewAccess } from './view-access';
-import type { ViewSessions } from './view-sessions';
+import type { ViewSession, ViewSessions } from './view-sessions';
 import { OfferError, ViewerPeer } from './viewer-peer';
 
 export interface WhepSessionsOptions {
@@ -17,8 +17,8 @@ export interface WhepSessionsOptions {
 }
 
 /**
- * Camera views set up over WHEP (RFC 9725): the player's offer is answered in one exchange with every candidate,
- * and there is no channel back to the player (its peer is simply closed when the view ends). The HTTP side is
+ * Camera views set up over WHEP (RFC 9725): the player's offer is answered in one exchange with every candidate of
+ * ours, the player may trickle its own later (`PATCH`), and there is no channel back to the player (its peer is simply closed when the view ends). The HTTP side is
  * `whep-routes.ts`.
  */
 export class WhepSessions {
@@ -79,6 +79,27 @@ export class WhepSessions {
 
   /** Ends a WHEP session of this caller; false when there is none (answered 404). */
   stop(identity: StaffIdentity, cameraId: string, sessionId: string): boolean {
+    const session = this.ownSession(identity, cameraId, sessionId);
+    if (!session) return false;
+    this.options.sessions.close(session, 'stopped by viewer');
+    return true;
+  }
+
+  /**
+   * Trickle ICE (RFC 9725 §4.3.1, `PATCH` with an `application/trickle-ice-sdpfrag` body): hands the player's
+   * candidates to its session's peer, so a player may send its offer before its own gathering is over. False when
+   * the caller has no such session (404). Candidates the peer cannot use are skipped; ICE restarts are not offered.
+   */
+  trickle(identity: StaffIdentity, cameraId: string, sessionId: string, fragment: string): boolean {
+    const session = this.ownSession(identity, cameraId, sessionId);
+    if (!session) return false;
+    const peer = session.peer;
+    if (peer)
+      for (const { candidate, mid } of splitCandidates(fragment).candidates) addViewerCandidate(peer, candidate, mid);
+    return true;
+  }
+
+  private ownSession(identity: StaffIdentity, cameraId: string, sessionId: string): ViewSession | null {
     const session = this.options.sessions.get(sessionId);
     if (
       session?.transport !== 'whep' ||
@@ -86,10 +107,9 @@ export class WhepSessions {
       session.identity.staffId !== identity.staffId ||
       session.identity.orgId !== identity.orgId
     ) {
-      return false;
+      return null;
     }
-    this.options.sessions.close(session, 'stopped by viewer');
-    return true;
+    return session;
   }
 
   /** The `Link` header of a WHEP answer: the STUN/TURN servers, with this viewer's own TURN credentials. */

@@ -37,6 +37,13 @@ describe('WHEP', () => {
     });
     expect(result.status).toBe(201);
     expect(result.location).toMatch(new RegExp(`^/whep/${harness.cameraId}/[0-9a-f-]{36}$`));
+    // A candidate trickled to the running session (as the page does with its late ones) is taken: 204.
+    const trickled = await fetch(`${server.url}${result.location}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/trickle-ice-sdpfrag', authorization: `Bearer ${token}` },
+      body: 'm=video 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\na=candidate:9 1 udp 1 127.0.0.1 9 typ host\r\n',
+    });
+    expect(trickled.status).toBe(204);
     const stats = () => page.evaluate(() => window.camera.stats());
     await expect.poll(async () => (await stats()).framesDecoded, { timeout: 15_000 }).toBeGreaterThan(0);
     await expect.poll(async () => (await stats()).videoWidth, { timeout: 5000 }).toBe(640);
@@ -86,7 +93,7 @@ describe('WHEP', () => {
     await page.close();
   });
 
-  test('bad requests get problem+json: no token, wrong type, unusable offer, unknown session, PATCH', async () => {
+  test('bad requests get problem+json: no token, wrong type, unusable offer, unknown session, PATCH, PUT', async () => {
     const token = await tokenFor(harness.identities.admin);
     const post = (headers: Record<string, string>, body: string, cameraId = harness.cameraId) =>
       fetch(`${server.url}/whep/${cameraId}`, { method: 'POST', headers, body });
@@ -120,8 +127,17 @@ describe('WHEP', () => {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(deleteUnknown.status).toBe(404);
-    const patch = await fetch(`${server.url}/whep/${harness.cameraId}/nope`, { method: 'PATCH', body: '' });
-    expect(patch.status).toBe(405);
+    // Trickle ICE: PATCH with an sdpfrag (401 without a token, 415 for another type, 404 for another's session).
+    const fragment = 'm=video 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\na=candidate:1 1 udp 1 127.0.0.1 9 typ host\r\n';
+    const patch = (headers: Record<string, string>) =>
+      fetch(`${server.url}/whep/${harness.cameraId}/nope`, { method: 'PATCH', headers, body: fragment });
+    const sdpfrag = { 'content-type': 'application/trickle-ice-sdpfrag' };
+    expect((await patch(sdpfrag)).status).toBe(401);
+    expect((await patch({ 'content-type': 'text/plain', authorization: `Bearer ${token}` })).status).toBe(415);
+    expect((await patch({ ...sdpfrag, authorization: `Bearer ${token}` })).status).toBe(404);
+    const put = await fetch(`${server.url}/whep/${harness.cameraId}/nope`, { method: 'PUT', body: '' });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('PATCH, DELETE');
     expect(harness.service.stats().sessions).toBe(0);
   });
 });

@@ -49,8 +49,19 @@ export class CameraViewer {
       this.video.srcObject = stream ?? new MediaStream([event.track]);
       this.video.play().catch(() => {});
     });
+    // The answer carries our first candidates, so the server checks them as it applies it; later ones trickle.
+    // (Trickled a moment after the answer, the server's ICE agent checked them only ~50 ms later: its pacing.)
+    let answered = false;
+    let firstCandidate = () => {};
+    const gathered = new Promise((resolve) => {
+      firstCandidate = resolve;
+      setTimeout(resolve, 1000);
+    });
     peer.addEventListener('icecandidate', (event) => {
-      if (!event.candidate?.candidate) return;
+      if (!answered || !event.candidate?.candidate) {
+        firstCandidate();
+        return;
+      }
       this.socket.send({
         type: 'camera.candidate',
         sessionId,
@@ -65,6 +76,10 @@ export class CameraViewer {
     await peer.setRemoteDescription({ type: 'offer', sdp });
     const answer = await peer.createAnswer();
     await peer.setLocalDescription(answer);
+    await gathered;
+    await new Promise((resolve) => setTimeout(resolve, 0)); // candidates found in the same task
+    if (this.peer !== peer) return; // replaced or stopped meanwhile
+    answered = true;
     this.socket.send({ type: 'camera.answer', sessionId, sdp: peer.localDescription?.sdp ?? answer.sdp });
     for (const candidate of this.pendingCandidates.splice(0)) await this.addCandidate(candidate);
   }
