@@ -11,7 +11,7 @@ import type { AlertKind, AlertSeverity } from '../../db/schema/alerts';
 import { freePort } from '../../infra/testing/tls-client';
 import { type RealtimeNode, startRealtimeNode } from '../node';
 import { testRealtimeConfig } from '../testing';
-import { type CameraDatabase, launchChromium, seedCameraDatabase, testCameraEnv } from './testing';
+import { type CameraDatabase, launchChromium, seedCameraDatabase, testCameraEnv, testPatternRtpArgs } from './testing';
 
 // Event media end to end on real realtime nodes: a camera with event-media consent keeps its pre-alarm ring, an SOS
 // for its resident stores a snapshot at once and a clip of the seconds before and after, once, on the node that
@@ -75,23 +75,7 @@ async function addCamera(
 
 /** Streams ffmpeg's test pattern as H264 RTP to `port` (a camera pushing to the node) until the test ends. */
 function feedRtp(port: number): void {
-  const child = spawn('ffmpeg', [
-    ...['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25'],
-    ...[
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-tune',
-      'zerolatency',
-      '-profile:v',
-      'baseline',
-      '-pix_fmt',
-      'yuv420p',
-    ],
-    ...['-g', '25', '-sc_threshold', '0', '-bsf:v', 'dump_extra=freq=keyframe'],
-    ...['-f', 'rtp', '-payload_type', '96', `rtp://127.0.0.1:${port}?pkt_size=1200`],
-  ]);
+  const child = spawn('ffmpeg', testPatternRtpArgs(port, { width: 320, height: 240, fps: 25, gopSeconds: 1 }));
   feeders.push(child);
 }
 

@@ -9,6 +9,7 @@ import { ClipRing } from './clip-ring';
 import { GopCache } from './gop-cache';
 import { FfmpegRunner, MediaEncodeError, remuxMp4, snapshotJpeg } from './media-encode';
 import { parseRtpHeader } from './rtp';
+import { testPatternRtpArgs } from './testing';
 
 const run = promisify(execFile);
 
@@ -19,32 +20,7 @@ async function capturedRtp(seconds: number, gopSeconds: number): Promise<Buffer[
   socket.on('message', (packet) => packets.push(packet));
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
   const port = socket.address().port;
-  await run('ffmpeg', [
-    ...['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=640x480:rate=25'],
-    ...[
-      '-t',
-      String(seconds),
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-tune',
-      'zerolatency',
-      '-profile:v',
-      'baseline',
-    ],
-    ...[
-      '-pix_fmt',
-      'yuv420p',
-      '-g',
-      String(25 * gopSeconds),
-      '-sc_threshold',
-      '0',
-      '-bsf:v',
-      'dump_extra=freq=keyframe',
-    ],
-    ...['-f', 'rtp', '-payload_type', '96', `rtp://127.0.0.1:${port}?pkt_size=1200`],
-  ]);
+  await run('ffmpeg', testPatternRtpArgs(port, { width: 640, height: 480, fps: 25, gopSeconds, seconds }));
   await new Promise((resolve) => setTimeout(resolve, 100));
   socket.close();
   return packets;

@@ -432,3 +432,24 @@ export function launchChromium() {
     ],
   });
 }
+
+/**
+ * ffmpeg arguments that stream its moving test pattern as H264 RTP to `port` on loopback, as a camera pushing to the
+ * node would: constrained baseline, a keyframe every `gopSeconds` with its parameter sets, real-time pace; `seconds`
+ * bounds the run (omitted: until killed).
+ */
+export function testPatternRtpArgs(
+  port: number,
+  options: { width: number; height: number; fps: number; gopSeconds: number; seconds?: number },
+): string[] {
+  const { width, height, fps, gopSeconds, seconds } = options;
+  return [
+    ...['-hide_banner', '-loglevel', 'error', '-nostdin', '-re'],
+    ...['-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`],
+    ...(seconds === undefined ? [] : ['-t', String(seconds)]),
+    ...['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline'],
+    ...['-pix_fmt', 'yuv420p', '-g', String(Math.round(fps * gopSeconds)), '-sc_threshold', '0'],
+    ...['-bsf:v', 'dump_extra=freq=keyframe', '-f', 'rtp', '-payload_type', '96'],
+    `rtp://127.0.0.1:${port}?pkt_size=1200`,
+  ];
+}
