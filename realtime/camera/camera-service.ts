@@ -9,7 +9,7 @@ import { type FeedOwner, FeedOwnership } from './feed-ownership';
 import { reconcileFeeds } from './feed-reconcile';
 import { FeedRegistry } from './feed-registry';
 import { CameraIce } from './ice';
-import { FfmpegRunner } from './media-encode';
+import { FfmpegRunner, removeStaleClipFolders } from './media-encode';
 import { ViewAccess } from './view-access';
 import { ViewAudit } from './view-audit';
 import { ViewSessions } from './view-sessions';
@@ -89,6 +89,11 @@ export class CameraService {
           maxBytesPerNode: config.CAMERA_CLIP_NODE_MAX_MB * 1024 * 1024,
         })
       : null;
+    if (mediaStore) {
+      void removeStaleClipFolders().catch((error: Error) => {
+        logger.warn('stale clip folders not removed', { error: error.message });
+      });
+    }
     this.audit = new ViewAudit(sql, (error) => logger.error('camera audit write failed', { error: error.message }));
     const sessions = new ViewSessions({
       connectTimeoutMs: config.CAMERA_CONNECT_TIMEOUT_MS,

@@ -1,13 +1,13 @@
 import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ClipRing } from './clip-ring';
 import { GopCache } from './gop-cache';
-import { FfmpegRunner, MediaEncodeError, remuxMp4, snapshotJpeg } from './media-encode';
+import { FfmpegRunner, MediaEncodeError, removeStaleClipFolders, remuxMp4, snapshotJpeg } from './media-encode';
 import { parseRtpHeader } from './rtp';
 import { testPatternRtpArgs } from './testing';
 
@@ -120,5 +120,19 @@ describe('event media from RTP, without transcoding the video', () => {
       most = Math.max(most, running);
     }
     expect(most).toBe(2);
+  });
+
+  test('remux folders a killed node left behind are removed at start; one young enough to be under way is not', async () => {
+    const stale = join(tmpdir(), `carewatch-clip-test-stale-${process.pid}`);
+    const young = join(tmpdir(), `carewatch-clip-test-young-${process.pid}`);
+    await mkdir(stale, { recursive: true });
+    await mkdir(young, { recursive: true });
+    await writeFile(join(stale, 'clip.mp4'), 'half a clip');
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(stale, anHourAgo, anHourAgo);
+    expect(await removeStaleClipFolders()).toBeGreaterThanOrEqual(1);
+    await expect(stat(stale)).rejects.toThrow(/ENOENT/);
+    expect((await stat(young)).isDirectory()).toBe(true);
+    await rm(young, { recursive: true, force: true });
   });
 });

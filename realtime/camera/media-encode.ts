@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { H264Depacketizer, parseRtpHeader } from './rtp';
@@ -165,6 +165,31 @@ export async function snapshotJpeg(
   return first;
 }
 
+const CLIP_FOLDER_PREFIX = 'carewatch-clip-';
+/** A remux folder this old belongs to a node that died mid-remux (ffmpeg is killed after 30 s). */
+const STALE_CLIP_FOLDER_MS = 10 * 60_000;
+
+/**
+ * Removes remux folders that nodes SIGKILLed in the middle of a remux left in the temporary directory (each holds up
+ * to one clip). Run once when a node's camera service starts; a folder younger than STALE_CLIP_FOLDER_MS may be
+ * another node's remux under way and is left.
+ */
+export async function removeStaleClipFolders(now = Date.now()): Promise<number> {
+  let removed = 0;
+  for (const name of await readdir(tmpdir()).catch(() => [])) {
+    if (!name.startsWith(CLIP_FOLDER_PREFIX)) continue;
+    const folder = join(tmpdir(), name);
+    const modified = await stat(folder).then(
+      (info) => info.mtimeMs,
+      () => now,
+    );
+    if (now - modified < STALE_CLIP_FOLDER_MS) continue;
+    await rm(folder, { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}
+
 /**
  * The packets (starting at a keyframe) as an MP4 without transcoding: the H264 stream copied into the container at
  * the frame rate its RTP timestamps show, `faststart` so a player can begin before the whole file arrived.
@@ -177,7 +202,7 @@ export async function remuxMp4(
   if (frames < 2) throw new MediaEncodeError('not enough video for a clip');
   const fps = Math.min(120, Math.max(1, ((frames - 1) * 1000) / Math.max(spanMs, 1)));
   // MP4's index goes at the front (faststart), which needs a seekable output: a temporary file, not a pipe.
-  const folder = await mkdtemp(join(tmpdir(), 'carewatch-clip-'));
+  const folder = await mkdtemp(join(tmpdir(), CLIP_FOLDER_PREFIX));
   try {
     const out = join(folder, 'clip.mp4');
     await runner.run(
