@@ -127,13 +127,6 @@ export class EventMedia {
     for (const followed of this.followed.values()) followed.ring?.setMaxBytes(share);
   }
 
-  /** Bytes the rings hold now (metrics, tests). */
-  get ringBytes(): number {
-    let bytes = 0;
-    for (const followed of this.followed.values()) bytes += followed.ring?.size ?? 0;
-    return bytes;
-  }
-
   /** A wake-up on the alerts channel: considered only when it names a resident with a followed camera. */
   onAlertChange(notification: AlertNotification): void {
     if (this.stopped || !MEDIA_CHANGES.has(notification.change)) return;
