@@ -1,10 +1,8 @@
 import type uWS from 'uWebSockets.js';
 import * as v from 'valibot';
-import type { StaffIdentity } from '../core/auth/access-token';
-import { authenticate } from '../core/auth/staff-session';
+import { type StaffIdentity, verifyAccessToken } from '../core/auth/access-token';
 import type { Logger } from '../core/logger';
 import { acknowledgeDelivery } from '../db/alerts/acknowledge';
-import { lastSequence } from '../db/alerts/outstanding';
 import { resolveAlert } from '../db/alerts/resolve';
 import { alertSnapshots } from '../db/alerts/snapshot';
 import type { Sql } from '../db/client';
@@ -19,6 +17,7 @@ import { ClientFrame, type ServerFrame } from './protocol';
 import type { ReceiptBatcher } from './receipts';
 import { replayAfter } from './replay';
 import { type OutgoingDelivery, SendQueue, type SendQueueSettings } from './send-queue';
+import type { SessionReads } from './session-reads';
 
 /** What every connection shares with its node. */
 export interface ClientContext {
@@ -29,11 +28,12 @@ export interface ClientContext {
   metrics: Metrics;
   logger: Logger;
   camera?: CameraSignalling;
-  resendSeconds: number;
   /** Bad frames tolerated on one connection before it is closed. */
   maxBadFrames: number;
   sendQueue: SendQueueSettings;
   receipts: ReceiptBatcher;
+  /** Session checks and replay pages, batched across this node's connections. */
+  sessionReads: SessionReads;
   /** A fresh connection asks the dispatcher for everything outstanding for its staff member. */
   onReady(client: Client): void;
 }
@@ -108,12 +108,10 @@ export class Client {
    * replay starts before the registry or the dispatcher can send anything here: what is pushed on joining (everything
    * outstanding) and live alerts wait behind it, so the client sees every frame in sequence order.
    */
-  async ready(identity: StaffIdentity, resumeFrom?: number): Promise<void> {
+  private ready(identity: StaffIdentity, lastSeq: number, resumeFrom?: number): void {
     if (this.closed) return;
     this.identity = identity;
     this.scheduleExpiry(identity);
-    const lastSeq = await lastSequence(this.context.sql, identity.staffId);
-    if (this.closed) return;
     this.send({
       type: 'welcome',
       staffId: identity.staffId,
@@ -296,7 +294,10 @@ export class Client {
    * member moves the connection's expiry; anything else is refused. A connection never outlives its token.
    */
   private async authenticateWith(token: string, resumeFrom?: number): Promise<void> {
-    const identity = await authenticate(this.context.sql, token, this.context.jwtSecret);
+    const verified = await verifyAccessToken(token, this.context.jwtSecret);
+    // Still an active staff member of that organisation (tokens outlive a deactivation by up to their lifetime).
+    const lastSeq = verified ? await this.context.sessionReads.start(verified) : null;
+    const identity = lastSeq === null ? null : verified;
     if (this.identity) {
       if (!identity || identity.staffId !== this.identity.staffId || identity.orgId !== this.identity.orgId) {
         this.reject(errors.alreadyAuthenticated, 'auth');
@@ -307,11 +308,11 @@ export class Client {
       this.context.camera?.reauthenticate(this.connectionId, identity);
       return;
     }
-    if (!identity) {
+    if (!identity || lastSeq === null) {
       this.end(closeCodes.unauthorized, 'invalid or expired token');
       return;
     }
-    await this.ready(identity, resumeFrom);
+    this.ready(identity, lastSeq, resumeFrom);
   }
 
   private scheduleExpiry(identity: StaffIdentity): void {
@@ -355,8 +356,7 @@ export class Client {
     this.queue.hold();
     const replayed = new Set<string>();
     try {
-      const { sql, resendSeconds, nodeId } = this.context;
-      await replayAfter(sql, this.queue, { staffId, afterSeq: lastSeq, resendSeconds, nodeId }, replayed);
+      await replayAfter(this.context.sessionReads, this.queue, { staffId, afterSeq: lastSeq }, replayed);
       this.send({ type: 'resumed', afterSeq: lastSeq, replayed: replayed.size });
     } finally {
       this.queue.release(replayed);

@@ -66,12 +66,19 @@ export async function startRealtimeNode(
   const nodeId = config.NODE_ID ?? `${hostname()}:${process.pid}`;
   const logger = createLogger('realtime', config.LOG_LEVEL);
   const { sql, close } = createDatabase(config.DATABASE_URL, {
-    max: 10,
+    max: 7,
     applicationName: `carewatch-realtime ${nodeId}`,
+  });
+  // The dispatcher's own connections: postgres.js queues (and pipelines) a pool's queries in order, so an alert's
+  // claim would otherwise wait behind a reconnect storm's session reads, a broadcast's receipts or a job's sweep.
+  const alertPath = createDatabase(config.DATABASE_URL, {
+    max: 3,
+    applicationName: `carewatch-realtime ${nodeId} alerts`,
   });
   const shared = { sql, nodeId, logger, registry: new ConnectionRegistry<Client>(), metrics: new Metrics() };
   const dispatcher = new Dispatcher({
     ...shared,
+    sql: alertPath.sql,
     resendSeconds: config.REALTIME_RESEND_SECONDS,
     maxSends: config.REALTIME_MAX_SENDS,
   });
@@ -127,7 +134,7 @@ export async function startRealtimeNode(
     await dashboards.settled(SHUTDOWN_GRACE_MS);
     await profileWatch?.stop().catch(() => {});
     await cameraService?.stop();
-    await close();
+    await Promise.all([close(), alertPath.close()]);
   };
   return {
     ...shared,

@@ -1,17 +1,17 @@
 import type { Logger } from '../core/logger';
 import { markDeliveredMany, type Receipt, type ReceiptResult } from '../db/alerts/outstanding';
 import type { Sql } from '../db/client';
-import { BatchWriter } from './batch-writer';
+import { Batcher } from './batcher';
 
 /**
- * Collects `received` frames from every connection and records them in batches (`BatchWriter`): a broadcast makes
+ * Collects `received` frames from every connection and records them in batches (`Batcher`): a broadcast makes
  * thousands of dashboards confirm at once.
  */
 export class ReceiptBatcher {
-  private readonly writer: BatchWriter<Receipt, ReceiptResult>;
+  private readonly writer: Batcher<Receipt, ReceiptResult>;
 
   constructor(sql: Sql, nodeId: string, logger: Logger, maxBatch = 1000) {
-    this.writer = new BatchWriter((receipts) => markDeliveredMany(sql, receipts, nodeId), {
+    this.writer = new Batcher((receipts) => markDeliveredMany(sql, receipts, nodeId), {
       logger,
       what: 'receipt',
       maxBatch,

@@ -7,6 +7,7 @@ import { closeCodes } from './errors';
 import { BEARER_PREFIX, PROTOCOL, resumeFromSubprotocols } from './protocol';
 import { ReceiptBatcher } from './receipts';
 import type { SendQueueOptions } from './send-queue';
+import { SessionReads } from './session-reads';
 
 /** Bad frames tolerated on one connection before it is closed. */
 const MAX_BAD_FRAMES = 10;
@@ -14,7 +15,7 @@ const MAX_BAD_FRAMES = 10;
 /** What the node hands the endpoint; the rest of each connection's context comes from the configuration. */
 export type DashboardDependencies = Omit<
   ClientContext,
-  'jwtSecret' | 'resendSeconds' | 'maxBadFrames' | 'sendQueue' | 'receipts'
+  'jwtSecret' | 'maxBadFrames' | 'sendQueue' | 'receipts' | 'sessionReads'
 > & {
   /** Send-queue limits per connection (defaults suit dashboards; tests shrink them to provoke a slow client). */
   sendQueue?: Partial<SendQueueOptions>;
@@ -45,9 +46,13 @@ export function serveDashboards(
   const context: ClientContext = {
     ...dependencies,
     jwtSecret: config.JWT_SECRET,
-    resendSeconds: config.REALTIME_RESEND_SECONDS,
     maxBadFrames: MAX_BAD_FRAMES,
     receipts: new ReceiptBatcher(dependencies.sql, dependencies.nodeId, dependencies.logger),
+    sessionReads: new SessionReads(dependencies.sql, {
+      nodeId: dependencies.nodeId,
+      resendSeconds: config.REALTIME_RESEND_SECONDS,
+      logger: dependencies.logger,
+    }),
     sendQueue: {
       highWaterBytes: 256 * 1024,
       maxQueuedFrames: 1000,

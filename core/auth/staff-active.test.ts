@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { activeStaffSequences } from '../../db/alerts/outstanding';
 import { createTestDatabase, type TestDatabase } from '../../db/testing/database';
 import { type SeededOrganisation, seedDemoOrganisation } from '../../infra/demo-organisation';
 import { staffNoLongerActive, stillActiveStaff } from './staff-active';
@@ -32,7 +33,7 @@ describe('the "staff still active" rule', () => {
     expect(await stillActiveStaff(database.sql, [])).toEqual(new Set());
   });
 
-  test('asked about one member at a time (a dashboard connecting), the rule gives the same answers', async () => {
+  test('asked one at a time, and by dashboards starting sessions (activeStaffSequences), the answers are the same', async () => {
     const [active, , third] = north.logins;
     if (!active || !third) throw new Error('seed has too few logins');
     await database.sql`update staff set active = false where id = ${third.staffId}`;
@@ -45,6 +46,11 @@ describe('the "staff still active" rule', () => {
     for (const { member, passes } of cases) {
       expect((await stillActiveStaff(database.sql, [member])).has(member.staffId), JSON.stringify(member)).toBe(passes);
     }
+    const sessions = await activeStaffSequences(
+      database.sql,
+      cases.map(({ member }) => member),
+    );
+    expect(sessions.map((seq) => seq !== null)).toEqual(cases.map(({ passes }) => passes));
   });
 
   test('staffNoLongerActive answers exactly the members stillActiveStaff refuses', async () => {

@@ -182,23 +182,41 @@ export interface ReplayedDelivery {
   state: DeliveryState;
 }
 
+/** One page of a replay: the deliveries of `staffId` with a sequence above `afterSeq`. */
+export interface ReplayPageRequest {
+  staffId: string;
+  afterSeq: number;
+}
+
 /**
- * Every delivery of one staff member with a sequence above `afterSeq`, in sequence order (one page). Deliveries
- * still outstanding are recorded as sent again, as the replay sends them, without using up the re-send budget
- * (`send_count`): a replay is asked for by the client, and a dashboard reconnecting on a flaky network must not
- * turn deliveries `failed` for the same person's other devices. Per-staff sequences commit in order
- * (see createDeliveries), so nothing with a lower sequence can commit after this read.
+ * One page per request, in sequence order: every delivery of that staff member with a sequence above its
+ * `afterSeq` (at most `limit`), for many staff members in one round trip (a reconnect storm brings thousands of
+ * resumes at once). Deliveries still outstanding are recorded as sent again, as the replay sends them, without
+ * using up the re-send budget (`send_count`): a replay is asked for by the client, and a dashboard reconnecting on
+ * a flaky network must not turn deliveries `failed` for the same person's other devices. Per-staff sequences commit
+ * in order (see createDeliveries), so nothing with a lower sequence can commit after this read.
  */
-export async function replayDeliveries(
+export async function replayDeliveryPages(
   sql: Sql,
-  input: { staffId: string; afterSeq: number; resendSeconds: number; nodeId: string; limit?: number },
-): Promise<ReplayedDelivery[]> {
-  const rows = await sql<ReplayedDelivery[]>`
-    select id, alert_id as "alertId", seq::float8 as seq, state from alert_deliveries
-     where staff_id = ${input.staffId} and seq > ${input.afterSeq}
-     order by seq
-     limit ${input.limit ?? 500}`;
-  const outstanding = rows.filter((row) => row.state === 'pending' || row.state === 'sent').map((row) => row.id);
+  requests: readonly ReplayPageRequest[],
+  options: { resendSeconds: number; nodeId: string; limit: number },
+): Promise<ReplayedDelivery[][]> {
+  if (requests.length === 0) return [];
+  const rows = await sql<(ReplayedDelivery & { page: number })[]>`
+    select wanted.page::int4 - 1 as page, d.id, d.alert_id as "alertId", d.seq::float8 as seq, d.state
+      from unnest(${requests.map((request) => request.staffId)}::uuid[],
+                  ${requests.map((request) => request.afterSeq)}::int8[]) with ordinality as wanted(staff_id, after_seq, page)
+     cross join lateral (
+       select id, alert_id, seq, state from alert_deliveries
+        where staff_id = wanted.staff_id and seq > wanted.after_seq
+        order by seq
+        limit ${options.limit}
+     ) d
+     order by wanted.page, d.seq`;
+  // The same delivery may be on two pages (two tabs of one person resuming together): mark it once.
+  const outstanding = [
+    ...new Set(rows.filter((row) => row.state === 'pending' || row.state === 'sent').map((row) => row.id)),
+  ];
   if (outstanding.length > 0) {
     const marked = await sql<{ id: string }[]>`
       with marked as materialized (
@@ -209,23 +227,39 @@ export async function replayDeliveries(
       ), updated as (
         update alert_deliveries d
            set state = 'sent', sent_at = coalesce(d.sent_at, now()), send_count = greatest(d.send_count, 1),
-               next_send_at = now() + make_interval(secs => ${input.resendSeconds})
+               next_send_at = now() + make_interval(secs => ${options.resendSeconds})
           from marked where d.id = marked.id
         returning d.id, marked.previous
       )
       insert into alert_delivery_history (delivery_id, from_state, to_state, node_id, detail)
-      select id, previous, 'sent', ${input.nodeId}, 'resume' from updated
+      select id, previous, 'sent', ${options.nodeId}, 'resume' from updated
       returning delivery_id as id`;
     const markedIds = new Set(marked.map((row) => row.id));
     for (const row of rows) if (markedIds.has(row.id)) row.state = 'sent';
   }
-  return rows;
+  const pages: ReplayedDelivery[][] = requests.map(() => []);
+  for (const { page, ...row } of rows) pages[page]?.push(row);
+  return pages;
 }
 
-/** The highest sequence handed to this staff member so far (what `welcome.lastSeq` reports). */
-export async function lastSequence(sql: Sql, staffId: string): Promise<number> {
-  const [row] = await sql<{ seq: number }[]>`select delivery_seq::int8 as seq from staff where id = ${staffId}`;
-  return Number(row?.seq ?? 0);
+/**
+ * Per member, in input order: the highest sequence handed to them so far (what `welcome.lastSeq` reports), or null
+ * when they are no longer an active staff member of that organisation. One round trip for a burst of connections.
+ */
+export async function activeStaffSequences(
+  sql: Sql,
+  members: readonly { staffId: string; orgId: string }[],
+): Promise<(number | null)[]> {
+  const sequences: (number | null)[] = members.map(() => null);
+  if (members.length === 0) return sequences;
+  const rows = await sql<{ index: number; seq: string }[]>`
+    select wanted.n::int4 - 1 as index, s.delivery_seq::text as seq
+      from unnest(${members.map((member) => member.staffId)}::uuid[],
+                  ${members.map((member) => member.orgId)}::uuid[]) with ordinality as wanted(staff_id, org_id, n)
+      join staff s on s.id = wanted.staff_id and s.org_id = wanted.org_id
+     where s.active`;
+  for (const row of rows) sequences[row.index] = Number(row.seq);
+  return sequences;
 }
 
 export type ReceiptResult = 'delivered' | 'already' | 'unknown';

@@ -5,7 +5,7 @@ import { acknowledgeDelivery } from '../../db/alerts/acknowledge';
 import { createDeliveries } from '../../db/alerts/deliveries';
 import { escalateDueAlerts } from '../../db/alerts/escalate';
 import { lockResidentAlerts } from '../../db/alerts/lock-resident-alerts';
-import { claimDeliveries, markDeliveredMany, releaseClaims, replayDeliveries } from '../../db/alerts/outstanding';
+import { claimDeliveries, markDeliveredMany, releaseClaims, replayDeliveryPages } from '../../db/alerts/outstanding';
 import { raiseAlert } from '../../db/alerts/raise-alert';
 import { resolveAlert } from '../../db/alerts/resolve';
 import { resolveBySystem } from '../../db/alerts/resolve-by-system';
@@ -287,12 +287,17 @@ describe('one global lock order: alerts, then staff, then deliveries, each by id
               }),
           ]);
         }
-        for (const person of shuffled(people).slice(0, 4))
-          work.push([
-            'replay',
-            () =>
-              replayDeliveries(hammer.sql, { staffId: person.id, afterSeq: 0, resendSeconds: 30, nodeId: 'hammer' }),
-          ]);
+        // As a reconnect storm does: several people's pages in one statement.
+        const resuming = shuffled(people).slice(0, 4);
+        work.push([
+          'replay',
+          () =>
+            replayDeliveryPages(
+              hammer.sql,
+              resuming.map((person) => ({ staffId: person.id, afterSeq: 0 })),
+              { resendSeconds: 30, nodeId: 'hammer', limit: 500 },
+            ),
+        ]);
         await Promise.all(shuffled(work).map(run));
       }
     } finally {

@@ -8,7 +8,7 @@ import {
 import { type ClaimedAttempt, claimDueAttempts, nextAttemptDue } from '../../db/alerts/channels/claim-attempts';
 import type { Sql } from '../../db/client';
 import type { NotificationChannel } from '../../db/schema/notifications';
-import { BatchWriter } from '../batch-writer';
+import { Batcher } from '../batcher';
 import { type PushSettings, sendPush } from './push-sender';
 import { sendWebhook, type WebhookSettings } from './webhook-sender';
 
@@ -61,11 +61,11 @@ export class ChannelSender {
   private unlisten: (() => Promise<void>) | undefined;
   private idle: (() => void)[] = [];
   /** Outcomes are recorded a batch per statement: at 100 alerts/s with two channels, one commit per request adds up. */
-  private readonly outcomes: BatchWriter<AttemptResult, true>;
+  private readonly outcomes: Batcher<AttemptResult, true>;
 
   constructor(private readonly options: ChannelSenderOptions) {
     this.channels = [...(options.push ? ['push' as const] : []), ...(options.webhook ? ['webhook' as const] : [])];
-    this.outcomes = new BatchWriter(
+    this.outcomes = new Batcher(
       async (results) => {
         await recordAttemptOutcomes(options.sql, options.nodeId, results);
         return results.map(() => true as const);

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../core/logger';
-import { BatchWriter } from './batch-writer';
+import { Batcher } from './batcher';
 
 const logger = createLogger('test', 'error');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function recordingWriter(options: { lingerMs?: number; failWhenBatchHas?: number } = {}) {
   const batches: number[][] = [];
-  const writer = new BatchWriter<number, string>(
+  const writer = new Batcher<number, string>(
     async (items) => {
       batches.push(items);
       if (items.length > 1 && items.includes(options.failWhenBatchHas ?? Number.NaN)) throw new Error('bad row');
@@ -19,7 +19,7 @@ function recordingWriter(options: { lingerMs?: number; failWhenBatchHas?: number
   return { writer, batches };
 }
 
-describe('BatchWriter', () => {
+describe('Batcher', () => {
   it('writes one burst of callers as one batch, and items arriving later as the next', async () => {
     const { writer, batches } = recordingWriter();
     const first = [1, 2, 3].map((item) => writer.add(item));

@@ -1,22 +1,23 @@
 import type { Logger } from '../core/logger';
 
 /**
- * Collects items from many callers and writes them in batches: one statement (and one commit) per batch instead of
- * one per item, which matters when thousands arrive at once. Batches run one at a time; an item waits at most one
- * batch. If a batch fails as a whole, its items are written one by one, so one bad row cannot lose the others.
+ * Collects items from many callers and handles them in batches: one statement (and one commit, for writes) per batch
+ * instead of one per item, which matters when thousands arrive at once (a broadcast's receipts, a reconnect storm's
+ * session checks). Batches run one at a time; an item waits at most one batch. If a batch fails as a whole, its
+ * items are handled one by one, so one bad row cannot fail the others.
  */
-export class BatchWriter<Item, Result> {
+export class Batcher<Item, Result> {
   private waiting: { item: Item; resolve: (result: Result) => void; reject: (error: Error) => void }[] = [];
   private flushing: Promise<void> | null = null;
 
   constructor(
-    private readonly write: (items: Item[]) => Promise<Result[]>,
+    private readonly handle: (items: Item[]) => Promise<Result[]>,
     private readonly options: {
       logger: Logger;
       what: string;
       maxBatch?: number;
       missing: Result;
-      /** How long a batch waits for more items before it is written (0: only for the current burst of callers). */
+      /** How long a batch waits for more items before it is handled (0: only for the current burst of callers). */
       lingerMs?: number;
     },
   ) {}
@@ -28,7 +29,7 @@ export class BatchWriter<Item, Result> {
     });
   }
 
-  /** Resolves once every item handed over so far is written (or failed): shutdown waits for this. */
+  /** Resolves once every item handed over so far is handled (or failed): shutdown waits for this. */
   async drained(): Promise<void> {
     while (this.flushing) await this.flushing;
   }
@@ -41,12 +42,12 @@ export class BatchWriter<Item, Result> {
     while (this.waiting.length > 0) {
       const batch = this.waiting.splice(0, maxBatch);
       try {
-        const results = await this.write(batch.map((entry) => entry.item));
+        const results = await this.handle(batch.map((entry) => entry.item));
         for (const [index, entry] of batch.entries()) entry.resolve(results[index] ?? missing);
       } catch (error) {
         logger.warn(`${what} batch failed; retrying one by one`, { error: (error as Error).message });
         for (const entry of batch) {
-          await this.write([entry.item])
+          await this.handle([entry.item])
             .then(([result]) => entry.resolve(result ?? missing))
             .catch(entry.reject);
         }
