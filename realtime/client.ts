@@ -13,6 +13,7 @@ import { closeCodes, errors, type ProtocolError } from './errors';
 import { encode, errorFrame } from './frames';
 import { LogLimiter } from './log-limiter';
 import type { Metrics } from './metrics';
+import { nodeHs256 } from './node-hs256';
 import { ClientFrame, type ServerFrame } from './protocol';
 import type { ReceiptBatcher } from './receipts';
 import { replayAfter } from './replay';
@@ -294,7 +295,7 @@ export class Client {
    * member moves the connection's expiry; anything else is refused. A connection never outlives its token.
    */
   private async authenticateWith(token: string, resumeFrom?: number): Promise<void> {
-    const verified = await verifyAccessToken(token, this.context.jwtSecret);
+    const verified = await verifyAccessToken(token, this.context.jwtSecret, nodeHs256);
     // Still an active staff member of that organisation (tokens outlive a deactivation by up to their lifetime).
     const lastSeq = verified ? await this.context.sessionReads.start(verified) : null;
     const identity = lastSeq === null ? null : verified;

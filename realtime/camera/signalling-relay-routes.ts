@@ -2,6 +2,7 @@ import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { randomUUID } from 'node:crypto';
 import { type StaffIdentity, verifyAccessToken } from '../../core/auth/access-token';
 import type { Logger } from '../../core/logger';
+import { nodeHs256 } from '../node-hs256';
 import type { ServerFrame } from '../protocol';
 import type { WebSocketSignalling } from './websocket-signalling';
 
@@ -26,7 +27,7 @@ export function registerSignallingRelayRoutes(
   const relays = new Map<string, StaffIdentity>();
   const authenticate = async (authorization: string) => {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-    return match?.[1] ? verifyAccessToken(match[1], options.jwtSecret) : null;
+    return match?.[1] ? verifyAccessToken(match[1], options.jwtSecret, nodeHs256) : null;
   };
 
   app.post('/camera/relay/watch/:cameraId', (res, req) => {

@@ -2,6 +2,7 @@ import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { readFileSync } from 'node:fs';
 import { type StaffIdentity, verifyAccessToken } from '../../core/auth/access-token';
 import type { Logger } from '../../core/logger';
+import { nodeHs256 } from '../node-hs256';
 import { CameraError } from './camera-errors';
 import type { FeedOwner } from './feed-ownership';
 import { FORWARDED_HEADER, type ForwardedResponse, forwardWhep } from './whep-forward';
@@ -157,7 +158,7 @@ export function registerWhepRoutes(app: TemplatedApp, whep: WhepSessions, option
 
 async function authenticate(authorization: string, secret: string): Promise<StaffIdentity | null> {
   const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-  return match?.[1] ? verifyAccessToken(match[1], secret) : null;
+  return match?.[1] ? verifyAccessToken(match[1], secret, nodeHs256) : null;
 }
 
 interface TrackedResponse {

@@ -1,0 +1,4 @@
+import { describeAccessTokens } from '../core/auth/access-token.contract';
+import { nodeHs256 } from './node-hs256';
+
+describeAccessTokens('node:crypto', nodeHs256);
