@@ -277,7 +277,7 @@ export async function spawnService(
   env: Record<string, string>,
   urlFrom: (line: string) => string | undefined,
 ): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+  const child = spawn(process.execPath, [...profileArgs(), '--import', 'tsx', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -292,6 +292,12 @@ export async function spawnService(
   return { child, url };
 }
 
+/** With BENCH_CPU_PROFILE_DIR set, every process the bench starts writes a V8 CPU profile there when it exits. */
+function profileArgs(): string[] {
+  const dir = process.env.BENCH_CPU_PROFILE_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -301,7 +307,7 @@ export async function stopChild(child: ChildProcess): Promise<void> {
 
 export function spawnClients(arrivals: Map<string, number[]>): ChildProcess {
   const child = fork(join(import.meta.dirname, 'realtime-clients.ts'), [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: [...profileArgs(), '--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   child.on('message', (message: FromClients) => {
@@ -359,10 +365,16 @@ export async function failAndCleanUp(error: unknown): Promise<never> {
   return cleanUpAndExit();
 }
 
-export async function cleanUpAndExit(): Promise<never> {
-  const running = cleanups.splice(0);
-  for (const cleanup of running) await Promise.resolve(cleanup()).catch(() => {});
-  process.exit();
+let cleaningUp: Promise<never> | null = null;
+
+/** Runs every cleanup once, then exits; a second failure while cleaning up waits for the same cleanup. */
+export function cleanUpAndExit(): Promise<never> {
+  cleaningUp ??= (async () => {
+    const running = cleanups.splice(0);
+    for (const cleanup of running) await Promise.resolve(cleanup()).catch(() => {});
+    process.exit();
+  })();
+  return cleaningUp;
 }
 
 /**
@@ -371,6 +383,8 @@ export async function cleanUpAndExit(): Promise<never> {
  * running, they would load the machine for later runs.
  */
 export function runBench(main: () => Promise<void>): void {
-  process.once('uncaughtException', (error) => void failAndCleanUp(error));
+  process.on('uncaughtException', (error) => void failAndCleanUp(error));
+  // Once main has failed, its other pending requests fail too: they must not end the process before the cleanup.
+  process.on('unhandledRejection', (error) => void failAndCleanUp(error));
   main().then(cleanUpAndExit, failAndCleanUp);
 }

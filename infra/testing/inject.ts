@@ -76,12 +76,14 @@ export async function injectSosAlert(target: SosTarget): Promise<InjectedAlert> 
 }
 
 // Keep-alive, like a hub that keeps its connection: the bench presses 100 buttons a second through this.
-const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+const MAX_SOCKETS = 64;
+const agent = new Agent({ keepAlive: true, maxSockets: MAX_SOCKETS });
 
 /**
  * One JSON POST with a bearer key over node:http (lighter than fetch for a load generator on the same cores). A
- * kept-alive socket the server closed just as this request went out is reset: it is sent once more on a fresh one,
- * as a hub would (the batch is idempotent by event id).
+ * kept-alive socket the server closed just as this request went out is reset: it is sent again, as a hub would (the
+ * batch is idempotent by event id). After a stall of this process several pooled sockets may have timed out at once,
+ * so it tries until a fresh socket answers (the pool holds at most maxSockets of them).
  */
 async function postJson(
   url: string,
@@ -89,11 +91,12 @@ async function postJson(
   body: unknown,
 ): Promise<{ ok: boolean; status: number; text: string }> {
   const payload = JSON.stringify(body);
-  try {
-    return await postOnce(url, bearer, payload);
-  } catch (error) {
-    if (!(error instanceof ReusedSocketReset)) throw error;
-    return postOnce(url, bearer, payload);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await postOnce(url, bearer, payload);
+    } catch (error) {
+      if (!(error instanceof ReusedSocketReset) || attempt > MAX_SOCKETS) throw error;
+    }
   }
 }
 
