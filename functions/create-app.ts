@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
+import { limitBody } from './lib/body-limit';
 import type { AppEnv } from './lib/context';
 import { notFound, onError } from './lib/on-error';
 import { ApiError } from './lib/problem';
@@ -49,7 +49,7 @@ export function createBaseApp() {
       ms: Math.round((performance.now() - started) * 10) / 10,
     });
   });
-  const limitBody = bodyLimit({
+  const limitDefaultBody = limitBody({
     maxSize: DEFAULT_BODY_LIMIT_BYTES,
     onError: () => {
       throw new ApiError({
@@ -62,7 +62,7 @@ export function createBaseApp() {
   // routes that take larger bodies (ingest batches) enforce their own limit.
   app.use(async function defaultBodyLimitUnlessOwn(c, next) {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
-    return LARGE_BODY_PREFIXES.some((prefix) => c.req.path.startsWith(prefix)) ? next() : limitBody(c, next);
+    return LARGE_BODY_PREFIXES.some((prefix) => c.req.path.startsWith(prefix)) ? next() : limitDefaultBody(c, next);
   });
   app.notFound(notFound);
   app.onError(onError);

@@ -1,6 +1,6 @@
-import { bodyLimit } from 'hono/body-limit';
 import { resolver } from 'hono-openapi';
 import { ingestLimits } from '../../ingest/limits';
+import { limitBody } from '../../lib/body-limit';
 import { describeHubRoute, jsonResponse } from '../../lib/openapi';
 import { ApiError } from '../../lib/problem';
 import { IngestBatchSchema, IngestResponseSchema } from './ingest.schemas';
@@ -33,7 +33,7 @@ export const ingestEvents = [
       'UNAVAILABLE',
     ],
   }),
-  bodyLimit({
+  limitBody({
     maxSize: ingestLimits.maxBodyBytes,
     onError: () => {
       throw new ApiError({
