@@ -5,6 +5,8 @@ import { handle } from '../../lib/handlers';
 import { ApiError } from '../../lib/problem';
 import * as routes from './ingest.routes';
 
+const utf8 = new TextDecoder();
+
 /**
  * `POST /v1/ingest/events` from a sensor hub (README "Sensor ingest"), limited per hub by the services' bucket
  * limiter (which allows every batch while a shared limiter's Redis is down: `core/limits/outage-policy.ts`).
@@ -31,7 +33,7 @@ export const ingestEvents = handle(...routes.ingestEvents, async function receiv
   await verifyBodySignature(key, raw, c.req.header(SIGNATURE_HEADER));
   let body: unknown;
   try {
-    body = JSON.parse(new TextDecoder().decode(raw));
+    body = JSON.parse(utf8.decode(raw));
   } catch {
     throw new ApiError({ code: 'BAD_REQUEST', detail: 'The body is not valid JSON' });
   }
