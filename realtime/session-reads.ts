@@ -12,6 +12,8 @@ import { Batcher } from './batcher';
 
 /** Deliveries read in one page of a replay. */
 export const REPLAY_PAGE = 500;
+/** Replay pages read in one statement. */
+const PAGE_BATCH = 50;
 
 /** A replayed delivery with its alert's current snapshot (absent when the alert is gone). */
 export type ReplayedFrame = ReplayedDelivery & { snapshot: AlertSnapshot | undefined };
@@ -38,7 +40,8 @@ export class SessionReads {
         const snapshots = await alertSnapshots(sql, [...new Set(pages.flat().map((row) => row.alertId))]);
         return pages.map((page) => page.map((row) => ({ ...row, snapshot: snapshots.get(row.alertId) })));
       },
-      { logger, what: 'replay page', missing: [] },
+      // At most PAGE_BATCH × REPLAY_PAGE rows in one batch: the connections in it hold their live frames meanwhile.
+      { logger, what: 'replay page', missing: [], maxBatch: PAGE_BATCH },
     );
   }
 

@@ -56,6 +56,7 @@ export function describeAccessTokens(name: string, check: Hs256Check): void {
         fc.constant({ alg: 'none', typ: 'JWT' }),
         fc.constant({ alg: 'HS512', typ: 'JWT' }),
         fc.constant({ alg: 'HS256', typ: 'JWS' }),
+        fc.constant({ alg: 'HS256', typ: 'JWT', crit: ['exp'] }),
         fc.constant('not json'),
       );
       const time = fc.oneof(

@@ -39,6 +39,8 @@ function hmacKey(secret: string): Promise<CryptoKey> {
     const raw = new TextEncoder().encode(secret);
     key = crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
     hmacKeys.set(secret, key);
+    // A refused key is not remembered: the next call tries again.
+    key.catch(() => hmacKeys.delete(secret));
   }
   return key;
 }
@@ -82,15 +84,33 @@ export async function verifyAccessToken(
   const parts = token.split('.');
   if (parts.length !== 3) return null;
   const [encodedHeader = '', encodedPayload = '', encodedSignature = ''] = parts;
-  if (!v.is(Header, decodeJson(encodedHeader))) return null;
+  const header = decodeJson(encodedHeader);
+  // `crit` names extensions a verifier must understand: we understand none (hono refuses it too).
+  if (!v.is(Header, header) || 'crit' in header) return null;
   const signature = decodeBase64Url(encodedSignature);
-  if (!signature || !(await checkSignature(secret, `${encodedHeader}.${encodedPayload}`, signature))) return null;
+  if (!signature || !(await signatureHolds(checkSignature, secret, `${encodedHeader}.${encodedPayload}`, signature))) {
+    return null;
+  }
   const payload = decodeJson(encodedPayload);
   const claims = v.safeParse(AccessClaims, payload);
   if (!claims.success) return null;
   const { sub, org, role, exp, iat, nbf } = claims.output;
   if (exp <= now || iat > now || (nbf !== undefined && nbf > now)) return null;
   return { staffId: sub, orgId: org, role, expiresAt: exp };
+}
+
+/** A check that throws (a key the runtime refused) is a signature that does not hold, never an exception. */
+async function signatureHolds(
+  check: Hs256Check,
+  secret: string,
+  signingInput: string,
+  signature: Uint8Array<ArrayBuffer>,
+): Promise<boolean> {
+  try {
+    return await check(secret, signingInput, signature);
+  } catch {
+    return false;
+  }
 }
 
 function decodeBase64Url(text: string): Uint8Array<ArrayBuffer> | null {

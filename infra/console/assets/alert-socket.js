@@ -88,7 +88,9 @@ export class AlertSocket extends EventTarget {
       }
       return this.scheduleReconnect();
     }
-    if (this.stopped) return;
+    // Stopped meanwhile, or another connect (the browser's `online` event) got there first while this one awaited its
+    // token: a second socket would stay open on the server with nobody reading it.
+    if (this.stopped || this.ws) return;
     const resumeFrom = Math.max(0, Math.floor(this.resumePoint()));
     const ws = new WebSocket(this.url, [PROTOCOL, `${BEARER_PREFIX}${token}`, `${RESUME_PREFIX}${resumeFrom}`]);
     this.ws = ws;
