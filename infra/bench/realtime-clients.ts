@@ -59,25 +59,15 @@ async function open(wsUrl: string, dashboard: Dashboard): Promise<boolean> {
   return false;
 }
 
-/** As the console's CONNECT_DEADLINE_MS: an attempt not welcomed within this is given up and tried again. */
-const CONNECT_DEADLINE_MS = 10_000;
-
 function openOnce(wsUrl: string, dashboard: Dashboard): Promise<boolean> {
   return new Promise((resolve) => {
     const protocols = [PROTOCOL, `${BEARER_PREFIX}${dashboard.token}`];
     if (dashboard.lastSeq > 0) protocols.push(`${RESUME_PREFIX}${dashboard.lastSeq}`);
     const socket = new WebSocket(wsUrl, protocols, { perMessageDeflate: false });
     let welcomed = false;
-    const deadline = setTimeout(() => {
-      if (dashboard.reconnects > 0 && reconnectReasons.length < 5) reconnectReasons.push('no welcome in time');
-      else if (failures.length < 5) failures.push('no welcome in time');
-      socket.terminate();
-      resolve(false);
-    }, CONNECT_DEADLINE_MS);
     socket.on('message', (data) => {
       const frame = JSON.parse(String(data)) as ServerFrame;
       if (frame.type === 'welcome' && !welcomed) {
-        clearTimeout(deadline);
         welcomed = true;
         sockets.add(socket);
         resolve(true);
@@ -98,7 +88,6 @@ function openOnce(wsUrl: string, dashboard: Dashboard): Promise<boolean> {
     });
     socket.on('close', (code) => {
       sockets.delete(socket);
-      clearTimeout(deadline);
       if (!welcomed) {
         if (failures.length < 5) failures.push(`closed with ${code} before welcome`);
         resolve(false);

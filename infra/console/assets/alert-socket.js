@@ -6,12 +6,6 @@
 import { BEARER_PREFIX, DRAINING_CLOSE, PROTOCOL, RESUME_PREFIX } from './protocol.js';
 
 const MAX_BACKOFF_MS = 30_000;
-/**
- * A connection not welcomed within this is given up and tried again (after the backoff): a node that dropped the
- * handshake, or whose accept queue overflowed, would otherwise hold the dashboard for the browser's own TCP retries
- * (over a minute) with no alert reaching it.
- */
-const CONNECT_DEADLINE_MS = 10_000;
 /** After a draining node's close: reconnect within this (random, so its dashboards do not all arrive at once). */
 const DRAIN_RECONNECT_MS = 250;
 const CLIENT_PING_MS = 25_000;
@@ -24,12 +18,11 @@ const UNAUTHORIZED_CLOSE = 4001;
 export class AlertSocket extends EventTarget {
   /**
    * @param {{url: string, staffId: string, accessToken: () => Promise<string>, refreshNow: () => Promise<void>,
-   *          resumePoint: () => number, connectDeadlineMs?: number}} options
+   *          resumePoint: () => number}} options
    *   resumePoint: the sequence to resume after; the page may go lower than lastSeq to refresh what it shows.
    */
-  constructor({ url, staffId, accessToken, refreshNow, resumePoint, connectDeadlineMs = CONNECT_DEADLINE_MS }) {
+  constructor({ url, staffId, accessToken, refreshNow, resumePoint }) {
     super();
-    this.connectDeadlineMs = connectDeadlineMs;
     this.resumePoint = resumePoint;
     this.url = url;
     this.accessToken = accessToken;
@@ -41,7 +34,7 @@ export class AlertSocket extends EventTarget {
     this.seen = new Set();
     this.ws = null;
     this.stopped = true;
-    this.timers = { reconnect: 0, ping: 0, silence: 0, connect: 0 };
+    this.timers = { reconnect: 0, ping: 0, silence: 0 };
     this.onOnline = () => this.reconnectNow();
   }
 
@@ -96,18 +89,7 @@ export class AlertSocket extends EventTarget {
     this.ws = ws;
     ws.addEventListener('message', (event) => this.onFrame(ws, event.data));
     ws.addEventListener('close', (event) => this.onClose(ws, event));
-    // A failed connection reports an error, then its close: the close is what this handles.
-    ws.addEventListener('error', () => {});
     this.armSilenceTimer();
-    clearTimeout(this.timers.connect);
-    this.timers.connect = setTimeout(() => this.giveUp(ws), this.connectDeadlineMs);
-  }
-
-  /** A connection not welcomed in time: closed without waiting for its close handshake, and tried again. */
-  giveUp(ws) {
-    if (ws !== this.ws) return;
-    ws.close();
-    this.onClose(ws, { code: 1006, reason: 'no welcome in time' });
   }
 
   onFrame(ws, data) {
@@ -121,7 +103,6 @@ export class AlertSocket extends EventTarget {
     }
     switch (frame.type) {
       case 'welcome':
-        clearTimeout(this.timers.connect);
         this.attempt = 0;
         this.setState('live');
         this.emit('welcome', frame);
@@ -161,7 +142,6 @@ export class AlertSocket extends EventTarget {
     this.ws = null;
     clearInterval(this.timers.ping);
     clearTimeout(this.timers.silence);
-    clearTimeout(this.timers.connect);
     if (this.stopped) return;
     this.emit('closed', { code: event.code, reason: event.reason });
     // 4001: the node refused the token (expired, revoked staff). A refresh that fails too ends the session.
@@ -191,7 +171,6 @@ export class AlertSocket extends EventTarget {
   }
 
   clearTimers() {
-    clearTimeout(this.timers.connect);
     clearTimeout(this.timers.reconnect);
     clearInterval(this.timers.ping);
     clearTimeout(this.timers.silence);
