@@ -12,7 +12,14 @@ export type FromClients =
   | { type: 'connected'; connected: number; failed: number; attemptsRetried: number; attemptsFailed: string[] }
   | { type: 'frames'; items: [residentId: string, atMs: number][] }
   /** Dashboards whose node went away: `lost` when it happened, `back` when each was welcomed on another node. */
-  | { type: 'reconnects'; lost: number[]; back: number[]; failed: number; reasons: string[] }
+  | {
+      type: 'reconnects';
+      lost: number[];
+      back: number[];
+      failed: number;
+      reasons: string[];
+      closeCodes: Record<string, number>;
+    }
   | { type: 'closed' };
 
 const sockets = new Set<WebSocket>();
@@ -21,6 +28,7 @@ let lost: number[] = [];
 let back: number[] = [];
 let reconnectFailures = 0;
 const reconnectReasons: string[] = [];
+let closeCodes: Record<string, number> = {};
 let closing = false;
 const report = (message: FromClients) => process.send?.(message);
 const now = () => performance.timeOrigin + performance.now();
@@ -31,7 +39,9 @@ setInterval(() => {
     pending = [];
   }
   if (lost.length > 0 || back.length > 0 || reconnectFailures > 0) {
-    report({ type: 'reconnects', lost, back, failed: reconnectFailures, reasons: reconnectReasons.splice(0) });
+    const reasons = reconnectReasons.splice(0);
+    report({ type: 'reconnects', lost, back, failed: reconnectFailures, reasons, closeCodes });
+    closeCodes = {};
     lost = [];
     back = [];
     reconnectFailures = 0;
@@ -93,6 +103,7 @@ function openOnce(wsUrl: string, dashboard: Dashboard): Promise<boolean> {
         resolve(false);
       } else if (!closing && dashboard.fallbackUrls.length > 0) {
         lost.push(now());
+        closeCodes[code] = (closeCodes[code] ?? 0) + 1;
         void reconnect(dashboard);
       }
     });

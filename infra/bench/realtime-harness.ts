@@ -41,6 +41,20 @@ export async function benchDatabase() {
   return { databaseUrl, sql, db };
 }
 
+/** What the dashboards of a killed node went through: when each saw its close (and with which code) and came back. */
+export interface Reconnects {
+  lost: number[];
+  back: number[];
+  failed: number;
+  reasons: string[];
+  /** Close codes welcomed dashboards saw, counted: 1006 from a killed node; anything else is a node closing them. */
+  closeCodes: Record<string, number>;
+}
+
+export function newReconnects(): Reconnects {
+  return { lost: [], back: [], failed: 0, reasons: [], closeCodes: {} };
+}
+
 /**
  * One dashboard per staff member (tokens issued here, sockets opened by `processes` client processes); each alert
  * frame's arrival is recorded in `arrivals` by resident.
@@ -50,11 +64,6 @@ export async function connectDashboards(
   who: { orgId: string; staffIds: string[] },
   processes: number,
   arrivals: Map<string, number[]>,
-  /** Other nodes a dashboard reconnects to when its own goes away; their moves are recorded in `reconnects`. */
-  failover?: {
-    fallbackUrls: string[];
-    reconnects: { lost: number[]; back: number[]; failed: number; reasons: string[] };
-  },
 ) {
   const tokens = await Promise.all(
     who.staffIds.map(async (staffId) => {
@@ -63,17 +72,6 @@ export async function connectDashboards(
     }),
   );
   const clients = Array.from({ length: processes }, () => spawnClients(arrivals));
-  if (failover) {
-    for (const client of clients) {
-      client.on('message', (message: FromClients) => {
-        if (message.type !== 'reconnects') return;
-        failover.reconnects.lost.push(...message.lost);
-        failover.reconnects.back.push(...message.back);
-        failover.reconnects.failed += message.failed;
-        if (failover.reconnects.reasons.length < 5) failover.reconnects.reasons.push(...message.reasons);
-      });
-    }
-  }
   cleanups.unshift(() => {
     for (const client of clients) if (client.exitCode === null) client.kill('SIGKILL');
   });
@@ -82,7 +80,7 @@ export async function connectDashboards(
     clients.map((client, index) => {
       const connected = once(client, 'connected');
       const slice = tokens.slice(index * share, (index + 1) * share);
-      send(client, { type: 'connect', wsUrl, tokens: slice, fallbackUrls: failover?.fallbackUrls });
+      send(client, { type: 'connect', wsUrl, tokens: slice });
       return connected;
     }),
   );
@@ -111,7 +109,7 @@ export async function connectDashboardsAcross(
   orgId: string,
   processes: number,
   arrivals: Map<string, number[]>,
-  reconnects: { lost: number[]; back: number[]; failed: number; reasons: string[] },
+  reconnects: Reconnects,
 ) {
   const clients = Array.from({ length: processes }, () => spawnClients(arrivals));
   cleanups.unshift(() => {
@@ -124,6 +122,9 @@ export async function connectDashboardsAcross(
       reconnects.back.push(...message.back);
       reconnects.failed += message.failed;
       if (reconnects.reasons.length < 5) reconnects.reasons.push(...message.reasons);
+      for (const [code, count] of Object.entries(message.closeCodes)) {
+        reconnects.closeCodes[code] = (reconnects.closeCodes[code] ?? 0) + count;
+      }
     });
   }
   const perNode: { connections: number; connectFailures: number; attemptsFailed: string[] }[] = [];

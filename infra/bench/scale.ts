@@ -15,6 +15,7 @@ import {
   cleanups,
   connectDashboardsAcross,
   log,
+  newReconnects,
   now,
   percentile,
   prepare,
@@ -65,7 +66,7 @@ async function main() {
   // Staff i has resident i; node k holds the k-th slice of staff.
   const share = Math.ceil(setup.staff.length / NODES);
   const arrivals = new Map<string, number[]>();
-  const reconnects = { lost: [] as number[], back: [] as number[], failed: 0, reasons: [] as string[] };
+  const reconnects = newReconnects();
   const started = now();
   const dashboards = await connectDashboardsAcross(
     nodes.map((node, index) => ({
@@ -135,6 +136,8 @@ async function main() {
       `${round(percentile(sortedBack, 0.5) / 1000)} s, all by ${round(reconnectAllS)} s; ${reconnects.failed} ` +
       `attempts failed${reconnects.reasons.length > 0 ? ` (${reconnects.reasons.slice(0, 3).join('; ')})` : ''}`,
   );
+  const codes = Object.entries(reconnects.closeCodes).map(([code, count]) => `${code} ×${count}`);
+  log(`close codes the dashboards saw: ${codes.join(', ') || 'none'}`);
   log(
     `alerts during the storm: p50 ${round(percentile(stormLatencies, 0.5))} ms, ` +
       `p99 ${round(percentile(stormLatencies, 0.99))} ms, max ${round(stormLatencies.at(-1) ?? Number.NaN)} ms, ` +
