@@ -204,8 +204,9 @@ async function expectResumeGetsEverything(db: Database, org: SeededOrganisation,
 
 describe('acknowledgements survive faults of real processes', () => {
   test('PostgreSQL restarted while acks are in flight: every alert ends consistent, nothing lost', async () => {
-    const dataDir = join(mkdtempSync(join(tmpdir(), 'carewatch-ack-restart-')), 'data');
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const tempRoot = mkdtempSync(join(tmpdir(), 'carewatch-ack-restart-'));
+    const dataDir = join(tempRoot, 'data');
+    cleanups.push(() => rmSync(tempRoot, { recursive: true, force: true }));
     let server: RunningPostgres | null = await startEmbeddedPostgres({ dataDir, port: 'any', database: 'acks' });
     cleanups.push(() => server?.stop());
     const url = server.url;
