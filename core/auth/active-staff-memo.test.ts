@@ -15,9 +15,10 @@ function fakeDatabase() {
   const sql = (async (_strings: TemplateStringsArray, staffIds: string[], orgIds: string[]) => {
     queries++;
     const asked = staffIds.map((staffId, index) => ({ staffId, orgId: orgIds[index] }));
-    const answer = asked
-      .filter((member) => active.get(member.staffId) === member.orgId)
-      .map((m) => ({ id: m.staffId }));
+    // The rows of activeStaffSequences: the position of each member who passes, with their last sequence.
+    const answer = asked.flatMap((member, index) =>
+      active.get(member.staffId) === member.orgId ? [{ index, seq: '0' }] : [],
+    );
     await gate;
     if (failing) throw new Error('connection refused');
     return answer;

@@ -1,4 +1,5 @@
 import type { Actor } from '../../db/actor';
+import { activeStaffSequences } from '../../db/alerts/outstanding';
 import type { Sql } from '../../db/client';
 
 /** A staff member as a token names them: who, and in which organisation. */
@@ -10,14 +11,9 @@ export type StaffMember = Pick<Actor, 'staffId' | 'orgId'>;
  * Answers which of `members` pass, in one query however many are asked about.
  */
 export async function stillActiveStaff(sql: Sql, members: readonly StaffMember[]): Promise<Set<string>> {
-  if (members.length === 0) return new Set();
-  const rows = await sql<{ id: string }[]>`
-    select s.id::text as id
-      from unnest(${members.map((member) => member.staffId)}::uuid[],
-                  ${members.map((member) => member.orgId)}::uuid[]) as wanted(staff_id, org_id)
-      join staff s on s.id = wanted.staff_id and s.org_id = wanted.org_id
-     where s.active`;
-  return new Set(rows.map((row) => row.id));
+  // The query is the one a connecting dashboard asks (with its last sequence): one statement of the rule.
+  const sequences = await activeStaffSequences(sql, members);
+  return new Set(members.filter((_, index) => sequences[index] !== null).map((member) => member.staffId));
 }
 
 /**

@@ -247,7 +247,8 @@ export async function replayDeliveryPages(
 
 /**
  * Per member, in input order: the highest sequence handed to them so far (what `welcome.lastSeq` reports), or null
- * when they are no longer an active staff member of that organisation. One round trip for a burst of connections.
+ * when they are no longer an active staff member of that organisation — the "staff still active" rule's query
+ * (core/auth/staff-active.ts answers the rule through it). One round trip for a burst of connections.
  */
 export async function activeStaffSequences(
   sql: Sql,
