@@ -9,7 +9,7 @@ import { ClipRing } from './clip-ring';
 import { GopCache } from './gop-cache';
 import { FfmpegRunner, MediaEncodeError, removeStaleClipFolders, remuxMp4, snapshotJpeg } from './media-encode';
 import { parseRtpHeader } from './rtp';
-import { testPatternRtpArgs } from './testing';
+import { launchChromium, testPatternRtpArgs } from './testing';
 
 const run = promisify(execFile);
 
@@ -88,6 +88,62 @@ describe('event media from RTP, without transcoding the video', () => {
     expect(Math.abs(clip.duration * 1000 - durationMs)).toBeLessThan(100);
     expect(Math.abs(clip.duration - frames / 25)).toBeLessThan(0.1);
   });
+
+  test('a clip recorded across lost packets still plays in a browser, to its real duration', async () => {
+    const fragments = packets.map((packet, index) => ({ packet, index, header: parseRtpHeader(packet) }));
+    const fuA = fragments.filter(({ packet, header }) => header && ((packet[header.payloadOffset] ?? 0) & 0x1f) === 28);
+    const indicator = ({ packet, header }: (typeof fuA)[number]) => packet[(header?.payloadOffset ?? 0) + 1] ?? 0;
+    const ofP = fuA.filter((fragment) => (indicator(fragment) & 0x1f) === 1);
+    const middles = ofP.filter((fragment) => (indicator(fragment) & 0xc0) === 0);
+    const starts = ofP.filter((fragment) => indicator(fragment) & 0x80);
+    const ends = ofP.filter((fragment) => indicator(fragment) & 0x40);
+    const afterFirstGop = (fragment: (typeof fuA)[number]) => fragment.index > packets.length / 4;
+    // A slice of a keyframe after the first GOP: nothing until the next keyframe can be decoded.
+    const keyframeSlice = fuA.find((fragment) => afterFirstGop(fragment) && (indicator(fragment) & 0x9f) === 0x85);
+    // Lost on the way, after the first GOP: a few middle, first and last fragments of P pictures' slices.
+    const lost = new Set(
+      [
+        ...middles.filter((_, n) => n % 23 === 4),
+        ...starts.filter((_, n) => n % 19 === 3),
+        ...ends.filter((_, n) => n % 29 === 5),
+        ...(keyframeSlice ? [keyframeSlice] : []),
+      ]
+        .filter(afterFirstGop)
+        .map((fragment) => fragment.index),
+    );
+    const whole = await remuxMp4(runner, packets);
+    // The ring read while a picture is still arriving: its last packets are not there yet.
+    const received = packets.filter((_, index) => !lost.has(index)).slice(0, -2);
+    const damaged = await remuxMp4(runner, received);
+    expect(lost.size).toBeGreaterThan(10);
+    // Each damaged picture is left out, and a whole GOP (25 pictures) with its keyframe.
+    expect(damaged.frames).toBeLessThan(whole.frames - 25 - lost.size / 4);
+    expect(damaged.frames).toBeGreaterThan(whole.frames / 2);
+    // The frame rate spreads the pictures left over the time they cover (the clip's last pictures are missing).
+    expect(Math.abs(damaged.durationMs - whole.durationMs)).toBeLessThan(300);
+
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.setContent('<video id="clip" muted playsinline></video>');
+      const played = await page.evaluate(async (mp4Base64) => {
+        const video = document.getElementById('clip') as HTMLVideoElement;
+        const ended = new Promise<{ duration: number } | { error: string }>((resolve) => {
+          video.onended = () => resolve({ duration: video.duration });
+          video.onerror = () => resolve({ error: `${video.error?.code}: ${video.error?.message}` });
+        });
+        video.src = URL.createObjectURL(
+          new Blob([Uint8Array.from(atob(mp4Base64), (c) => c.charCodeAt(0))], { type: 'video/mp4' }),
+        );
+        video.playbackRate = 4;
+        await video.play();
+        return ended;
+      }, damaged.mp4.toString('base64'));
+      expect(played).toEqual({ duration: expect.closeTo(damaged.durationMs / 1000, 1) });
+    } finally {
+      await browser.close();
+    }
+  }, 30_000);
 
   test('what cannot become media fails with a reason, and ffmpeg missing or crashing is reported as such', async () => {
     await expect(snapshotJpeg(runner, [])).rejects.toThrow(MediaEncodeError);

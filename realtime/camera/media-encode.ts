@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { H264Depacketizer, parseRtpHeader } from './rtp';
+import { H264Depacketizer } from './rtp';
 import { spawnTiedToThisProcess } from './tied-spawn';
 
 /** Niceness of media ffmpeg runs: the alert path on the same cores always comes first. */
@@ -106,26 +106,16 @@ export class FfmpegRunner {
  * hold the realtime node's loop.
  */
 export async function annexBOf(packets: readonly Buffer[]): Promise<{ bytes: Buffer; frames: number; spanMs: number }> {
-  const depacketizer = new H264Depacketizer();
-  let frames = 0;
-  let first: number | null = null;
-  let last = 0;
-  let previous: number | null = null;
+  const depacketizer = new H264Depacketizer({ fromKeyframe: true });
   for (const [index, packet] of packets.entries()) {
     if (index > 0 && index % PACKETS_PER_TURN === 0) await nextTurn();
-    const header = parseRtpHeader(packet);
-    if (!header) continue;
     depacketizer.push(packet);
-    if (header.timestamp !== previous) {
-      frames++;
-      previous = header.timestamp;
-      first ??= header.timestamp;
-      last = header.timestamp;
-    }
   }
+  // Only pictures with a slice that arrived whole count: the clip's frame rate spreads them over the time they span.
+  const { pictures, firstPictureTimestamp: first, lastPictureTimestamp: last } = depacketizer;
   // RTP timestamps wrap at 2^32: the span is the forward distance.
-  const ticks = first === null ? 0 : (last - first) >>> 0;
-  return { bytes: depacketizer.annexB(), frames, spanMs: (ticks * 1000) / RTP_CLOCK_HZ };
+  const ticks = first === null || last === null ? 0 : (last - first) >>> 0;
+  return { bytes: depacketizer.annexB(), frames: pictures, spanMs: (ticks * 1000) / RTP_CLOCK_HZ };
 }
 
 /**
@@ -209,10 +199,12 @@ export async function remuxMp4(
       [
         '-fflags',
         '+genpts',
+        // -r, not the h264 demuxer's -framerate: a stream whose SPS states a frame rate overrides -framerate, and
+        // after lost pictures that rate would shorten the clip against the time it covers.
+        '-r',
+        fps.toFixed(3),
         '-f',
         'h264',
-        '-framerate',
-        fps.toFixed(3),
         '-i',
         'pipe:0',
         '-c:v',

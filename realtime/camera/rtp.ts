@@ -104,36 +104,177 @@ export function isKeyframeRequest(packet: Uint8Array): boolean {
   return false;
 }
 
-/** Depacketizes H264 RTP payloads into an Annex B byte stream (tests and tools decode it with ffmpeg). */
+/**
+ * Whether an H264 RTP payload begins a picture: parameter sets, SEI or an access unit delimiter (which come before a
+ * picture's slices), or the start of its first slice (`first_mb_in_slice` 0: the first ue(v) of the slice header is a
+ * single 1 bit).
+ */
+function beginsPicture(payload: Buffer): boolean {
+  let type = byteAt(payload, 0) & 0x1f;
+  let sliceHeader = 1;
+  if (type === STAP_A) type = byteAt(payload, 3) & 0x1f;
+  else if (type === FU_A) {
+    if (!(byteAt(payload, 1) & 0x80)) return false;
+    type = byteAt(payload, 1) & 0x1f;
+    sliceHeader = 2;
+  }
+  if (type >= 1 && type <= IDR) return (byteAt(payload, sliceHeader) & 0x80) !== 0;
+  return type >= 6 && type <= 9;
+}
+
+interface Picture {
+  timestamp: number;
+  /** Its NAL units, each as parts (the NAL header byte first). */
+  nalUnits: Buffer[][];
+  /** A packet of it was lost (or it was cut short): part of the picture is missing. */
+  damaged: boolean;
+  /** Holds (part of) an IDR slice. */
+  idr: boolean;
+  /** Holds parameter sets: if damaged, it may have been a keyframe that lost its slices. */
+  parameterSets: boolean;
+}
+
+/**
+ * Depacketizes H264 RTP payloads into an Annex B byte stream (stored clips, snapshots; tests decode it too), a whole
+ * picture at a time. A picture missing a packet (a sequence gap, a FU-A fragment lost, the end never marked) is left
+ * out whole: browsers refuse a clip with one truncated NAL unit or one picture short of a slice (Chromium:
+ * MEDIA_ERR_DECODE), but play one with a picture missing. After a damaged keyframe nothing is written until the next
+ * whole one, as nothing between could be decoded.
+ */
 export class H264Depacketizer {
   private readonly chunks: Buffer[] = [];
+  private picture: Picture | null = null;
+  /** The fragments of the FU-A NAL unit being put together (its NAL header first); null between units. */
+  private fragments: Buffer[] | null = null;
+  private lastSequence: number | null = null;
+  /** Nothing is written until a whole keyframe arrives (at the start with `fromKeyframe`, after a damaged one). */
+  private waitingForKeyframe: boolean;
+  /** The latest SPS and the PPSs after it, from whatever arrived whole: what a keyframe without its own needs. */
+  private readonly parameterSets: Buffer[] = [];
+  /** Pictures written, and the RTP timestamps of the first and last of them. */
+  pictures = 0;
+  firstPictureTimestamp: number | null = null;
+  lastPictureTimestamp: number | null = null;
   private static readonly startCode = Buffer.from([0, 0, 0, 1]);
+
+  /** `fromKeyframe`: the stream starts at the first keyframe that arrived whole (a recording must). */
+  constructor({ fromKeyframe = false }: { fromKeyframe?: boolean } = {}) {
+    this.waitingForKeyframe = fromKeyframe;
+  }
 
   push(packet: Uint8Array): void {
     const header = parseRtpHeader(packet);
     if (!header) return;
+    // The first packet too: what came before it is unknown.
+    const lost = this.lastSequence === null || header.sequence !== ((this.lastSequence + 1) & 0xffff);
+    this.lastSequence = header.sequence;
+    if (lost) {
+      // What was lost belongs to the picture under way, the next one, or pictures between: none of them is whole.
+      this.fragments = null;
+      if (this.picture) this.picture.damaged = true;
+    }
+    if (this.picture && this.picture.timestamp !== header.timestamp) this.endPicture();
     const payload = Buffer.from(packet.subarray(header.payloadOffset, header.payloadOffset + header.payloadLength));
+    // After a gap, a picture is whole from its start only if this packet begins it.
+    this.picture ??= {
+      timestamp: header.timestamp,
+      nalUnits: [],
+      damaged: lost && !beginsPicture(payload),
+      idr: false,
+      parameterSets: false,
+    };
+    this.unpack(payload);
+    // RFC 6184: the marker bit is set on the last packet of a picture.
+    if (header.marker) this.endPicture();
+  }
+
+  /** The stream so far, without a last picture whose end has not arrived (marked, or a next picture begun). */
+  annexB(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+
+  private unpack(payload: Buffer): void {
+    const picture = this.picture as Picture;
     const type = byteAt(payload, 0) & 0x1f;
+    if (type === FU_A) {
+      const indicator = byteAt(payload, 1);
+      if ((indicator & 0x1f) === IDR) picture.idr = true;
+      if (indicator & 0x80) this.fragments = [Buffer.from([(byteAt(payload, 0) & 0xe0) | (indicator & 0x1f)])];
+      if (!this.fragments) {
+        picture.damaged = true;
+        return;
+      }
+      this.fragments.push(payload.subarray(2));
+      if (indicator & 0x40) {
+        this.addNalUnit(this.fragments);
+        this.fragments = null;
+      }
+      return;
+    }
+    // Any other packet ends a NAL unit still being put together: its last fragment was lost.
+    if (this.fragments) {
+      this.fragments = null;
+      picture.damaged = true;
+    }
     if (type === STAP_A) {
       for (let at = 1; at + 2 < payload.length; ) {
         const size = payload.readUInt16BE(at);
-        this.chunks.push(H264Depacketizer.startCode, payload.subarray(at + 2, at + 2 + size));
+        if (at + 2 + size > payload.length) {
+          picture.damaged = true;
+          break;
+        }
+        this.addNalUnit([payload.subarray(at + 2, at + 2 + size)]);
         at += 2 + size;
       }
-    } else if (type === FU_A) {
-      if (byteAt(payload, 1) & 0x80) {
-        this.chunks.push(
-          H264Depacketizer.startCode,
-          Buffer.from([(byteAt(payload, 0) & 0xe0) | (byteAt(payload, 1) & 0x1f)]),
-        );
-      }
-      this.chunks.push(payload.subarray(2));
     } else if (type >= 1 && type <= 23) {
-      this.chunks.push(H264Depacketizer.startCode, payload);
+      this.addNalUnit([payload]);
     }
   }
 
-  annexB(): Buffer {
-    return Buffer.concat(this.chunks);
+  private addNalUnit(parts: Buffer[]): void {
+    const picture = this.picture as Picture;
+    picture.nalUnits.push(parts);
+    const type = byteAt(parts[0] as Buffer, 0) & 0x1f;
+    if (type === IDR) picture.idr = true;
+    else if (type === SPS || type === PPS) picture.parameterSets = true;
+  }
+
+  private endPicture(): void {
+    const picture = this.picture;
+    this.picture = null;
+    this.fragments = null;
+    if (!picture) return;
+    this.keepParameterSets(picture);
+    if (picture.damaged) {
+      if (picture.idr || picture.parameterSets) this.waitingForKeyframe = true;
+      return;
+    }
+    if (this.waitingForKeyframe) {
+      const decodable = this.parameterSets.length > 1 && (byteAt(this.parameterSets[0] as Buffer, 0) & 0x1f) === SPS;
+      if (!picture.idr || !decodable) return;
+      for (const set of this.parameterSets) this.chunks.push(H264Depacketizer.startCode, set);
+      this.waitingForKeyframe = false;
+    }
+    let slices = 0;
+    for (const parts of picture.nalUnits) {
+      this.chunks.push(H264Depacketizer.startCode, ...parts);
+      const type = byteAt(parts[0] as Buffer, 0) & 0x1f;
+      if (type >= 1 && type <= IDR) slices++;
+    }
+    if (slices === 0) return;
+    this.pictures++;
+    this.firstPictureTimestamp ??= picture.timestamp;
+    this.lastPictureTimestamp = picture.timestamp;
+  }
+
+  private keepParameterSets(picture: Picture): void {
+    for (const parts of picture.nalUnits) {
+      const type = byteAt(parts[0] as Buffer, 0) & 0x1f;
+      if (type === SPS) this.parameterSets.splice(0, this.parameterSets.length, Buffer.concat(parts));
+      else if (type === PPS && this.parameterSets.length > 0) {
+        const set = Buffer.concat(parts);
+        if (!this.parameterSets.some((kept) => kept.equals(set))) this.parameterSets.push(set);
+      }
+    }
   }
 }
