@@ -16,6 +16,7 @@ import { configuredLimiters } from '../core/limits/configured-limiters';
 import { createLogger } from '../core/logger';
 import { configuredMediaStore } from '../core/media/configured-media-store';
 import { createDatabase, failFastTimeouts } from '../db/client';
+import { unhandledRejectionVerdict } from '../db/unhandled-rejection';
 import { createApp } from './app';
 import { type FunctionsConfig, parseFunctionsEnv } from './env';
 import { functionsJobs } from './jobs';
@@ -164,6 +165,12 @@ function swaggerUiFromNodeModules(): DocsAssetReader {
 
 async function main() {
   const config = parseFunctionsEnv(process.env);
+  const processLogger = createLogger('functions', config.LOG_LEVEL);
+  process.on('unhandledRejection', (reason, promise) => {
+    const { action, message, fields } = unhandledRejectionVerdict(reason, promise);
+    processLogger.error(message, fields);
+    if (action === 'exit') process.exit(1);
+  });
   const running = await startFunctions(config, process.env.HOST ?? '0.0.0.0');
   running.services.logger.info('functions listening', { url: running.url });
   const stop = async () => {

@@ -9,9 +9,11 @@ import { parseArgs } from 'node:util';
 import * as v from 'valibot';
 import webPush from 'web-push';
 import { parseEnv } from '../core/env';
+import { createLogger } from '../core/logger';
 import { createDatabase, postgresMigrationTarget } from '../db/client';
 import { startEmbeddedPostgres } from '../db/embedded';
 import { migrate } from '../db/migrate';
+import { unhandledRejectionVerdict } from '../db/unhandled-rejection';
 import { parseFunctionsEnv } from '../functions/env';
 import { startFunctions } from '../functions/node';
 import { RealtimeEnv } from '../realtime/env';
@@ -144,6 +146,12 @@ async function shutdown(code: number) {
 }
 process.once('SIGINT', () => void shutdown(0));
 process.once('SIGTERM', () => void shutdown(0));
+const processLogger = createLogger('start');
+process.on('unhandledRejection', (reason, promise) => {
+  const { action, message, fields } = unhandledRejectionVerdict(reason, promise);
+  processLogger.error(message, fields);
+  if (action === 'exit') void shutdown(1);
+});
 
 main().catch(async (error: Error) => {
   console.error(error.message);
