@@ -57,6 +57,8 @@ interface Dashboard {
   lastSeq: number;
   fallbackUrls: string[];
   reconnects: number;
+  /** It lost its node once and came back on another (a second close is counted apart). */
+  cameBack: boolean;
 }
 
 /** Opens one dashboard; like the console, it tries again (three attempts, short pause) before giving up. */
@@ -103,7 +105,8 @@ function openOnce(wsUrl: string, dashboard: Dashboard): Promise<boolean> {
         resolve(false);
       } else if (!closing && dashboard.fallbackUrls.length > 0) {
         lost.push(now());
-        closeCodes[code] = (closeCodes[code] ?? 0) + 1;
+        const key = dashboard.cameBack ? `${code} after coming back` : String(code);
+        closeCodes[key] = (closeCodes[key] ?? 0) + 1;
         void reconnect(dashboard);
       }
     });
@@ -117,6 +120,7 @@ async function reconnect(dashboard: Dashboard): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, delay));
     const url = dashboard.fallbackUrls[dashboard.reconnects++ % dashboard.fallbackUrls.length];
     if (url && !closing && (await openOnce(url, dashboard))) {
+      dashboard.cameBack = true;
       back.push(now());
       return;
     }
@@ -134,7 +138,7 @@ process.on('message', async (message: ToClients) => {
       const results = await Promise.all(
         message.tokens
           .slice(start, start + concurrency)
-          .map((token, index) => open(message.wsUrl, { token, lastSeq: 0, fallbackUrls, reconnects: start + index })),
+          .map((token, index) => open(message.wsUrl, { token, lastSeq: 0, fallbackUrls, reconnects: start + index, cameBack: false })),
       );
       for (const ok of results) {
         if (ok) connected++;

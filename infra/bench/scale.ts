@@ -136,6 +136,10 @@ async function main() {
       `${round(percentile(sortedBack, 0.5) / 1000)} s, all by ${round(reconnectAllS)} s; ${reconnects.failed} ` +
       `attempts failed${reconnects.reasons.length > 0 ? ` (${reconnects.reasons.slice(0, 3).join('; ')})` : ''}`,
   );
+  const byTimes = [2, 5, 10, 15, 20, 30, 45].map(
+    (seconds) => `${seconds} s: ${sortedBack.filter((at) => at <= seconds * 1000).length}`,
+  );
+  log(`back by ${byTimes.join(', ')}`);
   const codes = Object.entries(reconnects.closeCodes).map(([code, count]) => `${code} ×${count}`);
   log(`close codes the dashboards saw: ${codes.join(', ') || 'none'}`);
   log(
