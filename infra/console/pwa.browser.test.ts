@@ -399,6 +399,7 @@ describe('the console as an installable app with phone notifications (Chromium, 
       if (path === '/v1/me/push-subscriptions' && method === 'GET') return { status: 200, body: { items: devices } };
       if (path.startsWith('/v1/me/push-subscriptions/') && method === 'DELETE') return { status: 204 };
       if (path === '/v1/me' && method === 'PATCH') return { status: 200, body: {} };
+      if (path === '/v1/auth/logout' && method === 'POST') return { status: 204 };
       return undefined;
     });
     const page = await signedIn(context);
@@ -456,6 +457,19 @@ describe('the console as an installable app with phone notifications (Chromium, 
       .toEqual([{ language: 'en' }]);
     expect(await page.locator('#push-title').textContent()).toBe('Phone notifications');
     expect(await page.locator('#push-devices .push-device-remove').first().textContent()).toBe('Remove');
+    // Signing out ends this device's subscription, and the sign-out names it so the server removes it too.
+    await page.click('#logout');
+    await expect.poll(() => answered.filter((request) => request.path === '/v1/auth/logout')).toHaveLength(1);
+    const signOut = answered.find((request) => request.path === '/v1/auth/logout');
+    const subscribedEndpoint = (posted[0]?.body as { endpoint?: string } | undefined)?.endpoint;
+    expect(signOut?.body).toEqual({
+      refreshToken: 'not-used-in-this-test',
+      ...(subscribedEndpoint ? { pushEndpoint: subscribedEndpoint } : {}),
+    });
+    expect(await page.locator('#login-view').isVisible()).toBe(true);
+    expect(
+      await page.evaluate(async () => (await navigator.serviceWorker.ready).pushManager.getSubscription()),
+    ).toBeNull();
     // Chromium's own console message about push in an off-the-record profile is the only one.
     expect(errors.filter((error) => !error.includes('does not support the Push API in incognito'))).toEqual([]);
     await context.close();

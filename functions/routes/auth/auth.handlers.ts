@@ -1,7 +1,7 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { ACCESS_TOKEN_TTL_SECONDS, issueAccessToken } from '../../../core/auth/access-token';
 import { PASSWORD_ITERATIONS, verifyPassword } from '../../../core/auth/password';
-import { staff } from '../../../db/schema';
+import { pushSubscriptions, staff } from '../../../db/schema';
 import { reserveLoginAttempt } from '../../auth/login-rate-limit';
 import {
   issueRefreshToken,
@@ -98,9 +98,25 @@ export const refresh = handle(...routes.refresh, async (c) => {
 });
 
 export const logout = handle(...routes.logout, async (c) => {
-  const { refreshToken } = c.req.valid('json');
-  const { staffId } = c.get('identity');
-  if (refreshToken) await revokeRefreshFamily(c.env.services.db, staffId, refreshToken);
-  else await revokeAllRefreshTokens(c.env.services.db, staffId);
+  const { refreshToken, pushEndpoint } = c.req.valid('json');
+  const { staffId, orgId } = c.get('identity');
+  const { db } = c.env.services;
+  if (pushEndpoint) {
+    // Stored as the URL parser writes it (push-subscriptions' create); one that does not parse was never stored.
+    const endpoint = URL.canParse(pushEndpoint) ? new URL(pushEndpoint).href : null;
+    if (endpoint) {
+      await db
+        .delete(pushSubscriptions)
+        .where(
+          and(
+            eq(pushSubscriptions.endpoint, endpoint),
+            eq(pushSubscriptions.staffId, staffId),
+            eq(pushSubscriptions.orgId, orgId),
+          ),
+        );
+    }
+  }
+  if (refreshToken) await revokeRefreshFamily(db, staffId, refreshToken);
+  else await revokeAllRefreshTokens(db, staffId);
   return c.body(null, 204);
 });

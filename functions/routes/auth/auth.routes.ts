@@ -35,7 +35,10 @@ export const logout = [
   describeStaffRoute({
     tags: ['auth'],
     summary: 'Log out',
-    description: 'Revokes the given refresh token family, or every refresh token of the caller when none is given.',
+    description:
+      'Revokes the given refresh token family, or every refresh token of the caller when none is given. With ' +
+      "`pushEndpoint` (the signing-out device's push subscription), the caller's subscription at that endpoint is " +
+      "removed too: no more alerts reach that device. Another person's subscription is never touched.",
     responses: { 204: { description: 'Logged out' } },
     errors: ['VALIDATION_FAILED', 'BAD_REQUEST'],
   }),

@@ -22,6 +22,16 @@ export const LogoutBody = v.strictObject({
       v.description("Revokes this token's family; omitted = every session of the caller"),
     ),
   ),
+  pushEndpoint: v.optional(
+    v.pipe(
+      StorableText,
+      v.maxLength(2048),
+      v.description(
+        "This device's push subscription endpoint, if it has one: the caller's subscription with it is removed, so a " +
+          'signed-out phone gets no more alerts',
+      ),
+    ),
+  ),
 });
 
 export const SessionSchema = v.pipe(

@@ -53,6 +53,58 @@ describe('push subscriptions, webhook endpoints and notification rules: what the
     expect(left.body.items).toEqual([]);
   });
 
+  test("signing out with this device's endpoint removes that subscription of the caller, and only that one", async () => {
+    const caregiver = h.loginOf('own', 'caregiver');
+    const session = await h.request<{ accessToken: string; refreshToken: string }>('POST', '/v1/auth/login', {
+      body: { email: caregiver.email, password: caregiver.password },
+    });
+    const token = session.body.accessToken;
+    const phone = 'https://fcm.googleapis.com/fcm/send/phone-signing-out';
+    const office = 'https://fcm.googleapis.com/fcm/send/office-still-on';
+    for (const endpoint of [phone, office]) {
+      const created = await h.request('POST', '/v1/me/push-subscriptions', {
+        token,
+        body: { endpoint, keys: browserKeys() },
+      });
+      expect(created.status).toBe(201);
+    }
+    // A colleague's subscription, named by a sign-out of this caregiver: not theirs to remove.
+    const colleague = await h.tokenFor('own', 'caregiver2');
+    const colleagues = 'https://fcm.googleapis.com/fcm/send/colleague-phone';
+    await h.request('POST', '/v1/me/push-subscriptions', {
+      token: colleague,
+      body: { endpoint: colleagues, keys: browserKeys() },
+    });
+    const otherSession = await h.request<{ accessToken: string; refreshToken: string }>('POST', '/v1/auth/login', {
+      body: { email: caregiver.email, password: caregiver.password },
+    });
+    const notMine = await h.request('POST', '/v1/auth/logout', {
+      token: otherSession.body.accessToken,
+      body: { refreshToken: otherSession.body.refreshToken, pushEndpoint: colleagues },
+    });
+    expect(notMine.status).toBe(204);
+
+    const out = await h.request('POST', '/v1/auth/logout', {
+      token,
+      body: { refreshToken: session.body.refreshToken, pushEndpoint: phone },
+    });
+    expect(out.status).toBe(204);
+    const rows = await h.database.sql<{ endpoint: string }[]>`
+      select endpoint from push_subscriptions where endpoint in (${phone}, ${office}, ${colleagues}) order by endpoint`;
+    expect(rows.map((row) => row.endpoint)).toEqual([colleagues, office]);
+    // An endpoint that is not a URL, or too long, is refused before anything is revoked.
+    const again = await h.request<{ accessToken: string; refreshToken: string }>('POST', '/v1/auth/login', {
+      body: { email: caregiver.email, password: caregiver.password },
+    });
+    const tooLong = await h.request('POST', '/v1/auth/logout', {
+      token: again.body.accessToken,
+      body: { refreshToken: again.body.refreshToken, pushEndpoint: `https://push.example.org/${'a'.repeat(2048)}` },
+    });
+    expect(tooLong.status).toBe(422);
+    const stillValid = await h.request('POST', '/v1/auth/refresh', { body: { refreshToken: again.body.refreshToken } });
+    expect(stillValid.status).toBe(200);
+  });
+
   test.each(privateOrBadEndpoints)('push endpoint %s is refused (422), nothing stored', async (endpoint) => {
     const token = await h.tokenFor('own', 'caregiver');
     const answer = await h.request<{ code: string }>('POST', '/v1/me/push-subscriptions', {

@@ -97,11 +97,15 @@ export function createApi(apiBase) {
       save(fromTokenResponse(body));
       return session;
     },
-    logout() {
+    /** `pushEndpoint`: this device's push subscription, which the server then removes (the device is signing out). */
+    logout({ pushEndpoint = null } = {}) {
       const refreshToken = session?.refreshToken;
       const token = session?.accessToken;
       save(null);
-      if (refreshToken) send('POST', '/v1/auth/logout', { refreshToken }, token).catch(() => {});
+      if (refreshToken) {
+        const body = { refreshToken, ...(pushEndpoint ? { pushEndpoint } : {}) };
+        send('POST', '/v1/auth/logout', body, token).catch(() => {});
+      }
     },
     get: (path) => authorised('GET', path),
     post: (path, body) => authorised('POST', path, body),

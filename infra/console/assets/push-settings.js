@@ -8,6 +8,7 @@ import { bindPanel } from './panel-toggle.js';
 const SUBSCRIPTIONS = '/v1/me/push-subscriptions';
 /** A push service that never answers (a network that blocks it) must not leave the control busy for good. */
 const SUBSCRIBE_TIMEOUT_MS = 30_000;
+const SIGN_OUT_WAIT_MS = 1_000;
 
 export class PushSettings {
   /**
@@ -123,6 +124,24 @@ export class PushSettings {
     } catch (error) {
       this.fail(error);
     }
+  }
+
+  /**
+   * Signing out: this browser's subscription, if it has one, is ended here, and its endpoint returned for the sign-out
+   * request, which removes it on the server. A shared or handed-over phone then gets no more of this person's alerts.
+   * Waits at most a second for the service worker: signing out must not hang on it.
+   */
+  async endForSignOut() {
+    const subscription = await withTimeout(
+      this.registration.then((registration) => registration?.pushManager?.getSubscription() ?? null),
+      SIGN_OUT_WAIT_MS,
+      () => new Error('no service worker in time'),
+    ).catch(() => null);
+    this.endpoint = null;
+    this.subscribed = false;
+    this.devices = [];
+    await subscription?.unsubscribe().catch(() => {});
+    return subscription?.endpoint ?? null;
   }
 
   /** A device from the list: this one turns off here too; another one only stops getting alerts. */
