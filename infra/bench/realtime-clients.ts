@@ -2,11 +2,14 @@
 // the `ws` package, confirms every alert (`received`), answers the node's pings and reports when each alert frame
 // arrived, in batches, over IPC. Given other nodes' URLs, a dashboard whose node goes away reconnects to one of them
 // the way the console does (its backoff, `resume.<last seq seen>`), and says when it is back.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { BEARER_PREFIX, PROTOCOL, RESUME_PREFIX, type ServerFrame } from '../../realtime/protocol';
 
 export type ToClients =
   | { type: 'connect'; wsUrl: string; tokens: string[]; fallbackUrls?: string[] }
+  /** Report this process's event-loop delay since the last report (an alert's arrival is stamped this late). */
+  | { type: 'loopDelay' }
   | { type: 'close' };
 export type FromClients =
   | { type: 'connected'; connected: number; failed: number; attemptsRetried: number; attemptsFailed: string[] }
@@ -20,9 +23,12 @@ export type FromClients =
       reasons: string[];
       closeCodes: Record<string, number>;
     }
+  | { type: 'loopDelay'; p99Ms: number; maxMs: number }
   | { type: 'closed' };
 
 const sockets = new Set<WebSocket>();
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 let pending: [string, number][] = [];
 let lost: number[] = [];
 let back: number[] = [];
@@ -138,7 +144,9 @@ process.on('message', async (message: ToClients) => {
       const results = await Promise.all(
         message.tokens
           .slice(start, start + concurrency)
-          .map((token, index) => open(message.wsUrl, { token, lastSeq: 0, fallbackUrls, reconnects: start + index, cameBack: false })),
+          .map((token, index) =>
+            open(message.wsUrl, { token, lastSeq: 0, fallbackUrls, reconnects: start + index, cameBack: false }),
+          ),
       );
       for (const ok of results) {
         if (ok) connected++;
@@ -146,6 +154,9 @@ process.on('message', async (message: ToClients) => {
       }
     }
     report({ type: 'connected', connected, failed, attemptsRetried, attemptsFailed: failures.splice(0) });
+  } else if (message.type === 'loopDelay') {
+    report({ type: 'loopDelay', p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 });
+    loopDelay.reset();
   } else if (message.type === 'close') {
     closing = true;
     for (const socket of sockets) socket.terminate();

@@ -151,6 +151,15 @@ export async function connectDashboardsAcross(
   }
   return {
     perNode,
+    /** Each client process's event-loop delay since the last call: p99 and max, ms. */
+    loopDelays: () =>
+      Promise.all(
+        clients.map((client) => {
+          const reported = once(client, 'loopDelay');
+          send(client, { type: 'loopDelay' });
+          return reported;
+        }),
+      ),
     close: async () => {
       for (const client of clients) send(client, { type: 'close' });
       await Promise.all(clients.map((client) => once(client, 'closed')));

@@ -106,11 +106,13 @@ async function main() {
   const warmupLatencies = await injectAtRate(setup, databaseUrl, functions.url, warmup, arrivals);
   log(`warm-up: ${warmup.length} alerts (not measured), ${missingOf(warmupLatencies)} missing`);
   log(`steady phase: ${RATE} alerts/s for ${SECONDS} s over ${NODES} nodes`);
+  await dashboards.loopDelays();
   const latencies = await injectAtRate(setup, databaseUrl, functions.url, steady, arrivals);
   log(
     `steady: p50 ${round(percentile(latencies, 0.5))} ms, p99 ${round(percentile(latencies, 0.99))} ms, ` +
       `${missingOf(latencies)} missing`,
   );
+  logLoopDelays('steady', await dashboards.loopDelays());
 
   // The storm: the first node dies with its dashboards while alerts keep coming (to its staff too).
   const victim = nodes[0];
@@ -147,6 +149,7 @@ async function main() {
       `p99 ${round(percentile(stormLatencies, 0.99))} ms, max ${round(stormLatencies.at(-1) ?? Number.NaN)} ms, ` +
       `${missingOf(stormLatencies)} never arrived`,
   );
+  logLoopDelays('storm', await dashboards.loopDelays());
   const alertsMissing = missingOf(warmupLatencies) + missingOf(latencies) + missingOf(stormLatencies);
 
   await dashboards.close();
@@ -200,6 +203,14 @@ async function injectAtRate(
       return first === undefined ? Number.POSITIVE_INFINITY : first - at;
     })
     .sort((a, b) => a - b);
+}
+
+/** An arrival is stamped when its client process gets to it: that process's own delays are part of the latency. */
+function logLoopDelays(phase: string, delays: { p99Ms: number; maxMs: number }[]): void {
+  const p99s = delays.map((delay) => round(delay.p99Ms)).join(' / ');
+  log(
+    `${phase}: client processes' event-loop delay p99 ${p99s} ms, max ${round(Math.max(...delays.map((d) => d.maxMs)))} ms`,
+  );
 }
 
 function missingOf(sortedLatencies: number[]): number {
