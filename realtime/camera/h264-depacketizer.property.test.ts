@@ -48,44 +48,50 @@ interface Packet {
   picture: number;
   /** The STAP-A of a keyframe's parameter sets. */
   stap: boolean;
+  /** The NAL units it carries, whole or a fragment of one. */
+  units: Buffer[];
   bytes: Buffer;
 }
 
 /** RFC 6184 packetization mode 1: parameter sets in one STAP-A, big NAL units in FU-A fragments, the marker last. */
 function packetize(stream: Picture[], firstSequence: number): Packet[] {
-  const payloads: { picture: number; timestamp: number; payload: Buffer; last: boolean }[] = [];
+  const payloads: { picture: number; timestamp: number; payload: Buffer; units: Buffer[]; last: boolean }[] = [];
   for (const picture of stream) {
-    const mine: Buffer[] = [];
+    const mine: { payload: Buffer; units: Buffer[] }[] = [];
     const sets = picture.nalUnits.filter((unit) => ((unit[0] ?? 0) & 0x1f) >= 7);
     if (sets.length > 0) {
-      mine.push(
-        Buffer.concat([
-          Buffer.from([0x18]),
-          ...sets.flatMap((unit) => [Buffer.from([unit.length >> 8, unit.length & 0xff]), unit]),
-        ]),
-      );
+      const payload = Buffer.concat([
+        Buffer.from([0x18]),
+        ...sets.flatMap((unit) => [Buffer.from([unit.length >> 8, unit.length & 0xff]), unit]),
+      ]);
+      mine.push({ payload, units: sets });
     }
     for (const unit of picture.nalUnits.filter((nal) => ((nal[0] ?? 0) & 0x1f) < 7)) {
       if (unit.length <= MTU_PAYLOAD) {
-        mine.push(unit);
+        mine.push({ payload: unit, units: [unit] });
         continue;
       }
       const header = unit[0] ?? 0;
       for (let at = 1; at < unit.length; at += MTU_PAYLOAD) {
         const start = at === 1 ? 0x80 : 0;
         const end = at + MTU_PAYLOAD >= unit.length ? 0x40 : 0;
-        mine.push(
-          Buffer.concat([
-            Buffer.from([(header & 0xe0) | 28, start | end | (header & 0x1f)]),
-            unit.subarray(at, at + MTU_PAYLOAD),
-          ]),
-        );
+        const payload = Buffer.concat([
+          Buffer.from([(header & 0xe0) | 28, start | end | (header & 0x1f)]),
+          unit.subarray(at, at + MTU_PAYLOAD),
+        ]);
+        mine.push({ payload, units: [unit] });
       }
     }
-    for (const [n, payload] of mine.entries())
-      payloads.push({ picture: picture.index, timestamp: picture.timestamp, payload, last: n === mine.length - 1 });
+    for (const [n, { payload, units }] of mine.entries())
+      payloads.push({
+        picture: picture.index,
+        timestamp: picture.timestamp,
+        payload,
+        units,
+        last: n === mine.length - 1,
+      });
   }
-  return payloads.map(({ picture, timestamp, payload, last }, n) => {
+  return payloads.map(({ picture, timestamp, payload, units, last }, n) => {
     const bytes = Buffer.alloc(12 + payload.length);
     bytes[0] = 0x80;
     bytes[1] = (last ? 0x80 : 0) | 96;
@@ -93,7 +99,7 @@ function packetize(stream: Picture[], firstSequence: number): Packet[] {
     bytes.writeUInt32BE(timestamp, 4);
     bytes.writeUInt32BE(7, 8);
     payload.copy(bytes, 12);
-    return { picture, stap: ((payload[0] ?? 0) & 0x1f) === 24, bytes };
+    return { picture, stap: ((payload[0] ?? 0) & 0x1f) === 24, units, bytes };
   });
 }
 
@@ -126,21 +132,46 @@ const stream = fc.record({
   cutAtEnd: fc.nat({ max: 3 }),
 });
 
+/** The packets that arrive: about `lossRate` of them lost (deterministically, from the seed), the last `cutAtEnd` not yet. */
+function arriving(packets: Packet[], lossSeed: boolean[], lossRate: number, cutAtEnd: number): Packet[] {
+  const lost = new Set(
+    packets
+      .map((_, n) => n)
+      .filter((n) => lossRate > 0 && lossSeed[n % Math.max(1, lossSeed.length)] && (n * 7919) % 100 < lossRate * 200),
+  );
+  return packets.filter((_, n) => !lost.has(n)).slice(0, packets.length - lost.size - cutAtEnd);
+}
+
 describe('H264 depacketizer under packet loss', () => {
+  test('for decoding one picture (a snapshot): every whole NAL unit of every picture that ended, in order', () => {
+    fc.assert(
+      fc.property(stream, ({ sizes, gop, firstTimestamp, firstSequence, lossSeed, lossRate, cutAtEnd }) => {
+        const sent = pictures(sizes, gop, firstTimestamp);
+        const packets = packetize(sent, firstSequence);
+        const received = arriving(packets, lossSeed, lossRate, cutAtEnd);
+        const arrived = new Set(received.map((packet) => packet.bytes));
+        const depacketizer = new H264Depacketizer({ keepDamaged: true });
+        for (const packet of received) depacketizer.push(packet.bytes);
+
+        // A picture ends with its marked last packet, or when a later picture's packet arrives.
+        const ended = (picture: Picture) =>
+          received.some((packet) => packet.picture > picture.index) ||
+          arrived.has(packets.filter((packet) => packet.picture === picture.index).at(-1)?.bytes as Buffer);
+        const whole = (unit: Buffer) =>
+          packets.filter((packet) => packet.units.includes(unit)).every((packet) => arrived.has(packet.bytes));
+        const expected = sent.filter(ended).flatMap((picture) => picture.nalUnits.filter(whole));
+        expect(nalUnitsOf(depacketizer.annexB())).toEqual(expected);
+      }),
+      { numRuns: RUNS },
+    );
+  }, 600_000);
+
   test('writes exactly the pictures that arrived whole and can be decoded from a whole keyframe; nothing partial', () => {
     fc.assert(
       fc.property(stream, ({ sizes, gop, firstTimestamp, firstSequence, lossSeed, lossRate, cutAtEnd }) => {
         const sent = pictures(sizes, gop, firstTimestamp);
         const packets = packetize(sent, firstSequence);
-        // Deterministic loss from the seed: about `lossRate` of the packets, then the last `cutAtEnd` still on the way.
-        const lost = new Set(
-          packets
-            .map((_, n) => n)
-            .filter(
-              (n) => lossRate > 0 && lossSeed[n % Math.max(1, lossSeed.length)] && (n * 7919) % 100 < lossRate * 200,
-            ),
-        );
-        const received = packets.filter((_, n) => !lost.has(n)).slice(0, packets.length - lost.size - cutAtEnd);
+        const received = arriving(packets, lossSeed, lossRate, cutAtEnd);
         const arrived = new Set(received.map((packet) => packet.bytes));
         // Whole: every slice arrived (a keyframe's parameter sets may be lost: the last ones seen still decode it).
         const whole = (picture: Picture) =>

@@ -105,8 +105,12 @@ export class FfmpegRunner {
  * turns of PACKETS_PER_TURN, yielding between them: a 40 s clip is ~20,000 packets, ~200 ms of work that must not
  * hold the realtime node's loop.
  */
-export async function annexBOf(packets: readonly Buffer[]): Promise<{ bytes: Buffer; frames: number; spanMs: number }> {
-  const depacketizer = new H264Depacketizer({ fromKeyframe: true });
+export async function annexBOf(
+  packets: readonly Buffer[],
+  { forDecoding = false }: { forDecoding?: boolean } = {},
+): Promise<{ bytes: Buffer; frames: number; spanMs: number }> {
+  // A clip must play in browsers: whole pictures from a whole keyframe on. ffmpeg decoding a snapshot conceals damage.
+  const depacketizer = new H264Depacketizer(forDecoding ? { keepDamaged: true } : { fromKeyframe: true });
   for (const [index, packet] of packets.entries()) {
     if (index > 0 && index % PACKETS_PER_TURN === 0) await nextTurn();
     depacketizer.push(packet);
@@ -126,7 +130,7 @@ export async function snapshotJpeg(
   runner: FfmpegRunner,
   frames: readonly (readonly Buffer[])[],
 ): Promise<Buffer<ArrayBuffer>> {
-  const { bytes, frames: count } = await annexBOf(frames.flat());
+  const { bytes, frames: count } = await annexBOf(frames.flat(), { forDecoding: true });
   if (count === 0) throw new MediaEncodeError('no frames to decode');
   const jpegOf = (filter: string[]) =>
     runner.run(

@@ -157,9 +157,16 @@ export class H264Depacketizer {
   lastPictureTimestamp: number | null = null;
   private static readonly startCode = Buffer.from([0, 0, 0, 1]);
 
-  /** `fromKeyframe`: the stream starts at the first keyframe that arrived whole (a recording must). */
-  constructor({ fromKeyframe = false }: { fromKeyframe?: boolean } = {}) {
-    this.waitingForKeyframe = fromKeyframe;
+  private readonly keepDamaged: boolean;
+
+  /**
+   * `fromKeyframe`: the stream starts at the first keyframe that arrived whole (a recording must). `keepDamaged`:
+   * a damaged picture's whole NAL units are written too, and nothing waits for a keyframe — for ffmpeg decoding one
+   * picture (a snapshot), which conceals a missing slice where a browser would refuse the file.
+   */
+  constructor({ fromKeyframe = false, keepDamaged = false }: { fromKeyframe?: boolean; keepDamaged?: boolean } = {}) {
+    this.waitingForKeyframe = fromKeyframe && !keepDamaged;
+    this.keepDamaged = keepDamaged;
   }
 
   push(packet: Uint8Array): void {
@@ -245,7 +252,7 @@ export class H264Depacketizer {
     this.fragments = null;
     if (!picture) return;
     this.keepParameterSets(picture);
-    if (picture.damaged) {
+    if (picture.damaged && !this.keepDamaged) {
       if (picture.idr || picture.parameterSets) this.waitingForKeyframe = true;
       return;
     }
