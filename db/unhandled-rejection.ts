@@ -1,21 +1,43 @@
-/**
- * Codes of a database connection that went away: postgres.js's own (its errors.js) and Node's socket errors. Such an
- * error rejects whatever was running on that connection, and every caller of ours awaits what it runs.
- */
-const CONNECTION_LOSS_CODES = new Set([
+/** postgres.js's own codes for a connection that closed, ended, was destroyed or never came up (its errors.js). */
+const POSTGRES_JS_CONNECTION_CODES = new Set([
   'CONNECTION_CLOSED',
   'CONNECTION_ENDED',
   'CONNECTION_DESTROYED',
   'CONNECT_TIMEOUT',
-  'ECONNREFUSED',
+]);
+/** Socket codes: a lost database connection only when the promise is a postgres.js query (any socket has them). */
+const SOCKET_CODES = new Set([
   'ECONNRESET',
+  'ECONNREFUSED',
   'EPIPE',
   'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
 ]);
 
-export function isConnectionLoss(error: unknown): boolean {
+/** PostgreSQL going away: SQLSTATE class 08 (connection exception) and 57P01–57P03 (shutdown, crash, starting). */
+function isServerGoingAway(code: string): boolean {
+  return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03';
+}
+
+/** The SQL of a postgres.js query (a Query is the promise itself and keeps its template strings). */
+function querySql(promise: Promise<unknown>): string | undefined {
+  const strings = (promise as { strings?: unknown }).strings;
+  return Array.isArray(strings) ? strings.join('$?').replace(/\s+/g, ' ').trim().slice(0, 300) : undefined;
+}
+
+/**
+ * Whether a rejection is the database connection going away: postgres.js's connection codes, PostgreSQL's own
+ * shutdown and connection SQLSTATEs, or a socket error of a postgres.js query. A socket error of anything else
+ * (a push service, a webhook, the media store) is not: a promise of ours left unawaited is a defect to see.
+ */
+export function isDatabaseConnectionLoss(error: unknown, promise?: Promise<unknown>): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && CONNECTION_LOSS_CODES.has(code);
+  if (typeof code !== 'string') return false;
+  if (POSTGRES_JS_CONNECTION_CODES.has(code)) return true;
+  if ((error as { name?: unknown }).name === 'PostgresError' && isServerGoingAway(code)) return true;
+  return SOCKET_CODES.has(code) && promise !== undefined && querySql(promise) !== undefined;
 }
 
 export interface UnhandledRejectionVerdict {
@@ -34,14 +56,13 @@ export interface UnhandledRejectionVerdict {
  */
 export function unhandledRejectionVerdict(reason: unknown, promise: Promise<unknown>): UnhandledRejectionVerdict {
   const error = reason instanceof Error ? reason : new Error(String(reason));
-  const strings = (promise as { strings?: unknown }).strings;
   const fields: Record<string, unknown> = {
     error: error.message,
     code: (reason as { code?: unknown } | null)?.code,
     stack: error.stack?.split('\n').slice(1, 8).join(' | '),
-    query: Array.isArray(strings) ? strings.join('$?').replace(/\s+/g, ' ').trim().slice(0, 300) : undefined,
+    query: querySql(promise),
   };
-  return isConnectionLoss(reason)
+  return isDatabaseConnectionLoss(reason, promise)
     ? { action: 'continue', message: 'unhandled rejection from a lost database connection; continuing', fields }
     : { action: 'exit', message: 'unhandled rejection; exiting', fields };
 }

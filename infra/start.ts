@@ -138,11 +138,14 @@ function printDemo(seed: Awaited<ReturnType<typeof seedDemoOrganisation>>) {
 }
 
 let stopping = false;
+let exitCode = 0;
 async function shutdown(code: number) {
+  // A failure during a shutdown already under way (Ctrl-C) still makes the exit a failure.
+  exitCode = Math.max(exitCode, code);
   if (stopping) return;
   stopping = true;
   for (const stop of stops) await stop().catch((error: Error) => console.error(`stop failed: ${error.message}`));
-  process.exit(code);
+  process.exit(exitCode);
 }
 process.once('SIGINT', () => void shutdown(0));
 process.once('SIGTERM', () => void shutdown(0));

@@ -111,5 +111,37 @@ describe('the verdict', () => {
     expect(verdict.fields.query).toBe('select pg_sleep(10) as slept');
     expect(unhandledRejectionVerdict(new TypeError('x is undefined'), Promise.resolve()).action).toBe('exit');
     expect(unhandledRejectionVerdict(undefined, Promise.resolve()).action).toBe('exit');
+    // A socket error is the database's only when the promise is a query: a push service's reset is a defect to see.
+    const reset = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    expect(unhandledRejectionVerdict(reset, Promise.resolve()).action).toBe('exit');
+    expect(unhandledRejectionVerdict(reset, query).action).toBe('continue');
+  });
+
+  test('a backend terminated under a query is a connection loss, as is 57P01; a division by zero is not', async () => {
+    const { default: postgres } = await import('postgres');
+    const victim = postgres(database.url, { max: 1, onnotice: () => {} });
+    const admin = postgres(database.url, { max: 1, onnotice: () => {} });
+    const [{ pid } = { pid: 0 }] = await victim<{ pid: number }[]>`select pg_backend_pid() as pid`;
+    const sleeping = victim`select pg_sleep(10)`.then(
+      () => null,
+      (error: unknown) => error,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await admin`select pg_terminate_backend(${pid})`;
+    const terminated = await sleeping;
+    // postgres.js reports the FATAL that ends the backend as the connection closing.
+    expect((terminated as { code?: string }).code).toMatch(/^(57P01|CONNECTION_CLOSED)$/);
+    expect(unhandledRejectionVerdict(terminated, Promise.resolve()).action).toBe('continue');
+    const shutdown = Object.assign(new Error('terminating connection due to administrator command'), {
+      name: 'PostgresError',
+      code: '57P01',
+    });
+    expect(unhandledRejectionVerdict(shutdown, Promise.resolve()).action).toBe('continue');
+    const violation = await admin`select 1/0`.then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(unhandledRejectionVerdict(violation, Promise.resolve()).action).toBe('exit');
+    await Promise.all([victim.end({ timeout: 0 }), admin.end({ timeout: 0 })]);
   });
 });
