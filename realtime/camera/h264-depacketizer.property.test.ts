@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { inSequenceOrder } from './media-encode';
 import { H264Depacketizer } from './rtp';
 
 /** `FUZZ=1 npx vitest run realtime/camera/h264-depacketizer.property.test.ts` runs many more streams. */
@@ -143,6 +144,32 @@ function arriving(packets: Packet[], lossSeed: boolean[], lossRate: number, cutA
 }
 
 describe('H264 depacketizer under packet loss', () => {
+  test('packets reordered and duplicated on the way are put back in sequence order, each once, across the wrap', () => {
+    fc.assert(
+      fc.property(
+        stream,
+        fc.array(fc.nat(), { maxLength: 60 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        ({ sizes, gop, firstTimestamp, firstSequence }, swaps, duplicates) => {
+          const packets = packetize(pictures(sizes, gop, firstTimestamp), firstSequence).map((packet) => packet.bytes);
+          const mutated = [...packets];
+          // Neighbours swapped (a few places apart at most, as a network reorders), some packets twice.
+          for (const swap of swaps) {
+            const at = swap % mutated.length;
+            const to = Math.min(mutated.length - 1, at + 1 + (swap % 3));
+            [mutated[at], mutated[to]] = [mutated[to] as Buffer, mutated[at] as Buffer];
+          }
+          for (const duplicate of duplicates) {
+            const at = duplicate % mutated.length;
+            mutated.splice(at, 0, mutated[at] as Buffer);
+          }
+          expect(inSequenceOrder(mutated)).toEqual(packets);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
   test('for decoding one picture (a snapshot): every whole NAL unit of every picture that ended, in order', () => {
     fc.assert(
       fc.property(stream, ({ sizes, gop, firstTimestamp, firstSequence, lossSeed, lossRate, cutAtEnd }) => {

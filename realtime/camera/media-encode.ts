@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { H264Depacketizer } from './rtp';
+import { H264Depacketizer, parseRtpHeader } from './rtp';
 import { spawnTiedToThisProcess } from './tied-spawn';
 
 /** Niceness of media ffmpeg runs: the alert path on the same cores always comes first. */
@@ -111,7 +111,7 @@ export async function annexBOf(
 ): Promise<{ bytes: Buffer; frames: number; spanMs: number }> {
   // A clip must play in browsers: whole pictures from a whole keyframe on. ffmpeg decoding a snapshot conceals damage.
   const depacketizer = new H264Depacketizer(forDecoding ? { keepDamaged: true } : { fromKeyframe: true });
-  for (const [index, packet] of packets.entries()) {
+  for (const [index, packet] of inSequenceOrder(packets).entries()) {
     if (index > 0 && index % PACKETS_PER_TURN === 0) await nextTurn();
     depacketizer.push(packet);
   }
@@ -120,6 +120,28 @@ export async function annexBOf(
   // RTP timestamps wrap at 2^32: the span is the forward distance.
   const ticks = first === null || last === null ? 0 : (last - first) >>> 0;
   return { bytes: depacketizer.annexB(), frames: pictures, spanMs: (ticks * 1000) / RTP_CLOCK_HZ };
+}
+
+/**
+ * The packets in RTP sequence order, each sequence number once: a network may reorder or duplicate UDP, and the
+ * depacketizer takes any step other than +1 for a loss (which costs whole pictures). Sequence numbers are unwrapped
+ * against the previous packet's, so a wrap past 65535 keeps its order.
+ */
+export function inSequenceOrder(packets: readonly Buffer[]): Buffer[] {
+  const numbered: { extended: number; packet: Buffer }[] = [];
+  let previous: number | null = null;
+  for (const packet of packets) {
+    const header = parseRtpHeader(packet);
+    if (!header) continue;
+    const extended: number =
+      previous === null ? header.sequence : previous + ((((header.sequence - previous) & 0xffff) ^ 0x8000) - 0x8000);
+    numbered.push({ extended, packet });
+    previous = extended;
+  }
+  numbered.sort((a, b) => a.extended - b.extended);
+  return numbered
+    .filter((entry, index) => index === 0 || entry.extended !== numbered[index - 1]?.extended)
+    .map((entry) => entry.packet);
 }
 
 /**

@@ -112,8 +112,11 @@ export function isKeyframeRequest(packet: Uint8Array): boolean {
 function beginsPicture(payload: Buffer): boolean {
   let type = byteAt(payload, 0) & 0x1f;
   let sliceHeader = 1;
-  if (type === STAP_A) type = byteAt(payload, 3) & 0x1f;
-  else if (type === FU_A) {
+  if (type === STAP_A) {
+    // STAP-A header, the first unit's 16-bit size, its NAL header, then its slice header.
+    type = byteAt(payload, 3) & 0x1f;
+    sliceHeader = 4;
+  } else if (type === FU_A) {
     if (!(byteAt(payload, 1) & 0x80)) return false;
     type = byteAt(payload, 1) & 0x1f;
     sliceHeader = 2;
@@ -206,7 +209,11 @@ export class H264Depacketizer {
     if (type === FU_A) {
       const indicator = byteAt(payload, 1);
       if ((indicator & 0x1f) === IDR) picture.idr = true;
-      if (indicator & 0x80) this.fragments = [Buffer.from([(byteAt(payload, 0) & 0xe0) | (indicator & 0x1f)])];
+      if (indicator & 0x80) {
+        // A unit still being put together, cut by a new start: its end never came.
+        if (this.fragments) picture.damaged = true;
+        this.fragments = [Buffer.from([(byteAt(payload, 0) & 0xe0) | (indicator & 0x1f)])];
+      }
       if (!this.fragments) {
         picture.damaged = true;
         return;
@@ -249,8 +256,10 @@ export class H264Depacketizer {
   private endPicture(): void {
     const picture = this.picture;
     this.picture = null;
-    this.fragments = null;
     if (!picture) return;
+    // A unit whose end fragment never came (a sender that cut it short): the picture is missing it.
+    if (this.fragments) picture.damaged = true;
+    this.fragments = null;
     this.keepParameterSets(picture);
     if (picture.damaged && !this.keepDamaged) {
       if (picture.idr || picture.parameterSets) this.waitingForKeyframe = true;
