@@ -475,6 +475,36 @@ describe('the console as an installable app with phone notifications (Chromium, 
     await context.close();
   });
 
+  test('signing out on a subscribed phone names its endpoint to the server and ends the browser subscription', async () => {
+    const context = await newContext({ width: 390, height: 844 });
+    // Headless Chromium cannot hold a push subscription (see above), so this page's browser is given one: the
+    // subscription object a phone's browser would return, whose unsubscribe the test can see.
+    await context.addInitScript(() => {
+      const endpoint = 'https://fcm.googleapis.com/fcm/send/this-phone';
+      PushManager.prototype.getSubscription = async () =>
+        ({
+          endpoint,
+          unsubscribe: async () => {
+            (window as unknown as { unsubscribed: boolean }).unsubscribed = true;
+            return true;
+          },
+        }) as unknown as PushSubscription;
+    });
+    const answered = await answerRequests(context, ({ method, path }): Answer | undefined =>
+      path === '/v1/auth/logout' && method === 'POST' ? { status: 204 } : undefined,
+    );
+    const page = await signedIn(context);
+    await page.click('#logout');
+    await expect
+      .poll(() => answered.map((request) => request.body))
+      .toEqual([
+        { refreshToken: 'not-used-in-this-test', pushEndpoint: 'https://fcm.googleapis.com/fcm/send/this-phone' },
+      ]);
+    expect(await page.evaluate(() => (window as unknown as { unsubscribed?: boolean }).unsubscribed)).toBe(true);
+    expect(await page.locator('#login-view').isVisible()).toBe(true);
+    await context.close();
+  });
+
   test('who was told, how: each person and channel attempt under the alert, reloaded when the alert changes', async () => {
     const context = await newContext({ width: 390, height: 844 });
     const page = await signedIn(context);

@@ -92,7 +92,8 @@ describe('push subscriptions, webhook endpoints and notification rules: what the
     const rows = await h.database.sql<{ endpoint: string }[]>`
       select endpoint from push_subscriptions where endpoint in (${phone}, ${office}, ${colleagues}) order by endpoint`;
     expect(rows.map((row) => row.endpoint)).toEqual([colleagues, office]);
-    // An endpoint that is not a URL, or too long, is refused before anything is revoked.
+    // An endpoint too long is refused before anything is revoked (one that is not a URL matches nothing, and is
+    // ignored).
     const again = await h.request<{ accessToken: string; refreshToken: string }>('POST', '/v1/auth/login', {
       body: { email: caregiver.email, password: caregiver.password },
     });

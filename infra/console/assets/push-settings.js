@@ -140,7 +140,8 @@ export class PushSettings {
     this.endpoint = null;
     this.subscribed = false;
     this.devices = [];
-    await subscription?.unsubscribe().catch(() => {});
+    // Not awaited: a push service out of reach must not hold the sign-out (the server forgets the endpoint anyway).
+    subscription?.unsubscribe().catch(() => {});
     return subscription?.endpoint ?? null;
   }
 
