@@ -2,6 +2,9 @@
 // the `ws` package, confirms every alert (`received`), answers the node's pings and reports when each alert frame
 // arrived, in batches, over IPC. Given other nodes' URLs, a dashboard whose node goes away reconnects to one of them
 // the way the console does (its backoff, `resume.<last seq seen>`), and says when it is back.
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { BEARER_PREFIX, PROTOCOL, RESUME_PREFIX, type ServerFrame } from '../../realtime/protocol';
@@ -27,6 +30,19 @@ export type FromClients =
   | { type: 'closed' };
 
 const sockets = new Set<WebSocket>();
+const clientIndex = Number(process.env.BENCH_CLIENT_INDEX ?? 0);
+
+/**
+ * The loopback address this process connects to `wsUrl` from: one per client process and node port
+ * (127.<process>.<port>), as browsers connect from machines of their own. From one address for everything, Linux
+ * searched the ephemeral ports on every connect: with ~100,000 loopback connections open, a CPU profile of the client
+ * processes during the reconnect storm had 57–61 % of their time in `connect` itself. One address per process was
+ * not enough either: a bind to port 0 takes even ports first, and ~14,000 sockets on one address used them up.
+ */
+function localAddressFor(wsUrl: string): string {
+  const port = Number(new URL(wsUrl).port);
+  return `127.${2 + (clientIndex % 250)}.${1 + (Math.floor(port / 250) % 250)}.${1 + (port % 250)}`;
+}
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
 let pending: [string, number][] = [];
@@ -81,7 +97,7 @@ function openOnce(wsUrl: string, dashboard: Dashboard): Promise<boolean> {
   return new Promise((resolve) => {
     const protocols = [PROTOCOL, `${BEARER_PREFIX}${dashboard.token}`];
     if (dashboard.lastSeq > 0) protocols.push(`${RESUME_PREFIX}${dashboard.lastSeq}`);
-    const socket = new WebSocket(wsUrl, protocols, { perMessageDeflate: false });
+    const socket = new WebSocket(wsUrl, protocols, { perMessageDeflate: false, localAddress: localAddressFor(wsUrl) });
     let welcomed = false;
     socket.on('message', (data) => {
       const frame = JSON.parse(String(data)) as ServerFrame;
@@ -110,6 +126,7 @@ function openOnce(wsUrl: string, dashboard: Dashboard): Promise<boolean> {
         if (failures.length < 5) failures.push(`closed with ${code} before welcome`);
         resolve(false);
       } else if (!closing && dashboard.fallbackUrls.length > 0) {
+        profileTheStorm();
         lost.push(now());
         const key = dashboard.cameBack ? `${code} after coming back` : String(code);
         closeCodes[key] = (closeCodes[key] ?? 0) + 1;
@@ -132,6 +149,30 @@ async function reconnect(dashboard: Dashboard): Promise<void> {
     }
     reconnectFailures++;
   }
+}
+
+/** Seconds of the storm that BENCH_CLIENT_STORM_PROFILE_DIR profiles, from the first lost connection on. */
+const STORM_PROFILE_SECONDS = 30;
+let stormProfiled = false;
+
+/**
+ * With BENCH_CLIENT_STORM_PROFILE_DIR: a V8 CPU profile of this process over the first STORM_PROFILE_SECONDS after one
+ * of its dashboards lost its node (the storm alone; a profile of the whole run mostly shows connecting).
+ */
+function profileTheStorm(): void {
+  const dir = process.env.BENCH_CLIENT_STORM_PROFILE_DIR;
+  if (!dir || stormProfiled) return;
+  stormProfiled = true;
+  const session = new Session();
+  session.connect();
+  void (async () => {
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+    await new Promise((resolve) => setTimeout(resolve, STORM_PROFILE_SECONDS * 1000));
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(join(dir, `storm-client-${process.pid}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  })();
 }
 
 process.on('message', async (message: ToClients) => {

@@ -71,7 +71,7 @@ export async function connectDashboards(
       return token;
     }),
   );
-  const clients = Array.from({ length: processes }, () => spawnClients(arrivals));
+  const clients = Array.from({ length: processes }, (_, index) => spawnClients(arrivals, index));
   cleanups.unshift(() => {
     for (const client of clients) if (client.exitCode === null) client.kill('SIGKILL');
   });
@@ -111,7 +111,7 @@ export async function connectDashboardsAcross(
   arrivals: Map<string, number[]>,
   reconnects: Reconnects,
 ) {
-  const clients = Array.from({ length: processes }, () => spawnClients(arrivals));
+  const clients = Array.from({ length: processes }, (_, index) => spawnClients(arrivals, index));
   cleanups.unshift(() => {
     for (const client of clients) if (client.exitCode === null) client.kill('SIGKILL');
   });
@@ -315,8 +315,13 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-export function spawnClients(arrivals: Map<string, number[]>): ChildProcess {
+/**
+ * Client process `index` connects from loopback addresses of its own (see realtime-clients.ts), as browsers connect
+ * from their own machines.
+ */
+export function spawnClients(arrivals: Map<string, number[]>, index = 0): ChildProcess {
   const child = fork(join(import.meta.dirname, 'realtime-clients.ts'), [], {
+    env: { ...process.env, BENCH_CLIENT_INDEX: String(index) },
     execArgv: [...profileArgs(), '--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
