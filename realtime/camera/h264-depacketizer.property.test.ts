@@ -132,6 +132,7 @@ const stream = fc.record({
   lossRate: fc.constantFrom(0, 0.02, 0.1, 0.5),
   cutAtEnd: fc.nat({ max: 3 }),
 });
+type StreamInput = typeof stream extends fc.Arbitrary<infer T> ? T : never;
 
 /** The packets that arrive: about `lossRate` of them lost (deterministically, from the seed), the last `cutAtEnd` not yet. */
 function arriving(packets: Packet[], lossSeed: boolean[], lossRate: number, cutAtEnd: number): Packet[] {
@@ -141,6 +142,14 @@ function arriving(packets: Packet[], lossSeed: boolean[], lossRate: number, cutA
       .filter((n) => lossRate > 0 && lossSeed[n % Math.max(1, lossSeed.length)] && (n * 7919) % 100 < lossRate * 200),
   );
   return packets.filter((_, n) => !lost.has(n)).slice(0, packets.length - lost.size - cutAtEnd);
+}
+
+/** A stream as sent, its packets, and those that arrived. */
+function lossScenario({ sizes, gop, firstTimestamp, firstSequence, lossSeed, lossRate, cutAtEnd }: StreamInput) {
+  const sent = pictures(sizes, gop, firstTimestamp);
+  const packets = packetize(sent, firstSequence);
+  const received = arriving(packets, lossSeed, lossRate, cutAtEnd);
+  return { sent, packets, received, arrived: new Set(received.map((packet) => packet.bytes)) };
 }
 
 describe('H264 depacketizer under packet loss', () => {
@@ -172,11 +181,8 @@ describe('H264 depacketizer under packet loss', () => {
 
   test('for decoding one picture (a snapshot): every whole NAL unit of every picture that ended, in order', () => {
     fc.assert(
-      fc.property(stream, ({ sizes, gop, firstTimestamp, firstSequence, lossSeed, lossRate, cutAtEnd }) => {
-        const sent = pictures(sizes, gop, firstTimestamp);
-        const packets = packetize(sent, firstSequence);
-        const received = arriving(packets, lossSeed, lossRate, cutAtEnd);
-        const arrived = new Set(received.map((packet) => packet.bytes));
+      fc.property(stream, (input) => {
+        const { sent, packets, received, arrived } = lossScenario(input);
         const depacketizer = new H264Depacketizer({ keepDamaged: true });
         for (const packet of received) depacketizer.push(packet.bytes);
 
@@ -195,11 +201,8 @@ describe('H264 depacketizer under packet loss', () => {
 
   test('writes exactly the pictures that arrived whole and can be decoded from a whole keyframe; nothing partial', () => {
     fc.assert(
-      fc.property(stream, ({ sizes, gop, firstTimestamp, firstSequence, lossSeed, lossRate, cutAtEnd }) => {
-        const sent = pictures(sizes, gop, firstTimestamp);
-        const packets = packetize(sent, firstSequence);
-        const received = arriving(packets, lossSeed, lossRate, cutAtEnd);
-        const arrived = new Set(received.map((packet) => packet.bytes));
+      fc.property(stream, (input) => {
+        const { sent, packets, received, arrived } = lossScenario(input);
         // Whole: every slice arrived (a keyframe's parameter sets may be lost: the last ones seen still decode it).
         const whole = (picture: Picture) =>
           packets.every((packet) => packet.picture !== picture.index || packet.stap || arrived.has(packet.bytes));
