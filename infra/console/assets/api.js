@@ -97,15 +97,20 @@ export function createApi(apiBase) {
       save(fromTokenResponse(body));
       return session;
     },
-    /** `pushEndpoint`: this device's push subscription, which the server then removes (the device is signing out). */
+    /**
+     * Ends the session here at once; the server hears of it in the background. `pushEndpoint` (a promise of this
+     * device's push subscription endpoint, or null) is named to it, and the server removes that subscription.
+     */
     logout({ pushEndpoint = null } = {}) {
       const refreshToken = session?.refreshToken;
       const token = session?.accessToken;
       save(null);
-      if (refreshToken) {
-        const body = { refreshToken, ...(pushEndpoint ? { pushEndpoint } : {}) };
-        send('POST', '/v1/auth/logout', body, token).catch(() => {});
-      }
+      if (!refreshToken) return;
+      Promise.resolve(pushEndpoint)
+        .then((endpoint) =>
+          send('POST', '/v1/auth/logout', { refreshToken, ...(endpoint ? { pushEndpoint: endpoint } : {}) }, token),
+        )
+        .catch(() => {});
     },
     get: (path) => authorised('GET', path),
     post: (path, body) => authorised('POST', path, body),

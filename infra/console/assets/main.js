@@ -138,8 +138,8 @@ $('sound-toggle').addEventListener('click', () => {
   setSoundEnabled(!soundEnabled());
   renderSoundButton();
 });
-$('logout').addEventListener('click', async () => {
-  api.logout({ pushEndpoint: await pushSettings.endForSignOut() });
+$('logout').addEventListener('click', () => {
+  api.logout({ pushEndpoint: pushSettings.endForSignOut() });
   showLogin();
 });
 $('login-form').addEventListener('submit', onLogin);
