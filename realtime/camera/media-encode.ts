@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { H264Depacketizer, parseRtpHeader } from './rtp';
+import { H264Depacketizer } from './rtp';
 import { spawnTiedToThisProcess } from './tied-spawn';
 
 /** Niceness of media ffmpeg runs: the alert path on the same cores always comes first. */
@@ -125,20 +125,23 @@ export async function annexBOf(
 /**
  * The packets in RTP sequence order, each sequence number once: a network may reorder or duplicate UDP, and the
  * depacketizer takes any step other than +1 for a loss (which costs whole pictures). Sequence numbers are unwrapped
- * against the previous packet's, so a wrap past 65535 keeps its order.
+ * against the previous packet's, so a wrap past 65535 keeps its order. Runs on the realtime node's thread: packets
+ * already in order (the usual case) are only read, not sorted.
  */
 export function inSequenceOrder(packets: readonly Buffer[]): Buffer[] {
   const numbered: { extended: number; packet: Buffer }[] = [];
   let previous: number | null = null;
+  let ordered = true;
   for (const packet of packets) {
-    const header = parseRtpHeader(packet);
-    if (!header) continue;
+    if (packet.length < 12) continue; // not RTP (the depacketizer skips it too)
+    const sequence = packet.readUInt16BE(2);
     const extended: number =
-      previous === null ? header.sequence : previous + ((((header.sequence - previous) & 0xffff) ^ 0x8000) - 0x8000);
+      previous === null ? sequence : previous + ((((sequence - previous) & 0xffff) ^ 0x8000) - 0x8000);
+    if (previous !== null && extended <= previous) ordered = false;
     numbered.push({ extended, packet });
     previous = extended;
   }
-  numbered.sort((a, b) => a.extended - b.extended);
+  if (!ordered) numbered.sort((a, b) => a.extended - b.extended);
   return numbered
     .filter((entry, index) => index === 0 || entry.extended !== numbered[index - 1]?.extended)
     .map((entry) => entry.packet);

@@ -11,6 +11,7 @@ import {
 } from '../../auth/refresh-tokens';
 import type { AppContext } from '../../lib/context';
 import { handle } from '../../lib/handlers';
+import { orgScope } from '../../lib/org-scope';
 import { ApiError } from '../../lib/problem';
 import * as routes from './auth.routes';
 
@@ -99,22 +100,16 @@ export const refresh = handle(...routes.refresh, async (c) => {
 
 export const logout = handle(...routes.logout, async (c) => {
   const { refreshToken, pushEndpoint } = c.req.valid('json');
-  const { staffId, orgId } = c.get('identity');
+  const scope = orgScope(c);
+  const { staffId } = scope.identity;
   const { db } = c.env.services;
-  if (pushEndpoint) {
-    // Stored as the URL parser writes it (push-subscriptions' create); one that does not parse was never stored.
-    const endpoint = URL.canParse(pushEndpoint) ? new URL(pushEndpoint).href : null;
-    if (endpoint) {
-      await db
-        .delete(pushSubscriptions)
-        .where(
-          and(
-            eq(pushSubscriptions.endpoint, endpoint),
-            eq(pushSubscriptions.staffId, staffId),
-            eq(pushSubscriptions.orgId, orgId),
-          ),
-        );
-    }
+  // Stored as the URL parser writes it (push-subscriptions' create); one that does not parse was never stored.
+  if (pushEndpoint && URL.canParse(pushEndpoint)) {
+    const mine = and(
+      eq(pushSubscriptions.endpoint, new URL(pushEndpoint).href),
+      eq(pushSubscriptions.staffId, staffId),
+    );
+    await scope.db.delete(pushSubscriptions).where(scope.where(pushSubscriptions, mine));
   }
   if (refreshToken) await revokeRefreshFamily(db, staffId, refreshToken);
   else await revokeAllRefreshTokens(db, staffId);
