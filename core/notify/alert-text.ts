@@ -82,12 +82,30 @@ export function alertNotificationText(
   return { title: `[${severity}] ${kind}${state}`, body: `${resident} · ${time}` };
 }
 
+/** One formatter per language and zone: building one costs ~100× formatting with it, and each push needs a time. */
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+
+function timeFormat(language: Language, timeZone: string): Intl.DateTimeFormat {
+  const key = `${language} ${timeZone}`;
+  let format = timeFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(language === 'ko' ? 'ko-KR' : 'en-GB', {
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hour12: false,
+      timeZone,
+    });
+    timeFormats.set(key, format);
+  }
+  return format;
+}
+
 function localTime(at: Date, timeZone: string, language: Language): string {
-  const options: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false };
   try {
-    return at.toLocaleTimeString(language === 'ko' ? 'ko-KR' : 'en-GB', { ...options, timeZone });
+    return timeFormat(language, timeZone).format(at);
   } catch {
     // An unknown zone in the organisation's settings: the product's default zone rather than no time at all.
-    return at.toLocaleTimeString(language === 'ko' ? 'ko-KR' : 'en-GB', { ...options, timeZone: 'Asia/Seoul' });
+    return timeFormat(language, 'Asia/Seoul').format(at);
   }
 }
