@@ -1,4 +1,5 @@
 import type postgres from 'postgres';
+import { withGenericPlan } from '../generic-plan';
 import { channelAttemptCtes } from './channels/create-attempts';
 
 type Tx = postgres.TransactionSql;
@@ -32,7 +33,9 @@ export async function createDeliveries(
   const retrigger = input.retrigger ?? 0;
   const detail =
     retrigger > 0 ? `re-trigger ${retrigger}, escalation level ${input.level}` : `escalation level ${input.level}`;
-  return tx<NewDeliveryRow[]>`
+  return withGenericPlan(
+    tx,
+    tx<NewDeliveryRow[]>`
     with locked as materialized (
       select id from staff where id = any(${staffIds}::uuid[]) order by id for no key update
     ), bumped as (
@@ -49,5 +52,6 @@ export async function createDeliveries(
       insert into alert_delivery_history (delivery_id, from_state, to_state, node_id, detail)
       select id, null, 'pending', ${input.nodeId ?? null}, ${detail} from inserted
     ), ${channelAttemptCtes(tx, { deliveries: 'inserted', alertId: input.alertId, orgId: input.orgId, nodeId: input.nodeId ?? null })}
-    select id, staff_id as "staffId", seq::float8 as seq from inserted order by staff_id`;
+    select id, staff_id as "staffId", seq::float8 as seq from inserted order by staff_id`,
+  );
 }
