@@ -28,8 +28,11 @@ export type Resolver = (
 
 /** At most this much of an answer is kept (for the attempt's `detail`); the rest is read and dropped. */
 const KEPT_BODY_BYTES = 2048;
-/** Kept-alive connections per host: push services and integrations are few hosts with many requests. */
-const keepAlive = { keepAlive: true, maxSockets: 64, maxFreeSockets: 16 } as const;
+/**
+ * Kept-alive connections per host: push services and integrations are few hosts with many requests. Every socket a
+ * burst opened stays open for the next one (a connection closed on going idle is a TCP and TLS handshake later).
+ */
+const keepAlive = { keepAlive: true, maxSockets: 64, maxFreeSockets: 64 } as const;
 const agents = { 'http:': new http.Agent(keepAlive), 'https:': new https.Agent(keepAlive) };
 
 /**

@@ -168,4 +168,35 @@ describe('webhook channel, end to end: signed calls with retries, and the integr
     expect(malformed.status).toBe(422);
     expect(malformed.body).toMatchObject({ code: 'VALIDATION_FAILED' });
   });
+
+  test('after a rotation the next call is signed with the new secret, never the old one', async () => {
+    const admin = await h.tokenFor('own', 'admin');
+    const rotated = await h.request<{ secret: string }>('POST', `/v1/webhook-endpoints/${endpoint.id}/rotate-secret`, {
+      token: admin,
+    });
+    expect(rotated.status).toBe(200);
+    const resident = h.orgs.own.residents[1];
+    if (!resident) throw new Error('seed');
+    const before = receiver.calls.length;
+    const alert = await injectSosAlert({
+      databaseUrl: h.database.url,
+      org: h.orgs.own,
+      residentId: resident.id,
+      functionsUrl: h.baseUrl,
+    });
+    const callOf = () =>
+      receiver.calls.slice(before).find((call) => (JSON.parse(call.body) as WebhookMessage).alert.id === alert.alertId);
+    await expect.poll(callOf, { timeout: 10_000 }).toBeDefined();
+    const call = callOf();
+    if (!call) throw new Error('no call');
+    const headers = {
+      timestamp: call.headers[WEBHOOK_HEADERS.timestamp] as string,
+      signature: call.headers[WEBHOOK_HEADERS.signature] as string,
+    };
+    expect(await verifyWebhookSignature(rotated.body.secret, headers, call.body)).toEqual({ valid: true });
+    expect(await verifyWebhookSignature(endpoint.secret, headers, call.body)).toEqual({
+      valid: false,
+      reason: 'bad-signature',
+    });
+  });
 });
