@@ -180,6 +180,30 @@ describe('long runs', () => {
       await own.close();
     }
   });
+
+  test('with decryptLater a message is taken at once and decrypted on demand; one that does not decrypt throws then', async () => {
+    const own = await startPushService({ retain: true, decryptLater: true });
+    try {
+      const subscription = own.subscribe();
+      const stranger = own.subscribe();
+      const options = { vapidDetails: { subject: SUBJECT, ...vapidKeys }, TTL: 60, agent };
+      expect((await webPush.sendNotification(subscription.subscription, 'later', options)).statusCode).toBe(201);
+      const details = webPush.generateRequestDetails(stranger.subscription, 'for someone else', options);
+      const misdirected = await request(subscription.subscription.endpoint, {
+        method: 'POST',
+        headers: stringHeaders(details.headers),
+        body: details.body,
+      });
+      expect(misdirected.status).toBe(201);
+
+      const [first, second] = own.messages;
+      expect(first?.text).toBeNull();
+      expect(first?.decrypt?.()).toBe('later');
+      expect(() => second?.decrypt?.()).toThrow();
+    } finally {
+      await own.close();
+    }
+  });
 });
 
 describe('refusals', () => {
