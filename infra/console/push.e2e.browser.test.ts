@@ -124,6 +124,51 @@ describe('hub SOS → push → lock-screen Acknowledge → escalation stopped (C
     await context.close();
   });
 
+  test('a push service replacing the phone’s subscription: the service worker moves it, and the next alert reaches the new one', async () => {
+    const { sql, url } = stack.functions.database;
+    const [row] = await sql<{ staffId: string; residentId: string }[]>`
+      select staff_id as "staffId", resident_id as "residentId" from assignments
+       where org_id = ${seed.orgId} and escalation_order = 1 order by resident_id offset 1 limit 1`;
+    if (!row) throw new Error('seed has no second assignment');
+    const { token } = await issueAccessToken(
+      { staffId: row.staffId, orgId: seed.orgId, role: 'caregiver' },
+      TEST_JWT_SECRET,
+    );
+    const before = push.subscribe();
+    const subscribed = await fetch(`${stack.functions.server.url}/v1/me/push-subscriptions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(before.subscription),
+    });
+    expect(subscribed.status).toBe(201);
+    const after = push.subscribe();
+
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, locale: 'ko-KR' });
+    const origin = stack.nginx.httpsUrl;
+    await context.grantPermissions(['notifications'], { origin });
+    const page = await context.newPage();
+    await page.goto(`${origin}/`);
+    const worker = await driveServiceWorker(page);
+    // Through nginx, with no session: the old subscription's secret is the credential.
+    expect(await worker.changeSubscription(before.subscription, after.subscription)).toEqual({ outcome: 'moved' });
+    expect(await worker.changeSubscription(before.subscription, after.subscription)).toEqual({
+      outcome: 'refused 404',
+    });
+
+    const alert = await injectSosAlert({
+      databaseUrl: url,
+      org: seed,
+      residentId: row.residentId,
+      functionsUrl: stack.functions.server.url,
+    });
+    const received = await push.waitFor(
+      (m) => (JSON.parse(m.text ?? '{}') as PushMessage).alertId === alert.alertId,
+      10_000,
+    );
+    expect(received.subscriptionId).toBe(after.id);
+    await context.close();
+  });
+
   test('a caregiver sets their own rule in the console; the API has it and the console shows where each rule comes from', async () => {
     const login = seed.logins.find((entry) => entry.role === 'caregiver');
     if (!login) throw new Error('seed has no caregiver');

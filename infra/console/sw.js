@@ -52,6 +52,10 @@ self.addEventListener('notificationclick', (event) => {
   event.waitUntil(handleNotificationClick(event.notification, event.action));
 });
 
+self.addEventListener('pushsubscriptionchange', (event) => {
+  event.waitUntil(onSubscriptionChange(event.oldSubscription ?? null, event.newSubscription ?? null));
+});
+
 /**
  * Shows the notification, then posts the receipt: the receipt says the alert is on the device's screen, not only
  * that a push arrived. A receipt that fails (after its one retry) costs nothing but the receipt.
@@ -222,6 +226,48 @@ function consoleUrl(payload) {
   return scope.href;
 }
 
+/**
+ * The push service replaced or ended this device's subscription (Firefox rotates them; any may expire one). Left
+ * alone, the device would stop getting alerts without anyone knowing until the console is opened again. The old
+ * subscription's endpoint and auth secret (only this browser and the server know it) prove it was this device's: the
+ * server moves it, with the pushes queued for it, to the new subscription — the browser's, or one made here with
+ * the same application server key. Without the old one there is nothing to prove; the console registers the device
+ * again when it is next opened. Returns what happened (the test hook reports it).
+ */
+async function onSubscriptionChange(oldSubscription, newSubscription) {
+  if (!oldSubscription) return 'no-old-subscription';
+  const old = oldSubscription.toJSON();
+  const fresh = newSubscription ?? (await resubscribe(oldSubscription));
+  const response = await postWithRetry(await apiUrl('/v1/push/subscription-changes'), {
+    oldEndpoint: old.endpoint,
+    oldAuth: old.keys?.auth ?? '',
+    subscription: fresh.toJSON(),
+  });
+  return response.ok ? 'moved' : `refused ${response.status}`;
+}
+
+async function resubscribe(oldSubscription) {
+  let applicationServerKey = oldSubscription.options?.applicationServerKey;
+  if (!applicationServerKey) {
+    const response = await fetch(await apiUrl('/v1/push/config'));
+    applicationServerKey = (await response.json()).publicKey;
+  }
+  return self.registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey });
+}
+
+/** An API path's URL, found as the console finds it (assets/config.js): config.json's apiBase, else this origin. */
+async function apiUrl(path) {
+  let apiBase = '';
+  try {
+    const response = await fetch(new URL('config.json', self.registration.scope), { cache: 'no-store' });
+    const config = response.ok ? await response.json() : {};
+    if (typeof config.apiBase === 'string') apiBase = config.apiBase;
+  } catch {
+    // No config: same origin.
+  }
+  return new URL(`${apiBase}${path}`, self.registration.scope).href;
+}
+
 /** POSTs JSON; one retry after RETRY_DELAY_MS when the network failed or the answer was a 5xx or 429. */
 async function postWithRetry(url, body) {
   const target = new URL(url, self.registration.scope).href;
@@ -250,7 +296,10 @@ function labelsFor(lang) {
 //    handler above for a notification it shows: {type: 'test:notification-action', tag, action} with a MessagePort
 //    for the answer. It grants nothing new: a page of this origin can already read every notification's data
 //    (getNotifications) and POST its token.
-// 2. After each push, pages hear {type: 'test:push-handled', attemptId}. Chromium's getNotifications() called while
+// 2. Nor can DevTools fire pushsubscriptionchange: {type: 'test:subscription-change', oldSubscription,
+//    newSubscription} (each `PushSubscription.toJSON()`) runs its handler with them. It grants nothing new either: the
+//    server checks the old subscription's secret, which any page of this origin could read from pushManager anyway.
+// 3. After each push, pages hear {type: 'test:push-handled', attemptId}. Chromium's getNotifications() called while
 //    a showNotification() is still in flight can miss that notification for good, so tests wait for this first.
 const ON_LOOPBACK = ['localhost', '127.0.0.1', '[::1]'].includes(self.location.hostname);
 
@@ -261,18 +310,29 @@ async function tellTestPages(message) {
 }
 
 self.addEventListener('message', (event) => {
-  if (event.data?.type !== 'test:notification-action' || !ON_LOOPBACK) return;
+  const run = TEST_HOOKS[event.data?.type];
+  if (!run || !ON_LOOPBACK) return;
   const reply = event.ports[0];
   event.waitUntil(
-    runTestAction(event.data).then(
+    run(event.data).then(
       (answer) => reply?.postMessage(answer),
       (error) => reply?.postMessage({ error: String(error) }),
     ),
   );
 });
 
+const TEST_HOOKS = {
+  'test:notification-action': runTestAction,
+  'test:subscription-change': runTestSubscriptionChange,
+};
+
 async function runTestAction({ tag, action }) {
   const [notification] = await self.registration.getNotifications({ tag });
   if (!notification) return { error: `no notification tagged ${tag}` };
   return { outcome: await handleNotificationClick(notification, action ?? '') };
+}
+
+async function runTestSubscriptionChange({ oldSubscription, newSubscription }) {
+  const asSubscription = (json) => json && { ...json, options: {}, toJSON: () => json };
+  return { outcome: await onSubscriptionChange(asSubscription(oldSubscription), asSubscription(newSubscription)) };
 }

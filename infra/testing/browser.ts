@@ -92,6 +92,12 @@ export interface ServiceWorkerDriver {
    * calls the same handler. Resolves with what the handler reports.
    */
   clickNotification(tag: string, action: string): Promise<{ outcome?: string; error?: string }>;
+  /**
+   * Runs the worker's pushsubscriptionchange handler with these subscriptions (`PushSubscription.toJSON()` each), as
+   * if the browser's push service had replaced the old one: DevTools cannot fire that event, so sw.js has a
+   * loopback-only hook for it too. Resolves with what the handler reports.
+   */
+  changeSubscription(oldSubscription: unknown, newSubscription: unknown): Promise<{ outcome?: string; error?: string }>;
 }
 
 /**
@@ -157,20 +163,23 @@ export async function driveServiceWorker(page: Page): Promise<ServiceWorkerDrive
           data: notification.data,
         }));
       }, tag ?? null),
-    clickNotification: (tag, action) =>
-      page.evaluate(
-        async ({ tag, action }) => {
-          const registration = await navigator.serviceWorker.ready;
-          const channel = new MessageChannel();
-          const answered = new Promise<{ outcome?: string; error?: string }>((resolve) => {
-            channel.port1.onmessage = (event) => resolve(event.data);
-          });
-          registration.active?.postMessage({ type: 'test:notification-action', tag, action }, [channel.port2]);
-          return answered;
-        },
-        { tag, action },
-      ),
+    clickNotification: (tag, action) => askWorker(page, { type: 'test:notification-action', tag, action }),
+    changeSubscription: (oldSubscription, newSubscription) =>
+      askWorker(page, { type: 'test:subscription-change', oldSubscription, newSubscription }),
   };
+}
+
+/** Sends one of sw.js's loopback test hooks a message and waits for its answer on a MessagePort. */
+function askWorker(page: Page, message: Record<string, unknown>): Promise<{ outcome?: string; error?: string }> {
+  return page.evaluate(async (message) => {
+    const registration = await navigator.serviceWorker.ready;
+    const channel = new MessageChannel();
+    const answered = new Promise<{ outcome?: string; error?: string }>((resolve) => {
+      channel.port1.onmessage = (event) => resolve(event.data);
+    });
+    registration.active?.postMessage(message, [channel.port2]);
+    return answered;
+  }, message);
 }
 
 /** A request a test answered in place of a server (see `answerRequests`). */

@@ -20,10 +20,12 @@ const publicOperations = new Set([
   'post /v1/auth/login',
   'post /v1/auth/refresh',
   'get /healthz',
-  // The service worker calls these with a notification's token; an integration with its signature.
+  // The service worker calls these with a notification's token (or the old subscription's secret); an integration
+  // with its signature.
   'get /v1/push/config',
   'post /v1/push/receipts',
   'post /v1/push/acks',
+  'post /v1/push/subscription-changes',
   'post /v1/integrations/callbacks',
 ]);
 /** Called by sensor hubs with their API key, not by staff. */

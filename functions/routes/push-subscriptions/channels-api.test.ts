@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import webPush from 'web-push';
 import { type ApiHarness, startApiHarness } from '../../../infra/testing/api-harness';
+import { injectSosAlert } from '../../../infra/testing/inject';
 
 /** A P-256 public key and auth secret as a browser makes them (web-push's VAPID generator makes the same kind). */
 const browserKeys = () => {
@@ -116,6 +117,79 @@ describe('push subscriptions, webhook endpoints and notification rules: what the
     expect(answer.headers.get('content-type')).toBe('application/problem+json');
     const [row] = await h.database.sql`select count(*)::int as n from push_subscriptions where endpoint = ${endpoint}`;
     expect(row?.n).toBe(0);
+  });
+
+  test('a push service replacing a subscription: the old endpoint and its secret move it, with its queued pushes', async () => {
+    const token = await h.tokenFor('own', 'caregiver');
+    const subscribe = async (endpoint: string) => {
+      const keys = browserKeys();
+      const created = await h.request<{ id: string }>('POST', '/v1/me/push-subscriptions', {
+        token,
+        body: { endpoint, keys },
+      });
+      expect(created.status).toBe(201);
+      return { id: created.body.id, endpoint, keys };
+    };
+    const change = (oldEndpoint: string, oldAuth: string, endpoint: string, keys = browserKeys()) =>
+      h.request<{ code?: string }>('POST', '/v1/push/subscription-changes', {
+        body: { oldEndpoint, oldAuth, subscription: { endpoint, expirationTime: null, keys } },
+      });
+    const mine = async () =>
+      (await h.request<{ items: { id: string; endpoint: string }[] }>('GET', '/v1/me/push-subscriptions', { token }))
+        .body.items;
+    const stamp = Date.now();
+    const phone = await subscribe(`https://fcm.googleapis.com/fcm/send/phone-${stamp}`);
+    const rotated = `https://fcm.googleapis.com/fcm/send/phone-rotated-${stamp}`;
+
+    // Wrong secret, a private new endpoint, an unknown old endpoint: refused, nothing changed.
+    expect((await change(phone.endpoint, browserKeys().auth, rotated)).status).toBe(404);
+    const privateAnswer = await change(phone.endpoint, phone.keys.auth, 'https://10.0.0.7/push');
+    expect(privateAnswer.status).toBe(422);
+    expect((await change(`${phone.endpoint}-unknown`, phone.keys.auth, rotated)).status).toBe(404);
+    expect((await mine()).filter((item) => item.id === phone.id)).toEqual([
+      expect.objectContaining({ endpoint: phone.endpoint }),
+    ]);
+
+    // The right secret: the same subscription (same owner, same id) now has the new endpoint and keys.
+    const newKeys = browserKeys();
+    expect((await change(phone.endpoint, phone.keys.auth, rotated, newKeys)).status).toBe(204);
+    expect((await mine()).filter((item) => item.id === phone.id)).toEqual([
+      expect.objectContaining({ endpoint: rotated }),
+    ]);
+    const [stored] = await h.database.sql`select p256dh, auth from push_subscriptions where id = ${phone.id}`;
+    expect(stored).toEqual({ p256dh: newKeys.p256dh, auth: newKeys.auth });
+    // Replayed: the old endpoint is no longer anyone's.
+    expect((await change(phone.endpoint, phone.keys.auth, rotated)).status).toBe(404);
+
+    // Moved onto an endpoint the same person already registered: one subscription left, holding the queued pushes.
+    const tablet = await subscribe(`https://fcm.googleapis.com/fcm/send/tablet-${stamp}`);
+    const resident = h.orgs.own.residents[0];
+    if (!resident) throw new Error('seed');
+    const alert = await injectSosAlert({
+      databaseUrl: h.database.url,
+      org: h.orgs.own,
+      residentId: resident.id,
+      functionsUrl: h.baseUrl,
+    });
+    const queued = () => h.database.sql<{ subscription_id: string }[]>`
+      select subscription_id from delivery_channel_attempts
+       where alert_id = ${alert.alertId} and channel = 'push' and state = 'queued'
+         and subscription_id = any(${[phone.id, tablet.id]}::uuid[])`;
+    expect((await queued()).map((row) => row.subscription_id).sort()).toEqual([phone.id, tablet.id].sort());
+    expect((await change(rotated, newKeys.auth, tablet.endpoint, tablet.keys)).status).toBe(204);
+    expect((await mine()).filter((item) => item.id === phone.id || item.id === tablet.id)).toEqual([
+      expect.objectContaining({ id: tablet.id, endpoint: tablet.endpoint }),
+    ]);
+    // The tablet already had this alert's push queued: the phone's is not added to it (it is cancelled when due).
+    expect((await queued()).map((row) => row.subscription_id)).toEqual([tablet.id]);
+
+    // A device subscribed after the alert has no push of it: moving onto it takes the queued one along.
+    const laptop = await subscribe(`https://fcm.googleapis.com/fcm/send/laptop-${stamp}`);
+    expect((await change(tablet.endpoint, tablet.keys.auth, laptop.endpoint, laptop.keys)).status).toBe(204);
+    const [moved] = await h.database.sql<{ subscription_id: string }[]>`
+      select subscription_id from delivery_channel_attempts
+       where alert_id = ${alert.alertId} and channel = 'push' and state = 'queued' and subscription_id = ${laptop.id}`;
+    expect(moved).toBeDefined();
   });
 
   test('keys that are not a P-256 point and a 16-byte secret are refused, whatever they are', async () => {

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { IdParam, StorableText, Timestamp, Uuid } from '../../lib/schemas';
 
-const base64Url = (what: string, bytes: number) =>
+export const base64Url = (what: string, bytes: number) =>
   v.pipe(
     v.string(),
     v.regex(/^[A-Za-z0-9_-]+={0,2}$/, `must be base64url (the browser's ${what})`),

@@ -5,4 +5,5 @@ import * as handlers from './push.handlers';
 export const pushRoutes = createRouter()
   .get('/config', ...handlers.config)
   .post('/receipts', ...handlers.receipt)
-  .post('/acks', ...handlers.ack);
+  .post('/acks', ...handlers.ack)
+  .post('/subscription-changes', ...handlers.subscriptionChange);

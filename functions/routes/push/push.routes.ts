@@ -1,6 +1,6 @@
 import { describePublicRoute, jsonResponse } from '../../lib/openapi';
 import { validate } from '../../lib/validate';
-import { ActionTokenBody, PushAckSchema, PushConfigSchema } from './push.schemas';
+import { ActionTokenBody, PushAckSchema, PushConfigSchema, SubscriptionChangeBody } from './push.schemas';
 
 /** What the push operations are: the service worker calls them with the notification's token, not a session. */
 
@@ -41,4 +41,20 @@ export const ack = [
     errors: [...tokenErrors, 'CONFLICT', 'UNAUTHORIZED'],
   }),
   validate('json', ActionTokenBody),
+] as const;
+
+export const subscriptionChange = [
+  describePublicRoute({
+    tags: ['push'],
+    summary: 'A push service replaced a device’s subscription',
+    description:
+      'Called by the service worker on `pushsubscriptionchange` (a push service rotating or expiring a ' +
+      'subscription), with no session: knowing the old subscription’s endpoint and its `auth` secret (16 random ' +
+      'bytes only that browser and this server hold; the push service never sees it) is the credential. The ' +
+      'subscription keeps its owner and takes the new endpoint and keys, and pushes still queued for it go to the ' +
+      'new endpoint. 404 when no subscription has that endpoint and secret (also when it was already moved).',
+    responses: { 204: { description: 'The subscription now points at the new endpoint' } },
+    errors: ['VALIDATION_FAILED', 'BAD_REQUEST', 'NOT_FOUND'],
+  }),
+  validate('json', SubscriptionChangeBody),
 ] as const;
