@@ -161,11 +161,13 @@ describe('hub SOS → push → lock-screen Acknowledge → escalation stopped (C
       residentId: row.residentId,
       functionsUrl: stack.functions.server.url,
     });
+    // The same carer may have the first test's phone too: this alert's push to the moved subscription is the one.
     const received = await push.waitFor(
-      (m) => (JSON.parse(m.text ?? '{}') as PushMessage).alertId === alert.alertId,
+      (m) => m.subscriptionId === after.id && (JSON.parse(m.text ?? '{}') as PushMessage).alertId === alert.alertId,
       10_000,
     );
     expect(received.subscriptionId).toBe(after.id);
+    expect(push.messages.filter((m) => m.subscriptionId === before.id)).toEqual([]);
     await context.close();
   });
 

@@ -237,11 +237,12 @@ function consoleUrl(payload) {
 async function onSubscriptionChange(oldSubscription, newSubscription) {
   if (!oldSubscription) return 'no-old-subscription';
   const old = oldSubscription.toJSON();
-  const fresh = newSubscription ?? (await resubscribe(oldSubscription));
+  const fresh = (newSubscription ?? (await resubscribe(oldSubscription))).toJSON();
   const response = await postWithRetry(await apiUrl('/v1/push/subscription-changes'), {
     oldEndpoint: old.endpoint,
     oldAuth: old.keys?.auth ?? '',
-    subscription: fresh.toJSON(),
+    // The fields the API takes, whatever else a browser's toJSON() may carry.
+    subscription: { endpoint: fresh.endpoint, expirationTime: fresh.expirationTime ?? null, keys: fresh.keys },
   });
   return response.ok ? 'moved' : `refused ${response.status}`;
 }
@@ -310,8 +311,9 @@ async function tellTestPages(message) {
 }
 
 self.addEventListener('message', (event) => {
-  const run = TEST_HOOKS[event.data?.type];
-  if (!run || !ON_LOOPBACK) return;
+  const type = event.data?.type;
+  if (!ON_LOOPBACK || typeof type !== 'string' || !Object.hasOwn(TEST_HOOKS, type)) return;
+  const run = TEST_HOOKS[type];
   const reply = event.ports[0];
   event.waitUntil(
     run(event.data).then(

@@ -204,6 +204,8 @@ export class ChannelSender {
       await this.outcomes.add({ attemptId: attempt.id, outcome });
       metrics?.channelOutcomeRecorded.observe((performance.now() - answeredAt) / 1000);
       if (outcome.kind === 'retry') this.wakeAt(Date.now() + outcome.retryInSeconds * 1000);
+      // Queued again at once when the subscription had moved to a new endpoint meanwhile.
+      if (outcome.kind === 'gone') this.kick();
       if (outcome.kind === 'failed' || outcome.kind === 'gone') {
         logger.warn('channel attempt failed', { attemptId: attempt.id, channel: attempt.channel, ...outcome });
       }

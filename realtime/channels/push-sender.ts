@@ -64,6 +64,7 @@ export async function sendPush(attempt: ClaimedAttempt, settings: PushSettings):
       kind: 'gone',
       providerStatus: answer.status,
       detail: `push service: subscription gone (HTTP ${answer.status})`,
+      endpoint: target.endpoint,
     };
   }
   return outcomeOf(answer, attempt.tries, settings.retry);

@@ -10,8 +10,12 @@ export type AttemptOutcome =
   | { kind: 'retry'; providerStatus: number | null; detail: string; retryInSeconds: number }
   /** Will not work (4xx, out of retries). */
   | { kind: 'failed'; providerStatus: number | null; detail: string }
-  /** The push service says the subscription no longer exists (404/410): failed, and the subscription is deleted. */
-  | { kind: 'gone'; providerStatus: number; detail: string };
+  /**
+   * The push service says the subscription at `endpoint` no longer exists (404/410): failed, and the subscription is
+   * deleted — unless it has moved to another endpoint meanwhile (`pushsubscriptionchange`): then the attempt is queued
+   * again, due at once, for the new endpoint.
+   */
+  | { kind: 'gone'; providerStatus: number; detail: string; endpoint: string };
 
 /** One leased attempt's outcome, to record. */
 export interface AttemptResult {
@@ -31,42 +35,65 @@ export async function recordAttemptOutcomes(sql: Sql, nodeId: string, results: A
   const to = results.map(({ outcome }) =>
     outcome.kind === 'sent' ? 'sent' : outcome.kind === 'retry' ? 'queued' : 'failed',
   );
-  const moved = await sql<{ subscriptionId: string | null; kind: AttemptOutcome['kind'] }[]>`
+  const moved = await sql<{ subscriptionId: string | null; kind: AttemptOutcome['kind']; endpoint: string | null }[]>`
     with input as (
       select * from unnest(${results.map((r) => r.attemptId)}::uuid[], ${to}::channel_attempt_state[],
                            ${results.map((r) => r.outcome.kind)}::text[],
                            ${results.map((r) => r.outcome.providerStatus)}::int[],
                            ${results.map((r) => r.outcome.detail ?? null)}::text[],
-                           ${results.map((r) => (r.outcome.kind === 'retry' ? r.outcome.retryInSeconds : 0))}::float8[])
-               as t(id, to_state, kind, provider_status, detail, retry_in)
+                           ${results.map((r) => (r.outcome.kind === 'retry' ? r.outcome.retryInSeconds : 0))}::float8[],
+                           ${results.map((r) => (r.outcome.kind === 'gone' ? r.outcome.endpoint : null))}::text[])
+               as t(id, to_state, kind, provider_status, detail, retry_in, endpoint)
     ), prior as materialized (
-      select a.id, a.state from delivery_channel_attempts a join input i on i.id = a.id order by a.id for update of a
+      -- A gone endpoint that is no longer the subscription's: it moved while this push was on its way.
+      select a.id, a.state, coalesce(i.kind = 'gone' and s.endpoint <> i.endpoint, false) as moved_away
+        from delivery_channel_attempts a join input i on i.id = a.id
+        left join push_subscriptions s on s.id = a.subscription_id
+       order by a.id for update of a
+    ), outcome as (
+      select i.*, prior.state as previous, prior.moved_away,
+             case when prior.moved_away then 'queued'::channel_attempt_state else i.to_state end as next_state
+        from prior join input i on i.id = prior.id
     ), moved as (
       update delivery_channel_attempts a
-         set state = case when prior.state = 'queued' then i.to_state else a.state end,
-             sent_at = case when i.to_state = 'sent' then coalesce(a.sent_at, now()) else a.sent_at end,
-             failed_at = case when prior.state = 'queued' and i.to_state = 'failed' then now() else a.failed_at end,
-             due_at = case when i.to_state = 'queued' then now() + make_interval(secs => i.retry_in) else a.due_at end,
-             lease_until = null, provider_status = i.provider_status, detail = i.detail, updated_at = now()
-        from prior join input i on i.id = prior.id
-       where a.id = prior.id
-      returning a.id, prior.state as previous, a.state, a.subscription_id, i.kind, i.provider_status, i.detail
+         set state = case when o.previous = 'queued' then o.next_state else a.state end,
+             sent_at = case when o.next_state = 'sent' then coalesce(a.sent_at, now()) else a.sent_at end,
+             failed_at = case when o.previous = 'queued' and o.next_state = 'failed' then now() else a.failed_at end,
+             due_at = case when o.moved_away then now()
+                           when o.next_state = 'queued' then now() + make_interval(secs => o.retry_in)
+                           else a.due_at end,
+             lease_until = null, provider_status = o.provider_status,
+             detail = case when o.moved_away then o.detail || '; the subscription has moved: sent again to its new endpoint'
+                           else o.detail end,
+             updated_at = now()
+        from outcome o
+       where a.id = o.id
+      returning a.id, o.previous, a.state, a.subscription_id, o.kind, o.provider_status, a.detail, o.moved_away,
+                o.endpoint
     ), history as (
       insert into delivery_channel_attempt_history (attempt_id, from_state, to_state, node_id, provider_status, detail)
       select id, previous, state, ${nodeId}, provider_status, detail from moved where previous = 'queued'
     )
-    select subscription_id as "subscriptionId", kind from moved where subscription_id is not null`;
+    select subscription_id as "subscriptionId", kind, endpoint from moved
+     where subscription_id is not null and not moved_away`;
   // Statements of their own: the attempts' locks are released first, so these never hold an attempt while waiting
   // for a subscription that an unsubscribe (which nulls its attempts' references) holds.
   const sent = moved.filter((row) => row.kind === 'sent').map((row) => row.subscriptionId);
-  const gone = moved.filter((row) => row.kind === 'gone').map((row) => row.subscriptionId);
+  const gone = moved.filter((row) => row.kind === 'gone');
   if (sent.length > 0) {
     // To the minute: a device that gets many pushes is not rewritten on every one.
     await sql`
       update push_subscriptions set last_success_at = now()
        where id = any(${sent}::uuid[]) and (last_success_at is null or last_success_at < now() - interval '1 minute')`;
   }
-  if (gone.length > 0) await sql`delete from push_subscriptions where id = any(${gone}::uuid[])`;
+  if (gone.length > 0) {
+    // Only while the subscription still has the endpoint that was gone: one moved meanwhile is the device's new one.
+    await sql`
+      delete from push_subscriptions s
+       using unnest(${gone.map((row) => row.subscriptionId)}::uuid[], ${gone.map((row) => row.endpoint)}::text[])
+             as g(id, endpoint)
+       where s.id = g.id and s.endpoint = g.endpoint`;
+  }
 }
 
 /** One outcome (tests, and a batch retried row by row). */

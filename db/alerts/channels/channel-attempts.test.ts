@@ -213,7 +213,12 @@ describe('channel attempts: created with the delivery by the rules, claimed once
     await recordAttemptOutcome(t.sql, {
       attemptId: attempt.id,
       nodeId: 'n',
-      outcome: { kind: 'gone', providerStatus: 410, detail: 'HTTP 410' },
+      outcome: {
+        kind: 'gone',
+        providerStatus: 410,
+        detail: 'HTTP 410',
+        endpoint: 'https://push.example/phone-outcome',
+      },
     });
     expect(await historyOf(attempt.id)).toEqual([
       { from_state: null, to_state: 'queued' },
@@ -221,6 +226,33 @@ describe('channel attempts: created with the delivery by the rules, claimed once
       { from_state: 'queued', to_state: 'failed' },
     ]);
     expect(await t.sql`select id from push_subscriptions where id = ${subscriptionId}`).toEqual([]);
+  });
+
+  test('a push gone at an endpoint the subscription has since left is queued again for the new one, nothing deleted', async () => {
+    const subscriptionId = await subscribe(carer, 'phone-rotating');
+    const alert = await raise();
+    const [attempt] = (await claim()).filter((a) => a.alertId === alert.alertId);
+    if (!attempt) throw new Error('attempt not claimed');
+    // The push service rotated the subscription while this push was on its way (pushsubscriptionchange).
+    await t.sql`update push_subscriptions set endpoint = 'https://push.example/phone-rotated' where id = ${subscriptionId}`;
+    await recordAttemptOutcome(t.sql, {
+      attemptId: attempt.id,
+      nodeId: 'n',
+      outcome: {
+        kind: 'gone',
+        providerStatus: 410,
+        detail: 'HTTP 410',
+        endpoint: 'https://push.example/phone-rotating',
+      },
+    });
+    const [row] = await t.sql`
+      select state, lease_until, due_at <= now() as due from delivery_channel_attempts where id = ${attempt.id}`;
+    expect(row).toEqual({ state: 'queued', lease_until: null, due: true });
+    expect(await t.sql`select id from push_subscriptions where id = ${subscriptionId}`).toEqual([
+      { id: subscriptionId },
+    ]);
+    const [again] = (await claim()).filter((a) => a.id === attempt.id);
+    expect(again).toMatchObject({ tries: 2, push: { subscriptionId, endpoint: 'https://push.example/phone-rotated' } });
   });
 
   test('a sent attempt stays delivered when its receipt came first; a cancelled one stays cancelled', async () => {

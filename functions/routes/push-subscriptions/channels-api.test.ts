@@ -176,20 +176,54 @@ describe('push subscriptions, webhook endpoints and notification rules: what the
        where alert_id = ${alert.alertId} and channel = 'push' and state = 'queued'
          and subscription_id = any(${[phone.id, tablet.id]}::uuid[])`;
     expect((await queued()).map((row) => row.subscription_id).sort()).toEqual([phone.id, tablet.id].sort());
-    expect((await change(rotated, newKeys.auth, tablet.endpoint, tablet.keys)).status).toBe(204);
+    const tabletKeys = browserKeys();
+    expect((await change(rotated, newKeys.auth, tablet.endpoint, tabletKeys)).status).toBe(204);
     expect((await mine()).filter((item) => item.id === phone.id || item.id === tablet.id)).toEqual([
       expect.objectContaining({ id: tablet.id, endpoint: tablet.endpoint }),
     ]);
+    // The browser's keys for that endpoint are the ones it just gave.
+    const [merged] = await h.database.sql`select p256dh, auth from push_subscriptions where id = ${tablet.id}`;
+    expect(merged).toEqual({ p256dh: tabletKeys.p256dh, auth: tabletKeys.auth });
     // The tablet already had this alert's push queued: the phone's is not added to it (it is cancelled when due).
     expect((await queued()).map((row) => row.subscription_id)).toEqual([tablet.id]);
 
     // A device subscribed after the alert has no push of it: moving onto it takes the queued one along.
     const laptop = await subscribe(`https://fcm.googleapis.com/fcm/send/laptop-${stamp}`);
-    expect((await change(tablet.endpoint, tablet.keys.auth, laptop.endpoint, laptop.keys)).status).toBe(204);
+    expect((await change(tablet.endpoint, tabletKeys.auth, laptop.endpoint, laptop.keys)).status).toBe(204);
     const [moved] = await h.database.sql<{ subscription_id: string }[]>`
       select subscription_id from delivery_channel_attempts
        where alert_id = ${alert.alertId} and channel = 'push' and state = 'queued' and subscription_id = ${laptop.id}`;
     expect(moved).toBeDefined();
+
+    // Moved onto an endpoint another person registered (a handed-over phone): theirs goes, never taken over.
+    const colleague = await h.tokenFor('own', 'caregiver2');
+    const shared = { endpoint: `https://fcm.googleapis.com/fcm/send/shared-${stamp}`, keys: browserKeys() };
+    const theirs = await h.request<{ id: string }>('POST', '/v1/me/push-subscriptions', {
+      token: colleague,
+      body: shared,
+    });
+    expect(theirs.status).toBe(201);
+    expect((await change(laptop.endpoint, laptop.keys.auth, shared.endpoint)).status).toBe(204);
+    expect((await mine()).filter((item) => item.id === laptop.id)).toEqual([
+      expect.objectContaining({ endpoint: shared.endpoint }),
+    ]);
+    expect(await h.database.sql`select id from push_subscriptions where id = ${theirs.body.id}`).toEqual([]);
+
+    // A deactivated person's subscription moves nowhere.
+    const caregiver = h.loginOf('own', 'caregiver');
+    const [current] = await h.database.sql<{ auth: string }[]>`
+      select auth from push_subscriptions where id = ${laptop.id}`;
+    await h.database.sql`update staff set active = false where id = ${caregiver.staffId}`;
+    try {
+      const refused = await change(
+        shared.endpoint,
+        current?.auth ?? '',
+        `https://fcm.googleapis.com/fcm/send/x-${stamp}`,
+      );
+      expect(refused.status).toBe(404);
+    } finally {
+      await h.database.sql`update staff set active = true where id = ${caregiver.staffId}`;
+    }
   });
 
   test('keys that are not a P-256 point and a 16-byte secret are refused, whatever they are', async () => {

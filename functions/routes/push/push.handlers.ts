@@ -1,15 +1,12 @@
-import { and, eq, ne, notExists } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/pg-core';
-import { equalInConstantTime } from '../../../core/auth/hmac';
 import { verifyActionToken } from '../../../core/notify/action-token';
 import { findAttempt, type ReportedAttempt, recordAttemptReceived } from '../../../db/alerts/channels/attempt-reports';
-import { deliveryChannelAttempts, pushSubscriptions } from '../../../db/schema';
 import { acknowledgeThroughAttempt } from '../../lib/acknowledge-through-attempt';
 import { API_NODE } from '../../lib/api-node';
 import type { AppContext } from '../../lib/context';
 import { handle } from '../../lib/handlers';
 import { ApiError } from '../../lib/problem';
 import { acceptableSubscription } from '../push-subscriptions/acceptable-subscription';
+import { moveSubscription } from './move-subscription';
 import * as routes from './push.routes';
 
 export const config = handle(...routes.config, (c) =>
@@ -41,63 +38,16 @@ export const ack = handle(...routes.ack, async (c) => {
 export const subscriptionChange = handle(...routes.subscriptionChange, async (c) => {
   const body = c.req.valid('json');
   const fresh = await acceptableSubscription(c, body.subscription, 'body.subscription');
-  const oldEndpoint = URL.canParse(body.oldEndpoint) ? new URL(body.oldEndpoint).href : null;
   const moved =
-    oldEndpoint !== null &&
-    (await c.env.services.db.transaction(async (tx) => {
-      const [old] = await tx
-        .select()
-        .from(pushSubscriptions)
-        .where(eq(pushSubscriptions.endpoint, oldEndpoint))
-        .for('update');
-      if (!old || !equalInConstantTime(unpadded(old.auth), unpadded(body.oldAuth))) return false;
-      if (fresh.endpoint !== old.endpoint) {
-        // As when a browser subscribes: the endpoint is that browser's, so another person's row for it goes (their
-        // queued pushes are cancelled, never sent to this device); one of the same person takes the queued pushes.
-        await tx
-          .delete(pushSubscriptions)
-          .where(and(eq(pushSubscriptions.endpoint, fresh.endpoint), ne(pushSubscriptions.staffId, old.staffId)));
-        const [same] = await tx
-          .select({ id: pushSubscriptions.id })
-          .from(pushSubscriptions)
-          .where(eq(pushSubscriptions.endpoint, fresh.endpoint))
-          .for('update');
-        if (same) {
-          // Not where the device already has a push queued for that delivery: one alert, one push per device.
-          const attempts = deliveryChannelAttempts;
-          const alreadyThere = alias(deliveryChannelAttempts, 'already_there');
-          await tx
-            .update(attempts)
-            .set({ subscriptionId: same.id, updatedAt: new Date() })
-            .where(
-              and(
-                eq(attempts.subscriptionId, old.id),
-                eq(attempts.state, 'queued'),
-                notExists(
-                  tx
-                    .select({ id: alreadyThere.id })
-                    .from(alreadyThere)
-                    .where(
-                      and(eq(alreadyThere.deliveryId, attempts.deliveryId), eq(alreadyThere.subscriptionId, same.id)),
-                    ),
-                ),
-              ),
-            );
-          await tx.delete(pushSubscriptions).where(eq(pushSubscriptions.id, old.id));
-          return true;
-        }
-      }
-      await tx
-        .update(pushSubscriptions)
-        .set({ ...fresh, userAgent: fresh.userAgent ?? old.userAgent, updatedAt: new Date() })
-        .where(eq(pushSubscriptions.id, old.id));
-      return true;
+    URL.canParse(body.oldEndpoint) &&
+    (await moveSubscription(c.env.services.db, {
+      oldEndpoint: new URL(body.oldEndpoint).href,
+      oldAuth: body.oldAuth,
+      fresh,
     }));
   if (!moved) throw new ApiError({ code: 'NOT_FOUND', detail: 'No push subscription has that endpoint and secret' });
   return c.body(null, 204);
 });
-
-const unpadded = (base64Url: string) => base64Url.replace(/=+$/, '');
 
 const unknownToken = () => new ApiError({ code: 'NOT_FOUND', detail: 'No such notification' });
 
