@@ -51,17 +51,19 @@ describe('hub SOS → push → lock-screen Acknowledge → escalation stopped (C
     await push?.close();
   });
 
-  test('the caregiver’s phone shows the alert, confirms it, and its Acknowledge button acknowledges it', async () => {
-    const { sql, url } = stack.functions.database;
-    const [row] = await sql<{ staffId: string; residentId: string }[]>`
+  /**
+   * The `offset`-th first-step carer (by resident), their phone subscribed on the local push service (headless
+   * Chromium cannot subscribe at a real one) and the SOS that reaches it, and a page of the console on that phone.
+   */
+  async function carersPhone(offset: number) {
+    const [row] = await stack.functions.database.sql<{ staffId: string; residentId: string }[]>`
       select staff_id as "staffId", resident_id as "residentId" from assignments
-       where org_id = ${seed.orgId} and escalation_order = 1 order by resident_id limit 1`;
-    if (!row) throw new Error('seed has no assignment');
+       where org_id = ${seed.orgId} and escalation_order = 1 order by resident_id offset ${offset} limit 1`;
+    if (!row) throw new Error(`seed has no assignment ${offset}`);
     const { token } = await issueAccessToken(
       { staffId: row.staffId, orgId: seed.orgId, role: 'caregiver' },
       TEST_JWT_SECRET,
     );
-    // Headless Chromium cannot subscribe at a real push service; the phone's subscription is the local one's.
     const device = push.subscribe();
     const subscribed = await fetch(`${stack.functions.server.url}/v1/me/push-subscriptions`, {
       method: 'POST',
@@ -76,13 +78,20 @@ describe('hub SOS → push → lock-screen Acknowledge → escalation stopped (C
     const page = await context.newPage();
     await page.goto(`${origin}/`);
     const worker = await driveServiceWorker(page);
+    const raiseSos = () =>
+      injectSosAlert({
+        databaseUrl: stack.functions.database.url,
+        org: seed,
+        residentId: row.residentId,
+        functionsUrl: stack.functions.server.url,
+      });
+    return { staffId: row.staffId, device, context, worker, raiseSos };
+  }
 
-    const alert = await injectSosAlert({
-      databaseUrl: url,
-      org: seed,
-      residentId: row.residentId,
-      functionsUrl: stack.functions.server.url,
-    });
+  test('the caregiver’s phone shows the alert, confirms it, and its Acknowledge button acknowledges it', async () => {
+    const { sql } = stack.functions.database;
+    const { staffId, device, context, worker, raiseSos } = await carersPhone(0);
+    const alert = await raiseSos();
     const received = await push.waitFor(
       (m) => m.subscriptionId === device.id && (JSON.parse(m.text ?? '{}') as PushMessage).alertId === alert.alertId,
       10_000,
@@ -112,7 +121,7 @@ describe('hub SOS → push → lock-screen Acknowledge → escalation stopped (C
     >`
       select status, acknowledged_by, escalation_level, opened_at from alerts where id = ${alert.alertId}`;
     if (!acknowledged) throw new Error('alert gone');
-    expect(acknowledged).toMatchObject({ status: 'acknowledged', acknowledged_by: row.staffId, escalation_level: 0 });
+    expect(acknowledged).toMatchObject({ status: 'acknowledged', acknowledged_by: staffId, escalation_level: 0 });
 
     // Past the first step's deadline: nobody else was told.
     const deadline = acknowledged.opened_at.getTime() + FIRST_WAIT_SECONDS * 1000;
@@ -125,42 +134,15 @@ describe('hub SOS → push → lock-screen Acknowledge → escalation stopped (C
   });
 
   test('a push service replacing the phone’s subscription: the service worker moves it, and the next alert reaches the new one', async () => {
-    const { sql, url } = stack.functions.database;
-    const [row] = await sql<{ staffId: string; residentId: string }[]>`
-      select staff_id as "staffId", resident_id as "residentId" from assignments
-       where org_id = ${seed.orgId} and escalation_order = 1 order by resident_id offset 1 limit 1`;
-    if (!row) throw new Error('seed has no second assignment');
-    const { token } = await issueAccessToken(
-      { staffId: row.staffId, orgId: seed.orgId, role: 'caregiver' },
-      TEST_JWT_SECRET,
-    );
-    const before = push.subscribe();
-    const subscribed = await fetch(`${stack.functions.server.url}/v1/me/push-subscriptions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(before.subscription),
-    });
-    expect(subscribed.status).toBe(201);
+    const { device: before, context, worker, raiseSos } = await carersPhone(1);
     const after = push.subscribe();
-
-    const context = await browser.newContext({ ignoreHTTPSErrors: true, locale: 'ko-KR' });
-    const origin = stack.nginx.httpsUrl;
-    await context.grantPermissions(['notifications'], { origin });
-    const page = await context.newPage();
-    await page.goto(`${origin}/`);
-    const worker = await driveServiceWorker(page);
     // Through nginx, with no session: the old subscription's secret is the credential.
     expect(await worker.changeSubscription(before.subscription, after.subscription)).toEqual({ outcome: 'moved' });
     expect(await worker.changeSubscription(before.subscription, after.subscription)).toEqual({
       outcome: 'refused 404',
     });
 
-    const alert = await injectSosAlert({
-      databaseUrl: url,
-      org: seed,
-      residentId: row.residentId,
-      functionsUrl: stack.functions.server.url,
-    });
+    const alert = await raiseSos();
     // The same carer may have the first test's phone too: this alert's push to the moved subscription is the one.
     const received = await push.waitFor(
       (m) => m.subscriptionId === after.id && (JSON.parse(m.text ?? '{}') as PushMessage).alertId === alert.alertId,
