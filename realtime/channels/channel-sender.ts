@@ -67,7 +67,12 @@ export class ChannelSender {
     this.channels = [...(options.push ? ['push' as const] : []), ...(options.webhook ? ['webhook' as const] : [])];
     this.outcomes = new Batcher(
       async (results) => {
-        await recordAttemptOutcomes(options.sql, options.nodeId, results);
+        const { followUpError } = await recordAttemptOutcomes(options.sql, options.nodeId, results);
+        if (followUpError) {
+          options.logger.warn('channel outcomes recorded; updating their subscriptions failed', {
+            error: followUpError,
+          });
+        }
         return results.map(() => true as const);
       },
       // Nobody waits for an outcome (the provider has the message; the lease holds the attempt meanwhile), so it
@@ -207,7 +212,10 @@ export class ChannelSender {
       // Queued again at once when the subscription had moved to a new endpoint meanwhile.
       if (outcome.kind === 'gone') this.kick();
       if (outcome.kind === 'failed' || outcome.kind === 'gone') {
-        logger.warn('channel attempt failed', { attemptId: attempt.id, channel: attempt.channel, ...outcome });
+        // Not the endpoint: it is the device's capability URL, not for logs.
+        const { kind, providerStatus, detail } = outcome;
+        const what = kind === 'gone' ? 'push subscription gone at its push service' : 'channel attempt failed';
+        logger.warn(what, { attemptId: attempt.id, channel: attempt.channel, kind, providerStatus, detail });
       }
     } catch (error) {
       // The lease runs out and the attempt is claimed again: at least once, never lost.

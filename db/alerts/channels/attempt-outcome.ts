@@ -17,6 +17,9 @@ export type AttemptOutcome =
    */
   | { kind: 'gone'; providerStatus: number; detail: string; endpoint: string };
 
+/** Sends again after a gone endpoint the subscription had left, counted in the attempt's tries. */
+const MOVED_RESENDS = 5;
+
 /** One leased attempt's outcome, to record. */
 export interface AttemptResult {
   attemptId: string;
@@ -30,8 +33,12 @@ export interface AttemptResult {
  * push is shown within milliseconds) stays delivered and only gains its send time and status. Rows are locked in
  * id order, as every multi-row statement here locks them.
  */
-export async function recordAttemptOutcomes(sql: Sql, nodeId: string, results: AttemptResult[]): Promise<void> {
-  if (results.length === 0) return;
+export async function recordAttemptOutcomes(
+  sql: Sql,
+  nodeId: string,
+  results: AttemptResult[],
+): Promise<{ followUpError: string | null }> {
+  if (results.length === 0) return { followUpError: null };
   const to = results.map(({ outcome }) =>
     outcome.kind === 'sent' ? 'sent' : outcome.kind === 'retry' ? 'queued' : 'failed',
   );
@@ -45,8 +52,10 @@ export async function recordAttemptOutcomes(sql: Sql, nodeId: string, results: A
                            ${results.map((r) => (r.outcome.kind === 'gone' ? r.outcome.endpoint : null))}::text[])
                as t(id, to_state, kind, provider_status, detail, retry_in, endpoint)
     ), prior as materialized (
-      -- A gone endpoint that is no longer the subscription's: it moved while this push was on its way.
-      select a.id, a.state, coalesce(i.kind = 'gone' and s.endpoint <> i.endpoint, false) as moved_away
+      -- A gone endpoint that is no longer the subscription's: it moved while this push was on its way (sent again,
+      -- a few times at most: someone flipping a subscription between dead endpoints gets no endless resends).
+      select a.id, a.state,
+             coalesce(i.kind = 'gone' and s.endpoint <> i.endpoint and a.tries < ${MOVED_RESENDS}, false) as moved_away
         from delivery_channel_attempts a join input i on i.id = a.id
         left join push_subscriptions s on s.id = a.subscription_id
        order by a.id for update of a
@@ -63,7 +72,8 @@ export async function recordAttemptOutcomes(sql: Sql, nodeId: string, results: A
                            when o.next_state = 'queued' then now() + make_interval(secs => o.retry_in)
                            else a.due_at end,
              lease_until = null, provider_status = o.provider_status,
-             detail = case when o.moved_away then o.detail || '; the subscription has moved: sent again to its new endpoint'
+             detail = case when o.moved_away and o.previous = 'queued'
+                           then o.detail || '; the subscription has moved: sent again to its new endpoint'
                            else o.detail end,
              updated_at = now()
         from outcome o
@@ -77,29 +87,41 @@ export async function recordAttemptOutcomes(sql: Sql, nodeId: string, results: A
     select subscription_id as "subscriptionId", kind, endpoint from moved
      where subscription_id is not null and not moved_away`;
   // Statements of their own: the attempts' locks are released first, so these never hold an attempt while waiting
-  // for a subscription that an unsubscribe (which nulls its attempts' references) holds.
+  // for a subscription that an unsubscribe (which nulls its attempts' references) holds. The outcomes are committed
+  // by now: a failure here is returned, never thrown, or the caller would record them all again.
   const sent = moved.filter((row) => row.kind === 'sent').map((row) => row.subscriptionId);
   const gone = moved.filter((row) => row.kind === 'gone');
-  if (sent.length > 0) {
-    // To the minute: a device that gets many pushes is not rewritten on every one.
-    await sql`
-      update push_subscriptions set last_success_at = now()
-       where id = any(${sent}::uuid[]) and (last_success_at is null or last_success_at < now() - interval '1 minute')`;
+  try {
+    if (sent.length > 0) {
+      // To the minute: a device that gets many pushes is not rewritten on every one.
+      await sql`
+        update push_subscriptions set last_success_at = now()
+         where id = any(${sent}::uuid[]) and (last_success_at is null or last_success_at < now() - interval '1 minute')`;
+    }
+    if (gone.length > 0) {
+      // Only while the subscription still has the endpoint that was gone: one moved meanwhile is the device's new
+      // one. Locked in id order first, as every multi-row statement here locks rows.
+      await sql`
+        with doomed as (
+          select s.id from push_subscriptions s
+            join unnest(${gone.map((row) => row.subscriptionId)}::uuid[], ${gone.map((row) => row.endpoint)}::text[])
+                 as g(id, endpoint) on s.id = g.id and s.endpoint = g.endpoint
+           order by s.id
+             for update of s
+        )
+        delete from push_subscriptions where id in (select id from doomed)`;
+    }
+  } catch (error) {
+    // A gone subscription left in place answers 404/410 again on its next push, which deletes it then.
+    return { followUpError: (error as Error).message };
   }
-  if (gone.length > 0) {
-    // Only while the subscription still has the endpoint that was gone: one moved meanwhile is the device's new one.
-    await sql`
-      delete from push_subscriptions s
-       using unnest(${gone.map((row) => row.subscriptionId)}::uuid[], ${gone.map((row) => row.endpoint)}::text[])
-             as g(id, endpoint)
-       where s.id = g.id and s.endpoint = g.endpoint`;
-  }
+  return { followUpError: null };
 }
 
 /** One outcome (tests, and a batch retried row by row). */
 export function recordAttemptOutcome(
   sql: Sql,
   input: { attemptId: string; nodeId: string; outcome: AttemptOutcome },
-): Promise<void> {
+): Promise<{ followUpError: string | null }> {
   return recordAttemptOutcomes(sql, input.nodeId, [{ attemptId: input.attemptId, outcome: input.outcome }]);
 }

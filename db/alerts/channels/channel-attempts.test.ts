@@ -253,6 +253,25 @@ describe('channel attempts: created with the delivery by the rules, claimed once
     ]);
     const [again] = (await claim()).filter((a) => a.id === attempt.id);
     expect(again).toMatchObject({ tries: 2, push: { subscriptionId, endpoint: 'https://push.example/phone-rotated' } });
+
+    // Moved yet again, and again gone, past the resends allowed: failed, and still nothing deleted.
+    await t.sql`update delivery_channel_attempts set tries = 5 where id = ${attempt.id}`;
+    await t.sql`update push_subscriptions set endpoint = 'https://push.example/phone-rotated-2' where id = ${subscriptionId}`;
+    await recordAttemptOutcome(t.sql, {
+      attemptId: attempt.id,
+      nodeId: 'n',
+      outcome: {
+        kind: 'gone',
+        providerStatus: 410,
+        detail: 'HTTP 410',
+        endpoint: 'https://push.example/phone-rotated',
+      },
+    });
+    const [last] = await t.sql`select state from delivery_channel_attempts where id = ${attempt.id}`;
+    expect(last?.state).toBe('failed');
+    expect(await t.sql`select id from push_subscriptions where id = ${subscriptionId}`).toEqual([
+      { id: subscriptionId },
+    ]);
   });
 
   test('a sent attempt stays delivered when its receipt came first; a cancelled one stays cancelled', async () => {

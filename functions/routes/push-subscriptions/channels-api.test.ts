@@ -195,7 +195,18 @@ describe('push subscriptions, webhook endpoints and notification rules: what the
        where alert_id = ${alert.alertId} and channel = 'push' and state = 'queued' and subscription_id = ${laptop.id}`;
     expect(moved).toBeDefined();
 
-    // Moved onto an endpoint another person registered (a handed-over phone): theirs goes, never taken over.
+    // A deactivated person's subscription moves nowhere.
+    const caregiver = h.loginOf('own', 'caregiver');
+    await h.database.sql`update staff set active = false where id = ${caregiver.staffId}`;
+    try {
+      const refused = await change(laptop.endpoint, laptop.keys.auth, `https://fcm.googleapis.com/fcm/send/x-${stamp}`);
+      expect(refused.status).toBe(404);
+    } finally {
+      await h.database.sql`update staff set active = true where id = ${caregiver.staffId}`;
+    }
+
+    // Onto an endpoint another person registered with a session (a handed-over phone): it stays theirs, and the
+    // old subscription goes with its queued pushes, which must never show on that person's device.
     const colleague = await h.tokenFor('own', 'caregiver2');
     const shared = { endpoint: `https://fcm.googleapis.com/fcm/send/shared-${stamp}`, keys: browserKeys() };
     const theirs = await h.request<{ id: string }>('POST', '/v1/me/push-subscriptions', {
@@ -203,27 +214,11 @@ describe('push subscriptions, webhook endpoints and notification rules: what the
       body: shared,
     });
     expect(theirs.status).toBe(201);
-    expect((await change(laptop.endpoint, laptop.keys.auth, shared.endpoint)).status).toBe(204);
-    expect((await mine()).filter((item) => item.id === laptop.id)).toEqual([
-      expect.objectContaining({ endpoint: shared.endpoint }),
-    ]);
-    expect(await h.database.sql`select id from push_subscriptions where id = ${theirs.body.id}`).toEqual([]);
-
-    // A deactivated person's subscription moves nowhere.
-    const caregiver = h.loginOf('own', 'caregiver');
-    const [current] = await h.database.sql<{ auth: string }[]>`
-      select auth from push_subscriptions where id = ${laptop.id}`;
-    await h.database.sql`update staff set active = false where id = ${caregiver.staffId}`;
-    try {
-      const refused = await change(
-        shared.endpoint,
-        current?.auth ?? '',
-        `https://fcm.googleapis.com/fcm/send/x-${stamp}`,
-      );
-      expect(refused.status).toBe(404);
-    } finally {
-      await h.database.sql`update staff set active = true where id = ${caregiver.staffId}`;
-    }
+    const taken = await change(laptop.endpoint, laptop.keys.auth, shared.endpoint);
+    expect(taken.status).toBe(409);
+    expect(await h.database.sql`select id from push_subscriptions where id = ${laptop.id}`).toEqual([]);
+    const [kept] = await h.database.sql`select staff_id, p256dh from push_subscriptions where id = ${theirs.body.id}`;
+    expect(kept).toEqual({ staff_id: h.loginOf('own', 'caregiver2').staffId, p256dh: shared.keys.p256dh });
   });
 
   test('keys that are not a P-256 point and a 16-byte secret are refused, whatever they are', async () => {

@@ -25,22 +25,30 @@ export const create = handle(...routes.create, async (c) => {
   const accepted = await acceptableSubscription(c, c.req.valid('json'), 'body');
   const scope = orgScope(c);
   const values = { orgId: scope.orgId, staffId: scope.identity.staffId, ...accepted };
-  const [row] = await c.env.services.db.transaction(async (tx) => {
-    // A browser has one subscription; presenting its endpoint (a capability URL only that browser knows) makes it
-    // the caller's. Another person's row is removed, not taken over: pushes still queued for them (their alerts, maybe
-    // another organisation's) then lose their target and are cancelled instead of reaching the new owner's device.
-    await tx
-      .delete(pushSubscriptions)
-      .where(and(eq(pushSubscriptions.endpoint, values.endpoint), ne(pushSubscriptions.staffId, values.staffId)));
-    return tx
-      .insert(pushSubscriptions)
-      .values(values)
-      .onConflictDoUpdate({
-        target: pushSubscriptions.endpoint,
-        set: { p256dh: values.p256dh, auth: values.auth, userAgent: values.userAgent, updatedAt: new Date() },
-      })
-      .returning({ ...getTableColumns(pushSubscriptions), created: sql<boolean>`xmax = 0` });
-  });
+  const upsert = () =>
+    c.env.services.db.transaction(async (tx) => {
+      // A browser has one subscription; presenting its endpoint (a capability URL only that browser knows) makes it
+      // the caller's. Another person's row is removed, not taken over: pushes still queued for them (their alerts,
+      // maybe another organisation's) then lose their target and are cancelled instead of reaching the new owner's
+      // device.
+      await tx
+        .delete(pushSubscriptions)
+        .where(and(eq(pushSubscriptions.endpoint, values.endpoint), ne(pushSubscriptions.staffId, values.staffId)));
+      return tx
+        .insert(pushSubscriptions)
+        .values(values)
+        .onConflictDoUpdate({
+          target: pushSubscriptions.endpoint,
+          set: { p256dh: values.p256dh, auth: values.auth, userAgent: values.userAgent, updatedAt: new Date() },
+          // Only the caller's own row: another person's that committed after the delete above (a subscription moved
+          // onto this endpoint meanwhile) is never updated into the caller's.
+          setWhere: eq(pushSubscriptions.staffId, values.staffId),
+        })
+        .returning({ ...getTableColumns(pushSubscriptions), created: sql<boolean>`xmax = 0` });
+    });
+  // Nothing back: that other person's row was there; once more, and the delete now sees it.
+  const first = await upsert();
+  const [row] = first.length > 0 ? first : await upsert();
   if (!row) throw new Error('push subscription upsert returned no row');
   const { created, ...stored } = row;
   return created ? c.json(itemJson(stored), 201) : c.json(itemJson(stored), 200);

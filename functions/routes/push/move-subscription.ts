@@ -1,4 +1,4 @@
-import { and, eq, ne, notExists } from 'drizzle-orm';
+import { and, eq, notExists } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { equalInConstantTime } from '../../../core/auth/hmac';
 import type { Database } from '../../../db/client';
@@ -8,16 +8,21 @@ import type { SubscriptionValues } from '../push-subscriptions/acceptable-subscr
 
 type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 
+/** What a move did: `moved`; `unknown` (no active person's subscription has that endpoint and secret); `taken`. */
+export type MoveOutcome = 'moved' | 'unknown' | 'taken';
+
 /**
  * Moves the push subscription at `oldEndpoint` to `fresh` (`pushsubscriptionchange`) when `oldAuth` is its secret
- * and its owner is still active; false when none matches. The subscription keeps its id and owner, so pushes queued
- * for it go to the new endpoint. Run again once when a subscribe of the new endpoint commits in between (the endpoint
- * is unique): the second run finds that row and merges into it.
+ * and its owner is still active. The subscription keeps its id and owner, so pushes queued for it go to the new
+ * endpoint. A new endpoint another person has registered (with a session: a handed-over phone) stays theirs: this
+ * request has none, so the old subscription is removed instead (`taken`) and its queued pushes are cancelled, never
+ * shown on that person's device. Run again once when a subscribe of the new endpoint commits in between (the
+ * endpoint is unique): the second run finds that row.
  */
 export async function moveSubscription(
   db: Database,
   input: { oldEndpoint: string; oldAuth: string; fresh: SubscriptionValues },
-): Promise<boolean> {
+): Promise<MoveOutcome> {
   try {
     return await db.transaction((tx) => moveIn(tx, input));
   } catch (error) {
@@ -29,14 +34,15 @@ export async function moveSubscription(
 async function moveIn(
   tx: Transaction,
   { oldEndpoint, oldAuth, fresh }: { oldEndpoint: string; oldAuth: string; fresh: SubscriptionValues },
-): Promise<boolean> {
+): Promise<MoveOutcome> {
+  // FOR UPDATE, not less: the endpoint (a unique key) is what changes.
   const [old] = await tx
     .select({ subscription: pushSubscriptions, active: staff.active })
     .from(pushSubscriptions)
     .innerJoin(staff, eq(staff.id, pushSubscriptions.staffId))
     .where(eq(pushSubscriptions.endpoint, oldEndpoint))
-    .for('no key update', { of: pushSubscriptions });
-  if (!old?.active || !equalInConstantTime(unpadded(old.subscription.auth), unpadded(oldAuth))) return false;
+    .for('update', { of: pushSubscriptions });
+  if (!old?.active || !equalInConstantTime(unpadded(old.subscription.auth), unpadded(oldAuth))) return 'unknown';
   const { id, staffId, userAgent } = old.subscription;
   const keys = {
     p256dh: fresh.p256dh,
@@ -45,27 +51,29 @@ async function moveIn(
     updatedAt: new Date(),
   };
   if (fresh.endpoint !== oldEndpoint) {
-    // As when a browser subscribes: the endpoint is that browser's, so another person's row for it goes (their queued
-    // pushes are cancelled, never sent to this device); one of the same person takes this one's queued pushes.
-    await tx
-      .delete(pushSubscriptions)
-      .where(and(eq(pushSubscriptions.endpoint, fresh.endpoint), ne(pushSubscriptions.staffId, staffId)));
-    const [same] = await tx
-      .update(pushSubscriptions)
-      .set(keys)
+    const [owner] = await tx
+      .select({ id: pushSubscriptions.id, staffId: pushSubscriptions.staffId })
+      .from(pushSubscriptions)
       .where(eq(pushSubscriptions.endpoint, fresh.endpoint))
-      .returning({ id: pushSubscriptions.id });
-    if (same) {
-      await moveQueuedAttempts(tx, id, same.id);
+      .for('update');
+    if (owner && owner.staffId !== staffId) {
       await tx.delete(pushSubscriptions).where(eq(pushSubscriptions.id, id));
-      return true;
+      return 'taken';
+    }
+    if (owner) {
+      // The same person registered the new endpoint already: one subscription, with the browser's latest keys and
+      // this one's queued pushes.
+      await tx.update(pushSubscriptions).set(keys).where(eq(pushSubscriptions.id, owner.id));
+      await moveQueuedAttempts(tx, id, owner.id);
+      await tx.delete(pushSubscriptions).where(eq(pushSubscriptions.id, id));
+      return 'moved';
     }
   }
   await tx
     .update(pushSubscriptions)
     .set({ ...keys, endpoint: fresh.endpoint, lastSuccessAt: null })
     .where(eq(pushSubscriptions.id, id));
-  return true;
+  return 'moved';
 }
 
 /** Queued attempts of one subscription to another, except where that one already has the delivery's push. */

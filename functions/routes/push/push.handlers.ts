@@ -38,14 +38,22 @@ export const ack = handle(...routes.ack, async (c) => {
 export const subscriptionChange = handle(...routes.subscriptionChange, async (c) => {
   const body = c.req.valid('json');
   const fresh = await acceptableSubscription(c, body.subscription, 'body.subscription');
-  const moved =
-    URL.canParse(body.oldEndpoint) &&
-    (await moveSubscription(c.env.services.db, {
-      oldEndpoint: new URL(body.oldEndpoint).href,
-      oldAuth: body.oldAuth,
-      fresh,
-    }));
-  if (!moved) throw new ApiError({ code: 'NOT_FOUND', detail: 'No push subscription has that endpoint and secret' });
+  const outcome = URL.canParse(body.oldEndpoint)
+    ? await moveSubscription(c.env.services.db, {
+        oldEndpoint: new URL(body.oldEndpoint).href,
+        oldAuth: body.oldAuth,
+        fresh,
+      })
+    : 'unknown';
+  if (outcome === 'unknown') {
+    throw new ApiError({ code: 'NOT_FOUND', detail: 'No push subscription has that endpoint and secret' });
+  }
+  if (outcome === 'taken') {
+    throw new ApiError({
+      code: 'CONFLICT',
+      detail: 'Another person has this device now; its old subscription was removed',
+    });
+  }
   return c.body(null, 204);
 });
 
