@@ -20,6 +20,17 @@ type AlertSocketClass = new (options: {
   resumePoint: () => number;
 }) => AlertSocketLike & { lastSeq: number | null };
 
+/**
+ * `ws` made to behave as a browser's WebSocket: closing one still connecting fires an error event, which a browser
+ * drops when nobody listens; `ws` would throw it (an uncaught exception when a test stops a socket mid-reconnect).
+ */
+class BrowserLikeWebSocket extends WebSocket {
+  constructor(...args: ConstructorParameters<typeof WebSocket>) {
+    super(...args);
+    this.on('error', () => {});
+  }
+}
+
 let server: WebSocketServer;
 let socket: AlertSocketLike | undefined;
 /** Each connection: when it arrived and the subprotocols it offered. */
@@ -34,7 +45,7 @@ beforeEach(async () => {
     getItem: (key: string) => storage.get(key) ?? null,
     setItem: (key: string, value: string) => storage.set(key, value),
   });
-  vi.stubGlobal('WebSocket', WebSocket);
+  vi.stubGlobal('WebSocket', BrowserLikeWebSocket);
   // The longest jitter both ways, so the two policies cannot overlap: 1012 waits ~247 ms, a backoff ~497 ms.
   vi.spyOn(Math, 'random').mockReturnValue(0.99);
   arrivals = [];
