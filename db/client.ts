@@ -5,6 +5,8 @@ import * as schema from './schema';
 
 export type Sql = postgres.Sql;
 export type Database = ReturnType<typeof createDatabase>['db'];
+/** The `tx` of `db.transaction((tx) => …)`. */
+export type DatabaseTransaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 export interface DatabaseOptions {
   /** Pool size: a long-lived Node process keeps a pool; a Worker request opens a few and ends them. */

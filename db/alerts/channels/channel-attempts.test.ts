@@ -228,6 +228,14 @@ describe('channel attempts: created with the delivery by the rules, claimed once
     expect(await t.sql`select id from push_subscriptions where id = ${subscriptionId}`).toEqual([]);
   });
 
+  /** The push service answered 410 for the push that went to `endpoint`. */
+  const goneAt = (attemptId: string, endpoint: string) =>
+    recordAttemptOutcome(t.sql, {
+      attemptId,
+      nodeId: 'n',
+      outcome: { kind: 'gone', providerStatus: 410, detail: 'HTTP 410', endpoint },
+    });
+
   test('a push gone at an endpoint the subscription has since left is queued again for the new one, nothing deleted', async () => {
     const subscriptionId = await subscribe(carer, 'phone-rotating');
     const alert = await raise();
@@ -235,16 +243,7 @@ describe('channel attempts: created with the delivery by the rules, claimed once
     if (!attempt) throw new Error('attempt not claimed');
     // The push service rotated the subscription while this push was on its way (pushsubscriptionchange).
     await t.sql`update push_subscriptions set endpoint = 'https://push.example/phone-rotated' where id = ${subscriptionId}`;
-    await recordAttemptOutcome(t.sql, {
-      attemptId: attempt.id,
-      nodeId: 'n',
-      outcome: {
-        kind: 'gone',
-        providerStatus: 410,
-        detail: 'HTTP 410',
-        endpoint: 'https://push.example/phone-rotating',
-      },
-    });
+    await goneAt(attempt.id, 'https://push.example/phone-rotating');
     const [row] = await t.sql`
       select state, lease_until, due_at <= now() as due from delivery_channel_attempts where id = ${attempt.id}`;
     expect(row).toEqual({ state: 'queued', lease_until: null, due: true });
@@ -257,16 +256,7 @@ describe('channel attempts: created with the delivery by the rules, claimed once
     // Moved yet again, and again gone, past the resends allowed: failed, and still nothing deleted.
     await t.sql`update delivery_channel_attempts set tries = 5 where id = ${attempt.id}`;
     await t.sql`update push_subscriptions set endpoint = 'https://push.example/phone-rotated-2' where id = ${subscriptionId}`;
-    await recordAttemptOutcome(t.sql, {
-      attemptId: attempt.id,
-      nodeId: 'n',
-      outcome: {
-        kind: 'gone',
-        providerStatus: 410,
-        detail: 'HTTP 410',
-        endpoint: 'https://push.example/phone-rotated',
-      },
-    });
+    await goneAt(attempt.id, 'https://push.example/phone-rotated');
     const [last] = await t.sql`select state from delivery_channel_attempts where id = ${attempt.id}`;
     expect(last?.state).toBe('failed');
     expect(await t.sql`select id from push_subscriptions where id = ${subscriptionId}`).toEqual([

@@ -1,16 +1,18 @@
 import { sql } from 'drizzle-orm';
-import type { Database } from '../../../db/client';
+import type { DatabaseTransaction } from '../../../db/client';
 import type { CameraSource } from '../../../db/schema';
 import { ApiError } from '../../lib/problem';
-
-type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 /**
  * RTP ports belong to the realtime node, whatever organisation configured them: two cameras on one port must each
  * have their own SSRC, or the node cannot tell their packets apart and the second feed never opens. Checked inside
  * the write's transaction under a per-port advisory lock, so two concurrent writes cannot both take the same port.
  */
-export async function assertRtpPortFree(tx: Tx, source: CameraSource | undefined, cameraId?: string): Promise<void> {
+export async function assertRtpPortFree(
+  tx: DatabaseTransaction,
+  source: CameraSource | undefined,
+  cameraId?: string,
+): Promise<void> {
   if (source?.type !== 'rtp') return;
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext('carewatch.rtp-port'), ${source.port})`);
   const taken = await tx.execute(sql`

@@ -1,12 +1,10 @@
 import { and, eq, notExists } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { equalInConstantTime } from '../../../core/auth/hmac';
-import type { Database } from '../../../db/client';
+import type { Database, DatabaseTransaction } from '../../../db/client';
 import { deliveryChannelAttempts, pushSubscriptions, staff } from '../../../db/schema';
 import { isUniqueViolation } from '../../lib/postgres-errors';
 import type { SubscriptionValues } from '../push-subscriptions/acceptable-subscription';
-
-type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 /** What a move did: `moved`; `unknown` (no active person's subscription has that endpoint and secret); `taken`. */
 export type MoveOutcome = 'moved' | 'unknown' | 'taken';
@@ -32,7 +30,7 @@ export async function moveSubscription(
 }
 
 async function moveIn(
-  tx: Transaction,
+  tx: DatabaseTransaction,
   { oldEndpoint, oldAuth, fresh }: { oldEndpoint: string; oldAuth: string; fresh: SubscriptionValues },
 ): Promise<MoveOutcome> {
   // FOR UPDATE, not less: the endpoint (a unique key) is what changes.
@@ -77,7 +75,7 @@ async function moveIn(
 }
 
 /** Queued attempts of one subscription to another, except where that one already has the delivery's push. */
-async function moveQueuedAttempts(tx: Transaction, from: string, to: string): Promise<void> {
+async function moveQueuedAttempts(tx: DatabaseTransaction, from: string, to: string): Promise<void> {
   const attempts = deliveryChannelAttempts;
   const alreadyThere = alias(deliveryChannelAttempts, 'already_there');
   await tx
