@@ -16,13 +16,19 @@ export interface RealtimeProcess {
 /**
  * Starts one realtime node process with `env` over this process's environment (REALTIME_PORT 0 and HOST 127.0.0.1
  * unless given) and resolves once it listens (it says so over IPC, whatever its log level). Its log lines go to this
- * process's stdout with `echo`, nowhere otherwise.
+ * process's stdout with `echo`, nowhere otherwise. `fileLimit`: the process's open-file limit (through the shell's
+ * `ulimit -n`, so it holds from the first file the process opens).
  */
 export async function spawnRealtimeNode(
   env: Record<string, string | undefined>,
-  options: { echo?: boolean } = {},
+  options: { echo?: boolean; fileLimit?: number } = {},
 ): Promise<RealtimeProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', mainFile], {
+  const node = [process.execPath, '--import', 'tsx', mainFile];
+  const [command, ...args] =
+    options.fileLimit === undefined
+      ? node
+      : ['/bin/sh', '-c', 'ulimit -n "$0" && exec "$@"', String(options.fileLimit), ...node];
+  const child = spawn(command ?? process.execPath, args, {
     env: { ...process.env, REALTIME_PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', options.echo ? 'inherit' : 'ignore', 'inherit', 'ipc'],
   });

@@ -37,6 +37,13 @@ export const RealtimeEnv = v.object({
   REALTIME_PING_SECONDS: count('25'),
   /** Connected staff are checked this often; a deactivated account's dashboards are closed with 4001. */
   REALTIME_STAFF_RECHECK_SECONDS: count('30'),
+  /**
+   * At most this many dashboard connections here; more are refused with 503 (nginx tries the next node). Default and
+   * ceiling: the process's open-file limit less REALTIME_FD_RESERVE (`connection-capacity.ts`).
+   */
+  REALTIME_MAX_CONNECTIONS: v.optional(v.pipe(v.string(), v.transform(Number), v.integer(), v.minValue(1))),
+  /** Open files kept from dashboards for the database pools, cameras, media files and handshakes under way. */
+  REALTIME_FD_RESERVE: count('512'),
   /** Deadline for the first-frame `auth` when the token was not in the subprotocol. */
   REALTIME_AUTH_TIMEOUT_MS: count('5000'),
   /**

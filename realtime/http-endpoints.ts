@@ -11,6 +11,8 @@ export interface HttpEndpointsContext {
   logger: Logger;
   /** Connections and connected staff members here, as health and metrics report them. */
   registry: { readonly connections: number; readonly staffCount: number };
+  /** Open WebSocket connections (authenticated or not) and how many this node takes before refusing with 503. */
+  dashboards: { readonly open: number; readonly maxConnections: number };
   /** Whether event media can be stored (the camera service's `mediaHealth`); absent without a camera service. */
   media?: () => Promise<{ status: 'ok' | 'degraded' | 'off'; store?: string; error?: string }>;
 }
@@ -41,7 +43,7 @@ interface Answer {
  * 503 `down` when the database does not answer (no alert can move); 200 `degraded` when only event media cannot be
  * stored (alerts are unaffected, evidence is not being kept); 200 `ok` otherwise.
  */
-async function health({ sql, nodeId, registry, media }: HttpEndpointsContext): Promise<Answer> {
+async function health({ sql, nodeId, registry, dashboards, media }: HttpEndpointsContext): Promise<Answer> {
   const started = performance.now();
   const [database, mediaHealth] = await Promise.all([
     sql`select 1`
@@ -58,15 +60,19 @@ async function health({ sql, nodeId, registry, media }: HttpEndpointsContext): P
       service: 'realtime',
       nodeId,
       connections: registry.connections,
+      // A full node is healthy (it refuses new dashboards, nginx sends them on); null: no limit known.
+      maxConnections: Number.isFinite(dashboards.maxConnections) ? dashboards.maxConnections : null,
+      full: dashboards.open >= dashboards.maxConnections,
       database,
       ...(mediaHealth ? { media: mediaHealth } : {}),
     }),
   };
 }
 
-async function metrics({ sql, nodeId, metrics, logger, registry }: HttpEndpointsContext): Promise<Answer> {
+async function metrics({ sql, nodeId, metrics, logger, registry, dashboards }: HttpEndpointsContext): Promise<Answer> {
+  const { maxConnections } = dashboards;
   const { status, body } = await metrics
-    .render(sql, { connections: registry.connections, staff: registry.staffCount, nodeId })
+    .render(sql, { connections: registry.connections, staff: registry.staffCount, nodeId, maxConnections })
     .then((text) => ({ status: '200 OK', body: text }))
     .catch((error: Error) => {
       logger.error('metrics failed', { error: error.message });

@@ -29,6 +29,8 @@ export class Metrics {
   escalations = 0;
   slowClientsDropped = 0;
   badFrames = 0;
+  /** Dashboard upgrades refused because this node held its maximum of connections. */
+  connectionsRefused = 0;
   readonly notifyToFrame = new Histogram(
     'carewatch_realtime_notify_to_frame_seconds',
     'From a NOTIFY of new deliveries (new or escalated alert) reaching this node to the first frame of each written here.',
@@ -78,7 +80,10 @@ export class Metrics {
   }
 
   /** Prometheus text exposition (version 0.0.4). */
-  async render(sql: Sql, gauges: { connections: number; staff: number; nodeId: string }): Promise<string> {
+  async render(
+    sql: Sql,
+    gauges: { connections: number; staff: number; nodeId: string; maxConnections: number },
+  ): Promise<string> {
     const states = await sql<{ state: string; count: number }[]>`
       select state, count(*)::int as count from alert_deliveries group by state order by state`;
     const node = `node="${gauges.nodeId.replace(/["\\\n]/g, '_')}"`;
@@ -89,6 +94,9 @@ export class Metrics {
       '# HELP carewatch_realtime_staff_connected Distinct staff members connected to this node.',
       '# TYPE carewatch_realtime_staff_connected gauge',
       `carewatch_realtime_staff_connected{${node}} ${gauges.staff}`,
+      '# HELP carewatch_realtime_max_connections Dashboard connections this node takes before refusing upgrades (503).',
+      '# TYPE carewatch_realtime_max_connections gauge',
+      `carewatch_realtime_max_connections{${node}} ${Number.isFinite(gauges.maxConnections) ? gauges.maxConnections : '+Inf'}`,
       '# HELP carewatch_alert_deliveries Alert deliveries by state (whole database).',
       '# TYPE carewatch_alert_deliveries gauge',
       ...states.map((row) => `carewatch_alert_deliveries{state="${row.state}"} ${row.count}`),
@@ -121,6 +129,9 @@ export class Metrics {
       '# HELP carewatch_realtime_bad_frames_total Client frames rejected with an error frame.',
       '# TYPE carewatch_realtime_bad_frames_total counter',
       `carewatch_realtime_bad_frames_total{${node}} ${this.badFrames}`,
+      '# HELP carewatch_realtime_connections_refused_total Dashboard upgrades refused (503) because this node was full.',
+      '# TYPE carewatch_realtime_connections_refused_total counter',
+      `carewatch_realtime_connections_refused_total{${node}} ${this.connectionsRefused}`,
     );
     return `${lines.join('\n')}\n`;
   }

@@ -6,6 +6,7 @@ import { attachCameraService, type CameraService } from './camera';
 import type { CameraSignalling } from './camera-signalling';
 import { startChannelThread } from './channels/start-channel-thread';
 import type { Client } from './client';
+import { type ConnectionCapacity, connectionCapacity, openFileLimit } from './connection-capacity';
 import { ConnectionRegistry } from './connection-registry';
 import { Dispatcher } from './dispatcher';
 import type { RealtimeConfig } from './env';
@@ -86,8 +87,15 @@ export async function startRealtimeNode(
   const cameraService = options.cameraEnv
     ? attachCameraService(app, { sql, logger, jwtSecret: config.JWT_SECRET, env: options.cameraEnv, nodeId })
     : undefined;
+  const capacity = connectionCapacity({
+    configured: config.REALTIME_MAX_CONNECTIONS,
+    reserve: config.REALTIME_FD_RESERVE,
+    fileLimit: openFileLimit(),
+  });
+  logCapacity(logger, capacity, config.REALTIME_FD_RESERVE);
   const dashboards = serveDashboards(app, WS_PATH, config, {
     ...shared,
+    capacity,
     camera: options.camera ?? cameraService?.cameras,
     sendQueue: options.sendQueue,
     onReady: (client) => {
@@ -95,7 +103,13 @@ export async function startRealtimeNode(
     },
   });
   const mediaHealth = cameraService && (() => cameraService.service.mediaHealth());
-  serveHttp(app, { ...shared, media: mediaHealth }, WS_PATH, options.routes);
+  const dashboardCount = {
+    get open() {
+      return dashboards.open;
+    },
+    maxConnections: capacity.maxConnections,
+  };
+  serveHttp(app, { ...shared, dashboards: dashboardCount, media: mediaHealth }, WS_PATH, options.routes);
   await dispatcher.start();
   const stopPeriodicWork = startPeriodicWork({
     ...shared,
@@ -153,4 +167,20 @@ function listen(app: uWS.TemplatedApp, host: string, port: number): Promise<uWS.
       else reject(new Error(`realtime node could not listen on ${host}:${port}`));
     });
   });
+}
+
+function logCapacity(logger: Logger, capacity: ConnectionCapacity, reserve: number): void {
+  const { maxConnections, fileLimit, clampedFrom } = capacity;
+  if (clampedFrom !== undefined) {
+    logger.warn('REALTIME_MAX_CONNECTIONS is more than the open-file limit leaves; using what it leaves', {
+      configured: clampedFrom,
+      maxConnections,
+      fileLimit,
+      reserve,
+    });
+  } else if (fileLimit === null && !Number.isFinite(maxConnections)) {
+    logger.warn('open-file limit unknown and REALTIME_MAX_CONNECTIONS unset: dashboards are not limited here');
+  } else {
+    logger.info('dashboard connections limited', { maxConnections, fileLimit });
+  }
 }

@@ -2,8 +2,10 @@ import type uWS from 'uWebSockets.js';
 import { randomUUID } from 'node:crypto';
 import { InFlight } from '../core/in-flight';
 import { Client, type ClientContext, type ConnectionData } from './client';
+import type { ConnectionCapacity } from './connection-capacity';
 import type { RealtimeConfig } from './env';
 import { closeCodes } from './errors';
+import { LogLimiter } from './log-limiter';
 import { BEARER_PREFIX, PROTOCOL, resumeFromSubprotocols } from './protocol';
 import { ReceiptBatcher } from './receipts';
 import type { SendQueueOptions } from './send-queue';
@@ -19,10 +21,16 @@ export type DashboardDependencies = Omit<
 > & {
   /** Send-queue limits per connection (defaults suit dashboards; tests shrink them to provoke a slow client). */
   sendQueue?: Partial<SendQueueOptions>;
+  capacity: ConnectionCapacity;
 };
+
+/** Seconds a refused dashboard is told to wait (nginx has already tried the other nodes by then). */
+const FULL_RETRY_AFTER_SECONDS = 5;
 
 /** The open dashboard connections of one endpoint, for shutdown. */
 export interface WebSocketEndpoint {
+  /** Open connections, authenticated or not: each holds a file. */
+  readonly open: number;
   /** Closes every connection with this code and reason (the clients reconnect elsewhere and resume). */
   endAll(code: number, reason: string): void;
   /**
@@ -63,6 +71,8 @@ export function serveDashboards(
   };
   const clients = new Set<Client>();
   const frames = new InFlight();
+  const { maxConnections } = dependencies.capacity;
+  const refusals = new LogLimiter(dependencies.logger, { nodeId: dependencies.nodeId });
 
   app.ws<ConnectionData>(path, {
     maxPayloadLength: 128 * 1024,
@@ -70,6 +80,22 @@ export function serveDashboards(
     sendPingsAutomatically: true,
     maxBackpressure: 1024 * 1024,
     upgrade: (res, req, upgradeContext) => {
+      if (clients.size >= maxConnections) {
+        dependencies.metrics.connectionsRefused++;
+        refusals.warn('node full: dashboard upgrade refused with 503', { open: clients.size, maxConnections });
+        res
+          .writeStatus('503 Service Unavailable')
+          .writeHeader('retry-after', String(FULL_RETRY_AFTER_SECONDS))
+          .writeHeader('content-type', 'application/problem+json');
+        res.end(
+          problem(
+            503,
+            'Service Unavailable',
+            `this node holds its maximum of ${maxConnections} dashboard connections; connect again to reach another node`,
+          ),
+        );
+        return;
+      }
       const key = req.getHeader('sec-websocket-key');
       const extensions = req.getHeader('sec-websocket-extensions');
       const offered = req
@@ -78,14 +104,14 @@ export function serveDashboards(
         .map((protocol) => protocol.trim());
       if (!offered.includes(PROTOCOL)) {
         res.writeStatus('400 Bad Request').writeHeader('content-type', 'application/problem+json');
-        res.end(badRequest(`offer the WebSocket subprotocol ${PROTOCOL}`));
+        res.end(problem(400, 'Bad Request', `offer the WebSocket subprotocol ${PROTOCOL}`));
         return;
       }
       const bearer = offered.find((protocol) => protocol.startsWith(BEARER_PREFIX));
       const resumeFrom = resumeFromSubprotocols(offered);
       if (resumeFrom === null) {
         res.writeStatus('400 Bad Request').writeHeader('content-type', 'application/problem+json');
-        res.end(badRequest('the resume.<n> subprotocol needs a non-negative integer sequence'));
+        res.end(problem(400, 'Bad Request', 'the resume.<n> subprotocol needs a non-negative integer sequence'));
         return;
       }
       // Upgraded here and now; the token is checked in `open`. Never complete an upgrade later (after an await,
@@ -129,6 +155,9 @@ export function serveDashboards(
   });
 
   return {
+    get open() {
+      return clients.size;
+    },
     endAll: (code, reason) => {
       for (const client of [...clients]) client.end(code, reason);
     },
@@ -139,9 +168,9 @@ export function serveDashboards(
   };
 }
 
-/** The only HTTP refusal of the WebSocket path (no `carewatch.v1` subprotocol), as problem+json. */
-function badRequest(detail: string): string {
-  return JSON.stringify({ type: 'about:blank', title: 'Bad Request', status: 400, detail });
+/** The WebSocket path's HTTP refusals (no `carewatch.v1` subprotocol, a bad resume, a full node), as problem+json. */
+function problem(status: number, title: string, detail: string): string {
+  return JSON.stringify({ type: 'about:blank', title, status, detail });
 }
 
 /**
