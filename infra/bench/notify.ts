@@ -162,6 +162,7 @@ async function main() {
   const spansBefore = await nodeSpans();
   log(`steady phase: ${RATE} alerts/s, ${BLOCK_SECONDS} s blocks alternating channels / baseline, ${SECONDS} s each`);
   const sentAt = new Map<string, number>();
+  const answeredAt = new Map<string, number>();
   const residentOf = new Map<string, string>();
   const armOf = new Map<string, Arm>();
   const injections: Promise<unknown>[] = [];
@@ -188,6 +189,7 @@ async function main() {
     const at = now();
     injections.push(
       inject(residentId).then(({ alertId }) => {
+        answeredAt.set(alertId, now());
         sentAt.set(alertId, at);
         residentOf.set(alertId, residentId);
         armOf.set(alertId, arm);
@@ -235,6 +237,16 @@ async function main() {
       `${round(percentile(dashboard, 0.5))}/${round(percentile(dashboard, 0.99))} ms; dashboard in the baseline ` +
       `blocks p50/p99 ${round(percentile(dashboardBaseline, 0.5))}/${round(percentile(dashboardBaseline, 0.99))} ms`,
   );
+  // Where a frame's time goes, per arm: the ingest (hub POST sent → answered, its transaction committed) and the rest
+  // (answered → frame; negative when the frame won the race with the HTTP answer).
+  const between = (alerts: string[], from: Map<string, number>, to: (id: string) => number | undefined) =>
+    alerts.map((id) => (to(id) ?? Number.POSITIVE_INFINITY) - (from.get(id) ?? 0)).sort((a, b) => a - b);
+  const split = (alerts: string[]) => {
+    const ingest = between(alerts, sentAt, (id) => answeredAt.get(id));
+    const rest = between(alerts, answeredAt, frameOf);
+    return `ingest p50/p99 ${round(percentile(ingest, 0.5))}/${round(percentile(ingest, 0.99))} ms, answered → frame p50/p99 ${round(percentile(rest, 0.5))}/${round(percentile(rest, 0.99))} ms`;
+  };
+  log(`dashboard path, channel blocks: ${split(measured)}; baseline blocks: ${split(baseline)}`);
   const spansAfter = await nodeSpans();
   log(
     `node's spans, steady phase: ${NODE_SPANS.map((name, index) => {
