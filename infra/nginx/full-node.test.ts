@@ -6,7 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../../db/testing/database
 import { type RealtimeNode, startRealtimeNode } from '../../realtime/node';
 import { TestDashboard, testRealtimeConfig, tokenFor } from '../../realtime/testing';
 import { type SeededOrganisation, seedDemoOrganisation } from '../demo-organisation';
-import { freePort } from '../testing/tls-client';
+import { freePort, request } from '../testing/tls-client';
 import { type LocalNginx, startLocalNginx } from './local-nginx';
 
 // The real nginx in front of two realtime nodes, one of them full (REALTIME_MAX_CONNECTIONS reached by a dashboard
@@ -72,5 +72,14 @@ describe('nginx in front of a full node', () => {
       .split('\n')
       .find((line) => line.startsWith('carewatch_realtime_connections_refused_total{'));
     expect(Number(refused?.split(' ').at(-1))).toBeGreaterThanOrEqual(1);
+
+    // Only new dashboards pass the full node by: it still answers its health check (and WHEP) through nginx.
+    const answeredBy = new Set<string>();
+    for (let index = 0; index < 8; index++) {
+      const response = await request(`${nginx.httpsUrl}/realtime/healthz`, { caFile: nginx.certificateFile });
+      expect(response.status).toBe(200);
+      answeredBy.add((JSON.parse(response.body) as { nodeId: string }).nodeId);
+    }
+    expect(answeredBy).toContain('full-node');
   });
 });
