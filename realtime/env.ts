@@ -79,6 +79,11 @@ export const RealtimeEnv = v.object({
   ),
   /** How long a push service keeps an undelivered alert push for a phone that is offline. */
   PUSH_TTL_SECONDS: count('3600'),
+  /**
+   * Days a push subscription its push service called gone (404/410) is kept, unused, for the browser's late
+   * `pushsubscriptionchange` to move it; deleted after that.
+   */
+  PUSH_GONE_RETENTION_DAYS: count('30'),
   /** How long a push notification's Acknowledge button works. */
   PUSH_ACTION_TOKEN_SECONDS: count('3600'),
   /** One push or webhook request, answer included, at most this long. */

@@ -1,5 +1,6 @@
 import { callbackReceiptsPruneJob } from '../core/jobs/callback-receipts';
 import { escalationJob } from '../core/jobs/escalation';
+import { goneSubscriptionsPurgeJob } from '../core/jobs/gone-subscriptions';
 import { type Job, type ScheduledJob, schedule } from '../core/jobs/job';
 import { type RunningJobs, startJobs } from '../core/jobs/run-jobs';
 import { staffRecheckJob } from '../core/jobs/staff-recheck';
@@ -117,6 +118,8 @@ export interface RealtimeJobsContext {
   camera?: { service: CameraService; recheckMs: number };
 }
 
+const GONE_SUBSCRIPTIONS_PURGE_EVERY_MS = 60 * 60 * 1000;
+
 /** The realtime node's time-driven work, declared once: each job and how often it runs. */
 export function realtimeJobs(context: RealtimeJobsContext): ScheduledJob[] {
   const { config, registry, logger, metrics } = context;
@@ -131,6 +134,7 @@ export function realtimeJobs(context: RealtimeJobsContext): ScheduledJob[] {
       (gone) => void closeDashboardsOf(registry, gone, logger),
     ),
     schedule(callbackReceiptsPruneJob, 60_000),
+    schedule(goneSubscriptionsPurgeJob(config.PUSH_GONE_RETENTION_DAYS), GONE_SUBSCRIPTIONS_PURGE_EVERY_MS),
     ...(context.camera ? cameraJobs(context.camera.service, context.camera.recheckMs) : []),
   ];
 }

@@ -52,6 +52,12 @@ export const pushSubscriptions = pgTable(
     userAgent: text('user_agent'),
     /** When the push service last accepted a message for it. */
     lastSuccessAt: timestamp('last_success_at', { withTimezone: true }),
+    /**
+     * When its push service answered 404/410 (the subscription expired or was replaced): nothing is sent to it any
+     * more, but it is kept for a while (`push-subscriptions-purge`) so that the browser's `pushsubscriptionchange`,
+     * which may reach us after that answer, can still move it to the new endpoint. Null: in use.
+     */
+    goneAt: timestamp('gone_at', { withTimezone: true }),
     ...timestamps,
   },
   (t) => [

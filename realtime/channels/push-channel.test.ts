@@ -195,16 +195,18 @@ describe('push channel, end to end: hub SOS → push service → service worker 
     ]);
   });
 
-  test('a push service answering 410 removes the subscription and fails the attempt', async () => {
+  test('a push service answering 410 marks the subscription gone (kept for a late subscription change) and fails the attempt', async () => {
     const { residentId, carer, device, subscriptionId } = await residentWithSubscribedCarer();
     push.markGone(device.id);
     const alert = await sos(residentId);
     await expect.poll(async () => (await attemptRow(alert.alertId))?.state).toBe('failed');
     expect((await attemptRow(alert.alertId))?.provider_status).toBe(410);
-    const list = await h.request<{ items: { id: string }[] }>('GET', '/v1/me/push-subscriptions', {
-      token: carer.token,
-    });
-    expect(list.body.items.map((item) => item.id)).not.toContain(subscriptionId);
+    const list = await h.request<{ items: { id: string; goneAt: string | null }[] }>(
+      'GET',
+      '/v1/me/push-subscriptions',
+      { token: carer.token },
+    );
+    expect(list.body.items.find((item) => item.id === subscriptionId)?.goneAt).toEqual(expect.any(String));
   });
 
   test('tokens: forged or for another channel → 404, expired → 410, nothing changed', async () => {

@@ -12,8 +12,8 @@ export type AttemptOutcome =
   | { kind: 'failed'; providerStatus: number | null; detail: string }
   /**
    * The push service says the subscription at `endpoint` no longer exists (404/410): failed, and the subscription is
-   * deleted — unless it has moved to another endpoint meanwhile (`pushsubscriptionchange`): then the attempt is queued
-   * again, due at once, for the new endpoint.
+   * marked gone (no more pushes; kept a while for a late `pushsubscriptionchange`) — unless it has moved to another
+   * endpoint meanwhile: then the attempt is queued again, due at once, for the new endpoint.
    */
   | { kind: 'gone'; providerStatus: number; detail: string; endpoint: string };
 
@@ -109,10 +109,11 @@ export async function recordAttemptOutcomes(
            order by s.id
              for update of s
         )
-        delete from push_subscriptions where id in (select id from doomed)`;
+        update push_subscriptions set gone_at = now(), updated_at = now()
+         where id in (select id from doomed) and gone_at is null`;
     }
   } catch (error) {
-    // A gone subscription left in place answers 404/410 again on its next push, which deletes it then.
+    // A gone subscription left unmarked answers 404/410 again on its next push, which marks it then.
     return { followUpError: (error as Error).message };
   }
   return { followUpError: null };

@@ -11,6 +11,7 @@ import { channelAttemptMayMove } from '../state-machine';
 import { recordAttemptOutcome } from './attempt-outcome';
 import { findAttempt, recordAttemptReceived } from './attempt-reports';
 import { type ClaimedAttempt, claimDueAttempts } from './claim-attempts';
+import { purgeGoneSubscriptions } from './gone-subscriptions';
 
 describe('channel attempts: created with the delivery by the rules, claimed once, cancelled by an acknowledgement', () => {
   let t: TestDatabase;
@@ -188,10 +189,12 @@ describe('channel attempts: created with the delivery by the rules, claimed once
     expect(mine(await claim(due)).map((a) => a.tries)).toEqual([2, 2]);
   });
 
-  test('outcomes: retried with a new due time, then failed; a gone subscription is deleted', async () => {
+  test('outcomes: retried with a new due time, then failed; a gone subscription is kept unused, then purged', async () => {
     const subscriptionId = await subscribe(carer, 'phone-outcome');
     const alert = await raise();
     const [attempt] = (await claim()).filter((a) => a.alertId === alert.alertId);
+    // Queued before the push service's 410 for the first: a second alert's push to the same device.
+    const second = await raise();
     expect(attempt).toMatchObject({
       channel: 'push',
       tries: 1,
@@ -225,7 +228,24 @@ describe('channel attempts: created with the delivery by the rules, claimed once
       { from_state: 'queued', to_state: 'queued' },
       { from_state: 'queued', to_state: 'failed' },
     ]);
+    // Kept, marked gone: a late pushsubscriptionchange can still move it (functions/routes/push); nothing is sent.
+    const [kept] = await t.sql`select gone_at is not null as gone from push_subscriptions where id = ${subscriptionId}`;
+    expect(kept).toEqual({ gone: true });
+    expect(await attemptsOf((await raise()).alertId)).toEqual([]);
+    const queuedBefore = (await attemptsOf(second.alertId))[0];
+    expect(queuedBefore).toMatchObject({ state: 'queued', subscription_id: subscriptionId });
+    expect((await claim()).filter((a) => a.alertId === second.alertId)).toEqual([]);
+    const [cancelled] = await t.sql`
+      select state, detail from delivery_channel_attempts where id = ${queuedBefore?.id ?? ''}`;
+    expect(cancelled).toEqual({ state: 'cancelled', detail: 'push subscription gone at its push service' });
+
+    // Purged once gone for longer than the retention; never before.
+    expect(await purgeGoneSubscriptions(t.sql, new Date(Date.now() - 60_000))).toBe(0);
+    expect(await purgeGoneSubscriptions(t.sql, new Date(Date.now() + 60_000))).toBe(1);
     expect(await t.sql`select id from push_subscriptions where id = ${subscriptionId}`).toEqual([]);
+    const [history] = await t.sql`select count(*)::int as rows from delivery_channel_attempt_history
+                                   where attempt_id = ${attempt.id}`;
+    expect(history).toEqual({ rows: 3 });
   });
 
   /** The push service answered 410 for the push that went to `endpoint`. */

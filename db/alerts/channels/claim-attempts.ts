@@ -38,8 +38,8 @@ export interface ClaimedAttempt {
  * taken with SKIP LOCKED and leased for `leaseSeconds`, so two nodes never send the same attempt at once and a
  * node killed mid-send leaves attempts that another node (or this one, restarted) sends once the lease runs out.
  * In the same statement, attempts nobody needs any more are cancelled with history: the alert was resolved, the
- * delivery acknowledged or superseded, received first on another channel (`unless_received`), or the subscription
- * or endpoint was removed or disabled.
+ * delivery acknowledged or superseded, received first on another channel (`unless_received`), the subscription
+ * was removed or its push service said it is gone, or the endpoint was removed or disabled.
  * Only the `channels` this node is configured to send are claimed (a node without VAPID keys leaves push attempts
  * to one with them). The attempt stays `queued` until the provider answers (see `recordAttemptOutcome`). `at` stands in for the
  * database's clock (tests of delays); leases are still counted from the database's now.
@@ -65,12 +65,14 @@ export async function claimDueAttempts(
                when d.state in ('acknowledged', 'superseded') then 'delivery ' || d.state
                when a.unless_received and d.state = 'delivered' then 'received on another channel first'
                when a.channel = 'push' and a.subscription_id is null then 'push subscription removed'
+               when a.channel = 'push' and ps.gone_at is not null then 'push subscription gone at its push service'
                when a.channel = 'webhook' and (e.id is null or not e.active) then 'webhook endpoint removed or disabled'
              end as cancel_reason
         from due
         join delivery_channel_attempts a on a.id = due.id
         join alert_deliveries d on d.id = a.delivery_id
         join alerts al on al.id = a.alert_id
+        left join push_subscriptions ps on ps.id = a.subscription_id
         left join webhook_endpoints e on e.id = a.endpoint_id
     ), cancelled as (
       update delivery_channel_attempts a

@@ -6,9 +6,9 @@ type Sql = postgres.Sql | postgres.TransactionSql;
 /**
  * CTEs creating the channel attempts of new deliveries, for the statement that creates them (`createDeliveries`):
  * for each delivery, the staff member's override for the alert's severity, else the organisation's rule, else the
- * default; one attempt per push subscription of that person and per named (or, unnamed, every active) webhook
- * endpoint of the organisation, due `delaySeconds` after now, each with its first history row. `deliveries` is a
- * CTE of the statement with columns (id, staff_id).
+ * default; one attempt per push subscription of that person (not one its push service called gone) and per named
+ * (or, unnamed, every active) webhook endpoint of the organisation, due `delaySeconds` after now, each with its first
+ * history row. `deliveries` is a CTE of the statement with columns (id, staff_id).
  */
 export function channelAttemptCtes(
   sql: Sql,
@@ -44,7 +44,7 @@ export function channelAttemptCtes(
         (org_id, alert_id, delivery_id, staff_id, channel, subscription_id, endpoint_id, due_at, unless_received)
       select ${input.orgId}::uuid, ${input.alertId}::uuid, r.delivery_id, r.staff_id, 'push'::notification_channel, s.id, null::uuid,
              now() + make_interval(secs => r.delay_seconds), r.unless_received
-        from channel_rules r join push_subscriptions s on s.staff_id = r.staff_id
+        from channel_rules r join push_subscriptions s on s.staff_id = r.staff_id and s.gone_at is null
        where r.channel = 'push'
       union all
       select ${input.orgId}::uuid, ${input.alertId}::uuid, r.delivery_id, r.staff_id, 'webhook'::notification_channel, null::uuid, e.id,

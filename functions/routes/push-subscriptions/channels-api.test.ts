@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import webPush from 'web-push';
+import { resolveAlert } from '../../../db/alerts/resolve';
 import { type ApiHarness, startApiHarness } from '../../../infra/testing/api-harness';
 import { injectSosAlert } from '../../../infra/testing/inject';
 
@@ -219,6 +220,79 @@ describe('push subscriptions, webhook endpoints and notification rules: what the
     expect(await h.database.sql`select id from push_subscriptions where id = ${laptop.id}`).toEqual([]);
     const [kept] = await h.database.sql`select staff_id, p256dh from push_subscriptions where id = ${theirs.body.id}`;
     expect(kept).toEqual({ staff_id: h.loginOf('own', 'caregiver2').staffId, p256dh: shared.keys.p256dh });
+  });
+
+  test('a subscription its push service called gone gets no pushes; a late subscription change or a new subscribe puts it back in use', async () => {
+    const token = await h.tokenFor('own', 'caregiver');
+    const stamp = Date.now();
+    const keys = browserKeys();
+    const endpoint = `https://fcm.googleapis.com/fcm/send/expired-${stamp}`;
+    const created = await h.request<{ id: string }>('POST', '/v1/me/push-subscriptions', {
+      token,
+      body: { endpoint, keys },
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    const listed = async () =>
+      (
+        await h.request<{ items: { id: string; endpoint: string; goneAt: string | null }[] }>(
+          'GET',
+          '/v1/me/push-subscriptions',
+          { token },
+        )
+      ).body.items.find((item) => item.id === id);
+    const residentId = h.orgs.own.residents[0]?.id;
+    if (!residentId) throw new Error('seed');
+    const manager = h.loginOf('own', 'manager');
+    /** A new SOS alert for the first resident (whose ladder starts with the caregiver): its pushes to this device. */
+    const pushesOfNewAlert = async () => {
+      const open = await h.database.sql<{ id: string }[]>`
+        select id from alerts where resident_id = ${residentId} and status <> 'resolved'`;
+      for (const alert of open) {
+        await resolveAlert(h.database.sql, {
+          alertId: alert.id,
+          identity: { staffId: manager.staffId, orgId: h.orgs.own.orgId, role: 'manager' },
+          note: 'test: the next SOS opens a new alert',
+          nodeId: 'channels-api-test',
+        });
+      }
+      const raised = await injectSosAlert({
+        databaseUrl: h.database.url,
+        org: h.orgs.own,
+        residentId,
+        functionsUrl: h.baseUrl,
+      });
+      expect(raised.created).toBe(true);
+      return h.database.sql`
+        select id from delivery_channel_attempts where alert_id = ${raised.alertId} and subscription_id = ${id}`;
+    };
+    const goneAtItsPushService = () =>
+      // As the channel sender records a 404/410 (db/alerts/channels/attempt-outcome.ts).
+      h.database.sql`update push_subscriptions set gone_at = now() where id = ${id}`;
+
+    await goneAtItsPushService();
+    expect((await listed())?.goneAt).toEqual(expect.any(String));
+    expect(await pushesOfNewAlert()).toEqual([]);
+
+    // The browser's pushsubscriptionchange reaches us after the push service's 410: the subscription moves, in use.
+    const rotated = `https://fcm.googleapis.com/fcm/send/expired-rotated-${stamp}`;
+    const newKeys = browserKeys();
+    const change = await h.request('POST', '/v1/push/subscription-changes', {
+      body: { oldEndpoint: endpoint, oldAuth: keys.auth, subscription: { endpoint: rotated, keys: newKeys } },
+    });
+    expect(change.status).toBe(204);
+    expect(await listed()).toMatchObject({ endpoint: rotated, goneAt: null });
+    expect(await pushesOfNewAlert()).toHaveLength(1);
+
+    // Gone again; the console subscribing the same endpoint again puts it back in use too.
+    await goneAtItsPushService();
+    const again = await h.request('POST', '/v1/me/push-subscriptions', {
+      token,
+      body: { endpoint: rotated, keys: newKeys },
+    });
+    expect(again.status).toBe(200);
+    expect(await listed()).toMatchObject({ endpoint: rotated, goneAt: null });
+    expect(await pushesOfNewAlert()).toHaveLength(1);
   });
 
   test('keys that are not a P-256 point and a 16-byte secret are refused, whatever they are', async () => {

@@ -7,8 +7,8 @@ import { acceptableSubscription } from './acceptable-subscription';
 import * as routes from './push-subscriptions.routes';
 
 function itemJson(row: PushSubscriptionRow) {
-  const { id, endpoint, userAgent, createdAt, lastSuccessAt } = row;
-  return withIsoDates({ id, endpoint, userAgent, createdAt, lastSuccessAt });
+  const { id, endpoint, userAgent, createdAt, lastSuccessAt, goneAt } = row;
+  return withIsoDates({ id, endpoint, userAgent, createdAt, lastSuccessAt, goneAt });
 }
 
 export const list = handle(...routes.list, async (c) => {
@@ -39,7 +39,14 @@ export const create = handle(...routes.create, async (c) => {
         .values(values)
         .onConflictDoUpdate({
           target: pushSubscriptions.endpoint,
-          set: { p256dh: values.p256dh, auth: values.auth, userAgent: values.userAgent, updatedAt: new Date() },
+          // Subscribing again puts a subscription its push service had called gone back in use.
+          set: {
+            p256dh: values.p256dh,
+            auth: values.auth,
+            userAgent: values.userAgent,
+            goneAt: null,
+            updatedAt: new Date(),
+          },
           // Only the caller's own row: another person's that committed after the delete above (a subscription moved
           // onto this endpoint meanwhile) is never updated into the caller's.
           setWhere: eq(pushSubscriptions.staffId, values.staffId),

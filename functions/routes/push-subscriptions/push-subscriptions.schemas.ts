@@ -45,6 +45,12 @@ export const ItemSchema = v.pipe(
     userAgent: v.nullable(v.string()),
     createdAt: Timestamp,
     lastSuccessAt: v.pipe(v.nullable(Timestamp), v.description('When the push service last accepted a message for it')),
+    goneAt: v.pipe(
+      v.nullable(Timestamp),
+      v.description(
+        'When its push service said the subscription no longer exists (404/410): nothing is sent to it until the browser moves it (pushsubscriptionchange) or subscribes again; removed after PUSH_GONE_RETENTION_DAYS',
+      ),
+    ),
   }),
   v.metadata({ ref: 'PushSubscription' }),
 );

@@ -11,7 +11,8 @@ export type MoveOutcome = 'moved' | 'unknown' | 'taken';
 
 /**
  * Moves the push subscription at `oldEndpoint` to `fresh` (`pushsubscriptionchange`) when `oldAuth` is its secret
- * and its owner is still active. The subscription keeps its id and owner, so pushes queued for it go to the new
+ * and its owner is still active — also one its push service has meanwhile called gone (kept for this, and in use
+ * again after the move). The subscription keeps its id and owner, so pushes queued for it go to the new
  * endpoint. A new endpoint another person has registered (with a session: a handed-over phone) stays theirs: this
  * request has none, so the old subscription is removed instead (`taken`) and its queued pushes are cancelled, never
  * shown on that person's device. Run again once when a subscribe of the new endpoint commits in between (the
@@ -46,6 +47,8 @@ async function moveIn(
     p256dh: fresh.p256dh,
     auth: fresh.auth,
     userAgent: fresh.userAgent ?? userAgent,
+    // In use again, if its push service had said the old endpoint was gone before this change reached us.
+    goneAt: null,
     updatedAt: new Date(),
   };
   if (fresh.endpoint !== oldEndpoint) {
