@@ -1,1 +1,2 @@
-ALTER TABLE "push_subscriptions" ADD COLUMN "gone_at" timestamp with time zone;
+ALTER TABLE "push_subscriptions" ADD COLUMN "gone_at" timestamp with time zone;--> statement-breakpoint
+CREATE INDEX "delivery_channel_attempts_subscription_idx" ON "delivery_channel_attempts" USING btree ("subscription_id") WHERE "delivery_channel_attempts"."subscription_id" is not null;

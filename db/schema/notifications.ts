@@ -170,6 +170,11 @@ export const deliveryChannelAttempts = pgTable(
     index('delivery_channel_attempts_due_idx').on(t.dueAt).where(sql`${t.state} = 'queued'`),
     index('delivery_channel_attempts_alert_idx').on(t.alertId),
     index('delivery_channel_attempts_delivery_idx').on(t.deliveryId),
+    // Removing a subscription (unsubscribe, a handed-over phone, the purge of gone ones) sets its attempts' reference
+    // to null, and a subscription change moves its queued attempts: both look attempts up by subscription.
+    index('delivery_channel_attempts_subscription_idx')
+      .on(t.subscriptionId)
+      .where(sql`${t.subscriptionId} is not null`),
     // A removed subscription or endpoint leaves its attempts (their history) with no target: null is allowed.
     check(
       'delivery_channel_attempts_target',

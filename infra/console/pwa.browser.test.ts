@@ -393,6 +393,16 @@ describe('the console as an installable app with phone notifications (Chromium, 
         createdAt: '2026-05-02T01:00:00.000Z',
         lastSuccessAt: null,
       },
+      {
+        // The phone's earlier subscription, which its push service has since called gone (404/410).
+        id: 'device-phone-old',
+        endpoint: 'https://fcm.googleapis.com/fcm/send/phone-old',
+        userAgent: PHONE,
+        language: 'ko',
+        createdAt: '2026-04-20T01:00:00.000Z',
+        lastSuccessAt: '2026-05-02T23:00:00.000Z',
+        goneAt: '2026-05-03T00:00:00.000Z',
+      },
     ];
     const answered = await answerRequests(context, ({ method, path }): Answer | undefined => {
       if (path === '/v1/push/config') return { status: 200, body: { publicKey } };
@@ -418,16 +428,21 @@ describe('the console as an installable app with phone notifications (Chromium, 
     await expect.poll(() => state.getAttribute('data-state')).toBe('off');
     expect(await state.textContent()).toBe('이 기기에서는 꺼져 있습니다.');
     const names = page.locator('#push-devices .push-device-name');
-    expect(await names.allTextContents()).toEqual(['Chrome · Android', 'Chrome · Windows']);
+    expect(await names.allTextContents()).toEqual(['Chrome · Android', 'Chrome · Windows', 'Chrome · Android']);
     expect(await page.locator('#push-devices .push-device-meta').first().textContent()).toBe(
       '2026. 5. 1. 등록 · 최근 전송 2026. 5. 4. 오후 2:02:04',
+    );
+    const gone = page.locator('li[data-device-id="device-phone-old"]');
+    expect(await gone.getAttribute('class')).toContain('push-device-gone');
+    expect(await gone.locator('.push-device-meta').textContent()).toBe(
+      '2026. 4. 20. 등록 · 2026. 5. 3. 오전 9:00:00부터 알림을 받지 못함 (이 기기에서 알림을 다시 켜세요)',
     );
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await screenshot(page, 'console-push-settings-mobile');
 
     await page.click('li[data-device-id="device-office"] .push-device-remove');
-    await expect.poll(() => names.allTextContents()).toEqual(['Chrome · Android']);
+    await expect.poll(() => names.allTextContents()).toEqual(['Chrome · Android', 'Chrome · Android']);
     expect(answered.filter((request) => request.method === 'DELETE').map((request) => request.path)).toEqual([
       '/v1/me/push-subscriptions/device-office',
     ]);

@@ -201,12 +201,14 @@ describe('push channel, end to end: hub SOS → push service → service worker 
     const alert = await sos(residentId);
     await expect.poll(async () => (await attemptRow(alert.alertId))?.state).toBe('failed');
     expect((await attemptRow(alert.alertId))?.provider_status).toBe(410);
-    const list = await h.request<{ items: { id: string; goneAt: string | null }[] }>(
-      'GET',
-      '/v1/me/push-subscriptions',
-      { token: carer.token },
-    );
-    expect(list.body.items.find((item) => item.id === subscriptionId)?.goneAt).toEqual(expect.any(String));
+    // Marked in a statement after the attempt's outcome: waited for, not read once.
+    const goneAt = async () =>
+      (
+        await h.request<{ items: { id: string; goneAt: string | null }[] }>('GET', '/v1/me/push-subscriptions', {
+          token: carer.token,
+        })
+      ).body.items.find((item) => item.id === subscriptionId)?.goneAt;
+    await expect.poll(goneAt).toEqual(expect.any(String));
   });
 
   test('tokens: forged or for another channel → 404, expired → 410, nothing changed', async () => {

@@ -256,7 +256,7 @@ describe('channel attempts: created with the delivery by the rules, claimed once
       outcome: { kind: 'gone', providerStatus: 410, detail: 'HTTP 410', endpoint },
     });
 
-  test('a push gone at an endpoint the subscription has since left is queued again for the new one, nothing deleted', async () => {
+  test('a push gone at an endpoint the subscription has since left is queued again for the new one, nothing marked gone', async () => {
     const subscriptionId = await subscribe(carer, 'phone-rotating');
     const alert = await raise();
     const [attempt] = (await claim()).filter((a) => a.alertId === alert.alertId);
@@ -270,15 +270,23 @@ describe('channel attempts: created with the delivery by the rules, claimed once
     expect(await t.sql`select id from push_subscriptions where id = ${subscriptionId}`).toEqual([
       { id: subscriptionId },
     ]);
+    const goneMark = async () => {
+      const [row] = await t.sql`select gone_at from push_subscriptions where id = ${subscriptionId}`;
+      if (!row) throw new Error('the subscription was deleted');
+      return row.gone_at;
+    };
+    // A 410 for the endpoint it left says nothing about the new one: not marked gone.
+    expect(await goneMark()).toBeNull();
     const [again] = (await claim()).filter((a) => a.id === attempt.id);
     expect(again).toMatchObject({ tries: 2, push: { subscriptionId, endpoint: 'https://push.example/phone-rotated' } });
 
-    // Moved yet again, and again gone, past the resends allowed: failed, and still nothing deleted.
+    // Moved yet again, and again gone, past the resends allowed: failed, and the subscription still in use.
     await t.sql`update delivery_channel_attempts set tries = 5 where id = ${attempt.id}`;
     await t.sql`update push_subscriptions set endpoint = 'https://push.example/phone-rotated-2' where id = ${subscriptionId}`;
     await goneAt(attempt.id, 'https://push.example/phone-rotated');
     const [last] = await t.sql`select state from delivery_channel_attempts where id = ${attempt.id}`;
     expect(last?.state).toBe('failed');
+    expect(await goneMark()).toBeNull();
     expect(await t.sql`select id from push_subscriptions where id = ${subscriptionId}`).toEqual([
       { id: subscriptionId },
     ]);

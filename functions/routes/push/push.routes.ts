@@ -52,7 +52,9 @@ export const subscriptionChange = [
       'subscription), with no session: knowing the old subscription’s endpoint and its `auth` secret (16 random ' +
       'bytes only that browser and this server hold; the push service never sees it) is the credential. The ' +
       'subscription keeps its owner and takes the new endpoint and keys, and pushes still queued for it go to the ' +
-      'new endpoint. 404 when no active person’s subscription has that endpoint and secret (also when it was ' +
+      'new endpoint. A subscription its push service has meanwhile called gone (404/410) still moves, and is in ' +
+      'use again after the move (gone ones are kept `PUSH_GONE_RETENTION_DAYS` for this). ' +
+      '404 when no active person’s subscription has that endpoint and secret (also when it was ' +
       'already moved). 409 when another person has registered the new endpoint (a handed-over phone, with a ' +
       'session): it stays theirs, and the old subscription is removed with its queued pushes.',
     responses: { 204: { description: 'The subscription now points at the new endpoint' } },

@@ -55,8 +55,10 @@ export class PushSettings {
     ]);
     this.devices = devices;
     this.endpoint = subscription?.endpoint ?? null;
-    // A subscription the server does not list (removed from another device) is off: turning on registers it again.
-    this.subscribed = Boolean(subscription) && devices.some((device) => device.endpoint === subscription.endpoint);
+    // A subscription the server does not list (removed from another device), or lists as gone (its push service
+    // answered 404/410), is off: turning on subscribes again.
+    this.subscribed =
+      Boolean(subscription) && devices.some((device) => device.endpoint === subscription.endpoint && !device.goneAt);
     if (Notification.permission === 'denied') return 'denied';
     return this.subscribed ? 'on' : 'off';
   }
@@ -82,8 +84,10 @@ export class PushSettings {
       const registration = await this.registration;
       const key = base64UrlBytes(publicKey);
       let subscription = await registration.pushManager.getSubscription();
-      // A subscription made for another server key cannot be reused (subscribe() would reject): replace it.
-      if (subscription && !sameBytes(subscription.options?.applicationServerKey, key)) {
+      // A subscription made for another server key cannot be reused (subscribe() would reject), nor one its push
+      // service has called gone (posting it again would only bring another 410): replace it.
+      const gone = this.devices.some((known) => known.endpoint === subscription?.endpoint && known.goneAt);
+      if (subscription && (gone || !sameBytes(subscription.options?.applicationServerKey, key))) {
         await subscription.unsubscribe();
         subscription = null;
       }
@@ -209,10 +213,13 @@ export class PushSettings {
     meta.className = 'push-device-meta';
     meta.textContent = [
       t('pushDeviceAdded', { time: formatDate(device.createdAt) }),
-      device.lastSuccessAt
-        ? t('pushDeviceLastSent', { time: formatTime(device.lastSuccessAt) })
-        : t('pushDeviceNeverSent'),
+      device.goneAt
+        ? t('pushDeviceGone', { time: formatTime(device.goneAt) })
+        : device.lastSuccessAt
+          ? t('pushDeviceLastSent', { time: formatTime(device.lastSuccessAt) })
+          : t('pushDeviceNeverSent'),
     ].join(' · ');
+    if (device.goneAt) item.classList.add('push-device-gone');
     text.append(meta);
     const remove = document.createElement('button');
     remove.type = 'button';
