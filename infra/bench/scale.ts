@@ -28,6 +28,13 @@ import {
   stopChild,
   waitFor,
 } from './realtime-harness';
+import {
+  histogramDelta,
+  histogramQuantile,
+  histogramSum,
+  type ScrapedHistogram,
+  scrapeHistogram,
+} from './scraped-histogram';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100_000);
 const NODES = Number(process.env.BENCH_NODES ?? 7);
@@ -41,6 +48,22 @@ const ARRIVAL_DEADLINE_MS = 30_000;
 const STORM_ARRIVAL_DEADLINE_MS = 150_000;
 
 type Setup = Awaited<ReturnType<typeof prepare>>;
+
+/**
+ * The nodes' own spans, scraped from the surviving nodes around the storm, to tell their delay from the client
+ * processes' (which stamp each arrival, and are themselves busy reconnecting the killed node's dashboards): a
+ * NOTIFY of new deliveries → the first frame written, and a delivery's creation → its first frame written.
+ */
+const SHARES = ['carewatch_realtime_notify_to_frame_seconds', 'carewatch_realtime_delivery_latency_seconds'];
+
+async function nodeShares(nodes: { metricsUrl: string }[]): Promise<ScrapedHistogram[][]> {
+  return Promise.all(
+    nodes.map(async (node) => {
+      const text = await (await fetch(node.metricsUrl)).text();
+      return SHARES.map((name) => scrapeHistogram(text, name));
+    }),
+  );
+}
 
 async function main() {
   const { databaseUrl, sql, db } = await benchDatabase();
@@ -118,6 +141,8 @@ async function main() {
   const victim = nodes[0];
   const victimConnections = groups[0]?.connections ?? 0;
   if (!victim) throw new Error('no node to kill');
+  const survivors = nodes.filter((node) => node !== victim);
+  const survivorsBefore = await nodeShares(survivors);
   const killedAt = now();
   victim.child.kill('SIGKILL');
   log(`SIGKILL ${victimConnections} dashboards' node; alerts go on at ${RATE}/s for ${STORM_SECONDS} s`);
@@ -150,6 +175,17 @@ async function main() {
       `${missingOf(stormLatencies)} never arrived`,
   );
   logLoopDelays('storm', await dashboards.loopDelays());
+  const survivorsAfter = await nodeShares(survivors);
+  log(
+    `the surviving nodes' own share during the storm: ${SHARES.map((name, index) => {
+      const span = histogramDelta(
+        histogramSum(survivorsAfter.map((spans) => spans[index] as ScrapedHistogram)),
+        histogramSum(survivorsBefore.map((spans) => spans[index] as ScrapedHistogram)),
+      );
+      const ms = (q: number) => round(histogramQuantile(span, q) * 1000);
+      return `${name.replace(/^carewatch_realtime_|_seconds$/g, '')} p50 ${ms(0.5)} / p99 ${ms(0.99)} ms over ${span.count}`;
+    }).join('; ')}`,
+  );
   const alertsMissing = missingOf(warmupLatencies) + missingOf(latencies) + missingOf(stormLatencies);
 
   await dashboards.close();

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { Histogram } from '../../realtime/histogram';
-import { histogramDelta, histogramQuantile, scrapeHistogram } from './scraped-histogram';
+import { histogramDelta, histogramQuantile, histogramSum, scrapeHistogram } from './scraped-histogram';
 
 const BOUNDS = [0.001, 0.002, 0.005, 0.01, 0.1, 1];
 const NAME = 'carewatch_test_seconds';
@@ -57,5 +57,23 @@ describe('a histogram read back from /metrics between two scrapes', () => {
     const scraped = scrapeHistogram(exposition(histogram), NAME);
     expect(histogramQuantile(histogramDelta(scraped, scraped), 0.5)).toBeNaN();
     expect(() => scrapeHistogram(exposition(histogram), 'carewatch_other_seconds')).toThrow(/no histogram/);
+  });
+  test('several processes added up: the quantile of all their observations together lies in its bucket', () => {
+    fc.assert(
+      fc.property(fc.array(observations, { minLength: 1, maxLength: 5 }), quantile, (perProcess, q) => {
+        const scraped = perProcess.map((values) => {
+          const histogram = new Histogram(NAME, 'test', BOUNDS);
+          for (const value of values) histogram.observe(value);
+          return scrapeHistogram(exposition(histogram), NAME);
+        });
+        const all = perProcess.flat();
+        const total = histogramSum(scraped);
+        expect(total.count).toBe(all.length);
+        const [lower, upper] = bucketOf(percentile(all, q));
+        const estimate = histogramQuantile(total, q);
+        expect(estimate).toBeGreaterThanOrEqual(lower);
+        expect(estimate).toBeLessThanOrEqual(upper);
+      }),
+    );
   });
 });

@@ -38,6 +38,21 @@ export function histogramDelta(after: ScrapedHistogram, before: ScrapedHistogram
   };
 }
 
+/** Several processes' histograms of the same metric as one (the observations of all of them together). */
+export function histogramSum(histograms: ScrapedHistogram[]): ScrapedHistogram {
+  const [first, ...rest] = histograms;
+  if (!first) throw new Error('no histograms to add');
+  return rest.reduce((total, next) => {
+    if (next.bounds.join() !== total.bounds.join()) throw new Error('histograms with different buckets');
+    return {
+      bounds: total.bounds,
+      cumulative: total.cumulative.map((n, index) => n + (next.cumulative[index] ?? 0)),
+      sum: total.sum + next.sum,
+      count: total.count + next.count,
+    };
+  }, first);
+}
+
 /**
  * The q-quantile, with the benches' convention (the value at index ⌊q·n⌋ of the sorted observations), estimated
  * by linear interpolation inside the bucket that holds it; `Infinity` when that is the `+Inf` bucket and NaN when
