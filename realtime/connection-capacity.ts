@@ -21,7 +21,10 @@ export function parseOpenFileLimit(limitsText: string): number | null {
   return Number(soft);
 }
 
-/** This process's soft open-file limit, or null where it cannot be read. */
+/**
+ * This process's soft open-file limit, or null where it cannot be read. Node raises its soft limit to the hard one as
+ * it starts, so this is in effect the hard limit (`ulimit -Hn`).
+ */
 export function openFileLimit(): number | null {
   try {
     return parseOpenFileLimit(readFileSync('/proc/self/limits', 'utf8'));
