@@ -4,7 +4,14 @@ import { createTestDatabase, type TestDatabase } from '../db/testing/database';
 import { type SeededOrganisation, seedDemoOrganisation } from '../infra/demo-organisation';
 import { type RealtimeNode, startRealtimeNode } from './node';
 import { BEARER_PREFIX, PROTOCOL } from './protocol';
-import { injectSosAlert, stopInjectionServers, TestDashboard, testRealtimeConfig, tokenFor } from './testing';
+import {
+  injectSosAlert,
+  nodeMetric,
+  stopInjectionServers,
+  TestDashboard,
+  testRealtimeConfig,
+  tokenFor,
+} from './testing';
 
 let database: TestDatabase;
 let node: RealtimeNode;
@@ -32,10 +39,7 @@ async function stalledDashboard(token: string): Promise<Socket> {
   return socket;
 }
 
-async function slowDrops(): Promise<number> {
-  const text = await (await fetch(`${node.url}/metrics`)).text();
-  return Number(/^carewatch_realtime_slow_clients_dropped_total\{[^}]*\} (\d+)$/m.exec(text)?.[1] ?? Number.NaN);
-}
+const slowDrops = () => nodeMetric(node.url, 'carewatch_realtime_slow_clients_dropped_total');
 
 beforeAll(async () => {
   database = await createTestDatabase();

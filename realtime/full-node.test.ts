@@ -6,9 +6,16 @@ import { type RealtimeProcess, spawnRealtimeNode } from '../infra/realtime-proce
 import { TEST_JWT_SECRET } from '../infra/testing/functions';
 import { type RealtimeNode, startRealtimeNode } from './node';
 import { BEARER_PREFIX, PROTOCOL } from './protocol';
-import { injectSosAlert, stopInjectionServers, TestDashboard, testRealtimeConfig, tokenFor } from './testing';
+import {
+  injectSosAlert,
+  nodeMetric,
+  stopInjectionServers,
+  TestDashboard,
+  testRealtimeConfig,
+  tokenFor,
+} from './testing';
 
-// A node never runs out of open files: at its capacity it refuses new dashboards with 503 (problem+json,
+// A node refuses dashboards before it runs out of open files: at its capacity it refuses new dashboards with 503 (problem+json,
 // Retry-After; nginx then tries the next node) and goes on working for the dashboards it holds. Before this, a node
 // at its file limit spun a core on failing accepts, left upgrades hanging, stopped answering health checks, and its
 // escalation sweep failed with EMFILE because its database pool could not reconnect.
@@ -75,12 +82,6 @@ async function connect(wsUrl: string, token: string): Promise<TestDashboard> {
   return dashboard;
 }
 
-async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split('\n').find((entry) => entry.startsWith(`${name}{`));
-  return Number(line?.split(' ').at(-1));
-}
-
 describe('a full node', () => {
   test('REALTIME_MAX_CONNECTIONS: the next upgrade gets 503 problem+json with Retry-After; a freed place is taken again', async () => {
     const node: RealtimeNode = await startRealtimeNode(
@@ -101,8 +102,8 @@ describe('a full node', () => {
     expect((refusal.body as { detail: string }).detail).toContain('maximum of 2 dashboard connections');
     const health = (await (await fetch(`${node.url}/healthz`)).json()) as Record<string, unknown>;
     expect(health).toMatchObject({ status: 'ok', connections: 2, maxConnections: 2, full: true });
-    expect(await metric(node.url, 'carewatch_realtime_connections_refused_total')).toBe(1);
-    expect(await metric(node.url, 'carewatch_realtime_max_connections')).toBe(2);
+    expect(await nodeMetric(node.url, 'carewatch_realtime_connections_refused_total')).toBe(1);
+    expect(await nodeMetric(node.url, 'carewatch_realtime_max_connections')).toBe(2);
 
     await first?.close();
     await expect.poll(() => node.registry.connections).toBe(1);
@@ -149,11 +150,11 @@ describe('a full node', () => {
         return rows.every((row) => row.state === 'delivered') && rows.length > 0;
       })
       .toBe(true);
-    expect(await metric(node.url, 'carewatch_realtime_connections_refused_total')).toBe(250);
+    expect(await nodeMetric(node.url, 'carewatch_realtime_connections_refused_total')).toBe(250);
 
     // A dashboard that leaves frees its place for the next.
     await dashboards.pop()?.close();
-    await expect.poll(() => metric(node.url, 'carewatch_realtime_connections')).toBe(199);
+    await expect.poll(() => nodeMetric(node.url, 'carewatch_realtime_connections')).toBe(199);
     await connect(wsUrl, token);
   }, 60_000);
 });

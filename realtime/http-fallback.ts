@@ -26,7 +26,8 @@ export function answerUnrouted(app: uWS.TemplatedApp, known: KnownRoutes, websoc
   app.any('/*', (res, req) => sendProblem(res, 404, 'Not Found', `nothing at ${req.getUrl().slice(0, 200)}`));
 }
 
-function sendProblem(
+/** An RFC 9457 problem+json answer with `headers` (the node's own refusals: this file's and the WebSocket path's). */
+export function sendProblem(
   res: uWS.HttpResponse,
   status: number,
   title: string,

@@ -103,13 +103,7 @@ export async function startRealtimeNode(
     },
   });
   const mediaHealth = cameraService && (() => cameraService.service.mediaHealth());
-  const dashboardCount = {
-    get open() {
-      return dashboards.open;
-    },
-    maxConnections: capacity.maxConnections,
-  };
-  serveHttp(app, { ...shared, dashboards: dashboardCount, media: mediaHealth }, WS_PATH, options.routes);
+  serveHttp(app, { ...shared, dashboards, media: mediaHealth }, WS_PATH, options.routes);
   await dispatcher.start();
   const stopPeriodicWork = startPeriodicWork({
     ...shared,

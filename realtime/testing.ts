@@ -27,6 +27,13 @@ export function testRealtimeConfig(databaseUrl: string, overrides: Record<string
   });
 }
 
+/** One counter or gauge on a node's `/metrics` (its first series); NaN when the node has no such metric. */
+export async function nodeMetric(nodeUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${nodeUrl}/metrics`)).text();
+  const line = text.split('\n').find((entry) => entry.startsWith(`${name}{`));
+  return Number(line?.split(' ').at(-1) ?? Number.NaN);
+}
+
 /**
  * Holds the critical ladder's first step for the rest of the current test (600 s), so the set of deliveries stays
  * what the test computes; the first wait goes back to `restoreWaitSeconds` when the test finishes.

@@ -5,6 +5,7 @@ import { Client, type ClientContext, type ConnectionData } from './client';
 import type { ConnectionCapacity } from './connection-capacity';
 import type { RealtimeConfig } from './env';
 import { closeCodes } from './errors';
+import { sendProblem } from './http-fallback';
 import { LogLimiter } from './log-limiter';
 import { BEARER_PREFIX, PROTOCOL, resumeFromSubprotocols } from './protocol';
 import { ReceiptBatcher } from './receipts';
@@ -31,6 +32,8 @@ const FULL_RETRY_AFTER_SECONDS = 5;
 export interface WebSocketEndpoint {
   /** Open connections, authenticated or not: each holds a file. */
   readonly open: number;
+  /** Open connections beyond which an upgrade is refused with 503 (`connection-capacity.ts`). */
+  readonly maxConnections: number;
   /** Closes every connection with this code and reason (the clients reconnect elsewhere and resume). */
   endAll(code: number, reason: string): void;
   /**
@@ -83,16 +86,12 @@ export function serveDashboards(
       if (clients.size >= maxConnections) {
         dependencies.metrics.connectionsRefused++;
         refusals.warn('node full: dashboard upgrade refused with 503', { open: clients.size, maxConnections });
-        res
-          .writeStatus('503 Service Unavailable')
-          .writeHeader('retry-after', String(FULL_RETRY_AFTER_SECONDS))
-          .writeHeader('content-type', 'application/problem+json');
-        res.end(
-          problem(
-            503,
-            'Service Unavailable',
-            `this node holds its maximum of ${maxConnections} dashboard connections; connect again to reach another node`,
-          ),
+        sendProblem(
+          res,
+          503,
+          'Service Unavailable',
+          `this node holds its maximum of ${maxConnections} dashboard connections; connect again to reach another node`,
+          { 'retry-after': String(FULL_RETRY_AFTER_SECONDS) },
         );
         return;
       }
@@ -103,15 +102,13 @@ export function serveDashboards(
         .split(',')
         .map((protocol) => protocol.trim());
       if (!offered.includes(PROTOCOL)) {
-        res.writeStatus('400 Bad Request').writeHeader('content-type', 'application/problem+json');
-        res.end(problem(400, 'Bad Request', `offer the WebSocket subprotocol ${PROTOCOL}`));
+        sendProblem(res, 400, 'Bad Request', `offer the WebSocket subprotocol ${PROTOCOL}`);
         return;
       }
       const bearer = offered.find((protocol) => protocol.startsWith(BEARER_PREFIX));
       const resumeFrom = resumeFromSubprotocols(offered);
       if (resumeFrom === null) {
-        res.writeStatus('400 Bad Request').writeHeader('content-type', 'application/problem+json');
-        res.end(problem(400, 'Bad Request', 'the resume.<n> subprotocol needs a non-negative integer sequence'));
+        sendProblem(res, 400, 'Bad Request', 'the resume.<n> subprotocol needs a non-negative integer sequence');
         return;
       }
       // Upgraded here and now; the token is checked in `open`. Never complete an upgrade later (after an await,
@@ -158,6 +155,7 @@ export function serveDashboards(
     get open() {
       return clients.size;
     },
+    maxConnections,
     endAll: (code, reason) => {
       for (const client of [...clients]) client.end(code, reason);
     },
@@ -166,11 +164,6 @@ export function serveDashboards(
       await context.receipts.drained();
     },
   };
-}
-
-/** The WebSocket path's HTTP refusals (no `carewatch.v1` subprotocol, a bad resume, a full node), as problem+json. */
-function problem(status: number, title: string, detail: string): string {
-  return JSON.stringify({ type: 'about:blank', title, status, detail });
 }
 
 /**

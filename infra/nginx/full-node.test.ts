@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../db/testing/database';
 import { type RealtimeNode, startRealtimeNode } from '../../realtime/node';
-import { TestDashboard, testRealtimeConfig, tokenFor } from '../../realtime/testing';
+import { nodeMetric, TestDashboard, testRealtimeConfig, tokenFor } from '../../realtime/testing';
 import { type SeededOrganisation, seedDemoOrganisation } from '../demo-organisation';
 import { freePort, request } from '../testing/tls-client';
 import { type LocalNginx, startLocalNginx } from './local-nginx';
@@ -67,11 +67,7 @@ describe('nginx in front of a full node', () => {
     expect(nodes).toEqual(['roomy-node', 'roomy-node', 'roomy-node', 'roomy-node']);
     expect(full.registry.connections).toBe(1);
     // nginx did ask the full node (and was refused), rather than never trying it.
-    const metrics = await (await fetch(`${full.url}/metrics`)).text();
-    const refused = metrics
-      .split('\n')
-      .find((line) => line.startsWith('carewatch_realtime_connections_refused_total{'));
-    expect(Number(refused?.split(' ').at(-1))).toBeGreaterThanOrEqual(1);
+    expect(await nodeMetric(full.url, 'carewatch_realtime_connections_refused_total')).toBeGreaterThanOrEqual(1);
 
     // Only new dashboards pass the full node by: it still answers its health check (and WHEP) through nginx.
     const answeredBy = new Set<string>();
