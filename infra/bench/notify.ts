@@ -19,6 +19,7 @@ import { injectSosAlert, stopInjectionServers } from '../testing/inject';
 import { auditBenchAlerts } from './alert-audit';
 import type { FromReceivers, ToReceivers } from './notify-receivers';
 import {
+  analyzeInUse,
   benchDatabase,
   cleanups,
   connectDashboards,
@@ -154,6 +155,7 @@ async function main() {
   await waitFor(() => warmupAlerts.every((id) => pushArrivals.has(id) && webhookArrivals.has(id)), 20_000);
   const warmupMissing = warmupAlerts.filter((id) => !pushArrivals.has(id) || !webhookArrivals.has(id)).length;
   log(`warm-up: ${warmup.length} alerts (not measured), ${warmupMissing} without their push or webhook`);
+  await analyzeInUse(sql);
 
   const nodeSpans = async () => {
     const metrics = await (await fetch(node.metricsUrl)).text();

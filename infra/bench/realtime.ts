@@ -7,6 +7,7 @@ import { seedDemoOrganisation } from '../demo-organisation';
 import { injectSosAlert, stopInjectionServers } from '../testing/inject';
 import { auditBenchAlerts } from './alert-audit';
 import {
+  analyzeInUse,
   benchDatabase,
   cleanups,
   connectDashboards,
@@ -89,6 +90,7 @@ async function main() {
         `${warmupMissing} missing`,
     );
   }
+  await analyzeInUse(sql);
   // The node's own share, from its /metrics: scraped around each phase, so steady and burst are apart.
   const scrapeNode = async () => nodeShare(await (await fetch(node.metricsUrl)).text());
   const beforeSteady = await scrapeNode();

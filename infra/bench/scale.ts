@@ -11,6 +11,7 @@ import { seedDemoOrganisation } from '../demo-organisation';
 import { injectSosAlert, stopInjectionServers } from '../testing/inject';
 import { auditBenchAlerts } from './alert-audit';
 import {
+  analyzeInUse,
   benchDatabase,
   cleanups,
   connectDashboardsAcross,
@@ -128,6 +129,7 @@ async function main() {
 
   const warmupLatencies = await injectAtRate(setup, databaseUrl, functions.url, warmup, arrivals);
   log(`warm-up: ${warmup.length} alerts (not measured), ${missingOf(warmupLatencies)} missing`);
+  await analyzeInUse(sql);
   log(`steady phase: ${RATE} alerts/s for ${SECONDS} s over ${NODES} nodes`);
   await dashboards.loopDelays();
   const latencies = await injectAtRate(setup, databaseUrl, functions.url, steady, arrivals);
