@@ -281,12 +281,16 @@ export interface Receipt {
  * several nodes cannot deadlock each other.
  */
 export async function markDeliveredMany(sql: Sql, receipts: Receipt[], nodeId: string): Promise<ReceiptResult[]> {
-  if (receipts.length === 0) return [];
+  const [only] = receipts;
+  if (!only) return [];
+  // One receipt (the usual batch) as scalars: with arrays PostgreSQL plans the statement again on every execution.
+  const input =
+    receipts.length === 1
+      ? sql`select ${only.deliveryId}::uuid as id, ${only.staffId}::uuid as staff_id, ${only.orgId}::uuid as org_id`
+      : sql`select * from unnest(${receipts.map((r) => r.deliveryId)}::uuid[], ${receipts.map((r) => r.staffId)}::uuid[],
+                                 ${receipts.map((r) => r.orgId)}::uuid[]) as t(id, staff_id, org_id)`;
   const rows = await sql<{ id: string; changed: boolean }[]>`
-    with input as (
-      select * from unnest(${receipts.map((r) => r.deliveryId)}::uuid[], ${receipts.map((r) => r.staffId)}::uuid[],
-                           ${receipts.map((r) => r.orgId)}::uuid[]) as t(id, staff_id, org_id)
-    ), target as (
+    with input as (${input}), target as (
       select d.id, d.state from alert_deliveries d
         join input i on i.id = d.id and i.staff_id = d.staff_id and i.org_id = d.org_id
        order by d.id

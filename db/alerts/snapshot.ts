@@ -63,10 +63,17 @@ export function toAlertRecord(row: AlertRecordRow): AlertRecord {
  */
 export type AlertSnapshot = Omit<AlertRecord, 'hubId' | 'deviceId' | 'nextEscalationAt'> & { residentName: string };
 
-/** Current snapshots of the given alerts, keyed by id (missing ids are simply absent). */
+/**
+ * Current snapshots of the given alerts, keyed by id (missing ids are simply absent). One id — each frame a NOTIFY
+ * wakes — is a scalar parameter: PostgreSQL plans a prepared statement with an array parameter again on every
+ * execution (the generic plan is costed for ten elements, so it never looks cheaper than a custom plan for one), and
+ * that planning cost more than the query.
+ */
 export async function alertSnapshots(sql: Sql, alertIds: string[]): Promise<Map<string, AlertSnapshot>> {
   const result = new Map<string, AlertSnapshot>();
-  if (alertIds.length === 0) return result;
+  const ids = [...new Set(alertIds)];
+  const [only] = ids;
+  if (!only) return result;
   const rows = await sql<{ snapshot: AlertSnapshot }[]>`
     select json_build_object(
       'id', a.id, 'orgId', a.org_id, 'residentId', a.resident_id, 'residentName', r.name, 'kind', a.kind,
@@ -80,7 +87,7 @@ export async function alertSnapshots(sql: Sql, alertIds: string[]): Promise<Map<
       'escalationLevel', a.escalation_level
     ) as snapshot
       from alerts a join residents r on r.id = a.resident_id
-     where a.id = any(${[...new Set(alertIds)]}::uuid[])`;
+     where ${ids.length === 1 ? sql`a.id = ${only}::uuid` : sql`a.id = any(${ids}::uuid[])`}`;
   for (const row of rows) result.set(row.snapshot.id, row.snapshot);
   return result;
 }
