@@ -1,6 +1,13 @@
 /** PostgreSQL NOTIFY channel that wakes realtime nodes; sent inside the writing transaction, so only on commit. */
 export const ALERTS_CHANNEL = 'carewatch_alerts';
 
+/**
+ * NOTIFY channel that wakes channel senders: sent (on commit) by a transaction that queued channel attempts, and only
+ * then — an alert told on the dashboard alone costs the senders nothing. The payload is empty; a sender claims what
+ * is due and reads when the rest will be.
+ */
+export const CHANNEL_ATTEMPTS_CHANNEL = 'carewatch_channel_attempts';
+
 export type AlertChange =
   | 'created'
   | 'attached'

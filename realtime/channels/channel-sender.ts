@@ -1,5 +1,5 @@
 import type { Logger } from '../../core/logger';
-import { ALERTS_CHANNEL, type AlertNotification } from '../../db/alerts/channel';
+import { CHANNEL_ATTEMPTS_CHANNEL } from '../../db/alerts/channel';
 import {
   type AttemptOutcome,
   type AttemptResult,
@@ -36,14 +36,11 @@ export interface ChannelSenderOptions {
 
 const OUTCOME_LINGER_MS = 50;
 
-/** Changes that create deliveries, and so attempts that may be due at once. */
-const CREATES_ATTEMPTS = new Set<AlertNotification['change']>(['created', 'escalated', 'retriggered']);
-
 /**
- * Sends due channel attempts (push, webhook) from the database: woken by the NOTIFY that creates deliveries, by a
- * timer set to the next due attempt, and by a poll. Each claim leases attempts (`claimDueAttempts`), so any number
- * of nodes may run this; requests run concurrently up to `concurrency`, each bounded by its timeout, and never on
- * the dashboard dispatcher's path: a dead push service fills this sender's slots and nothing else.
+ * Sends due channel attempts (push, webhook) from the database: woken by the NOTIFY of a transaction that queued
+ * some, by a timer set to the next due attempt, and by a poll. Each claim leases attempts (`claimDueAttempts`), so
+ * any number of nodes may run this; requests run concurrently up to `concurrency`, each bounded by its timeout, and
+ * never on the dashboard dispatcher's path: a dead push service fills this sender's slots and nothing else.
  */
 export class ChannelSender {
   private readonly channels: NotificationChannel[];
@@ -89,8 +86,8 @@ export class ChannelSender {
   async start(): Promise<void> {
     if (this.channels.length === 0) return;
     const listening = await this.options.sql.listen(
-      ALERTS_CHANNEL,
-      (payload) => this.onNotification(payload),
+      CHANNEL_ATTEMPTS_CHANNEL,
+      () => this.kick(),
       () => this.kick(),
     );
     this.unlisten = listening.unlisten;
@@ -118,15 +115,6 @@ export class ChannelSender {
     await this.unlisten?.().catch(() => {});
     await this.claiming;
     if (this.inFlight > 0 || this.recording > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
-  }
-
-  private onNotification(payload: string): void {
-    try {
-      const notification = JSON.parse(payload) as AlertNotification;
-      if (CREATES_ATTEMPTS.has(notification.change)) this.kick();
-    } catch {
-      this.kick();
-    }
   }
 
   private async claimLoop(): Promise<void> {

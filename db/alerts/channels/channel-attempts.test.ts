@@ -1,9 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import { type SeededOrganisation, seedDemoOrganisation } from '../../../infra/demo-organisation';
 import type { AlertSeverity } from '../../schema/alerts';
 import type { ChannelAttemptState } from '../../schema/notifications';
 import { createTestDatabase, type TestDatabase } from '../../testing/database';
 import { acknowledgeDelivery } from '../acknowledge';
+import { CHANNEL_ATTEMPTS_CHANNEL } from '../channel';
 import { markDeliveredMany } from '../outstanding';
 import { raiseAlert } from '../raise-alert';
 import { resolveAlert } from '../resolve';
@@ -98,6 +99,29 @@ describe('channel attempts: created with the delivery by the rules, claimed once
     for (const attempt of attempts) {
       expect(attempt).toMatchObject({ channel: 'push', state: 'queued', delay: 0 });
       expect(await historyOf(attempt.id)).toEqual([{ from_state: null, to_state: 'queued' }]);
+    }
+  });
+
+  test('a transaction that queued attempts wakes the senders once; an alert for the dashboard alone does not', async () => {
+    const wakes: string[] = [];
+    const listening = await t.sql.listen(CHANNEL_ATTEMPTS_CHANNEL, (payload) => wakes.push(payload));
+    try {
+      // Another notification on a connection of its own, sent after each raise: once it arrives, so has any wake-up
+      // the raise's commit sent (PostgreSQL delivers notifications in commit order).
+      const marker = async (label: string) => {
+        await t.sql`select pg_notify(${CHANNEL_ATTEMPTS_CHANNEL}, ${label})`;
+        await vi.waitUntil(() => wakes.includes(label), { timeout: 5_000 });
+      };
+      await raise();
+      await marker('after the dashboard-only alert');
+      await subscribe(carer, 'phone-wake');
+      await subscribe(carer, 'tablet-wake');
+      const woken = await raise();
+      expect(await attemptsOf(woken.alertId)).toHaveLength(2);
+      await marker('after the alert with two pushes');
+      expect(wakes).toEqual(['after the dashboard-only alert', '', 'after the alert with two pushes']);
+    } finally {
+      await listening.unlisten();
     }
   });
 

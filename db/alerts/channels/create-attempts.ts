@@ -1,4 +1,5 @@
 import type postgres from 'postgres';
+import { CHANNEL_ATTEMPTS_CHANNEL } from '../channel';
 import { defaultChannelRules } from './default-rules';
 
 type Sql = postgres.Sql | postgres.TransactionSql;
@@ -8,7 +9,8 @@ type Sql = postgres.Sql | postgres.TransactionSql;
  * for each delivery, the staff member's override for the alert's severity, else the organisation's rule, else the
  * default; one attempt per push subscription of that person (not one its push service called gone) and per named
  * (or, unnamed, every active) webhook endpoint of the organisation, due `delaySeconds` after now, each with its first
- * history row. `deliveries` is a CTE of the statement with columns (id, staff_id).
+ * history row, and a wake-up on CHANNEL_ATTEMPTS_CHANNEL when there is at least one (PostgreSQL sends one
+ * notification per transaction for identical ones). `deliveries` is a CTE of the statement with columns (id, staff_id).
  */
 export function channelAttemptCtes(
   sql: Sql,
@@ -53,7 +55,7 @@ export function channelAttemptCtes(
         join webhook_endpoints e on e.org_id = ${input.orgId} and e.active
                                  and (r.endpoint_id is null or e.id = r.endpoint_id)
        where r.channel = 'webhook'
-      returning id
+      returning id, pg_notify(${CHANNEL_ATTEMPTS_CHANNEL}, '') as woken
     ), channel_attempt_history as (
       insert into delivery_channel_attempt_history (attempt_id, from_state, to_state, node_id)
       select id, null, 'queued', ${input.nodeId} from channel_attempts
