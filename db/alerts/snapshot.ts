@@ -72,8 +72,7 @@ export type AlertSnapshot = Omit<AlertRecord, 'hubId' | 'deviceId' | 'nextEscala
 export async function alertSnapshots(sql: Sql, alertIds: string[]): Promise<Map<string, AlertSnapshot>> {
   const result = new Map<string, AlertSnapshot>();
   const ids = [...new Set(alertIds)];
-  const [only] = ids;
-  if (!only) return result;
+  if (ids.length === 0) return result;
   const rows = await sql<{ snapshot: AlertSnapshot }[]>`
     select json_build_object(
       'id', a.id, 'orgId', a.org_id, 'residentId', a.resident_id, 'residentName', r.name, 'kind', a.kind,
@@ -87,7 +86,7 @@ export async function alertSnapshots(sql: Sql, alertIds: string[]): Promise<Map<
       'escalationLevel', a.escalation_level
     ) as snapshot
       from alerts a join residents r on r.id = a.resident_id
-     where ${ids.length === 1 ? sql`a.id = ${only}::uuid` : sql`a.id = any(${ids}::uuid[])`}`;
+     where ${ids.length === 1 ? sql`a.id = ${ids[0] ?? ''}::uuid` : sql`a.id = any(${ids}::uuid[])`}`;
   for (const row of rows) result.set(row.snapshot.id, row.snapshot);
   return result;
 }

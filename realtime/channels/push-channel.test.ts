@@ -32,6 +32,8 @@ describe('push channel, end to end: hub SOS → push service → service worker 
         CHANNEL_TIMEOUT_MS: '1000',
         CHANNEL_LEASE_SECONDS: '5',
         CHANNEL_MAX_TRIES: '3',
+        // Woken by the NOTIFY of the transaction that queued an attempt, or this suite's pushes wait a minute.
+        CHANNEL_POLL_MS: '60000',
         // The first step's person stays the only one told while a test runs.
         REALTIME_ESCALATION_MS: '60000',
       }),
