@@ -49,6 +49,9 @@ export class ChannelSender {
   /** Answered requests whose outcomes are not committed yet. */
   private recording = 0;
   private claiming: Promise<void> | null = null;
+  /** The latest read of the next due time; the timer follows the one started last (the freshest view). */
+  private scheduling: Promise<void> | null = null;
+  private schedulingTicket = 0;
   private claimAgain = false;
   /** A claim found no free slot: the next request to finish claims again. */
   private starved = false;
@@ -103,7 +106,7 @@ export class ChannelSender {
     }
     this.claiming = this.claimLoop().finally(() => {
       this.claiming = null;
-      // A wake-up that came while the next due time was being read: its attempts may be due now.
+      // A wake-up the loop did not look again for (it stopped on a full house or an error): look now.
       if (this.claimAgain) this.kick();
     });
   }
@@ -114,6 +117,7 @@ export class ChannelSender {
     clearTimeout(this.timer);
     await this.unlisten?.().catch(() => {});
     await this.claiming;
+    await this.scheduling;
     if (this.inFlight > 0 || this.recording > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 
@@ -147,11 +151,13 @@ export class ChannelSender {
         break;
       }
     } while (this.claimAgain && !this.stopped);
-    await this.scheduleNext();
+    // Not awaited: a wake-up that comes while the next due time is read claims at once, not after that read.
+    this.scheduling = this.scheduleNext();
   }
 
   private async scheduleNext(): Promise<void> {
     if (this.stopped) return;
+    const ticket = ++this.schedulingTicket;
     let at = Date.now() + this.options.pollMs;
     try {
       const due = await nextAttemptDue(this.options.sql, this.channels);
@@ -159,6 +165,8 @@ export class ChannelSender {
     } catch {
       // The poll interval then.
     }
+    // Reads overlap when claims follow each other closely; one started earlier may answer later with an older view.
+    if (ticket !== this.schedulingTicket || this.stopped) return;
     this.timerAt = Number.POSITIVE_INFINITY;
     this.wakeAt(at);
   }
