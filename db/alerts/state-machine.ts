@@ -175,7 +175,13 @@ export interface ChannelAttemptTransition {
  * leave behind against this table.
  */
 export const channelAttemptTransitions = [
-  { event: 'queue', from: [null], to: 'queued', by: ['system', 'escalation sweep'], via: 'createDeliveries' },
+  {
+    event: 'queue',
+    from: [null],
+    to: 'queued',
+    by: ['system', 'escalation sweep', 'told staff'],
+    via: 'createDeliveries, resendLostPushes',
+  },
   { event: 'retry', from: ['queued'], to: 'queued', by: ['realtime node'], via: 'recordAttemptOutcome' },
   { event: 'send', from: ['queued'], to: 'sent', by: ['realtime node'], via: 'recordAttemptOutcome' },
   // A receipt can overtake the sender's record of its own request: a push is shown within milliseconds.

@@ -197,7 +197,7 @@ describe('push channel, end to end: hub SOS → push service → service worker 
     ]);
   });
 
-  test('a push service answering 410 marks the subscription gone (kept for a late subscription change) and fails the attempt', async () => {
+  test('a push service answering 410 marks the subscription gone and fails the attempt; the browser moving the subscription then gets the emergency on its new endpoint', async () => {
     const { residentId, carer, device, subscriptionId } = await residentWithSubscribedCarer();
     push.markGone(device.id);
     const alert = await sos(residentId);
@@ -211,6 +211,39 @@ describe('push channel, end to end: hub SOS → push service → service worker 
         })
       ).body.items.find((item) => item.id === subscriptionId)?.goneAt;
     await expect.poll(goneAt).toEqual(expect.any(String));
+
+    // The browser's pushsubscriptionchange comes after the 410, while nobody has answered the SOS yet.
+    const renewed = push.subscribe();
+    const moved = await h.request('POST', '/v1/push/subscription-changes', {
+      body: {
+        oldEndpoint: device.subscription.endpoint,
+        oldAuth: device.subscription.keys.auth,
+        subscription: renewed.subscription,
+      },
+    });
+    expect(moved.status).toBe(204);
+    const message = await pushFor(renewed, alert.alertId);
+    expect(message.alertId).toBe(alert.alertId);
+    const attempts = () => h.database.sql<{ state: string; providerStatus: number | null }[]>`
+      select state, provider_status as "providerStatus" from delivery_channel_attempts
+       where alert_id = ${alert.alertId} order by created_at`;
+    // The outcome is recorded shortly after the push service answers (outcomes share commits).
+    await expect.poll(attempts).toEqual([
+      { state: 'failed', providerStatus: 410 },
+      { state: 'sent', providerStatus: 201 },
+    ]);
+    // Moved once more (another change): nothing is sent twice.
+    const again = push.subscribe();
+    await h.request('POST', '/v1/push/subscription-changes', {
+      body: {
+        oldEndpoint: renewed.subscription.endpoint,
+        oldAuth: renewed.subscription.keys.auth,
+        subscription: again.subscription,
+      },
+    });
+    expect(
+      await h.database.sql`select id from delivery_channel_attempts where alert_id = ${alert.alertId}`,
+    ).toHaveLength(2);
   });
 
   test('tokens: forged or for another channel → 404, expired → 410, nothing changed', async () => {

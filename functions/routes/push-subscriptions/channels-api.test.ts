@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import webPush from 'web-push';
+import { recordAttemptOutcome } from '../../../db/alerts/channels/attempt-outcome';
 import { resolveAlert } from '../../../db/alerts/resolve';
 import { type ApiHarness, startApiHarness } from '../../../infra/testing/api-harness';
 import { injectSosAlert } from '../../../infra/testing/inject';
@@ -293,6 +294,80 @@ describe('push subscriptions, webhook endpoints and notification rules: what the
     expect(again.status).toBe(200);
     expect(await listed()).toMatchObject({ endpoint: rotated, goneAt: null });
     expect(await pushesOfNewAlert()).toHaveLength(1);
+  });
+
+  test('moving a subscription sends again only what its gone endpoint lost for alerts still waiting for someone', async () => {
+    const token = await h.tokenFor('own', 'caregiver');
+    const stamp = Date.now();
+    const keys = browserKeys();
+    const endpoint = `https://fcm.googleapis.com/fcm/send/lost-${stamp}`;
+    const created = await h.request<{ id: string }>('POST', '/v1/me/push-subscriptions', {
+      token,
+      body: { endpoint, keys },
+    });
+    expect(created.status).toBe(201);
+    const subscriptionId = created.body.id;
+    const residentId = h.orgs.own.residents[0]?.id ?? '';
+    const manager = h.loginOf('own', 'manager');
+    const resolveOpen = async () => {
+      const open = await h.database.sql<{ id: string }[]>`
+        select id from alerts where resident_id = ${residentId} and status <> 'resolved'`;
+      for (const alert of open) {
+        await resolveAlert(h.database.sql, {
+          alertId: alert.id,
+          identity: { staffId: manager.staffId, orgId: h.orgs.own.orgId, role: 'manager' },
+          note: 'test',
+          nodeId: 'channels-api-test',
+        });
+      }
+    };
+    /** A new SOS whose push to this device its push service answers 410 (as the channel sender records it). */
+    const lostAlert = async (gone: string) => {
+      await resolveOpen();
+      const raised = await injectSosAlert({
+        databaseUrl: h.database.url,
+        org: h.orgs.own,
+        residentId,
+        functionsUrl: h.baseUrl,
+      });
+      const [attempt] = await h.database.sql<{ id: string }[]>`
+        select id from delivery_channel_attempts where alert_id = ${raised.alertId} and subscription_id = ${subscriptionId}`;
+      await recordAttemptOutcome(h.database.sql, {
+        attemptId: attempt?.id ?? '',
+        nodeId: 'channels-api-test',
+        outcome: { kind: 'gone', providerStatus: 410, detail: 'push service: 410', endpoint: gone },
+      });
+      return raised.alertId;
+    };
+    const pushesOf = (alertId: string) =>
+      h.database.sql<{ state: string; detail: string | null }[]>`
+        select a.state, h.detail from delivery_channel_attempts a
+          join delivery_channel_attempt_history h on h.attempt_id = a.id and h.from_state is null
+         where a.alert_id = ${alertId} and a.subscription_id = ${subscriptionId} order by a.created_at`;
+    const move = async (from: { endpoint: string; auth: string }) => {
+      const to = { endpoint: `${from.endpoint}-next`, keys: browserKeys() };
+      const moved = await h.request('POST', '/v1/push/subscription-changes', {
+        body: { oldEndpoint: from.endpoint, oldAuth: from.auth, subscription: to },
+      });
+      expect(moved.status).toBe(204);
+      return { endpoint: to.endpoint, auth: to.keys.auth };
+    };
+
+    // Resolved before the browser's change came: nobody is waiting, nothing is sent again.
+    const resolved = await lostAlert(endpoint);
+    await resolveOpen();
+    const second = await move({ endpoint, auth: keys.auth });
+    expect(await pushesOf(resolved)).toEqual([{ state: 'failed', detail: null }]);
+
+    // Still open: queued again once, however often the subscription moves.
+    const waiting = await lostAlert(second.endpoint);
+    const third = await move(second);
+    await move(third);
+    expect(await pushesOf(waiting)).toEqual([
+      { state: 'failed', detail: null },
+      { state: 'queued', detail: expect.stringContaining('sent again') },
+    ]);
+    await resolveOpen();
   });
 
   test('keys that are not a P-256 point and a 16-byte secret are refused, whatever they are', async () => {

@@ -1,6 +1,7 @@
 import { and, eq, notExists } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { equalInConstantTime } from '../../../core/auth/hmac';
+import { resendLostPushes } from '../../../db/alerts/channels/resend-lost-pushes';
 import type { Database, DatabaseTransaction } from '../../../db/client';
 import { deliveryChannelAttempts, pushSubscriptions, staff } from '../../../db/schema';
 import { isUniqueViolation } from '../../lib/postgres-errors';
@@ -13,7 +14,7 @@ export type MoveOutcome = 'moved' | 'unknown' | 'taken';
  * Moves the push subscription at `oldEndpoint` to `fresh` (`pushsubscriptionchange`) when `oldAuth` is its secret
  * and its owner is still active — also one its push service has meanwhile called gone (kept for this, and in use
  * again after the move). The subscription keeps its id and owner, so pushes queued for it go to the new
- * endpoint. A new endpoint another person has registered (with a session: a handed-over phone) stays theirs: this
+ * endpoint, and those its old endpoint lost (gone) are queued again for alerts still waiting (`resendLostPushes`). A new endpoint another person has registered (with a session: a handed-over phone) stays theirs: this
  * request has none, so the old subscription is removed instead (`taken`) and its queued pushes are cancelled, never
  * shown on that person's device. Run again once when a subscribe of the new endpoint commits in between (the
  * endpoint is unique): the second run finds that row.
@@ -66,6 +67,7 @@ async function moveIn(
       // this one's queued pushes.
       await tx.update(pushSubscriptions).set(keys).where(eq(pushSubscriptions.id, owner.id));
       await moveQueuedAttempts(tx, id, owner.id);
+      await resendLostPushes(tx, { lostBy: id, to: owner.id });
       await tx.delete(pushSubscriptions).where(eq(pushSubscriptions.id, id));
       return 'moved';
     }
@@ -74,6 +76,7 @@ async function moveIn(
     .update(pushSubscriptions)
     .set({ ...keys, endpoint: fresh.endpoint, lastSuccessAt: null })
     .where(eq(pushSubscriptions.id, id));
+  await resendLostPushes(tx, { lostBy: id, to: id });
   return 'moved';
 }
 
