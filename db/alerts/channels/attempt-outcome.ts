@@ -1,6 +1,8 @@
 import type postgres from 'postgres';
+import { resendLostPushes } from './resend-lost-pushes';
 
-type Sql = postgres.Sql | postgres.TransactionSql;
+/** Not a transaction: a push lost to a subscription that moved meanwhile is queued again in one of its own. */
+type Sql = postgres.Sql;
 
 /** What the provider (push service, integration) made of one request. */
 export type AttemptOutcome =
@@ -42,7 +44,9 @@ export async function recordAttemptOutcomes(
   const to = results.map(({ outcome }) =>
     outcome.kind === 'sent' ? 'sent' : outcome.kind === 'retry' ? 'queued' : 'failed',
   );
-  const moved = await sql<{ subscriptionId: string | null; kind: AttemptOutcome['kind']; endpoint: string | null }[]>`
+  const moved = await sql<
+    { attemptId: string; subscriptionId: string | null; kind: AttemptOutcome['kind']; endpoint: string | null }[]
+  >`
     with input as (
       select * from unnest(${results.map((r) => r.attemptId)}::uuid[], ${to}::channel_attempt_state[],
                            ${results.map((r) => r.outcome.kind)}::text[],
@@ -84,7 +88,7 @@ export async function recordAttemptOutcomes(
       insert into delivery_channel_attempt_history (attempt_id, from_state, to_state, node_id, provider_status, detail)
       select id, previous, state, ${nodeId}, provider_status, detail from moved where previous = 'queued'
     )
-    select subscription_id as "subscriptionId", kind, endpoint from moved
+    select id as "attemptId", subscription_id as "subscriptionId", kind, endpoint from moved
      where subscription_id is not null and not moved_away`;
   // Statements of their own: the attempts' locks are released first, so these never hold an attempt while waiting
   // for a subscription that an unsubscribe (which nulls its attempts' references) holds. The outcomes are committed
@@ -111,6 +115,16 @@ export async function recordAttemptOutcomes(
         )
         update push_subscriptions set gone_at = now(), updated_at = now()
          where id in (select id from doomed) and gone_at is null`;
+      // Moved to a new endpoint after the outcome above read it (and before the move's own resend could see these
+      // attempts failed): queued again for the new endpoint here.
+      const movedMeanwhile = await sql<{ id: string }[]>`
+        select s.id from push_subscriptions s
+          join unnest(${gone.map((row) => row.subscriptionId)}::uuid[], ${gone.map((row) => row.endpoint)}::text[])
+               as g(id, endpoint) on s.id = g.id and s.endpoint <> g.endpoint`;
+      for (const { id } of movedMeanwhile) {
+        const attemptIds = gone.filter((row) => row.subscriptionId === id).map((row) => row.attemptId);
+        await resendLostPushes(sql, { attemptIds, to: id });
+      }
     }
   } catch (error) {
     // A gone subscription left unmarked answers 404/410 again on its next push, which marks it then.

@@ -370,6 +370,89 @@ describe('push subscriptions, webhook endpoints and notification rules: what the
     await resolveOpen();
   });
 
+  test("a move merging into the same person's subscription while an escalation holds the alert: it commits, then queues what was lost", async () => {
+    const token = await h.tokenFor('own', 'caregiver');
+    const stamp = Date.now();
+    const oldKeys = browserKeys();
+    const oldEndpoint = `https://fcm.googleapis.com/fcm/send/merge-old-${stamp}`;
+    const newEndpoint = `https://fcm.googleapis.com/fcm/send/merge-new-${stamp}`;
+    const subscribe = async (endpoint: string, keys: ReturnType<typeof browserKeys>) =>
+      (await h.request<{ id: string }>('POST', '/v1/me/push-subscriptions', { token, body: { endpoint, keys } })).body
+        .id;
+    const oldId = await subscribe(oldEndpoint, oldKeys);
+    const residentId = h.orgs.own.residents[0]?.id ?? '';
+    const manager = h.loginOf('own', 'manager');
+    const open = await h.database.sql<{ id: string }[]>`
+      select id from alerts where resident_id = ${residentId} and status <> 'resolved'`;
+    for (const alert of open) {
+      await resolveAlert(h.database.sql, {
+        alertId: alert.id,
+        identity: { staffId: manager.staffId, orgId: h.orgs.own.orgId, role: 'manager' },
+        note: 'test',
+        nodeId: 'channels-api-test',
+      });
+    }
+    const raised = await injectSosAlert({
+      databaseUrl: h.database.url,
+      org: h.orgs.own,
+      residentId,
+      functionsUrl: h.baseUrl,
+    });
+    const [lost] = await h.database.sql<{ id: string }[]>`
+      select id from delivery_channel_attempts where alert_id = ${raised.alertId} and subscription_id = ${oldId}`;
+    await recordAttemptOutcome(h.database.sql, {
+      attemptId: lost?.id ?? '',
+      nodeId: 'channels-api-test',
+      outcome: { kind: 'gone', providerStatus: 410, detail: 'push service: 410', endpoint: oldEndpoint },
+    });
+    // The console has already registered the browser's new endpoint for the same person.
+    const newKeys = browserKeys();
+    const newId = await subscribe(newEndpoint, newKeys);
+
+    // An escalation of this alert holds it, and will queue a push for the person's new subscription.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let holding = () => {};
+    const held = new Promise<void>((resolve) => {
+      holding = resolve;
+    });
+    const escalation = h.database.sql.begin(async (tx) => {
+      await tx`select id from alerts where id = ${raised.alertId} for update`;
+      holding();
+      await released;
+      await tx`
+        insert into delivery_channel_attempts (org_id, alert_id, delivery_id, staff_id, channel, subscription_id)
+        select org_id, alert_id, delivery_id, staff_id, 'push', ${newId} from delivery_channel_attempts
+         where id = ${lost?.id ?? ''}`;
+    });
+    await held;
+    const moving = h.request('POST', '/v1/push/subscription-changes', {
+      body: { oldEndpoint, oldAuth: oldKeys.auth, subscription: { endpoint: newEndpoint, keys: newKeys } },
+    });
+    // The move commits without waiting for the alert (merged: the old subscription is gone) …
+    await expect
+      .poll(async () => (await h.database.sql`select id from push_subscriptions where id = ${oldId}`).length, {
+        timeout: 5_000,
+      })
+      .toBe(0);
+    // … and the escalation's push to the new subscription then waits for nobody.
+    release();
+    await escalation;
+    expect((await moving).status).toBe(204);
+    // The escalation's push is on its way to the new subscription: the lost one is not queued a second time.
+    const pushes = await h.database.sql<{ state: string }[]>`
+      select state from delivery_channel_attempts where alert_id = ${raised.alertId} and subscription_id = ${newId}`;
+    expect(pushes).toEqual([{ state: 'queued' }]);
+    await resolveAlert(h.database.sql, {
+      alertId: raised.alertId,
+      identity: { staffId: manager.staffId, orgId: h.orgs.own.orgId, role: 'manager' },
+      note: 'test',
+      nodeId: 'channels-api-test',
+    });
+  });
+
   test('keys that are not a P-256 point and a 16-byte secret are refused, whatever they are', async () => {
     const token = await h.tokenFor('own', 'caregiver');
     const text = fc.string({ maxLength: 120 });

@@ -1,7 +1,6 @@
-import { and, eq, notExists } from 'drizzle-orm';
+import { and, eq, inArray, notExists } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { equalInConstantTime } from '../../../core/auth/hmac';
-import { resendLostPushes } from '../../../db/alerts/channels/resend-lost-pushes';
 import type { Database, DatabaseTransaction } from '../../../db/client';
 import { deliveryChannelAttempts, pushSubscriptions, staff } from '../../../db/schema';
 import { isUniqueViolation } from '../../lib/postgres-errors';
@@ -10,11 +9,18 @@ import type { SubscriptionValues } from '../push-subscriptions/acceptable-subscr
 /** What a move did: `moved`; `unknown` (no active person's subscription has that endpoint and secret); `taken`. */
 export type MoveOutcome = 'moved' | 'unknown' | 'taken';
 
+/** A move's outcome and, when it moved, the pushes its old endpoint lost, to queue again for `to` once committed. */
+export interface Move {
+  outcome: MoveOutcome;
+  lost?: { attemptIds: string[]; to: string };
+}
+
 /**
  * Moves the push subscription at `oldEndpoint` to `fresh` (`pushsubscriptionchange`) when `oldAuth` is its secret
  * and its owner is still active — also one its push service has meanwhile called gone (kept for this, and in use
  * again after the move). The subscription keeps its id and owner, so pushes queued for it go to the new
- * endpoint, and those its old endpoint lost (gone) are queued again for alerts still waiting (`resendLostPushes`). A new endpoint another person has registered (with a session: a handed-over phone) stays theirs: this
+ * endpoint; those its old endpoint lost (gone) are returned, for `resendLostPushes` after the commit (it locks alerts,
+ * which come before anything held here in the lock order). A new endpoint another person has registered (with a session: a handed-over phone) stays theirs: this
  * request has none, so the old subscription is removed instead (`taken`) and its queued pushes are cancelled, never
  * shown on that person's device. Run again once when a subscribe of the new endpoint commits in between (the
  * endpoint is unique): the second run finds that row.
@@ -22,7 +28,7 @@ export type MoveOutcome = 'moved' | 'unknown' | 'taken';
 export async function moveSubscription(
   db: Database,
   input: { oldEndpoint: string; oldAuth: string; fresh: SubscriptionValues },
-): Promise<MoveOutcome> {
+): Promise<Move> {
   try {
     return await db.transaction((tx) => moveIn(tx, input));
   } catch (error) {
@@ -34,7 +40,7 @@ export async function moveSubscription(
 async function moveIn(
   tx: DatabaseTransaction,
   { oldEndpoint, oldAuth, fresh }: { oldEndpoint: string; oldAuth: string; fresh: SubscriptionValues },
-): Promise<MoveOutcome> {
+): Promise<Move> {
   // FOR UPDATE, not less: the endpoint (a unique key) is what changes.
   const [old] = await tx
     .select({ subscription: pushSubscriptions, active: staff.active })
@@ -42,7 +48,9 @@ async function moveIn(
     .innerJoin(staff, eq(staff.id, pushSubscriptions.staffId))
     .where(eq(pushSubscriptions.endpoint, oldEndpoint))
     .for('update', { of: pushSubscriptions });
-  if (!old?.active || !equalInConstantTime(unpadded(old.subscription.auth), unpadded(oldAuth))) return 'unknown';
+  if (!old?.active || !equalInConstantTime(unpadded(old.subscription.auth), unpadded(oldAuth))) {
+    return { outcome: 'unknown' };
+  }
   const { id, staffId, userAgent } = old.subscription;
   const keys = {
     p256dh: fresh.p256dh,
@@ -60,24 +68,42 @@ async function moveIn(
       .for('update');
     if (owner && owner.staffId !== staffId) {
       await tx.delete(pushSubscriptions).where(eq(pushSubscriptions.id, id));
-      return 'taken';
+      return { outcome: 'taken' };
     }
     if (owner) {
       // The same person registered the new endpoint already: one subscription, with the browser's latest keys and
       // this one's queued pushes.
       await tx.update(pushSubscriptions).set(keys).where(eq(pushSubscriptions.id, owner.id));
       await moveQueuedAttempts(tx, id, owner.id);
-      await resendLostPushes(tx, { lostBy: id, to: owner.id });
+      const lost = await lostPushes(tx, id);
       await tx.delete(pushSubscriptions).where(eq(pushSubscriptions.id, id));
-      return 'moved';
+      return { outcome: 'moved', lost: { attemptIds: lost, to: owner.id } };
     }
   }
   await tx
     .update(pushSubscriptions)
     .set({ ...keys, endpoint: fresh.endpoint, lastSuccessAt: null })
     .where(eq(pushSubscriptions.id, id));
-  await resendLostPushes(tx, { lostBy: id, to: id });
-  return 'moved';
+  return { outcome: 'moved', lost: { attemptIds: await lostPushes(tx, id), to: id } };
+}
+
+/**
+ * The subscription's pushes that failed as gone, read (without locks) before a merge deletes the subscription and its
+ * attempts lose the reference.
+ */
+async function lostPushes(tx: DatabaseTransaction, subscriptionId: string): Promise<string[]> {
+  const rows = await tx
+    .select({ id: deliveryChannelAttempts.id })
+    .from(deliveryChannelAttempts)
+    .where(
+      and(
+        eq(deliveryChannelAttempts.subscriptionId, subscriptionId),
+        eq(deliveryChannelAttempts.channel, 'push'),
+        eq(deliveryChannelAttempts.state, 'failed'),
+        inArray(deliveryChannelAttempts.providerStatus, [404, 410]),
+      ),
+    );
+  return rows.map((row) => row.id);
 }
 
 /** Queued attempts of one subscription to another, except where that one already has the delivery's push. */

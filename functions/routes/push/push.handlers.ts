@@ -1,5 +1,6 @@
 import { verifyActionToken } from '../../../core/notify/action-token';
 import { findAttempt, type ReportedAttempt, recordAttemptReceived } from '../../../db/alerts/channels/attempt-reports';
+import { resendLostPushes } from '../../../db/alerts/channels/resend-lost-pushes';
 import { acknowledgeThroughAttempt } from '../../lib/acknowledge-through-attempt';
 import { API_NODE } from '../../lib/api-node';
 import type { AppContext } from '../../lib/context';
@@ -38,13 +39,19 @@ export const ack = handle(...routes.ack, async (c) => {
 export const subscriptionChange = handle(...routes.subscriptionChange, async (c) => {
   const body = c.req.valid('json');
   const fresh = await acceptableSubscription(c, body.subscription, 'body.subscription');
-  const outcome = URL.canParse(body.oldEndpoint)
-    ? await moveSubscription(c.env.services.db, {
-        oldEndpoint: new URL(body.oldEndpoint).href,
-        oldAuth: body.oldAuth,
-        fresh,
-      })
-    : 'unknown';
+  const { db, sql, logger } = c.env.services;
+  const { outcome, lost } = URL.canParse(body.oldEndpoint)
+    ? await moveSubscription(db, { oldEndpoint: new URL(body.oldEndpoint).href, oldAuth: body.oldAuth, fresh })
+    : { outcome: 'unknown' as const, lost: undefined };
+  if (lost) {
+    // The move is committed: a failure here loses those pushes (escalation goes on), not the device's subscription.
+    await resendLostPushes(sql, lost).catch((error: unknown) =>
+      logger.error('queueing the pushes a moved subscription lost failed', {
+        requestId: c.get('requestId'),
+        error: (error as Error).message,
+      }),
+    );
+  }
   if (outcome === 'unknown') {
     throw new ApiError({ code: 'NOT_FOUND', detail: 'No push subscription has that endpoint and secret' });
   }
