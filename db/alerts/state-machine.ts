@@ -179,7 +179,7 @@ export const channelAttemptTransitions = [
     event: 'queue',
     from: [null],
     to: 'queued',
-    by: ['system', 'escalation sweep', 'told staff'],
+    by: ['system', 'escalation sweep', 'told staff', 'realtime node'],
     via: 'createDeliveries, resendLostPushes',
   },
   { event: 'retry', from: ['queued'], to: 'queued', by: ['realtime node'], via: 'recordAttemptOutcome' },

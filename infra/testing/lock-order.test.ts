@@ -2,6 +2,7 @@ import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { hashPassword } from '../../core/auth/password';
 import { acknowledgeDelivery } from '../../db/alerts/acknowledge';
+import { resendLostPushes } from '../../db/alerts/channels/resend-lost-pushes';
 import { createDeliveries } from '../../db/alerts/deliveries';
 import { escalateDueAlerts } from '../../db/alerts/escalate';
 import { lockResidentAlerts } from '../../db/alerts/lock-resident-alerts';
@@ -148,7 +149,7 @@ describe('one global lock order: alerts, then staff, then deliveries, each by id
     };
   }
 
-  test('acks, receipts, escalation, resolves, claims and replays on the same alerts never deadlock', async () => {
+  test('acks, receipts, escalation, resolves, claims, replays and push resends on the same alerts never deadlock', async () => {
     const hammer = createDatabase(t.url, { max: 24, applicationName: 'lock-order-hammer' });
     let acknowledged = 0;
     /** Deadlock victims by kind of work, as the clients saw them. */
@@ -192,6 +193,26 @@ describe('one global lock order: alerts, then staff, then deliveries, each by id
               },
             ]);
         }
+        // Pushes a moved subscription lost (failed 410), queued again while the rest goes on.
+        const [subscriber] = people;
+        if (!subscriber) throw new Error('no staff');
+        const [subscription] = await hammer.sql<{ id: string }[]>`
+          insert into push_subscriptions (org_id, staff_id, endpoint, p256dh, auth)
+          values (${org.orgId}, ${subscriber.id}, ${`https://push.example/lock-order-${round}`}, 'key', 'auth')
+          returning id`;
+        const lost = await hammer.sql<{ id: string }[]>`
+          insert into delivery_channel_attempts
+            (org_id, alert_id, delivery_id, staff_id, channel, subscription_id, state, provider_status, failed_at)
+          select org_id, alert_id, id, staff_id, 'push', ${subscription?.id ?? ''}, 'failed', 410, now()
+            from alert_deliveries where id = any(${shuffled(deliveries)
+              .slice(0, 12)
+              .map((delivery) => delivery.id)}::uuid[])
+          returning id`;
+        for (let resend = 0; resend < 2; resend++)
+          work.push([
+            'resend lost pushes',
+            () => resendLostPushes(hammer.sql, { attemptIds: lost.map((row) => row.id), to: subscription?.id ?? '' }),
+          ]);
         for (let batch = 0; batch < 6; batch++)
           work.push([
             'receipts',

@@ -69,7 +69,7 @@ export class ChannelSender {
       async (results) => {
         const { followUpError } = await recordAttemptOutcomes(options.sql, options.nodeId, results);
         if (followUpError) {
-          options.logger.warn('channel outcomes recorded; updating their subscriptions failed', {
+          options.logger.error('channel outcomes recorded; a follow-up (marking subscriptions, resending) failed', {
             error: followUpError,
           });
         }

@@ -45,7 +45,13 @@ export async function recordAttemptOutcomes(
     outcome.kind === 'sent' ? 'sent' : outcome.kind === 'retry' ? 'queued' : 'failed',
   );
   const moved = await sql<
-    { attemptId: string; subscriptionId: string | null; kind: AttemptOutcome['kind']; endpoint: string | null }[]
+    {
+      attemptId: string;
+      subscriptionId: string | null;
+      kind: AttemptOutcome['kind'];
+      endpoint: string | null;
+      endpointWasGone: boolean;
+    }[]
   >`
     with input as (
       select * from unnest(${results.map((r) => r.attemptId)}::uuid[], ${to}::channel_attempt_state[],
@@ -59,12 +65,13 @@ export async function recordAttemptOutcomes(
       -- A gone endpoint that is no longer the subscription's: it moved while this push was on its way (sent again,
       -- a few times at most: someone flipping a subscription between dead endpoints gets no endless resends).
       select a.id, a.state,
-             coalesce(i.kind = 'gone' and s.endpoint <> i.endpoint and a.tries < ${MOVED_RESENDS}, false) as moved_away
+             coalesce(i.kind = 'gone' and s.endpoint <> i.endpoint and a.tries < ${MOVED_RESENDS}, false) as moved_away,
+             coalesce(s.endpoint = i.endpoint, false) as endpoint_was_gone
         from delivery_channel_attempts a join input i on i.id = a.id
         left join push_subscriptions s on s.id = a.subscription_id
        order by a.id for update of a
     ), outcome as (
-      select i.*, prior.state as previous, prior.moved_away,
+      select i.*, prior.state as previous, prior.moved_away, prior.endpoint_was_gone,
              case when prior.moved_away then 'queued'::channel_attempt_state else i.to_state end as next_state
         from prior join input i on i.id = prior.id
     ), moved as (
@@ -83,12 +90,14 @@ export async function recordAttemptOutcomes(
         from outcome o
        where a.id = o.id
       returning a.id, o.previous, a.state, a.subscription_id, o.kind, o.provider_status, a.detail, o.moved_away,
-                o.endpoint
+                o.endpoint, o.endpoint_was_gone
     ), history as (
       insert into delivery_channel_attempt_history (attempt_id, from_state, to_state, node_id, provider_status, detail)
       select id, previous, state, ${nodeId}, provider_status, detail from moved where previous = 'queued'
     )
-    select id as "attemptId", subscription_id as "subscriptionId", kind, endpoint from moved
+    select id as "attemptId", subscription_id as "subscriptionId", kind, endpoint,
+           endpoint_was_gone as "endpointWasGone"
+      from moved
      where subscription_id is not null and not moved_away`;
   // Statements of their own: the attempts' locks are released first, so these never hold an attempt while waiting
   // for a subscription that an unsubscribe (which nulls its attempts' references) holds. The outcomes are committed
@@ -115,16 +124,25 @@ export async function recordAttemptOutcomes(
         )
         update push_subscriptions set gone_at = now(), updated_at = now()
          where id in (select id from doomed) and gone_at is null`;
-      // Moved to a new endpoint after the outcome above read it (and before the move's own resend could see these
-      // attempts failed): queued again for the new endpoint here.
-      const movedMeanwhile = await sql<{ id: string }[]>`
-        select s.id from push_subscriptions s
-          join unnest(${gone.map((row) => row.subscriptionId)}::uuid[], ${gone.map((row) => row.endpoint)}::text[])
-               as g(id, endpoint) on s.id = g.id and s.endpoint <> g.endpoint`;
+      // Moved to a new endpoint after the outcome above read the old one (and before the move's own resend could see
+      // these attempts failed): queued again for the new endpoint here. Not those the outcome saw moved (at most
+      // MOVED_RESENDS sends after a move, then failed).
+      const lost = gone.filter((row) => row.endpointWasGone);
+      const movedMeanwhile =
+        lost.length === 0
+          ? []
+          : await sql<{ id: string }[]>`
+              select s.id from push_subscriptions s
+                join unnest(${lost.map((row) => row.subscriptionId)}::uuid[], ${lost.map((row) => row.endpoint)}::text[])
+                     as g(id, endpoint) on s.id = g.id and s.endpoint <> g.endpoint`;
+      const failures: string[] = [];
       for (const { id } of movedMeanwhile) {
-        const attemptIds = gone.filter((row) => row.subscriptionId === id).map((row) => row.attemptId);
-        await resendLostPushes(sql, { attemptIds, to: id });
+        const attemptIds = lost.filter((row) => row.subscriptionId === id).map((row) => row.attemptId);
+        await resendLostPushes(sql, { attemptIds, to: id }).catch((error: unknown) =>
+          failures.push(`queueing again the pushes subscription ${id} lost: ${(error as Error).message}`),
+        );
       }
+      if (failures.length > 0) return { followUpError: failures.join('; ') };
     }
   } catch (error) {
     // A gone subscription left unmarked answers 404/410 again on its next push, which marks it then.

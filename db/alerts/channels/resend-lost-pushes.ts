@@ -11,7 +11,8 @@ const GONE_PUSHES_PER_DELIVERY = 5;
 /**
  * Queues afresh, due now, for the subscription `to`, the given push attempts its old endpoint lost (failed 404/410),
  * for deliveries still waiting for someone — the alert not resolved, the delivery not acknowledged or superseded,
- * nor received already where the rule said "unless received" — one per delivery, none where `to` already has a push
+ * nor received already where the rule said "unless received" — one per delivery, none while `to` is itself called
+ * gone, none where `to` already has a push
  * of that delivery on its way or shown, and none after GONE_PUSHES_PER_DELIVERY gone ones. For a subscription moved
  * to a new endpoint (`pushsubscriptionchange`): the push service often says "gone" before the browser tells us the
  * new endpoint, and the emergency on its way would otherwise never reach that phone.
@@ -55,13 +56,15 @@ export async function resendLostPushes(
                   where other.delivery_id = a.delivery_id and other.subscription_id = ${input.to}
                     and other.state in ('queued', 'sent', 'delivered'))
                and (select count(*) from delivery_channel_attempts gone
-                     where gone.delivery_id = a.delivery_id and gone.channel = 'push' and gone.state = 'failed'
+                     where gone.delivery_id = a.delivery_id and gone.subscription_id = ${input.to}
+                       and gone.channel = 'push' and gone.state = 'failed'
                        and gone.provider_status in (404, 410)) < ${GONE_PUSHES_PER_DELIVERY}
              order by a.delivery_id
           ), queued as (
             insert into delivery_channel_attempts
               (org_id, alert_id, delivery_id, staff_id, channel, subscription_id, due_at, unless_received)
-            select org_id, alert_id, delivery_id, staff_id, 'push', ${input.to}::uuid, now(), unless_received from lost
+            select lost.org_id, lost.alert_id, lost.delivery_id, lost.staff_id, 'push', s.id, now(), lost.unless_received
+              from lost join push_subscriptions s on s.id = ${input.to} and s.gone_at is null
             returning id, pg_notify(${CHANNEL_ATTEMPTS_CHANNEL}, '') as woken
           ), history as (
             insert into delivery_channel_attempt_history (attempt_id, from_state, to_state, detail)

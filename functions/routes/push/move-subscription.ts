@@ -1,4 +1,4 @@
-import { and, eq, inArray, notExists } from 'drizzle-orm';
+import { and, eq, inArray, notExists, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { equalInConstantTime } from '../../../core/auth/hmac';
 import type { Database, DatabaseTransaction } from '../../../db/client';
@@ -88,8 +88,8 @@ async function moveIn(
 }
 
 /**
- * The subscription's pushes that failed as gone, read (without locks) before a merge deletes the subscription and its
- * attempts lose the reference.
+ * The subscription's pushes that failed as gone, of alerts not resolved, read (without locks) before a merge deletes
+ * the subscription and its attempts lose the reference.
  */
 async function lostPushes(tx: DatabaseTransaction, subscriptionId: string): Promise<string[]> {
   const rows = await tx
@@ -101,6 +101,7 @@ async function lostPushes(tx: DatabaseTransaction, subscriptionId: string): Prom
         eq(deliveryChannelAttempts.channel, 'push'),
         eq(deliveryChannelAttempts.state, 'failed'),
         inArray(deliveryChannelAttempts.providerStatus, [404, 410]),
+        sql`${deliveryChannelAttempts.alertId} in (select id from alerts where status <> 'resolved')`,
       ),
     );
   return rows.map((row) => row.id);
