@@ -32,6 +32,21 @@ describe('push subscriptions, webhook endpoints and notification rules: what the
   });
   afterAll(() => h.stop());
 
+  /** Resolves the resident's open alerts (as a manager), so that the next SOS opens a new one. */
+  async function resolveOpenAlertsOf(residentId: string) {
+    const manager = h.loginOf('own', 'manager');
+    const open = await h.database.sql<{ id: string }[]>`
+      select id from alerts where resident_id = ${residentId} and status <> 'resolved'`;
+    for (const alert of open) {
+      await resolveAlert(h.database.sql, {
+        alertId: alert.id,
+        identity: { staffId: manager.staffId, orgId: h.orgs.own.orgId, role: 'manager' },
+        note: 'test: the next SOS opens a new alert',
+        nodeId: 'channels-api-test',
+      });
+    }
+  }
+
   test('a subscription to a public https push service is taken; the same endpoint again answers 200; delete removes it', async () => {
     const token = await h.tokenFor('own', 'caregiver');
     const body = { endpoint: 'https://fcm.googleapis.com/fcm/send/abc123', expirationTime: null, keys: browserKeys() };
@@ -244,19 +259,9 @@ describe('push subscriptions, webhook endpoints and notification rules: what the
       ).body.items.find((item) => item.id === id);
     const residentId = h.orgs.own.residents[0]?.id;
     if (!residentId) throw new Error('seed');
-    const manager = h.loginOf('own', 'manager');
     /** A new SOS alert for the first resident (whose ladder starts with the caregiver): its pushes to this device. */
     const pushesOfNewAlert = async () => {
-      const open = await h.database.sql<{ id: string }[]>`
-        select id from alerts where resident_id = ${residentId} and status <> 'resolved'`;
-      for (const alert of open) {
-        await resolveAlert(h.database.sql, {
-          alertId: alert.id,
-          identity: { staffId: manager.staffId, orgId: h.orgs.own.orgId, role: 'manager' },
-          note: 'test: the next SOS opens a new alert',
-          nodeId: 'channels-api-test',
-        });
-      }
+      await resolveOpenAlertsOf(residentId);
       const raised = await injectSosAlert({
         databaseUrl: h.database.url,
         org: h.orgs.own,
@@ -308,19 +313,7 @@ describe('push subscriptions, webhook endpoints and notification rules: what the
     expect(created.status).toBe(201);
     const subscriptionId = created.body.id;
     const residentId = h.orgs.own.residents[0]?.id ?? '';
-    const manager = h.loginOf('own', 'manager');
-    const resolveOpen = async () => {
-      const open = await h.database.sql<{ id: string }[]>`
-        select id from alerts where resident_id = ${residentId} and status <> 'resolved'`;
-      for (const alert of open) {
-        await resolveAlert(h.database.sql, {
-          alertId: alert.id,
-          identity: { staffId: manager.staffId, orgId: h.orgs.own.orgId, role: 'manager' },
-          note: 'test',
-          nodeId: 'channels-api-test',
-        });
-      }
-    };
+    const resolveOpen = () => resolveOpenAlertsOf(residentId);
     /** A new SOS whose push to this device its push service answers 410 (as the channel sender records it). */
     const lostAlert = async (gone: string) => {
       await resolveOpen();
@@ -381,17 +374,7 @@ describe('push subscriptions, webhook endpoints and notification rules: what the
         .id;
     const oldId = await subscribe(oldEndpoint, oldKeys);
     const residentId = h.orgs.own.residents[0]?.id ?? '';
-    const manager = h.loginOf('own', 'manager');
-    const open = await h.database.sql<{ id: string }[]>`
-      select id from alerts where resident_id = ${residentId} and status <> 'resolved'`;
-    for (const alert of open) {
-      await resolveAlert(h.database.sql, {
-        alertId: alert.id,
-        identity: { staffId: manager.staffId, orgId: h.orgs.own.orgId, role: 'manager' },
-        note: 'test',
-        nodeId: 'channels-api-test',
-      });
-    }
+    await resolveOpenAlertsOf(residentId);
     const raised = await injectSosAlert({
       databaseUrl: h.database.url,
       org: h.orgs.own,
@@ -445,12 +428,7 @@ describe('push subscriptions, webhook endpoints and notification rules: what the
     const pushes = await h.database.sql<{ state: string }[]>`
       select state from delivery_channel_attempts where alert_id = ${raised.alertId} and subscription_id = ${newId}`;
     expect(pushes).toEqual([{ state: 'queued' }]);
-    await resolveAlert(h.database.sql, {
-      alertId: raised.alertId,
-      identity: { staffId: manager.staffId, orgId: h.orgs.own.orgId, role: 'manager' },
-      note: 'test',
-      nodeId: 'channels-api-test',
-    });
+    await resolveOpenAlertsOf(residentId);
   });
 
   test('keys that are not a P-256 point and a 16-byte secret are refused, whatever they are', async () => {
