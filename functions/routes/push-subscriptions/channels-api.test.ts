@@ -32,6 +32,28 @@ describe('push subscriptions, webhook endpoints and notification rules: what the
   });
   afterAll(() => h.stop());
 
+  /**
+   * A new SOS alert for the resident, whose push to this subscription its push service answered 410 (recorded as the
+   * channel sender records it).
+   */
+  async function sosLostTo(residentId: string, subscriptionId: string, goneEndpoint: string) {
+    await resolveOpenAlertsOf(residentId);
+    const raised = await injectSosAlert({
+      databaseUrl: h.database.url,
+      org: h.orgs.own,
+      residentId,
+      functionsUrl: h.baseUrl,
+    });
+    const [attempt] = await h.database.sql<{ id: string }[]>`
+      select id from delivery_channel_attempts where alert_id = ${raised.alertId} and subscription_id = ${subscriptionId}`;
+    await recordAttemptOutcome(h.database.sql, {
+      attemptId: attempt?.id ?? '',
+      nodeId: 'channels-api-test',
+      outcome: { kind: 'gone', providerStatus: 410, detail: 'push service: 410', endpoint: goneEndpoint },
+    });
+    return { alertId: raised.alertId, attemptId: attempt?.id ?? '' };
+  }
+
   /** Resolves the resident's open alerts (as a manager), so that the next SOS opens a new one. */
   async function resolveOpenAlertsOf(residentId: string) {
     const manager = h.loginOf('own', 'manager');
@@ -314,24 +336,7 @@ describe('push subscriptions, webhook endpoints and notification rules: what the
     const subscriptionId = created.body.id;
     const residentId = h.orgs.own.residents[0]?.id ?? '';
     const resolveOpen = () => resolveOpenAlertsOf(residentId);
-    /** A new SOS whose push to this device its push service answers 410 (as the channel sender records it). */
-    const lostAlert = async (gone: string) => {
-      await resolveOpen();
-      const raised = await injectSosAlert({
-        databaseUrl: h.database.url,
-        org: h.orgs.own,
-        residentId,
-        functionsUrl: h.baseUrl,
-      });
-      const [attempt] = await h.database.sql<{ id: string }[]>`
-        select id from delivery_channel_attempts where alert_id = ${raised.alertId} and subscription_id = ${subscriptionId}`;
-      await recordAttemptOutcome(h.database.sql, {
-        attemptId: attempt?.id ?? '',
-        nodeId: 'channels-api-test',
-        outcome: { kind: 'gone', providerStatus: 410, detail: 'push service: 410', endpoint: gone },
-      });
-      return raised.alertId;
-    };
+    const lostAlert = async (gone: string) => (await sosLostTo(residentId, subscriptionId, gone)).alertId;
     const pushesOf = (alertId: string) =>
       h.database.sql<{ state: string; detail: string | null }[]>`
         select a.state, h.detail from delivery_channel_attempts a
@@ -374,20 +379,7 @@ describe('push subscriptions, webhook endpoints and notification rules: what the
         .id;
     const oldId = await subscribe(oldEndpoint, oldKeys);
     const residentId = h.orgs.own.residents[0]?.id ?? '';
-    await resolveOpenAlertsOf(residentId);
-    const raised = await injectSosAlert({
-      databaseUrl: h.database.url,
-      org: h.orgs.own,
-      residentId,
-      functionsUrl: h.baseUrl,
-    });
-    const [lost] = await h.database.sql<{ id: string }[]>`
-      select id from delivery_channel_attempts where alert_id = ${raised.alertId} and subscription_id = ${oldId}`;
-    await recordAttemptOutcome(h.database.sql, {
-      attemptId: lost?.id ?? '',
-      nodeId: 'channels-api-test',
-      outcome: { kind: 'gone', providerStatus: 410, detail: 'push service: 410', endpoint: oldEndpoint },
-    });
+    const raised = await sosLostTo(residentId, oldId, oldEndpoint);
     // The console has already registered the browser's new endpoint for the same person.
     const newKeys = browserKeys();
     const newId = await subscribe(newEndpoint, newKeys);
@@ -408,7 +400,7 @@ describe('push subscriptions, webhook endpoints and notification rules: what the
       await tx`
         insert into delivery_channel_attempts (org_id, alert_id, delivery_id, staff_id, channel, subscription_id)
         select org_id, alert_id, delivery_id, staff_id, 'push', ${newId} from delivery_channel_attempts
-         where id = ${lost?.id ?? ''}`;
+         where id = ${raised.attemptId}`;
     });
     await held;
     const moving = h.request('POST', '/v1/push/subscription-changes', {
