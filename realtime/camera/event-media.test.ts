@@ -130,6 +130,13 @@ async function feedLive(node: RealtimeNode, cameraId: string): Promise<void> {
     .toBe('live');
 }
 
+/** Until the feed holds a whole keyframe, which a snapshot needs: live from its first packet, it may wait a GOP. */
+async function keyframeCached(node: RealtimeNode, cameraId: string): Promise<void> {
+  await expect
+    .poll(async () => (await node.camera?.feedStats(cameraId))?.keyframeCached, { timeout: 15_000, interval: 100 })
+    .toBe(true);
+}
+
 beforeAll(async () => {
   seeded = await seedCameraDatabase();
   folder = await mkdtemp(join(tmpdir(), 'carewatch-event-media-'));
@@ -309,6 +316,7 @@ describe('event media faults never touch the alert', () => {
     });
     await feedLive(crashNode, fed);
     await feedLive(crashNode, silent);
+    await keyframeCached(crashNode, fed);
     let alertId = await raise('fall', 'high');
     const [alert] = await seeded.database.sql`select status from alerts where id = ${alertId}`;
     expect(alert?.status).toBe('open');
@@ -326,8 +334,7 @@ describe('event media faults never touch the alert', () => {
     await writeFile(blocker, 'a file where the media folder should be');
     const stuck = await startNode('media-stuck', { MEDIA_DIR: join(blocker, 'media') });
     await feedLive(stuck, fed);
-    // A keyframe every second: by now the GOP cache holds one.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await keyframeCached(stuck, fed);
     alertId = await raise('gas', 'critical');
     const failed = (await settledMedia(alertId, 4)).find((row) => row.cameraId === fed && row.kind === 'snapshot');
     expect(failed?.state).toBe('failed');

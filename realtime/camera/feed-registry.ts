@@ -151,12 +151,20 @@ export class FeedRegistry {
     return this.handles.get(cameraId)?.testPattern ?? null;
   }
 
-  /** Packet counters, state and viewer count of a camera's feed, when it is open (diagnostics and tests). */
+  /**
+   * Packet counters, state and viewer count of a camera's feed, when it is open, and whether it holds a whole
+   * keyframe (what a snapshot needs; a feed is live from its first packet) — diagnostics and tests.
+   */
   async feedStats(cameraId: string) {
     const handle = this.handles.get(cameraId);
     if (!handle) return null;
     const feed = await handle.feed;
-    return { ...feed.stats, state: feed.currentState, viewers: feed.viewerCount };
+    return {
+      ...feed.stats,
+      state: feed.currentState,
+      viewers: feed.viewerCount,
+      keyframeCached: handle.cameraFeed.cachedGop !== null,
+    };
   }
 
   /** The open feed of a camera, without becoming one of its users (event media taps it); null when not open. */
