@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -65,12 +65,17 @@ describe('docker-compose.yml', () => {
   });
 
   test('refuses to start without the required secrets, naming them', async () => {
-    const empty = join(mkdtempSync(join(tmpdir(), 'carewatch-env-')), 'empty.env');
+    const folder = mkdtempSync(join(tmpdir(), 'carewatch-env-'));
+    const empty = join(folder, 'empty.env');
     writeFileSync(empty, '');
-    const failure = await run('docker-compose', ['--env-file', empty, '-f', 'docker-compose.yml', 'config'], {
-      env: { PATH: process.env.PATH ?? '' },
-    }).catch((error: { stderr: string }) => error);
-    expect('stderr' in failure ? failure.stderr : '').toMatch(/set [A-Z_]+ in \.env/);
+    try {
+      const failure = await run('docker-compose', ['--env-file', empty, '-f', 'docker-compose.yml', 'config'], {
+        env: { PATH: process.env.PATH ?? '' },
+      }).catch((error: { stderr: string }) => error);
+      expect('stderr' in failure ? failure.stderr : '').toMatch(/set [A-Z_]+ in \.env/);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   test('every variable compose interpolates is documented in .env.example, and every documented one is used', () => {
