@@ -15,8 +15,8 @@ import {
   tokenFor,
 } from './testing';
 
-// A node refuses dashboards before it runs out of open files: at its capacity it refuses new dashboards with 503 (problem+json,
-// Retry-After; nginx then tries the next node) and goes on working for the dashboards it holds. Before this, a node
+// A node refuses dashboards before it runs out of open files: at its capacity it refuses new dashboards with 503
+// (problem+json, Retry-After; nginx then tries the next node) and goes on working for the dashboards it holds. Before this, a node
 // at its file limit spun a core on failing accepts, left upgrades hanging, stopped answering health checks, and its
 // escalation sweep failed with EMFILE because its database pool could not reconnect.
 

@@ -106,7 +106,7 @@ export class ChannelSender {
     }
     this.claiming = this.claimLoop().finally(() => {
       this.claiming = null;
-      // A wake-up the loop did not look again for (it stopped on a full house or an error): look now.
+      // A wake-up the loop did not look again for (it stopped with no free slot or on an error): look now.
       if (this.claimAgain) this.kick();
     });
   }

@@ -18,11 +18,11 @@ export interface Move {
 /**
  * Moves the push subscription at `oldEndpoint` to `fresh` (`pushsubscriptionchange`) when `oldAuth` is its secret
  * and its owner is still active — also one its push service has meanwhile called gone (kept for this, and in use
- * again after the move). The subscription keeps its id and owner, so pushes queued for it go to the new
- * endpoint; those its old endpoint lost (gone) are returned, for `resendLostPushes` after the commit (it locks alerts,
- * which come before anything held here in the lock order). A new endpoint another person has registered (with a session: a handed-over phone) stays theirs: this
- * request has none, so the old subscription is removed instead (`taken`) and its queued pushes are cancelled, never
- * shown on that person's device. Run again once when a subscribe of the new endpoint commits in between (the
+ * again after the move). The subscription keeps its id and owner, so pushes queued for it go to the new endpoint;
+ * those its old endpoint lost (gone) are returned, for `resendLostPushes` after the commit (it locks alerts, which
+ * come before anything held here in the lock order). A new endpoint another person has registered (with a session:
+ * a handed-over phone) stays theirs: this request has none, so the old subscription is removed instead (`taken`) and
+ * its queued pushes are cancelled, never shown on that person's device. Run again once when a subscribe of the new endpoint commits in between (the
  * endpoint is unique): the second run finds that row.
  */
 export async function moveSubscription(
