@@ -6,6 +6,7 @@ import {
   type ClaimedDelivery,
   type ClaimOptions,
   claimDeliveries,
+  dueDeliveries,
   failExhaustedDeliveries,
   type PeekedDelivery,
   peekDeliveries,
@@ -21,6 +22,10 @@ import type { FirstSendTiming, Metrics } from './metrics';
 
 const OUTSTANDING: DeliveryState[] = ['pending', 'sent'];
 const CLAIM_LIMIT = 5000;
+/** Due deliveries a sweep looks at by due time; more than this, and it asks by the node's staff instead. */
+export const SWEEP_LOOK_LIMIT = 2000;
+/** How long sweeps ask by staff after a full look. */
+const SWEEP_BY_STAFF_MS = 60_000;
 
 /** `notifiedAt`: when the NOTIFY that named it reached this node (`performance.now()`). */
 type Notified = PeekedDelivery & { notifiedAt: number };
@@ -35,11 +40,21 @@ export interface DispatcherOptions {
   maxSends: number;
 }
 
+/** What one pass of the loop sent: the sweep that follows it in the same turn sends none of it again. */
+interface SentInPass {
+  deliveryIds: ReadonlySet<string>;
+  /** Staff whose backlog that pass sent (their fresh connection): the sweep's frames for them are backlog too. */
+  backlogStaff: readonly string[];
+}
+
+const NOTHING_SENT: SentInPass = { deliveryIds: new Set(), backlogStaff: [] };
+
 /**
  * Turns database wake-ups into frames. Sources of work: NOTIFY on `carewatch_alerts` (fast path), a periodic
  * sweep (safety net for lost notifications, resends and a restarted node: the `delivery-sweep` job calls `sweep`) and
- * a fresh connection (everything outstanding for its staff member); escalations arrive as NOTIFY too. Work is coalesced and run by one loop, so frames
- * for one staff member leave in the order the database handed out their sequences.
+ * a fresh connection (everything outstanding for its staff member); escalations arrive as NOTIFY too. Work is
+ * coalesced and run by one loop, so frames for one staff member leave in the order the database handed out their
+ * sequences — except what a sweep finds (re-sends, a lost wake-up), which follows the new work of the same turn.
  *
  * Several nodes: only one claims (and records) each send, but every node with a connection of that staff member
  * sends it there — for a new alert through the shared wake-up, for what a sweep claimed (re-sends, lost wake-ups)
@@ -55,6 +70,8 @@ export class Dispatcher {
   /** Deliveries another node's sweep just sent: copies for our connections. */
   private readonly sentElsewhere = new Set<string>();
   private sweepDue = false;
+  /** Until then (epoch ms) a sweep asks by staff, without looking at what is due first (see runOnce). */
+  private sweepByStaffUntil = 0;
   private running: Promise<void> | null = null;
   private unlisten: (() => Promise<void>)[] = [];
   private stopped = false;
@@ -165,22 +182,54 @@ export class Dispatcher {
       this.updates.clear();
       this.sentElsewhere.clear();
       this.sweepDue = false;
-      const claimed: ClaimedDelivery[] = [];
-      try {
-        await this.runOnce(fresh, { woken, carried }, updates, sweep, sentElsewhere, claimed);
-      } catch (error) {
-        // The database is the source of truth: what this pass claimed is made due again and its work is queued
-        // once more, so a failure costs the retry's 500 ms, not a re-send interval.
-        this.options.logger.error('dispatch failed', { error: (error as Error).message });
-        await this.releaseAfterFailure(claimed.map((delivery) => delivery.id));
-        for (const staffId of fresh) this.freshStaff.add(staffId);
-        for (const [alertId, at] of woken) if (!this.wokenAlerts.has(alertId)) this.wokenAlerts.set(alertId, at);
-        this.carried.push(...carried);
-        for (const [alertId, change] of updates) if (!this.updates.has(alertId)) this.updates.set(alertId, change);
-        for (const deliveryId of sentElsewhere) this.sentElsewhere.add(deliveryId);
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        this.sweepDue = true;
+      const urgent =
+        fresh.length > 0 || woken.size > 0 || carried.length > 0 || updates.length > 0 || sentElsewhere.length > 0;
+      let sentBefore: SentInPass = NOTHING_SENT;
+      if (urgent)
+        await this.pass(
+          async (claimed) => {
+            sentBefore = await this.runOnce(fresh, { woken, carried }, updates, false, sentElsewhere, claimed);
+          },
+          () => {
+            for (const staffId of fresh) this.freshStaff.add(staffId);
+            for (const [alertId, at] of woken) if (!this.wokenAlerts.has(alertId)) this.wokenAlerts.set(alertId, at);
+            this.carried.push(...carried);
+            for (const [alertId, change] of updates) if (!this.updates.has(alertId)) this.updates.set(alertId, change);
+            for (const deliveryId of sentElsewhere) this.sentElsewhere.add(deliveryId);
+          },
+        );
+      // The safety net runs after the frames of new work have left: its look, claims and failed-marking never hold up
+      // a first send. It runs even when that pass failed (work that keeps failing must not stop re-sends), and it
+      // sends nothing that pass has just sent.
+      if (sweep && !this.stopped) {
+        const after = sentBefore;
+        await this.pass(
+          async (claimed) => {
+            await this.runOnce([], { woken: new Map(), carried: [] }, [], true, [], claimed, after);
+          },
+          () => {},
+        );
       }
+    }
+  }
+
+  /**
+   * One pass of the loop. On failure the database stays the source of truth: what the pass claimed is made due
+   * again, its work is queued once more (`requeue`) with a sweep, so a failure costs the retry's 500 ms, not a
+   * re-send interval.
+   */
+  private async pass(run: (claimed: ClaimedDelivery[]) => Promise<void>, requeue: () => void): Promise<void> {
+    // Every claim is recorded the moment it commits, before anything else of the pass can fail: a failure then
+    // releases exactly what this pass claimed, whichever query threw.
+    const claimed: ClaimedDelivery[] = [];
+    try {
+      await run(claimed);
+    } catch (error) {
+      this.options.logger.error('dispatch failed', { error: (error as Error).message });
+      await this.releaseAfterFailure(claimed.map((delivery) => delivery.id));
+      requeue();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      this.sweepDue = true;
     }
   }
 
@@ -191,7 +240,8 @@ export class Dispatcher {
     sweep: boolean,
     sentElsewhere: string[],
     claimed: ClaimedDelivery[],
-  ): Promise<void> {
+    before: SentInPass = NOTHING_SENT,
+  ): Promise<SentInPass> {
     const { sql, registry, nodeId, resendSeconds, maxSends } = this.options;
     const peeked: PeekedDelivery[] = [];
     const known = new Map<string, AlertSnapshot>();
@@ -199,8 +249,7 @@ export class Dispatcher {
     const base = { resendSeconds, maxSends, nodeId, limit: CLAIM_LIMIT };
     /** First sends claimed in this pass, with the node's own timestamps: their frames close the spans. */
     const timings = new Map<string, FirstSendTiming>();
-    // Every claim is recorded the moment it commits, before anything else of this pass can fail: a failure
-    // then releases exactly what was claimed (see loop), whichever query of the pass threw.
+    // Recorded the moment it commits (see pass).
     const claim = async (options: Pick<ClaimOptions, 'staffIds' | 'deliveryIds' | 'ignoreSchedule'>) => {
       const rows = await claimDeliveries(sql, { ...base, ...options });
       claimed.push(...rows);
@@ -234,7 +283,19 @@ export class Dispatcher {
     }
     const swept: string[] = [];
     if (registry.staffCount > 0 && sweep) {
-      const rows = await claim({ staffIds: registry.staffIds() });
+      // What is due, then the part of it for staff connected here. Due rows of staff connected nowhere (pending until
+      // someone acknowledges) stay due: past the look limit they could hide ours, so then it asks by staff.
+      // Once the look came back full, the next sweeps ask by staff straight away for a while (rows of people
+      // connected nowhere stay due until acknowledged): the look is then tried again now and then, not every time.
+      const due =
+        Date.now() < this.sweepByStaffUntil ? null : await dueDeliveries(sql, { maxSends, limit: SWEEP_LOOK_LIMIT });
+      if (due && due.length >= SWEEP_LOOK_LIMIT) this.sweepByStaffUntil = Date.now() + SWEEP_BY_STAFF_MS;
+      const rows =
+        !due || due.length >= SWEEP_LOOK_LIMIT
+          ? await claim({ staffIds: registry.staffIds() })
+          : await claim({
+              deliveryIds: due.filter((delivery) => registry.connectionsOf(delivery.staffId)).map(({ id }) => id),
+            });
       if (rows.length >= CLAIM_LIMIT) this.sweepDue = true;
       swept.push(...rows.map((delivery) => delivery.id));
     }
@@ -243,25 +304,28 @@ export class Dispatcher {
       const rows = await peekDeliveries(sql, { deliveryIds: sentElsewhere, states: ['sent'] });
       peeked.push(...rows.filter((delivery) => registry.connectionsOf(delivery.staffId)));
     }
-    if (sweep) await failExhaustedDeliveries(sql, maxSends, nodeId);
+    if (sweep) this.options.metrics.deliveriesFailed += await failExhaustedDeliveries(sql, maxSends, nodeId);
 
     const updateTargets = updates.length > 0 ? await this.updateTargets(updates.map(([alertId]) => alertId)) : [];
     // Another node may have claimed some of these: its send is recorded there; ours only reaches our sockets.
     const claimedIds = new Set(claimed.map((delivery) => delivery.id));
     const others = peeked.filter((delivery) => !claimedIds.has(delivery.id));
-    if (claimed.length === 0 && others.length === 0 && updateTargets.length === 0) return;
-    const missing = [
-      ...claimed.map((delivery) => delivery.alertId),
-      ...others.map((delivery) => delivery.alertId),
-      ...updates.map(([alertId]) => alertId),
-    ].filter((alertId) => !known.has(alertId));
+    const toSend = [...claimed, ...others].filter((delivery) => !before.deliveryIds.has(delivery.id));
+    const sent: SentInPass = { deliveryIds: new Set(toSend.map(({ id }) => id)), backlogStaff: connectedFresh };
+    if (toSend.length === 0 && updateTargets.length === 0) {
+      if (swept.length > 0) await this.announceSwept(swept);
+      return sent;
+    }
+    const missing = [...toSend.map((delivery) => delivery.alertId), ...updates.map(([alertId]) => alertId)].filter(
+      (alertId) => !known.has(alertId),
+    );
     const snapshots = missing.length > 0 ? await alertSnapshots(sql, missing) : new Map<string, AlertSnapshot>();
     for (const [alertId, snapshot] of known) if (!snapshots.has(alertId)) snapshots.set(alertId, snapshot);
     // Sequence order per staff member, whichever query found the delivery.
-    const backlog = new Set(connectedFresh);
+    const backlog = new Set([...connectedFresh, ...before.backlogStaff]);
     sendDeliveries(
       this.options,
-      [...claimed, ...others].sort((a, b) => a.seq - b.seq),
+      toSend.sort((a, b) => a.seq - b.seq),
       snapshots,
       backlog,
       timings,
@@ -269,6 +333,7 @@ export class Dispatcher {
     await sendUpdates(this.options, updates, updateTargets, snapshots);
     // After our own sockets have them: other nodes send their copies.
     if (swept.length > 0) await this.announceSwept(swept);
+    return sent;
   }
 
   private async releaseAfterFailure(deliveryIds: string[]): Promise<void> {

@@ -27,6 +27,8 @@ export class Metrics {
   latencyCount = 0;
   framesSent = 0;
   escalations = 0;
+  /** Deliveries this node's sweeps gave up on (no receipt after REALTIME_MAX_SENDS sends). */
+  deliveriesFailed = 0;
   slowClientsDropped = 0;
   badFrames = 0;
   /** Dashboard upgrades refused because this node held its maximum of connections. */
@@ -84,8 +86,11 @@ export class Metrics {
     sql: Sql,
     gauges: { connections: number; staff: number; nodeId: string; maxConnections: number },
   ): Promise<string> {
-    const states = await sql<{ state: string; count: number }[]>`
-      select state, count(*)::int as count from alert_deliveries group by state order by state`;
+    // Outstanding only, from their index: a count of every delivery ever made read the whole table at each scrape
+    // (0.4 s a node at 300,000 deliveries, and growing with the history).
+    const outstanding = await sql<{ state: string; count: number }[]>`
+      select state, count(*)::int as count from alert_deliveries where state in ('pending', 'sent') group by state`;
+    const countOf = (state: string) => outstanding.find((row) => row.state === state)?.count ?? 0;
     const node = `node="${gauges.nodeId.replace(/["\\\n]/g, '_')}"`;
     const lines = [
       '# HELP carewatch_realtime_connections Authenticated WebSocket connections on this node.',
@@ -97,9 +102,11 @@ export class Metrics {
       '# HELP carewatch_realtime_max_connections Dashboard connections this node takes before refusing upgrades (503).',
       '# TYPE carewatch_realtime_max_connections gauge',
       `carewatch_realtime_max_connections{${node}} ${Number.isFinite(gauges.maxConnections) ? gauges.maxConnections : '+Inf'}`,
-      '# HELP carewatch_alert_deliveries Alert deliveries by state (whole database).',
-      '# TYPE carewatch_alert_deliveries gauge',
-      ...states.map((row) => `carewatch_alert_deliveries{state="${row.state}"} ${row.count}`),
+      '# HELP carewatch_alert_deliveries_outstanding Deliveries not received yet, by state (whole database).',
+      '# TYPE carewatch_alert_deliveries_outstanding gauge',
+      ...['pending', 'sent'].map(
+        (state) => `carewatch_alert_deliveries_outstanding{state="${state}"} ${countOf(state)}`,
+      ),
       '# HELP carewatch_realtime_delivery_latency_seconds From delivery creation to its first frame sent.',
       '# TYPE carewatch_realtime_delivery_latency_seconds histogram',
     ];
@@ -117,6 +124,9 @@ export class Metrics {
       ...this.channelCreatedToClaimed.render(node),
       ...this.channelRequest.render(node),
       ...this.channelOutcomeRecorded.render(node),
+      '# HELP carewatch_realtime_deliveries_failed_total Deliveries this node gave up on: no receipt after the last send.',
+      '# TYPE carewatch_realtime_deliveries_failed_total counter',
+      `carewatch_realtime_deliveries_failed_total{${node}} ${this.deliveriesFailed}`,
       '# HELP carewatch_realtime_escalations_total Alerts this node moved up their escalation ladder.',
       '# TYPE carewatch_realtime_escalations_total counter',
       `carewatch_realtime_escalations_total{${node}} ${this.escalations}`,

@@ -236,7 +236,9 @@ describe('HTTP on the node', () => {
     expect(response.status).toBe(200);
     const text = await response.text();
     expect(text).toMatch(/^carewatch_realtime_connections\{node="[^"]+"\} [1-9]\d*$/m);
-    expect(text).toMatch(/^carewatch_alert_deliveries\{state="sent"\} [1-9]\d*$/m);
+    // This client sends no receipt: the alert's delivery is still sent.
+    expect(text).toMatch(/^carewatch_alert_deliveries_outstanding\{state="sent"\} [1-9]\d*$/m);
+    expect(text).toMatch(/^carewatch_alert_deliveries_outstanding\{state="pending"\} \d+$/m);
     expect(text).toMatch(/^carewatch_realtime_delivery_latency_seconds_count\{node="[^"]+"\} [1-9]\d*$/m);
     expect(text).toMatch(/^carewatch_realtime_escalations_total\{node="[^"]+"\} \d+$/m);
   });
