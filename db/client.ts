@@ -24,6 +24,12 @@ export interface DatabaseOptions {
    * during an outage every query would first sit out that wait; default: its own backoff.
    */
   maxReconnectDelay?: number;
+  /**
+   * Every statement of the pool runs on PostgreSQL's generic plan (`plan_cache_mode`). For a pool whose statements
+   * all look rows up by id (the channel sender's): those taking an array of ids are otherwise planned again on every
+   * execution (see `withGenericPlan`), and their planning cost more than their run.
+   */
+  genericPlans?: boolean;
 }
 
 /**
@@ -54,6 +60,7 @@ export function createDatabase(url: string, options: DatabaseOptions = {}) {
     connection: {
       application_name: options.applicationName ?? 'carewatch',
       ...(options.statementTimeoutMs === undefined ? {} : { statement_timeout: options.statementTimeoutMs }),
+      ...(options.genericPlans ? { plan_cache_mode: 'force_generic_plan' } : {}),
     },
     // postgres.js's own backoff (jittered 3^retries / 100 s), capped.
     ...(maxDelay === undefined

@@ -17,6 +17,13 @@ export type AlertChange =
   | 'resolved'
   | 'updated';
 
+/** A delivery just created, as the statement that created it returns it (and a notification carries it). */
+export interface NewDeliveryRow {
+  id: string;
+  staffId: string;
+  seq: number;
+}
+
 /** What a notification says. Realtime nodes re-read the database; the payload only says where to look. */
 export interface AlertNotification {
   alertId: string;

@@ -1,13 +1,15 @@
 import type postgres from 'postgres';
 import { withGenericPlan } from '../generic-plan';
+import type { AlertChange, NewDeliveryRow } from './channel';
 import { channelAttemptCtes } from './channels/create-attempts';
+import { notify, notifyExpression } from './notify';
 
 type Tx = postgres.TransactionSql;
 
-export interface NewDeliveryRow {
-  id: string;
-  staffId: string;
-  seq: number;
+/** What the new deliveries change on their alert (`set`), announced with the change's NOTIFY. */
+export interface DeliveriesAnnouncement {
+  change: AlertChange;
+  set: postgres.PendingQuery<postgres.Row[]>;
 }
 
 /**
@@ -23,13 +25,21 @@ export interface NewDeliveryRow {
  * more): an ack or resolve holding an alert row checks its `acknowledged_by`/`resolved_by` foreign key with KEY
  * SHARE on a staff row, which this must not block — it would wait for staff while holding an alert, against the
  * global order alerts → staff → deliveries (README "Delivery guarantees").
+ *
+ * With `announce`, the same statement also updates the alert (its level, its next deadline) and sends the change's
+ * NOTIFY carrying the new deliveries (see `notify`): one round trip less on every alert's path. The caller holds
+ * the alert row already (locked before any staff row), as the global order wants.
  */
 export async function createDeliveries(
   tx: Tx,
   input: { alertId: string; orgId: string; staffIds: string[]; level: number; retrigger?: number; nodeId?: string },
+  announce?: DeliveriesAnnouncement,
 ): Promise<NewDeliveryRow[]> {
   const staffIds = [...new Set(input.staffIds)].sort();
-  if (staffIds.length === 0) return [];
+  if (staffIds.length === 0) {
+    if (announce) await notify(tx, { alertId: input.alertId, change: announce.change, deliveries: [] }, announce.set);
+    return [];
+  }
   const retrigger = input.retrigger ?? 0;
   const detail =
     retrigger > 0 ? `re-trigger ${retrigger}, escalation level ${input.level}` : `escalation level ${input.level}`;
@@ -51,7 +61,14 @@ export async function createDeliveries(
     ), history as (
       insert into alert_delivery_history (delivery_id, from_state, to_state, node_id, detail)
       select id, null, 'pending', ${input.nodeId ?? null}, ${detail} from inserted
-    ), ${channelAttemptCtes(tx, { deliveries: 'inserted', alertId: input.alertId, orgId: input.orgId, nodeId: input.nodeId ?? null })}
+    ), ${channelAttemptCtes(tx, { deliveries: 'inserted', alertId: input.alertId, orgId: input.orgId, nodeId: input.nodeId ?? null })}${
+      announce
+        ? tx`, announced as (
+      update alerts set ${announce.set} where id = ${input.alertId}
+      returning ${notifyExpression(tx, announce.change, { cte: 'inserted' })}
+    )`
+        : tx``
+    }
     select id, staff_id as "staffId", seq::float8 as seq from inserted order by staff_id`,
   );
 }

@@ -1,11 +1,10 @@
 import type postgres from 'postgres';
 import { scheduleOnce } from '../on-call/load';
 import type { AlertSeverity } from '../schema/alerts';
-import type { AlertChange } from './channel';
-import { createDeliveries, type NewDeliveryRow } from './deliveries';
+import type { AlertChange, NewDeliveryRow } from './channel';
+import { createDeliveries } from './deliveries';
 import { type EscalationPolicy, usablePolicy } from './escalation-policy';
 import { positionOnLadder, staffForStep } from './escalation-targets';
-import { notify } from './notify';
 
 type Tx = postgres.TransactionSql;
 
@@ -44,19 +43,14 @@ export async function advanceLadder(
     if (!position || (walk.firstRoundOnly && position.round > 0)) return undefined;
     const staffIds = await staffForStep(tx, { ...alert, step: position.step, schedule });
     if (staffIds.length === 0) continue;
-    const deliveries = await createDeliveries(tx, {
-      alertId: alert.alertId,
-      orgId: alert.orgId,
-      staffIds,
-      level,
-      retrigger: alert.retrigger,
-      nodeId: alert.nodeId,
-    });
-    await notify(
+    const deliveries = await createDeliveries(
       tx,
-      { alertId: alert.alertId, change: walk.change, deliveries },
-      tx`escalation_level = ${level}, updated_at = now(),
-         next_escalation_at = now() + make_interval(secs => ${position.step.waitSeconds})`,
+      { alertId: alert.alertId, orgId: alert.orgId, staffIds, level, retrigger: alert.retrigger, nodeId: alert.nodeId },
+      {
+        change: walk.change,
+        set: tx`escalation_level = ${level}, updated_at = now(),
+                next_escalation_at = now() + make_interval(secs => ${position.step.waitSeconds})`,
+      },
     );
     return { level, deliveries };
   }

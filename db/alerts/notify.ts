@@ -1,11 +1,16 @@
 import type postgres from 'postgres';
-import { ALERTS_CHANNEL, type AlertNotification } from './channel';
-import type { NewDeliveryRow } from './deliveries';
+import { ALERTS_CHANNEL, type AlertNotification, type NewDeliveryRow } from './channel';
 
 type Sql = postgres.Sql | postgres.TransactionSql;
 
 /** At most this many new deliveries ride in a NOTIFY payload (PostgreSQL's limit is 8,000 bytes). */
 const DELIVERIES_IN_PAYLOAD = 60;
+
+/**
+ * The new deliveries a notification carries: rows known here, or those of a CTE (columns id, staff_id, seq) of the
+ * statement the notification is sent from.
+ */
+export type CarriedDeliveries = NewDeliveryRow[] | { cte: string } | null;
 
 /**
  * `pg_notify` with the `AlertNotification` payload of the `alerts` row in scope (its columns unqualified, or
@@ -15,17 +20,27 @@ const DELIVERIES_IN_PAYLOAD = 60;
 export function notifyExpression(
   sql: Sql,
   change: AlertNotification['change'],
-  deliveries?: NewDeliveryRow[] | null,
+  deliveries?: CarriedDeliveries,
   alias?: string,
 ): postgres.PendingQuery<postgres.Row[]> {
-  const carried =
-    deliveries && deliveries.length <= DELIVERIES_IN_PAYLOAD
-      ? JSON.stringify(deliveries.map((delivery) => [delivery.id, delivery.staffId, delivery.seq]))
-      : null;
   const column = (name: string) => (alias ? sql`${sql(alias)}.${sql(name)}` : sql(name));
   return sql`pg_notify(${ALERTS_CHANNEL}, json_build_object(
     'alertId', ${column('id')}, 'orgId', ${column('org_id')}, 'residentId', ${column('resident_id')},
-    'change', ${change}::text, 'deliveries', ${carried}::text::json)::text)`;
+    'change', ${change}::text, 'deliveries', ${carried(sql, deliveries)})::text)`;
+}
+
+function carried(sql: Sql, deliveries: CarriedDeliveries | undefined): postgres.PendingQuery<postgres.Row[]> {
+  if (deliveries && !Array.isArray(deliveries)) {
+    return sql`(select case when count(*) <= ${DELIVERIES_IN_PAYLOAD}
+                            then coalesce(json_agg(json_build_array(id, staff_id, seq::float8) order by staff_id),
+                                          '[]'::json) end
+                  from ${sql(deliveries.cte)})`;
+  }
+  const rows =
+    deliveries && deliveries.length <= DELIVERIES_IN_PAYLOAD
+      ? JSON.stringify(deliveries.map((delivery) => [delivery.id, delivery.staffId, delivery.seq]))
+      : null;
+  return sql`${rows}::text::json`;
 }
 
 /**

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type SeededOrganisation, seedDemoOrganisation } from '../../infra/demo-organisation';
+import { createDatabase } from '../client';
 import { createTestDatabase, type TestDatabase } from '../testing/database';
+import { lockResidentAlerts } from './lock-resident-alerts';
 import { markDeliveredMany } from './outstanding';
 import { raiseAlert } from './raise-alert';
 import { alertSnapshots } from './snapshot';
@@ -17,7 +19,7 @@ describe('plan cache of the per-alert statements', () => {
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    org = await seedDemoOrganisation(t.db, { orgName: 'Plan Cache Centre', slug: 'plan-cache', residents: 12 });
+    org = await seedDemoOrganisation(t.db, { orgName: 'Plan Cache Centre', slug: 'plan-cache', residents: 18 });
   });
   afterAll(() => t.drop());
 
@@ -85,5 +87,38 @@ describe('plan cache of the per-alert statements', () => {
     // The second names the wrong staff member: as good as unknown. The first, confirmed twice in one batch, is
     // delivered once.
     expect(results).toEqual(['delivered', 'unknown', 'delivered']);
+  });
+
+  test('the lock an ingest batch takes first is never planned per batch (its estimate kept a custom plan)', async () => {
+    const single = createDatabase(t.url, { max: 1, applicationName: 'carewatch-test lock plans' });
+    try {
+      for (const resident of org.residents.slice(0, 7)) {
+        await single.sql.begin((tx) => lockResidentAlerts(tx, { orgId: org.orgId, residentId: resident.id }));
+      }
+      expect(await plansOf(single.sql, 'open_alerts as materialized')).toEqual({ generic: 7, custom: 0 });
+      const [setting] = await single.sql<{ mode: string }[]>`select current_setting('plan_cache_mode') as mode`;
+      expect(setting?.mode).toBe('auto');
+    } finally {
+      await single.close();
+    }
+  });
+
+  test("a pool made for generic plans (the channel sender's) never plans an array statement per execution", async () => {
+    const raised = [];
+    for (let index = 12; index < 18; index++) raised.push(await raise(index));
+    const generic = createDatabase(t.url, { max: 1, applicationName: 'carewatch-test generic', genericPlans: true });
+    try {
+      const [setting] = await generic.sql<{ mode: string }[]>`select current_setting('plan_cache_mode') as mode`;
+      expect(setting?.mode).toBe('force_generic_plan');
+      for (const alert of raised) {
+        // Two ids: with the server's default setting, a custom plan every time.
+        const snapshots = await alertSnapshots(generic.sql, [alert.alertId, randomUUID()]);
+        expect(snapshots.get(alert.alertId)?.status).toBe('open');
+      }
+      const plans = await plansOf(generic.sql, "'residentName', r.name");
+      expect(plans).toEqual({ generic: 6, custom: 0 });
+    } finally {
+      await generic.close();
+    }
   });
 });

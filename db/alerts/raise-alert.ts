@@ -1,6 +1,7 @@
 import type postgres from 'postgres';
 import type { AlertKind, AlertSeverity, AlertStatus } from '../schema/alerts';
-import { createDeliveries, type NewDeliveryRow } from './deliveries';
+import type { NewDeliveryRow } from './channel';
+import { createDeliveries } from './deliveries';
 import { usablePolicy } from './escalation-policy';
 import { type AlertOnLadder, advanceLadder, whenNobodyOnTheLadder } from './ladder';
 import { jsonText, notify } from './notify';
@@ -128,12 +129,13 @@ async function startEscalation(tx: Tx, alert: AlertOnLadder): Promise<NewDeliver
   const step = await advanceLadder(tx, alert, { fromLevel: 0, firstRoundOnly: true, change: 'created' });
   if (step) return step.deliveries;
   const { staffIds, told } = await whenNobodyOnTheLadder(tx, alert.orgId);
-  const deliveries = await createDeliveries(tx, { ...alert, staffIds, level: 0 });
-  await notify(
+  return createDeliveries(
     tx,
-    { alertId: alert.alertId, change: 'created', deliveries },
-    tx`details = details || ${jsonText({ escalation: `no one on the ladder; told ${told}` })}::text::jsonb,
-       next_escalation_at = null`,
+    { ...alert, staffIds, level: 0 },
+    {
+      change: 'created',
+      set: tx`details = details || ${jsonText({ escalation: `no one on the ladder; told ${told}` })}::text::jsonb,
+              next_escalation_at = null`,
+    },
   );
-  return deliveries;
 }

@@ -1,7 +1,8 @@
 import type postgres from 'postgres';
 import { scheduleOnce } from '../on-call/load';
 import type { AlertSeverity, AlertStatus, RetriggerCause } from '../schema/alerts';
-import { createDeliveries, type NewDeliveryRow } from './deliveries';
+import type { NewDeliveryRow } from './channel';
+import { createDeliveries } from './deliveries';
 import type { EscalationPolicy } from './escalation-policy';
 import { positionOnLadder, staffForStep, withoutOffShift } from './escalation-targets';
 import { whenNobodyOnTheLadder } from './ladder';
@@ -63,21 +64,22 @@ export async function retriggerAlert(
   );
   let staffIds = [...onStep, ...retold];
   if (staffIds.length === 0) staffIds = (await whenNobodyOnTheLadder(tx, alert.orgId)).staffIds;
-  const deliveries = await createDeliveries(tx, {
-    alertId: alert.alertId,
-    orgId: alert.orgId,
-    staffIds,
-    level: alert.level,
-    retrigger: entry.retrigger,
-    nodeId: why.nodeId,
-  });
   // A step no longer on the (edited) ladder has no wait: the alert stays open, told, and unescalated.
   const wait = position?.step.waitSeconds ?? null;
-  await notify(
+  return createDeliveries(
     tx,
-    { alertId: alert.alertId, change: 'retriggered', deliveries },
-    tx`status = 'open', acknowledged_at = null, acknowledged_by = null, retrigger_count = ${entry.retrigger},
-       next_escalation_at = now() + make_interval(secs => ${wait}::float8), updated_at = now()`,
+    {
+      alertId: alert.alertId,
+      orgId: alert.orgId,
+      staffIds,
+      level: alert.level,
+      retrigger: entry.retrigger,
+      nodeId: why.nodeId,
+    },
+    {
+      change: 'retriggered',
+      set: tx`status = 'open', acknowledged_at = null, acknowledged_by = null, retrigger_count = ${entry.retrigger},
+              next_escalation_at = now() + make_interval(secs => ${wait}::float8), updated_at = now()`,
+    },
   );
-  return deliveries;
 }

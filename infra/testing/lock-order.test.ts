@@ -2,6 +2,7 @@ import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { hashPassword } from '../../core/auth/password';
 import { acknowledgeDelivery } from '../../db/alerts/acknowledge';
+import { queueWaitingPushes } from '../../db/alerts/channels/queue-waiting-pushes';
 import { resendLostPushes } from '../../db/alerts/channels/resend-lost-pushes';
 import { createDeliveries } from '../../db/alerts/deliveries';
 import { escalateDueAlerts } from '../../db/alerts/escalate';
@@ -149,7 +150,7 @@ describe('one global lock order: alerts, then staff, then deliveries, each by id
     };
   }
 
-  test('acks, receipts, escalation, resolves, claims, replays and push resends on the same alerts never deadlock', async () => {
+  test('acks, receipts, escalation, resolves, claims, replays, push resends and subscribes on the same alerts never deadlock', async () => {
     const hammer = createDatabase(t.url, { max: 24, applicationName: 'lock-order-hammer' });
     let acknowledged = 0;
     /** Deadlock victims by kind of work, as the clients saw them. */
@@ -212,6 +213,13 @@ describe('one global lock order: alerts, then staff, then deliveries, each by id
           work.push([
             'resend lost pushes',
             () => resendLostPushes(hammer.sql, { attemptIds: lost.map((row) => row.id), to: subscription?.id ?? '' }),
+          ]);
+        // The same person subscribing a device: their waiting deliveries' pushes queued for it.
+        for (let subscribe = 0; subscribe < 2; subscribe++)
+          work.push([
+            'queue waiting pushes',
+            () =>
+              queueWaitingPushes(hammer.sql, { orgId: org.orgId, staffId: subscriber.id, to: subscription?.id ?? '' }),
           ]);
         for (let batch = 0; batch < 6; batch++)
           work.push([

@@ -18,7 +18,11 @@ const { config, nodeId } = workerData as { config: RealtimeConfig; nodeId: strin
 
 const logger = createLogger('realtime', config.LOG_LEVEL);
 yieldToTheDashboardPath();
-const database = createDatabase(config.DATABASE_URL, { max: 4, applicationName: `carewatch-channels ${nodeId}` });
+const database = createDatabase(config.DATABASE_URL, {
+  max: 4,
+  applicationName: `carewatch-channels ${nodeId}`,
+  genericPlans: true,
+});
 const spans = new SpanRelay((batch) => port.postMessage({ type: 'spans', batch }));
 const observe = (name: SpanName) => ({ observe: (seconds: number) => spans.observe(name, seconds) });
 const sender = new ChannelSender({
