@@ -47,7 +47,10 @@ describe('push channel, end to end: hub SOS → push service → service worker 
     await h?.stop();
   });
 
-  /** A resident with no open alert, their first-step carer (a caregiver), and a new device of theirs. */
+  /**
+   * A resident with no open alert, their first-step carer (a caregiver) with nothing waiting for them either (a new
+   * device gets the pushes of alerts still waiting for its owner), and a new device of theirs.
+   */
   async function residentWithSubscribedCarer(): Promise<{
     residentId: string;
     carer: { staffId: string; token: string };
@@ -58,8 +61,13 @@ describe('push channel, end to end: hub SOS → push service → service worker 
     const resident = residents[residentIndex++ % residents.length];
     if (!resident) throw new Error('no residents');
     const admin = h.loginOf('own', 'admin');
+    const [row] = await h.database.sql<{ staffId: string }[]>`
+      select staff_id as "staffId" from assignments where resident_id = ${resident.id} and escalation_order = 1`;
+    const staffId = row?.staffId ?? '';
     const open = await h.database.sql<{ id: string }[]>`
-      select id from alerts where resident_id = ${resident.id} and status <> 'resolved'`;
+      select id from alerts
+       where status <> 'resolved'
+         and (resident_id = ${resident.id} or id in (select alert_id from alert_deliveries where staff_id = ${staffId}))`;
     for (const { id } of open) {
       await resolveAlert(h.database.sql, {
         alertId: id,
@@ -68,9 +76,6 @@ describe('push channel, end to end: hub SOS → push service → service worker 
         nodeId: 'test',
       });
     }
-    const [row] = await h.database.sql<{ staffId: string }[]>`
-      select staff_id as "staffId" from assignments where resident_id = ${resident.id} and escalation_order = 1`;
-    const staffId = row?.staffId ?? '';
     await h.database.sql`delete from push_subscriptions where staff_id = ${staffId}`;
     const token = await tokenFor({ staffId, orgId: h.orgs.own.orgId, role: 'caregiver' });
     const device = push.subscribe();

@@ -50,7 +50,6 @@ export async function recordAttemptOutcomes(
       subscriptionId: string | null;
       kind: AttemptOutcome['kind'];
       endpoint: string | null;
-      endpointWasGone: boolean;
     }[]
   >`
     with input as (
@@ -62,18 +61,23 @@ export async function recordAttemptOutcomes(
                            ${results.map((r) => (r.outcome.kind === 'gone' ? r.outcome.endpoint : null))}::text[])
                as t(id, to_state, kind, provider_status, detail, retry_in, endpoint)
     ), prior as materialized (
-      -- A gone endpoint that is no longer the subscription's: it moved while this push was on its way (sent again,
-      -- a few times at most: someone flipping a subscription between dead endpoints gets no endless resends).
-      select a.id, a.state,
-             coalesce(i.kind = 'gone' and s.endpoint <> i.endpoint and a.tries < ${MOVED_RESENDS}, false) as moved_away,
-             coalesce(s.endpoint = i.endpoint, false) as endpoint_was_gone
+      select a.id, a.state, a.subscription_id, a.tries
         from delivery_channel_attempts a join input i on i.id = a.id
-        left join push_subscriptions s on s.id = a.subscription_id
        order by a.id for update of a
-    ), outcome as (
-      select i.*, prior.state as previous, prior.moved_away, prior.endpoint_was_gone,
-             case when prior.moved_away then 'queued'::channel_attempt_state else i.to_state end as next_state
+    ), judged as (
+      -- The subscription is joined to the attempt as it is once locked, not before: a merge of subscriptions
+      -- (\`pushsubscriptionchange\`) that moved this attempt to another subscription while it waited for the lock is
+      -- seen here. A gone endpoint that is no longer the subscription's: it moved while this push was on its way
+      -- (sent again, a few times at most: someone flipping a subscription between dead endpoints gets no endless
+      -- resends). Every other gone one is checked again after this statement, with a snapshot of its own.
+      select prior.id, prior.state,
+             coalesce(i.kind = 'gone' and s.endpoint <> i.endpoint and prior.tries < ${MOVED_RESENDS}, false) as moved_away
         from prior join input i on i.id = prior.id
+        left join push_subscriptions s on s.id = prior.subscription_id
+    ), outcome as (
+      select i.*, judged.state as previous, judged.moved_away,
+             case when judged.moved_away then 'queued'::channel_attempt_state else i.to_state end as next_state
+        from judged join input i on i.id = judged.id
     ), moved as (
       update delivery_channel_attempts a
          set state = case when o.previous = 'queued' then o.next_state else a.state end,
@@ -90,13 +94,12 @@ export async function recordAttemptOutcomes(
         from outcome o
        where a.id = o.id
       returning a.id, o.previous, a.state, a.subscription_id, o.kind, o.provider_status, a.detail, o.moved_away,
-                o.endpoint, o.endpoint_was_gone
+                o.endpoint
     ), history as (
       insert into delivery_channel_attempt_history (attempt_id, from_state, to_state, node_id, provider_status, detail)
       select id, previous, state, ${nodeId}, provider_status, detail from moved where previous = 'queued'
     )
-    select id as "attemptId", subscription_id as "subscriptionId", kind, endpoint,
-           endpoint_was_gone as "endpointWasGone"
+    select id as "attemptId", subscription_id as "subscriptionId", kind, endpoint
       from moved
      where subscription_id is not null and not moved_away`;
   // Statements of their own: the attempts' locks are released first, so these never hold an attempt while waiting
@@ -125,19 +128,15 @@ export async function recordAttemptOutcomes(
         update push_subscriptions set gone_at = now(), updated_at = now()
          where id in (select id from doomed) and gone_at is null`;
       // Moved to a new endpoint after the outcome above read the old one (and before the move's own resend could see
-      // these attempts failed): queued again for the new endpoint here. Not those the outcome saw moved (at most
-      // MOVED_RESENDS sends after a move, then failed).
-      const lost = gone.filter((row) => row.endpointWasGone);
-      const movedMeanwhile =
-        lost.length === 0
-          ? []
-          : await sql<{ id: string }[]>`
-              select s.id from push_subscriptions s
-                join unnest(${lost.map((row) => row.subscriptionId)}::uuid[], ${lost.map((row) => row.endpoint)}::text[])
-                     as g(id, endpoint) on s.id = g.id and s.endpoint <> g.endpoint`;
+      // these attempts failed), or past the outcome's own MOVED_RESENDS: offered to `resendLostPushes`, which queues
+      // again for the new endpoint under its per-delivery limit. Those the outcome queued again are not here.
+      const movedMeanwhile = await sql<{ id: string }[]>`
+        select s.id from push_subscriptions s
+          join unnest(${gone.map((row) => row.subscriptionId)}::uuid[], ${gone.map((row) => row.endpoint)}::text[])
+               as g(id, endpoint) on s.id = g.id and s.endpoint <> g.endpoint`;
       const failures: string[] = [];
       for (const { id } of movedMeanwhile) {
-        const attemptIds = lost.filter((row) => row.subscriptionId === id).map((row) => row.attemptId);
+        const attemptIds = gone.filter((row) => row.subscriptionId === id).map((row) => row.attemptId);
         await resendLostPushes(sql, { attemptIds, to: id }).catch((error: unknown) =>
           failures.push(`queueing again the pushes subscription ${id} lost: ${(error as Error).message}`),
         );

@@ -304,13 +304,20 @@ describe('channel attempts: created with the delivery by the rules, claimed once
     const [again] = (await claim()).filter((a) => a.id === attempt.id);
     expect(again).toMatchObject({ tries: 2, push: { subscriptionId, endpoint: 'https://push.example/phone-rotated' } });
 
-    // Moved yet again, and again gone, past the resends allowed: failed, and the subscription still in use.
+    // Moved yet again, and again gone, past the resends allowed: failed, and the subscription still in use; the
+    // delivery's push goes to the new endpoint as a new attempt, under the per-delivery limit of gone pushes.
     await t.sql`update delivery_channel_attempts set tries = 5 where id = ${attempt.id}`;
     await t.sql`update push_subscriptions set endpoint = 'https://push.example/phone-rotated-2' where id = ${subscriptionId}`;
     await goneAt(attempt.id, 'https://push.example/phone-rotated');
     const [last] = await t.sql`select state from delivery_channel_attempts where id = ${attempt.id}`;
     expect(last?.state).toBe('failed');
     expect(await goneMark()).toBeNull();
+    expect(
+      (await attemptsOf(alert.alertId))
+        .filter((row) => row.channel === 'push')
+        .map((row) => row.state)
+        .sort(),
+    ).toEqual(['failed', 'queued']);
     expect(await t.sql`select id from push_subscriptions where id = ${subscriptionId}`).toEqual([
       { id: subscriptionId },
     ]);

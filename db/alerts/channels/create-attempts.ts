@@ -5,16 +5,13 @@ import { defaultChannelRules } from './default-rules';
 type Sql = postgres.Sql | postgres.TransactionSql;
 
 /**
- * CTEs creating the channel attempts of new deliveries, for the statement that creates them (`createDeliveries`):
- * for each delivery, the staff member's override for the alert's severity, else the organisation's rule, else the
- * default; one attempt per push subscription of that person (not one its push service called gone) and per named
- * (or, unnamed, every active) webhook endpoint of the organisation, due `delaySeconds` after now, each with its first
- * history row, and a wake-up on CHANNEL_ATTEMPTS_CHANNEL when there is at least one (PostgreSQL sends one
- * notification per transaction for identical ones). `deliveries` is a CTE of the statement with columns (id, staff_id).
+ * The CTE `channel_rules` (delivery_id, staff_id, channel, delay_seconds, unless_received, endpoint_id): for each
+ * delivery of the CTE `deliveries` (columns id, staff_id) of one alert, the staff member's override for the alert's
+ * severity, else the organisation's rule, else the default, one row per channel entry.
  */
-export function channelAttemptCtes(
+export function channelRulesCte(
   sql: Sql,
-  input: { deliveries: string; alertId: string; orgId: string; nodeId: string | null },
+  input: { deliveries: string; alertId: string; orgId: string },
 ): postgres.PendingQuery<postgres.Row[]> {
   const deliveries = sql(input.deliveries);
   return sql`
@@ -41,7 +38,22 @@ export function channelAttemptCtes(
           case when jsonb_typeof(rule.channels) = 'array' then rule.channels
                else ${JSON.stringify(defaultChannelRules)}::jsonb -> alert.severity::text end
         ) as c(entry)
-    ), channel_attempts as (
+    )`;
+}
+
+/**
+ * CTEs creating the channel attempts of new deliveries, for the statement that creates them (`createDeliveries`):
+ * for each delivery and entry of its rules (`channelRulesCte`), one attempt per push subscription of that person (not one its push service called gone) and per named
+ * (or, unnamed, every active) webhook endpoint of the organisation, due `delaySeconds` after now, each with its first
+ * history row, and a wake-up on CHANNEL_ATTEMPTS_CHANNEL when there is at least one (PostgreSQL sends one
+ * notification per transaction for identical ones). `deliveries` is a CTE of the statement with columns (id, staff_id).
+ */
+export function channelAttemptCtes(
+  sql: Sql,
+  input: { deliveries: string; alertId: string; orgId: string; nodeId: string | null },
+): postgres.PendingQuery<postgres.Row[]> {
+  return sql`
+    ${channelRulesCte(sql, input)}, channel_attempts as (
       insert into delivery_channel_attempts
         (org_id, alert_id, delivery_id, staff_id, channel, subscription_id, endpoint_id, due_at, unless_received)
       select ${input.orgId}::uuid, ${input.alertId}::uuid, r.delivery_id, r.staff_id, 'push'::notification_channel, s.id, null::uuid,

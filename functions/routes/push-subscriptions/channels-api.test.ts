@@ -37,6 +37,18 @@ describe('push subscriptions, webhook endpoints and notification rules: what the
    * channel sender records it).
    */
   async function sosLostTo(residentId: string, subscriptionId: string, goneEndpoint: string) {
+    const { raised, attempts } = await newSosPushesTo(residentId, subscriptionId);
+    const [attempt] = attempts;
+    await recordAttemptOutcome(h.database.sql, {
+      attemptId: attempt?.id ?? '',
+      nodeId: 'channels-api-test',
+      outcome: { kind: 'gone', providerStatus: 410, detail: 'push service: 410', endpoint: goneEndpoint },
+    });
+    return { alertId: raised.alertId, attemptId: attempt?.id ?? '' };
+  }
+
+  /** A new SOS alert for the resident (its open ones resolved first), and its push attempts to this subscription. */
+  async function newSosPushesTo(residentId: string, subscriptionId: string) {
     await resolveOpenAlertsOf(residentId);
     const raised = await injectSosAlert({
       databaseUrl: h.database.url,
@@ -44,14 +56,9 @@ describe('push subscriptions, webhook endpoints and notification rules: what the
       residentId,
       functionsUrl: h.baseUrl,
     });
-    const [attempt] = await h.database.sql<{ id: string }[]>`
+    const attempts = await h.database.sql<{ id: string }[]>`
       select id from delivery_channel_attempts where alert_id = ${raised.alertId} and subscription_id = ${subscriptionId}`;
-    await recordAttemptOutcome(h.database.sql, {
-      attemptId: attempt?.id ?? '',
-      nodeId: 'channels-api-test',
-      outcome: { kind: 'gone', providerStatus: 410, detail: 'push service: 410', endpoint: goneEndpoint },
-    });
-    return { alertId: raised.alertId, attemptId: attempt?.id ?? '' };
+    return { raised, attempts };
   }
 
   /** Resolves the resident's open alerts (as a manager), so that the next SOS opens a new one. */
@@ -283,16 +290,9 @@ describe('push subscriptions, webhook endpoints and notification rules: what the
     if (!residentId) throw new Error('seed');
     /** A new SOS alert for the first resident (whose ladder starts with the caregiver): its pushes to this device. */
     const pushesOfNewAlert = async () => {
-      await resolveOpenAlertsOf(residentId);
-      const raised = await injectSosAlert({
-        databaseUrl: h.database.url,
-        org: h.orgs.own,
-        residentId,
-        functionsUrl: h.baseUrl,
-      });
+      const { raised, attempts } = await newSosPushesTo(residentId, id);
       expect(raised.created).toBe(true);
-      return h.database.sql`
-        select id from delivery_channel_attempts where alert_id = ${raised.alertId} and subscription_id = ${id}`;
+      return attempts;
     };
     const goneAtItsPushService = () =>
       // As the channel sender records a 404/410 (db/alerts/channels/attempt-outcome.ts).
@@ -368,6 +368,54 @@ describe('push subscriptions, webhook endpoints and notification rules: what the
     await resolveOpen();
   });
 
+  test('a device subscribed while an alert waits for its owner gets its push: after an expired subscription, a new phone, never twice', async () => {
+    const token = await h.tokenFor('own', 'caregiver');
+    const stamp = Date.now();
+    const subscribe = async (endpoint: string) =>
+      h.request<{ id: string }>('POST', '/v1/me/push-subscriptions', {
+        token,
+        body: { endpoint, keys: browserKeys() },
+      });
+    const expired = `https://fcm.googleapis.com/fcm/send/expired-for-good-${stamp}`;
+    const first = await subscribe(expired);
+    expect(first.status).toBe(201);
+    const residentId = h.orgs.own.residents[0]?.id ?? '';
+    const pushesTo = (alertId: string, subscriptionId: string) =>
+      h.database.sql<{ state: string; detail: string | null }[]>`
+        select a.state, h.detail from delivery_channel_attempts a
+          join delivery_channel_attempt_history h on h.attempt_id = a.id and h.from_state is null
+         where a.alert_id = ${alertId} and a.subscription_id = ${subscriptionId} order by a.created_at`;
+    const queuedForThisDevice = [{ state: 'queued', detail: expect.stringContaining('device subscribed while') }];
+
+    // The phone's subscription expired at its push service with the SOS on its way; the console subscribes anew.
+    const waiting = (await sosLostTo(residentId, first.body.id, expired)).alertId;
+    const renewed = `https://fcm.googleapis.com/fcm/send/renewed-${stamp}`;
+    const second = await subscribe(renewed);
+    expect(second.status).toBe(201);
+    expect(await pushesTo(waiting, second.body.id)).toEqual(queuedForThisDevice);
+    // Subscribing the same endpoint again queues nothing more.
+    expect((await subscribe(renewed)).status).toBe(200);
+    expect(await pushesTo(waiting, second.body.id)).toEqual(queuedForThisDevice);
+
+    // An SOS raised while the only subscription is called gone queues no push at all; turning push on again does,
+    // also once the dashboard sends have run out (the delivery failed: the alert still waits for this person).
+    await h.database.sql`update push_subscriptions set gone_at = now() where id = ${second.body.id}`;
+    const { raised, attempts } = await newSosPushesTo(residentId, second.body.id);
+    expect(attempts).toEqual([]);
+    const caregiver = h.loginOf('own', 'caregiver');
+    await h.database.sql`
+      update alert_deliveries set state = 'failed' where alert_id = ${raised.alertId} and staff_id = ${caregiver.staffId}`;
+    const third = await subscribe(`https://fcm.googleapis.com/fcm/send/renewed-again-${stamp}`);
+    expect(third.status).toBe(201);
+    expect(await pushesTo(raised.alertId, third.body.id)).toEqual(queuedForThisDevice);
+
+    // Resolved before the person subscribed another device: nobody is waiting, nothing is sent.
+    await resolveOpenAlertsOf(residentId);
+    const fourth = await subscribe(`https://fcm.googleapis.com/fcm/send/tablet-${stamp}`);
+    expect(fourth.status).toBe(201);
+    expect(await pushesTo(raised.alertId, fourth.body.id)).toEqual([]);
+  });
+
   test("a move merging into the same person's subscription while an escalation holds the alert: it commits, then queues what was lost", async () => {
     const token = await h.tokenFor('own', 'caregiver');
     const stamp = Date.now();
@@ -416,10 +464,11 @@ describe('push subscriptions, webhook endpoints and notification rules: what the
     release();
     await escalation;
     expect((await moving).status).toBe(204);
-    // The escalation's push is on its way to the new subscription: the lost one is not queued a second time.
+    // Subscribing the new endpoint queued the waiting alert's push for it already, and the escalation queued its own:
+    // the move queues no third.
     const pushes = await h.database.sql<{ state: string }[]>`
       select state from delivery_channel_attempts where alert_id = ${raised.alertId} and subscription_id = ${newId}`;
-    expect(pushes).toEqual([{ state: 'queued' }]);
+    expect(pushes).toEqual([{ state: 'queued' }, { state: 'queued' }]);
     await resolveOpenAlertsOf(residentId);
   });
 

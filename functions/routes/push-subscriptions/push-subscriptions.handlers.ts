@@ -1,4 +1,5 @@
 import { and, eq, getTableColumns, ne, sql } from 'drizzle-orm';
+import { queueWaitingPushes } from '../../../db/alerts/channels/queue-waiting-pushes';
 import { type PushSubscriptionRow, pushSubscriptions } from '../../../db/schema';
 import { handle } from '../../lib/handlers';
 import { withIsoDates } from '../../lib/org-references';
@@ -58,6 +59,15 @@ export const create = handle(...routes.create, async (c) => {
   const [row] = first.length > 0 ? first : await upsert();
   if (!row) throw new Error('push subscription upsert returned no row');
   const { created, ...stored } = row;
+  // The subscription is committed: a failure here leaves the waiting alerts off this device (the dashboard and the
+  // escalation go on), never the subscription itself.
+  await queueWaitingPushes(c.env.services.sql, { orgId: scope.orgId, staffId: values.staffId, to: row.id }).catch(
+    (error: unknown) =>
+      c.env.services.logger.error('queueing the waiting alerts for a new subscription failed', {
+        requestId: c.get('requestId'),
+        error: (error as Error).message,
+      }),
+  );
   return created ? c.json(itemJson(stored), 201) : c.json(itemJson(stored), 200);
 });
 

@@ -22,7 +22,9 @@ export const create = [
       "The body is the browser's `PushSubscription.toJSON()`. The endpoint must be an https URL on a public " +
       'host. A browser has one subscription: the caller registering its endpoint again answers 200 with the keys ' +
       'updated; another person registering it (a shared phone) replaces the previous owner’s subscription with a ' +
-      'new one of the caller’s (201), and pushes still queued for the previous owner are cancelled.',
+      'new one of the caller’s (201), and pushes still queued for the previous owner are cancelled. Alerts still ' +
+      'waiting for the caller get a push to this device where the caller’s notification rules say push (once per ' +
+      'device).',
     responses: {
       201: jsonResponse('Subscribed', ItemSchema),
       200: jsonResponse('Already subscribed: the caller’s subscription, with these keys', ItemSchema),
