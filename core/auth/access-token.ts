@@ -1,6 +1,7 @@
 import { sign } from 'hono/jwt';
 import * as v from 'valibot';
 import { type Actor, staffRoles } from '../../db/actor';
+import { hmacKey } from './hmac';
 
 /** The only algorithm we issue and the only one we accept: an attacker cannot pick `none` or RS/HS confusion. */
 export const ACCESS_TOKEN_ALG = 'HS256';
@@ -27,23 +28,6 @@ export type Hs256Check = (
   signingInput: string,
   signature: Uint8Array<ArrayBuffer>,
 ) => boolean | Promise<boolean>;
-
-const hmacKeys = new Map<string, Promise<CryptoKey>>();
-/** A process knows one secret (tests a few): a small bound keeps the map from growing with callers' mistakes. */
-const MAX_KEYS = 8;
-
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = hmacKeys.get(secret);
-  if (!key) {
-    if (hmacKeys.size >= MAX_KEYS) hmacKeys.clear();
-    const raw = new TextEncoder().encode(secret);
-    key = crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
-    hmacKeys.set(secret, key);
-    // A refused key is not remembered: the next call tries again.
-    key.catch(() => hmacKeys.delete(secret));
-  }
-  return key;
-}
 
 export const webCryptoHs256: Hs256Check = async (secret, signingInput, signature) =>
   crypto.subtle.verify('HMAC', await hmacKey(secret), signature, new TextEncoder().encode(signingInput));
