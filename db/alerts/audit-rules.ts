@@ -48,12 +48,13 @@ const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
  * re-trigger) is in order when a person it was delivered to acknowledged it, or when every step came on time — the
  * first within `toleranceMs` of the trigger, each next one within its ladder wait plus `toleranceMs` of the one
  * before — and the running step, if any, is still inside its wait (a last step with no step after it on the ladder
- * has nothing left to wait for). Otherwise each reason says what broke. Pure: the policy is the organisation's
- * ladder now.
+ * has nothing left to wait for). Otherwise each reason says what broke. Pure: `policyAt` answers the organisation's
+ * ladder as it was at a moment (epoch ms); each step is judged by the ladder in force when it began, which set its
+ * deadline.
  */
 export function judgeAlert(
   alert: AuditedAlert,
-  policy: EscalationPolicy,
+  policyAt: (at: number) => EscalationPolicy,
   input: { now: number; toleranceMs: number },
 ): AlertJudgement {
   const judgement: AlertJudgement = { reasons: [], skipped: [] };
@@ -61,7 +62,8 @@ export function judgeAlert(
     judgement.reasons.push('reached nobody: no delivery was ever created');
     return judgement;
   }
-  const waitAt = (level: number) => {
+  const waitAt = (level: number, at: number) => {
+    const policy = policyAt(at);
     const position = positionOnLadder(policy.steps, policy.repeat, level);
     return position ? position.step.waitSeconds * 1000 : null;
   };
@@ -79,9 +81,11 @@ export function judgeAlert(
     }
     for (const [index, step] of cycle.steps.entries()) {
       const next = cycle.steps[index + 1];
-      const wait = waitAt(step.level);
+      const wait = waitAt(step.level, step.startedAt);
       const end = next?.startedAt ?? cycle.endedAt ?? input.now;
-      const ladderGoesOn = next !== undefined || waitAt(step.level + 1) !== null;
+      // Whether a step follows is read at the deadline, by the ladder in force then, as escalation reads it.
+      const ladderGoesOn =
+        next !== undefined || (wait !== null && waitAt(step.level + 1, step.startedAt + wait) !== null);
       if (wait !== null && ladderGoesOn && end - step.startedAt > wait + input.toleranceMs) {
         const what = next
           ? `step ${next.level} came`

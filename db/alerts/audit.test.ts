@@ -179,7 +179,7 @@ describe('judgeAlert (the rule itself)', () => {
           const alert = alertWith(gaps);
           const lastStart = alert.cycles[0]?.steps.at(-1)?.startedAt ?? 0;
           const now = lastStart + (waits[count - 1] ?? 0);
-          expect(judgeAlert(alert, policy, { now, toleranceMs }).reasons).toEqual([]);
+          expect(judgeAlert(alert, () => policy, { now, toleranceMs }).reasons).toEqual([]);
         },
       ),
     );
@@ -192,10 +192,37 @@ describe('judgeAlert (the rule itself)', () => {
         gaps[late] = (waits[late - 1] ?? 0) + toleranceMs + overBy;
         const alert = alertWith(gaps);
         const now = (alert.cycles[0]?.steps.at(-1)?.startedAt ?? 0) + 1000;
-        const { reasons } = judgeAlert(alert, policy, { now, toleranceMs });
+        const { reasons } = judgeAlert(alert, () => policy, { now, toleranceMs });
         expect(reasons).toEqual([expect.stringContaining(`step ${late - 1} waits`)]);
-        expect(judgeAlert(alertWith(gaps, true), policy, { now, toleranceMs }).reasons).toEqual([]);
+        expect(judgeAlert(alertWith(gaps, true), () => policy, { now, toleranceMs }).reasons).toEqual([]);
       }),
     );
+  });
+  test('whether a step follows is read by the ladder in force at the deadline, as escalation reads it', () => {
+    const twoSteps = { steps: policy.steps.slice(0, 2), repeat: 0 };
+    const oneStep = { steps: policy.steps.slice(0, 1), repeat: 0 };
+    // Step 0 began under two steps; before its deadline the ladder lost its second step, so nothing came after it.
+    const alert = alertWith([0]);
+    const policyAt = (at: number) => (at < 1_030_000 ? twoSteps : oneStep);
+    const now = 1_000_000 + 600_000;
+    expect(judgeAlert(alert, policyAt, { now, toleranceMs }).reasons).toEqual([]);
+    expect(judgeAlert(alert, () => twoSteps, { now, toleranceMs }).reasons).toEqual([
+      expect.stringContaining('step 0 waits 60 s but it is still open'),
+    ]);
+  });
+
+  test('each step is judged by the ladder in force when it began', () => {
+    const longer = { ...policy, steps: policy.steps.map((step) => ({ ...step, waitSeconds: step.waitSeconds * 5 })) };
+    // Step 0 began under `policy` (60 s) and lasted 100 s; step 1 began after the ladder was lengthened.
+    const alert = alertWith([0, 100_000, 400_000]);
+    const changedAt = 1_050_000;
+    const policyAt = (at: number) => (at < changedAt ? policy : longer);
+    const now = (alert.cycles[0]?.steps.at(-1)?.startedAt ?? 0) + 1000;
+    expect(judgeAlert(alert, policyAt, { now, toleranceMs }).reasons).toEqual([
+      expect.stringContaining('step 0 waits 60 s but step 1 came 100 s after it'),
+    ]);
+    // Judged by the lengthened ladder alone, step 0 would pass; by the first alone, step 1 (450 s) would not.
+    expect(judgeAlert(alert, () => longer, { now, toleranceMs }).reasons).toEqual([]);
+    expect(judgeAlert(alert, () => policy, { now, toleranceMs }).reasons).toHaveLength(2);
   });
 });

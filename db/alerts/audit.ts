@@ -1,7 +1,7 @@
 import type postgres from 'postgres';
 import type { AlertSeverity, AlertStatus } from '../schema/alerts';
 import { type AuditedAlert, type AuditedCycle, judgeAlert } from './audit-rules';
-import type { EscalationPolicy } from './escalation-policy';
+import { type EscalationPolicy, ladderChangeActions, usablePolicy } from './escalation-policy';
 import { positionOnLadder, staffForStep } from './escalation-targets';
 import { policyFor } from './ladder';
 
@@ -55,8 +55,9 @@ export const DEFAULT_AUDIT_TOLERANCE_SECONDS = 30;
  * Checks every alert opened in a time range against the audit's rule (`judgeAlert`): reached by a person and
  * acknowledged, or escalated at each step on time, or still inside its current step's wait. Read from the database
  * only — deliveries, re-triggers and the organisation's ladder — so it proves what happened, whatever the nodes
- * believed. A step passed over is a violation when it named staff at the moment it was passed over (a step that named
- * nobody — no carers, nobody on call or on shift — is skipped by design); who is active is read as it is now.
+ * believed. The ladder is the one in force at each moment (`ladderHistory`). A step passed over is a violation when
+ * it named staff at the moment it was passed over (a step that named nobody — no carers, nobody on call or on shift
+ * — is skipped by design); who is active is read as it is now.
  */
 export async function auditAlerts(sql: postgres.Sql, input: AuditInput): Promise<AlertAudit> {
   const toleranceSeconds = input.toleranceSeconds ?? DEFAULT_AUDIT_TOLERANCE_SECONDS;
@@ -81,22 +82,23 @@ export async function auditAlerts(sql: postgres.Sql, input: AuditInput): Promise
      where a.opened_at >= ${input.from} and a.opened_at < ${input.to}
        and (${input.orgId ?? null}::uuid is null or a.org_id = ${input.orgId ?? null}::uuid)
      order by a.opened_at, a.id`;
-  const policies = new Map<string, Promise<EscalationPolicy>>();
-  const policyOf = (orgId: string, severity: AlertSeverity) => {
+  const ladders = new Map<string, Promise<(at: number) => EscalationPolicy>>();
+  const ladderOf = (orgId: string, severity: AlertSeverity) => {
     const key = `${orgId}:${severity}`;
-    let policy = policies.get(key);
-    if (!policy) {
-      policy = policyFor(sql, orgId, severity);
-      policies.set(key, policy);
+    let ladder = ladders.get(key);
+    if (!ladder) {
+      ladder = ladderHistory(sql, { orgId, severity, from: input.from });
+      ladders.set(key, ladder);
     }
-    return policy;
+    return ladder;
   };
   const violations: AlertViolation[] = [];
   for (const row of rows) {
-    const policy = await policyOf(row.orgId, row.severity);
-    const judgement = judgeAlert(auditedAlert(row), policy, { now, toleranceMs: toleranceSeconds * 1000 });
+    const policyAt = await ladderOf(row.orgId, row.severity);
+    const judgement = judgeAlert(auditedAlert(row), policyAt, { now, toleranceMs: toleranceSeconds * 1000 });
     const reasons = [...judgement.reasons];
     for (const { retrigger, level, at } of judgement.skipped) {
+      const policy = policyAt(at);
       const position = positionOnLadder(policy.steps, policy.repeat, level);
       if (!position) continue;
       const { orgId, residentId, severity } = row;
@@ -142,4 +144,33 @@ function auditedAlert(row: AlertRow): AuditedAlert {
   }
   const { id, orgId, residentId, severity, status, openedAt } = row;
   return { id, orgId, residentId, severity, status, openedAt, cycles };
+}
+
+/**
+ * One organisation's ladder for one severity over time, from `from` on: at a moment before a change the audit trail
+ * recorded (`ladderChangeActions`), what that change found (`before`; none: the default), else the stored ladder now. Rows written without
+ * the API (seeds, hand edits) leave no entry: they count from the moment of the next recorded change, or as now.
+ */
+async function ladderHistory(
+  sql: postgres.Sql,
+  input: { orgId: string; severity: AlertSeverity; from: Date },
+): Promise<(at: number) => EscalationPolicy> {
+  // One snapshot: a change committing between the two reads would otherwise be half seen. Changes in the order they
+  // were made (`id`, taken under the ladder's row lock), not by `at` (each transaction's start).
+  const [current, changes] = await sql.begin('isolation level repeatable read read only', (tx) =>
+    Promise.all([
+      policyFor(tx, input.orgId, input.severity),
+      tx<{ at: number; before: unknown }[]>`
+        select extract(epoch from at)::float8 * 1000 as at, details -> 'before' as before from audit_log
+         where org_id = ${input.orgId} and at >= ${input.from}
+           and action in (${ladderChangeActions.set}, ${ladderChangeActions.remove})
+           and details ->> 'severity' = ${input.severity}
+         order by id`,
+    ]),
+  );
+  const before = changes.map((change) => ({
+    at: change.at,
+    policy: usablePolicy(change.before, input.orgId, input.severity),
+  }));
+  return (at) => before.find((change) => change.at > at)?.policy ?? current;
 }

@@ -28,6 +28,12 @@ const Step = v.variant('notify', [
 ]);
 
 /**
+ * The audit trail's actions for a ladder change; their `details.before` is the ladder the change replaced, which the
+ * alert audit reads back to judge past alerts by the ladder of their time.
+ */
+export const ladderChangeActions = { set: 'escalation_policy.set', remove: 'escalation_policy.remove' } as const;
+
+/**
  * A ladder as stored and as the API takes it: the one rule both apply (the API refuses what the realtime node would
  * replace by the default).
  */

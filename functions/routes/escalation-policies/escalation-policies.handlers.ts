@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import { ladderChangeActions } from '../../../db/alerts/escalation-policy';
 import { defaultEscalationPolicies } from '../../../db/defaults';
 import { type AlertSeverity, alertSeverity, type EscalationStep, escalationPolicies, teams } from '../../../db/schema';
 import { auditStaffAction } from '../../lib/audit';
@@ -44,7 +45,7 @@ export const put = handle(...routes.put, async (c) => {
       : await tx.insert(escalationPolicies).values({ orgId: scope.orgId, severity, steps, repeat }).returning();
     if (!saved) throw new Error('escalation policy write returned no row');
     await auditStaffAction(tx, scope.identity, {
-      action: 'escalation_policy.set',
+      action: ladderChangeActions.set,
       targetType: 'organisation',
       targetId: scope.orgId,
       ip: c.env.clientIp,
@@ -69,7 +70,7 @@ export const remove = handle(...routes.remove, async (c) => {
       .returning();
     if (row) {
       await auditStaffAction(tx, scope.identity, {
-        action: 'escalation_policy.remove',
+        action: ladderChangeActions.remove,
         targetType: 'organisation',
         targetId: scope.orgId,
         ip: c.env.clientIp,

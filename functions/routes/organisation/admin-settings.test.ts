@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { auditAlerts } from '../../../db/alerts/audit';
 import { policyFor } from '../../../db/alerts/ladder';
+import { raiseAlert } from '../../../db/alerts/raise-alert';
 import { type OrganisationSettingRules, usableSetting } from '../../../db/organisation-settings';
 import { type ApiHarness, startApiHarness } from '../../../infra/testing/api-harness';
 
@@ -74,6 +76,56 @@ describe('escalation ladders and organisation settings, set by admins', () => {
     expect((await auditRows('escalation_policy.remove')).map((row) => row.details.before)).toEqual([ladder]);
     const caregiver = await h.tokenFor('own', 'caregiver');
     expect((await h.request('GET', '/v1/escalation-policies', { token: caregiver })).status).toBe(403);
+  });
+
+  test('the alert audit judges a step by the ladder in force when it began, not by one an admin set later', async () => {
+    const admin = await h.tokenFor('own', 'admin');
+    const ladderWaiting = (waitSeconds: number) => ({
+      steps: [
+        { notify: 'assigned', order: 1, waitSeconds },
+        { notify: 'managers', waitSeconds: 90 },
+      ],
+      repeat: 1,
+    });
+    const set = async (waitSeconds: number) =>
+      expect(
+        (await h.request('PUT', '/v1/escalation-policies/critical', { token: admin, body: ladderWaiting(waitSeconds) }))
+          .status,
+      ).toBe(200);
+    // The ladder of five minutes was set a while ago (the organisation's trail so far moved back, in its order) …
+    await set(300);
+    await h.database.sql`update audit_log set at = at - interval '200 seconds' where org_id = ${h.orgs.own.orgId}`;
+    // … an SOS reached its first step 100 s ago (so it escalates 200 s from now) …
+    const residentId = h.orgs.own.residents[0]?.id ?? '';
+    const raised = await h.database.sql.begin((tx) =>
+      raiseAlert(tx, {
+        orgId: h.orgs.own.orgId,
+        residentId,
+        kind: 'sos',
+        severity: 'critical',
+        dedupKey: `${residentId}:sos:ladder-audit`,
+        title: 'Emergency button pressed',
+      }),
+    );
+    await h.database.sql`
+      update alerts set opened_at = opened_at - interval '100 seconds',
+                        next_escalation_at = next_escalation_at - interval '100 seconds'
+       where id = ${raised.alertId}`;
+    await h.database.sql`
+      update alert_deliveries set pending_at = pending_at - interval '100 seconds' where alert_id = ${raised.alertId}`;
+    // … and now the first step waits one minute: the alert is still inside the wait it was given.
+    await set(60);
+    const [opened] = await h.database.sql<
+      { at: Date }[]
+    >`select opened_at as at from alerts where id = ${raised.alertId}`;
+    const at = opened?.at.getTime() ?? 0;
+    // This alert alone: opened in this millisecond window, in this organisation.
+    const audit = await auditAlerts(h.database.sql, {
+      from: new Date(at),
+      to: new Date(at + 1),
+      orgId: h.orgs.own.orgId,
+    });
+    expect(audit).toMatchObject({ checked: 1, violations: [] });
   });
 
   test('settings: admins change them by the readers’ rules, null restores a default, bad values change nothing', async () => {
