@@ -52,6 +52,18 @@ export async function analyzeInUse(sql: Sql): Promise<void> {
   await sql`analyze`;
 }
 
+/**
+ * What an operator does after a bulk load, and what a server that has been running has done: VACUUM ANALYZE (or
+ * autovacuum and autoanalyze of the fresh rows start in the middle of the measured phase), then a checkpoint, which
+ * recycles the load's WAL segments into the ones the run will write. A fresh cluster has none ahead: each 16 MB
+ * segment was created and zero-filled by a committing backend (wait event WalInitWrite) while every other commit
+ * waited for it, 50–60 ms every few seconds of the run. CHECKPOINT needs a superuser or pg_checkpoint.
+ */
+export async function settleAfterBulkLoad(sql: Sql): Promise<void> {
+  await sql`vacuum analyze`;
+  await sql`checkpoint`.catch((error: Error) => log(`no checkpoint after the bulk load (${error.message})`));
+}
+
 /** What the dashboards of a killed node went through: when each saw its close (and with which code) and came back. */
 export interface Reconnects {
   lost: number[];
