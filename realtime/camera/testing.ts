@@ -325,7 +325,9 @@ async function tryWhepOverHttp(baseUrl: string, token: string, cameraId: string)
       return rtpPackets;
     },
     waitForPackets: async (count, timeoutMs = 15_000) => {
-      await until(() => rtpPackets >= count || undefined, listeners, timeoutMs, `${count} RTP packets`);
+      // On a timeout, what the player saw says whether ICE/DTLS never came up or the media stopped.
+      const seen = () => `got ${rtpPackets}, peer ${pc.state()}, ICE ${pc.iceState()}`;
+      await until(() => rtpPackets >= count || undefined, listeners, timeoutMs, `${count} RTP packets`, seen);
     },
     close,
   };
@@ -352,7 +354,13 @@ export async function recvOnlyH264Offer(): Promise<string> {
   }
 }
 
-function until<T>(probe: () => T | undefined, listeners: Set<() => void>, timeoutMs: number, what: string): Promise<T> {
+function until<T>(
+  probe: () => T | undefined,
+  listeners: Set<() => void>,
+  timeoutMs: number,
+  what: string,
+  seen?: () => string,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const check = () => {
       const value = probe();
@@ -362,7 +370,7 @@ function until<T>(probe: () => T | undefined, listeners: Set<() => void>, timeou
     };
     const timer = setTimeout(() => {
       cleanup();
-      reject(new Error(`timed out waiting for ${what}`));
+      reject(new Error(`timed out waiting for ${what}${seen ? ` (${seen()})` : ''}`));
     }, timeoutMs);
     const cleanup = () => {
       clearTimeout(timer);
